@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+// Enpire: train a robot station on its own (reset, act safely, judge from cameras, learn, evaluate, share).
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Enpire",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Enpire", targets: ["Enpire"]),
+        .library(name: "EnpireLearning", targets: ["EnpireLearning"]),
+        .library(name: "EnpireReward", targets: ["EnpireReward"]),
+        .library(name: "EnpireReset", targets: ["EnpireReset"]),
+        .library(name: "EnpireSim", targets: ["EnpireSim"]),
+        .library(name: "EnpireTesting", targets: ["EnpireTesting"]),
+        .executable(name: "enpire", targets: ["EnpireCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System-library shims. C types never leave the targets that import these.
+        .systemLibrary(name: "CBlas", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2",
+                       providers: [.apt(["libgit2-dev"])]),
+        // Debian ships no chipmunk.pc: the modulemap links libchipmunk directly.
+        .systemLibrary(name: "CChipmunk", providers: [.apt(["libchipmunk-dev"])]),
+
+        // Core: protocols, station runtime, safety, episodes, evaluation, ledger, fleet.
+        .target(name: "Enpire", dependencies: ["CTurboJPEG", "CGit2"], swiftSettings: strict),
+        // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
+        .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas"], swiftSettings: strict),
+        // Camera-based reward functions.
+        .target(name: "EnpireReward", dependencies: ["Enpire", "EnpireLearning"], swiftSettings: strict),
+        // Reset routines.
+        .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
+        // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie).
+        .target(name: "EnpireSim", dependencies: ["Enpire", "CChipmunk"], swiftSettings: strict),
+        // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
+        .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
+        // The `enpire` command-line tool for people and coding agents.
+        .executableTarget(
+            name: "EnpireCLI",
+            dependencies: [
+                "Enpire", "EnpireLearning", "EnpireReward", "EnpireReset", "EnpireSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),
+        .testTarget(name: "EnpireLearningTests", dependencies: ["EnpireLearning", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
+        .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Enpire: the station core. See Docs/Architecture.md for how the targets fit together.

@@ -1,0 +1,51 @@
+/// What a reset routine may use: the station's arms and cameras, the seed of the start state it should
+/// produce, and the clock.
+public struct ResetContext: Sendable {
+    /// The station's arms, in station order.
+    public var arms: [any RobotArm]
+    /// The station's cameras.
+    public var cameras: [any Camera]
+    /// Seed of the start state to produce (reset routines sample the task's start distribution from it).
+    public var seed: UInt64
+    /// The station clock.
+    public var clock: any StationClock
+
+    /// Creates a context.
+    public init(arms: [any RobotArm], cameras: [any Camera], seed: UInt64, clock: any StationClock) {
+        self.arms = arms
+        self.cameras = cameras
+        self.seed = seed
+        self.clock = clock
+    }
+}
+
+/// The result of one reset.
+public struct ResetOutcome: Sendable, Codable, Equatable {
+    /// Whether the scene was verified to be in a valid start state.
+    public var verified: Bool
+    /// Attempts made (1 when the first attempt succeeded).
+    public var attempts: Int
+    /// Robot time spent, in seconds.
+    public var elapsedSeconds: Double
+    /// Why the reset failed or needed retries; `nil` on a clean first success.
+    public var reason: String?
+    /// Strategy that produced the final state (for example `"push-to-pose"`, `"teleport"`).
+    public var strategy: String
+
+    /// Creates an outcome.
+    public init(verified: Bool, attempts: Int, elapsedSeconds: Double, reason: String? = nil, strategy: String) {
+        self.verified = verified
+        self.attempts = attempts
+        self.elapsedSeconds = elapsedSeconds
+        self.reason = reason
+        self.strategy = strategy
+    }
+}
+
+/// Puts the scene back into a start state, with the robot itself where possible, and verifies it.
+public protocol ResetRoutine: Sendable {
+    /// Stable identifier, part of the frozen evaluation hash.
+    var identity: String { get }
+    /// Resets the scene for the start state drawn from `context.seed`.
+    func reset(_ context: ResetContext) async throws -> ResetOutcome
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+import Enpire
+
+/// The `enpire` command: drive a station from a shell or a coding agent.
+@main
+struct EnpireCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enpire",
+        abstract: "Train a robot station on its own: reset, act safely, judge, learn, evaluate, share.",
+        subcommands: [])
+}

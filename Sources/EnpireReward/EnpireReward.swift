@@ -1,0 +1,1 @@
+// EnpireReward: see its issue; this target is filled as that work lands.

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what Enpire needs on a Debian machine when it is missing: the C libraries behind the
+# system-library targets. Safe to run again: it installs nothing that is already there.
+set -euo pipefail
+
+packages=(libopenblas-dev libturbojpeg0-dev libgit2-dev libchipmunk-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}" >&2
+    if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
+        echo "setup: need root (or sudo) to install ${missing[*]} with apt-get" >&2; exit 1
+    fi
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if ! command -v swift >/dev/null; then
+    if [ -x /opt/swift/usr/bin/swift ]; then export PATH="/opt/swift/usr/bin:$PATH"
+    else echo "setup: no Swift toolchain on PATH; install Swift 6.1 or newer from swift.org" >&2; exit 1; fi
+fi

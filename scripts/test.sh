@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# README's test command: installs missing system packages, builds, and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+# Python interoperability checks (safetensors files read by Python, gym-pusht fixtures) run when
+# python3 has these packages; install them into a private venv when pip can reach PyPI.
+source scripts/python-env.sh || echo "test: Python interop checks will be skipped" >&2
+swift build --build-tests
+swift test --skip-build --parallel
