@@ -1,0 +1,71 @@
+/// A minimal raster canvas for report figures: filled rectangles, thick lines and bitmap text.
+struct Canvas {
+    var image: RGBImage
+
+    init(width: Int, height: Int, background: (UInt8, UInt8, UInt8) = (255, 255, 255)) {
+        image = RGBImage(size: ImageSize(width: width, height: height), fill: background)
+    }
+
+    var width: Int { image.size.width }
+    var height: Int { image.size.height }
+
+    mutating func setPixel(_ x: Int, _ y: Int, _ color: (UInt8, UInt8, UInt8)) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        let i = (y * width + x) * 3
+        image.pixels[i] = color.0
+        image.pixels[i + 1] = color.1
+        image.pixels[i + 2] = color.2
+    }
+
+    mutating func fillRect(x: Int, y: Int, width w: Int, height h: Int, _ color: (UInt8, UInt8, UInt8)) {
+        for yy in max(0, y)..<min(height, y + h) {
+            for xx in max(0, x)..<min(width, x + w) { setPixel(xx, yy, color) }
+        }
+    }
+
+    /// Draws a line of the given thickness by stamping squares along a DDA walk.
+    mutating func line(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double, thickness: Int,
+                       _ color: (UInt8, UInt8, UInt8)) {
+        guard x0.isFinite, y0.isFinite, x1.isFinite, y1.isFinite else { return }
+        let steps = max(1, Int(max(abs(x1 - x0), abs(y1 - y0)).rounded(.up)))
+        let half = thickness / 2
+        for s in 0...steps {
+            let t = Double(s) / Double(steps)
+            let x = Int((x0 + (x1 - x0) * t).rounded())
+            let y = Int((y0 + (y1 - y0) * t).rounded())
+            fillRect(x: x - half, y: y - half, width: thickness, height: thickness, color)
+        }
+    }
+
+    /// Width in pixels of `text` at `scale`.
+    static func textWidth(_ text: String, scale: Int) -> Int {
+        text.count * (BitmapFont.glyphWidth + 1) * scale
+    }
+
+    mutating func text(_ string: String, x: Int, y: Int, scale: Int = 1, _ color: (UInt8, UInt8, UInt8)) {
+        var cursor = x
+        for character in string {
+            let rows = BitmapFont.rows(for: character)
+            for (row, bits) in rows.enumerated() {
+                for column in 0..<BitmapFont.glyphWidth where bits & (0x10 >> UInt8(column)) != 0 {
+                    fillRect(x: cursor + column * scale, y: y + row * scale, width: scale, height: scale, color)
+                }
+            }
+            cursor += (BitmapFont.glyphWidth + 1) * scale
+        }
+    }
+
+    /// Draws text rotated 90° counter-clockwise (for a y-axis label), reading bottom to top.
+    mutating func verticalText(_ string: String, x: Int, y: Int, scale: Int = 1, _ color: (UInt8, UInt8, UInt8)) {
+        var cursor = y
+        for character in string {
+            let rows = BitmapFont.rows(for: character)
+            for (row, bits) in rows.enumerated() {
+                for column in 0..<BitmapFont.glyphWidth where bits & (0x10 >> UInt8(column)) != 0 {
+                    fillRect(x: x + row * scale, y: cursor - column * scale, width: scale, height: scale, color)
+                }
+            }
+            cursor -= (BitmapFont.glyphWidth + 1) * scale
+        }
+    }
+}
