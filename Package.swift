@@ -9,7 +9,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Enpire",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Enpire", targets: ["Enpire"]),
         .library(name: "EnpireLearning", targets: ["EnpireLearning"]),

@@ -1,0 +1,208 @@
+import CChipmunk
+import Foundation
+
+/// The Push-T physics of gym-pusht 0.1.8, reproduced call for call on Chipmunk 7.0.3.
+///
+/// A fresh Chipmunk space is built on every reset, with the same add order (so the same shape ids, arbiter
+/// order and solver order) as gym-pusht's `_setup`; the agent is a kinematic disc driven by gym-pusht's PD
+/// update at 100 Hz, ten physics steps per 10 Hz control step. Not thread-safe: own it from one actor
+/// (``PushTWorld``) or one task.
+public final class PushTSimulation {
+    private var space: OpaquePointer?
+    private var agent: OpaquePointer?
+    private var block: OpaquePointer?
+    private var ownedShapes: [OpaquePointer] = []
+    private var ownedBodies: [OpaquePointer] = []
+    /// Control steps taken since the last reset.
+    public private(set) var stepCount = 0
+    /// Damping of the space (gym-pusht default 0: the block keeps no momentum between physics steps).
+    public let damping: Double
+
+    /// Creates a simulation in gym-pusht's initial layout (agent at (256, 400), block at (256, 300), angle 0).
+    public init(damping: Double = 0) {
+        self.damping = damping
+        setUp()
+    }
+
+    deinit { tearDown() }
+
+    /// Rebuilds the world and places it in `state` with gym-pusht's `reset_to_state` meaning.
+    ///
+    /// As in gym-pusht's legacy `_set_state`, the block position is set while its angle is still 0 and the
+    /// angle is then applied about the centre of gravity, so the body origin ends at
+    /// `(x + 45 sin a, y + 45 − 45 cos a)`, not at `(x, y)`. One physics step follows.
+    public func reset(toState state: [Double]) throws {
+        guard state.count == 5 else { throw PushTError.badStateLength(state.count) }
+        guard state.allSatisfy(\.isFinite) else { throw PushTError.nonFiniteValue("initial_state", state) }
+        setUp()
+        cpBodySetPosition(agent, cpv(state[0], state[1]))
+        cpBodySetPosition(block, cpv(state[2], state[3]))
+        cpBodySetAngle(block, state[4])
+        cpSpaceStep(space, PushTGeometry.physicsStepSeconds)
+    }
+
+    /// Resets to the start state gym-pusht 0.1.8 draws for `env.reset(seed: seed)`.
+    public func reset(seed: UInt64) {
+        let start = PushTSimulation.startState(seed: seed)
+        // A drawn start state is always five finite numbers.
+        try? reset(toState: start)
+    }
+
+    /// The start state gym-pusht 0.1.8 draws for a seed: numpy `default_rng(seed)` followed by
+    /// `integers(50, 450)` twice, `integers(100, 400)` twice and `uniform(-π, π)`.
+    public static func startState(seed: UInt64) -> [Double] {
+        var rng = NumpyGenerator(seed: seed)
+        let agentX = Double(rng.integers(50, 450))
+        let agentY = Double(rng.integers(50, 450))
+        let blockX = Double(rng.integers(100, 400))
+        let blockY = Double(rng.integers(100, 400))
+        let angle = rng.uniform(-Double.pi, Double.pi)
+        return [agentX, agentY, blockX, blockY, angle]
+    }
+
+    /// Places the scene exactly at `state` (block origin and angle as given, no legacy centre-of-gravity shift)
+    /// with the given agent velocity, in a fresh space and without stepping: the starting point of a
+    /// model-predictive rollout from an observed state.
+    public func place(_ state: PushTState, agentVelocity: (x: Double, y: Double) = (0, 0)) {
+        setUp()
+        cpBodySetPosition(agent, cpv(state.agentX, state.agentY))
+        cpBodySetVelocity(agent, cpv(agentVelocity.x, agentVelocity.y))
+        cpBodySetAngle(block, state.blockAngle)
+        cpBodySetPosition(block, cpv(state.blockX, state.blockY))
+    }
+
+    /// Advances one control step (ten physics steps) with the agent's PD controller targeting `action`.
+    ///
+    /// Like gym-pusht, the action is not clipped: out-of-range targets are used as given. Non-finite targets
+    /// are refused.
+    public func step(action: (x: Double, y: Double)) throws {
+        guard action.x.isFinite, action.y.isFinite else {
+            throw PushTError.nonFiniteValue("action", [action.x, action.y])
+        }
+        let dt = PushTGeometry.physicsStepSeconds
+        let kp = PushTGeometry.positionGain, kv = PushTGeometry.velocityGain
+        for _ in 0..<PushTGeometry.substepsPerControlStep {
+            let p = cpBodyGetPosition(agent)
+            let v = cpBodyGetVelocity(agent)
+            // Same float evaluation order as gym-pusht: k_p * (action - p) + k_v * (0 - v), then v += a * dt.
+            let ax = kp * (action.x - p.x) + kv * (0 - v.x)
+            let ay = kp * (action.y - p.y) + kv * (0 - v.y)
+            cpBodySetVelocity(agent, cpv(v.x + ax * dt, v.y + ay * dt))
+            cpSpaceStep(space, dt)
+        }
+        stepCount += 1
+    }
+
+    /// The current scene.
+    public var state: PushTState {
+        let a = cpBodyGetPosition(agent)
+        let b = cpBodyGetPosition(block)
+        return PushTState(agentX: a.x, agentY: a.y, blockX: b.x, blockY: b.y, blockAngle: cpBodyGetAngle(block))
+    }
+
+    /// The agent's velocity in pixels per second.
+    public var agentVelocity: (x: Double, y: Double) {
+        let v = cpBodyGetVelocity(agent)
+        return (v.x, v.y)
+    }
+
+    /// Fraction of the goal T covered by the block (exact polygon intersection).
+    public var coverage: Double { PushTCoverage.coverage(of: state) }
+
+    private func setUp() {
+        tearDown()
+        _ = PushTSimulation.silencedChipmunkBanner
+        let space = cpSpaceNew()!
+        cpSpaceSetGravity(space, cpv(0, 0))
+        cpSpaceSetDamping(space, damping)
+        self.space = space
+
+        // pymunk's Space.static_body: its own static body, added on first use.
+        let ground = cpBodyNewStatic()!
+        cpSpaceAddBody(space, ground)
+        ownedBodies.append(ground)
+        for wall in PushTGeometry.walls {
+            let shape = cpSegmentShapeNew(ground, cpv(wall.0.x, wall.0.y), cpv(wall.1.x, wall.1.y),
+                                          PushTGeometry.wallRadius)!
+            cpSpaceAddShape(space, shape)
+            ownedShapes.append(shape)
+        }
+
+        let agent = cpBodyNewKinematic()!
+        cpBodySetPosition(agent, cpv(PushTGeometry.initialAgentPosition.x, PushTGeometry.initialAgentPosition.y))
+        let circle = cpCircleShapeNew(agent, PushTGeometry.agentRadius, cpvzero)!
+        cpSpaceAddBody(space, agent)
+        cpSpaceAddShape(space, circle)
+        ownedBodies.append(agent)
+        ownedShapes.append(circle)
+        self.agent = agent
+
+        let block = cpBodyNew(PushTGeometry.blockMass, PushTGeometry.blockMoment)!
+        var bar = PushTGeometry.barVertices.map { cpv($0.x, $0.y) }
+        var stem = PushTGeometry.stemVertices.map { cpv($0.x, $0.y) }
+        let barShape = cpPolyShapeNew(block, Int32(bar.count), &bar, cpTransformIdentity, 0)!
+        let stemShape = cpPolyShapeNew(block, Int32(stem.count), &stem, cpTransformIdentity, 0)!
+        cpBodySetCenterOfGravity(block, cpv(PushTGeometry.blockCenterOfGravity.x, PushTGeometry.blockCenterOfGravity.y))
+        cpBodySetAngle(block, 0)
+        cpBodySetPosition(block, cpv(PushTGeometry.initialBlockPosition.x, PushTGeometry.initialBlockPosition.y))
+        cpSpaceAddBody(space, block)
+        cpSpaceAddShape(space, barShape)
+        cpSpaceAddShape(space, stemShape)
+        ownedBodies.append(block)
+        ownedShapes.append(contentsOf: [barShape, stemShape])
+        self.block = block
+        stepCount = 0
+    }
+
+    /// Debian builds libchipmunk with debug output on: the first `cpSpaceNew` of a process prints a banner to
+    /// standard output, which would corrupt JSON written there. Create that first space with stdout pointed at
+    /// /dev/null.
+    private static let silencedChipmunkBanner: Bool = {
+        fflush(nil)
+        let saved = dup(STDOUT_FILENO)
+        let null = open("/dev/null", O_WRONLY)
+        if saved >= 0, null >= 0 { dup2(null, STDOUT_FILENO) }
+        cpSpaceFree(cpSpaceNew())
+        fflush(nil)
+        if saved >= 0 {
+            dup2(saved, STDOUT_FILENO)
+            close(saved)
+        }
+        if null >= 0 { close(null) }
+        return true
+    }()
+
+    private func tearDown() {
+        guard let space else { return }
+        for shape in ownedShapes {
+            cpSpaceRemoveShape(space, shape)
+            cpShapeFree(shape)
+        }
+        for body in ownedBodies {
+            cpSpaceRemoveBody(space, body)
+            cpBodyFree(body)
+        }
+        ownedShapes.removeAll(keepingCapacity: true)
+        ownedBodies.removeAll(keepingCapacity: true)
+        cpSpaceFree(space)
+        self.space = nil
+    }
+}
+
+/// Errors from the Push-T simulator.
+public enum PushTError: Error, CustomStringConvertible, Equatable {
+    /// A state vector did not have five entries.
+    case badStateLength(Int)
+    /// A value was NaN or infinite.
+    case nonFiniteValue(String, [Double])
+
+    /// A message a user can act on.
+    public var description: String {
+        switch self {
+        case .badStateLength(let n):
+            return "Push-T state needs 5 numbers [agent_x, agent_y, block_x, block_y, block_angle], got \(n)"
+        case .nonFiniteValue(let what, let values):
+            return "Push-T \(what) must be finite numbers, got \(values)"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+public import Enpire
+
+/// The Push-T scene shared by a simulated station's arm, cameras, reward and reset: one actor owns the
+/// simulation so that every reader sees the same, consistent state.
+public actor PushTWorld: FeatureSource {
+    private let simulation: PushTSimulation
+    /// The seed of the last seeded reset, if any.
+    public private(set) var seed: UInt64?
+
+    /// Creates a world in gym-pusht's initial layout.
+    public init(damping: Double = 0) {
+        simulation = PushTSimulation(damping: damping)
+    }
+
+    /// Resets to gym-pusht's start state for `seed`.
+    public func reset(seed: UInt64) {
+        self.seed = seed
+        simulation.reset(seed: seed)
+    }
+
+    /// Resets with gym-pusht's `reset_to_state` meaning.
+    public func reset(toState state: [Double]) throws {
+        seed = nil
+        try simulation.reset(toState: state)
+    }
+
+    /// Places the scene exactly at `state` (block origin as given).
+    public func place(_ state: PushTState) {
+        simulation.place(state)
+    }
+
+    /// Advances one control step toward `target`.
+    public func step(target: (x: Double, y: Double)) throws {
+        try simulation.step(action: target)
+    }
+
+    /// The current scene.
+    public var state: PushTState { simulation.state }
+
+    /// The agent's velocity.
+    public var agentVelocity: (x: Double, y: Double) { simulation.agentVelocity }
+
+    /// Coverage of the goal by the block.
+    public var coverage: Double { simulation.coverage }
+
+    /// `"pusht.state"` (gym-pusht's state observation: agent x, y, block x, y, angle mod 2π),
+    /// `"pusht.coverage"` and `"pusht.agent_velocity"`.
+    public func features() -> [String: [Double]] {
+        let state = simulation.state
+        let velocity = simulation.agentVelocity
+        return [
+            PushTFeatures.state: state.observationVector,
+            PushTFeatures.coverage: [PushTCoverage.coverage(of: state)],
+            PushTFeatures.agentVelocity: [velocity.x, velocity.y],
+        ]
+    }
+}
+
+/// Feature names a Push-T station publishes.
+public enum PushTFeatures {
+    /// gym-pusht's 5-number state observation.
+    public static let state = "pusht.state"
+    /// Ground-truth coverage (simulation only).
+    public static let coverage = "pusht.coverage"
+    /// Agent velocity.
+    public static let agentVelocity = "pusht.agent_velocity"
+}
