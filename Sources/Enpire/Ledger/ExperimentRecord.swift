@@ -1,0 +1,109 @@
+/// Whether an iteration's change was kept or reverted.
+public enum ExperimentDecision: String, Sendable, Codable, Hashable {
+    /// The change improved the score and stays.
+    case keep
+    /// The change did not help and was undone.
+    case revert
+}
+
+/// Outcome of an iteration's trials: counts, rate and Wilson 95% interval.
+public struct TrialResults: Sendable, Codable, Equatable {
+    /// Successful trials.
+    public var successes: Int
+    /// Trials run.
+    public var trials: Int
+    /// successes / trials (0 without trials).
+    public var rate: Double
+    /// Lower bound of the Wilson 95% interval.
+    public var wilsonLower: Double
+    /// Upper bound of the Wilson 95% interval.
+    public var wilsonUpper: Double
+
+    /// Computes rate and interval from the counts; throws on impossible counts.
+    public init(successes: Int, trials: Int) throws {
+        let interval = try WilsonInterval(successes: successes, trials: trials)
+        self.successes = successes
+        self.trials = trials
+        rate = interval.rate
+        wilsonLower = interval.lower
+        wilsonUpper = interval.upper
+    }
+}
+
+/// One iteration of the research loop, as written to the experiment ledger and shared with the fleet.
+public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
+    /// Unique identifier (also the file name of the record in fleet commits).
+    public var id: String
+    /// Task name.
+    public var task: String
+    /// Station that ran the trials.
+    public var station: String
+    /// What the agent expected this change to do.
+    public var hypothesis: String
+    /// Code commit the change started from, when the agent works in a repository.
+    public var parentCommit: String?
+    /// Short description of the code change (for example `git diff --stat`).
+    public var diffSummary: String?
+    /// The recipe: hyperparameters and choices that reproduce the policy.
+    public var config: [String: String]
+    /// References to the data used (episode-store paths or dataset hashes).
+    public var dataRefs: [String]
+    /// Content hashes of checkpoints in a ``CheckpointStore``.
+    public var checkpointRefs: [String]
+    /// Frozen-criteria hash the trials were scored under.
+    public var frozenHash: String
+    /// Trials the agent was allowed.
+    public var trialBudget: Int
+    /// What the trials showed.
+    public var results: TrialResults
+    /// Keep or revert.
+    public var decision: ExperimentDecision
+    /// Wall-clock time the iteration took, in seconds.
+    public var wallTimeSeconds: Double
+    /// Robot time the trials used, in seconds.
+    public var robotTimeSeconds: Double
+    /// Agent tokens spent on the iteration.
+    public var tokens: Int
+    /// Start, seconds since 1970.
+    public var startedAtUnixSeconds: Double
+    /// End, seconds since 1970.
+    public var finishedAtUnixSeconds: Double
+
+    /// Creates a record.
+    public init(id: String, task: String, station: String, hypothesis: String, parentCommit: String? = nil,
+                diffSummary: String? = nil, config: [String: String], dataRefs: [String] = [],
+                checkpointRefs: [String] = [], frozenHash: String, trialBudget: Int, results: TrialResults,
+                decision: ExperimentDecision, wallTimeSeconds: Double, robotTimeSeconds: Double, tokens: Int,
+                startedAtUnixSeconds: Double, finishedAtUnixSeconds: Double) {
+        self.id = id
+        self.task = task
+        self.station = station
+        self.hypothesis = hypothesis
+        self.parentCommit = parentCommit
+        self.diffSummary = diffSummary
+        self.config = config
+        self.dataRefs = dataRefs
+        self.checkpointRefs = checkpointRefs
+        self.frozenHash = frozenHash
+        self.trialBudget = trialBudget
+        self.results = results
+        self.decision = decision
+        self.wallTimeSeconds = wallTimeSeconds
+        self.robotTimeSeconds = robotTimeSeconds
+        self.tokens = tokens
+        self.startedAtUnixSeconds = startedAtUnixSeconds
+        self.finishedAtUnixSeconds = finishedAtUnixSeconds
+    }
+
+    /// Ranks kept results: higher Wilson lower bound first, then higher rate, then more trials, then id.
+    ///
+    /// The lower bound, not the raw rate, leads so that 1/1 does not beat 45/50.
+    public static func isBetter(_ lhs: ExperimentRecord, than rhs: ExperimentRecord) -> Bool {
+        if lhs.results.wilsonLower != rhs.results.wilsonLower {
+            return lhs.results.wilsonLower > rhs.results.wilsonLower
+        }
+        if lhs.results.rate != rhs.results.rate { return lhs.results.rate > rhs.results.rate }
+        if lhs.results.trials != rhs.results.trials { return lhs.results.trials > rhs.results.trials }
+        return lhs.id < rhs.id
+    }
+}

@@ -1,0 +1,18 @@
+/// Errors from reading or writing the experiment ledger.
+public enum LedgerError: Error, Equatable, CustomStringConvertible {
+    /// A complete (newline-terminated) line could not be decoded.
+    case corruptLine(path: String, lineNumber: Int, reason: String)
+    /// The ledger file could not be opened, read or written.
+    case io(path: String, reason: String)
+
+    /// A message naming the file and what to do.
+    public var description: String {
+        switch self {
+        case let .corruptLine(path, lineNumber, reason):
+            return "ledger \(path) line \(lineNumber) is not a valid record (\(reason)); it is not the torn "
+                + "last line of a crash, so fix or remove that line by hand"
+        case let .io(path, reason):
+            return "ledger \(path): \(reason); check that the folder exists and is writable"
+        }
+    }
+}

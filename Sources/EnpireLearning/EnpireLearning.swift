@@ -1,1 +1,0 @@
-// EnpireLearning: see its issue; this target is filled as that work lands.

@@ -1,0 +1,68 @@
+/// Fully connected layer `y = x · Wᵀ + b` with `W` stored `[out, in]` as in PyTorch.
+public final class Linear: Layer {
+    /// `"linear"`.
+    public let kind = "linear"
+    /// Input width.
+    public let inputFeatures: Int
+    /// Output width.
+    public let outputFeatures: Int
+    /// Weight `[outputFeatures, inputFeatures]`.
+    public let weight: Parameter
+    /// Bias `[outputFeatures]`.
+    public let bias: Parameter
+
+    /// Creates a layer with PyTorch's default initialisation (uniform in ±1/√in for weight and bias).
+    public init(inputFeatures: Int, outputFeatures: Int, rng: inout SplitMix64) {
+        self.inputFeatures = inputFeatures
+        self.outputFeatures = outputFeatures
+        let bound = 1 / Float(max(inputFeatures, 1)).squareRoot()
+        weight = Parameter(name: "weight",
+                           value: .randomUniform([outputFeatures, inputFeatures], in: -bound...bound, using: &rng))
+        bias = Parameter(name: "bias", value: .randomUniform([outputFeatures], in: -bound...bound, using: &rng))
+    }
+
+    /// Weight and bias.
+    public var parameters: [Parameter] { [weight, bias] }
+
+    /// Forward through `sgemm` (or `sgemv` for a single example, the latency-critical inference case).
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
+                        training: Bool) {
+        let w = UnsafePointer(weight.storage.pointer)
+        let b = bias.storage.pointer
+        if batchSize == 1 {
+            output.update(from: b, count: outputFeatures)
+            BLAS.gemv(transpose: false, rows: outputFeatures, columns: inputFeatures, alpha: 1, a: w,
+                      lda: inputFeatures, x: input, beta: 1, y: output)
+            return
+        }
+        for row in 0..<batchSize {
+            (output + row * outputFeatures).update(from: b, count: outputFeatures)
+        }
+        BLAS.gemm(transposeA: false, transposeB: true, m: batchSize, n: outputFeatures, k: inputFeatures,
+                  alpha: 1, a: input, lda: inputFeatures, b: w, ldb: inputFeatures, beta: 1, c: output,
+                  ldc: outputFeatures)
+    }
+
+    /// `dW = dYᵀ · X`, `db = Σ dY`, `dX = dY · W`.
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>,
+                         gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
+                         batchSize: Int, mode: ParameterGradientMode) {
+        if mode != .skip {
+            let beta: Float = mode == .accumulate ? 1 : 0
+            BLAS.gemm(transposeA: true, transposeB: false, m: outputFeatures, n: inputFeatures, k: batchSize,
+                      alpha: 1, a: gradOutput, lda: outputFeatures, b: input, ldb: inputFeatures, beta: beta,
+                      c: weight.gradientStorage.pointer, ldc: inputFeatures)
+            let db = bias.gradientStorage.pointer
+            if mode == .overwrite { db.update(repeating: 0, count: outputFeatures) }
+            for row in 0..<batchSize {
+                let g = gradOutput + row * outputFeatures
+                for column in 0..<outputFeatures { db[column] += g[column] }
+            }
+        }
+        if let gradInput {
+            BLAS.gemm(transposeA: false, transposeB: false, m: batchSize, n: inputFeatures, k: outputFeatures,
+                      alpha: 1, a: gradOutput, lda: outputFeatures, b: weight.storage.pointer, ldb: inputFeatures,
+                      beta: 0, c: gradInput, ldc: inputFeatures)
+        }
+    }
+}
