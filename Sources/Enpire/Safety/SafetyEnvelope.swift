@@ -1,0 +1,107 @@
+/// Filters every command an arm receives: invalid values become a hold, large jumps are shortened, motion
+/// toward the boundary is attenuated inside a band, targets outside the workspace are clamped onto it, and a
+/// latched emergency stop turns everything into a hold until it is cleared explicitly.
+///
+/// The guarantee, checked by a property test: whatever the request (NaN, infinities, huge values, wrong
+/// length), the applied command is a hold or a target inside ``workspace``.
+public struct SafetyEnvelope: Sendable, Equatable {
+    /// Region the targets must stay in (already intersected with the arm's own limits).
+    public let workspace: Workspace
+    /// Largest distance (Euclidean, command units) a target may lie from the arm's current position, or `nil`.
+    public var maxStep: Double?
+    /// Width of the band inside the boundary where outward motion is attenuated (0 disables attenuation).
+    public var boundaryBand: Double
+    /// Whether the emergency stop is latched.
+    public private(set) var emergencyStopLatched = false
+
+    /// Creates an envelope from an arm's specification, optionally narrowed by a workspace.
+    public init(specification: ArmSpecification, workspace: Workspace? = nil, maxStep: Double? = nil,
+                boundaryBand: Double = 0) throws {
+        let limits = try Workspace.box(lower: specification.lowerLimits, upper: specification.upperLimits)
+        self.workspace = try workspace.map { try $0.intersected(with: limits) } ?? limits
+        guard maxStep.map({ $0.isFinite && $0 > 0 }) ?? true else {
+            throw SafetyConfigurationError("maxStep must be a positive finite number, got \(maxStep!)")
+        }
+        guard boundaryBand.isFinite, boundaryBand >= 0 else {
+            throw SafetyConfigurationError("boundaryBand must be a finite number >= 0, got \(boundaryBand)")
+        }
+        self.maxStep = maxStep
+        self.boundaryBand = boundaryBand
+    }
+
+    /// Latches the emergency stop: every later command becomes a hold.
+    public mutating func latchEmergencyStop() {
+        emergencyStopLatched = true
+    }
+
+    /// Clears a latched emergency stop (an explicit operator action).
+    public mutating func clearEmergencyStop() {
+        emergencyStopLatched = false
+    }
+
+    /// Filters one command for arm `armIndex`, given the arm's current position when known.
+    public func filter(_ requested: ArmCommand, currentPosition: [Double]?, armIndex: Int = 0)
+        -> (applied: ArmCommand, interventions: [SafetyIntervention]) {
+        var interventions: [SafetyIntervention] = []
+        func note(_ kind: SafetyIntervention.Kind, _ applied: ArmCommand, _ detail: String) {
+            interventions.append(SafetyIntervention(armIndex: armIndex, kind: kind, requested: requested,
+                                                    applied: applied, detail: detail))
+        }
+        if emergencyStopLatched {
+            note(.emergencyStop, .hold, "emergency stop latched; clear it explicitly to move again")
+            return (.hold, interventions)
+        }
+        if requested.mode == .hold { return (.hold, []) }
+        guard requested.target.count == workspace.dimension else {
+            note(.invalidCommand, .hold, "target has \(requested.target.count) axes, the arm has \(workspace.dimension)")
+            return (.hold, interventions)
+        }
+        guard requested.target.allSatisfy(\.isFinite), requested.gripper.map(\.isFinite) ?? true else {
+            note(.invalidCommand, .hold, "non-finite value in target \(requested.target) / gripper \(String(describing: requested.gripper))")
+            return (.hold, interventions)
+        }
+        let current = currentPosition.flatMap { position in
+            position.count == workspace.dimension && position.allSatisfy(\.isFinite) ? position : nil
+        }
+        var target = requested.target
+        var changed = false
+
+        if let maxStep, let current {
+            let delta = zip(target, current).map(-)
+            let length = dot(delta, delta).squareRoot()
+            if length > maxStep {
+                target = zip(current, delta).map { $0 + $1 * (maxStep / length) }
+                changed = true
+                note(.stepLimited, .moveTo(target), "move of \(length) shortened to \(maxStep)")
+            }
+        }
+
+        if boundaryBand > 0, let current, workspace.contains(target) {
+            let (distance, normal) = workspace.boundaryDistance(target)
+            let delta = zip(target, current).map(-)
+            let outward = dot(delta, normal)
+            if distance < boundaryBand, outward > 0 {
+                // Elastic attenuation: the outward part of the move shrinks linearly to zero at the boundary.
+                let keep = max(0, distance / boundaryBand)
+                let moved = zip(delta, normal).map { $0 - (1 - keep) * outward * $1 }
+                target = zip(current, moved).map(+)
+                changed = true
+                note(.attenuatedNearBoundary, .moveTo(target), "outward motion scaled by \(keep) within \(distance) of the boundary")
+            }
+        }
+
+        if !workspace.contains(target) {
+            let clamped = workspace.project(target)
+            note(.clampedToWorkspace, .moveTo(clamped), "target \(target) outside the workspace, clamped to \(clamped)")
+            target = clamped
+            changed = true
+        }
+        let gripper = requested.gripper.map { min(max($0, 0), 1) }
+        let applied = ArmCommand(mode: .position, target: target, gripper: gripper)
+        if changed, !interventions.isEmpty {
+            // Every record carries the command that was finally applied.
+            for i in interventions.indices { interventions[i].applied = applied }
+        }
+        return (applied, interventions)
+    }
+}

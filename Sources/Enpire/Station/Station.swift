@@ -1,0 +1,311 @@
+import Foundation
+
+/// One robot station: arms, cameras, a reward, a reset routine and a safety envelope per arm, run in
+/// budgeted episodes at the control rate.
+///
+/// Every step records what was observed, what the policy (or a person, a script, a reset) requested, what the
+/// safety layer let through and what the arms applied. Time comes from an injectable ``StationClock``, so
+/// the same code runs hardware in real time and simulations as fast as the CPU allows.
+public actor Station {
+    /// Static choices for a station.
+    public struct Configuration: Sendable {
+        /// Station name (unique within a fleet).
+        public var name: String
+        /// Task name recorded with every episode.
+        public var task: String
+        /// Control rate in hertz (default: the slowest arm's rate).
+        public var controlRateHz: Double?
+        /// Watchdog timeout in seconds.
+        public var watchdogTimeoutSeconds: Double
+
+        /// Creates a configuration.
+        public init(name: String, task: String, controlRateHz: Double? = nil, watchdogTimeoutSeconds: Double = 0.4) {
+            self.name = name
+            self.task = task
+            self.controlRateHz = controlRateHz
+            self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+        }
+    }
+
+    /// Station name.
+    public nonisolated let name: String
+    /// Task name.
+    public nonisolated let task: String
+    /// Arms in station order.
+    public nonisolated let arms: [any RobotArm]
+    /// Cameras.
+    public nonisolated let cameras: [any Camera]
+    /// The clock every timestamp comes from.
+    public nonisolated let clock: any StationClock
+    /// Control period in seconds.
+    public nonisolated let controlPeriodSeconds: Double
+    private let reward: (any RewardFunction)?
+    private let resetRoutine: (any ResetRoutine)?
+    private let recorder: (any EpisodeRecorder)?
+    private let featureSources: [any FeatureSource]
+    private var envelopes: [SafetyEnvelope]
+    private var watchdog: CommandWatchdog
+    private var health: StationHealth
+    private var stopRequested = false
+    private var episodeCounter = 0
+
+    /// Creates a station. `safety` holds one envelope per arm; by default each arm's own limits.
+    public init(configuration: Configuration, arms: [any RobotArm], cameras: [any Camera] = [],
+                safety: [SafetyEnvelope]? = nil, reward: (any RewardFunction)? = nil,
+                reset: (any ResetRoutine)? = nil, recorder: (any EpisodeRecorder)? = nil,
+                featureSources: [any FeatureSource] = [], clock: any StationClock = SystemClock()) throws {
+        guard !arms.isEmpty else { throw StationError.invalidConfiguration("a station needs at least one arm") }
+        let envelopes = try safety ?? arms.map { try SafetyEnvelope(specification: $0.specification) }
+        guard envelopes.count == arms.count else {
+            throw StationError.invalidConfiguration("\(envelopes.count) safety envelopes for \(arms.count) arms")
+        }
+        let rate = configuration.controlRateHz ?? arms.map(\.specification.controlRateHz).min()!
+        guard rate.isFinite, rate > 0 else {
+            throw StationError.invalidConfiguration("control rate must be positive, got \(rate)")
+        }
+        name = configuration.name
+        task = configuration.task
+        self.arms = arms
+        self.cameras = cameras
+        self.clock = clock
+        controlPeriodSeconds = 1 / rate
+        self.reward = reward
+        resetRoutine = reset
+        self.recorder = recorder
+        self.featureSources = featureSources
+        self.envelopes = envelopes
+        watchdog = CommandWatchdog(timeoutSeconds: configuration.watchdogTimeoutSeconds)
+        health = StationHealth(name: configuration.name, connected: false, paused: false, pauseReason: nil,
+                               emergencyStopLatched: false, episodes: 0, successes: 0, aborted: 0, steps: 0,
+                               interventions: [:], episodeSeconds: 0, resetSeconds: 0, resetAttempts: 0,
+                               resetFailures: 0, lastFault: nil)
+    }
+
+    /// Connects every arm.
+    public func connect() async throws {
+        for arm in arms { try await arm.connect() }
+        health.connected = true
+    }
+
+    /// A snapshot of counters and state.
+    public var currentHealth: StationHealth { health }
+
+    /// The safety envelope of arm `index`.
+    public func envelope(ofArm index: Int) -> SafetyEnvelope { envelopes[index] }
+
+    /// Pauses episodes (the running one stops at its next step).
+    public func pause(reason: String = "paused by request") {
+        health.paused = true
+        health.pauseReason = reason
+    }
+
+    /// Resumes after a pause.
+    public func resume() {
+        health.paused = false
+        health.pauseReason = nil
+    }
+
+    /// Latches the emergency stop: stops every arm now; every later command becomes a hold until cleared.
+    public func emergencyStop() async {
+        for i in envelopes.indices { envelopes[i].latchEmergencyStop() }
+        health.emergencyStopLatched = true
+        stopRequested = true
+        for arm in arms { try? await arm.stop() }
+    }
+
+    /// Clears a latched emergency stop (explicit operator action).
+    public func clearEmergencyStop() {
+        for i in envelopes.indices { envelopes[i].clearEmergencyStop() }
+        health.emergencyStopLatched = false
+        stopRequested = false
+    }
+
+    /// Homes every arm.
+    public func home() async throws {
+        guard !health.emergencyStopLatched else { throw StationError.emergencyStopLatched }
+        for arm in arms { try await arm.home() }
+    }
+
+    /// Sends commands from a non-policy source (a person, a script, a reset), through the safety envelopes.
+    /// Returns what the arms applied.
+    @discardableResult
+    public func send(_ commands: [ArmCommand], source: ActionSource) async throws
+        -> (applied: [ArmCommand], interventions: [SafetyIntervention]) {
+        let states = try await observeArms()
+        return try await apply(commands, states: states)
+    }
+
+    /// Checks the command watchdog; if commands stopped arriving for longer than the timeout, commands every
+    /// arm to hold and returns the interventions. Call once per control period (``runWatchdog()`` does).
+    @discardableResult
+    public func watchdogTick() async -> [SafetyIntervention] {
+        guard watchdog.shouldHold(at: clock.now()) else { return [] }
+        var records: [SafetyIntervention] = []
+        for (index, arm) in arms.enumerated() {
+            let applied = (try? await arm.send(.hold)) ?? .hold
+            records.append(SafetyIntervention(armIndex: index, kind: .watchdogHold, requested: .hold, applied: applied,
+                                              detail: "no command for more than \(watchdog.timeoutSeconds) s"))
+        }
+        health.interventions[SafetyIntervention.Kind.watchdogHold.rawValue, default: 0] += records.count
+        return records
+    }
+
+    /// Runs ``watchdogTick()`` every control period until the task is cancelled.
+    public func runWatchdog() async {
+        while !Task.isCancelled {
+            do { try await clock.sleep(untilSeconds: clock.now() + controlPeriodSeconds) } catch { return }
+            await watchdogTick()
+        }
+    }
+
+    /// Arms the watchdog as if a command had just been sent (for stations driven by an external source).
+    public func armWatchdog() {
+        watchdog.noteCommand(at: clock.now())
+    }
+
+    /// Runs one episode: reset (when a routine is set), then policy steps until success (if `stopOnSuccess`),
+    /// `maxSteps`, a stop request or a fault; returns the recorded episode.
+    public func runEpisode(policy: any Policy, seed: UInt64? = nil, maxSteps: Int, stopOnSuccess: Bool = true,
+                           tags: [String: String] = [:]) async throws -> RecordedEpisode {
+        if health.emergencyStopLatched { throw StationError.emergencyStopLatched }
+        if health.paused { throw StationError.paused(reason: health.pauseReason ?? "paused") }
+        guard maxSteps > 0 else { throw StationError.invalidConfiguration("maxSteps must be positive, got \(maxSteps)") }
+        stopRequested = false
+
+        var resetOutcome: ResetOutcome?
+        if let resetRoutine {
+            let started = clock.now()
+            let outcome: ResetOutcome
+            do {
+                outcome = try await resetRoutine.reset(ResetContext(arms: arms, cameras: cameras, seed: seed ?? 0, clock: clock))
+            } catch {
+                outcome = ResetOutcome(verified: false, attempts: 1, elapsedSeconds: clock.now() - started,
+                                       reason: "reset threw: \(error)", strategy: resetRoutine.identity)
+            }
+            health.resetAttempts += outcome.attempts
+            health.resetSeconds += max(outcome.elapsedSeconds, clock.now() - started)
+            if !outcome.verified {
+                health.resetFailures += 1
+                let reason = outcome.reason ?? "unverified start state"
+                pause(reason: "reset failed: \(reason)")
+                throw StationError.resetFailed(reason: reason)
+            }
+            resetOutcome = outcome
+        }
+
+        var policy = policy
+        policy.reset()
+        episodeCounter += 1
+        let metadata = EpisodeMetadata(
+            id: "\(name)-\(Int(Date().timeIntervalSince1970 * 1000))-\(episodeCounter)", task: task, station: name,
+            seed: seed, policy: policy.name, startedAtUnixSeconds: Date().timeIntervalSince1970,
+            arms: arms.map(\.specification), cameras: cameras.map(\.name), tags: tags)
+        let recording = try await recorder?.begin(metadata)
+        let start = clock.now()
+        var steps: [StepRecord] = []
+        steps.reserveCapacity(min(maxSteps, 4096))
+        var lastVerdict: Verdict?
+        var status = EpisodeStatus.complete
+        var reason: String?
+
+        loop: for index in 0..<maxSteps {
+            if stopRequested || health.paused || health.emergencyStopLatched {
+                status = .aborted
+                reason = health.emergencyStopLatched ? "emergency stop" : (health.pauseReason ?? "stop requested")
+                break
+            }
+            try await clock.sleep(untilSeconds: start + Double(index) * controlPeriodSeconds)
+            do {
+                let states = try await observeArms()
+                let frames = await latestFrames()
+                let features = try await collectFeatures()
+                let observation = Observation(stepIndex: index, elapsedSeconds: clock.now() - start, arms: states,
+                                              frames: frames, features: features)
+                let requested = try await policy.action(for: observation)
+                let (applied, interventions) = try await apply(requested, states: states)
+                var step = StepRecord(index: index, timeSeconds: observation.elapsedSeconds, source: .policy,
+                                      arms: states, features: features, requested: requested, applied: applied,
+                                      interventions: interventions)
+                if let reward {
+                    let after = Observation(stepIndex: index + 1, elapsedSeconds: clock.now() - start, arms: states,
+                                            frames: frames, features: features)
+                    let verdict = try await reward.evaluate(EpisodeContext(observation: after, isFinal: index == maxSteps - 1))
+                    step.reward = verdict.score
+                    step.success = verdict.success
+                    lastVerdict = verdict
+                }
+                steps.append(step)
+                health.steps += 1
+                try await recording?.append(step, frames: Array(frames.values))
+                if stopOnSuccess, lastVerdict?.success == true { break loop }
+            } catch {
+                status = .aborted
+                reason = "fault at step \(index): \(error)"
+                health.lastFault = reason
+                for arm in arms { _ = try? await arm.send(.hold) }
+                break loop
+            }
+        }
+        watchdog.disarm()
+        // The episode's robot time ends with its last control period.
+        try await clock.sleep(untilSeconds: start + Double(steps.count) * controlPeriodSeconds)
+        let duration = clock.now() - start
+        health.episodes += 1
+        health.episodeSeconds += duration
+        if status == .aborted { health.aborted += 1 }
+        if lastVerdict?.success == true { health.successes += 1 }
+        let summary = EpisodeSummary(metadata: metadata, status: status, stepCount: steps.count,
+                                     durationSeconds: duration, verdict: lastVerdict, reset: resetOutcome,
+                                     reason: reason)
+        try await recording?.finish(summary)
+        return RecordedEpisode(summary: summary, steps: steps)
+    }
+
+    private func observeArms() async throws -> [RobotState] {
+        var states: [RobotState] = []
+        states.reserveCapacity(arms.count)
+        for arm in arms { states.append(try await arm.observe()) }
+        return states
+    }
+
+    private func latestFrames() async -> [String: Frame] {
+        var frames: [String: Frame] = [:]
+        for camera in cameras {
+            // A camera that fails this step is simply absent from the observation; rewards report `unknown`.
+            if let frame = try? await camera.latestFrame() { frames[camera.name] = frame }
+        }
+        return frames
+    }
+
+    private func collectFeatures() async throws -> [String: [Double]] {
+        var features: [String: [Double]] = [:]
+        for source in featureSources {
+            features.merge(try await source.features()) { _, new in new }
+        }
+        return features
+    }
+
+    private func apply(_ requested: [ArmCommand], states: [RobotState]) async throws
+        -> (applied: [ArmCommand], interventions: [SafetyIntervention]) {
+        var applied: [ArmCommand] = []
+        var interventions: [SafetyIntervention] = []
+        for (index, arm) in arms.enumerated() {
+            let command: ArmCommand
+            if index < requested.count {
+                let filtered = envelopes[index].filter(requested[index], currentPosition: states[index].position,
+                                                       armIndex: index)
+                command = filtered.applied
+                interventions += filtered.interventions
+            } else {
+                command = .hold
+                interventions.append(SafetyIntervention(
+                    armIndex: index, kind: .invalidCommand, requested: .hold, applied: .hold,
+                    detail: "policy returned \(requested.count) commands for \(arms.count) arms"))
+            }
+            applied.append(try await arm.send(command))
+        }
+        watchdog.noteCommand(at: clock.now())
+        for record in interventions { health.interventions[record.kind.rawValue, default: 0] += 1 }
+        return (applied, interventions)
+    }
+}
