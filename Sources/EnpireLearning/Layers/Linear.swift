@@ -24,15 +24,16 @@ public final class Linear: Layer {
     /// Weight and bias.
     public var parameters: [Parameter] { [weight, bias] }
 
-    /// Forward through `sgemm` (or `sgemv` for a single example, the latency-critical inference case).
+    /// Forward through `sgemm` (or a single-threaded SIMD matrix-vector
+    /// product for one example, the latency-critical inference case).
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
                         training: Bool) {
         let w = UnsafePointer(weight.storage.pointer)
         let b = bias.storage.pointer
         if batchSize == 1 {
             output.update(from: b, count: outputFeatures)
-            BLAS.gemv(transpose: false, rows: outputFeatures, columns: inputFeatures, alpha: 1, a: w,
-                      lda: inputFeatures, x: input, beta: 1, y: output)
+            MatrixVector.multiplyAdd(rows: outputFeatures, columns: inputFeatures, weights: w, vector: input,
+                                     into: output)
             return
         }
         for row in 0..<batchSize {

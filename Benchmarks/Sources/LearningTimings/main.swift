@@ -1,0 +1,58 @@
+// Prints JSON timings of EnpireLearning workloads for Benchmarks/compare_torch.py.
+// Usage: LearningTimings [--quick]
+import Foundation
+import LearningWorkloads
+
+let quick = CommandLine.arguments.contains("--quick")
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+/// Median seconds per call over `repeats` timed blocks of `iterations` calls, after `warmup` calls.
+func timePerCall(warmup: Int, iterations: Int, repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    for _ in 0..<warmup { try body() }
+    var samples: [Double] = []
+    for _ in 0..<repeats {
+        let start = now()
+        for _ in 0..<iterations { try body() }
+        samples.append(Double(now() - start) / 1e9 / Double(iterations))
+    }
+    return samples.sorted()[samples.count / 2]
+}
+
+let scale = quick ? 0.2 : 1.0
+func n(_ count: Int) -> Int { max(1, Int(Double(count) * scale)) }
+
+var results: [String: Double] = [:]
+
+let trainA = try TrainStepWorkload(input: 64, hidden: [256, 256], output: 8, batchSize: 256)
+results["train_a_seconds"] = try timePerCall(warmup: n(20), iterations: n(50), repeats: 5) { try trainA.step() }
+
+let trainB = try TrainStepWorkload(input: 64, hidden: [512, 512, 512], output: 8, batchSize: 1024)
+results["train_b_seconds"] = try timePerCall(warmup: n(5), iterations: n(10), repeats: 5) { try trainB.step() }
+
+let inference = try InferenceWorkload()
+for _ in 0..<1000 { inference.run() }
+var latencies: [Double] = []
+let calls = n(20000)
+latencies.reserveCapacity(calls)
+for _ in 0..<calls {
+    let start = now()
+    inference.run()
+    latencies.append(Double(now() - start) / 1e3)
+}
+latencies.sort()
+results["infer_median_us"] = latencies[latencies.count / 2]
+results["infer_p99_us"] = latencies[Int(Double(latencies.count) * 0.99)]
+
+let sac = try SACUpdateWorkload()
+results["sac_seconds"] = try timePerCall(warmup: n(10), iterations: n(20), repeats: 5) { try sac.step() }
+
+for size in [256, 1024] {
+    let workload = MatmulWorkload(size: size)
+    let iterations = size == 256 ? n(200) : n(10)
+    let seconds = try timePerCall(warmup: 3, iterations: iterations, repeats: 5) { try workload.run() }
+    results["sgemm_\(size)_seconds"] = seconds
+}
+
+let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+print(String(decoding: data, as: UTF8.self))

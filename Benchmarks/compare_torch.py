@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Compare EnpireLearning with PyTorch CPU (2 threads) and C OpenBLAS on the same shapes, in one run.
+
+Usage: ENPIRE_PYTHON=/path/to/python  $ENPIRE_PYTHON Benchmarks/compare_torch.py [--quick]
+Builds nothing: run `swift build -c release --product LearningTimings` in Benchmarks/ first.
+"""
+import json, os, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+QUICK = "--quick" in sys.argv
+SCALE = 0.2 if QUICK else 1.0
+n = lambda k: max(1, int(k * SCALE))
+
+
+def per_call(fn, warmup, iterations, repeats=5):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(iterations):
+            fn()
+        samples.append((time.perf_counter() - t0) / iterations)
+    return statistics.median(samples)
+
+
+def torch_timings():
+    import torch
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    nn = torch.nn
+    out = {}
+
+    def mlp(sizes):
+        layers = []
+        for a, b in zip(sizes[:-2], sizes[1:-1]):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        layers.append(nn.Linear(sizes[-2], sizes[-1]))
+        return nn.Sequential(*layers)
+
+    def train_step(sizes, batch):
+        model = mlp(sizes)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        x, y = torch.randn(batch, sizes[0]), torch.randn(batch, sizes[-1])
+        loss_fn = nn.MSELoss()
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+        return step
+
+    out["train_a_seconds"] = per_call(train_step([64, 256, 256, 8], 256), n(20), n(50))
+    out["train_b_seconds"] = per_call(train_step([64, 512, 512, 512, 8], 1024), n(5), n(10))
+
+    model = mlp([64, 256, 256, 8]).eval()
+    x = torch.randn(1, 64)
+    lat = []
+    with torch.inference_mode():
+        for _ in range(1000):
+            model(x)
+        for _ in range(n(20000)):
+            t0 = time.perf_counter_ns()
+            model(x)
+            lat.append((time.perf_counter_ns() - t0) / 1e3)
+    lat.sort()
+    out["infer_median_us"] = lat[len(lat) // 2]
+    out["infer_p99_us"] = lat[int(len(lat) * 0.99)]
+
+    # SAC update, mirroring Benchmarks/Sources/LearningWorkloads/SACUpdateWorkload.swift.
+    B, alpha, gamma = 256, 0.2, 0.99
+    actor = mlp([20, 256, 256, 4])
+    c1, c2, t1, t2 = (mlp([22, 256, 256, 1]) for _ in range(4))
+    for p in list(t1.parameters()) + list(t2.parameters()):
+        p.requires_grad_(False)
+    aopt = torch.optim.Adam(actor.parameters(), lr=3e-4)
+    copt = torch.optim.Adam(list(c1.parameters()) + list(c2.parameters()), lr=3e-4)
+    s, s2 = torch.randn(B, 20), torch.randn(B, 20)
+    a = torch.rand(B, 2) * 2 - 1
+    r = torch.randn(B, 1)
+    eps, eps2 = torch.randn(B, 2), torch.randn(B, 2)
+    half_log_2pi = 0.9189385
+
+    def sample(o, e):
+        mean, log_std = o[:, :2], o[:, 2:].clamp(-20, 2)
+        act = torch.tanh(mean + log_std.exp() * e)
+        logp = (-0.5 * e * e - log_std - half_log_2pi - torch.log(1 - act * act + 1e-6)).sum(1, keepdim=True)
+        return act, logp
+
+    def sac_step():
+        with torch.no_grad():
+            a2, logp2 = sample(actor(s2), eps2)
+            sa2 = torch.cat([s2, a2], 1)
+            y = r + gamma * (torch.min(t1(sa2), t2(sa2)) - alpha * logp2)
+        sa = torch.cat([s, a], 1)
+        closs = nn.functional.mse_loss(c1(sa), y) + nn.functional.mse_loss(c2(sa), y)
+        copt.zero_grad(set_to_none=True)
+        closs.backward()
+        copt.step()
+        act, logp = sample(actor(s), eps)
+        for p in c1.parameters():
+            p.requires_grad_(False)
+        aloss = (alpha * logp - c1(torch.cat([s, act], 1))).mean()
+        aopt.zero_grad(set_to_none=True)
+        aloss.backward()
+        aopt.step()
+        for p in c1.parameters():
+            p.requires_grad_(True)
+
+    out["sac_seconds"] = per_call(sac_step, n(10), n(20))
+    return out
+
+
+C_SGEMM = r"""
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+static int cmp(const void *a, const void *b) { double x = *(double *)a, y = *(double *)b; return (x > y) - (x < y); }
+int main(int argc, char **argv) {
+    double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    int sizes[2] = {256, 1024};
+    printf("{");
+    for (int s = 0; s < 2; s++) {
+        int n = sizes[s], iters = (int)((n == 256 ? 200 : 10) * scale); if (iters < 1) iters = 1;
+        float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n), *c = malloc(sizeof(float) * n * n);
+        for (int i = 0; i < n * n; i++) { a[i] = (float)rand() / RAND_MAX - 0.5f; b[i] = (float)rand() / RAND_MAX - 0.5f; }
+        for (int w = 0; w < 3; w++) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        double samples[5];
+        for (int r = 0; r < 5; r++) {
+            double t0 = now();
+            for (int i = 0; i < iters; i++) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+            samples[r] = (now() - t0) / iters;
+        }
+        qsort(samples, 5, sizeof(double), cmp);
+        printf("%s\"sgemm_%d_seconds\": %.9g", s ? ", " : "", n, samples[2]);
+        free(a); free(b); free(c);
+    }
+    printf("}\n");
+    return 0;
+}
+"""
+
+
+def c_timings():
+    with tempfile.TemporaryDirectory() as tmp:
+        src, exe = Path(tmp) / "sgemm.c", Path(tmp) / "sgemm"
+        src.write_text(C_SGEMM)
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "openblas"], capture_output=True, text=True)
+        cmd = ["cc", "-O2", str(src), "-o", str(exe)] + flags.stdout.split()
+        subprocess.run(cmd, check=True)
+        return json.loads(subprocess.run([str(exe), str(SCALE)], check=True, capture_output=True, text=True).stdout)
+
+
+def swift_timings():
+    exe = HERE / ".build" / "release" / "LearningTimings"
+    if not exe.exists():
+        sys.exit(f"{exe} missing: run `swift build -c release --product LearningTimings` in {HERE}")
+    args = [str(exe)] + (["--quick"] if QUICK else [])
+    return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+
+
+def main():
+    ours = swift_timings()
+    torch = torch_timings()
+    c = c_timings()
+    rows = [
+        ("(a) train step 64-256-256-8 b256", "train_a_seconds", torch, "torch"),
+        ("(b) train step 64-512x3-8 b1024", "train_b_seconds", torch, "torch"),
+        ("(d) SAC update b256", "sac_seconds", torch, "torch"),
+        ("(e) sgemm 256^3", "sgemm_256_seconds", c, "C OpenBLAS"),
+        ("(e) sgemm 1024^3", "sgemm_1024_seconds", c, "C OpenBLAS"),
+    ]
+    print(f"{'benchmark':36} {'ours':>12} {'peer':>12} {'peer':>11} {'speed-up':>9}")
+    for label, key, peer, peer_name in rows:
+        print(f"{label:36} {ours[key]*1e3:10.3f}ms {peer[key]*1e3:10.3f}ms {peer_name:>11} {peer[key]/ours[key]:8.2f}x")
+    for key in ("infer_median_us", "infer_p99_us"):
+        label = "(c) batch-1 inference " + key.split("_")[1]
+        print(f"{label:36} {ours[key]:10.2f}us {torch[key]:10.2f}us {'torch':>11} {torch[key]/ours[key]:8.2f}x")
+    print(json.dumps({"ours": ours, "torch": torch, "c_openblas": c}, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

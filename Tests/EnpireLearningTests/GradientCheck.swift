@@ -1,0 +1,91 @@
+@testable import EnpireLearning
+
+/// Finite-difference gradient checking: objective `L = Σ wᵢ·outᵢ` with fixed random weights `w`, evaluated
+/// in Double from Float32 outputs; central differences with a step large enough that Float32 rounding stays
+/// well below the tolerance.
+enum GradientCheck {
+    static let epsilon: Float = 1e-2
+
+    static func relativeError(_ analytic: [Float], _ numeric: [Double]) -> Double {
+        var difference = 0.0, a = 0.0, n = 0.0
+        for (x, y) in zip(analytic, numeric) {
+            difference += (Double(x) - y) * (Double(x) - y)
+            a += Double(x) * Double(x)
+            n += y * y
+        }
+        return difference.squareRoot() / max(a.squareRoot(), n.squareRoot(), 1e-12)
+    }
+
+    static func objective(_ output: UnsafePointer<Float>, _ weights: [Float]) -> Double {
+        var total = 0.0
+        for index in weights.indices { total += Double(output[index]) * Double(weights[index]) }
+        return total
+    }
+
+    /// Returns (input-gradient error, per-parameter errors) for a layer.
+    static func check(_ layer: any Layer, input: [Float], batchSize: Int, seed: UInt64 = 7,
+                      beforeForward: () -> Void = {}) -> (input: Double, parameters: [Double]) {
+        var rng = SplitMix64(seed: seed)
+        let outCount = batchSize * layer.outputFeatures
+        let weights = (0..<outCount).map { _ in Float(rng.nextGaussian()) }
+        var x = input
+        var output = [Float](repeating: 0, count: outCount)
+        var gradInput = [Float](repeating: 0, count: input.count)
+        func evaluate(_ x: [Float]) -> Double {
+            beforeForward()
+            x.withUnsafeBufferPointer { xp in
+                output.withUnsafeMutableBufferPointer { op in
+                    layer.forward(xp.baseAddress!, op.baseAddress!, batchSize: batchSize, training: true)
+                }
+            }
+            return output.withUnsafeBufferPointer { objective($0.baseAddress!, weights) }
+        }
+        _ = evaluate(x)
+        x.withUnsafeBufferPointer { xp in
+            output.withUnsafeBufferPointer { op in
+                weights.withUnsafeBufferPointer { wp in
+                    gradInput.withUnsafeMutableBufferPointer { gp in
+                        layer.backward(input: xp.baseAddress!, output: op.baseAddress!, gradOutput: wp.baseAddress!,
+                                       gradInput: gp.baseAddress!, batchSize: batchSize, mode: .overwrite)
+                    }
+                }
+            }
+        }
+        let parameterGradients = layer.parameters.map { $0.gradient.scalars }
+        var numericInput = [Double](repeating: 0, count: x.count)
+        for index in x.indices {
+            let saved = x[index]
+            x[index] = saved + epsilon
+            let plus = evaluate(x)
+            x[index] = saved - epsilon
+            let minus = evaluate(x)
+            x[index] = saved
+            numericInput[index] = (plus - minus) / Double(2 * epsilon)
+        }
+        var parameterErrors: [Double] = []
+        for (parameter, analytic) in zip(layer.parameters, parameterGradients) {
+            var numeric = [Double](repeating: 0, count: parameter.count)
+            for index in 0..<parameter.count {
+                let pointer = parameter.storage.pointer
+                let saved = pointer[index]
+                pointer[index] = saved + epsilon
+                let plus = evaluate(x)
+                pointer[index] = saved - epsilon
+                let minus = evaluate(x)
+                pointer[index] = saved
+                numeric[index] = (plus - minus) / Double(2 * epsilon)
+            }
+            parameterErrors.append(relativeError(analytic, numeric))
+        }
+        return (relativeError(gradInput, numericInput), parameterErrors)
+    }
+
+    static func randomInput(count: Int, seed: UInt64, awayFromZero: Float = 0) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).map { _ in
+            var value = Float(rng.nextGaussian())
+            if abs(value) < awayFromZero { value += value < 0 ? -awayFromZero : awayFromZero }
+            return value
+        }
+    }
+}

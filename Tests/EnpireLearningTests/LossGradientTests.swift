@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import EnpireLearning
+
+@Suite("Loss values and gradients")
+struct LossGradientTests {
+    private func numericGradient(_ x: Tensor, _ f: (Tensor) throws -> Float) rethrows -> [Double] {
+        var x = x
+        let eps: Float = 1e-2
+        return try x.scalars.indices.map { index in
+            let saved = x.scalars[index]
+            x.scalars[index] = saved + eps
+            let plus = Double(try f(x))
+            x.scalars[index] = saved - eps
+            let minus = Double(try f(x))
+            x.scalars[index] = saved
+            return (plus - minus) / Double(2 * eps)
+        }
+    }
+
+    @Test("MSE matches the definition and its gradient")
+    func mse() throws {
+        var rng = SplitMix64(seed: 1)
+        let p = Tensor.randomNormal([4, 3], using: &rng), t = Tensor.randomNormal([4, 3], using: &rng)
+        var gradient = Tensor.zeros([0])
+        let value = try MSELoss()(prediction: p, target: t, gradient: &gradient)
+        let expected = zip(p.scalars, t.scalars).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / 12
+        #expect(abs(Double(value) - expected) < 1e-6)
+        var scratch = Tensor.zeros([0])
+        let numeric = try numericGradient(p) { try MSELoss()(prediction: $0, target: t, gradient: &scratch) }
+        #expect(GradientCheck.relativeError(gradient.scalars, numeric) < 1e-3)
+    }
+
+    @Test("Huber in both regimes, residuals away from the threshold")
+    func huber() throws {
+        let p = try Tensor(shape: [6], scalars: [0.1, -0.3, 2.5, -3.0, 0.6, 1.7])
+        let t = Tensor.zeros([6])
+        var gradient = Tensor.zeros([0])
+        let loss = HuberLoss(delta: 1)
+        let value = try loss(prediction: p, target: t, gradient: &gradient)
+        let expected = (0.005 + 0.045 + 2.0 + 2.5 + 0.18 + 1.2) / 6
+        #expect(abs(Double(value) - expected) < 1e-5)
+        var scratch = Tensor.zeros([0])
+        let numeric = try numericGradient(p) { try loss(prediction: $0, target: t, gradient: &scratch) }
+        #expect(GradientCheck.relativeError(gradient.scalars, numeric) < 1e-3)
+    }
+
+    @Test("Gaussian NLL: value and gradients for mean and log-std")
+    func gaussianNLL() throws {
+        var rng = SplitMix64(seed: 2)
+        let mean = Tensor.randomNormal([3, 2], using: &rng), target = Tensor.randomNormal([3, 2], using: &rng)
+        let logStd = Tensor.randomUniform([3, 2], in: -0.5...0.5, using: &rng)
+        let loss = GaussianNLLLoss()
+        var gm = Tensor.zeros([0]), gs = Tensor.zeros([0]), a = Tensor.zeros([0]), b = Tensor.zeros([0])
+        let value = try loss(mean: mean, logStd: logStd, target: target, gradMean: &gm, gradLogStd: &gs)
+        var expected = 0.0
+        for i in 0..<6 {
+            let s = Double(logStd.scalars[i]), d = Double(target.scalars[i] - mean.scalars[i])
+            expected += 0.5 * d * d * exp(-2 * s) + s + 0.5 * log(2 * Double.pi)
+        }
+        #expect(abs(Double(value) - expected / 6) < 1e-5)
+        let numericMean = try numericGradient(mean) {
+            try loss(mean: $0, logStd: logStd, target: target, gradMean: &a, gradLogStd: &b)
+        }
+        let numericLogStd = try numericGradient(logStd) {
+            try loss(mean: mean, logStd: $0, target: target, gradMean: &a, gradLogStd: &b)
+        }
+        #expect(GradientCheck.relativeError(gm.scalars, numericMean) < 1e-3)
+        #expect(GradientCheck.relativeError(gs.scalars, numericLogStd) < 1e-3)
+    }
+
+    @Test("Mismatched shapes are an error, not a crash")
+    func mismatch() {
+        var gradient = Tensor.zeros([0])
+        #expect(throws: TensorError.self) {
+            try MSELoss()(prediction: .zeros([2, 2]), target: .zeros([3]), gradient: &gradient)
+        }
+    }
+}
