@@ -1,3 +1,4 @@
+import Enpire
 @testable import EnpireLearning
 
 /// Finite-difference gradient checking: objective `L = Σ wᵢ·outᵢ` with fixed random weights `w`, evaluated

@@ -1,3 +1,4 @@
+import Enpire
 import Foundation
 import Testing
 @testable import EnpireLearning

@@ -1,3 +1,4 @@
+import Enpire
 import Testing
 @testable import EnpireLearning
 

@@ -28,8 +28,8 @@ struct SafetyEnvelopeTests {
         func value(_ scale: Double) -> Double {
             switch rng.next() % 10 {
             case 0: return specials[Int(rng.next() % UInt64(specials.count))]
-            case 1: return (rng.nextUnit() - 0.5) * 1e12
-            default: return (rng.nextUnit() * 1.6 - 0.3) * scale
+            case 1: return (rng.nextUnitDouble() - 0.5) * 1e12
+            default: return (rng.nextUnitDouble() * 1.6 - 0.3) * scale
             }
         }
         var moved = 0, held = 0

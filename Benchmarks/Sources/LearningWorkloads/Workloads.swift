@@ -1,3 +1,4 @@
+import Enpire
 public import EnpireLearning
 
 /// One supervised training step (forward, MSE, backward, Adam) on fixed random data; allocation-free after

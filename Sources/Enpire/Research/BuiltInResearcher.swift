@@ -45,7 +45,7 @@ public struct BuiltInResearcher: Sendable {
         guard let best = results.filter({ $0.score.isFinite }).max(by: { $0.score < $1.score }) else {
             return (initial, "baseline: the default recipe")
         }
-        if rng.nextUnit() < exploration {
+        if rng.nextUnitDouble() < exploration {
             return (space.sample(using: &rng), "explore: a fresh sample of the space")
         }
         let scale = initialScale / (1 + Double(results.count) / 4).squareRoot()

@@ -83,7 +83,7 @@ public struct RecipeSpace: Sendable, Codable, Hashable {
     /// A recipe drawn uniformly (in search coordinates) from the space.
     public func sample(using rng: inout SplitMix64) -> Recipe {
         var parameters: [String: Double] = [:]
-        for range in ranges { parameters[range.name] = range.denormalised(rng.nextUnit()) }
+        for range in ranges { parameters[range.name] = range.denormalised(rng.nextUnitDouble()) }
         return Recipe(family: family, parameters: parameters)
     }
 
@@ -95,7 +95,7 @@ public struct RecipeSpace: Sendable, Codable, Hashable {
             if let value = recipe.parameters[range.name] {
                 parameters[range.name] = range.denormalised(range.normalised(range.clamp(value)) + scale * rng.nextGaussian())
             } else {
-                parameters[range.name] = range.denormalised(rng.nextUnit())
+                parameters[range.name] = range.denormalised(rng.nextUnitDouble())
             }
         }
         return Recipe(family: family, parameters: parameters)

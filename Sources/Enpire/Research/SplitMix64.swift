@@ -1,16 +1,17 @@
 import Foundation
 
-/// A small, fast, seedable random number generator (SplitMix64): the same seed gives the same stream on
-/// every machine, which is what reproducible research loops and evaluations need.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+/// A small, fast, seedable generator (SplitMix64) so that training is bit-reproducible on one machine.
+///
+/// Every random decision in EnpireLearning (initialisation, shuffling, dropout masks, exploration noise)
+/// draws from a `SplitMix64` passed explicitly, never from the system generator.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Codable, Equatable {
+    /// Internal state; two generators with the same state produce the same stream.
+    public var state: UInt64
 
     /// Creates a generator from a seed.
-    public init(seed: UInt64) {
-        state = seed
-    }
+    public init(seed: UInt64) { state = seed }
 
-    /// The next 64 random bits.
+    /// Next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -19,14 +20,24 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    /// A double uniformly distributed in [0, 1).
-    public mutating func nextUnit() -> Double {
-        Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func nextUnitDouble() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
     }
 
-    /// A standard normal sample (Box–Muller).
+    /// Standard normal sample (Box–Muller; one of the pair is discarded to keep the state simple).
     public mutating func nextGaussian() -> Double {
-        let u1 = max(nextUnit(), 1e-300), u2 = nextUnit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        var u1 = nextUnitDouble()
+        while u1 <= .leastNormalMagnitude { u1 = nextUnitDouble() }
+        let u2 = nextUnitDouble()
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
+
+    /// Uniform integer in `0..<upperBound` (Lemire's multiply-shift, unbiased enough for shuffling).
+    public mutating func nextIndex(below upperBound: Int) -> Int {
+        Int(next().multipliedFullWidth(by: UInt64(upperBound)).high)
+    }
+
+    /// A child generator for an independent stream (for example one per worker or per network).
+    public mutating func split() -> SplitMix64 { SplitMix64(seed: next()) }
 }

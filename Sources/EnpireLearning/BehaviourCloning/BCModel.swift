@@ -1,3 +1,4 @@
+public import Enpire
 public import Foundation
 import Synchronization
 

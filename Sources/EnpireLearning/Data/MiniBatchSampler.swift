@@ -1,3 +1,4 @@
+public import Enpire
 /// Paired inputs and targets, one example per row.
 public struct SupervisedDataset: Sendable {
     /// `[examples, inputFeatures]`.

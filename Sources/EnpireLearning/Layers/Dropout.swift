@@ -1,3 +1,4 @@
+public import Enpire
 /// Inverted dropout: in training, zeroes each element with probability `rate` and scales survivors by
 /// `1/(1−rate)`; identity in evaluation.
 public final class Dropout: Layer {

@@ -1,3 +1,4 @@
+public import Enpire
 /// Fully connected layer `y = x · Wᵀ + b` with `W` stored `[out, in]` as in PyTorch.
 public final class Linear: Layer {
     /// `"linear"`.

@@ -1,3 +1,4 @@
+public import Enpire
 /// Activation functions available to ``MLPSpecification``.
 public enum Activation: String, Sendable, Codable, CaseIterable {
     /// `max(0, x)`.

@@ -1,3 +1,4 @@
+public import Enpire
 /// A dense, row-major, contiguous array of `Float` with a shape.
 ///
 /// `Tensor` is a value type (copy-on-write through its `scalars` array). Hot training paths do not create
