@@ -3,10 +3,11 @@ enum PushTShapes {
     /// Half the width of gym-pusht's outlines and walls (pymunk's debug draw uses radius 2 fat segments).
     static let outlineHalfWidth = 2.0
 
-    /// World square (the white arena image of gym-pusht).
+    /// gym-pusht's whole 512 x 512 image, in world coordinates: shapes are drawn half a pixel off (a world point
+    /// lands on a pixel centre), the image's own edges are not.
     static let world: [(x: Double, y: Double)] = [
-        (0, 0), (PushTGeometry.worldSize, 0), (PushTGeometry.worldSize, PushTGeometry.worldSize),
-        (0, PushTGeometry.worldSize),
+        (-0.5, -0.5), (PushTGeometry.worldSize - 0.5, -0.5),
+        (PushTGeometry.worldSize - 0.5, PushTGeometry.worldSize - 0.5), (-0.5, PushTGeometry.worldSize - 0.5),
     ]
     /// Block-local bar grown by the outline half width: the outline's outer edge.
     static let barOuter = ConvexOutline.grown(PushTGeometry.barVertices, by: outlineHalfWidth)
