@@ -1,5 +1,5 @@
 import Enpire
-import EnpireSim
+@testable import EnpireSim
 import Foundation
 import Testing
 
@@ -130,6 +130,43 @@ struct RenderingPNGTests {
             try Data(PNGEncoder.encode(image, compression: compression)).write(to: png)
             #expect(try Self.runPython(python, ["-c", script, png.path, raw.path]) == 0)
             #expect([UInt8](try Data(contentsOf: raw)) == image.pixels, "\(compression) decodes differently")
+        }
+    }
+}
+
+/// Regenerates the pictures in Docs/img when `ENPIRE_DOC_IMAGES_DIR` names a folder (skipped otherwise).
+@Suite("Documentation pictures")
+struct RenderingDocImageTests {
+    static let folder = ProcessInfo.processInfo.environment["ENPIRE_DOC_IMAGES_DIR"]
+
+    @Test("Writes the Docs/img pictures", .enabled(if: folder != nil, "set ENPIRE_DOC_IMAGES_DIR to write them"))
+    func writePictures() throws {
+        let folder = URL(fileURLWithPath: try #require(Self.folder))
+        let goalState = PushTState(agentX: 100, agentY: 100, blockX: 256, blockY: 256, blockAngle: Double.pi / 4)
+        let tilted = PushTState(agentX: 80, agentY: 430, blockX: 340.10433120276457, blockY: 274.588174535849,
+                                blockAngle: 1.1)
+        // Sensor grain would make the large picture incompressible; the small one shows it.
+        var poseAndLight = CameraNoise.realistic(seed: 1)
+        poseAndLight.sensorNoiseLevels = 0
+        let pictures: [(String, ImageSize, CameraNoise, PushTState)] = [
+            ("pusht-goal-96.png", ImageSize(width: 96, height: 96), .none, goalState),
+            ("pusht-tilted-96.png", ImageSize(width: 96, height: 96), .none, tilted),
+            ("pusht-tilted-96-noise.png", ImageSize(width: 96, height: 96), .realistic(seed: 1), tilted),
+            ("pusht-640x480.png", ImageSize(width: 640, height: 480), .none, tilted),
+            ("pusht-640x480-pose-light.png", ImageSize(width: 640, height: 480), poseAndLight, tilted),
+        ]
+        for (name, size, noise, state) in pictures {
+            var renderer = try PushTRenderer(outputSize: size, noise: noise)
+            let png = PNGEncoder.encode(renderer.render(state))
+            #expect(png.count > 100)
+            try Data(png).write(to: folder.appendingPathComponent(name))
+        }
+        // gym-pusht's own observations of the same two poses, from the fidelity fixtures.
+        for (fixtureName, fileName) in [("goal", "gym-pusht-goal-96.png"), ("tilted", "gym-pusht-tilted-96.png")] {
+            let fixture = try #require(try RenderingFidelityTests.loadCases().first { $0.name == fixtureName })
+            let pixels = [UInt8](try #require(Data(base64Encoded: fixture.rgb_base64)))
+            let image = RGBImage(size: ImageSize(width: 96, height: 96), pixels: pixels)
+            try Data(PNGEncoder.encode(image)).write(to: folder.appendingPathComponent(fileName))
         }
     }
 }
