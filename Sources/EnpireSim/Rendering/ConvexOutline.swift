@@ -4,8 +4,8 @@ import Foundation
 /// filled convex shapes: the polygon grown by the half width (round corners, like pygame's end caps) in the
 /// outline colour, and the polygon shrunk by the half width in the fill colour.
 enum ConvexOutline {
-    /// Arc steps per quarter turn when rounding a corner.
-    static let stepsPerQuarterTurn = 4
+    /// Arc steps per quarter turn when rounding a corner (the radius is 2 world pixels: two steps are invisible).
+    static let stepsPerQuarterTurn = 2
 
     /// The polygon (or segment, given as two points) grown by `radius`, corners rounded.
     static func grown(_ vertices: [(x: Double, y: Double)], by radius: Double) -> [(x: Double, y: Double)] {

@@ -48,6 +48,7 @@ struct CoverageRasterizer {
     private var coverage: [Float]
     private var delta: [Float]
     private var spans: [Double]
+    private var merged: [Double]
 
     init(width: Int, height: Int, maxPoints: Int = 1024, maxPrimitives: Int = 64, maxLayers: Int = 32) {
         self.width = width
@@ -59,6 +60,7 @@ struct CoverageRasterizer {
         coverage = [Float](repeating: 0, count: width + 2)
         delta = [Float](repeating: 0, count: width + 2)
         spans = [Double](repeating: 0, count: 2 * Self.maxPrimitivesPerLayer)
+        merged = [Double](repeating: 0, count: 2 * Self.maxPrimitivesPerLayer * Self.subrows)
     }
 
     mutating func removeAllLayers() {
@@ -123,12 +125,15 @@ struct CoverageRasterizer {
             coverage.withUnsafeMutableBufferPointer { coverage in
             delta.withUnsafeMutableBufferPointer { delta in
             spans.withUnsafeMutableBufferPointer { spans in
+            merged.withUnsafeMutableBufferPointer { merged in
             points.withUnsafeBufferPointer { points in
                 for layer in layers where layer.maxY > rowTop && layer.minY < rowTop + 1 {
                     let firstX = max(0, Int(max(layer.minX, 0)))
                     let lastX = min(width - 1, Int(min(max(layer.maxX, 0), Double(width))))
                     if lastX < firstX { continue }
-                    var touched = false
+                    // Merged spans of every sample line, kept until we know whether the row is simply filled.
+                    var mergedCount = 0
+                    var fullLines = 0
                     for sub in 0..<Self.subrows {
                         let sampleY = rowTop + (Double(sub) + 0.5) / Double(Self.subrows)
                         if sampleY < layer.minY || sampleY >= layer.maxY { continue }
@@ -169,20 +174,37 @@ struct CoverageRasterizer {
                             count += 1
                         }
                         if count == 0 { continue }
-                        touched = true
+                        let lineStart = mergedCount
                         var left = spans[0], right = spans[1]
                         for index in 1..<max(count, 1) where index < count {
                             if spans[2 * index] <= right + 1e-9 {
                                 right = max(right, spans[2 * index + 1])
                             } else {
-                                Self.accumulate(left, right, weight, width, coverage, delta)
+                                merged[2 * mergedCount] = left
+                                merged[2 * mergedCount + 1] = right
+                                mergedCount += 1
                                 left = spans[2 * index]
                                 right = spans[2 * index + 1]
                             }
                         }
-                        Self.accumulate(left, right, weight, width, coverage, delta)
+                        merged[2 * mergedCount] = left
+                        merged[2 * mergedCount + 1] = right
+                        mergedCount += 1
+                        if mergedCount == lineStart + 1 && left <= 0 && right >= Double(width) { fullLines += 1 }
                     }
-                    if !touched { continue }
+                    if mergedCount == 0 { continue }
+                    if fullLines == Self.subrows {
+                        // The layer covers the whole row (the arena): paint it without measuring coverage.
+                        for x in 0..<width {
+                            row[3 * x] = layer.red
+                            row[3 * x + 1] = layer.green
+                            row[3 * x + 2] = layer.blue
+                        }
+                        continue
+                    }
+                    for index in 0..<mergedCount {
+                        Self.accumulate(merged[2 * index], merged[2 * index + 1], weight, width, coverage, delta)
+                    }
                     var run: Float = 0
                     for x in firstX...lastX {
                         run += delta[x]
@@ -202,6 +224,7 @@ struct CoverageRasterizer {
                     }
                     delta[lastX + 1] = 0
                 }
+            }
             }
             }
             }

@@ -136,8 +136,9 @@ public struct PushTRenderer: Sendable {
         rasterizer.addDisc(centerX: agentX, centerY: agentY, radius: PushTGeometry.agentRadius * scale)
         rasterizer.beginLayer(PushTPalette.agentCenter)
         rasterizer.addDisc(centerX: agentX, centerY: agentY, radius: PushTShapes.agentCenterRadius * scale)
-        rasterizer.beginLayer(PushTPalette.wall)
+        // One layer per wall keeps each layer's bounding box tight (a shared one would span the whole image).
         for wall in PushTShapes.walls {
+            rasterizer.beginLayer(PushTPalette.wall)
             rasterizer.addPolygon(wall, view)
         }
     }
