@@ -1,13 +1,14 @@
 // swift-tools-version: 6.1
-// Benchmarks for Enpire (nested package so the main package keeps a single dependency).
-// Each helper adds its own targets; `swift package benchmark` runs the ordo-one suites, and the
-// `*Timings` executables print JSON for the peer-comparison scripts.
+// Benchmarks for Enpire: a nested package so the main package keeps a single dependency.
+// `swift package benchmark` runs the ordo-one suites; the `*Timings` executables print JSON for the
+// peer-comparison scripts (compare_*.py), which run the Python peer and ours in one go and print ratios.
 import PackageDescription
 
 let package = Package(
     name: "EnpireBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
+        // Named explicitly: a path dependency is otherwise named after the checkout folder.
         .package(name: "Enpire", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
@@ -21,6 +22,16 @@ let package = Package(
             name: "LearningBenchmarks",
             dependencies: ["LearningWorkloads", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/LearningBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Push-T rendering at observation (96x96) and camera (640x480) sizes, clean and with camera noise.
+        .executableTarget(
+            name: "RenderBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Enpire", package: "Enpire"),
+                .product(name: "EnpireSim", package: "Enpire"),
+            ],
+            path: "Benchmarks/RenderBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ],
     swiftLanguageModes: [.v6]

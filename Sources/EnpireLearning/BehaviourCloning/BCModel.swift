@@ -1,4 +1,4 @@
-public import Enpire
+import Enpire
 public import Foundation
 import Synchronization
 

@@ -1,4 +1,4 @@
-public import Enpire
+import Enpire
 /// Paired inputs and targets, one example per row.
 public struct SupervisedDataset: Sendable {
     /// `[examples, inputFeatures]`.
