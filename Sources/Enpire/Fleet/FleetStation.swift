@@ -70,9 +70,10 @@ public actor FleetStation {
         let resultsTracking = Self.trackingPrefix + Self.resultsBranch
         var lastReason = ""
         for attempt in 1...retryPolicy.maxAttempts {
-            if attempt > 1 {
+            let retrying = attempt > 1
+            if retrying && remote.localPath == nil {
                 try await Task.sleep(for: .seconds(retryPolicy.delaySeconds(afterFailedAttempt: attempt - 1)))
-                try sync()
+                try fetchPublishBases()
             }
             var held: PushLock.Held?
             if let path = remote.localPath {
@@ -83,6 +84,8 @@ public actor FleetStation {
             // and overwrite the outgoing refs.
             let attemptResult: (outcome: GitRepository.PushOutcome, station: String, results: String)
             do {
+                // On a path remote a retry refreshes its bases under the lock, so it cannot lose again.
+                if retrying && remote.localPath != nil { try fetchPublishBases() }
                 attemptResult = try pushOnce(files: files, message: message)
                 held?.release()
             } catch {
@@ -103,6 +106,14 @@ public actor FleetStation {
         }
         throw FleetError.pushRetriesExhausted(station: name, attempts: retryPolicy.maxAttempts,
                                               lastReason: lastReason)
+    }
+
+    /// Fetches only the two branches a publish builds on.
+    private func fetchPublishBases() throws {
+        try repository.fetch(refspecs: [
+            "+refs/heads/\(branch):\(Self.trackingPrefix)\(branch)",
+            "+refs/heads/\(Self.resultsBranch):\(Self.trackingPrefix)\(Self.resultsBranch)",
+        ])
     }
 
     /// Builds the record's commits on the current tracking tips and pushes both branches in one go.
