@@ -21,6 +21,7 @@ public actor FleetStation {
     /// Branch every station appends kept results to.
     public static let resultsBranch = "results"
     static let trackingPrefix = "refs/remotes/origin/"
+    static let optimisticAttempts = 3
 
     private let repository: GitRepository
     private var recordsByBlob: [String: ExperimentRecord] = [:]
@@ -70,11 +71,17 @@ public actor FleetStation {
         let resultsTracking = Self.trackingPrefix + Self.resultsBranch
         var lastReason = ""
         for attempt in 1...retryPolicy.maxAttempts {
-            let retrying = attempt > 1
-            if retrying && remote.localPath == nil {
-                try await Task.sleep(for: .seconds(retryPolicy.delaySeconds(afterFailedAttempt: attempt - 1)))
+            // Path remotes: the first attempts build outside the push lock, so stations prepare in parallel
+            // and only the push is serialised; after that a retry fetches and builds while holding the lock,
+            // which cannot lose, so a station never starves.
+            let underLock = remote.localPath != nil && attempt > Self.optimisticAttempts
+            if attempt > 1 && !underLock {
+                if remote.localPath == nil {
+                    try await Task.sleep(for: .seconds(retryPolicy.delaySeconds(afterFailedAttempt: attempt - 1)))
+                }
                 try fetchPublishBases()
             }
+            var prepared = underLock ? nil : try buildCommits(files: files, message: message)
             var held: PushLock.Held?
             if let path = remote.localPath {
                 held = try await PushLock(path: "\(path)/enpire-push.lock")
@@ -84,9 +91,11 @@ public actor FleetStation {
             // and overwrite the outgoing refs.
             let attemptResult: (outcome: GitRepository.PushOutcome, station: String, results: String)
             do {
-                // On a path remote a retry refreshes its bases under the lock, so it cannot lose again.
-                if retrying && remote.localPath != nil { try fetchPublishBases() }
-                attemptResult = try pushOnce(files: files, message: message)
+                if prepared == nil {
+                    try fetchPublishBases()
+                    prepared = try buildCommits(files: files, message: message)
+                }
+                attemptResult = try pushOnce(prepared)
                 held?.release()
             } catch {
                 held?.release()
@@ -116,24 +125,32 @@ public actor FleetStation {
         ])
     }
 
-    /// Builds the record's commits on the current tracking tips and pushes both branches in one go.
+    /// Builds the record's commits on the current tracking tips (objects only, no refs moved).
     ///
     /// The first attempt trusts the last sync; a stale base just costs one rejected push.
-    private func pushOnce(files: [(path: String, contents: Data)], message: String) throws
-        -> (outcome: GitRepository.PushOutcome, station: String, results: String)
+    private func buildCommits(files: [(path: String, contents: Data)], message: String) throws
+        -> (station: String, results: String)
     {
         let stationCommit = try repository.commit(base: try repository.target(of: Self.trackingPrefix + branch),
                                                   adding: files, message: message, author: name)
         let resultsCommit = try repository.commit(
             base: try repository.target(of: Self.trackingPrefix + Self.resultsBranch),
             adding: files, message: message, author: name)
-        try repository.setReference("refs/enpire/outgoing/station", to: stationCommit)
-        try repository.setReference("refs/enpire/outgoing/results", to: resultsCommit)
+        return (stationCommit, resultsCommit)
+    }
+
+    /// Points the outgoing refs at the prepared commits and pushes both branches in one go.
+    private func pushOnce(_ prepared: (station: String, results: String)?) throws
+        -> (outcome: GitRepository.PushOutcome, station: String, results: String)
+    {
+        guard let prepared else { throw FleetError.io(path: clonePath.path, reason: "no commits prepared") }
+        try repository.setReference("refs/enpire/outgoing/station", to: prepared.station)
+        try repository.setReference("refs/enpire/outgoing/results", to: prepared.results)
         let outcome = try repository.push(refspecs: [
             "refs/enpire/outgoing/station:refs/heads/\(branch)",
             "refs/enpire/outgoing/results:refs/heads/\(Self.resultsBranch)",
         ])
-        return (outcome, stationCommit, resultsCommit)
+        return (outcome, prepared.station, prepared.results)
     }
 
     /// Every kept result the station knows of (as of its last sync), deduplicated by id, best first.
