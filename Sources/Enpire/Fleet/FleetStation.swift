@@ -7,7 +7,7 @@ public import Foundation
 /// `recipes/<station>/<id>.json` (the recipe), on both branches, pushed in one go. When another station
 /// pushed first, the commits are rebuilt on the fetched tips and pushed again (bounded retries, jitter):
 /// paths never collide, so the rebase is always clean and no record is lost. Git calls are synchronous and
-/// run on the actor; they are short (milliseconds on a path remote).
+/// run on the actor; they are short (tens of milliseconds on a path remote).
 public actor FleetStation {
     /// Station name (branch `stations/<name>`).
     public nonisolated let name: String
