@@ -1,0 +1,45 @@
+/// Errors from the Git fleet and the checkpoint store.
+public enum FleetError: Error, Equatable, CustomStringConvertible {
+    /// A libgit2 call failed.
+    case git(operation: String, code: Int, message: String)
+    /// Publishing kept failing because other stations kept moving the remote.
+    case pushRetriesExhausted(station: String, attempts: Int, lastReason: String)
+    /// The push lock of a path remote stayed taken too long.
+    case lockTimeout(path: String, waitedSeconds: Double)
+    /// A station name or record id cannot be used in branch or file names.
+    case invalidName(kind: String, value: String)
+    /// Only kept results are shared with the fleet.
+    case notKept(recordID: String)
+    /// No checkpoint with this hash is in the store.
+    case checkpointNotFound(hash: String)
+    /// A stored checkpoint no longer matches its hash.
+    case checkpointCorrupted(hash: String, actualHash: String, path: String)
+    /// A file could not be read or written.
+    case io(path: String, reason: String)
+
+    /// A message saying what failed and what to do.
+    public var description: String {
+        switch self {
+        case let .git(operation, code, message):
+            return "git \(operation) failed (libgit2 error \(code)): \(message)"
+        case let .pushRetriesExhausted(station, attempts, lastReason):
+            return "station \(station) could not publish after \(attempts) attempts (last: \(lastReason)); "
+                + "the record is still in the local ledger, call publish again later"
+        case let .lockTimeout(path, waited):
+            return "push lock \(path) stayed taken for \(waited) s; if no station is pushing, remove the "
+                + "stale lock file"
+        case let .invalidName(kind, value):
+            return "\(kind) \"\(value)\" cannot be used in Git branch or file names; use letters, digits, "
+                + "'.', '_' or '-' (not starting with '.')"
+        case let .notKept(recordID):
+            return "record \(recordID) was reverted; only kept results are published to the fleet"
+        case let .checkpointNotFound(hash):
+            return "no checkpoint \(hash) in the store; publish it with put(_:) on the station that made it"
+        case let .checkpointCorrupted(hash, actual, path):
+            return "checkpoint \(path) should hash to \(hash) but hashes to \(actual); delete it and fetch "
+                + "it again from the station that made it"
+        case let .io(path, reason):
+            return "\(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,267 @@
+import CGit2
+import Foundation
+
+/// libgit2 needs one global initialisation per process; Swift runs a global's initialiser exactly once.
+private let libgit2Initialized: Bool = {
+    git_libgit2_init()
+    return true
+}()
+
+/// Object id as 40 hex characters.
+typealias GitObjectID = String
+
+/// The thin, synchronous libgit2 wrapper the fleet uses. Not thread-safe: one owner (an actor) per instance.
+final class GitRepository {
+    private let repo: OpaquePointer
+
+    /// Opens the repository at `path`, creating a bare one there when none exists.
+    init(openingOrCreatingBareAt path: String) throws {
+        _ = libgit2Initialized
+        var pointer: OpaquePointer?
+        if git_repository_open(&pointer, path) < 0 {
+            try Self.check(git_repository_init(&pointer, path, 1), "init \(path)")
+        }
+        guard let pointer else { throw FleetError.git(operation: "open \(path)", code: -1, message: "no handle") }
+        repo = pointer
+    }
+
+    deinit {
+        git_repository_free(repo)
+    }
+
+    static func check(_ code: Int32, _ operation: String) throws {
+        guard code < 0 else { return }
+        throw FleetError.git(operation: operation, code: Int(code), message: lastErrorMessage())
+    }
+
+    static func lastErrorMessage() -> String {
+        guard let error = git_error_last(), let message = error.pointee.message else { return "unknown error" }
+        return String(cString: message)
+    }
+
+    // MARK: Remote
+
+    /// Points remote `origin` at `url`, creating it when missing.
+    func setOrigin(url: String) throws {
+        var remote: OpaquePointer?
+        if git_remote_lookup(&remote, repo, "origin") == 0 {
+            git_remote_free(remote)
+            try Self.check(git_remote_set_url(repo, "origin", url), "set origin url")
+        } else {
+            try Self.check(git_remote_create(&remote, repo, "origin", url), "create remote origin \(url)")
+            git_remote_free(remote)
+        }
+    }
+
+    /// Fetches with explicit refspecs (forced updates into remote-tracking refs).
+    func fetch(refspecs: [String]) throws {
+        var remote: OpaquePointer?
+        try Self.check(git_remote_lookup(&remote, repo, "origin"), "lookup origin")
+        defer { git_remote_free(remote) }
+        var options = git_fetch_options()
+        try Self.check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "fetch options")
+        options.update_fetchhead = 0
+        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+        try withStringArray(refspecs) { array in
+            try Self.check(git_remote_fetch(remote, &array, &options, nil), "fetch")
+        }
+    }
+
+    /// Outcome of a push.
+    enum PushOutcome {
+        case pushed
+        /// The remote moved (non-fast-forward, locked or rejected ref): fetch, rebase, retry.
+        case remoteMoved(String)
+    }
+
+    /// Pushes `refspecs` to origin; reports a moved remote instead of throwing so the caller can retry.
+    func push(refspecs: [String]) throws -> PushOutcome {
+        var remote: OpaquePointer?
+        try Self.check(git_remote_lookup(&remote, repo, "origin"), "lookup origin")
+        defer { git_remote_free(remote) }
+        var options = git_push_options()
+        try Self.check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "push options")
+        let rejections = RejectionCollector()
+        options.callbacks.payload = Unmanaged.passUnretained(rejections).toOpaque()
+        options.callbacks.push_update_reference = { refname, status, payload in
+            guard let status, let payload else { return 0 }
+            let collector = Unmanaged<RejectionCollector>.fromOpaque(payload).takeUnretainedValue()
+            collector.messages.append("\(refname.map { String(cString: $0) } ?? "?"): \(String(cString: status))")
+            return 0
+        }
+        let code = try withStringArray(refspecs) { array in
+            withExtendedLifetime(rejections) { git_remote_push(remote, &array, &options) }
+        }
+        let retryable: Set<Int32> = [GIT_ENONFASTFORWARD.rawValue, GIT_ELOCKED.rawValue, GIT_EMODIFIED.rawValue]
+        if code < 0 {
+            if retryable.contains(code) { return .remoteMoved(Self.lastErrorMessage()) }
+            try Self.check(code, "push")
+        }
+        if !rejections.messages.isEmpty {
+            return .remoteMoved(rejections.messages.joined(separator: "; "))
+        }
+        return .pushed
+    }
+
+    private final class RejectionCollector {
+        var messages: [String] = []
+    }
+
+    // MARK: References
+
+    func target(of reference: String) throws -> GitObjectID? {
+        var oid = git_oid()
+        let code = git_reference_name_to_id(&oid, repo, reference)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try Self.check(code, "resolve \(reference)")
+        return Self.hex(oid)
+    }
+
+    func setReference(_ name: String, to id: GitObjectID) throws {
+        var oid = try Self.oid(id)
+        var reference: OpaquePointer?
+        try Self.check(git_reference_create(&reference, repo, name, &oid, 1, "enpire fleet"), "update \(name)")
+        git_reference_free(reference)
+    }
+
+    func references(matching glob: String) throws -> [String] {
+        var iterator: OpaquePointer?
+        try Self.check(git_reference_iterator_glob_new(&iterator, repo, glob), "list \(glob)")
+        defer { git_reference_iterator_free(iterator) }
+        var names: [String] = []
+        while true {
+            var name: UnsafePointer<CChar>?
+            let code = git_reference_next_name(&name, iterator)
+            if code == GIT_ITEROVER.rawValue { break }
+            try Self.check(code, "list \(glob)")
+            if let name { names.append(String(cString: name)) }
+        }
+        return names.sorted()
+    }
+
+    // MARK: Objects
+
+    /// Writes a commit whose tree is `base`'s tree plus `files` (added or replaced), with `base` as parent.
+    ///
+    /// This is how a record is rebased onto whatever the remote holds: the record's files never collide
+    /// with another station's, so replaying them on the new tip is always clean.
+    func commit(base: GitObjectID?, adding files: [(path: String, contents: Data)], message: String,
+                author: String) throws -> GitObjectID {
+        var index: OpaquePointer?
+        try Self.check(git_index_new(&index), "new index")
+        defer { git_index_free(index) }
+        var parent: OpaquePointer?
+        defer { git_commit_free(parent) }
+        if let base {
+            var baseOID = try Self.oid(base)
+            try Self.check(git_commit_lookup(&parent, repo, &baseOID), "lookup commit \(base)")
+            var baseTree: OpaquePointer?
+            try Self.check(git_commit_tree(&baseTree, parent), "tree of \(base)")
+            defer { git_tree_free(baseTree) }
+            try Self.check(git_index_read_tree(index, baseTree), "read tree of \(base)")
+        }
+        for file in files {
+            var blob = git_oid()
+            try file.contents.withUnsafeBytes { bytes in
+                try Self.check(git_blob_create_from_buffer(&blob, repo, bytes.baseAddress, bytes.count),
+                               "write blob \(file.path)")
+            }
+            var entry = git_index_entry()
+            entry.mode = GIT_FILEMODE_BLOB.rawValue
+            entry.id = blob
+            try file.path.withCString { path in
+                entry.path = path
+                try Self.check(git_index_add(index, &entry), "stage \(file.path)")
+            }
+        }
+        var treeOID = git_oid()
+        try Self.check(git_index_write_tree_to(&treeOID, index, repo), "write tree")
+        var tree: OpaquePointer?
+        try Self.check(git_tree_lookup(&tree, repo, &treeOID), "lookup tree")
+        defer { git_tree_free(tree) }
+        var signature: UnsafeMutablePointer<git_signature>?
+        try Self.check(git_signature_now(&signature, author, "\(author)@enpire.fleet"), "signature")
+        defer { git_signature_free(signature) }
+        var commitOID = git_oid()
+        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+        try parents.withUnsafeMutableBufferPointer { buffer in
+            try Self.check(git_commit_create(&commitOID, repo, nil, signature, signature, nil, message, tree,
+                                             buffer.count, buffer.baseAddress), "commit")
+        }
+        return Self.hex(commitOID)
+    }
+
+    /// Blob entries two levels below `folder` in `commit`'s tree: (path, blob id).
+    func blobs(inTwoLevelFolder folder: String, of commit: GitObjectID) throws -> [(path: String, id: GitObjectID)] {
+        var commitOID = try Self.oid(commit)
+        var commitObject: OpaquePointer?
+        try Self.check(git_commit_lookup(&commitObject, repo, &commitOID), "lookup commit \(commit)")
+        defer { git_commit_free(commitObject) }
+        var root: OpaquePointer?
+        try Self.check(git_commit_tree(&root, commitObject), "tree of \(commit)")
+        defer { git_tree_free(root) }
+        var folderEntry: OpaquePointer?
+        let code = git_tree_entry_bypath(&folderEntry, root, folder)
+        if code == GIT_ENOTFOUND.rawValue { return [] }
+        try Self.check(code, "find \(folder)")
+        defer { git_tree_entry_free(folderEntry) }
+        var result: [(path: String, id: GitObjectID)] = []
+        try forEachEntry(ofTree: git_tree_entry_id(folderEntry)) { name, id, type in
+            guard type == GIT_OBJECT_TREE else { return }
+            var subID = id
+            try forEachEntry(ofTree: &subID) { leaf, leafID, leafType in
+                if leafType == GIT_OBJECT_BLOB {
+                    result.append(("\(folder)/\(name)/\(leaf)", Self.hex(leafID)))
+                }
+            }
+        }
+        return result
+    }
+
+    private func forEachEntry(ofTree id: UnsafePointer<git_oid>?,
+                              _ body: (String, git_oid, git_object_t) throws -> Void) throws {
+        var tree: OpaquePointer?
+        try Self.check(git_tree_lookup(&tree, repo, id), "lookup tree")
+        defer { git_tree_free(tree) }
+        for position in 0..<git_tree_entrycount(tree) {
+            guard let entry = git_tree_entry_byindex(tree, position), let id = git_tree_entry_id(entry) else {
+                continue
+            }
+            try body(String(cString: git_tree_entry_name(entry)), id.pointee, git_tree_entry_type(entry))
+        }
+    }
+
+    func blobContents(_ id: GitObjectID) throws -> Data {
+        var oid = try Self.oid(id)
+        var blob: OpaquePointer?
+        try Self.check(git_blob_lookup(&blob, repo, &oid), "lookup blob \(id)")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let raw = git_blob_rawcontent(blob) else { return Data() }
+        return Data(bytes: raw, count: size)
+    }
+
+    // MARK: Helpers
+
+    static func hex(_ oid: git_oid) -> GitObjectID {
+        var copy = oid
+        guard let text = git_oid_tostr_s(&copy) else { return "" }
+        return String(cString: text)
+    }
+
+    static func oid(_ hex: GitObjectID) throws -> git_oid {
+        var oid = git_oid()
+        try check(git_oid_fromstr(&oid, hex), "parse object id \(hex)")
+        return oid
+    }
+
+    private func withStringArray<Result>(_ strings: [String],
+                                         _ body: (inout git_strarray) throws -> Result) throws -> Result {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        return try pointers.withUnsafeMutableBufferPointer { buffer in
+            var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+            return try body(&array)
+        }
+    }
+}

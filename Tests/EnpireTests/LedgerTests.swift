@@ -1,0 +1,55 @@
+import Enpire
+import Foundation
+import Testing
+
+@Suite("Experiment ledger")
+struct LedgerTests {
+    @Test("records survive reopening; a torn last line is dropped and later appends stay readable")
+    func appendReopenTorn() async throws {
+        let folder = try FleetFixtures.temporaryFolder("ledger")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("ledger.jsonl")
+        let ledger = try ExperimentLedger(fileURL: file)
+        try await ledger.append(try FleetFixtures.record(id: "r1", station: "a", successes: 30, trials: 50))
+        try await ledger.append(try FleetFixtures.record(id: "r2", station: "b", successes: 1, trials: 1))
+        try await ledger.append(try FleetFixtures.record(id: "r3", station: "a", successes: 45, trials: 50,
+                                                         decision: .revert))
+
+        // Simulate a crash halfway through writing a fourth record.
+        let fourth = try CanonicalJSON.encode(try FleetFixtures.record(id: "r4", station: "a", successes: 2,
+                                                                       trials: 50))
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: fourth.prefix(fourth.count / 2))
+        try handle.close()
+
+        let reopened = try ExperimentLedger(fileURL: file)
+        #expect(await reopened.allRecords().map(\.id) == ["r1", "r2", "r3"])
+        #expect(await reopened.discardedTornLine != nil)
+        try await reopened.append(try FleetFixtures.record(id: "r5", station: "b", successes: 40, trials: 50))
+        #expect(try ExperimentLedger.readRecords(at: file).map(\.id) == ["r1", "r2", "r3", "r5"])
+
+        // Queries: the lower Wilson bound ranks 40/50 above 1/1; reverted records never count as best.
+        #expect(await reopened.bestKept()?.id == "r5")
+        #expect(await reopened.bestKept(task: "other") == nil)
+        #expect(await reopened.history(station: "a").map(\.id) == ["r1", "r3"])
+
+        let table = try String(contentsOf: folder.appendingPathComponent("results.md"), encoding: .utf8)
+        #expect(table.contains("| 4 | r5 | b | pusht | keep | 40/50 | 0.800 |"))
+        #expect(table.contains("revert"))
+    }
+
+    @Test("a corrupt line in the middle is an error, not silently skipped")
+    func corruptMiddleLine() throws {
+        let folder = try FleetFixtures.temporaryFolder("ledger-corrupt")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("ledger.jsonl")
+        var data = try CanonicalJSON.encode(try FleetFixtures.record(id: "r1", station: "a", successes: 1, trials: 2))
+        data.append(contentsOf: Array("{not json}\n".utf8))
+        data.append(try CanonicalJSON.encode(try FleetFixtures.record(id: "r2", station: "a", successes: 1, trials: 2)))
+        data.append(0x0a)
+        // The first record lacks its newline on purpose: line 1 is then "{...}{not json}", which is corrupt.
+        try data.write(to: file)
+        #expect(throws: LedgerError.self) { _ = try ExperimentLedger.readRecords(at: file) }
+    }
+}
