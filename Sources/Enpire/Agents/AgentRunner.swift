@@ -98,44 +98,39 @@ public struct AgentRunner: Sendable {
         } catch {
             throw AgentRunnerError.launchFailed(command.joined(separator: " "), error.localizedDescription)
         }
+        // Reading, the deadline and the kill run on Dispatch threads, not on Swift's cooperative pool: busy
+        // tasks elsewhere in the process must not delay enforcing an agent's budget.
         let tokenLimit = budget.tokens
-        let reader = Task.detached {
-            var pending = Data()
-            let handle = pipe.fileHandleForReading
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
+        DispatchQueue.global().asyncAfter(deadline: .now() + budget.wallSeconds) {
+            if process.isRunning, state.markWallExhausted() { stopGroup(of: process) }
+        }
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                var pending = Data()
+                let handle = pipe.fileHandleForReading
+                func deliver(_ line: String) {
                     onLine(line)
                     if state.consume(line, tokenLimit: tokenLimit) { stopGroup(of: process) }
                 }
-            }
-            if !pending.isEmpty {
-                let line = String(decoding: pending, as: UTF8.self)
-                onLine(line)
-                _ = state.consume(line, tokenLimit: tokenLimit)
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    pending.append(chunk)
+                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        deliver(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                        pending.removeSubrange(pending.startIndex...newline)
+                    }
+                }
+                if !pending.isEmpty { deliver(String(decoding: pending, as: UTF8.self)) }
+                process.waitUntilExit()
+                finished.resume()
             }
         }
-        let deadline = start + .milliseconds(Int64(budget.wallSeconds * 1000))
-        var wallExhausted = false
-        while process.isRunning {
-            if ContinuousClock.now >= deadline {
-                wallExhausted = true
-                stopGroup(of: process)
-                break
-            }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        process.waitUntilExit()
-        await reader.value
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let snapshot = state.snapshot()
         let ending: AgentRunReport.Ending = snapshot.overBudget ? .tokenBudgetExhausted
-            : wallExhausted ? .wallBudgetExhausted : .exited
+            : snapshot.wallExhausted ? .wallBudgetExhausted : .exited
         return AgentRunReport(ending: ending, exitStatus: process.terminationStatus, wallSeconds: seconds,
                               tokens: snapshot.tokens, tokensPerMinute: seconds > 0 ? Double(snapshot.tokens) / seconds * 60 : 0,
                               outputTail: snapshot.tail)
@@ -149,9 +144,8 @@ private func stopGroup(of process: Process) {
     let group = process.processIdentifier
     guard group > 0 else { return }
     kill(-group, SIGTERM)
-    Task.detached {
-        try? await Task.sleep(for: .seconds(2))
-        kill(-group, SIGKILL)
+    DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
+        if process.isRunning { kill(-group, SIGKILL) }
     }
 }
 
@@ -161,6 +155,16 @@ private final class RunState: @unchecked Sendable {
     private var meter = TokenMeter()
     private var tail: [String] = []
     private var overBudget = false
+    private var wallExhausted = false
+
+    /// Returns true the first time the wall budget is marked exhausted.
+    func markWallExhausted() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if wallExhausted || overBudget { return false }
+        wallExhausted = true
+        return true
+    }
 
     /// Returns true when the token budget was just exceeded.
     func consume(_ line: String, tokenLimit: Int) -> Bool {
@@ -176,9 +180,9 @@ private final class RunState: @unchecked Sendable {
         return false
     }
 
-    func snapshot() -> (tokens: Int, tail: [String], overBudget: Bool) {
+    func snapshot() -> (tokens: Int, tail: [String], overBudget: Bool, wallExhausted: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        return (meter.total, tail, overBudget)
+        return (meter.total, tail, overBudget, wallExhausted)
     }
 }
