@@ -27,16 +27,20 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
     public var settleSteps: Int
     /// Pixels of cost per radian of angle error (cost = CoG distance + angleWeight * |angle error|).
     public var angleWeight: Double
+    /// Pixels of cost per unit of uncovered goal (cost adds coverageWeight * (1 - coverage)), which steers the
+    /// last fine pushes by the success measure itself.
+    public var coverageWeight: Double
     /// Pixels of cost per control step spent, so that short primitives win ties.
     public var stepPenalty: Double
     /// Control steps of a planned primitive executed before planning again (0: the whole primitive).
     public var replanInterval: Int
 
     /// Creates parameters; the defaults are the strong setting.
-    public init(contactsPerEdge: Int = 3, pushDistanceCount: Int = 5, pushDistanceMin: Double = 2,
+    public init(contactsPerEdge: Int = 3, pushDistanceCount: Int = 5, pushDistanceMin: Double = 0.5,
                 pushDistanceMax: Double = 60, pushSpeed: Double = 8, approachSpeed: Double = 25,
                 approachRadius: Double = 105, clearanceMargin: Double = 4, contactGap: Double = 3,
-                settleSteps: Int = 2, angleWeight: Double = 80, stepPenalty: Double = 0.3, replanInterval: Int = 0) {
+                settleSteps: Int = 2, angleWeight: Double = 80, coverageWeight: Double = 60,
+                stepPenalty: Double = 0.3, replanInterval: Int = 0) {
         self.contactsPerEdge = contactsPerEdge
         self.pushDistanceCount = pushDistanceCount
         self.pushDistanceMin = pushDistanceMin
@@ -48,6 +52,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
         self.contactGap = contactGap
         self.settleSteps = settleSteps
         self.angleWeight = angleWeight
+        self.coverageWeight = coverageWeight
         self.stepPenalty = stepPenalty
         self.replanInterval = replanInterval
     }
@@ -59,6 +64,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             "pushDistanceMin": pushDistanceMin, "pushDistanceMax": pushDistanceMax, "pushSpeed": pushSpeed,
             "approachSpeed": approachSpeed, "approachRadius": approachRadius, "clearanceMargin": clearanceMargin,
             "contactGap": contactGap, "settleSteps": Double(settleSteps), "angleWeight": angleWeight,
+            "coverageWeight": coverageWeight,
             "stepPenalty": stepPenalty, "replanInterval": Double(replanInterval),
         ]
     }
@@ -91,6 +97,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             case "contactGap": contactGap = try length(0...30)
             case "settleSteps": settleSteps = try count(0...10)
             case "angleWeight": angleWeight = try length(0...1000)
+            case "coverageWeight": coverageWeight = try length(0...10000)
             case "stepPenalty": stepPenalty = try length(0...100)
             case "replanInterval": replanInterval = try count(0...100)
             default: throw PushTPlannerError.unknownParameter(name, Array(PushTPlannerParameters().recipe.keys).sorted())

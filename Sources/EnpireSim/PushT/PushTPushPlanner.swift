@@ -88,7 +88,9 @@ public struct PushTPushPlanner: Sendable {
                              reaches: true, into: &best)
                 } else {
                     let steps = approach.count + push.count
-                    let cost = poseCost(pushed.end.state) + parameters.stepPenalty * Double(steps)
+                    let end = pushed.end.state
+                    var cost = poseCost(end) + parameters.stepPenalty * Double(steps)
+                    if parameters.coverageWeight > 0 { cost += parameters.coverageWeight * (1 - goalCoverage(end)) }
                     consider(approach + push, cost: cost, reaches: false, into: &best)
                 }
             }
