@@ -33,6 +33,16 @@ let package = Package(
             ],
             path: "Benchmarks/RenderBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Push-T simulator workloads shared by the ordo-one suite and the JSON timer (compare_pusht.py).
+        .target(name: "SimWorkloads", dependencies: [.product(name: "EnpireSim", package: "Enpire")],
+                path: "Sources/SimWorkloads"),
+        .executableTarget(name: "SimTimings", dependencies: ["SimWorkloads"], path: "Sources/SimTimings"),
+        .executableTarget(
+            name: "SimBenchmarks",
+            dependencies: ["SimWorkloads", .product(name: "EnpireSim", package: "Enpire"),
+                           .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/SimBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,7 +7,7 @@ struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Simulated stations: replay gym-pusht cases, draw start states, evaluate the scripted expert.",
-        subcommands: [Replay.self, StartStates.self])
+        subcommands: [Replay.self, StartStates.self, Expert.self])
 
     /// `enpire sim replay`: step the simulator through recorded cases, in gym-pusht's coordinates.
     struct Replay: AsyncParsableCommand {
@@ -58,6 +58,55 @@ struct SimCommand: AsyncParsableCommand {
         func run() throws {
             let rows = seeds.map { PushTSimulation.startState(seed: $0) }
             let data = try JSONSerialization.data(withJSONObject: rows)
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    /// `enpire sim expert`: success rate of the scripted Push-T expert on seeded starts.
+    struct Expert: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the Push-T heuristic expert on seeded gym-pusht starts and print its success rate as JSON.",
+            discussion: """
+                Held-out seeds by convention start at 1000000 (see Docs/PushT.md). Parameters of the planner can be \
+                overridden with --param name=value (see PushTPlannerParameters).
+                """)
+
+        @Option(help: "Number of episodes (consecutive seeds).") var seeds = 200
+        @Option(help: "First seed.") var firstSeed: UInt64 = 1_000_000
+        @Option(help: "Control steps per episode.") var maxSteps = 300
+        @Option(help: "Worker threads.") var workers = 2
+        @Option(help: "Planner parameter override name=value (repeatable).") var param: [String] = []
+
+        func run() throws {
+            guard seeds > 0, maxSteps > 0, workers > 0 else {
+                throw ValidationError("--seeds, --max-steps and --workers must be positive")
+            }
+            var recipe: [String: Double] = [:]
+            for item in param {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let value = Double(parts[1]) else {
+                    throw ValidationError("--param expects name=number, got '\(item)'")
+                }
+                recipe[parts[0]] = value
+            }
+            let parameters: PushTPlannerParameters
+            do {
+                parameters = try PushTPlannerParameters(recipe: recipe)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let seedList = (0..<UInt64(seeds)).map { firstSeed &+ $0 }
+            let started = Date()
+            let result = PushTExpertEvaluation.run(seeds: seedList, parameters: parameters, maxSteps: maxSteps,
+                                                   workers: workers)
+            let report: [String: Any] = [
+                "task": "pusht", "policy": "pusht-heuristic-expert", "first_seed": firstSeed, "trials": result.trials,
+                "successes": result.successes, "success_rate": result.successRate,
+                "mean_steps_to_success": result.meanStepsToSuccess, "mean_final_coverage": result.meanFinalCoverage,
+                "failed_seeds": result.failedSeeds, "max_steps": maxSteps, "parameters": parameters.recipe,
+                "wall_seconds": Date().timeIntervalSince(started),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
     }

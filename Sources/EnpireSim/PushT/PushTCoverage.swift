@@ -31,6 +31,22 @@ public enum PushTCoverage {
         return overlap / goalArea
     }
 
+    /// Fraction of a T at an arbitrary goal pose covered by the block (the same exact clipping; used by planners
+    /// whose goal is not gym-pusht's).
+    public static func coverage(blockX: Double, blockY: Double, blockAngle: Double,
+                                goalX: Double, goalY: Double, goalAngle: Double) -> Double {
+        let shapes = [PushTGeometry.barVertices, PushTGeometry.stemVertices]
+        let pieces = shapes.map { transform($0, x: blockX, y: blockY, angle: blockAngle) }
+        let goals = shapes.map { transform($0, x: goalX, y: goalY, angle: goalAngle) }
+        var overlap = 0.0
+        for piece in pieces {
+            for goal in goals {
+                overlap += abs(signedArea(clip(piece, by: goal)))
+            }
+        }
+        return overlap / goals.reduce(0) { $0 + abs(signedArea($1)) }
+    }
+
     /// gym-pusht's reward: `clip(coverage / 0.95, 0, 1)`.
     public static func reward(coverage: Double) -> Double {
         min(max(coverage / PushTGeometry.successThreshold, 0), 1)

@@ -1,0 +1,77 @@
+import Foundation
+import Synchronization
+
+/// Headless evaluation of ``PushTHeuristicExpert`` on seeded gym-pusht starts, without a station.
+public enum PushTExpertEvaluation {
+    /// What an evaluation measured.
+    public struct Result: Sendable, Codable, Equatable {
+        /// Episodes that reached coverage > 0.95 within the step budget.
+        public var successes: Int
+        /// Episodes run.
+        public var trials: Int
+        /// Mean control steps of the successful episodes (0 when none succeeded).
+        public var meanStepsToSuccess: Double
+        /// Mean final coverage over all episodes.
+        public var meanFinalCoverage: Double
+        /// Seeds whose episode failed.
+        public var failedSeeds: [UInt64]
+
+        /// Fraction of episodes that succeeded.
+        public var successRate: Double { trials == 0 ? 0 : Double(successes) / Double(trials) }
+    }
+
+    /// The outcome of one episode.
+    public struct Episode: Sendable, Equatable {
+        /// Seed of the start state.
+        public var seed: UInt64
+        /// Whether coverage exceeded 0.95.
+        public var success: Bool
+        /// Control steps taken (up to the success or the budget).
+        public var steps: Int
+        /// Coverage at the end.
+        public var finalCoverage: Double
+    }
+
+    /// Runs one episode from gym-pusht's start state for `seed`, stopping at success (gym-pusht terminates) or
+    /// after `maxSteps`.
+    public static func runEpisode(seed: UInt64, parameters: PushTPlannerParameters = PushTPlannerParameters(),
+                                  maxSteps: Int = PushTGeometry.maxEpisodeSteps) -> Episode {
+        let simulation = PushTSimulation()
+        simulation.reset(seed: seed)
+        var expert = PushTHeuristicExpert(parameters: parameters)
+        var coverage = simulation.coverage
+        for step in 1...max(1, maxSteps) {
+            let target = expert.nextTarget(state: simulation.state, agentVelocity: simulation.agentVelocity)
+            // Planned targets are finite: sums of finite state values and validated parameters.
+            try? simulation.step(action: (target.x, target.y))
+            coverage = simulation.coverage
+            if coverage > PushTGeometry.successThreshold {
+                return Episode(seed: seed, success: true, steps: step, finalCoverage: coverage)
+            }
+        }
+        return Episode(seed: seed, success: false, steps: maxSteps, finalCoverage: coverage)
+    }
+
+    /// Runs one episode per seed on `workers` threads and summarises them.
+    public static func run(seeds: [UInt64], parameters: PushTPlannerParameters = PushTPlannerParameters(),
+                           maxSteps: Int = PushTGeometry.maxEpisodeSteps, workers: Int = 2) -> Result {
+        let episodes = Mutex<[Episode]>([])
+        let next = Atomic<Int>(0)
+        let threads = max(1, min(workers, seeds.count))
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < seeds.count else { return }
+                let episode = runEpisode(seed: seeds[index], parameters: parameters, maxSteps: maxSteps)
+                episodes.withLock { $0.append(episode) }
+            }
+        }
+        let all = episodes.withLock { $0 }.sorted { $0.seed < $1.seed }
+        let successful = all.filter(\.success)
+        return Result(
+            successes: successful.count, trials: all.count,
+            meanStepsToSuccess: successful.isEmpty ? 0 : Double(successful.map(\.steps).reduce(0, +)) / Double(successful.count),
+            meanFinalCoverage: all.isEmpty ? 0 : all.map(\.finalCoverage).reduce(0, +) / Double(all.count),
+            failedSeeds: all.filter { !$0.success }.map(\.seed))
+    }
+}
