@@ -208,35 +208,41 @@ public actor Station {
         var status = EpisodeStatus.complete
         var reason: String?
 
+        // Each observation serves twice: the reward judges it as the result of the previous command, and the
+        // policy acts on it. Observations are taken on control-period boundaries.
+        var observation: Observation?
+        do {
+            observation = try await observe(stepIndex: 0, start: start)
+        } catch {
+            status = .aborted
+            reason = "fault before the first step: \(error)"
+            health.lastFault = reason
+        }
         loop: for index in 0..<maxSteps {
+            guard let current = observation else { break }
             if stopRequested || health.paused || health.emergencyStopLatched {
                 status = .aborted
                 reason = health.emergencyStopLatched ? "emergency stop" : (health.pauseReason ?? "stop requested")
                 break
             }
-            try await clock.sleep(untilSeconds: start + Double(index) * controlPeriodSeconds)
             do {
-                let states = try await observeArms()
-                let frames = await latestFrames()
-                let features = try await collectFeatures()
-                let observation = Observation(stepIndex: index, elapsedSeconds: clock.now() - start, arms: states,
-                                              frames: frames, features: features)
-                let requested = try await policy.action(for: observation)
-                let (applied, interventions) = try await apply(requested, states: states)
-                var step = StepRecord(index: index, timeSeconds: observation.elapsedSeconds, source: .policy,
-                                      arms: states, features: features, requested: requested, applied: applied,
-                                      interventions: interventions)
+                let requested = try await policy.action(for: current)
+                let (applied, interventions) = try await apply(requested, states: current.arms)
+                var step = StepRecord(index: index, timeSeconds: current.elapsedSeconds, source: .policy,
+                                      arms: current.arms, features: current.features, requested: requested,
+                                      applied: applied, interventions: interventions)
+                try await clock.sleep(untilSeconds: start + Double(index + 1) * controlPeriodSeconds)
+                let next = try await observe(stepIndex: index + 1, start: start)
                 if let reward {
-                    let after = Observation(stepIndex: index + 1, elapsedSeconds: clock.now() - start, arms: states,
-                                            frames: frames, features: features)
-                    let verdict = try await reward.evaluate(EpisodeContext(observation: after, isFinal: index == maxSteps - 1))
+                    let verdict = try await reward.evaluate(EpisodeContext(observation: next, isFinal: index == maxSteps - 1))
                     step.reward = verdict.score
                     step.success = verdict.success
                     lastVerdict = verdict
                 }
                 steps.append(step)
                 health.steps += 1
-                try await recording?.append(step, frames: Array(frames.values))
+                try await recording?.append(step, frames: Array(current.frames.values))
+                observation = next
                 if stopOnSuccess, lastVerdict?.success == true { break loop }
             } catch {
                 status = .aborted
@@ -259,6 +265,14 @@ public actor Station {
                                      reason: reason)
         try await recording?.finish(summary)
         return RecordedEpisode(summary: summary, steps: steps)
+    }
+
+    private func observe(stepIndex: Int, start: Double) async throws -> Observation {
+        let states = try await observeArms()
+        let frames = await latestFrames()
+        let features = try await collectFeatures()
+        return Observation(stepIndex: stepIndex, elapsedSeconds: clock.now() - start, arms: states, frames: frames,
+                           features: features)
     }
 
     private func observeArms() async throws -> [RobotState] {
