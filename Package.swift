@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "EnpireReset", targets: ["EnpireReset"]),
         .library(name: "EnpireSim", targets: ["EnpireSim"]),
         .library(name: "EnpireTesting", targets: ["EnpireTesting"]),
+        .library(name: "EnpireTasks", targets: ["EnpireTasks"]),
         .executable(name: "enpire", targets: ["EnpireCLI"]),
     ],
     dependencies: [
@@ -45,11 +46,13 @@ let package = Package(
         .target(name: "EnpireSim", dependencies: ["Enpire", "CChipmunk"], swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
+        // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
+        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireSim"], swiftSettings: strict),
         // The `enpire` command-line tool for people and coding agents.
         .executableTarget(
             name: "EnpireCLI",
             dependencies: [
-                "Enpire", "EnpireLearning", "EnpireReward", "EnpireReset", "EnpireSim",
+                "Enpire", "EnpireLearning", "EnpireReward", "EnpireReset", "EnpireSim", "EnpireTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

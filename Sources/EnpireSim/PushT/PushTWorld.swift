@@ -1,4 +1,5 @@
 public import Enpire
+import Foundation
 
 /// The Push-T scene shared by a simulated station's arm, cameras, reward and reset: one actor owns the
 /// simulation so that every reader sees the same, consistent state.
@@ -43,6 +44,18 @@ public actor PushTWorld: FeatureSource {
     /// Coverage of the goal by the block.
     public var coverage: Double { simulation.coverage }
 
+    /// The T's 8 keypoints for a state, as gym-pusht's `get_keypoints` computes them.
+    public static func keypoints(of state: PushTState) -> [Double] {
+        let c = cos(state.blockAngle), s = sin(state.blockAngle)
+        var out: [Double] = []
+        out.reserveCapacity(16)
+        for v in PushTGeometry.barVertices + PushTGeometry.stemVertices {
+            out.append(c * v.x - s * v.y + state.blockX)
+            out.append(s * v.x + c * v.y + state.blockY)
+        }
+        return out
+    }
+
     /// `"pusht.state"` (gym-pusht's state observation: agent x, y, block x, y, angle mod 2π),
     /// `"pusht.coverage"` and `"pusht.agent_velocity"`.
     public func features() -> [String: [Double]] {
@@ -52,6 +65,7 @@ public actor PushTWorld: FeatureSource {
             PushTFeatures.state: state.observationVector,
             PushTFeatures.coverage: [PushTCoverage.coverage(of: state)],
             PushTFeatures.agentVelocity: [velocity.x, velocity.y],
+            PushTFeatures.keypoints: PushTWorld.keypoints(of: state),
         ]
     }
 }
@@ -64,4 +78,7 @@ public enum PushTFeatures {
     public static let coverage = "pusht.coverage"
     /// Agent velocity.
     public static let agentVelocity = "pusht.agent_velocity"
+    /// gym-pusht's `environment_state_agent_pos` keypoints: the T's 8 hull vertices in world coordinates
+    /// (x0, y0, ..., x7, y7; bar then stem), continuous in the block's angle, which suits learned policies.
+    public static let keypoints = "pusht.keypoints"
 }

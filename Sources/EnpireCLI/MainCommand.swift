@@ -1,0 +1,57 @@
+import ArgumentParser
+import EnpireTasks
+import Foundation
+
+/// `enpire main`: the Push-T station learning end to end on the built-in simulated fleet.
+struct MainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "main",
+        abstract: "Run the main job: a simulated Push-T fleet improving its policy on its own, then write a report.")
+
+    @Option(help: "Simulated stations in the fleet.") var stations = 4
+    @Option(help: "Research iterations per station.") var iterations = 6
+    @Option(help: "Episodes per trial (development seeds).") var episodesPerTrial = 16
+    @Option(help: "Held-out episodes for the final scores.") var heldOut = 100
+    @Option(help: "Demonstrations for behaviour cloning (0 skips it).") var demonstrations = 60
+    @Option(help: "Behaviour-cloning epochs.") var bcEpochs = 40
+    @Option(help: "Seed of the researchers.") var seed: UInt64 = 1
+    @Option(help: "Output folder (default: reports/main-<time>).") var output: String?
+    @Flag(help: "Print the result as JSON on standard output.") var json = false
+
+    func validate() throws {
+        guard stations >= 1, stations <= 16 else { throw ValidationError("--stations must be 1...16, got \(stations)") }
+        guard iterations >= 1 else { throw ValidationError("--iterations must be >= 1") }
+        guard episodesPerTrial >= 1, episodesPerTrial <= 400 else { throw ValidationError("--episodes-per-trial must be 1...400") }
+        guard heldOut >= 1 else { throw ValidationError("--held-out must be >= 1") }
+        guard demonstrations >= 0, bcEpochs >= 1 else { throw ValidationError("--demonstrations >= 0 and --bc-epochs >= 1") }
+    }
+
+    func run() async throws {
+        var configuration = PushTCampaign.Configuration()
+        configuration.stations = stations
+        configuration.iterations = iterations
+        configuration.episodesPerTrial = episodesPerTrial
+        configuration.heldOutEpisodes = heldOut
+        configuration.demonstrations = demonstrations
+        configuration.bcEpochs = bcEpochs
+        configuration.bcEvaluationEpisodes = min(50, heldOut)
+        configuration.seed = seed
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
+        let folder = URL(fileURLWithPath: output ?? "reports/main-\(stamp)")
+        let start = Date()
+        let result = try await PushTCampaign(configuration: configuration, output: folder).run { line in
+            let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))
+            FileHandle.standardError.write(Data("[\(elapsed)] \(line)\n".utf8))
+        }
+        let report = try PushTCampaignReport.write(result, to: folder)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print("report: \(report.path)")
+            print("held-out: best recipe \(result.best.successes)/\(result.best.trials), baseline \(result.baseline.successes)/\(result.baseline.trials)"
+                + (result.behaviourCloning.map { ", behaviour cloning \($0.successes)/\($0.trials)" } ?? ""))
+        }
+    }
+}

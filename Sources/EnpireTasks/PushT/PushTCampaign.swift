@@ -1,0 +1,321 @@
+public import Enpire
+import EnpireSim
+public import Foundation
+import EnpireLearning
+
+/// The main job: a simulated fleet of Push-T stations improving their policy on their own.
+///
+/// Every station runs the research loop with the built-in researcher (no language model): propose a recipe
+/// (from its own ledger and every kept result in the Git fleet), run a budgeted trial on the development
+/// seeds through its ``Station`` (safety, reward, reset, recording), keep or revert, publish kept results to
+/// the fleet. At the end the fleet's best recipe (and the naive baseline, for comparison) is scored once on
+/// held-out seeds no station ever saw, and the best recipe is distilled into a behaviour-cloned network.
+public struct PushTCampaign: Sendable {
+    /// Sizes and budgets of a campaign.
+    public struct Configuration: Sendable, Codable {
+        /// Simulated stations in the fleet.
+        public var stations = 4
+        /// Research iterations per station.
+        public var iterations = 6
+        /// Episodes per trial (development seeds).
+        public var episodesPerTrial = 16
+        /// Held-out episodes for the final score of the best and of the baseline recipe.
+        public var heldOutEpisodes = 100
+        /// Demonstrations recorded with the best recipe for behaviour cloning (0 skips distillation).
+        public var demonstrations = 60
+        /// Training epochs for behaviour cloning.
+        public var bcEpochs = 40
+        /// Held-out episodes for the behaviour-cloned policy.
+        public var bcEvaluationEpisodes = 50
+        /// Seed of the researchers' random choices.
+        public var seed: UInt64 = 1
+
+        /// Defaults sized for a 2-core machine (a few minutes).
+        public init() {}
+    }
+
+    /// One point of a station's learning curve.
+    public struct CurvePoint: Sendable, Codable {
+        /// Iteration index (1-based).
+        public var iteration: Int
+        /// Cumulative robot time of the station, seconds.
+        public var robotSeconds: Double
+        /// Cumulative wall time of the station, seconds.
+        public var wallSeconds: Double
+        /// Success rate of this trial.
+        public var trialRate: Double
+        /// Best kept success rate so far.
+        public var bestRate: Double
+    }
+
+    /// A final score on held-out seeds.
+    public struct HeldOutScore: Sendable, Codable {
+        /// What was scored.
+        public var policy: String
+        /// Successes.
+        public var successes: Int
+        /// Episodes.
+        public var trials: Int
+        /// Wilson 95% interval lower bound.
+        public var wilsonLower: Double
+        /// Wilson 95% interval upper bound.
+        public var wilsonUpper: Double
+        /// Mean steps over successful episodes.
+        public var meanStepsToSuccess: Double
+        /// Robot time used, seconds.
+        public var robotSeconds: Double
+    }
+
+    /// Everything the report shows.
+    public struct Result: Sendable, Codable {
+        /// The configuration used.
+        public var configuration: Configuration
+        /// Hash of the frozen evaluation criteria.
+        public var frozenHash: String
+        /// Learning curve per station.
+        public var curves: [String: [CurvePoint]]
+        /// Every ledger record of every station.
+        public var records: [ExperimentRecord]
+        /// The best kept recipe in the fleet.
+        public var bestRecipe: Recipe
+        /// Held-out score of the best recipe.
+        public var best: HeldOutScore
+        /// Held-out score of the naive baseline.
+        public var baseline: HeldOutScore
+        /// Held-out score of the behaviour-cloned network, when distillation ran.
+        public var behaviourCloning: HeldOutScore?
+        /// Behaviour-cloning training metrics.
+        public var behaviourCloningMetrics: [String: Double]
+        /// Robot utilisation per station over the research phase.
+        public var utilization: FleetUtilization
+        /// Wall time of the research phase, seconds.
+        public var researchWallSeconds: Double
+        /// Wall time of the whole campaign, seconds.
+        public var totalWallSeconds: Double
+        /// Robot time of the research phase summed over stations, seconds.
+        public var researchRobotSeconds: Double
+        /// Seconds (wall) each station took until its best kept rate first reached 95%, if it did.
+        public var robotSecondsTo95: [String: Double]
+    }
+
+    /// Configuration.
+    public var configuration: Configuration
+    /// Folder for the fleet remote, ledgers, checkpoints and report.
+    public var output: URL
+
+    /// Creates a campaign writing into `output`.
+    public init(configuration: Configuration = Configuration(), output: URL) {
+        self.configuration = configuration
+        self.output = output
+    }
+
+    static let developmentSeeds = (0..<400).map(UInt64.init)
+    static let heldOutStart: UInt64 = 1_000_000
+    static let demonstrationStart: UInt64 = 2_000_000
+
+    /// Runs the campaign; `log` receives progress lines.
+    public func run(log: @escaping @Sendable (String) -> Void) async throws -> Result {
+        let campaignStart = Date()
+        let fm = FileManager.default
+        try fm.createDirectory(at: output, withIntermediateDirectories: true)
+        let remote = try FleetRemote.createBare(at: output.appendingPathComponent("fleet.git"))
+        let secret = UUID().uuidString
+        let heldOut = (0..<UInt64(configuration.heldOutEpisodes)).map { Self.heldOutStart + $0 }
+        let split = try SeedSplit(development: Array(Self.developmentSeeds.prefix(configuration.episodesPerTrial)),
+                                  heldOut: heldOut, secret: secret)
+        let criteria = FrozenCriteria(
+            task: TaskSpec(name: "pusht", parameters: ["maxSteps": "300", "simulator": "gym-pusht-0.1.8"]),
+            rewardIdentity: "pusht.ground-truth-coverage>0.95", resetIdentity: "pusht.teleport.gym-pusht-0.1.8",
+            safetyLimits: "pusher box [0,512]^2", seeds: split, scoreWindow: 50,
+            successDefinition: "coverage > 0.95 within 300 control steps")
+        let frozenHash = try criteria.contentHash()
+        log("frozen criteria \(frozenHash.prefix(12)); \(configuration.stations) stations x \(configuration.iterations) iterations x \(configuration.episodesPerTrial) episodes; held-out seeds sealed (\(heldOut.count))")
+
+        let researchStart = Date()
+        let configuration = self.configuration
+        let output = self.output
+        let outcomes = try await withThrowingTaskGroup(of: StationOutcome.self) { group in
+            for index in 0..<configuration.stations {
+                group.addTask {
+                    try await Self.researchLoop(index: index, configuration: configuration, remote: remote,
+                                                frozenHash: frozenHash, split: split, output: output,
+                                                researchStart: researchStart, log: log)
+                }
+            }
+            var all: [StationOutcome] = []
+            for try await outcome in group { all.append(outcome) }
+            return all.sorted { $0.name < $1.name }
+        }
+        let researchWall = Date().timeIntervalSince(researchStart)
+
+        // The fleet's view decides the best recipe: every kept result of every station.
+        let observer = try await FleetStation(name: "report", remote: remote,
+                                              clonePath: output.appendingPathComponent("stations/report/clone"))
+        try await observer.sync()
+        let kept = try await observer.keptResults(task: "pusht")
+        let bestRecord = kept.max { a, b in
+            (a.results.rate, a.results.wilsonLower) < (b.results.rate, b.results.wilsonLower)
+        }
+        let bestRecipe = bestRecord.flatMap { PushTPlannerRecipes.recipe(from: $0.config) } ?? PushTPlannerRecipes.baseline
+        log("fleet best: \(bestRecipe) (\(bestRecord.map { "\($0.results.successes)/\($0.results.trials) on development seeds, station \($0.station)" } ?? "none kept"))")
+
+        // Held-out scoring: the only place the sealed seeds are opened.
+        let seeds = try split.unsealed(heldOut: heldOut, secret: secret).heldOutSeeds()
+        let best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds, log: log)
+        let baseline = try await Self.score(recipe: PushTPlannerRecipes.baseline, label: "baseline recipe",
+                                            seeds: seeds, log: log)
+
+        var bcScore: HeldOutScore?
+        var bcMetrics: [String: Double] = [:]
+        if configuration.demonstrations > 0 {
+            (bcScore, bcMetrics) = try await Self.distil(recipe: bestRecipe, configuration: configuration,
+                                                         seeds: Array(seeds.prefix(configuration.bcEvaluationEpisodes)),
+                                                         output: output, log: log)
+        }
+
+        var timeline = RobotTimeline()
+        for outcome in outcomes { for interval in outcome.intervals { timeline.append(interval) } }
+        let utilization = timeline.utilization(from: 0, to: researchWall)
+        var to95: [String: Double] = [:]
+        for outcome in outcomes {
+            if let point = outcome.curve.first(where: { $0.bestRate >= 0.95 }) { to95[outcome.name] = point.robotSeconds }
+        }
+        return Result(configuration: configuration, frozenHash: frozenHash,
+                      curves: Dictionary(uniqueKeysWithValues: outcomes.map { ($0.name, $0.curve) }),
+                      records: outcomes.flatMap(\.records), bestRecipe: bestRecipe, best: best, baseline: baseline,
+                      behaviourCloning: bcScore, behaviourCloningMetrics: bcMetrics, utilization: utilization,
+                      researchWallSeconds: researchWall, totalWallSeconds: Date().timeIntervalSince(campaignStart),
+                      researchRobotSeconds: outcomes.map { $0.curve.last?.robotSeconds ?? 0 }.reduce(0, +),
+                      robotSecondsTo95: to95)
+    }
+
+    struct StationOutcome: Sendable {
+        var name: String
+        var curve: [CurvePoint]
+        var records: [ExperimentRecord]
+        var intervals: [RobotInterval]
+    }
+
+    /// One station's research loop.
+    static func researchLoop(index: Int, configuration: Configuration, remote: FleetRemote, frozenHash: String,
+                             split: SeedSplit, output: URL, researchStart: Date,
+                             log: @escaping @Sendable (String) -> Void) async throws -> StationOutcome {
+        let name = "station-\(index + 1)"
+        let folder = output.appendingPathComponent("stations/\(name)")
+        let ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"))
+        let fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
+        let simulated = try PushTSimulatedStation(name: name)
+        var researcher = BuiltInResearcher(space: PushTPlannerRecipes.space, initial: PushTPlannerRecipes.baseline,
+                                           seed: configuration.seed &* 1_000_003 &+ UInt64(index))
+        var curve: [CurvePoint] = []
+        var intervals: [RobotInterval] = []
+        var robotSeconds = 0.0
+        var bestRate = -1.0
+        let stationStart = Date()
+        for iteration in 1...configuration.iterations {
+            let thinkStart = Date()
+            try await fleet.sync()
+            var known = await ledger.allRecords().compactMap { record -> BuiltInResearcher.Result? in
+                PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: record.results.rate) }
+            }
+            let fleetKept = try await fleet.keptResults(task: "pusht").filter { $0.station != name }
+            known += fleetKept.compactMap { record in
+                PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: record.results.rate) }
+            }
+            let proposal = researcher.propose(known: known)
+            let parameters = try PushTPlannerRecipes.parameters(for: proposal.recipe)
+            let trialStart = Date()
+            intervals.append(RobotInterval(robot: name, activity: .idle,
+                                           startSeconds: thinkStart.timeIntervalSince(researchStart),
+                                           endSeconds: trialStart.timeIntervalSince(researchStart)))
+            var successes = 0
+            var trialRobotSeconds = 0.0
+            for seed in split.developmentSeeds {
+                let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: parameters),
+                                                             seed: seed, tags: ["split": "development"])
+                if episode.summary.verdict?.success == true { successes += 1 }
+                trialRobotSeconds += episode.summary.durationSeconds
+            }
+            let trialEnd = Date()
+            intervals.append(RobotInterval(robot: name, activity: .experiment,
+                                           startSeconds: trialStart.timeIntervalSince(researchStart),
+                                           endSeconds: trialEnd.timeIntervalSince(researchStart)))
+            robotSeconds += trialRobotSeconds
+            let results = try TrialResults(successes: successes, trials: split.developmentSeeds.count)
+            let keep = results.rate > bestRate
+            if keep { bestRate = results.rate }
+            let record = ExperimentRecord(
+                id: "\(name)-\(iteration)", task: "pusht", station: name, hypothesis: proposal.hypothesis,
+                diffSummary: "recipe \(proposal.recipe)", config: PushTPlannerRecipes.config(proposal.recipe),
+                frozenHash: frozenHash, trialBudget: split.developmentSeeds.count, results: results,
+                decision: keep ? .keep : .revert, wallTimeSeconds: trialEnd.timeIntervalSince(thinkStart),
+                robotTimeSeconds: trialRobotSeconds, tokens: 0,
+                startedAtUnixSeconds: thinkStart.timeIntervalSince1970,
+                finishedAtUnixSeconds: trialEnd.timeIntervalSince1970)
+            try await ledger.append(record)
+            if keep { _ = try await fleet.publish(record) }
+            curve.append(CurvePoint(iteration: iteration, robotSeconds: robotSeconds,
+                                    wallSeconds: Date().timeIntervalSince(stationStart), trialRate: results.rate,
+                                    bestRate: bestRate))
+            log("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(successes)/\(split.developmentSeeds.count) \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
+        }
+        return StationOutcome(name: name, curve: curve, records: await ledger.allRecords(), intervals: intervals)
+    }
+
+    /// Scores a planner recipe on the given seeds through a fresh station.
+    static func score(recipe: Recipe, label: String, seeds: [UInt64], log: @Sendable (String) -> Void) async throws
+        -> HeldOutScore {
+        let parameters = try PushTPlannerRecipes.parameters(for: recipe)
+        return try await score(label: label, seeds: seeds, log: log) { PushTHeuristicExpert(parameters: parameters) }
+    }
+
+    static func score(label: String, seeds: [UInt64], log: @Sendable (String) -> Void,
+                      policy: @Sendable () throws -> any Policy) async throws -> HeldOutScore {
+        let simulated = try PushTSimulatedStation(name: "evaluator")
+        var successes = 0, successSteps = 0
+        var robot = 0.0
+        for seed in seeds {
+            let episode = try await simulated.runEpisode(policy: try policy(), seed: seed, tags: ["split": "heldout"])
+            if episode.summary.verdict?.success == true {
+                successes += 1
+                successSteps += episode.summary.stepCount
+            }
+            robot += episode.summary.durationSeconds
+        }
+        let interval = try WilsonInterval(successes: successes, trials: seeds.count)
+        log("held-out: \(label) \(successes)/\(seeds.count) (95% CI \(percent(interval.lower))-\(percent(interval.upper)))")
+        return HeldOutScore(policy: label, successes: successes, trials: seeds.count, wilsonLower: interval.lower,
+                            wilsonUpper: interval.upper,
+                            meanStepsToSuccess: successes > 0 ? Double(successSteps) / Double(successes) : 0,
+                            robotSeconds: robot)
+    }
+
+    /// Records demonstrations with `recipe`, trains a behaviour-cloned MLP on them and scores it.
+    static func distil(recipe: Recipe, configuration: Configuration, seeds: [UInt64], output: URL,
+                       log: @escaping @Sendable (String) -> Void) async throws -> (HeldOutScore, [String: Double]) {
+        let parameters = try PushTPlannerRecipes.parameters(for: recipe)
+        let simulated = try PushTSimulatedStation(name: "demonstrator")
+        var demonstrations: [RecordedEpisode] = []
+        for i in 0..<configuration.demonstrations {
+            let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: parameters),
+                                                         seed: demonstrationStart + UInt64(i), tags: ["split": "train"])
+            if episode.summary.verdict?.success == true { demonstrations.append(episode) }
+        }
+        log("behaviour cloning: \(demonstrations.count) successful demonstrations, \(demonstrations.map(\.steps.count).reduce(0, +)) steps")
+        let bc = BCConfiguration(
+            observation: ObservationEncoding(featureKeys: [PushTFeatures.keypoints], includeArmPositions: true,
+                                             includeArmVelocities: true),
+            chunkSize: 1, hiddenWidths: [256, 256], epochs: configuration.bcEpochs, learningRate: 1e-3,
+            batchSize: 256, seed: configuration.seed, validationFraction: 0.1,
+            progressEvery: max(1, configuration.bcEpochs / 4))
+        let trainer = BCTrainer(configuration: bc, checkpointDirectory: output.appendingPathComponent("checkpoints/bc")) { progress in
+            log("behaviour cloning: epoch \(progress.epoch) train loss \(progress.trainLoss)")
+        }
+        let trained = try await trainer.train(on: demonstrations)
+        let policy = trained.policy
+        let score = try await score(label: "behaviour-cloned MLP", seeds: seeds, log: log) { policy }
+        return (score, trained.metrics)
+    }
+}
+
+func percent(_ value: Double) -> String { "\(Int((value * 100).rounded()))%" }

@@ -1,0 +1,80 @@
+import Enpire
+public import Foundation
+
+/// Writes a campaign's report: `report.md` with PNG figures, and `report.json` with every number.
+public enum PushTCampaignReport {
+    /// Writes the report files into `folder` and returns the Markdown file's URL.
+    @discardableResult
+    public static func write(_ result: PushTCampaign.Result, to folder: URL) throws -> URL {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(result).write(to: folder.appendingPathComponent("report.json"), options: .atomic)
+
+        let stations = result.curves.keys.sorted()
+        let bestCurve = LinePlot(
+            title: "Best kept success rate vs robot time", xLabel: "robot minutes (simulated)",
+            yLabel: "success rate (dev seeds)",
+            series: stations.map { name in
+                .init(label: name, points: result.curves[name]!.map { ($0.robotSeconds / 60, $0.bestRate) })
+            }, yRange: 0...1, referenceLines: [0.95])
+        try Data(PNGEncoder.encode(bestCurve.render(), compression: .deflate))
+            .write(to: folder.appendingPathComponent("success_vs_robot_time.png"), options: .atomic)
+        let trialCurve = LinePlot(
+            title: "Every trial (kept or reverted)", xLabel: "iteration", yLabel: "success rate (dev seeds)",
+            series: stations.map { name in
+                .init(label: name, points: result.curves[name]!.map { (Double($0.iteration), $0.trialRate) })
+            }, yRange: 0...1)
+        try Data(PNGEncoder.encode(trialCurve.render(), compression: .deflate))
+            .write(to: folder.appendingPathComponent("trials.png"), options: .atomic)
+        let mru = LinePlot(
+            title: "Robot utilisation per station", xLabel: "station", yLabel: "share of wall time",
+            series: [
+                .init(label: "experiment (MRU)", points: result.utilization.robots.enumerated().map { (Double($0.offset + 1), $0.element.mru) }),
+                .init(label: "idle", points: result.utilization.robots.enumerated().map { (Double($0.offset + 1), $0.element.idleShare) }),
+            ], yRange: 0...1)
+        try Data(PNGEncoder.encode(mru.render(), compression: .deflate))
+            .write(to: folder.appendingPathComponent("mru.png"), options: .atomic)
+
+        var md = "# Push-T on a simulated fleet: report\n\n"
+        let c = result.configuration
+        md += "Stations: \(c.stations); research iterations per station: \(c.iterations); episodes per trial: "
+        md += "\(c.episodesPerTrial) (development seeds); frozen criteria hash `\(result.frozenHash.prefix(16))`.\n"
+        md += "Simulator: EnpireSim Push-T (gym-pusht 0.1.8 physics and scoring; success = coverage > 0.95 within 300 steps).\n"
+        md += "Researcher: Enpire's built-in researcher (evolution strategy over the planner's recipe; no language model), "
+        md += "every station starting from the same naive baseline and adopting kept results of the others through Git.\n\n"
+        md += "## Held-out score (seeds no station saw during research)\n\n"
+        md += "| policy | successes | rate | Wilson 95% | mean steps to success | robot time |\n|---|---|---|---|---|---|\n"
+        for score in [result.best, result.baseline] + (result.behaviourCloning.map { [$0] } ?? []) {
+            md += "| \(score.policy) | \(score.successes)/\(score.trials) | \(percent(Double(score.successes) / Double(max(score.trials, 1)))) | "
+            md += "\(percent(score.wilsonLower))–\(percent(score.wilsonUpper)) | \(String(format: "%.1f", score.meanStepsToSuccess)) | "
+            md += "\(String(format: "%.1f", score.robotSeconds / 60)) min |\n"
+        }
+        md += "\nBest recipe: `\(result.bestRecipe)`.\n"
+        if !result.behaviourCloningMetrics.isEmpty {
+            md += "Behaviour cloning metrics: " + result.behaviourCloningMetrics.keys.sorted()
+                .map { "\($0) = \(String(format: "%.4g", result.behaviourCloningMetrics[$0]!))" }.joined(separator: ", ") + ".\n"
+        }
+        md += "\n## Learning\n\n![best kept success vs robot time](success_vs_robot_time.png)\n\n![every trial](trials.png)\n\n"
+        md += "| station | iterations | best dev rate | robot minutes | robot minutes to 95% |\n|---|---|---|---|---|\n"
+        for name in stations {
+            let curve = result.curves[name]!
+            md += "| \(name) | \(curve.count) | \(percent(curve.last?.bestRate ?? 0)) | "
+            md += "\(String(format: "%.1f", (curve.last?.robotSeconds ?? 0) / 60)) | "
+            md += (result.robotSecondsTo95[name].map { String(format: "%.1f", $0 / 60) } ?? "not reached") + " |\n"
+        }
+        md += "\n## Robot utilisation (research phase, wall clock)\n\n![MRU](mru.png)\n\n"
+        md += "| station | MRU (executing) | idle (researcher thinking, fleet sync) |\n|---|---|---|\n"
+        for robot in result.utilization.robots {
+            md += "| \(robot.robot) | \(percent(robot.mru)) | \(percent(robot.idleShare)) |\n"
+        }
+        md += "\nFleet MRU \(percent(result.utilization.mru)). Research phase: \(String(format: "%.0f", result.researchWallSeconds)) s wall, "
+        md += "\(String(format: "%.1f", result.researchRobotSeconds / 60)) simulated robot minutes over all stations. "
+        md += "Whole campaign: \(String(format: "%.0f", result.totalWallSeconds)) s wall.\n\n"
+        md += "## Ledger (every iteration of every station)\n\n"
+        md += ExperimentLedger.markdownTable(result.records.sorted { ($0.station, $0.startedAtUnixSeconds) < ($1.station, $1.startedAtUnixSeconds) })
+        let url = folder.appendingPathComponent("report.md")
+        try Data(md.utf8).write(to: url, options: .atomic)
+        return url
+    }
+}
