@@ -9,11 +9,12 @@ struct MainCommand: AsyncParsableCommand {
         abstract: "Run the main job: a simulated Push-T fleet improving its policy on its own, then write a report.")
 
     @Option(help: "Simulated stations in the fleet.") var stations = 4
-    @Option(help: "Research iterations per station.") var iterations = 6
-    @Option(help: "Episodes per trial (development seeds).") var episodesPerTrial = 16
-    @Option(help: "Held-out episodes for the final scores.") var heldOut = 100
+    @Option(help: "Research iterations per station.") var iterations = 8
+    @Option(help: "Episodes per trial (development seeds).") var episodesPerTrial = 20
+    @Option(help: "Held-out episodes for the final scores.") var heldOut = 500
     @Option(help: "Demonstrations for behaviour cloning (0 skips it).") var demonstrations = 60
     @Option(help: "Behaviour-cloning epochs.") var bcEpochs = 40
+    @Option(help: "Actions predicted per observation by the behaviour-cloned network.") var bcChunk = 8
     @Option(help: "Seed of the researchers.") var seed: UInt64 = 1
     @Option(help: "Output folder (default: reports/main-<time>).") var output: String?
     @Flag(help: "Print the result as JSON on standard output.") var json = false
@@ -23,7 +24,9 @@ struct MainCommand: AsyncParsableCommand {
         guard iterations >= 1 else { throw ValidationError("--iterations must be >= 1") }
         guard episodesPerTrial >= 1, episodesPerTrial <= 400 else { throw ValidationError("--episodes-per-trial must be 1...400") }
         guard heldOut >= 1 else { throw ValidationError("--held-out must be >= 1") }
-        guard demonstrations >= 0, bcEpochs >= 1 else { throw ValidationError("--demonstrations >= 0 and --bc-epochs >= 1") }
+        guard demonstrations >= 0, bcEpochs >= 1, bcChunk >= 1 else {
+            throw ValidationError("--demonstrations >= 0, --bc-epochs >= 1 and --bc-chunk >= 1")
+        }
     }
 
     func run() async throws {
@@ -34,6 +37,7 @@ struct MainCommand: AsyncParsableCommand {
         configuration.heldOutEpisodes = heldOut
         configuration.demonstrations = demonstrations
         configuration.bcEpochs = bcEpochs
+        configuration.bcChunk = bcChunk
         configuration.bcEvaluationEpisodes = min(50, heldOut)
         configuration.seed = seed
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")

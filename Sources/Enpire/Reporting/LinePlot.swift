@@ -107,7 +107,7 @@ public struct LinePlot: Sendable {
                 canvas.fillRect(x: Int(current.0) - 2, y: Int(current.1) - 2, width: 5, height: 5, color)
                 previous = current
             }
-            let legendY = top + 6 + index * 14
+            let legendY = bottom - 8 - (series.count - index) * 14
             canvas.fillRect(x: right - 150, y: legendY, width: 12, height: 8, color)
             canvas.text(line.label, x: right - 134, y: legendY, scale: 1, black)
         }

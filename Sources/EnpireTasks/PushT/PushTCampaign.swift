@@ -16,15 +16,17 @@ public struct PushTCampaign: Sendable {
         /// Simulated stations in the fleet.
         public var stations = 4
         /// Research iterations per station.
-        public var iterations = 6
+        public var iterations = 8
         /// Episodes per trial (development seeds).
-        public var episodesPerTrial = 16
+        public var episodesPerTrial = 20
         /// Held-out episodes for the final score of the best and of the baseline recipe.
-        public var heldOutEpisodes = 100
+        public var heldOutEpisodes = 500
         /// Demonstrations recorded with the best recipe for behaviour cloning (0 skips distillation).
         public var demonstrations = 60
         /// Training epochs for behaviour cloning.
         public var bcEpochs = 40
+        /// Actions predicted per observation by the behaviour-cloned network (action chunking).
+        public var bcChunk = 8
         /// Held-out episodes for the behaviour-cloned policy.
         public var bcEvaluationEpisodes = 50
         /// Seed of the researchers' random choices.
@@ -173,9 +175,18 @@ public struct PushTCampaign: Sendable {
                                                          output: output, log: log)
         }
 
+        // Each robot is measured over its own research span (from its first decision to its last trial), so a
+        // station that finished early is not counted idle while the others still work.
+        var robots: [RobotUtilization] = []
+        for outcome in outcomes {
+            var timeline = RobotTimeline()
+            for interval in outcome.intervals { timeline.append(interval) }
+            robots += timeline.utilization(robots: [outcome.name]).robots
+        }
         var timeline = RobotTimeline()
         for outcome in outcomes { for interval in outcome.intervals { timeline.append(interval) } }
-        let utilization = timeline.utilization(from: 0, to: researchWall)
+        var utilization = timeline.utilization(from: 0, to: researchWall)
+        utilization.robots = robots
         var to95: [String: Double] = [:]
         for outcome in outcomes {
             if let point = outcome.curve.first(where: { $0.bestRate >= 0.95 }) { to95[outcome.name] = point.robotSeconds }
@@ -222,7 +233,16 @@ public struct PushTCampaign: Sendable {
             known += fleetKept.compactMap { record in
                 PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: record.results.rate) }
             }
-            let proposal = researcher.propose(known: known)
+            // Adopt first: a better recipe kept by another station is re-tried here as it is, before searching.
+            let tried = Set(await ledger.allRecords().compactMap { PushTPlannerRecipes.recipe(from: $0.config) })
+            let adoptable = fleetKept.filter { $0.results.rate > bestRate }
+                .max { ($0.results.rate, $0.results.wilsonLower) < ($1.results.rate, $1.results.wilsonLower) }
+            let proposal: (recipe: Recipe, hypothesis: String)
+            if let adoptable, let recipe = PushTPlannerRecipes.recipe(from: adoptable.config), !tried.contains(recipe) {
+                proposal = (recipe, "adopt: \(adoptable.station)'s kept recipe (\(adoptable.results.successes)/\(adoptable.results.trials))")
+            } else {
+                proposal = researcher.propose(known: known)
+            }
             let parameters = try PushTPlannerRecipes.parameters(for: proposal.recipe)
             let trialStart = Date()
             intervals.append(RobotInterval(robot: name, activity: .idle,
@@ -305,7 +325,7 @@ public struct PushTCampaign: Sendable {
         let bc = BCConfiguration(
             observation: ObservationEncoding(featureKeys: [PushTFeatures.keypoints], includeArmPositions: true,
                                              includeArmVelocities: true),
-            chunkSize: 1, hiddenWidths: [256, 256], epochs: configuration.bcEpochs, learningRate: 1e-3,
+            chunkSize: configuration.bcChunk, hiddenWidths: [256, 256], epochs: configuration.bcEpochs, learningRate: 1e-3,
             batchSize: 256, seed: configuration.seed, validationFraction: 0.1,
             progressEvery: max(1, configuration.bcEpochs / 4))
         let trainer = BCTrainer(configuration: bc, checkpointDirectory: output.appendingPathComponent("checkpoints/bc")) { progress in

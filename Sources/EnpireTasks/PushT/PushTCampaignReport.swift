@@ -46,7 +46,7 @@ public enum PushTCampaignReport {
         md += "## Held-out score (seeds no station saw during research)\n\n"
         md += "| policy | successes | rate | Wilson 95% | mean steps to success | robot time |\n|---|---|---|---|---|---|\n"
         for score in [result.best, result.baseline] + (result.behaviourCloning.map { [$0] } ?? []) {
-            md += "| \(score.policy) | \(score.successes)/\(score.trials) | \(percent(Double(score.successes) / Double(max(score.trials, 1)))) | "
+            md += "| \(score.policy) | \(score.successes)/\(score.trials) | \(String(format: "%.1f%%", 100 * Double(score.successes) / Double(max(score.trials, 1)))) | "
             md += "\(percent(score.wilsonLower))–\(percent(score.wilsonUpper)) | \(String(format: "%.1f", score.meanStepsToSuccess)) | "
             md += "\(String(format: "%.1f", score.robotSeconds / 60)) min |\n"
         }
@@ -72,7 +72,12 @@ public enum PushTCampaignReport {
         md += "\(String(format: "%.1f", result.researchRobotSeconds / 60)) simulated robot minutes over all stations. "
         md += "Whole campaign: \(String(format: "%.0f", result.totalWallSeconds)) s wall.\n\n"
         md += "## Ledger (every iteration of every station)\n\n"
-        md += ExperimentLedger.markdownTable(result.records.sorted { ($0.station, $0.startedAtUnixSeconds) < ($1.station, $1.startedAtUnixSeconds) })
+        let table = ExperimentLedger.markdownTable(result.records.sorted {
+            ($0.station, $0.startedAtUnixSeconds) < ($1.station, $1.startedAtUnixSeconds)
+        })
+        // The ledger's own title would nest a second top-level heading here.
+        md += table.split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { $0.hasPrefix("# ") || $0.isEmpty }.joined(separator: "\n")
         let url = folder.appendingPathComponent("report.md")
         try Data(md.utf8).write(to: url, options: .atomic)
         return url
