@@ -7,5 +7,5 @@ struct EnpireCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enpire",
         abstract: "Train a robot station on its own: reset, act safely, judge, learn, evaluate, share.",
-        subcommands: [MainCommand.self, SimCommand.self])
+        subcommands: [MainCommand.self, SimCommand.self, DebugCommand.self])
 }

@@ -11,11 +11,17 @@ public struct PushTSimulatedStation: Sendable {
     /// The simulated clock (robot time).
     public let clock: SimulatedClock
 
-    /// Builds a station named `name` with gym-pusht's reward rule and seeded starts.
-    public init(name: String, recorder: (any EpisodeRecorder)? = nil, cameras: [any Camera] = []) throws {
+    /// Builds a station named `name` with gym-pusht's reward rule and seeded starts, and one top-down camera
+    /// per entry of `cameraResolutions` (named `top`, `top2`, ...), rendering with `cameraNoise`.
+    public init(name: String, recorder: (any EpisodeRecorder)? = nil, cameraResolutions: [ImageSize] = [],
+                cameraNoise: CameraNoise = .none) throws {
         let clock = SimulatedClock()
         let world = PushTWorld()
         let arm = PushTPusherArm(world: world, clock: clock)
+        let cameras: [any Camera] = try cameraResolutions.enumerated().map { index, size in
+            try PushTCamera(name: index == 0 ? "top" : "top\(index + 1)", resolution: size, noise: cameraNoise,
+                            clock: clock, state: { await world.state })
+        }
         // The pusher's targets stay on the 512 x 512 table; gym-pusht itself never clips, a station does.
         let safety = try SafetyEnvelope(specification: arm.specification)
         station = try Station(configuration: .init(name: name, task: "pusht"), arms: [arm], cameras: cameras,

@@ -1,0 +1,125 @@
+import CTurboJPEG
+
+/// Down-scaling applied while decoding (libjpeg-turbo's DCT scaling, much cheaper than decoding then resizing).
+public enum JPEGScale: Int, Sendable, CaseIterable {
+    /// Full resolution.
+    case full = 1
+    /// Half width and height.
+    case half = 2
+    /// Quarter width and height.
+    case quarter = 4
+    /// One eighth of width and height.
+    case eighth = 8
+}
+
+/// Why a JPEG could not be encoded or decoded.
+public enum JPEGError: Error, Equatable, CustomStringConvertible {
+    /// The input was empty.
+    case emptyInput
+    /// The quality was outside 1...100.
+    case badQuality(Int)
+    /// The image had no pixels.
+    case emptyImage
+    /// libjpeg-turbo rejected the data (not a JPEG, truncated, corrupt).
+    case corrupt(String)
+    /// libjpeg-turbo could not be initialised.
+    case unavailable
+
+    /// A message a user can act on.
+    public var description: String {
+        switch self {
+        case .emptyInput: return "JPEG input is empty"
+        case .badQuality(let q): return "JPEG quality must be 1...100, got \(q)"
+        case .emptyImage: return "cannot encode an image with no pixels"
+        case .corrupt(let message): return "not a decodable JPEG (\(message)); the frame may be truncated or corrupt"
+        case .unavailable: return "libjpeg-turbo could not be initialised (is libturbojpeg installed?)"
+        }
+    }
+}
+
+/// JPEG encoding and decoding through libjpeg-turbo, with reusable handles and buffers.
+///
+/// Not thread-safe: keep one codec per actor or thread (each holds libjpeg-turbo handles and scratch memory).
+public final class JPEGCodec {
+    private let compressor: tjhandle
+    private let decompressor: tjhandle
+    private var scratch: [UInt8] = []
+
+    /// Creates a codec.
+    public init() throws {
+        guard let compressor = tjInitCompress() else { throw JPEGError.unavailable }
+        guard let decompressor = tjInitDecompress() else {
+            tjDestroy(compressor)
+            throw JPEGError.unavailable
+        }
+        self.compressor = compressor
+        self.decompressor = decompressor
+    }
+
+    deinit {
+        tjDestroy(compressor)
+        tjDestroy(decompressor)
+    }
+
+    /// Compresses an RGB image (4:2:0 chroma subsampling).
+    public func encode(_ image: RGBImage, quality: Int = 90) throws -> [UInt8] {
+        guard (1...100).contains(quality) else { throw JPEGError.badQuality(quality) }
+        guard image.size.width > 0, image.size.height > 0 else { throw JPEGError.emptyImage }
+        let capacity = Int(tjBufSize(Int32(image.size.width), Int32(image.size.height), Int32(TJSAMP_420.rawValue)))
+        if scratch.count < capacity { scratch = [UInt8](repeating: 0, count: capacity) }
+        var size: UInt = 0
+        let status = image.pixels.withUnsafeBufferPointer { source in
+            scratch.withUnsafeMutableBufferPointer { destination -> Int32 in
+                var output: UnsafeMutablePointer<UInt8>? = destination.baseAddress
+                size = UInt(destination.count)
+                // TJFLAG_NOREALLOC: the preallocated buffer of tjBufSize bytes always suffices.
+                return tjCompress2(compressor, source.baseAddress, Int32(image.size.width), 0, Int32(image.size.height),
+                                   Int32(TJPF_RGB.rawValue), &output, &size, Int32(TJSAMP_420.rawValue),
+                                   Int32(quality), TJFLAG_NOREALLOC | TJFLAG_FASTDCT)
+            }
+        }
+        guard status == 0 else { throw JPEGError.corrupt(errorMessage(compressor)) }
+        return Array(scratch[0..<Int(size)])
+    }
+
+    /// The size a JPEG decodes to at `scale`, read from its header.
+    public func decodedSize(of bytes: [UInt8], scale: JPEGScale = .full) throws -> ImageSize {
+        guard !bytes.isEmpty else { throw JPEGError.emptyInput }
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        let status = bytes.withUnsafeBufferPointer {
+            tjDecompressHeader3(decompressor, $0.baseAddress, UInt($0.count), &width, &height, &subsampling, &colorspace)
+        }
+        guard status == 0, width > 0, height > 0 else { throw JPEGError.corrupt(errorMessage(decompressor)) }
+        let s = scale.rawValue
+        return ImageSize(width: (Int(width) + s - 1) / s, height: (Int(height) + s - 1) / s)
+    }
+
+    /// Decodes into a new image.
+    public func decode(_ bytes: [UInt8], scale: JPEGScale = .full) throws -> RGBImage {
+        var image = RGBImage(size: ImageSize(width: 0, height: 0), pixels: [])
+        try decode(bytes, scale: scale, into: &image)
+        return image
+    }
+
+    /// Decodes into `image`, reusing its storage when the size matches (allocation-free in steady state).
+    /// A truncated JPEG is an error, never a partially decoded frame.
+    public func decode(_ bytes: [UInt8], scale: JPEGScale = .full, into image: inout RGBImage) throws {
+        let size = try decodedSize(of: bytes, scale: scale)
+        if image.size != size || image.pixels.count != size.width * size.height * 3 {
+            image = RGBImage(size: size, pixels: [UInt8](repeating: 0, count: size.width * size.height * 3))
+        }
+        let status = bytes.withUnsafeBufferPointer { source in
+            image.pixels.withUnsafeMutableBufferPointer { destination in
+                tjDecompress2(decompressor, source.baseAddress, UInt(source.count), destination.baseAddress,
+                              Int32(size.width), 0, Int32(size.height), Int32(TJPF_RGB.rawValue),
+                              TJFLAG_FASTDCT | TJFLAG_STOPONWARNING)
+            }
+        }
+        guard status == 0 else { throw JPEGError.corrupt(errorMessage(decompressor)) }
+    }
+
+    private func errorMessage(_ handle: tjhandle) -> String {
+        guard let message = tjGetErrorStr2(handle) else { return "unknown libjpeg-turbo error" }
+        return String(cString: message)
+    }
+}

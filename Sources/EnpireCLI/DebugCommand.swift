@@ -1,0 +1,59 @@
+import ArgumentParser
+import Enpire
+import EnpireSim
+import EnpireTasks
+import Foundation
+
+/// `enpire debug ...`: tools for testing the library itself (crash tests, recording throughput).
+struct DebugCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug", abstract: "Tools for testing Enpire itself.", shouldDisplay: false,
+        subcommands: [Record.self])
+
+    /// Records expert Push-T episodes into an episode store, printing `flushed EPISODE STEP` after each step is
+    /// in the kernel: the child process of the SIGKILL crash test, and a recording-throughput probe.
+    struct Record: AsyncParsableCommand {
+        @Option(help: "Episode store folder.") var store: String
+        @Option(help: "Episodes to record.") var episodes = 3
+        @Option(help: "Camera resolution WIDTHxHEIGHT (repeatable).") var camera: [String] = ["96x96"]
+        @Flag(help: "fsync every step.") var sync = false
+
+        func run() async throws {
+            let sizes = try camera.map { text -> ImageSize in
+                let parts = text.split(separator: "x").compactMap { Int($0) }
+                guard parts.count == 2, parts[0] > 0, parts[1] > 0 else {
+                    throw ValidationError("--camera must look like 640x480, got \(text)")
+                }
+                return ImageSize(width: parts[0], height: parts[1])
+            }
+            let recorder = AnnouncingRecorder(store: try EpisodeStore(root: URL(fileURLWithPath: store), syncToDisk: sync))
+            let station = try PushTSimulatedStation(name: "probe", recorder: recorder, cameraResolutions: sizes)
+            for index in 0..<episodes {
+                _ = try await station.runEpisode(policy: PushTHeuristicExpert(), seed: UInt64(index))
+                print("sealed \(index)")
+                fflush(nil)
+            }
+        }
+    }
+}
+
+/// Wraps a store and prints a line once each step has been appended (the crash test reads these).
+private struct AnnouncingRecorder: EpisodeRecorder {
+    let store: EpisodeStore
+    func begin(_ metadata: EpisodeMetadata) async throws -> any EpisodeRecording {
+        Announcing(inner: try await store.begin(metadata), id: metadata.id)
+    }
+
+    struct Announcing: EpisodeRecording {
+        let inner: any EpisodeRecording
+        let id: String
+        func append(_ step: StepRecord, frames: [Frame]) async throws {
+            try await inner.append(step, frames: frames)
+            print("flushed \(id) \(step.index)")
+            fflush(nil)
+        }
+        func finish(_ summary: EpisodeSummary) async throws {
+            try await inner.finish(summary)
+        }
+    }
+}
