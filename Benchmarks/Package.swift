@@ -43,6 +43,17 @@ let package = Package(
                            .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/SimBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Episode-store recording: 2 cameras at 640x480 with JPEG encoding, steps/s and MB/s.
+        .target(name: "RecordingWorkloads", dependencies: [.product(name: "Enpire", package: "Enpire"),
+                                                           .product(name: "EnpireSim", package: "Enpire")],
+                path: "Sources/RecordingWorkloads"),
+        .executableTarget(name: "RecordingTimings", dependencies: ["RecordingWorkloads"],
+                          path: "Sources/RecordingTimings"),
+        .executableTarget(
+            name: "RecordingBenchmarks",
+            dependencies: ["RecordingWorkloads", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/RecordingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ],
     swiftLanguageModes: [.v6]
 )
