@@ -7,5 +7,7 @@ struct EnpireCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enpire",
         abstract: "Train a robot station on its own: reset, act safely, judge, learn, evaluate, share.",
-        subcommands: [MainCommand.self, SimCommand.self, DebugCommand.self])
+        subcommands: [MainCommand.self, InitCommand.self, StatusCommand.self, TrialCommand.self, DecideCommand.self,
+                      RevertCommand.self, LedgerCommand.self, EvalCommand.self, FleetCommand.self, AgentCommand.self,
+                      SimCommand.self, DebugCommand.self])
 }

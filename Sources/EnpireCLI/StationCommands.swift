@@ -1,0 +1,208 @@
+import ArgumentParser
+import Enpire
+import EnpireTasks
+import Foundation
+
+/// Options shared by the station commands.
+struct WorkspaceOptions: ParsableArguments {
+    @Option(help: "Station workspace folder (created by `enpire init`).") var workspace: String
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    var value: PushTWorkspace { PushTWorkspace(folder: URL(fileURLWithPath: workspace)) }
+}
+
+/// Prints an Encodable as sorted-key JSON.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// `enpire init`.
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create a Push-T station workspace with frozen criteria and a ledger.")
+    @OptionGroup var options: WorkspaceOptions
+    @Option(help: "Station name.") var station = "station-1"
+    @Option(help: "Fleet remote: a bare repository path (created if absent) or a URL.") var fleet: String?
+    @Option(help: "Development episodes per trial.") var episodesPerTrial = 20
+    @Option(help: "Sealed held-out episodes for `enpire eval`.") var heldOut = 200
+
+    func validate() throws {
+        guard (1...400).contains(episodesPerTrial), heldOut >= 1 else {
+            throw ValidationError("--episodes-per-trial must be 1...400 and --held-out >= 1")
+        }
+    }
+
+    func run() async throws {
+        let file = try await options.value.initialise(station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
+                                                     heldOut: heldOut)
+        if options.json { try printJSON(file) } else { print("initialised \(file.name) in \(options.workspace); frozen hash \(file.frozenHash.prefix(16))") }
+    }
+}
+
+/// `enpire status`.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the station's state, best kept result and pending trials.")
+    @OptionGroup var options: WorkspaceOptions
+
+    struct Status: Encodable {
+        var station: PushTWorkspace.StationFile
+        var frozenCriteriaIntact: Bool
+        var trialsRecorded: Int
+        var bestKept: ExperimentRecord?
+        var pending: [PushTWorkspace.PendingTrial]
+        var remainingTrials: Int?
+    }
+
+    func run() async throws {
+        let workspace = options.value
+        let station = try workspace.station()
+        let intact = (try? workspace.frozenCriteria()) != nil
+        let ledger = try workspace.ledger()
+        let status = Status(station: station, frozenCriteriaIntact: intact, trialsRecorded: await ledger.allRecords().count,
+                            bestKept: await ledger.bestKept(task: station.task), pending: try workspace.pendingTrials(),
+                            remainingTrials: workspace.remainingTrials())
+        if options.json { try printJSON(status); return }
+        print("station \(station.name), task \(station.task), frozen criteria \(intact ? "intact" : "CHANGED (trials refused)")")
+        print("ledger: \(status.trialsRecorded) records; best kept: \(status.bestKept.map { "\($0.id) \($0.results.successes)/\($0.results.trials)" } ?? "none")")
+        for trial in status.pending { print("pending: \(trial.id) \(trial.results.successes)/\(trial.results.trials) \(trial.recipe)") }
+        if let remaining = status.remainingTrials { print("trials left in this agent run: \(remaining)") }
+    }
+}
+
+/// `enpire trial`.
+struct TrialCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trial", abstract: "Run a recipe on the development seeds; the result waits for keep or revert.")
+    @OptionGroup var options: WorkspaceOptions
+    @Option(help: "Recipe as a JSON object of planner parameters, e.g. '{\"angleWeight\": 100}'.") var recipe: String
+    @Option(help: "What you expect this change to do.") var hypothesis: String
+
+    func run() async throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(recipe.utf8)) as? [String: Any] else {
+            throw ValidationError("--recipe must be a JSON object of numbers, got \(recipe)")
+        }
+        var parameters = PushTPlannerRecipes.baseline.parameters
+        for (key, value) in object {
+            guard let number = (value as? NSNumber)?.doubleValue, number.isFinite else {
+                throw ValidationError("recipe value for \(key) must be a finite number")
+            }
+            parameters[key] = number
+        }
+        let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis)
+        if options.json { try printJSON(trial) } else {
+            print("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s; decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
+        }
+    }
+}
+
+/// `enpire keep` / `enpire revert`.
+struct DecideCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keep", abstract: "Keep a pending trial (published to the fleet).")
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "Pending trial id.") var id: String
+    @Option(help: "Tokens the agent spent on this iteration.") var tokens = 0
+    var keep: Bool { true }
+
+    func run() async throws {
+        let record = try await options.value.decide(id, keep: keep, tokens: tokens)
+        if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
+    }
+}
+
+/// `enpire revert`.
+struct RevertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revert", abstract: "Revert a pending trial (recorded in the ledger).")
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "Pending trial id.") var id: String
+    @Option(help: "Tokens the agent spent on this iteration.") var tokens = 0
+
+    func run() async throws {
+        let record = try await options.value.decide(id, keep: false, tokens: tokens)
+        if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
+    }
+}
+
+/// `enpire ledger`.
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ledger", abstract: "Print the experiment ledger.")
+    @OptionGroup var options: WorkspaceOptions
+
+    func run() async throws {
+        let records = await (try options.value.ledger()).allRecords()
+        if options.json { try printJSON(records) } else { print(ExperimentLedger.markdownTable(records)) }
+    }
+}
+
+/// `enpire eval`.
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Score the best kept recipe on the sealed held-out seeds (aggregate only).")
+    @OptionGroup var options: WorkspaceOptions
+
+    struct Output: Encodable {
+        var recipe: Recipe
+        var results: TrialResults
+    }
+
+    func run() async throws {
+        let (recipe, results) = try await options.value.evaluateBest()
+        if options.json { try printJSON(Output(recipe: recipe, results: results)) } else {
+            print("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(recipe)")
+        }
+    }
+}
+
+/// `enpire fleet sync`.
+struct FleetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fleet", abstract: "Share results with other stations.",
+                                                    subcommands: [Sync.self])
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Fetch the fleet and list every kept result.")
+        @OptionGroup var options: WorkspaceOptions
+
+        func run() async throws {
+            guard let fleet = try await options.value.fleetStation() else {
+                throw ValidationError("this workspace joined no fleet (enpire init --fleet PATH)")
+            }
+            try await fleet.sync()
+            let kept = try await fleet.keptResults(task: "pusht")
+            if options.json { try printJSON(kept) } else {
+                for record in kept { print("\(record.station) \(record.id) \(record.results.successes)/\(record.results.trials)") }
+            }
+        }
+    }
+}
+
+/// `enpire agent`.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run an external coding agent on a station workspace with a generated brief and budgets.",
+        discussion: "Example: enpire agent --workspace ws --trials 10 -- my-agent --prompt-file {brief}")
+    @OptionGroup var options: WorkspaceOptions
+    @Option(help: "Wall-clock budget in seconds.") var wallSeconds = 1800.0
+    @Option(help: "Trials the agent may start.") var trials = 10
+    @Option(help: "Tokens the agent may spend (as it reports them).") var tokens = 2_000_000
+    @Argument(parsing: .captureForPassthrough, help: "The agent command; {brief} is replaced by the brief's path.")
+    var command: [String] = []
+
+    func run() async throws {
+        let workspace = options.value
+        let budget = AgentBudget(wallSeconds: wallSeconds, trials: trials, tokens: tokens)
+        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
+        guard !arguments.isEmpty else { throw ValidationError("give the agent command after --") }
+        try workspace.setTrialBudget(trials)
+        defer { try? workspace.setTrialBudget(nil) }
+        let runner = AgentRunner(command: arguments, workingDirectory: workspace.folder,
+                                 environment: ["ENPIRE_WORKSPACE": workspace.folder.path], budget: budget)
+        let report = try await runner.run(brief: try workspace.brief(budget: budget)) { line in
+            FileHandle.standardError.write(Data("agent| \(line)\n".utf8))
+        }
+        if options.json { try printJSON(report) } else {
+            print("agent \(report.ending.rawValue) (status \(report.exitStatus)) after \(Int(report.wallSeconds)) s, \(report.tokens) tokens (\(Int(report.tokensPerMinute)) per minute)")
+        }
+    }
+}

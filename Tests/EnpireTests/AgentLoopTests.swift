@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// End to end through the `enpire` executable: init a workspace, run a scripted fake agent under budgets, and
+/// check the ledger, the fleet, the trial budget and the frozen-criteria guard.
+@Suite("Agent loop through the CLI")
+struct AgentLoopTests {
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("enpire")
+
+    @discardableResult
+    static func enpire(_ arguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func scriptedAgentRunsTrialsWithinItsBudget() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "enpire is built next to the tests")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-agent-loop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let workspace = folder.appendingPathComponent("ws").path
+        let fleet = folder.appendingPathComponent("fleet.git").path
+        #expect(try Self.enpire(["init", "--workspace", workspace, "--station", "s1", "--fleet", fleet,
+                                 "--episodes-per-trial", "2", "--held-out", "2"], in: folder).status == 0)
+        let script = """
+            #!/bin/sh
+            E="\(Self.binary.path)"
+            grep -q "Frozen" "$ENPIRE_BRIEF" || exit 3
+            id=$($E trial --workspace "$ENPIRE_WORKSPACE" --recipe '{"contactsPerEdge": 3, "pushDistanceCount": 5, "pushDistanceMin": 0.5, "pushDistanceMax": 60, "angleWeight": 80, "coverageWeight": 60}' --hypothesis strong --json | sed 's/.*"id":"\\([^"]*\\)".*/\\1/')
+            $E keep "$id" --workspace "$ENPIRE_WORKSPACE" --tokens 700 || exit 4
+            echo "ENPIRE_TOKENS 700"
+            $E trial --workspace "$ENPIRE_WORKSPACE" --recipe '{}' --hypothesis second > /dev/null || exit 5
+            $E trial --workspace "$ENPIRE_WORKSPACE" --recipe '{}' --hypothesis third && exit 6
+            exit 0
+            """
+        let agent = folder.appendingPathComponent("agent.sh")
+        try Data(script.utf8).write(to: agent)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent.path)
+        let run = try Self.enpire(["agent", "--workspace", workspace, "--trials", "2", "--wall-seconds", "120", "--json",
+                                   "--", agent.path], in: folder)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("\"ending\":\"exited\"") && run.output.contains("\"exitStatus\":0"), "\(run.output)")
+        #expect(run.output.contains("\"tokens\":700"))
+        #expect(run.output.contains("trial budget of this agent run is spent"))
+
+        let status = try Self.enpire(["status", "--workspace", workspace, "--json"], in: folder).output
+        #expect(status.contains("\"trialsRecorded\":1") && status.contains("\"frozenCriteriaIntact\":true"), "\(status)")
+        let synced = try Self.enpire(["fleet", "sync", "--workspace", workspace, "--json"], in: folder).output
+        #expect(synced.contains("\"id\":\"s1-1\""), "\(synced)")
+        let ledger = try Self.enpire(["ledger", "--workspace", workspace, "--json"], in: folder).output
+        #expect(ledger.contains("\"decision\":\"keep\"") && ledger.contains("\"tokens\":700"))
+
+        // Editing the frozen criteria is detected and refused, naming the field.
+        let frozen = URL(fileURLWithPath: workspace).appendingPathComponent("frozen.json")
+        let edited = try String(contentsOf: frozen, encoding: .utf8).replacingOccurrences(of: "\"scoreWindow\" : 50", with: "\"scoreWindow\" : 5")
+        try Data(edited.utf8).write(to: frozen)
+        let refused = try Self.enpire(["trial", "--workspace", workspace, "--recipe", "{}", "--hypothesis", "x"], in: folder)
+        #expect(refused.status != 0 && refused.output.contains("scoreWindow"), "\(refused.output)")
+        let eval = try Self.enpire(["eval", "--workspace", workspace], in: folder)
+        #expect(eval.status != 0)
+    }
+}
