@@ -54,8 +54,8 @@ struct MainCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
             print("report: \(report.path)")
-            print("held-out: best recipe \(result.best.successes)/\(result.best.trials), baseline \(result.baseline.successes)/\(result.baseline.trials)"
-                + (result.behaviourCloning.map { ", behaviour cloning \($0.successes)/\($0.trials)" } ?? ""))
+            let scores = [result.best, result.baseline, result.behaviourCloning].compactMap { $0 }
+            print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
         }
     }
 }

@@ -31,6 +31,8 @@ public struct PushTCampaign: Sendable {
         public var bcEvaluationEpisodes = 50
         /// Seed of the researchers' random choices.
         public var seed: UInt64 = 1
+        /// Whether to score on held-out seeds and distil at the end (off for scaling studies).
+        public var finalEvaluation = true
 
         /// Defaults sized for a 2-core machine (a few minutes).
         public init() {}
@@ -80,10 +82,10 @@ public struct PushTCampaign: Sendable {
         public var records: [ExperimentRecord]
         /// The best kept recipe in the fleet.
         public var bestRecipe: Recipe
-        /// Held-out score of the best recipe.
-        public var best: HeldOutScore
-        /// Held-out score of the naive baseline.
-        public var baseline: HeldOutScore
+        /// Held-out score of the best recipe (absent when final evaluation was off).
+        public var best: HeldOutScore?
+        /// Held-out score of the naive baseline (absent when final evaluation was off).
+        public var baseline: HeldOutScore?
         /// Held-out score of the behaviour-cloned network, when distillation ran.
         public var behaviourCloning: HeldOutScore?
         /// Behaviour-cloning training metrics.
@@ -96,8 +98,14 @@ public struct PushTCampaign: Sendable {
         public var totalWallSeconds: Double
         /// Robot time of the research phase summed over stations, seconds.
         public var researchRobotSeconds: Double
-        /// Seconds (wall) each station took until its best kept rate first reached 95%, if it did.
+        /// Robot seconds each station used until its best kept rate first reached 95%, if it did.
         public var robotSecondsTo95: [String: Double]
+
+        /// Fleet robot time to a success rate: the fewest robot seconds any station (all run in parallel)
+        /// needed until its best kept development rate reached `rate`, or `nil` if none did.
+        public func fleetRobotSeconds(toReach rate: Double) -> Double? {
+            curves.values.compactMap { curve in curve.first { $0.bestRate >= rate }?.robotSeconds }.min()
+        }
     }
 
     /// Configuration.
@@ -162,14 +170,17 @@ public struct PushTCampaign: Sendable {
         log("fleet best: \(bestRecipe) (\(bestRecord.map { "\($0.results.successes)/\($0.results.trials) on development seeds, station \($0.station)" } ?? "none kept"))")
 
         // Held-out scoring: the only place the sealed seeds are opened.
-        let seeds = try split.unsealed(heldOut: heldOut, secret: secret).heldOutSeeds()
-        let best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds, log: log)
-        let baseline = try await Self.score(recipe: PushTPlannerRecipes.baseline, label: "baseline recipe",
-                                            seeds: seeds, log: log)
-
+        var best: HeldOutScore?
+        var baseline: HeldOutScore?
         var bcScore: HeldOutScore?
         var bcMetrics: [String: Double] = [:]
-        if configuration.demonstrations > 0 {
+        let seeds = try split.unsealed(heldOut: heldOut, secret: secret).heldOutSeeds()
+        if configuration.finalEvaluation {
+            best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds, log: log)
+            baseline = try await Self.score(recipe: PushTPlannerRecipes.baseline, label: "baseline recipe",
+                                            seeds: seeds, log: log)
+        }
+        if configuration.finalEvaluation, configuration.demonstrations > 0 {
             (bcScore, bcMetrics) = try await Self.distil(recipe: bestRecipe, configuration: configuration,
                                                          seeds: Array(seeds.prefix(configuration.bcEvaluationEpisodes)),
                                                          output: output, log: log)

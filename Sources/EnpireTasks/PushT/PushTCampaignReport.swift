@@ -45,7 +45,7 @@ public enum PushTCampaignReport {
         md += "every station starting from the same naive baseline and adopting kept results of the others through Git.\n\n"
         md += "## Held-out score (seeds no station saw during research)\n\n"
         md += "| policy | successes | rate | Wilson 95% | mean steps to success | robot time |\n|---|---|---|---|---|---|\n"
-        for score in [result.best, result.baseline] + (result.behaviourCloning.map { [$0] } ?? []) {
+        for score in [result.best, result.baseline, result.behaviourCloning].compactMap({ $0 }) {
             md += "| \(score.policy) | \(score.successes)/\(score.trials) | \(String(format: "%.1f%%", 100 * Double(score.successes) / Double(max(score.trials, 1)))) | "
             md += "\(percent(score.wilsonLower))–\(percent(score.wilsonUpper)) | \(String(format: "%.1f", score.meanStepsToSuccess)) | "
             md += "\(String(format: "%.1f", score.robotSeconds / 60)) min |\n"
