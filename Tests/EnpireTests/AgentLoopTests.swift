@@ -68,4 +68,30 @@ struct AgentLoopTests {
         let eval = try Self.enpire(["eval", "--workspace", workspace], in: folder)
         #expect(eval.status != 0)
     }
+
+    /// Killing the station process mid-trial loses at most that trial; the ledger and status reopen cleanly.
+    @Test func killingATrialMidwayLosesOnlyThatTrial() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "enpire is built next to the tests")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let workspace = folder.appendingPathComponent("ws").path
+        #expect(try Self.enpire(["init", "--workspace", workspace, "--episodes-per-trial", "30", "--held-out", "1"], in: folder).status == 0)
+        let first = try Self.enpire(["trial", "--workspace", workspace, "--recipe", "{}", "--hypothesis", "a", "--json"], in: folder)
+        #expect(first.status == 0)
+        #expect(try Self.enpire(["keep", "station-1-1", "--workspace", workspace], in: folder).status == 0)
+        // The same 30-episode trial again, killed while it runs.
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["trial", "--workspace", workspace, "--recipe", "{}", "--hypothesis", "killed"]
+        try process.run()
+        try await Task.sleep(for: .milliseconds(300))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let status = try Self.enpire(["status", "--workspace", workspace, "--json"], in: folder)
+        #expect(status.status == 0)
+        #expect(status.output.contains("\"trialsRecorded\":1") && status.output.contains("\"pending\":[]"), "\(status.output)")
+        let ledger = try Self.enpire(["ledger", "--workspace", workspace, "--json"], in: folder)
+        #expect(ledger.status == 0 && ledger.output.contains("station-1-1"))
+    }
 }
