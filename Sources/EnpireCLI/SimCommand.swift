@@ -1,4 +1,5 @@
 import ArgumentParser
+import Enpire
 import EnpireSim
 import Foundation
 
@@ -7,7 +8,7 @@ struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Simulated stations: replay gym-pusht cases, draw start states, evaluate the scripted expert.",
-        subcommands: [Replay.self, StartStates.self, Expert.self])
+        subcommands: [Replay.self, StartStates.self, Sheet.self, Expert.self])
 
     /// `enpire sim replay`: step the simulator through recorded cases, in gym-pusht's coordinates.
     struct Replay: AsyncParsableCommand {
@@ -108,6 +109,22 @@ struct SimCommand: AsyncParsableCommand {
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    /// `enpire sim sheet`: a PNG contact sheet of one expert episode.
+    struct Sheet: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render one expert episode as a PNG grid of frames (first to last).")
+        @Option(help: "Seed of the gym-pusht start state.") var seed: UInt64 = 1_000_001
+        @Option(help: "Frame size in pixels.") var tile = 192
+        @Option(help: "Output PNG path.") var output: String
+
+        func run() throws {
+            guard (32...1024).contains(tile) else { throw ValidationError("--tile must be 32...1024") }
+            let sheet = try PushTContactSheet.expertEpisode(seed: seed, tileSize: tile)
+            try Data(PNGEncoder.encode(sheet.image, compression: .deflate)).write(to: URL(fileURLWithPath: output))
+            print("seed \(seed): \(sheet.success ? "success" : "failure") after \(sheet.steps) steps, coverage \(String(format: "%.4f", sheet.coverage)) -> \(output)")
         }
     }
 }
