@@ -57,6 +57,10 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Examples: one executable per task, composing a station from the library as a lab would.
+        .executableTarget(name: "PushTExample", dependencies: ["Enpire", "EnpireSim", "EnpireTasks"],
+                          path: "Examples/PushT", swiftSettings: strict),
+
         .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),
         .testTarget(name: "EnpireLearningTests", dependencies: ["EnpireLearning", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),

@@ -1,3 +1,4 @@
+import Enpire
 import Foundation
 import Testing
 
@@ -93,5 +94,25 @@ struct AgentLoopTests {
         #expect(status.output.contains("\"trialsRecorded\":1") && status.output.contains("\"pending\":[]"), "\(status.output)")
         let ledger = try Self.enpire(["ledger", "--workspace", workspace, "--json"], in: folder)
         #expect(ledger.status == 0 && ledger.output.contains("station-1-1"))
+    }
+
+    /// Smoke run of Examples/PushT: composes a station, runs two research iterations, writes a report.
+    @Test func pushTExampleRuns() throws {
+        let example = Self.binary.deletingLastPathComponent().appendingPathComponent("PushTExample")
+        try #require(FileManager.default.isExecutableFile(atPath: example.path), "PushTExample is built next to the tests")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-example-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = example
+        process.arguments = ["--iterations", "2", "--episodes", "2", "--output", folder.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("iteration 2:") && output.contains("held-out"))
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("example-2"))
+        #expect(try EpisodeStore(root: folder.appendingPathComponent("episodes")).episodeIDs().count == 6)
     }
 }
