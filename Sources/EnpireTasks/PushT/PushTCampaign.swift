@@ -144,18 +144,25 @@ public struct PushTCampaign: Sendable {
         let researchStart = Date()
         let configuration = self.configuration
         let output = self.output
-        let outcomes = try await withThrowingTaskGroup(of: StationOutcome.self) { group in
-            for index in 0..<configuration.stations {
-                group.addTask {
-                    try await Self.researchLoop(index: index, configuration: configuration, remote: remote,
-                                                frozenHash: frozenHash, split: split, output: output,
-                                                researchStart: researchStart, log: log)
-                }
-            }
-            var all: [StationOutcome] = []
-            for try await outcome in group { all.append(outcome) }
-            return all.sorted { $0.name < $1.name }
+        var stations: [CampaignStation] = []
+        for index in 0..<configuration.stations {
+            stations.append(try await CampaignStation(index: index, configuration: configuration, remote: remote,
+                                                      frozenHash: frozenHash, split: split, output: output,
+                                                      researchStart: researchStart, log: log))
         }
+        for iteration in 1...configuration.iterations {
+            // Everyone decides on what the fleet knew at the end of the previous round, then everyone runs.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for station in stations { group.addTask { try await station.decide() } }
+                try await group.waitForAll()
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for station in stations { group.addTask { try await station.execute(iteration: iteration) } }
+                try await group.waitForAll()
+            }
+        }
+        var outcomes: [StationOutcome] = []
+        for station in stations { outcomes.append(await station.outcome()) }
         let researchWall = Date().timeIntervalSince(researchStart)
 
         // The fleet's view decides the best recipe: every kept result of every station.
@@ -218,26 +225,53 @@ public struct PushTCampaign: Sendable {
         var intervals: [RobotInterval]
     }
 
-    /// One station's research loop.
-    static func researchLoop(index: Int, configuration: Configuration, remote: FleetRemote, frozenHash: String,
-                             split: SeedSplit, output: URL, researchStart: Date,
-                             log: @escaping @Sendable (String) -> Void) async throws -> StationOutcome {
-        let name = "station-\(index + 1)"
-        let folder = output.appendingPathComponent("stations/\(name)")
-        let ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"))
-        let fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
-        let simulated = try PushTSimulatedStation(name: name)
-        var researcher = BuiltInResearcher(space: PushTPlannerRecipes.space, initial: PushTPlannerRecipes.baseline,
-                                           seed: configuration.seed &* 1_000_003 &+ UInt64(index))
+    /// One station of the fleet: its station, ledger, fleet clone and researcher.
+    ///
+    /// Stations advance in synchronous rounds: every station decides (fleet sync, then adopt or propose)
+    /// before any station runs its trial, and kept results are published at the end of the round. A station
+    /// therefore only ever sees results from earlier rounds, so robot time stays consistent across the fleet
+    /// (all robots run in parallel) and the fleet-size comparison is fair.
+    actor CampaignStation {
+        let name: String
+        let configuration: Configuration
+        let frozenHash: String
+        let split: SeedSplit
+        let researchStart: Date
+        let log: @Sendable (String) -> Void
+        let ledger: ExperimentLedger
+        let fleet: FleetStation
+        let simulated: PushTSimulatedStation
+        var researcher: BuiltInResearcher
         var curve: [CurvePoint] = []
         var intervals: [RobotInterval] = []
         var robotSeconds = 0.0
         var bestRate = -1.0
+        var proposal: (recipe: Recipe, hypothesis: String)?
+        var thinkStart = Date()
         let stationStart = Date()
-        for iteration in 1...configuration.iterations {
-            let thinkStart = Date()
+
+        init(index: Int, configuration: Configuration, remote: FleetRemote, frozenHash: String, split: SeedSplit,
+             output: URL, researchStart: Date, log: @escaping @Sendable (String) -> Void) async throws {
+            name = "station-\(index + 1)"
+            self.configuration = configuration
+            self.frozenHash = frozenHash
+            self.split = split
+            self.researchStart = researchStart
+            self.log = log
+            let folder = output.appendingPathComponent("stations/\(name)")
+            ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"))
+            fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
+            simulated = try PushTSimulatedStation(name: name)
+            researcher = BuiltInResearcher(space: PushTPlannerRecipes.space, initial: PushTPlannerRecipes.baseline,
+                                           seed: configuration.seed &* 1_000_003 &+ UInt64(index))
+        }
+
+        /// Phase 1 of a round: sync the fleet, then adopt a better kept recipe or propose a new one.
+        func decide() async throws {
+            thinkStart = Date()
             try await fleet.sync()
-            var known = await ledger.allRecords().compactMap { record -> BuiltInResearcher.Result? in
+            let own = await ledger.allRecords()
+            var known = own.compactMap { record -> BuiltInResearcher.Result? in
                 PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: record.results.rate) }
             }
             let fleetKept = try await fleet.keptResults(task: "pusht").filter { $0.station != name }
@@ -245,15 +279,19 @@ public struct PushTCampaign: Sendable {
                 PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: record.results.rate) }
             }
             // Adopt first: a better recipe kept by another station is re-tried here as it is, before searching.
-            let tried = Set(await ledger.allRecords().compactMap { PushTPlannerRecipes.recipe(from: $0.config) })
+            let tried = Set(own.compactMap { PushTPlannerRecipes.recipe(from: $0.config) })
             let adoptable = fleetKept.filter { $0.results.rate > bestRate }
                 .max { ($0.results.rate, $0.results.wilsonLower) < ($1.results.rate, $1.results.wilsonLower) }
-            let proposal: (recipe: Recipe, hypothesis: String)
             if let adoptable, let recipe = PushTPlannerRecipes.recipe(from: adoptable.config), !tried.contains(recipe) {
                 proposal = (recipe, "adopt: \(adoptable.station)'s kept recipe (\(adoptable.results.successes)/\(adoptable.results.trials))")
             } else {
                 proposal = researcher.propose(known: known)
             }
+        }
+
+        /// Phase 2 of a round: run the trial on the development seeds, keep or revert, publish kept results.
+        func execute(iteration: Int) async throws {
+            guard let proposal else { return }
             let parameters = try PushTPlannerRecipes.parameters(for: proposal.recipe)
             let trialStart = Date()
             intervals.append(RobotInterval(robot: name, activity: .idle,
@@ -290,7 +328,10 @@ public struct PushTCampaign: Sendable {
                                     bestRate: bestRate))
             log("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(successes)/\(split.developmentSeeds.count) \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
         }
-        return StationOutcome(name: name, curve: curve, records: await ledger.allRecords(), intervals: intervals)
+
+        func outcome() async -> StationOutcome {
+            StationOutcome(name: name, curve: curve, records: await ledger.allRecords(), intervals: intervals)
+        }
     }
 
     /// Scores a planner recipe on the given seeds through a fresh station.
