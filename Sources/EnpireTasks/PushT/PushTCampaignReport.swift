@@ -64,7 +64,9 @@ public enum PushTCampaignReport {
             md += (result.robotSecondsTo95[name].map { String(format: "%.1f", $0 / 60) } ?? "not reached") + " |\n"
         }
         md += "\n## Robot utilisation (research phase, wall clock)\n\n![MRU](mru.png)\n\n"
-        md += "| station | MRU (executing) | idle (researcher thinking, fleet sync) |\n|---|---|---|\n"
+        md += "In simulation every robot is a task on this machine's cores, so a robot also waits while the others "
+        md += "compute: read these shares as the campaign's scheduling, not as hardware idleness.\n\n"
+        md += "| station | MRU (executing) | idle (deciding, fleet sync, waiting for the round) |\n|---|---|---|\n"
         for robot in result.utilization.robots {
             md += "| \(robot.robot) | \(percent(robot.mru)) | \(percent(robot.idleShare)) |\n"
         }
