@@ -7,7 +7,8 @@ Usage (from the repository root):
 Both loops send the same deterministic target sweep (x = 256 + 200 sin(0.37 t), y = 256 + 200 cos(0.23 t)),
 reset with seed = episode index every 300 steps, and compute the state observation and coverage reward per
 step. Ours runs as the release `SimTimings` executable of this nested package (built on demand).
-Pixel observations (96x96) need the renderer: pass --pixels once EnpireSim's camera exists (hook left below).
+With --pixels both sides also produce the 96x96 RGB observation every step (gym-pusht: pygame + cv2 resize;
+ours: PushTRenderer at 96x96).
 """
 import argparse
 import json
@@ -18,11 +19,11 @@ import sys
 import time
 
 
-def gym_steps_per_second(steps):
+def gym_steps_per_second(steps, pixels=False):
     from gym_pusht.envs.pusht import PushTEnv
     import numpy as np
 
-    env = PushTEnv(obs_type="state")
+    env = PushTEnv(obs_type="pixels" if pixels else "state")
     env.reset(seed=0)
     for t in range(300):  # warm-up, same as ours
         env.step(np.array([256 + 200 * math.sin(0.37 * t), 256 + 200 * math.cos(0.23 * t)]))
@@ -38,14 +39,14 @@ def gym_steps_per_second(steps):
     return steps / elapsed
 
 
-def ours_steps_per_second(steps, package):
+def ours_steps_per_second(steps, package, pixels=False):
     build = subprocess.run(["swift", "build", "-c", "release", "--product", "SimTimings", "--package-path", package],
                            capture_output=True, text=True)
     if build.returncode != 0:
         sys.exit(f"building SimTimings failed:\n{build.stderr[-2000:]}")
     binary = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", "--package-path", package],
                             capture_output=True, text=True, check=True).stdout.strip()
-    run = subprocess.run(["taskset", "-c", "0", os.path.join(binary, "SimTimings"), str(steps)],
+    run = subprocess.run(["taskset", "-c", "0", os.path.join(binary, "SimTimings"), str(steps)] + (["--pixels"] if pixels else []),
                          capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(f"SimTimings failed: {run.stderr}")
@@ -56,19 +57,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30000, help="steps for EnpireSim")
     parser.add_argument("--gym-steps", type=int, default=3000, help="steps for gym-pusht")
-    parser.add_argument("--pixels", action="store_true", help="96x96 pixel observations (needs the renderer)")
+    parser.add_argument("--pixels", action="store_true", help="96x96 pixel observations on both sides")
     args = parser.parse_args()
-    if args.pixels:
-        sys.exit("--pixels: the EnpireSim camera is not wired into SimTimings yet (lead: add it here)")
     try:
         import gym_pusht  # noqa: F401
     except ImportError as error:
         sys.exit(f"gym-pusht is not importable with {sys.executable}: {error}")
     os.sched_setaffinity(0, {0})
     package = os.path.dirname(os.path.abspath(__file__))
-    ours = ours_steps_per_second(args.steps, package)
-    gym = gym_steps_per_second(args.gym_steps)
-    print(json.dumps({"obs": "state", "gym_pusht_steps_per_second": round(gym, 1),
+    ours = ours_steps_per_second(args.steps, package, args.pixels)
+    gym = gym_steps_per_second(args.gym_steps, args.pixels)
+    print(json.dumps({"obs": "pixels" if args.pixels else "state", "gym_pusht_steps_per_second": round(gym, 1),
                       "enpire_steps_per_second": round(ours, 1), "ratio": round(ours / gym, 1)}))
 
 

@@ -1,3 +1,4 @@
+import Enpire
 import EnpireSim
 import Foundation
 
@@ -6,14 +7,18 @@ import Foundation
 /// compare_pusht.py's gym-pusht loop, so both simulators see the same kind of motion and contacts.
 public final class PushTStepWorkload {
     private let simulation = PushTSimulation()
+    /// Renders a 96x96 observation every step when set (gym-pusht's `obs_type="pixels"`).
+    private var renderer: PushTRenderer?
+    private var image = RGBImage(size: ImageSize(width: 96, height: 96))
     private var step = 0
     private var episode: UInt64 = 0
     /// Sum of rewards, kept so that the work cannot be optimised away.
     public private(set) var rewardSum = 0.0
 
-    /// Creates the workload at seed 0.
-    public init() {
+    /// Creates the workload at seed 0; with `pixels`, every step also renders a 96x96 observation.
+    public init(pixels: Bool = false) {
         simulation.reset(seed: 0)
+        renderer = pixels ? try? PushTRenderer(outputSize: ImageSize(width: 96, height: 96)) : nil
     }
 
     /// The action of compare_pusht.py for global step `t`.
@@ -33,6 +38,10 @@ public final class PushTStepWorkload {
             try? simulation.step(action: Self.action(step))
             let observation = simulation.state.observationVector
             let coverage = simulation.coverage
+            if renderer != nil {
+                renderer!.render(simulation.state, into: &image)
+                rewardSum += Double(image.pixels[96 * 48 * 3]) * 0
+            }
             rewardSum += PushTCoverage.reward(coverage: coverage) + observation[4] * 0
             step += 1
         }
