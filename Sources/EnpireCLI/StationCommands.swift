@@ -97,18 +97,20 @@ struct TrialCommand: AsyncParsableCommand {
     }
 }
 
-/// `enpire keep` / `enpire revert`.
+/// Records a decision on a pending trial and prints it (shared by `keep` and `revert`).
+func recordDecision(_ options: WorkspaceOptions, id: String, keep: Bool, tokens: Int) async throws {
+    let record = try await options.value.decide(id, keep: keep, tokens: tokens)
+    if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
+}
+
+/// `enpire keep`.
 struct DecideCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "keep", abstract: "Keep a pending trial (published to the fleet).")
     @OptionGroup var options: WorkspaceOptions
     @Argument(help: "Pending trial id.") var id: String
     @Option(help: "Tokens the agent spent on this iteration.") var tokens = 0
-    var keep: Bool { true }
 
-    func run() async throws {
-        let record = try await options.value.decide(id, keep: keep, tokens: tokens)
-        if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
-    }
+    func run() async throws { try await recordDecision(options, id: id, keep: true, tokens: tokens) }
 }
 
 /// `enpire revert`.
@@ -118,10 +120,7 @@ struct RevertCommand: AsyncParsableCommand {
     @Argument(help: "Pending trial id.") var id: String
     @Option(help: "Tokens the agent spent on this iteration.") var tokens = 0
 
-    func run() async throws {
-        let record = try await options.value.decide(id, keep: false, tokens: tokens)
-        if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
-    }
+    func run() async throws { try await recordDecision(options, id: id, keep: false, tokens: tokens) }
 }
 
 /// `enpire ledger`.
