@@ -21,7 +21,7 @@ struct StudyCommand: AsyncParsableCommand {
         @Option(help: "Research iterations per station.") var iterations = 10
         @Option(help: "Episodes per trial.") var episodesPerTrial = 20
         @Option(help: "Researcher seeds to average over.") var seeds = 2
-        @Option(help: "Output folder.") var output = "reports/scaling"
+        @Option(help: "Output folder (each run writes into a new run-<time> subfolder).") var output = "reports/scaling"
 
         struct Row: Codable {
             var stations: Int
@@ -42,7 +42,8 @@ struct StudyCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let folder = URL(fileURLWithPath: output)
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
+            let folder = URL(fileURLWithPath: output).appendingPathComponent("run-\(stamp)")
             var rows: [Row] = []
             for count in stations {
                 for seed in 1...UInt64(seeds) {

@@ -127,6 +127,10 @@ public struct PushTCampaign: Sendable {
     public func run(log: @escaping @Sendable (String) -> Void) async throws -> Result {
         let campaignStart = Date()
         let fm = FileManager.default
+        // A campaign's ledgers and fleet must start empty: results of an earlier run would leak into this one.
+        if let existing = try? fm.contentsOfDirectory(atPath: output.path), !existing.isEmpty {
+            throw CampaignError.outputNotEmpty(output.path)
+        }
         try fm.createDirectory(at: output, withIntermediateDirectories: true)
         let remote = try FleetRemote.createBare(at: output.appendingPathComponent("fleet.git"))
         let secret = UUID().uuidString
@@ -387,6 +391,20 @@ public struct PushTCampaign: Sendable {
         let policy = trained.policy
         let score = try await score(label: "behaviour-cloned MLP", seeds: seeds, log: log) { policy }
         return (score, trained.metrics)
+    }
+}
+
+/// Why a campaign could not start.
+public enum CampaignError: Error, CustomStringConvertible {
+    /// The output folder already holds files (an earlier campaign's ledgers or fleet).
+    case outputNotEmpty(String)
+
+    /// A message a user can act on.
+    public var description: String {
+        switch self {
+        case .outputNotEmpty(let path):
+            return "output folder \(path) is not empty; an earlier campaign's ledgers and fleet would leak into this one: choose a new --output"
+        }
     }
 }
 
