@@ -36,13 +36,18 @@ public struct BCConfiguration: Sendable, Codable, Equatable {
     public var validationFraction: Double
     /// Print or report progress every this many epochs (0 disables).
     public var progressEvery: Int
+    /// Learn targets relative to each arm's position at the observation (the policy adds it back): position
+    /// commands then look alike wherever the arm is, which usually helps imitation.
+    public var relativeToArmPosition: Bool
 
     /// Creates a configuration with small-robot defaults.
     public init(observation: ObservationEncoding = ObservationEncoding(), target: BCTargetSource = .requested,
                 chunkSize: Int = 1, hiddenWidths: [Int] = [256, 256], activation: Activation = .relu,
                 epochs: Int = 100, learningRate: Float = 1e-3, weightDecay: Float = 0,
                 schedule: LearningRateSchedule? = nil, maxGradientNorm: Float? = 10, batchSize: Int = 256,
-                seed: UInt64 = 0, validationFraction: Double = 0.1, progressEvery: Int = 0) {
+                seed: UInt64 = 0, validationFraction: Double = 0.1, progressEvery: Int = 0,
+                relativeToArmPosition: Bool = false) {
+        self.relativeToArmPosition = relativeToArmPosition
         self.observation = observation
         self.target = target
         self.chunkSize = chunkSize

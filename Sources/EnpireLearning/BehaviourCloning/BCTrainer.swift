@@ -31,7 +31,7 @@ public struct BCTrainer: Trainer {
         var inputs: [Float] = [], targets: [Float] = []
         var rows = 0
         for episode in episodes {
-            var observations: [[Float]] = [], actions: [[Float]] = []
+            var observations: [[Float]] = [], actions: [[Float]] = [], anchors: [[Float]] = []
             for step in episode.steps {
                 let commands = configuration.target == .requested ? step.requested : step.applied
                 guard !commands.isEmpty, commands.allSatisfy({ $0.mode == .position && !$0.target.isEmpty }) else {
@@ -51,11 +51,23 @@ public struct BCTrainer: Trainer {
                 observationWidth = observation.count
                 observations.append(observation)
                 actions.append(commands.flatMap { $0.target.map(Float.init) })
+                if configuration.relativeToArmPosition {
+                    let anchor = zip(step.arms, widths).flatMap { state, width in
+                        (0..<width).map { $0 < state.position.count ? Float(state.position[$0]) : 0 }
+                    }
+                    anchors.append(anchor)
+                }
             }
             let chunks = ActionChunking.chunks(of: actions, size: configuration.chunkSize)
-            for (observation, chunk) in zip(observations, chunks) {
+            for (index, (observation, chunk)) in zip(observations, chunks).enumerated() {
                 inputs.append(contentsOf: observation)
-                targets.append(contentsOf: chunk)
+                if configuration.relativeToArmPosition {
+                    // Every action of the chunk is expressed relative to the arm positions it was predicted from.
+                    let anchor = anchors[index]
+                    targets.append(contentsOf: chunk.enumerated().map { $0.element - anchor[$0.offset % anchor.count] })
+                } else {
+                    targets.append(contentsOf: chunk)
+                }
                 rows += 1
             }
         }

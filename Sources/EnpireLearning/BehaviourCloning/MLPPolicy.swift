@@ -48,8 +48,13 @@ public struct MLPPolicy: Policy {
         let encoded = try model.configuration.observation.encode(observation)
         let flat = try model.predict(encodedObservation: encoded)
         let width = model.actionWidth
+        let anchor: [Double] = model.configuration.relativeToArmPosition
+            ? zip(observation.arms, model.armWidths).flatMap { state, width in
+                (0..<width).map { $0 < state.position.count ? state.position[$0] : 0 }
+            }
+            : [Double](repeating: 0, count: width)
         return (0..<model.configuration.chunkSize).map { step in
-            flat[(step * width)..<((step + 1) * width)].map(Double.init)
+            flat[(step * width)..<((step + 1) * width)].enumerated().map { Double($0.element) + anchor[$0.offset] }
         }
     }
 

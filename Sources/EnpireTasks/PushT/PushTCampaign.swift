@@ -383,7 +383,7 @@ public struct PushTCampaign: Sendable {
                                              includeArmVelocities: true),
             chunkSize: configuration.bcChunk, hiddenWidths: [256, 256], epochs: configuration.bcEpochs, learningRate: 1e-3,
             batchSize: 256, seed: configuration.seed, validationFraction: 0.1,
-            progressEvery: max(1, configuration.bcEpochs / 4))
+            progressEvery: max(1, configuration.bcEpochs / 4), relativeToArmPosition: true)
         let trainer = BCTrainer(configuration: bc, checkpointDirectory: output.appendingPathComponent("checkpoints/bc")) { progress in
             log("behaviour cloning: epoch \(progress.epoch) train loss \(progress.trainLoss)")
         }
