@@ -85,7 +85,9 @@ struct AgentLoopTests {
         process.executableURL = Self.binary
         process.arguments = ["trial", "--workspace", workspace, "--recipe", "{}", "--hypothesis", "killed"]
         try process.run()
-        try await Task.sleep(for: .milliseconds(300))
+        // A blocking sleep: a Task.sleep could resume late when other tests keep the cooperative threads busy,
+        // and the trial would finish before the kill.
+        usleep(300_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
