@@ -8,7 +8,7 @@ struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Simulated stations: replay gym-pusht cases, draw start states, evaluate the scripted expert.",
-        subcommands: [Replay.self, StartStates.self, Sheet.self, Expert.self])
+        subcommands: [Replay.self, StartStates.self, Sheet.self, ResetStudy.self, Expert.self])
 
     /// `enpire sim replay`: step the simulator through recorded cases, in gym-pusht's coordinates.
     struct Replay: AsyncParsableCommand {
@@ -125,6 +125,27 @@ struct SimCommand: AsyncParsableCommand {
             let sheet = try PushTContactSheet.expertEpisode(seed: seed, tileSize: tile)
             try Data(PNGEncoder.encode(sheet.image, compression: .deflate)).write(to: URL(fileURLWithPath: output))
             print("seed \(seed): \(sheet.success ? "success" : "failure") after \(sheet.steps) steps, coverage \(String(format: "%.4f", sheet.coverage)) -> \(output)")
+        }
+    }
+
+    /// `enpire sim reset-study`: the robot-driven reset from many end states.
+    struct ResetStudy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-study",
+            abstract: "Reset Push-T with the pusher from random, scripted and jammed end states; print the figures as JSON.")
+        @Option(help: "End states to reset from.") var cases = 500
+        @Option(help: "Worker threads.") var workers = 2
+
+        func run() async throws {
+            guard cases >= 1, workers >= 1 else { throw ValidationError("--cases and --workers must be >= 1") }
+            let summary = try await PushTResetStudy.run(cases: cases, workers: workers) { item in
+                if !item.verified || item.index % 50 == 0 {
+                    FileHandle.standardError.write(Data("case \(item.index) \(item.kind.rawValue): \(item.verified ? "verified" : "FAILED") in \(String(format: "%.1f", item.seconds)) s\(item.reason.map { " (\($0))" } ?? "")\n".utf8))
+                }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         }
     }
 }

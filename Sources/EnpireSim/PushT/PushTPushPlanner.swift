@@ -131,7 +131,7 @@ public struct PushTPushPlanner: Sendable {
 
     /// Targets from the agent to `staging`: straight when the segment keeps clear of the T, otherwise out to the
     /// approach circle around the block's CoG, along it the short way, and in.
-    private func approachTargets(from agent: SIMD2<Double>, to staging: SIMD2<Double>, state: PushTState,
+    func approachTargets(from agent: SIMD2<Double>, to staging: SIMD2<Double>, state: PushTState,
                                  pieces: [[SIMD2<Double>]]) -> [SIMD2<Double>] {
         let clearance = PushTGeometry.agentRadius + parameters.clearanceMargin
         var path = [agent]
