@@ -17,6 +17,8 @@ struct MainCommand: AsyncParsableCommand {
     @Option(help: "Actions predicted per observation by the behaviour-cloned network.") var bcChunk = 8
     @Option(help: "Seed of the researchers.") var seed: UInt64 = 1
     @Option(help: "Output folder (default: reports/main-<time>).") var output: String?
+    @Flag(help: "Research stations reset with the pusher itself (verified) instead of placing start states.")
+    var robotReset = false
     @Flag(help: "Print the result as JSON on standard output.") var json = false
 
     func validate() throws {
@@ -40,6 +42,7 @@ struct MainCommand: AsyncParsableCommand {
         configuration.bcChunk = bcChunk
         configuration.bcEvaluationEpisodes = min(50, heldOut)
         configuration.seed = seed
+        configuration.robotReset = robotReset
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
         let folder = URL(fileURLWithPath: output ?? "reports/main-\(stamp)")
         let start = Date()

@@ -22,6 +22,11 @@ public struct PushTRobotReset: ResetRoutine {
 
         /// Defaults: 10 px, 0.1 rad, 10 px, 90 s.
         public init() {}
+
+        /// The routine's identifier for these settings.
+        public var identity: String {
+            "pusht.robot-reset(pos<=\(positionTolerance)px,angle<=\(angleTolerance)rad,agent<=\(agentTolerance)px)"
+        }
     }
 
     private let world: PushTWorld
@@ -35,9 +40,7 @@ public struct PushTRobotReset: ResetRoutine {
     }
 
     /// Identifier including the tolerances (part of the frozen evaluation hash).
-    public var identity: String {
-        "pusht.robot-reset(pos<=\(settings.positionTolerance)px,angle<=\(settings.angleTolerance)rad,agent<=\(settings.agentTolerance)px)"
-    }
+    public var identity: String { settings.identity }
 
     /// The scene gym-pusht would start `seed` from: block origin pose after its legacy placement, agent position.
     public static func startScene(seed: UInt64) -> PushTState {
@@ -47,20 +50,36 @@ public struct PushTRobotReset: ResetRoutine {
     }
 
     static let strategies: [(name: String, parameters: PushTPlannerParameters)] = [
-        ("push-planner", PushTPlannerParameters()),
+        // No step penalty: near the target a long but precise push must still beat doing nothing.
+        ("push-planner", PushTPlannerParameters(stepPenalty: 0)),
         ("push-planner-wide", PushTPlannerParameters(contactsPerEdge: 4, pushDistanceCount: 6, pushDistanceMin: 0.5,
-                                                     pushDistanceMax: 40, approachRadius: 130, clearanceMargin: 8)),
+                                                     pushDistanceMax: 40, approachRadius: 130, clearanceMargin: 8,
+                                                     stepPenalty: 0)),
     ]
+
+    /// gym-pusht's start states can put the T partly inside a wall (its first physics steps push it out); the
+    /// pusher cannot. Such a pose is shifted straight out of the walls (plus 1 px), the nearest pose the T can
+    /// really take.
+    static func reachableBlockPose(_ scene: PushTState) -> PushTState {
+        let vertices = PushTPushPlanner.worldPieces(scene).flatMap { $0 }
+        let inner = (low: 7.0 + 1, high: 504.0 - 1)
+        let xs = vertices.map(\.x), ys = vertices.map(\.y)
+        var moved = scene
+        moved.blockX += max(0, inner.low - xs.min()!) - max(0, xs.max()! - inner.high)
+        moved.blockY += max(0, inner.low - ys.min()!) - max(0, ys.max()! - inner.high)
+        return moved
+    }
 
     /// Resets to the start scene of `context.seed`.
     public func reset(_ context: ResetContext) async throws -> ResetOutcome {
-        let target = Self.startScene(seed: context.seed)
+        let requested = Self.startScene(seed: context.seed)
+        let target = Self.reachableBlockPose(requested)
         let start = context.clock.now()
         let period = 1 / PushTGeometry.controlRateHz
         var steps = 0
         let maxSteps = Int(settings.budgetSeconds / period)
         var attempts = 0
-        var reasons: [String] = []
+        var reasons: [String] = target == requested ? [] : ["start pose overlaps a wall; nearest wall-free pose used"]
         func advance(_ goal: SIMD2<Double>) async throws {
             try await world.step(target: (goal.x, goal.y))
             steps += 1
@@ -71,42 +90,92 @@ public struct PushTRobotReset: ResetRoutine {
             attempts += 1
             let planner = PushTPushPlanner(goal: (target.blockX, target.blockY, target.blockAngle),
                                            parameters: strategy.parameters, successCoverage: 0.97)
-            // 1. The block, by pushing.
-            var plansWithoutProgress = 0
-            while steps < maxSteps, !blockWithinTolerance(await world.state, target) {
+            // Block first, then the agent; if moving the agent disturbed the block, go round again.
+            for _ in 0..<3 where steps < maxSteps {
+                // 1. The block, by pushing.
+                var plansWithoutProgress = 0
+                while steps < maxSteps, !blockWithinTolerance(await world.state, target) {
+                    let state = await world.state
+                    let before = planner.poseCost(state)
+                    let plan = planner.plan(state: state, agentVelocity: await world.agentVelocity)
+                    for goal in plan.targets where steps < maxSteps { try await advance(goal) }
+                    plansWithoutProgress = planner.poseCost(await world.state) < before - 0.5 ? 0 : plansWithoutProgress + 1
+                    if plansWithoutProgress >= 6 { break }
+                }
+                guard blockWithinTolerance(await world.state, target) else { break }
+                // 2. The agent, around the block, along a path that leaves the block still in simulation.
                 let state = await world.state
-                let before = planner.poseCost(state)
-                let plan = planner.plan(state: state, agentVelocity: await world.agentVelocity)
-                for goal in plan.targets where steps < maxSteps { try await advance(goal) }
-                plansWithoutProgress = planner.poseCost(await world.state) < before - 0.5 ? 0 : plansWithoutProgress + 1
-                if plansWithoutProgress >= 6 { break }
+                let agentGoal = Self.reachableAgentPosition(SIMD2(target.agentX, target.agentY), block: state)
+                let path = Self.agentPath(from: state, velocity: await world.agentVelocity, to: agentGoal)
+                for goal in path where steps < maxSteps { try await advance(goal) }
+                let final = await world.state
+                let agentError = ((final.agentX - agentGoal.x) * (final.agentX - agentGoal.x)
+                    + (final.agentY - agentGoal.y) * (final.agentY - agentGoal.y)).squareRoot()
+                if blockWithinTolerance(final, target), agentError <= settings.agentTolerance {
+                    let moved = agentGoal != SIMD2(target.agentX, target.agentY)
+                    reasons += moved ? ["agent start overlaps the T; nearest free position used"] : []
+                    return ResetOutcome(verified: true, attempts: attempts,
+                                        elapsedSeconds: context.clock.now() - start,
+                                        reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
+                                        strategy: strategy.name)
+                }
+                if blockWithinTolerance(final, target) {
+                    reasons.append("\(strategy.name): agent \(String(format: "%.1f", agentError)) px from its start")
+                    break
+                }
             }
-            guard blockWithinTolerance(await world.state, target) else {
-                reasons.append("\(strategy.name): block not within tolerance (\(describeError(await world.state, target)))")
-                continue
-            }
-            // 2. The agent, around the block.
             let state = await world.state
-            let path = planner.approachTargets(from: SIMD2(state.agentX, state.agentY),
-                                               to: SIMD2(target.agentX, target.agentY), state: state,
-                                               pieces: PushTPushPlanner.worldPieces(state))
-            for goal in path.dropFirst() + [SIMD2(target.agentX, target.agentY)] where steps < maxSteps {
-                try await advance(goal)
+            if !blockWithinTolerance(state, target) {
+                reasons.append("\(strategy.name): block not within tolerance (\(describeError(state, target)))")
             }
-            for _ in 0..<5 where steps < maxSteps { try await advance(SIMD2(target.agentX, target.agentY)) }
-            let final = await world.state
-            let agentError = ((final.agentX - target.agentX) * (final.agentX - target.agentX)
-                + (final.agentY - target.agentY) * (final.agentY - target.agentY)).squareRoot()
-            if blockWithinTolerance(final, target), agentError <= settings.agentTolerance {
-                return ResetOutcome(verified: true, attempts: attempts, elapsedSeconds: context.clock.now() - start,
-                                    reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
-                                    strategy: strategy.name)
-            }
-            reasons.append("\(strategy.name): agent \(String(format: "%.1f", agentError)) px from its start, block \(describeError(final, target))")
         }
         if steps >= maxSteps { reasons.append("robot-time budget of \(settings.budgetSeconds) s spent") }
         return ResetOutcome(verified: false, attempts: attempts, elapsedSeconds: context.clock.now() - start,
                             reason: reasons.joined(separator: "; "), strategy: "escalated")
+    }
+
+    /// gym-pusht may start the agent overlapping the T (its first physics step pushes them apart); a robot cannot
+    /// place it there. Such a start is replaced by the nearest position at least 3 px clear of the block.
+    static func reachableAgentPosition(_ wanted: SIMD2<Double>, block: PushTState) -> SIMD2<Double> {
+        let pieces = PushTPushPlanner.worldPieces(block)
+        let clearance = PushTGeometry.agentRadius + 3
+        func free(_ p: SIMD2<Double>) -> Bool { pieces.allSatisfy { PushTPushPlanner.distance(from: p, to: $0) >= clearance } }
+        if free(wanted) { return wanted }
+        for radius in stride(from: 2.0, through: 160, by: 2) {
+            var best: SIMD2<Double>?
+            for k in 0..<48 {
+                let angle = Double(k) / 48 * 2 * Double.pi
+                let p = wanted + SIMD2(cos(angle), sin(angle)) * radius
+                if free(p), best == nil { best = p }
+            }
+            if let best { return best }
+        }
+        return wanted
+    }
+
+    /// A path for the agent to `goal` that leaves the block where it is: candidate routes (the planner's
+    /// around-the-block approach with growing clearances) are tried in a private simulation, and the first
+    /// that moves the block by less than 0.5 px and 0.005 rad is used.
+    static func agentPath(from state: PushTState, velocity: (x: Double, y: Double), to goal: SIMD2<Double>)
+        -> [SIMD2<Double>] {
+        let simulation = PushTSimulation()
+        var candidates: [[SIMD2<Double>]] = []
+        for (margin, radius) in [(4.0, 105.0), (12, 120), (24, 140), (40, 170)] {
+            let planner = PushTPushPlanner(parameters: PushTPlannerParameters(approachRadius: radius, clearanceMargin: margin))
+            var path = Array(planner.approachTargets(from: SIMD2(state.agentX, state.agentY), to: goal, state: state,
+                                                     pieces: PushTPushPlanner.worldPieces(state)).dropFirst())
+            path += [SIMD2<Double>](repeating: goal, count: 6)
+            candidates.append(path)
+        }
+        for path in candidates {
+            simulation.place(state, agentVelocity: velocity)
+            for target in path { try? simulation.step(action: (target.x, target.y)) }
+            let end = simulation.state
+            let a = PushTPushPlanner.centerOfGravity(x: state.blockX, y: state.blockY, angle: state.blockAngle)
+            let b = PushTPushPlanner.centerOfGravity(x: end.blockX, y: end.blockY, angle: end.blockAngle)
+            if abs(a.0 - b.0) < 0.5, abs(a.1 - b.1) < 0.5, abs(end.blockAngle - state.blockAngle) < 0.005 { return path }
+        }
+        return candidates.last ?? [goal]
     }
 
     /// Whether the block's centre of gravity and angle are within tolerance of the target's.

@@ -33,6 +33,8 @@ public struct PushTCampaign: Sendable {
         public var seed: UInt64 = 1
         /// Whether to score on held-out seeds and distil at the end (off for scaling studies).
         public var finalEvaluation = true
+        /// Whether research stations reset with the pusher itself (verified) instead of placing start states.
+        public var robotReset = false
 
         /// Defaults sized for a 2-core machine (a few minutes).
         public init() {}
@@ -139,7 +141,8 @@ public struct PushTCampaign: Sendable {
                                   heldOut: heldOut, secret: secret)
         let criteria = FrozenCriteria(
             task: TaskSpec(name: "pusht", parameters: ["maxSteps": "300", "simulator": "gym-pusht-0.1.8"]),
-            rewardIdentity: "pusht.ground-truth-coverage>0.95", resetIdentity: "pusht.teleport.gym-pusht-0.1.8",
+            rewardIdentity: "pusht.ground-truth-coverage>0.95",
+            resetIdentity: configuration.robotReset ? PushTRobotReset.Settings().identity : "pusht.teleport.gym-pusht-0.1.8",
             safetyLimits: "pusher box [0,512]^2", seeds: split, scoreWindow: 50,
             successDefinition: "coverage > 0.95 within 300 control steps")
         let frozenHash = try criteria.contentHash()
@@ -265,7 +268,7 @@ public struct PushTCampaign: Sendable {
             let folder = output.appendingPathComponent("stations/\(name)")
             ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"))
             fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
-            simulated = try PushTSimulatedStation(name: name)
+            simulated = try PushTSimulatedStation(name: name, robotReset: configuration.robotReset)
             researcher = BuiltInResearcher(space: PushTPlannerRecipes.space, initial: PushTPlannerRecipes.baseline,
                                            seed: configuration.seed &* 1_000_003 &+ UInt64(index))
         }

@@ -13,8 +13,10 @@ public struct PushTSimulatedStation: Sendable {
 
     /// Builds a station named `name` with gym-pusht's reward rule and seeded starts, and one top-down camera
     /// per entry of `cameraResolutions` (named `top`, `top2`, ...), rendering with `cameraNoise`.
+    /// With `robotReset`, every episode starts with ``PushTRobotReset`` (the pusher puts the T back, verified)
+    /// instead of placing gym-pusht's start state directly.
     public init(name: String, recorder: (any EpisodeRecorder)? = nil, cameraResolutions: [ImageSize] = [],
-                cameraNoise: CameraNoise = .none) throws {
+                cameraNoise: CameraNoise = .none, robotReset: Bool = false) throws {
         let clock = SimulatedClock()
         let world = PushTWorld()
         let arm = PushTPusherArm(world: world, clock: clock)
@@ -26,7 +28,8 @@ public struct PushTSimulatedStation: Sendable {
         let safety = try SafetyEnvelope(specification: arm.specification)
         station = try Station(configuration: .init(name: name, task: "pusht"), arms: [arm], cameras: cameras,
                               safety: [safety], reward: PushTCoverageReward(world: world),
-                              reset: PushTTeleportReset(world: world), recorder: recorder,
+                              reset: robotReset ? PushTRobotReset(world: world) : PushTTeleportReset(world: world),
+                              recorder: recorder,
                               featureSources: [world], clock: clock)
         self.world = world
         self.clock = clock
