@@ -190,9 +190,10 @@ public struct PushTCampaign: Sendable {
         var bcMetrics: [String: Double] = [:]
         let seeds = try split.unsealed(heldOut: heldOut, secret: secret).heldOutSeeds()
         if configuration.finalEvaluation {
-            best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds, log: log)
+            best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds,
+                                        robotReset: configuration.robotReset, log: log)
             baseline = try await Self.score(recipe: PushTPlannerRecipes.baseline, label: "baseline recipe",
-                                            seeds: seeds, log: log)
+                                            seeds: seeds, robotReset: configuration.robotReset, log: log)
         }
         if configuration.finalEvaluation, configuration.demonstrations > 0 {
             (bcScore, bcMetrics) = try await Self.distil(recipe: bestRecipe, configuration: configuration,
@@ -310,7 +311,7 @@ public struct PushTCampaign: Sendable {
                 let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: parameters),
                                                              seed: seed, tags: ["split": "development"])
                 if episode.summary.verdict?.success == true { successes += 1 }
-                trialRobotSeconds += episode.summary.durationSeconds
+                trialRobotSeconds += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
             }
             let trialEnd = Date()
             intervals.append(RobotInterval(robot: name, activity: .experiment,
@@ -342,15 +343,17 @@ public struct PushTCampaign: Sendable {
     }
 
     /// Scores a planner recipe on the given seeds through a fresh station.
-    static func score(recipe: Recipe, label: String, seeds: [UInt64], log: @Sendable (String) -> Void) async throws
-        -> HeldOutScore {
+    static func score(recipe: Recipe, label: String, seeds: [UInt64], robotReset: Bool = false,
+                      log: @Sendable (String) -> Void) async throws -> HeldOutScore {
         let parameters = try PushTPlannerRecipes.parameters(for: recipe)
-        return try await score(label: label, seeds: seeds, log: log) { PushTHeuristicExpert(parameters: parameters) }
+        return try await score(label: label, seeds: seeds, robotReset: robotReset, log: log) {
+            PushTHeuristicExpert(parameters: parameters)
+        }
     }
 
-    static func score(label: String, seeds: [UInt64], log: @Sendable (String) -> Void,
+    static func score(label: String, seeds: [UInt64], robotReset: Bool = false, log: @Sendable (String) -> Void,
                       policy: @Sendable () throws -> any Policy) async throws -> HeldOutScore {
-        let simulated = try PushTSimulatedStation(name: "evaluator")
+        let simulated = try PushTSimulatedStation(name: "evaluator", robotReset: robotReset)
         var successes = 0, successSteps = 0
         var robot = 0.0
         for seed in seeds {
@@ -359,7 +362,8 @@ public struct PushTCampaign: Sendable {
                 successes += 1
                 successSteps += episode.summary.stepCount
             }
-            robot += episode.summary.durationSeconds
+            // Robot time includes the reset before the episode (zero when start states are placed directly).
+            robot += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
         }
         let interval = try WilsonInterval(successes: successes, trials: seeds.count)
         log("held-out: \(label) \(successes)/\(seeds.count) (95% CI \(percent(interval.lower))-\(percent(interval.upper)))")
