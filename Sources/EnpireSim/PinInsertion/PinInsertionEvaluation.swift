@@ -55,11 +55,17 @@ public enum PinInsertionEvaluation {
                 outcomes.withLock { $0[index] = outcome }
             }
         }
-        let all = outcomes.withLock { $0 }
+        return summarise(seeds: seeds, outcomes: outcomes.withLock { $0 },
+                         periodSeconds: 1 / PinInsertionGeometry.controlRateHz)
+    }
+
+    /// Summarises per-seed outcomes (keyed by seed index) in seed order.
+    static func summarise(seeds: [UInt64], outcomes: [Int: (success: Bool, steps: Int)], periodSeconds: Double)
+        -> Result {
         var successes = 0, streak = 0, longest = 0, steps = 0
         var failed: [UInt64] = []
         for index in seeds.indices {
-            guard let outcome = all[index] else { continue }
+            guard let outcome = outcomes[index] else { continue }
             steps += outcome.steps
             if outcome.success {
                 successes += 1
@@ -70,9 +76,8 @@ public enum PinInsertionEvaluation {
                 failed.append(seeds[index])
             }
         }
-        let period = 1 / PinInsertionGeometry.controlRateHz
         return Result(successes: successes, trials: seeds.count,
-                      meanSeconds: seeds.isEmpty ? 0 : Double(steps) * period / Double(seeds.count),
+                      meanSeconds: seeds.isEmpty ? 0 : Double(steps) * periodSeconds / Double(seeds.count),
                       longestStreak: longest, failedSeeds: failed)
     }
 }
