@@ -102,6 +102,17 @@ struct PinInsertionTests {
         #expect(success)
     }
 
+    @Test("a Station episode with the expert, seeded reset and safety envelope succeeds")
+    func stationRunEpisode() async throws {
+        let parts = PinInsertionStation()
+        let station = try parts.makeStation()
+        try await station.connect()
+        let episode = try await station.runEpisode(policy: PinInsertionExpert(), seed: 3,
+                                                   maxSteps: PinInsertionGeometry.maxEpisodeSteps)
+        #expect(episode.summary.reset?.verified == true)
+        #expect(episode.summary.verdict?.success == true, "\(episode.summary.verdict?.detail ?? "no verdict")")
+    }
+
     @Test("held-out expert figures (ENPIRE_SLOW=1)", .enabled(if: ProcessInfo.processInfo.environment["ENPIRE_SLOW"] == "1"))
     func heldOut() {
         let start = Date()

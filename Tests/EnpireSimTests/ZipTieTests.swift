@@ -81,6 +81,17 @@ struct ZipTieTests {
         #expect(await parts.world.state.leftHand == ZipTieGeometry.leftStart)
     }
 
+    @Test("a Station episode with both arms, the reset and safety envelopes succeeds")
+    func stationRunEpisode() async throws {
+        let parts = ZipTieStation()
+        let station = try parts.makeStation()
+        try await station.connect()
+        let episode = try await station.runEpisode(policy: ZipTieExpert(), seed: 21,
+                                                   maxSteps: ZipTieGeometry.maxEpisodeSteps)
+        #expect(episode.summary.reset?.verified == true)
+        #expect(episode.summary.verdict?.success == true, "\(episode.summary.verdict?.detail ?? "no verdict")")
+    }
+
     @Test("held-out expert figures (ENPIRE_SLOW=1)", .enabled(if: ProcessInfo.processInfo.environment["ENPIRE_SLOW"] == "1"))
     func heldOut() {
         let start = Date()

@@ -7,7 +7,12 @@ public import Enpire
 /// the period is stepped first with the other arm holding its last target, so no command is lost.
 public actor ZipTieWorld: FeatureSource {
     /// Which arm a command comes from.
-    public enum Side: Sendable { case left, right }
+    public enum Side: Sendable {
+        /// The arm that grips and tensions the free end.
+        case left
+        /// The arm carrying the cutter.
+        case right
+    }
     private let simulation = ZipTieSimulation()
     private var left: (target: [Double], gripper: Double)?
     private var right: (target: [Double], jaws: Double)?
