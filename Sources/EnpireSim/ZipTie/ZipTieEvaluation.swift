@@ -1,0 +1,48 @@
+import Enpire
+import Foundation
+import Synchronization
+
+/// Headless evaluation of ``ZipTieExpert`` on seeded ties, without a station.
+public enum ZipTieEvaluation {
+    /// What an evaluation measured (same shape as the pin-insertion result).
+    public typealias Result = PinInsertionEvaluation.Result
+
+    /// Runs one episode for `seed` until the reward reports success or `maxSteps`.
+    public static func runEpisode(seed: UInt64, maxSteps: Int = ZipTieGeometry.maxEpisodeSteps)
+        -> (success: Bool, steps: Int) {
+        let simulation = ZipTieSimulation()
+        simulation.reset(seed: seed)
+        var expert = ZipTieExpert()
+        for step in 1...max(1, maxSteps) {
+            let s = simulation.state
+            let commands = expert.commands(
+                left: RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper),
+                cutter: RobotState(position: s.cutter, velocity: [0, 0, 0], gripper: s.jawOpening),
+                anchor: s.anchor, freeEnd: s.freeEnd, mark: s.mark + [s.markDirection], stretch: s.stretch,
+                tension: s.tension, grasped: s.grasped, cut: s.cut)
+            // Expert commands are finite functions of finite observations.
+            try? simulation.step(left: commands[0].target, leftGripper: commands[0].gripper ?? 1,
+                                 right: commands[1].target, jaws: commands[1].gripper ?? 1)
+            if ZipTieReward.verdict(state: simulation.state).success { return (true, step) }
+        }
+        return (false, maxSteps)
+    }
+
+    /// Runs one episode per seed on `workers` threads and summarises them in seed order.
+    public static func evaluateExpert(seeds: [UInt64], maxSteps: Int = ZipTieGeometry.maxEpisodeSteps,
+                                      workers: Int = 2) -> Result {
+        let outcomes = Mutex<[Int: (success: Bool, steps: Int)]>([:])
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, seeds.count))) { _ in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < seeds.count else { return }
+                let outcome = runEpisode(seed: seeds[index], maxSteps: maxSteps)
+                outcomes.withLock { $0[index] = outcome }
+            }
+        }
+        let all = outcomes.withLock { $0 }
+        return PinInsertionEvaluation.summarise(seeds: seeds, outcomes: all,
+                                                periodSeconds: 1 / ZipTieGeometry.controlRateHz)
+    }
+}
