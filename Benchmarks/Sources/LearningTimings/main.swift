@@ -1,5 +1,6 @@
 // Prints JSON timings of EnpireLearning workloads for Benchmarks/compare_torch.py.
-// Usage: LearningTimings [--quick]
+// Usage: LearningTimings [--quick] [--rl]
+// --rl times only the library's SoftActorCritic updates (2 critics UTD 1, 10 critics UTD 1, 2 critics UTD 20).
 import Foundation
 import LearningWorkloads
 
@@ -23,6 +24,20 @@ let scale = quick ? 0.2 : 1.0
 func n(_ count: Int) -> Int { max(1, Int(Double(count) * scale)) }
 
 var results: [String: Double] = [:]
+
+if CommandLine.arguments.contains("--rl") {
+    for (critics, utd) in [(2, 1), (10, 1), (2, 20)] {
+        let workload = try LibrarySACWorkload(criticCount: critics, updatesPerStep: utd)
+        let seconds = try timePerCall(warmup: n(5), iterations: n(utd == 1 ? 20 : 2), repeats: 5) {
+            try workload.step()
+        }
+        results["sac_library_critics\(critics)_utd\(utd)_critic_updates_per_second"] = Double(utd) / seconds
+        results["sac_library_critics\(critics)_utd\(utd)_seconds_per_call"] = seconds
+    }
+    let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+    exit(0)
+}
 
 let trainA = try TrainStepWorkload(input: 64, hidden: [256, 256], output: 8, batchSize: 256)
 results["train_a_seconds"] = try timePerCall(warmup: n(20), iterations: n(50), repeats: 5) { try trainA.step() }
