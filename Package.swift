@@ -42,8 +42,8 @@ let package = Package(
         .target(name: "EnpireReward", dependencies: ["Enpire", "EnpireLearning"], swiftSettings: strict),
         // Reset routines.
         .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
-        // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie).
-        .target(name: "EnpireSim", dependencies: ["Enpire", "CChipmunk"], swiftSettings: strict),
+        // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their robot-driven resets.
+        .target(name: "EnpireSim", dependencies: ["Enpire", "EnpireReset", "CChipmunk"], swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
@@ -62,6 +62,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "EnpireResetTests", dependencies: ["EnpireReset", "EnpireSim", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

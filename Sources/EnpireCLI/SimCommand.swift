@@ -7,7 +7,7 @@ struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Simulated stations: replay gym-pusht cases, draw start states, evaluate the scripted expert.",
-        subcommands: [Replay.self, StartStates.self, Expert.self])
+        subcommands: [Replay.self, StartStates.self, Expert.self, ResetStudyCommand.self])
 
     /// `enpire sim replay`: step the simulator through recorded cases, in gym-pusht's coordinates.
     struct Replay: AsyncParsableCommand {
