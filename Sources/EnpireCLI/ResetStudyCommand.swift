@@ -20,7 +20,7 @@ struct ResetStudyCommand: AsyncParsableCommand {
     @Option(help: "Block position tolerance in pixels.") var blockPixels = 10.0
     @Option(help: "Block angle tolerance in radians.") var blockRadians = 0.1
     @Option(help: "Agent position tolerance in pixels.") var agentPixels = 10.0
-    @Option(help: "Robot seconds allowed per reset.") var budget = 120.0
+    @Option(help: "Robot seconds allowed per reset.") var budget = 180.0
     @Flag(help: "Include every case in the output.") var perCase = false
 
     func run() async throws {
@@ -47,6 +47,7 @@ struct ResetStudyCommand: AsyncParsableCommand {
             "median_reset_seconds": report.secondsQuantile(0.5), "p95_reset_seconds": report.secondsQuantile(0.95),
             "max_reset_seconds": report.secondsQuantile(1), "by_scenario": byScenario, "attempts_histogram": attempts,
             "every_failure_has_reason_and_paused_station": report.everyFailureExplained,
+            "agent_target_adjusted_cases": report.cases.filter { $0.agentAdjustmentPixels > 0 }.count,
             "failures": try encode(report.cases.filter { !$0.verified }),
             "tolerance": try encode(tolerance), "budget_seconds": budget, "first_seed": firstSeed,
             "wall_seconds": Date().timeIntervalSince(started),

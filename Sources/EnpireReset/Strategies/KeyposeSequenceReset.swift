@@ -141,7 +141,8 @@ public struct KeyposeSequenceReset: ResetStrategy, ResetRoutine {
         var steps = 1
         for (a, b) in zip(start, goal) {
             for (x, y) in zip(a, b) {
-                steps = max(steps, Int((abs(y - x) / motion.maxStepPerPeriod).rounded(.up)))
+                // The small slack keeps 0.25 / 0.05 from rounding up to 6 periods.
+                steps = max(steps, Int((abs(y - x) / motion.maxStepPerPeriod - 1e-9).rounded(.up)))
             }
         }
         for k in 1...steps {

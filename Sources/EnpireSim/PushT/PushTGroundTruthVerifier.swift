@@ -3,6 +3,9 @@ public import EnpireReset
 
 /// Verifies a Push-T reset from the simulator's ground truth: block origin pose and agent position against
 /// gym-pusht's seeded start state for `context.seed`, within a ``PushTResetTolerance``.
+///
+/// The agent is compared with ``PushTRobotReset/targetState(seed:)``, which moves it out of the T for the
+/// seeds where gym-pusht draws it overlapping the block; the move is reported as `agent_adjustment_px`.
 public struct PushTGroundTruthVerifier: ResetVerifier {
     private let world: PushTWorld
     /// The tolerance.
@@ -22,11 +25,12 @@ public struct PushTGroundTruthVerifier: ResetVerifier {
 
     /// Compares the world with the seeded start state.
     public func verify(_ context: ResetContext) async throws -> ResetVerification {
-        let start = PushTRobotReset.startState(seed: context.seed)
+        let (start, adjustment) = PushTRobotReset.targetState(seed: context.seed)
         let state = await world.state
         let block = PushTResetTolerance.blockErrors(state, from: start)
         let agent = PushTResetTolerance.agentError(state, from: start)
-        let errors = ["block_px": block.pixels, "block_rad": block.radians, "agent_px": agent]
+        let errors = ["block_px": block.pixels, "block_rad": block.radians, "agent_px": agent,
+                      "agent_adjustment_px": adjustment]
         var problems: [String] = []
         if block.pixels > tolerance.blockPositionPixels {
             problems.append("block \(rounded(block.pixels)) px from its start position (tolerance "

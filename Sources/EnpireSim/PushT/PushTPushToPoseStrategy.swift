@@ -45,7 +45,7 @@ public struct PushTPushToPoseStrategy: ResetStrategy {
             throw ResetStrategyError.invalidConfiguration("the Push-T reset needs the pusher arm; the station has none")
         }
         let deadline = min(deadlineSeconds, context.clock.now() + attemptSeconds)
-        let start = PushTRobotReset.startState(seed: context.seed)
+        let start = PushTRobotReset.targetState(seed: context.seed).state
         let planner = PushTPushPlanner(goal: (start.blockX, start.blockY, start.blockAngle), parameters: parameters)
         var queue: [SIMD2<Double>] = []
         var position = 0

@@ -38,6 +38,8 @@ public enum PushTResetStudy {
         public var reason: String?
         /// Whether the station had paused itself after this reset.
         public var stationPaused: Bool
+        /// How far the agent target was moved out of the T (0 unless gym-pusht drew them overlapping).
+        public var agentAdjustmentPixels: Double
     }
 
     /// Everything measured.
@@ -63,7 +65,7 @@ public enum PushTResetStudy {
     /// Runs `cases` cases (scenarios 40 % random, 30 % expert, 30 % jammed) from `firstSeed`, `workers` at a time.
     public static func run(cases: Int, firstSeed: UInt64 = 0, workers: Int = 2,
                            tolerance: PushTResetTolerance = PushTResetTolerance(),
-                           timeBudgetSeconds: Double = 120) async throws -> Report {
+                           timeBudgetSeconds: Double = 180) async throws -> Report {
         let workerCount = max(1, workers)
         let results = try await withThrowingTaskGroup(of: [Case].self) { group in
             for worker in 0..<workerCount {
@@ -85,7 +87,7 @@ public enum PushTResetStudy {
 
     /// Prepares one case's end state and resets it through a station.
     public static func runCase(index: Int, firstSeed: UInt64, tolerance: PushTResetTolerance = PushTResetTolerance(),
-                               timeBudgetSeconds: Double = 120) async throws -> Case {
+                               timeBudgetSeconds: Double = 180) async throws -> Case {
         let scenario: Scenario = switch index % 10 {
         case 0..<4: .random
         case 4..<7: .expert
@@ -112,7 +114,8 @@ public enum PushTResetStudy {
                     attempts: stats.attempts, seconds: stats.totalSeconds,
                     strategy: verified ? (stats.verifiedByStrategy.keys.first ?? "") : "none",
                     reason: verified ? nil : stats.lastFailureReason ?? health.pauseReason,
-                    stationPaused: health.paused)
+                    stationPaused: health.paused,
+                    agentAdjustmentPixels: PushTRobotReset.targetState(seed: resetSeed).agentAdjustmentPixels)
     }
 
     /// Drives the world into an end state for `scenario`; returns the control steps taken.
