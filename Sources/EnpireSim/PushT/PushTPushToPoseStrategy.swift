@@ -17,6 +17,11 @@ public struct PushTPushToPoseStrategy: ResetStrategy {
     /// The pushing phase stops once the block is this close; tighter than the verifier's tolerance so that
     /// the agent's walk afterwards has margin.
     public let pushTolerance: PushTResetTolerance
+    /// When pushing stops improving (no gain of 0.5 px-equivalent in ``stallSteps`` steps) with the block within
+    /// this looser tolerance, the push phase ends there: fine pushes near the goal can circle for a long time.
+    public let acceptTolerance: PushTResetTolerance
+    /// Control steps without improvement after which a push inside ``acceptTolerance`` is accepted.
+    public let stallSteps: Int
     /// Robot time allowed for one attempt, in seconds (the reset's overall budget also applies).
     public let attemptSeconds: Double
     /// Clearance kept between the agent disc and the T while walking to the agent start, in pixels.
@@ -29,11 +34,16 @@ public struct PushTPushToPoseStrategy: ResetStrategy {
                 pushTolerance: PushTResetTolerance = PushTResetTolerance(blockPositionPixels: 4,
                                                                          blockAngleRadians: 0.04,
                                                                          agentPositionPixels: 2),
-                attemptSeconds: Double = 60, walkClearance: Double = 12, walkSpeed: Double = 20) {
+                acceptTolerance: PushTResetTolerance = PushTResetTolerance(blockPositionPixels: 7,
+                                                                           blockAngleRadians: 0.07,
+                                                                           agentPositionPixels: 2),
+                stallSteps: Int = 30, attemptSeconds: Double = 60, walkClearance: Double = 12, walkSpeed: Double = 20) {
         self.world = world
         self.name = name
         self.parameters = parameters
         self.pushTolerance = pushTolerance
+        self.acceptTolerance = acceptTolerance
+        self.stallSteps = stallSteps
         self.attemptSeconds = attemptSeconds
         self.walkClearance = walkClearance
         self.walkSpeed = walkSpeed
@@ -50,10 +60,19 @@ public struct PushTPushToPoseStrategy: ResetStrategy {
         var queue: [SIMD2<Double>] = []
         var position = 0
         let interval = parameters.replanInterval
+        var bestCost = Double.infinity
+        var stalled = 0
         while true {
             let state = await world.state
             let error = PushTResetTolerance.blockErrors(state, from: start)
             if error.pixels <= pushTolerance.blockPositionPixels, error.radians <= pushTolerance.blockAngleRadians {
+                break
+            }
+            // 1 px of position weighs like 0.01 rad of angle, matching the 10 px / 0.1 rad default tolerance.
+            let cost = error.pixels + 100 * error.radians
+            if cost < bestCost - 0.5 { bestCost = cost; stalled = 0 } else { stalled += 1 }
+            if stalled >= stallSteps, error.pixels <= acceptTolerance.blockPositionPixels,
+               error.radians <= acceptTolerance.blockAngleRadians {
                 break
             }
             if position >= queue.count || (interval > 0 && position >= interval) {
