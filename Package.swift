@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "EnpireReward", dependencies: ["Enpire", "EnpireLearning"], swiftSettings: strict),
         // Reset routines.
         .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
-        // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie).
+        // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their robot-driven resets.
         .target(name: "EnpireSim", dependencies: ["Enpire", "CChipmunk"], swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
@@ -66,6 +66,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "EnpireResetTests", dependencies: ["EnpireReset", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

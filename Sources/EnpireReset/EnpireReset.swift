@@ -1,1 +1,0 @@
-// EnpireReset: see its issue; this target is filled as that work lands.
