@@ -192,22 +192,10 @@ public final class PinInsertionSimulation {
 
     private func tearDown() {
         guard let space else { return }
-        for constraint in ownedConstraints {
-            cpSpaceRemoveConstraint(space, constraint)
-            cpConstraintFree(constraint)
-        }
-        for shape in ownedShapes {
-            cpSpaceRemoveShape(space, shape)
-            cpShapeFree(shape)
-        }
-        for body in ownedBodies {
-            cpSpaceRemoveBody(space, body)
-            cpBodyFree(body)
-        }
+        ChipmunkSupport.free(space: space, constraints: ownedConstraints, shapes: ownedShapes, bodies: ownedBodies)
         ownedConstraints.removeAll(keepingCapacity: true)
         ownedShapes.removeAll(keepingCapacity: true)
         ownedBodies.removeAll(keepingCapacity: true)
-        cpSpaceFree(space)
         self.space = nil
         hand = nil
         pin = nil

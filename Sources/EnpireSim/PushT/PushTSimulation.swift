@@ -111,7 +111,7 @@ public final class PushTSimulation {
 
     private func setUp() {
         tearDown()
-        _ = PushTSimulation.silencedChipmunkBanner
+        _ = ChipmunkSupport.silencedBanner
         let space = cpSpaceNew()!
         cpSpaceSetGravity(space, cpv(0, 0))
         cpSpaceSetDamping(space, damping)
@@ -154,37 +154,11 @@ public final class PushTSimulation {
         stepCount = 0
     }
 
-    /// Debian builds libchipmunk with debug output on: the first `cpSpaceNew` of a process prints a banner to
-    /// standard output, which would corrupt JSON written there. Create that first space with stdout pointed at
-    /// /dev/null.
-    private static let silencedChipmunkBanner: Bool = {
-        fflush(nil)
-        let saved = dup(STDOUT_FILENO)
-        let null = open("/dev/null", O_WRONLY)
-        if saved >= 0, null >= 0 { dup2(null, STDOUT_FILENO) }
-        cpSpaceFree(cpSpaceNew())
-        fflush(nil)
-        if saved >= 0 {
-            dup2(saved, STDOUT_FILENO)
-            close(saved)
-        }
-        if null >= 0 { close(null) }
-        return true
-    }()
-
     private func tearDown() {
         guard let space else { return }
-        for shape in ownedShapes {
-            cpSpaceRemoveShape(space, shape)
-            cpShapeFree(shape)
-        }
-        for body in ownedBodies {
-            cpSpaceRemoveBody(space, body)
-            cpBodyFree(body)
-        }
+        ChipmunkSupport.free(space: space, constraints: [], shapes: ownedShapes, bodies: ownedBodies)
         ownedShapes.removeAll(keepingCapacity: true)
         ownedBodies.removeAll(keepingCapacity: true)
-        cpSpaceFree(space)
         self.space = nil
     }
 }
