@@ -62,6 +62,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "EnpireRewardTests", dependencies: ["EnpireReward", "EnpireSim", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,10 +3,11 @@ import Enpire
 /// Fits a Push-T camera reward's thresholds from a few labelled examples (final frames with ground truth).
 ///
 /// The examples are shuffled with a seed and split into fitting (60 %), validation (20 %) and held-out (20 %)
-/// parts. For each candidate agent weight the fitting part gives the cost-minimising threshold (a false positive
-/// costs ``falsePositiveCost`` false negatives, the threshold sits mid-gap between the classes); the validation
-/// part chooses the weight; the held-out part is only measured. A few dozen examples suffice because the
-/// decision value is already the estimated uncovered share of the goal: only its threshold needs tuning.
+/// parts. The fitting and validation parts together give the cost-minimising coverage threshold (a false positive
+/// costs ``falsePositiveCost`` false negatives; among equally good thresholds the one mid-way across the widest
+/// gap between the classes, then shifted up by ``safetyMargin`` to favour few false positives); the held-out part
+/// is only measured. A few dozen examples suffice because the decision value is already an estimate of the
+/// coverage gym-pusht thresholds: calibration only absorbs the estimator's bias.
 public struct RewardCalibration: Sendable {
     /// One labelled example.
     public struct Example: Sendable, Codable, Equatable {
@@ -36,15 +37,15 @@ public struct RewardCalibration: Sendable {
 
     /// Cost of one false positive in false negatives.
     public var falsePositiveCost: Double
-    /// Candidate weights of the agent-occlusion estimate.
-    public var agentWeights: [Double]
+    /// Added to the fitted threshold (a false positive is worse than a missed success).
+    public var safetyMargin: Double
     /// Seed of the split.
     public var seed: UInt64
 
     /// Creates a calibration.
-    public init(falsePositiveCost: Double = 5, agentWeights: [Double] = [0, 0.5, 1, 1.5, 2], seed: UInt64 = 0) {
+    public init(falsePositiveCost: Double = 5, safetyMargin: Double = 0.003, seed: UInt64 = 0) {
         self.falsePositiveCost = falsePositiveCost
-        self.agentWeights = agentWeights
+        self.safetyMargin = safetyMargin
         self.seed = seed
     }
 
@@ -69,28 +70,18 @@ public struct RewardCalibration: Sendable {
         let fitting = Array(shuffled[..<fitEnd]), validation = Array(shuffled[fitEnd..<validationEnd])
         let heldOut = Array(shuffled[validationEnd...])
 
-        var best: (model: PushTRewardModel, cost: Double, gap: Double)?
-        for weight in agentWeights {
-            var model = base
-            model.agentWeight = weight
-            let (threshold, gap) = bestThreshold(fitting.map { (model.decisionValue($0.features), $0.success) })
-            model.threshold = threshold
-            let cost = self.cost(measure(model, on: validation)) + self.cost(measure(model, on: fitting))
-            if best == nil || cost < best!.cost || (cost == best!.cost && gap > best!.gap) {
-                best = (model, cost, gap)
-            }
-        }
-        // Both guards above make `agentWeights` the only way to get here without a model.
-        guard let chosen = best?.model else { throw RewardError.badCalibration("no candidate agent weight given") }
-        return Report(model: chosen, fitting: measure(chosen, on: fitting),
-                      validation: measure(chosen, on: validation), heldOut: measure(chosen, on: heldOut))
+        var model = base
+        let (threshold, _) = bestThreshold((fitting + validation).map { ($0.features.estimatedCoverage, $0.success) })
+        model.threshold = threshold + safetyMargin
+        return Report(model: model, fitting: measure(model, on: fitting),
+                      validation: measure(model, on: validation), heldOut: measure(model, on: heldOut))
     }
 
     /// Metrics of `model` on `examples`.
     public func measure(_ model: PushTRewardModel, on examples: [Example]) -> ClassificationMetrics {
         var metrics = ClassificationMetrics()
         for example in examples {
-            metrics.record(predicted: model.decisionValue(example.features) < model.threshold, truth: example.success)
+            metrics.record(predicted: model.isSuccess(example.features), truth: example.success)
         }
         return metrics
     }
@@ -99,19 +90,19 @@ public struct RewardCalibration: Sendable {
         Double(m.falseNegatives) + falsePositiveCost * Double(m.falsePositives)
     }
 
-    /// The threshold minimising the weighted error over `(value, success)` pairs (success means value < threshold),
+    /// The threshold minimising the weighted error over `(value, success)` pairs (success means value > threshold),
     /// placed mid-gap between neighbouring values; returns it with the gap's width.
     private func bestThreshold(_ pairs: [(Double, Bool)]) -> (Double, Double) {
         let sorted = pairs.sorted { $0.0 < $1.0 }
-        let totalSuccess = sorted.filter(\.1).count
-        // Threshold below everything: every success is a false negative.
-        var bestCost = Double(totalSuccess), bestThreshold = (sorted.first?.0 ?? 0) - 1e-6, bestGap = 0.0
-        var successesBelow = 0, failuresBelow = 0
+        let totalFailures = sorted.filter { !$0.1 }.count
+        // Threshold below everything: every failure is a false positive.
+        var bestCost = falsePositiveCost * Double(totalFailures), bestThreshold = (sorted.first?.0 ?? 0) - 1e-6
+        var bestGap = 0.0, successesBelow = 0, failuresBelow = 0
         for i in 0..<sorted.count {
             if sorted[i].1 { successesBelow += 1 } else { failuresBelow += 1 }
             let next = i + 1 < sorted.count ? sorted[i + 1].0 : sorted[i].0 + 0.02
             guard next > sorted[i].0 else { continue }
-            let cost = Double(totalSuccess - successesBelow) + falsePositiveCost * Double(failuresBelow)
+            let cost = Double(successesBelow) + falsePositiveCost * Double(totalFailures - failuresBelow)
             let gap = next - sorted[i].0
             if cost < bestCost || (cost == bestCost && gap > bestGap) {
                 bestCost = cost

@@ -34,12 +34,17 @@ public final class PushTCameraReward: RewardFunction {
         return verdict(for: frame)
     }
 
-    /// Forms a verdict from one frame synchronously (decode included in the latency).
-    public func verdict(for frame: Frame) -> Verdict {
+    /// Forms a verdict from one frame synchronously (decode included in the latency), against `goal` or, when
+    /// nil, the model's calibrated goal pose.
+    public func verdict(for frame: Frame, goal: PushTImagePose? = nil) -> Verdict {
         let start = ContinuousClock.now
         var result: Verdict
         do {
-            let features = try features(of: frame)
+            guard let goal = goal ?? model.goal else {
+                throw RewardError.badFrame(
+                    "no goal reference for camera '\(model.cameraName)'; calibrate it from a frame of the goal marking")
+            }
+            let features = try features(of: frame, goal: goal)
             result = verdict(for: features)
         } catch let error as RewardError {
             result = .unknown(error.description)
@@ -51,11 +56,26 @@ public final class PushTCameraReward: RewardFunction {
         return result
     }
 
+    /// The goal's image pose from a frame of the goal marking with the block moved away (camera calibration).
+    public func goalReference(from frame: Frame) throws -> PushTImagePose {
+        try withImage(of: frame) { image throws(RewardError) in try analyzer.goalReference(of: image) }
+    }
+
     /// Measures a frame (decoding its JPEG when it carries no pixels).
-    public func features(of frame: Frame) throws -> PushTFrameFeatures {
-        try scratch.withLock { scratch throws -> PushTFrameFeatures in
+    public func features(of frame: Frame, goal: PushTImagePose) throws -> PushTFrameFeatures {
+        let features = try withImage(of: frame) { image throws(RewardError) in
+            try analyzer.features(of: image, goal: goal)
+        }
+        guard features.arenaFraction >= model.minimumArenaFraction else {
+            throw RewardError.badFrame("arena barely visible (\(features.arenaFraction)); check exposure and view")
+        }
+        return features
+    }
+
+    private func withImage<T>(of frame: Frame, _ body: (RGBImage) throws(RewardError) -> T) throws -> T {
+        try scratch.withLock { scratch throws -> T in
             if let image = frame.image {
-                return try measure(image)
+                return try body(try checked(image))
             }
             guard let jpeg = frame.jpeg else {
                 throw RewardError.badFrame("frame from '\(frame.cameraName)' has neither pixels nor JPEG bytes")
@@ -70,32 +90,28 @@ public final class PushTCameraReward: RewardFunction {
             } catch {
                 throw RewardError.badFrame("\(error)")
             }
-            return try measure(scratch.image)
+            return try body(try checked(scratch.image))
         }
     }
 
-    private func measure(_ image: RGBImage) throws -> PushTFrameFeatures {
+    private func checked(_ image: RGBImage) throws(RewardError) -> RGBImage {
         guard image.size == model.resolution else {
-            throw RewardError.badFrame(
+            throw .badFrame(
                 "frame is \(image.size) but the reward was calibrated at \(model.resolution); recalibrate for this camera")
         }
-        let features = try analyzer.features(of: image)
-        guard features.arenaFraction >= model.minimumArenaFraction else {
-            throw RewardError.badFrame("arena barely visible (\(features.arenaFraction)); check exposure and view")
-        }
-        return features
+        return image
     }
 
     /// The verdict the model gives for measured features.
     public func verdict(for features: PushTFrameFeatures) -> Verdict {
-        let value = model.decisionValue(features)
+        let value = features.estimatedCoverage
         guard value.isFinite else { return .unknown("non-finite measurement") }
-        let success = value < model.threshold
+        let success = value > model.threshold
         let status: VerdictStatus = abs(value - model.threshold) < model.boundaryMargin
             ? .boundary : (success ? .confirmedPass : .likelyFail)
-        let score = min(1, max(0, 1 - value))
+        let score = min(1, max(0, value))
         return Verdict(success: success, score: score, status: status,
                        votes: [Vote(source: model.cameraName, success: success, score: score)],
-                       detail: "uncovered goal estimate \(value) (threshold \(model.threshold))")
+                       detail: "estimated coverage \(value) (threshold \(model.threshold))")
     }
 }

@@ -1,16 +1,19 @@
 /// What ``PushTFrameAnalyzer`` measures in one top-down Push-T frame.
 public struct PushTFrameFeatures: Sendable, Codable, Equatable {
-    /// Visible goal-coloured area as a fraction of the goal's expected image area (0 when the block covers it).
-    public var visibleGoal: Double
-    /// Estimated goal area hidden under the agent disc, as a fraction of the goal's expected image area.
-    public var agentOccludedGoal: Double
+    /// Block pose estimated from its pixels, nil when too little of the block is visible.
+    public var block: PushTImagePose?
+    /// Block pixels as a share of the area a fully visible block covers at the goal's scale.
+    public var blockAreaRatio: Double
     /// Fraction of the image that looks like the bright arena (a sanity check of the view and exposure).
     public var arenaFraction: Double
+    /// Estimated share of the goal covered by the block (0 when no block is seen).
+    public var estimatedCoverage: Double
 
     /// Creates features.
-    public init(visibleGoal: Double, agentOccludedGoal: Double, arenaFraction: Double) {
-        self.visibleGoal = visibleGoal
-        self.agentOccludedGoal = agentOccludedGoal
+    public init(block: PushTImagePose?, blockAreaRatio: Double, arenaFraction: Double, estimatedCoverage: Double) {
+        self.block = block
+        self.blockAreaRatio = blockAreaRatio
         self.arenaFraction = arenaFraction
+        self.estimatedCoverage = estimatedCoverage
     }
 }

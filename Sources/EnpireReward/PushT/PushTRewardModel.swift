@@ -3,8 +3,8 @@ public import Foundation
 
 /// The frozen parameters of a Push-T camera reward: which camera, which resolution, and the fitted thresholds.
 ///
-/// The decision value is `visibleGoal + agentWeight * agentOccludedGoal` (the estimated uncovered share of the
-/// goal); the task counts as done when it is below ``threshold``. Serialised with ``CanonicalJSON``, its
+/// The decision value is the block's estimated coverage of the goal (see ``PushTFrameAnalyzer``); the task counts
+/// as done when it exceeds ``threshold``. Serialised with ``CanonicalJSON``, its
 /// SHA-256 is the reward's ``identity``, so a frozen evaluation names exactly one set of thresholds.
 public struct PushTRewardModel: Sendable, Codable, Equatable {
     /// Format tag, checked when loading.
@@ -13,9 +13,9 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     public var cameraName: String
     /// Resolution the thresholds were calibrated at; other resolutions give `unknown`.
     public var resolution: ImageSize
-    /// Weight of the goal area estimated hidden under the agent.
-    public var agentWeight: Double
-    /// Decision value below which the task counts as done.
+    /// The goal's image pose for this camera (its mount calibration), when known; frames may also bring their own.
+    public var goal: PushTImagePose?
+    /// Estimated coverage above which the task counts as done.
     public var threshold: Double
     /// Half-width of the band around ``threshold`` reported as `boundary`.
     public var boundaryMargin: Double
@@ -25,23 +25,21 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     /// The format tag of this version.
     public static let currentKind = "enpire.reward.pusht-visible-goal.v1"
 
-    /// Creates a model; the defaults follow the geometry (5 % of the goal uncovered is gym-pusht's 0.95 coverage).
+    /// Creates a model; the default threshold is gym-pusht's success coverage.
     public init(cameraName: String = "top", resolution: ImageSize = ImageSize(width: 640, height: 480),
-                agentWeight: Double = 1, threshold: Double = 0.05, boundaryMargin: Double = 0.01,
+                goal: PushTImagePose? = nil, threshold: Double = 0.95, boundaryMargin: Double = 0.01,
                 minimumArenaFraction: Double = 0.15) {
         self.kind = Self.currentKind
         self.cameraName = cameraName
         self.resolution = resolution
-        self.agentWeight = agentWeight
+        self.goal = goal
         self.threshold = threshold
         self.boundaryMargin = boundaryMargin
         self.minimumArenaFraction = minimumArenaFraction
     }
 
-    /// The estimated uncovered share of the goal for `features`.
-    public func decisionValue(_ features: PushTFrameFeatures) -> Double {
-        features.visibleGoal + agentWeight * features.agentOccludedGoal
-    }
+    /// Whether `features` count as success.
+    public func isSuccess(_ features: PushTFrameFeatures) -> Bool { features.estimatedCoverage > threshold }
 
     /// The canonical JSON bytes whose hash is ``identity``.
     public func frozenJSON() throws -> Data { try CanonicalJSON.encodePretty(self) }
@@ -85,7 +83,7 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
         guard model.kind == currentKind else {
             throw RewardError.badRewardFile("\(source) has kind '\(model.kind)'; expected '\(currentKind)'")
         }
-        guard model.threshold.isFinite, model.agentWeight.isFinite, model.boundaryMargin.isFinite,
+        guard model.threshold.isFinite, model.boundaryMargin.isFinite,
               model.resolution.width > 0, model.resolution.height > 0
         else { throw RewardError.badRewardFile("\(source) holds non-finite thresholds or an empty resolution") }
         return model
