@@ -68,6 +68,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "EnpireResetTests", dependencies: ["EnpireReset", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
+        .testTarget(name: "EnpireRewardTests", dependencies: ["EnpireReward", "EnpireSim", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

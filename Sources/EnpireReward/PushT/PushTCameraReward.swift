@@ -1,0 +1,117 @@
+public import Enpire
+import Synchronization
+
+/// Judges Push-T from one top-down camera: done when the goal T is covered (see ``PushTFrameAnalyzer``).
+///
+/// Accepts decoded frames or JPEG frames (decoded into a reused buffer). A missing camera, an undecodable JPEG,
+/// a frame of another resolution than calibrated, or a frame without a visible arena gives an `unknown`
+/// verdict, never a success. Safe to share: per-frame scratch memory sits behind a lock.
+public final class PushTCameraReward: RewardFunction {
+    /// The frozen thresholds.
+    public let model: PushTRewardModel
+    /// SHA-256 of the model's frozen JSON.
+    public let identity: String
+    private let analyzer = PushTFrameAnalyzer()
+    private let scratch: Mutex<Scratch>
+
+    private final class Scratch {
+        var codec: JPEGCodec?
+        var image = RGBImage(size: ImageSize(width: 0, height: 0), pixels: [])
+    }
+
+    /// Creates a reward from a model.
+    public init(model: PushTRewardModel) {
+        self.model = model
+        self.identity = model.identity
+        self.scratch = Mutex(Scratch())
+    }
+
+    /// Forms a verdict from the frame of ``PushTRewardModel/cameraName``.
+    public func evaluate(_ context: EpisodeContext) async throws -> Verdict {
+        guard let frame = context.observation.frames[model.cameraName] else {
+            return .unknown(RewardError.missingCamera(model.cameraName).description)
+        }
+        return verdict(for: frame)
+    }
+
+    /// Forms a verdict from one frame synchronously (decode included in the latency), against `goal` or, when
+    /// nil, the model's calibrated goal pose.
+    public func verdict(for frame: Frame, goal: PushTImagePose? = nil) -> Verdict {
+        let start = ContinuousClock.now
+        var result: Verdict
+        do {
+            guard let goal = goal ?? model.goal else {
+                throw RewardError.badFrame(
+                    "no goal reference for camera '\(model.cameraName)'; calibrate it from a frame of the goal marking")
+            }
+            let features = try features(of: frame, goal: goal)
+            result = verdict(for: features)
+        } catch let error as RewardError {
+            result = .unknown(error.description)
+        } catch {
+            result = .unknown("\(error)")
+        }
+        let elapsed = ContinuousClock.now - start
+        result.latencySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return result
+    }
+
+    /// The goal's image pose from a frame of the goal marking with the block moved away (camera calibration).
+    public func goalReference(from frame: Frame) throws -> PushTImagePose {
+        try withImage(of: frame) { image throws(RewardError) in try analyzer.goalReference(of: image) }
+    }
+
+    /// Measures a frame (decoding its JPEG when it carries no pixels).
+    public func features(of frame: Frame, goal: PushTImagePose) throws -> PushTFrameFeatures {
+        let features = try withImage(of: frame) { image throws(RewardError) in
+            try analyzer.features(of: image, goal: goal)
+        }
+        guard features.arenaFraction >= model.minimumArenaFraction else {
+            throw RewardError.badFrame("arena barely visible (\(features.arenaFraction)); check exposure and view")
+        }
+        return features
+    }
+
+    private func withImage<T>(of frame: Frame, _ body: (RGBImage) throws(RewardError) -> T) throws -> T {
+        try scratch.withLock { scratch throws -> T in
+            if let image = frame.image {
+                return try body(try checked(image))
+            }
+            guard let jpeg = frame.jpeg else {
+                throw RewardError.badFrame("frame from '\(frame.cameraName)' has neither pixels nor JPEG bytes")
+            }
+            if scratch.codec == nil {
+                do { scratch.codec = try JPEGCodec() } catch {
+                    throw RewardError.badFrame("\(error)")
+                }
+            }
+            do {
+                try scratch.codec?.decode(jpeg, into: &scratch.image)
+            } catch {
+                throw RewardError.badFrame("\(error)")
+            }
+            return try body(try checked(scratch.image))
+        }
+    }
+
+    private func checked(_ image: RGBImage) throws(RewardError) -> RGBImage {
+        guard image.size == model.resolution else {
+            throw .badFrame(
+                "frame is \(image.size) but the reward was calibrated at \(model.resolution); recalibrate for this camera")
+        }
+        return image
+    }
+
+    /// The verdict the model gives for measured features.
+    public func verdict(for features: PushTFrameFeatures) -> Verdict {
+        let value = features.estimatedCoverage
+        guard value.isFinite else { return .unknown("non-finite measurement") }
+        let success = value > model.threshold
+        let status: VerdictStatus = abs(value - model.threshold) < model.boundaryMargin
+            ? .boundary : (success ? .confirmedPass : .likelyFail)
+        let score = min(1, max(0, value))
+        return Verdict(success: success, score: score, status: status,
+                       votes: [Vote(source: model.cameraName, success: success, score: score)],
+                       detail: "estimated coverage \(value) (threshold \(model.threshold))")
+    }
+}
