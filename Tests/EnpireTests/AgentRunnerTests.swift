@@ -34,8 +34,8 @@ struct AgentRunnerTests {
                                  budget: AgentBudget(wallSeconds: 0.5, trials: 1, tokens: 100))
         let report = try await runner.run(brief: "b")
         #expect(report.ending == .wallBudgetExhausted)
-        // Left alone the agent would run 30 s. (The kill itself comes at 0.5 s on a Dispatch timer; the report can
-        // still be late when parallel tests keep Swift's cooperative threads busy, hence the generous bound.)
+        // Left alone the agent would run 30 s. (The kill itself comes at 0.5 s from the runner's own thread; the
+        // report can still be late when parallel tests keep Swift's cooperative threads busy, hence the bound.)
         #expect(report.wallSeconds < 25)
     }
 

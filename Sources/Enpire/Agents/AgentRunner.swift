@@ -98,14 +98,18 @@ public struct AgentRunner: Sendable {
         } catch {
             throw AgentRunnerError.launchFailed(command.joined(separator: " "), error.localizedDescription)
         }
-        // Reading, the deadline and the kill run on Dispatch threads, not on Swift's cooperative pool: busy
-        // tasks elsewhere in the process must not delay enforcing an agent's budget.
+        // Reading, the deadline and the kill run on threads of their own, not on Swift's cooperative pool or
+        // Dispatch's width-limited global queues: busy tasks elsewhere in the process must not delay enforcing an
+        // agent's budget.
         let tokenLimit = budget.tokens
-        DispatchQueue.global().asyncAfter(deadline: .now() + budget.wallSeconds) {
+        let wallSeconds = budget.wallSeconds
+        Thread.detachNewThread {
+            let deadline = Date().addingTimeInterval(wallSeconds)
+            while process.isRunning, Date() < deadline { usleep(10_000) }
             if process.isRunning, state.markWallExhausted() { stopGroup(of: process) }
         }
         await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 var pending = Data()
                 let handle = pipe.fileHandleForReading
                 func deliver(_ line: String) {
@@ -123,10 +127,12 @@ public struct AgentRunner: Sendable {
                 }
                 if !pending.isEmpty { deliver(String(decoding: pending, as: UTF8.self)) }
                 process.waitUntilExit()
+                state.markFinished()
                 finished.resume()
             }
         }
-        let elapsed = ContinuousClock.now - start
+        // The agent's run time ends when it exited, not when this task got a thread back to report it.
+        let elapsed = (state.finishedAt ?? ContinuousClock.now) - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let snapshot = state.snapshot()
         let ending: AgentRunReport.Ending = snapshot.overBudget ? .tokenBudgetExhausted
@@ -144,7 +150,8 @@ private func stopGroup(of process: Process) {
     let group = process.processIdentifier
     guard group > 0 else { return }
     kill(-group, SIGTERM)
-    DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
+    Thread.detachNewThread {
+        usleep(2_000_000)
         if process.isRunning { kill(-group, SIGKILL) }
     }
 }
@@ -156,6 +163,21 @@ private final class RunState: @unchecked Sendable {
     private var tail: [String] = []
     private var overBudget = false
     private var wallExhausted = false
+    private var finished: ContinuousClock.Instant?
+
+    /// Records when the agent exited.
+    func markFinished() {
+        lock.lock()
+        defer { lock.unlock() }
+        finished = ContinuousClock.now
+    }
+
+    /// When the agent exited, if it has.
+    var finishedAt: ContinuousClock.Instant? {
+        lock.lock()
+        defer { lock.unlock() }
+        return finished
+    }
 
     /// Returns true the first time the wall budget is marked exhausted.
     func markWallExhausted() -> Bool {
