@@ -61,7 +61,7 @@ public final class ManualClock: StationClock {
 
     /// Waits (yielding, in real time up to `timeoutSeconds`) until at least `count` tasks are sleeping on this
     /// clock; returns whether they are. Lets a test advance time only once the code under test is waiting.
-    public func waitForSleepers(_ count: Int = 1, timeoutSeconds: Double = 5) async -> Bool {
+    public func waitForSleepers(_ count: Int = 1, timeoutSeconds: Double = 30) async -> Bool {
         let start = ContinuousClock.now
         while sleeperCount < count {
             if ContinuousClock.now - start > .milliseconds(Int64(timeoutSeconds * 1000)) { return false }
