@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Headless evaluation of ``PinInsertionExpert`` on seeded hole poses, without a station.
 public enum PinInsertionEvaluation {
@@ -45,17 +44,10 @@ public enum PinInsertionEvaluation {
     /// Runs one episode per seed on `workers` threads and summarises them.
     public static func evaluateExpert(seeds: [UInt64], maxSteps: Int = PinInsertionGeometry.maxEpisodeSteps,
                                       workers: Int = 2) -> Result {
-        let outcomes = Mutex<[Int: (success: Bool, steps: Int)]>([:])
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, seeds.count))) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < seeds.count else { return }
-                let outcome = runEpisode(seed: seeds[index], maxSteps: maxSteps)
-                outcomes.withLock { $0[index] = outcome }
-            }
+        let outcomes = runEpisodesInParallel(count: seeds.count, workers: workers) {
+            runEpisode(seed: seeds[$0], maxSteps: maxSteps)
         }
-        return summarise(seeds: seeds, outcomes: outcomes.withLock { $0 },
+        return summarise(seeds: seeds, outcomes: outcomes,
                          periodSeconds: 1 / PinInsertionGeometry.controlRateHz)
     }
 

@@ -1,6 +1,5 @@
 import Enpire
 import Foundation
-import Synchronization
 
 /// Headless evaluation of ``ZipTieExpert`` on seeded ties, without a station.
 public enum ZipTieEvaluation {
@@ -31,17 +30,10 @@ public enum ZipTieEvaluation {
     /// Runs one episode per seed on `workers` threads and summarises them in seed order.
     public static func evaluateExpert(seeds: [UInt64], maxSteps: Int = ZipTieGeometry.maxEpisodeSteps,
                                       workers: Int = 2) -> Result {
-        let outcomes = Mutex<[Int: (success: Bool, steps: Int)]>([:])
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, seeds.count))) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < seeds.count else { return }
-                let outcome = runEpisode(seed: seeds[index], maxSteps: maxSteps)
-                outcomes.withLock { $0[index] = outcome }
-            }
+        let outcomes = runEpisodesInParallel(count: seeds.count, workers: workers) {
+            runEpisode(seed: seeds[$0], maxSteps: maxSteps)
         }
-        let all = outcomes.withLock { $0 }
+        let all = outcomes
         return PinInsertionEvaluation.summarise(seeds: seeds, outcomes: all,
                                                 periodSeconds: 1 / ZipTieGeometry.controlRateHz)
     }
