@@ -12,12 +12,7 @@ enum ConvexOutline {
         let count = vertices.count
         let orientation: Double = signedArea(vertices) >= 0 ? 1 : -1
         var result: [(x: Double, y: Double)] = []
-        for index in 0..<count {
-            let previous = vertices[(index + count - 1) % count]
-            let vertex = vertices[index]
-            let next = vertices[(index + 1) % count]
-            let incoming = outwardNormalAngle(from: previous, to: vertex, orientation: orientation)
-            let outgoing = outwardNormalAngle(from: vertex, to: next, orientation: orientation)
+        for (vertex, incoming, outgoing) in corners(vertices, orientation: orientation) {
             var sweep = outgoing - incoming
             // The corner turns the same way as the polygon; a two-point segment turns half a circle.
             while sweep * orientation < 0 { sweep += 2 * Double.pi * orientation }
@@ -33,15 +28,9 @@ enum ConvexOutline {
 
     /// The convex polygon shrunk by `inset` (every edge moved inwards, corners kept sharp).
     static func shrunk(_ vertices: [(x: Double, y: Double)], by inset: Double) -> [(x: Double, y: Double)] {
-        let count = vertices.count
         let orientation: Double = signedArea(vertices) >= 0 ? 1 : -1
         var result: [(x: Double, y: Double)] = []
-        for index in 0..<count {
-            let previous = vertices[(index + count - 1) % count]
-            let vertex = vertices[index]
-            let next = vertices[(index + 1) % count]
-            let n1 = outwardNormalAngle(from: previous, to: vertex, orientation: orientation)
-            let n2 = outwardNormalAngle(from: vertex, to: next, orientation: orientation)
+        for (vertex, n1, n2) in corners(vertices, orientation: orientation) {
             // The moved corner lies along the bisector of the two normals, at inset / cos(half the turn).
             var turn = n2 - n1
             if turn > Double.pi { turn -= 2 * Double.pi }
@@ -52,6 +41,19 @@ enum ConvexOutline {
             result.append((vertex.x - distance * cos(bisector), vertex.y - distance * sin(bisector)))
         }
         return result
+    }
+
+    /// Every corner with the angles of the outward normals of its incoming and outgoing edges.
+    private static func corners(_ vertices: [(x: Double, y: Double)], orientation: Double)
+        -> [(vertex: (x: Double, y: Double), incoming: Double, outgoing: Double)] {
+        let count = vertices.count
+        return (0..<count).map { index in
+            let previous = vertices[(index + count - 1) % count]
+            let vertex = vertices[index]
+            let next = vertices[(index + 1) % count]
+            return (vertex, outwardNormalAngle(from: previous, to: vertex, orientation: orientation),
+                    outwardNormalAngle(from: vertex, to: next, orientation: orientation))
+        }
     }
 
     private static func signedArea(_ vertices: [(x: Double, y: Double)]) -> Double {
