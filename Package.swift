@@ -47,7 +47,7 @@ let package = Package(
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
-        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireSim"], swiftSettings: strict),
+        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim"], swiftSettings: strict),
         // The `enpire` command-line tool for people and coding agents.
         .executableTarget(
             name: "EnpireCLI",

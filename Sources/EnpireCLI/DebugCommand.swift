@@ -8,7 +8,7 @@ import Foundation
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug", abstract: "Tools for testing Enpire itself.", shouldDisplay: false,
-        subcommands: [Record.self])
+        subcommands: [Record.self, RewardFramesDebug.self])
 
     /// Records expert Push-T episodes into an episode store, printing `flushed EPISODE STEP` after each step is
     /// in the kernel: the child process of the SIGKILL crash test, and a recording-throughput probe.

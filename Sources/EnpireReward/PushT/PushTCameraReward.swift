@@ -34,17 +34,17 @@ public final class PushTCameraReward: RewardFunction {
         return verdict(for: frame)
     }
 
-    /// Forms a verdict from one frame synchronously (decode included in the latency), against `goal` or, when
-    /// nil, the model's calibrated goal pose.
-    public func verdict(for frame: Frame, goal: PushTImagePose? = nil) -> Verdict {
+    /// Forms a verdict from one frame synchronously (decode included in the latency), against `calibration` or,
+    /// when nil, the model's camera calibration.
+    public func verdict(for frame: Frame, calibration: PushTCameraCalibration? = nil) -> Verdict {
         let start = ContinuousClock.now
         var result: Verdict
         do {
-            guard let goal = goal ?? model.goal else {
+            guard let calibration = calibration ?? model.camera else {
                 throw RewardError.badFrame(
-                    "no goal reference for camera '\(model.cameraName)'; calibrate it from a frame of the goal marking")
+                    "camera '\(model.cameraName)' is not calibrated; calibrate it from a frame of the goal marking")
             }
-            let features = try features(of: frame, goal: goal)
+            let features = try features(of: frame, calibration: calibration)
             result = verdict(for: features)
         } catch let error as RewardError {
             result = .unknown(error.description)
@@ -56,15 +56,15 @@ public final class PushTCameraReward: RewardFunction {
         return result
     }
 
-    /// The goal's image pose from a frame of the goal marking with the block moved away (camera calibration).
-    public func goalReference(from frame: Frame) throws -> PushTImagePose {
-        try withImage(of: frame) { image throws(RewardError) in try analyzer.goalReference(of: image) }
+    /// Calibrates the camera from a frame of the goal marking with the block and agent moved away from it.
+    public func calibration(from frame: Frame) throws -> PushTCameraCalibration {
+        try withImage(of: frame) { image throws(RewardError) in try analyzer.calibrate(reference: image) }
     }
 
     /// Measures a frame (decoding its JPEG when it carries no pixels).
-    public func features(of frame: Frame, goal: PushTImagePose) throws -> PushTFrameFeatures {
+    public func features(of frame: Frame, calibration: PushTCameraCalibration) throws -> PushTFrameFeatures {
         let features = try withImage(of: frame) { image throws(RewardError) in
-            try analyzer.features(of: image, goal: goal)
+            try analyzer.features(of: image, calibration: calibration)
         }
         guard features.arenaFraction >= model.minimumArenaFraction else {
             throw RewardError.badFrame("arena barely visible (\(features.arenaFraction)); check exposure and view")

@@ -1,60 +1,216 @@
 public import Enpire
 import Foundation
 
-/// Estimates the Push-T block pose in a top-down frame and from it the share of the goal the block covers.
+/// Estimates the Push-T block pose in a top-down frame to a fraction of a pixel, and from it the share of the
+/// goal the block covers.
 ///
-/// Pixels are white-balanced against the arena (a per-frame gain per channel, which cancels colour casts,
-/// brightness offsets and most of an illumination gradient), then classified by chroma: the goal is green
-/// (`2g - r - b` high), the block slate blue-grey (`b - r` moderate), the agent royal blue (`b - r` high).
-/// Moments up to third order of the block pixels give its centroid, its long axis, and (from the skew along
-/// that axis, the stem being the long tail) which way the T points. The goal's image pose comes from a
-/// reference frame in which the goal marking is visible (``goalReference(of:)``), which also calibrates the
-/// camera (position, rotation, scale), so camera pose errors cancel. Coverage is then the exact overlap of
-/// the two tees. The pixel pass accumulates scalars only: no per-frame allocation.
+/// 1. Lighting: a plane per colour channel is fitted to the bright neutral arena pixels, and every pixel is divided
+///    by it, which cancels exposure, colour casts and a linear illumination gradient.
+/// 2. Colours: each normalised pixel is unmixed into block, goal and grey shares using the colours the camera's
+///    ``PushTCameraCalibration`` measured. The agent is told apart by its strong blue.
+/// 3. A coarse pass (every second pixel of every second row) thresholds the shares and gives the block's centroid,
+///    long axis and (from the skew of the stem) which way the T points.
+/// 4. Three refinement passes over the pixels near the current estimate weigh each pixel by its block share: an
+///    edge pixel counts the part the block covers, so the weighted centroid and axis are exact up to sensor noise.
+///    Pixels under or next to the agent disc take the model's value at the current pose instead.
+/// 5. Coverage is the exact overlap of the block T with the goal T, both in the goal's frame.
+///
+/// The pixel passes accumulate scalars only: no per-frame allocation.
 public struct PushTFrameAnalyzer: Sendable {
     /// Centroid of the goal T along its body y axis (bar 3600 px² at 15, stem 2700 px² at 75).
     static let goalCentroidY = (3600.0 * 15 + 2700.0 * 75) / 6300
-    /// Centroid of the drawn block, which is the T grown by gym-pusht's 2-pixel outline (bar 124x34, stem 34x90).
-    static let blockCentroidY = (124.0 * 34 * 15 + 34.0 * 90 * 77) / (124.0 * 34 + 34.0 * 90)
-    /// Area of the drawn block in world pixels squared.
-    static let blockDrawnArea = 124.0 * 34 + 34.0 * 90
     /// Area of the goal in world pixels squared.
     static let goalArea = 6300.0
+    /// The drawn block: fill (weight 1) and a 4-pixel outline ring (weight ``ColourUnmixer/outlineWeight``).
+    /// Areas and centroids (along the body y axis) of its four parts, in world pixels.
+    static let blockParts: [(area: Double, centroidY: Double, outline: Bool)] = [
+        (26 * 86, 75, false),  // stem fill
+        (34 * 94 - 26 * 86, 75, true),  // stem outline ring, including its strip across the bar
+        (116 * 26, 15, false),  // bar fill
+        (124 * 34 - 116 * 26 - 34 * 4, (124 * 34 * 15 - 116 * 26 * 15 - 34 * 4 * 30) / (124 * 34 - 116 * 26 - 34 * 4), true),
+    ]
+    /// Weighted area of the drawn block.
+    static let blockWeightedArea = blockParts.reduce(0) { $0 + $1.area * ($1.outline ? ColourUnmixer.outlineWeight : 1) }
+    /// Weighted centroid of the drawn block along its body y axis.
+    static let blockCentroidY = blockParts.reduce(0) {
+        $0 + $1.area * $1.centroidY * ($1.outline ? ColourUnmixer.outlineWeight : 1)
+    } / blockWeightedArea
+    /// How far beyond the shape (image pixels) refinement looks.
+    static let refinementMargin = 4.0
+    /// Refinement passes.
+    static let refinementPasses = 5
 
     /// Creates an analyzer.
     public init() {}
 
-    /// The goal's image pose from a frame in which the goal marking is fully visible (block moved away).
+    /// Calibrates a camera from a frame in which the goal marking is fully visible (block and agent away from it).
     ///
-    /// - Throws: ``RewardError/badFrame(_:)`` when no goal-sized green T is visible.
-    public func goalReference(of image: RGBImage) throws(RewardError) -> PushTImagePose {
-        let pass = try measure(image)
-        let nominalScale = Double(min(image.size.width, image.size.height)) / 512
-        guard let goal = pass.green.orientedCentroid(minimumArea: 0.5 * Self.goalArea * nominalScale * nominalScale)
+    /// - Throws: ``RewardError/badFrame(_:)`` when the arena, the goal, the block or the agent cannot be found.
+    public func calibrate(reference image: RGBImage) throws(RewardError) -> PushTCameraCalibration {
+        let light = try LightPlane(image)
+        let width = image.size.width, height = image.size.height
+        let halfWidth = Double(width) / 2, halfHeight = Double(height) / 2
+        let nominalScale = Double(min(width, height)) / 512
+        // Find goal and agent by fixed chroma tests on the normalised image (the camera's colours are not known
+        // yet), then average the colours of goal, agent and block pixels away from each other's edges.
+        let greenMoments = RobustBlob.moments(image, light: light, extent: 90 * nominalScale) { _, _, r, g, b in
+            2 * g - r - b > 0.3
+        }
+        let agentMoments = RobustBlob.moments(image, light: light, extent: 20 * nominalScale) { _, _, r, _, b in
+            b - r > 0.35
+        }
+        guard let rough = greenMoments.orientedCentroid(minimumArea: 0.5 * Self.goalArea * nominalScale * nominalScale / 4)
         else { throw .badFrame("the goal marking is not visible; give a reference frame with the block moved away") }
-        let scale = (goal.area / Self.goalArea).squareRoot()
-        return pose(goal, centroidY: Self.goalCentroidY, scale: scale, width: image.size.width,
-                    height: image.size.height)
+        guard agentMoments.n > 50 * nominalScale * nominalScale / 4 else {
+            throw .badFrame("the agent is not visible in the reference frame; keep it in view, away from the goal")
+        }
+        let goalCentre = (x: rough.x + halfWidth, y: rough.y + halfHeight, radius: 90 * nominalScale)
+        let agentCentre = (x: agentMoments.sx / agentMoments.n + halfWidth, y: agentMoments.sy / agentMoments.n + halfHeight,
+                           radius: 15 * nominalScale * 1.1 + 3)
+        var green = ColourSum(), block = ColourSum(), agent = ColourSum()
+        image.pixels.withUnsafeBufferPointer { p in
+            for y in 0..<height {
+                let row = light.row(y, width: width)
+                let fy = Double(y) + 0.5
+                for x in 0..<width {
+                    let fx = Double(x) + 0.5
+                    let (r, g, b) = row.normalise(p, x: x, y: y, width: width)
+                    let greenness = 2 * g - r - b, blueness = b - r
+                    let goalDistance = (fx - goalCentre.x) * (fx - goalCentre.x) + (fy - goalCentre.y) * (fy - goalCentre.y)
+                    let agentDistance = (fx - agentCentre.x) * (fx - agentCentre.x)
+                        + (fy - agentCentre.y) * (fy - agentCentre.y)
+                    if goalDistance < goalCentre.radius * goalCentre.radius {
+                        if greenness > 0.3 { green.add(r, g, b, weight: greenness) }
+                    } else if agentDistance < agentCentre.radius * agentCentre.radius {
+                        if blueness > 0.35 { agent.add(r, g, b, weight: blueness) }
+                    } else if blueness > 0.05, blueness <= 0.35, greenness < 0.3, r + g + b < 2.7 {
+                        // Slate pixels: the block (its blend with the arena weighs little, by its weak chroma).
+                        block.add(r, g, b, weight: blueness)
+                    }
+                }
+            }
+        }
+        guard block.weight > 200 * nominalScale * nominalScale else {
+            throw .badFrame("the block is not visible in the reference frame (slate weight \(Int(block.weight))); keep "
+                + "it in view, away from the goal")
+        }
+        let colours = (block: block.mean, goal: green.mean, agent: agent.mean)
+        guard let unmixer = ColourUnmixer(block: colours.block, goal: colours.goal, agent: colours.agent) else {
+            throw .badFrame("block, goal and agent colours are too similar to tell apart; check exposure and white")
+        }
+        var goal = pose(rough, centroidY: Self.goalCentroidY, scale: (4 * rough.area / Self.goalArea).squareRoot(),
+                        width: width, height: height)
+        var levels = LocalLevels()
+        for _ in 0..<Self.refinementPasses {
+            let (moments, measured) = refinementMoments(image, light: light, pose: goal, shape: .goal, agent: nil,
+                                                        levels: levels) { r, g, b in unmixer.goalShare(r, g, b) }
+            levels = measured
+            guard let refined = moments.orientedCentroid(minimumArea: 0.5 * Self.goalArea * goal.scale * goal.scale)
+            else { break }
+            goal = pose(aligned(refined, with: goal), centroidY: Self.goalCentroidY,
+                        scale: (refined.area / Self.goalArea).squareRoot(), width: width, height: height)
+        }
+        return PushTCameraCalibration(goal: goal, blockColor: colours.block, goalColor: colours.goal,
+                                      agentColor: colours.agent)
     }
 
-    /// Measures the block in `image` relative to the goal at `goal`.
+    /// Measures the block in `image` relative to the calibrated goal.
     ///
-    /// - Throws: ``RewardError/badFrame(_:)`` when the image is too small or holds no visible arena.
-    public func features(of image: RGBImage, goal: PushTImagePose) throws(RewardError) -> PushTFrameFeatures {
-        let pass = try measure(image)
-        let expected = Self.blockDrawnArea * goal.scale * goal.scale
-        guard let block = pass.block.orientedCentroid(minimumArea: 0.25 * expected) else {
-            return PushTFrameFeatures(block: nil, blockAreaRatio: pass.block.n / expected,
-                                      arenaFraction: pass.arenaFraction, estimatedCoverage: 0)
+    /// - Throws: ``RewardError/badFrame(_:)`` when the image is too small, holds no visible arena, or the
+    ///   calibration is unusable.
+    public func features(of image: RGBImage, calibration: PushTCameraCalibration) throws(RewardError)
+        -> PushTFrameFeatures
+    {
+        guard calibration.isUsable,
+              let unmixer = ColourUnmixer(block: calibration.blockColor, goal: calibration.goalColor,
+                                          agent: calibration.agentColor)
+        else { throw .badFrame("the camera calibration is unusable (non-finite or indistinct colours); recalibrate") }
+        let light = try LightPlane(image)
+        let width = image.size.width, height = image.size.height
+        let goal = calibration.goal
+        let halfWidth = Double(width) / 2, halfHeight = Double(height) / 2
+        // Coarse: thresholded shares on every second pixel of every second row, inside the arena only.
+        let ρ = goal.angle - Double.pi / 4
+        let (cr, sr) = (cos(ρ), sin(ρ))
+        let goalWorld = 256.0
+        let inArena = { (x: Int, y: Int) -> Bool in
+            let dx = (Double(x) + 0.5 - goal.x) / goal.scale, dy = (Double(y) + 0.5 - goal.y) / goal.scale
+            let wx = cr * dx + sr * dy + goalWorld, wy = -sr * dx + cr * dy + goalWorld
+            return wx > 8 && wx < 503 && wy > 8 && wy < 503
         }
-        let pose = pose(block, centroidY: Self.blockCentroidY, scale: goal.scale, width: image.size.width,
-                        height: image.size.height)
-        let dx = pose.x - goal.x, dy = pose.y - goal.y
+        let agent = RobustBlob.moments(image, light: light, extent: 17 * goal.scale) { x, y, r, _, b in
+            unmixer.isAgent(r, b) && inArena(x, y)
+        }
+        // The agent's disc.
+        var agentDisc: (x: Double, y: Double, radius: Double)?
+        if agent.n >= 5 * goal.scale * goal.scale / 4 {
+            let disc = (x: agent.sx / agent.n + halfWidth, y: agent.sy / agent.n + halfHeight,
+                        radius: 15 * goal.scale + 2.5)
+            agentDisc = disc
+        }
+        // The block, without the agent disc: the blend of the disc's rim with the arena looks slate too.
+        let block = RobustBlob.moments(image, light: light, extent: 85 * goal.scale) { x, y, r, g, b in
+            if let disc = agentDisc {
+                let dx = Double(x) + 0.5 - disc.x, dy = Double(y) + 0.5 - disc.y
+                if dx * dx + dy * dy <= disc.radius * disc.radius { return false }
+            }
+            return !unmixer.isAgent(r, b) && unmixer.greyBlockShare(r, g, b) > 0.5
+                && unmixer.greyGoalShare(r, g, b) < 0.5 && inArena(x, y)
+        }
+        let expectedArea = Self.blockWeightedArea * goal.scale * goal.scale
+        // Coarse samples stand for 4 pixels each.
+        guard let coarse = block.orientedCentroid(minimumArea: 0.25 * expectedArea / 4) else {
+            return PushTFrameFeatures(block: nil, blockAreaRatio: 4 * block.n / expectedArea,
+                                      arenaFraction: light.arenaFraction, estimatedCoverage: 0)
+        }
+        var estimate = pose(coarse, centroidY: Self.blockCentroidY, scale: goal.scale, width: width, height: height)
+        var weight = 0.0
+        var levels = LocalLevels()
+        for pass in 0..<Self.refinementPasses {
+            var (moments, measured) = refinementMoments(image, light: light, pose: estimate, shape: .block,
+                                                        agent: agentDisc, levels: levels) { r, g, b in
+                unmixer.blockShare(r, g, b)
+            }
+            if pass == 0 {
+                // The skew decides which way the T points; check it by fitting the opposite way too.
+                let flipped = pose(flip(coarse), centroidY: Self.blockCentroidY, scale: goal.scale, width: width,
+                                   height: height)
+                let (other, otherLevels) = refinementMoments(image, light: light, pose: flipped, shape: .block,
+                                                             agent: agentDisc, levels: levels) { r, g, b in
+                    unmixer.blockShare(r, g, b)
+                }
+                if other.n > moments.n {
+                    moments = other
+                    measured = otherLevels
+                    estimate = flipped
+                }
+            }
+            levels = measured
+            guard let refined = moments.orientedCentroid(minimumArea: 0.25 * expectedArea) else { break }
+            weight = refined.area
+            estimate = pose(aligned(refined, with: estimate), centroidY: Self.blockCentroidY, scale: goal.scale,
+                            width: width, height: height)
+        }
+        let dx = estimate.x - goal.x, dy = estimate.y - goal.y
         let c = cos(goal.angle), s = sin(goal.angle)
         let coverage = TeeOverlap.coverage(x: (c * dx + s * dy) / goal.scale, y: (-s * dx + c * dy) / goal.scale,
-                                           angle: pose.angle - goal.angle)
-        return PushTFrameFeatures(block: pose, blockAreaRatio: block.area / expected,
-                                  arenaFraction: pass.arenaFraction, estimatedCoverage: coverage)
+                                           angle: estimate.angle - goal.angle)
+        return PushTFrameFeatures(block: estimate, blockAreaRatio: weight / expectedArea,
+                                  arenaFraction: light.arenaFraction, estimatedCoverage: coverage)
+    }
+
+    private func flip(_ m: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double))
+        -> (x: Double, y: Double, axisX: Double, axisY: Double, area: Double) {
+        (m.x, m.y, -m.axisX, -m.axisY, m.area)
+    }
+
+    /// The moments tuple with its axis turned to point the same way as `previous`'s body +y.
+    private func aligned(_ m: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double),
+                         with previous: PushTImagePose) -> (x: Double, y: Double, axisX: Double, axisY: Double,
+                                                            area: Double) {
+        let ux = -sin(previous.angle), uy = cos(previous.angle)
+        guard m.axisX * ux + m.axisY * uy < 0 else { return m }
+        return (m.x, m.y, -m.axisX, -m.axisY, m.area)
     }
 
     private func pose(_ m: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double), centroidY: Double,
@@ -66,89 +222,94 @@ public struct PushTFrameAnalyzer: Sendable {
                               angle: angle, scale: scale)
     }
 
-    struct Pass {
-        var green = ShapeMoments()
-        var block = ShapeMoments()
-        var agent = ShapeMoments()
-        var arenaFraction = 0.0
+    enum Shape { case goal, block }
+
+    /// Block-model weight at body point (x, y): fill 1, outline ring ``ColourUnmixer/outlineWeight``, else 0.
+    @inline(__always) static func blockModel(_ x: Double, _ y: Double) -> Double {
+        let ax = abs(x)
+        if ax < 13, y > 32, y < 118 { return 1 }
+        if ax < 17, y > 28, y < 122 { return ColourUnmixer.outlineWeight }
+        if ax < 58, y > 2, y < 28 { return 1 }
+        if ax < 62, y > -2, y < 32 { return ColourUnmixer.outlineWeight }
+        return 0
     }
 
-    func measure(_ image: RGBImage) throws(RewardError) -> Pass {
+    /// Weighted moments of the pixels within ``refinementMargin`` of `shape` at `pose`, each weighed by its share
+    /// rescaled between `levels`; also returns the levels measured in this pass (offsets from the pose origin).
+    private func refinementMoments(_ image: RGBImage, light: LightPlane, pose: PushTImagePose, shape: Shape,
+                                   agent: (x: Double, y: Double, radius: Double)?, levels: LocalLevels,
+                                   share: (Double, Double, Double) -> Double) -> (ShapeMoments, LocalLevels) {
         let width = image.size.width, height = image.size.height
-        guard width >= 32, height >= 32, image.pixels.count == width * height * 3 else {
-            throw .badFrame("frame \(image.size) is too small or inconsistent; Push-T needs at least 32x32")
+        let drawn = shape == .block ? 2.0 : 0
+        let grow = drawn + Self.refinementMargin / pose.scale
+        // Body-frame boxes: bar and stem, grown.
+        let bar = (x: 60 + grow, y0: -grow, y1: 30 + grow)
+        let stem = (x: 15 + grow, y0: 30.0, y1: 120 + grow)
+        // Just outside the drawn shape (1.5 world pixels clear of its edge): the outside level's band.
+        let clear = drawn + 1.5
+        // The inside, 2.5 world pixels clear of every edge (the block's fill, inside its outline).
+        let inset = shape == .block ? 4.5 : 2.5
+        let c = cos(pose.angle), s = sin(pose.angle)
+        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+        for (bx, by) in [(-bar.x, bar.y0), (bar.x, bar.y0), (-bar.x, bar.y1), (bar.x, bar.y1),
+                         (-stem.x, stem.y1), (stem.x, stem.y1)] {
+            let ix = pose.x + pose.scale * (c * bx - s * by), iy = pose.y + pose.scale * (s * bx + c * by)
+            minX = min(minX, ix); maxX = max(maxX, ix); minY = min(minY, iy); maxY = max(maxY, iy)
         }
-        return try image.pixels.withUnsafeBufferPointer { p -> Result<Pass, RewardError> in
-            // Pass 1 (every 4th pixel of every 4th row): white level of the arena per channel.
-            var wr = 0, wg = 0, wb = 0, whites = 0, sampled = 0
-            var y = 2
-            while y < height {
-                var x = 2
-                while x < width {
-                    let o = (y * width + x) * 3
-                    let r = Int(p[o]), g = Int(p[o + 1]), b = Int(p[o + 2])
-                    sampled += 1
-                    if r + g + b > 560, abs(2 * g - r - b) < 70, abs(r - b) < 70 {
-                        wr += r; wg += g; wb += b; whites += 1
-                    }
-                    x += 4
-                }
-                y += 4
-            }
-            var pass = Pass()
-            pass.arenaFraction = Double(whites) / Double(max(1, sampled))
-            guard whites > 0, pass.arenaFraction >= 0.15 else {
-                return .failure(.badFrame(
-                    "only \(Int(pass.arenaFraction * 100))% of the frame looks like the arena; check exposure and view"))
-            }
-            // Fixed-point gains (x256) that map the arena white to 255 on every channel.
-            let fr = 255 * 256 * whites / max(1, wr), fg = 255 * 256 * whites / max(1, wg)
-            let fb = 255 * 256 * whites / max(1, wb)
-            // Half the goal's greenness (188) and about 2/3 of the block's blue excess (34-41), in fixed point.
-            let greenThreshold = 94 << 8, blockLow = 24 << 8, blockHigh = 100 << 8
-            let halfWidth = Double(width) / 2, halfHeight = Double(height) / 2
-            for y in 0..<height {
-                let rowBase = y * width * 3
-                let fy = Double(y) + 0.5 - halfHeight
-                for x in 0..<width {
-                    let o = rowBase + x * 3
-                    let r = Int(p[o]) * fr, g = Int(p[o + 1]) * fg, b = Int(p[o + 2]) * fb
-                    let greenness = 2 * g - r - b, blueness = b - r
-                    if greenness > greenThreshold {
-                        pass.green.add(Double(x) + 0.5 - halfWidth, fy)
-                    } else if blueness > blockLow, blueness < blockHigh {
-                        pass.block.add(Double(x) + 0.5 - halfWidth, fy)
-                    } else if blueness >= blockHigh {
-                        pass.agent.add(Double(x) + 0.5 - halfWidth, fy)
-                    }
-                }
-            }
-            // The agent disc's anti-aliased rim blends royal blue with white into block-like colours: take the
-            // block-classified pixels near the agent back out.
-            if pass.agent.n >= 20 {
-                let ax = pass.agent.sx / pass.agent.n + halfWidth, ay = pass.agent.sy / pass.agent.n + halfHeight
-                let radius = 15.0 * Double(min(width, height)) / 512 * 1.06 + 2.5
-                var rim = ShapeMoments()
-                let x0 = max(0, Int(ax - radius)), x1 = min(width - 1, Int(ax + radius))
-                let y0 = max(0, Int(ay - radius)), y1 = min(height - 1, Int(ay + radius))
-                if x0 <= x1, y0 <= y1 {
-                    for y in y0...y1 {
-                        let fy = Double(y) + 0.5
-                        for x in x0...x1 {
-                            let fx = Double(x) + 0.5
-                            guard (fx - ax) * (fx - ax) + (fy - ay) * (fy - ay) <= radius * radius else { continue }
-                            let o = (y * width + x) * 3
-                            let r = Int(p[o]) * fr, g = Int(p[o + 1]) * fg, b = Int(p[o + 2]) * fb
-                            let blueness = b - r
-                            if 2 * g - r - b <= greenThreshold, blueness > blockLow, blueness < blockHigh {
-                                rim.add(fx - halfWidth, fy - halfHeight)
-                            }
+        var moments = ShapeMoments()
+        guard minX.isFinite, maxX.isFinite, minY.isFinite, maxY.isFinite else { return (moments, levels) }
+        let x0 = max(0, Int(minX) - 1), x1 = min(width - 1, Int(maxX) + 1)
+        let y0 = max(0, Int(minY) - 1), y1 = min(height - 1, Int(maxY) + 1)
+        guard x0 <= x1, y0 <= y1 else { return (moments, levels) }
+        let halfWidth = Double(width) / 2, halfHeight = Double(height) / 2
+        let inverseScale = 1 / pose.scale
+        var insideFit = PlaneFit(), outsideFit = PlaneFit()
+        image.pixels.withUnsafeBufferPointer { p in
+            for y in y0...y1 {
+                let row = light.row(y, width: width)
+                let fy = Double(y) + 0.5
+                let ry = fy - pose.y
+                for x in x0...x1 {
+                    let fx = Double(x) + 0.5
+                    let rx = fx - pose.x
+                    let bx = (c * rx + s * ry) * inverseScale, by = (-s * rx + c * ry) * inverseScale
+                    let ax = abs(bx)
+                    let inBar = ax <= bar.x && by >= bar.y0 && by <= bar.y1
+                    let inStem = ax <= stem.x && by >= stem.y0 && by <= stem.y1
+                    guard inBar || inStem else { continue }
+                    let w: Double
+                    if let agent, (fx - agent.x) * (fx - agent.x) + (fy - agent.y) * (fy - agent.y)
+                        < agent.radius * agent.radius {
+                        w = Self.blockModel(bx, by)
+                    } else {
+                        let (r, g, b) = row.normalise(p, x: x, y: y, width: width)
+                        let raw = share(r, g, b)
+                        w = min(1.5, max(-0.5, levels.normalised(raw, rx, ry)))
+                        let nearBar = ax < 60 + clear && by > -clear && by < 30 + clear
+                        let nearStem = ax < 15 + clear && by > 30 && by < 120 + clear
+                        if !nearBar && !nearStem {
+                            outsideFit.add(rx, ry, raw)
+                        } else if (ax < 60 - inset && by > inset && by < 30 - inset)
+                                    || (ax < 15 - inset && by > 30 + inset && by < 120 - inset) {
+                            insideFit.add(rx, ry, raw)
                         }
                     }
+                    moments.add(fx - halfWidth, fy - halfHeight, weight: w)
                 }
-                pass.block.subtract(rim)
             }
-            return .success(pass)
-        }.get()
+        }
+        var measured = levels
+        if insideFit.count >= 50, let plane = insideFit.solve() { measured.inside = plane }
+        if outsideFit.count >= 50, let plane = outsideFit.solve() { measured.outside = plane }
+        return (moments, measured)
     }
+}
+
+/// Running weighted mean of normalised colours.
+private struct ColourSum {
+    var r = 0.0, g = 0.0, b = 0.0, weight = 0.0
+    mutating func add(_ r: Double, _ g: Double, _ b: Double, weight w: Double) {
+        self.r += w * r; self.g += w * g; self.b += w * b; weight += w
+    }
+    var mean: [Double] { weight > 0 ? [r / weight, g / weight, b / weight] : [1, 1, 1] }
 }

@@ -13,8 +13,8 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     public var cameraName: String
     /// Resolution the thresholds were calibrated at; other resolutions give `unknown`.
     public var resolution: ImageSize
-    /// The goal's image pose for this camera (its mount calibration), when known; frames may also bring their own.
-    public var goal: PushTImagePose?
+    /// This camera's calibration (goal pose and colours), when known; a verdict may also be asked against another.
+    public var camera: PushTCameraCalibration?
     /// Estimated coverage above which the task counts as done.
     public var threshold: Double
     /// Half-width of the band around ``threshold`` reported as `boundary`.
@@ -23,16 +23,16 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     public var minimumArenaFraction: Double
 
     /// The format tag of this version.
-    public static let currentKind = "enpire.reward.pusht-visible-goal.v1"
+    public static let currentKind = "enpire.reward.pusht-camera.v2"
 
     /// Creates a model; the default threshold is gym-pusht's success coverage.
     public init(cameraName: String = "top", resolution: ImageSize = ImageSize(width: 640, height: 480),
-                goal: PushTImagePose? = nil, threshold: Double = 0.95, boundaryMargin: Double = 0.01,
+                camera: PushTCameraCalibration? = nil, threshold: Double = 0.95, boundaryMargin: Double = 0.01,
                 minimumArenaFraction: Double = 0.15) {
         self.kind = Self.currentKind
         self.cameraName = cameraName
         self.resolution = resolution
-        self.goal = goal
+        self.camera = camera
         self.threshold = threshold
         self.boundaryMargin = boundaryMargin
         self.minimumArenaFraction = minimumArenaFraction

@@ -1,14 +1,15 @@
 import Foundation
 
-/// Raw image moments up to third order of one pixel class, accumulated without storing a mask.
+/// Weighted image moments up to third order, accumulated without storing a mask.
 struct ShapeMoments {
     var n = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, syy = 0.0
     var sxxx = 0.0, sxxy = 0.0, sxyy = 0.0, syyy = 0.0
 
-    /// Adds a pixel at (x, y), coordinates taken relative to the image centre to keep the sums well conditioned.
-    @inline(__always) mutating func add(_ x: Double, _ y: Double) {
-        n += 1; sx += x; sy += y
-        let xx = x * x, yy = y * y, xy = x * y
+    /// Adds a point at (x, y) with weight `w`; coordinates are taken relative to the image centre so the sums stay
+    /// well conditioned.
+    @inline(__always) mutating func add(_ x: Double, _ y: Double, weight w: Double = 1) {
+        n += w; sx += w * x; sy += w * y
+        let xx = w * x * x, yy = w * y * y, xy = w * x * y
         sxx += xx; sxy += xy; syy += yy
         sxxx += xx * x; sxxy += xx * y; sxyy += x * yy; syyy += yy * y
     }
@@ -21,9 +22,9 @@ struct ShapeMoments {
     }
 
     /// Centroid, major-axis direction (unit vector, sign chosen so the shape's long tail lies along +axis),
-    /// and area, or nil for fewer than `minimumArea` pixels.
+    /// and total weight, or nil below `minimumArea`.
     func orientedCentroid(minimumArea: Double) -> (x: Double, y: Double, axisX: Double, axisY: Double, area: Double)? {
-        guard n >= minimumArea else { return nil }
+        guard n >= max(minimumArea, 1e-9) else { return nil }
         let cx = sx / n, cy = sy / n
         let m20 = sxx / n - cx * cx, m02 = syy / n - cy * cy, m11 = sxy / n - cx * cy
         let theta = 0.5 * atan2(2 * m11, m20 - m02)
