@@ -54,6 +54,17 @@ let package = Package(
             dependencies: ["RecordingWorkloads", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/RecordingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Push-T camera reward: decode + verdict latency per 640x480 frame.
+        .target(name: "RewardWorkloads", dependencies: [.product(name: "Enpire", package: "Enpire"),
+                                                        .product(name: "EnpireReward", package: "Enpire"),
+                                                        .product(name: "EnpireSim", package: "Enpire")],
+                path: "Sources/RewardWorkloads"),
+        .executableTarget(name: "RewardTimings", dependencies: ["RewardWorkloads"], path: "Sources/RewardTimings"),
+        .executableTarget(
+            name: "RewardBenchmarks",
+            dependencies: ["RewardWorkloads", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/RewardBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ],
     swiftLanguageModes: [.v6]
 )

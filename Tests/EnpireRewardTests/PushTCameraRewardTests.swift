@@ -5,52 +5,60 @@ import Foundation
 import Testing
 
 @Suite struct PushTCameraRewardTests {
-    /// Calibrates from `clips` labelled frames and measures agreement on `heldOut` other frames.
-    static func agreement(clips: Int, heldOut: Int) throws -> (RewardCalibration.Report, ClassificationMetrics, Int) {
-        let calibrationFrames = try PushTLabelledFrames.make(count: clips, seed: 10)
+    /// Calibrates from `clips` labelled frames (each from its own camera) and judges `heldOut` other frames.
+    static func judge(clips: Int, heldOut: Int) throws
+        -> (report: RewardCalibration.Report, judged: [(coverage: Double, estimate: Double, success: Bool)]) {
         let probe = PushTCameraReward(model: PushTRewardModel())
-        let examples = try calibrationFrames.map { sample in
+        let examples = try PushTLabelledFrames().make(count: clips, seed: 10).map { sample in
             RewardCalibration.Example(
-                features: try probe.features(of: sample.frame, goal: try probe.goalReference(from: sample.reference)),
+                features: try probe.features(of: sample.frame, calibration: try probe.calibration(from: sample.reference)),
                 success: sample.success)
         }
         let report = try RewardCalibration(seed: 1).fit(examples)
         let reward = PushTCameraReward(model: report.model)
-        var metrics = ClassificationMetrics()
-        var nearMisses = 0
-        for sample in try PushTLabelledFrames.make(count: heldOut, seed: 20) {
-            let goal = try reward.goalReference(from: sample.reference)
-            let verdict = reward.verdict(for: sample.frame, goal: goal)
-            metrics.record(predicted: verdict.success, truth: sample.success)
-            if sample.coverage > 0.85 && sample.coverage < 0.97 { nearMisses += 1 }
+        var judged: [(coverage: Double, estimate: Double, success: Bool)] = []
+        for sample in try PushTLabelledFrames().make(count: heldOut, seed: 20) {
+            let calibration = try reward.calibration(from: sample.reference)
+            let features = try reward.features(of: sample.frame, calibration: calibration)
+            judged.append((sample.coverage, features.estimatedCoverage,
+                           reward.verdict(for: sample.frame, calibration: calibration).success))
         }
-        return (report, metrics, nearMisses)
+        return (report, judged)
     }
 
-    @Test func calibratedRewardAgreesWithSimulatorOnHeldOutFrames() throws {
-        let (report, metrics, nearMisses) = try Self.agreement(clips: 40, heldOut: 60)
-        print("reward agreement (40 clips, 60 held-out, \(nearMisses) with coverage 0.85-0.97): accuracy",
-              metrics.accuracy, "FP share", metrics.falsePositiveShare, "precision", metrics.precision,
-              "recall", metrics.recall, "threshold", report.model.threshold)
-        #expect(metrics.falsePositiveShare <= 0.02)
-        // Below the 99 % target (see Docs/Reward.md): block-orientation flips cost recall, not precision.
-        #expect(metrics.accuracy >= 0.8)
+    @Test func coverageEstimateIsSubPixelAccurateOnHeldOutCameras() throws {
+        let (report, judged) = try Self.judge(clips: 16, heldOut: 24)
+        let errors = judged.map { abs($0.estimate - $0.coverage) }.sorted()
+        let median = errors[errors.count / 2], p90 = errors[errors.count * 9 / 10]
+        print("camera reward: |estimate - coverage| median \(median), p90 \(p90), max \(errors.last ?? 0); "
+              + "threshold \(report.model.threshold)")
+        #expect(median < 0.004)
+        #expect(p90 < 0.012)
+        // Away from the threshold the verdict always agrees, and no frame is a false success by more than a hair.
+        for frame in judged where abs(frame.coverage - PushTGeometry.successThreshold) > 0.02 {
+            #expect(frame.success == (frame.coverage > PushTGeometry.successThreshold))
+        }
+        #expect(judged.filter { $0.success && $0.coverage < 0.94 }.isEmpty)
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["ENPIRE_SLOW"] == "1"))
-    func agreementOnThousandHeldOutFrames() throws {
-        let (report, metrics, nearMisses) = try Self.agreement(clips: 50, heldOut: 1000)
-        print("reward agreement (50 clips, 1000 held-out, \(nearMisses) near misses): accuracy", metrics.accuracy,
-              "FP share", metrics.falsePositiveShare, "FPR", metrics.falsePositiveRate, "recall", metrics.recall,
-              "threshold", report.model.threshold, "metrics", metrics)
-        #expect(metrics.falsePositiveShare <= 0.005)
-        #expect(metrics.accuracy >= 0.99)
+    @Test func earlySuccessNeedsConfirmationButTheLastFrameUsesTheThreshold() {
+        let reward = PushTCameraReward(model: PushTRewardModel(threshold: 0.95, boundaryMargin: 0.006))
+        func features(_ coverage: Double) -> PushTFrameFeatures {
+            PushTFrameFeatures(block: PushTImagePose(x: 0, y: 0, angle: 0, scale: 1), blockAreaRatio: 1,
+                               arenaFraction: 0.8, estimatedCoverage: coverage)
+        }
+        #expect(!reward.verdict(for: features(0.953), isFinal: false).success)
+        #expect(reward.verdict(for: features(0.953), isFinal: false).status == .boundary)
+        #expect(reward.verdict(for: features(0.953), isFinal: true).success)
+        #expect(reward.verdict(for: features(0.957), isFinal: false).status == .confirmedPass)
+        #expect(!reward.verdict(for: features(0.949), isFinal: true).success)
+        #expect(reward.verdict(for: features(0.90), isFinal: true).status == .likelyFail)
     }
 
-    static func successFrame() throws -> (Frame, PushTImagePose, PushTCameraReward) {
-        let sample = try PushTLabelledFrames.make(count: 1, seed: 3)[0]
+    static func successFrame() throws -> (Frame, PushTCameraCalibration, PushTCameraReward) {
+        let sample = try PushTLabelledFrames().make(count: 1, seed: 3)[0]
         let reward = PushTCameraReward(model: PushTRewardModel())
-        return (sample.frame, try reward.goalReference(from: sample.reference), reward)
+        return (sample.frame, try reward.calibration(from: sample.reference), reward)
     }
 
     @Test func badInputGivesUnknownNeverSuccess() async throws {
@@ -63,7 +71,7 @@ import Testing
         let small = Frame(cameraName: "top", timestampSeconds: 0, image: RGBImage(size: ImageSize(width: 320, height: 240)))
         let black = Frame(cameraName: "top", timestampSeconds: 0, image: RGBImage(size: ImageSize(width: 640, height: 480)))
         for bad in [truncated, garbage, empty, nothing, small, black] {
-            let verdict = reward.verdict(for: bad, goal: goal)
+            let verdict = reward.verdict(for: bad, calibration: goal)
             #expect(verdict.status == .unknown)
             #expect(!verdict.success)
         }
@@ -71,7 +79,7 @@ import Testing
         #expect(reward.verdict(for: frame).status == .unknown)
         // Missing camera through the RewardFunction API.
         var model = PushTRewardModel()
-        model.goal = goal
+        model.camera = goal
         let calibrated = PushTCameraReward(model: model)
         let missing = try await calibrated.evaluate(EpisodeContext(
             observation: Observation(stepIndex: 0, elapsedSeconds: 0, arms: [], frames: ["side": frame]), isFinal: true))
@@ -86,7 +94,10 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-reward-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let model = PushTRewardModel(goal: PushTImagePose(x: 320, y: 240, angle: 0.78, scale: 0.94), threshold: 0.951)
+        let camera = PushTCameraCalibration(goal: PushTImagePose(x: 320, y: 240, angle: 0.78, scale: 0.94),
+                                            blockColor: [0.56, 0.64, 0.72], goalColor: [0.56, 0.93, 0.56],
+                                            agentColor: [0.25, 0.41, 0.88])
+        let model = PushTRewardModel(camera: camera, threshold: 0.951)
         let url = directory.appendingPathComponent("reward.json")
         let hash = try model.write(to: url)
         #expect(hash == model.identity)

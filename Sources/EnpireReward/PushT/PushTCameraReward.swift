@@ -31,12 +31,13 @@ public final class PushTCameraReward: RewardFunction {
         guard let frame = context.observation.frames[model.cameraName] else {
             return .unknown(RewardError.missingCamera(model.cameraName).description)
         }
-        return verdict(for: frame)
+        return verdict(for: frame, isFinal: context.isFinal)
     }
 
     /// Forms a verdict from one frame synchronously (decode included in the latency), against `calibration` or,
-    /// when nil, the model's camera calibration.
-    public func verdict(for frame: Frame, calibration: PushTCameraCalibration? = nil) -> Verdict {
+    /// when nil, the model's camera calibration. Before an episode's last frame (`isFinal` false) success needs a
+    /// confirmed pass (see ``PushTRewardModel/boundaryMargin``).
+    public func verdict(for frame: Frame, calibration: PushTCameraCalibration? = nil, isFinal: Bool = true) -> Verdict {
         let start = ContinuousClock.now
         var result: Verdict
         do {
@@ -45,7 +46,7 @@ public final class PushTCameraReward: RewardFunction {
                     "camera '\(model.cameraName)' is not calibrated; calibrate it from a frame of the goal marking")
             }
             let features = try features(of: frame, calibration: calibration)
-            result = verdict(for: features)
+            result = verdict(for: features, isFinal: isFinal)
         } catch let error as RewardError {
             result = .unknown(error.description)
         } catch {
@@ -102,13 +103,14 @@ public final class PushTCameraReward: RewardFunction {
         return image
     }
 
-    /// The verdict the model gives for measured features.
-    public func verdict(for features: PushTFrameFeatures) -> Verdict {
+    /// The verdict the model gives for measured features (on an episode's last frame when `isFinal`).
+    public func verdict(for features: PushTFrameFeatures, isFinal: Bool = true) -> Verdict {
         let value = features.estimatedCoverage
         guard value.isFinite else { return .unknown("non-finite measurement") }
-        let success = value > model.threshold
-        let status: VerdictStatus = abs(value - model.threshold) < model.boundaryMargin
-            ? .boundary : (success ? .confirmedPass : .likelyFail)
+        let confirmed = value > model.threshold + model.boundaryMargin
+        let success = confirmed || (isFinal && value > model.threshold)
+        let status: VerdictStatus = confirmed ? .confirmedPass
+            : (abs(value - model.threshold) <= model.boundaryMargin ? .boundary : .likelyFail)
         let score = min(1, max(0, value))
         return Verdict(success: success, score: score, status: status,
                        votes: [Vote(source: model.cameraName, success: success, score: score)],

@@ -138,8 +138,17 @@ public struct PushTFrameAnalyzer: Sendable {
             let wx = cr * dx + sr * dy + goalWorld, wy = -sr * dx + cr * dy + goalWorld
             return wx > 8 && wx < 503 && wy > 8 && wy < 503
         }
-        let agent = RobustBlob.moments(image, light: light, extent: 17 * goal.scale) { x, y, r, _, b in
-            unmixer.isAgent(r, b) && inArena(x, y)
+        let isBlock = { (x: Int, y: Int, r: Double, g: Double, b: Double) -> Bool in
+            unmixer.greyBlockShare(r, g, b) > 0.5 && unmixer.greyGoalShare(r, g, b) < 0.5 && inArena(x, y)
+        }
+        let seeds = RobustBlob.densest(image, light: light) { x, y, r, g, b in
+            unmixer.isAgent(r, b) ? (inArena(x, y) ? 2 : 0) : (isBlock(x, y, r, g, b) ? 1 : 0)
+        }
+        var agent = ShapeMoments()
+        if let seed = seeds.1 {
+            agent = RobustBlob.local(image, light: light, seed: seed, extent: 17 * goal.scale) { x, y, r, _, b in
+                unmixer.isAgent(r, b) && inArena(x, y)
+            }
         }
         // The agent's disc.
         var agentDisc: (x: Double, y: Double, radius: Double)?
@@ -149,13 +158,15 @@ public struct PushTFrameAnalyzer: Sendable {
             agentDisc = disc
         }
         // The block, without the agent disc: the blend of the disc's rim with the arena looks slate too.
-        let block = RobustBlob.moments(image, light: light, extent: 85 * goal.scale) { x, y, r, g, b in
-            if let disc = agentDisc {
-                let dx = Double(x) + 0.5 - disc.x, dy = Double(y) + 0.5 - disc.y
-                if dx * dx + dy * dy <= disc.radius * disc.radius { return false }
+        var block = ShapeMoments()
+        if let seed = seeds.0 {
+            block = RobustBlob.local(image, light: light, seed: seed, extent: 85 * goal.scale) { x, y, r, g, b in
+                if let disc = agentDisc {
+                    let dx = Double(x) + 0.5 - disc.x, dy = Double(y) + 0.5 - disc.y
+                    if dx * dx + dy * dy <= disc.radius * disc.radius { return false }
+                }
+                return !unmixer.isAgent(r, b) && isBlock(x, y, r, g, b)
             }
-            return !unmixer.isAgent(r, b) && unmixer.greyBlockShare(r, g, b) > 0.5
-                && unmixer.greyGoalShare(r, g, b) < 0.5 && inArena(x, y)
         }
         let expectedArea = Self.blockWeightedArea * goal.scale * goal.scale
         // Coarse samples stand for 4 pixels each.
@@ -196,7 +207,8 @@ public struct PushTFrameAnalyzer: Sendable {
         let coverage = TeeOverlap.coverage(x: (c * dx + s * dy) / goal.scale, y: (-s * dx + c * dy) / goal.scale,
                                            angle: estimate.angle - goal.angle)
         return PushTFrameFeatures(block: estimate, blockAreaRatio: weight / expectedArea,
-                                  arenaFraction: light.arenaFraction, estimatedCoverage: coverage)
+                                  arenaFraction: light.arenaFraction, estimatedCoverage: coverage,
+                                  agent: agentDisc.map { [$0.x, $0.y] })
     }
 
     private func flip(_ m: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double))

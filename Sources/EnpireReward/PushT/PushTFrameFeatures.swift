@@ -8,9 +8,13 @@ public struct PushTFrameFeatures: Sendable, Codable, Equatable {
     public var arenaFraction: Double
     /// Estimated share of the goal covered by the block (0 when no block is seen).
     public var estimatedCoverage: Double
+    /// Centre of the agent disc in image pixels, nil when it is not seen.
+    public var agent: [Double]?
 
     /// Creates features.
-    public init(block: PushTImagePose?, blockAreaRatio: Double, arenaFraction: Double, estimatedCoverage: Double) {
+    public init(block: PushTImagePose?, blockAreaRatio: Double, arenaFraction: Double, estimatedCoverage: Double,
+                agent: [Double]? = nil) {
+        self.agent = agent
         self.block = block
         self.blockAreaRatio = blockAreaRatio
         self.arenaFraction = arenaFraction

@@ -17,7 +17,10 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     public var camera: PushTCameraCalibration?
     /// Estimated coverage above which the task counts as done.
     public var threshold: Double
-    /// Half-width of the band around ``threshold`` reported as `boundary`.
+    /// How far above ``threshold`` an estimate must be to end an episode early (a `confirmedPass`). A station
+    /// judges every frame, so a frame-level error would otherwise stop episodes a hair short of the goal; on the
+    /// episode's last frame the plain threshold decides. Estimates within this margin either side of the
+    /// threshold are reported as `boundary`.
     public var boundaryMargin: Double
     /// Smallest share of the frame that must look like the arena for a verdict to be formed.
     public var minimumArenaFraction: Double
@@ -27,7 +30,7 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
 
     /// Creates a model; the default threshold is gym-pusht's success coverage.
     public init(cameraName: String = "top", resolution: ImageSize = ImageSize(width: 640, height: 480),
-                camera: PushTCameraCalibration? = nil, threshold: Double = 0.95, boundaryMargin: Double = 0.01,
+                camera: PushTCameraCalibration? = nil, threshold: Double = 0.95, boundaryMargin: Double = 0.006,
                 minimumArenaFraction: Double = 0.15) {
         self.kind = Self.currentKind
         self.cameraName = cameraName

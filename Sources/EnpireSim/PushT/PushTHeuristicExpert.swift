@@ -14,7 +14,7 @@ public struct PushTHeuristicExpert: Policy {
 
     /// Creates the expert toward gym-pusht's goal.
     public init(parameters: PushTPlannerParameters = PushTPlannerParameters()) {
-        planner = PushTPushPlanner(parameters: parameters)
+        planner = PushTPushPlanner(parameters: parameters, successCoverage: parameters.targetCoverage)
     }
 
     /// `"pusht-heuristic-expert"`.

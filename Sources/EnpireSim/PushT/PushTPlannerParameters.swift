@@ -34,13 +34,18 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
     public var stepPenalty: Double
     /// Control steps of a planned primitive executed before planning again (0: the whole primitive).
     public var replanInterval: Int
+    /// Coverage the planner aims for before it stops pushing. gym-pusht ends an episode at 0.95; a station
+    /// judged by a camera needs a margin above that before the camera confirms (see EnpireReward).
+    public var targetCoverage: Double
 
     /// Creates parameters; the defaults are the strong setting.
     public init(contactsPerEdge: Int = 3, pushDistanceCount: Int = 5, pushDistanceMin: Double = 0.5,
                 pushDistanceMax: Double = 60, pushSpeed: Double = 8, approachSpeed: Double = 25,
                 approachRadius: Double = 105, clearanceMargin: Double = 4, contactGap: Double = 3,
                 settleSteps: Int = 2, angleWeight: Double = 80, coverageWeight: Double = 60,
-                stepPenalty: Double = 0.3, replanInterval: Int = 0) {
+                stepPenalty: Double = 0.3, replanInterval: Int = 0,
+                targetCoverage: Double = PushTGeometry.successThreshold) {
+        self.targetCoverage = targetCoverage
         self.contactsPerEdge = contactsPerEdge
         self.pushDistanceCount = pushDistanceCount
         self.pushDistanceMin = pushDistanceMin
@@ -65,7 +70,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             "approachSpeed": approachSpeed, "approachRadius": approachRadius, "clearanceMargin": clearanceMargin,
             "contactGap": contactGap, "settleSteps": Double(settleSteps), "angleWeight": angleWeight,
             "coverageWeight": coverageWeight,
-            "stepPenalty": stepPenalty, "replanInterval": Double(replanInterval),
+            "stepPenalty": stepPenalty, "replanInterval": Double(replanInterval), "targetCoverage": targetCoverage,
         ]
     }
 
@@ -100,6 +105,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             case "coverageWeight": coverageWeight = try length(0...10000)
             case "stepPenalty": stepPenalty = try length(0...100)
             case "replanInterval": replanInterval = try count(0...100)
+            case "targetCoverage": targetCoverage = try length(PushTGeometry.successThreshold...0.995)
             default: throw PushTPlannerError.unknownParameter(name, Array(PushTPlannerParameters().recipe.keys).sorted())
             }
         }

@@ -1,7 +1,9 @@
 import Enpire
 public import EnpireReward
 public import EnpireSim
+import Dispatch
 import Foundation
+import Synchronization
 
 /// Calibrates the Push-T camera reward on a few labelled clips and measures it against the simulator on many
 /// held-out frames from cameras it never saw (the check behind `enpire reward study`).
@@ -42,6 +44,8 @@ public struct PushTRewardStudy: Sendable {
     public var heldOutSeed: UInt64
     /// The scenes.
     public var frames: PushTLabelledFrames
+    /// Added to the fitted threshold (see ``RewardCalibration/safetyMargin``).
+    public var safetyMargin: Double = RewardCalibration().safetyMargin
 
     /// Creates a study.
     public init(clips: Int = 50, heldOut: Int = 1000, calibrationSeed: UInt64 = 10, heldOutSeed: UInt64 = 20,
@@ -53,6 +57,135 @@ public struct PushTRewardStudy: Sendable {
         self.frames = frames
     }
 
+    /// What the camera-ended episodes showed.
+    public struct EpisodeResult: Sendable, Codable {
+        /// Episodes run.
+        public var episodes: Int
+        /// The frozen reward's coverage threshold and confirmation margin.
+        public var threshold: Double
+        /// Coverage the expert policies aimed at.
+        public var expertTarget: Double
+        /// Agreement of the final live verdict (the one that ended the episode, or the last at the time limit)
+        /// with the simulator's success on the final frame.
+        public var live: ClassificationMetrics
+        /// The same final frames judged again from their stored JPEG (quality 90), as `enpire reward eval` does.
+        public var stored: ClassificationMetrics
+        /// Per policy.
+        public var perPolicy: [String: ClassificationMetrics]
+        /// True coverage of the final frames the camera called successes: minimum and median.
+        public var passedCoverage: [Double]
+        /// Verdicts per second of wall time, over all steps (render excluded).
+        public var verdictMilliseconds: [Double]
+        /// Wall seconds.
+        public var wallSeconds: Double
+    }
+
+    /// Runs `episodes` Push-T episodes that end the way a station ends them: when the camera reward says success
+    /// (judged on every live frame), or at gym-pusht's 300-step limit. Each episode has its own camera, calibrated
+    /// from its own goal-marking frame. Policies: the heuristic expert aiming at `expertTarget` coverage (50 %),
+    /// the same with a random step budget of 40-260 steps (35 %), and a policy that does not move (15 %).
+    ///
+    /// - Throws: when calibration fails or `model` has no usable threshold.
+    public func runEpisodes(_ episodes: Int, seed: UInt64, model: PushTRewardModel, expertTarget: Double = 0.97,
+                            workers: Int = 2,
+                            progress: @Sendable (Int) -> Void = { _ in }) throws -> EpisodeResult {
+        let reward = PushTCameraReward(model: model)
+        let start = ContinuousClock.now
+        struct Outcome: Sendable {
+            var policy: String, truth: Bool, live: Bool, stored: Bool, coverage: Double, verdictSeconds: [Double]
+            var error: String?
+        }
+        let outcomes = Mutex<[Outcome]>([])
+        let next = Atomic<Int>(0)
+        let resolution = frames.resolution
+        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, episodes))) { _ in
+            guard let codec = try? JPEGCodec() else { return }
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < episodes else { return }
+                var random = SplitMix64(seed: (seed << 24) ^ UInt64(index))
+                let pick = random.nextUnitDouble()
+                let policy = pick < 0.5 ? "expert" : (pick < 0.85 ? "expert-budget" : "idle")
+                let budget = policy == "expert-budget" ? 40 + Int(random.nextUnitDouble() * 220)
+                    : PushTGeometry.maxEpisodeSteps
+                do {
+                    var renderer = try PushTRenderer(outputSize: resolution, noise: .realistic(seed: random.next()))
+                    var image = renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
+                    let calibration = try reward.calibration(from: Frame(cameraName: "top", timestampSeconds: 0,
+                                                                         image: image))
+                    let simulation = PushTSimulation()
+                    simulation.reset(seed: random.next() % 1_000_000)
+                    var expert = PushTHeuristicExpert(parameters: PushTPlannerParameters(targetCoverage: expertTarget))
+                    var live = false
+                    var times: [Double] = []
+                    for step in 0..<budget {
+                        if policy != "idle" {
+                            let target = expert.nextTarget(state: simulation.state,
+                                                           agentVelocity: simulation.agentVelocity)
+                            try simulation.step(action: (target.x, target.y))
+                        }
+                        renderer.render(simulation.state, into: &image, frameIndex: UInt64(step + 1))
+                        let verdict = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, image: image),
+                                                     calibration: calibration, isFinal: step == budget - 1)
+                        times.append(verdict.latencySeconds)
+                        live = verdict.success
+                        if live { break }
+                    }
+                    let jpeg = try codec.encode(image, quality: 90)
+                    let stored = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, jpeg: jpeg),
+                                                calibration: calibration).success
+                    let coverage = simulation.coverage
+                    outcomes.withLock {
+                        $0.append(Outcome(policy: policy, truth: coverage > PushTGeometry.successThreshold,
+                                          live: live, stored: stored, coverage: coverage, verdictSeconds: times))
+                        progress($0.count)
+                    }
+                } catch {
+                    outcomes.withLock {
+                        $0.append(Outcome(policy: policy, truth: false, live: false, stored: false, coverage: 0,
+                                          verdictSeconds: [], error: "\(error)"))
+                        progress($0.count)
+                    }
+                }
+            }
+        }
+        let all = outcomes.withLock { $0 }
+        if let failed = all.first(where: { $0.error != nil }), let error = failed.error {
+            throw RewardError.badCalibration("an episode could not be judged: \(error)")
+        }
+        var live = ClassificationMetrics(), stored = ClassificationMetrics()
+        var perPolicy: [String: ClassificationMetrics] = [:]
+        var passed: [Double] = [], times: [Double] = []
+        for outcome in all {
+            live.record(predicted: outcome.live, truth: outcome.truth)
+            stored.record(predicted: outcome.stored, truth: outcome.truth)
+            perPolicy[outcome.policy, default: ClassificationMetrics()].record(predicted: outcome.live,
+                                                                               truth: outcome.truth)
+            if outcome.live { passed.append(outcome.coverage) }
+            times.append(contentsOf: outcome.verdictSeconds)
+        }
+        passed.sort()
+        times.sort()
+        let elapsed = ContinuousClock.now - start
+        return EpisodeResult(
+            episodes: all.count, threshold: model.threshold, expertTarget: expertTarget, live: live, stored: stored, perPolicy: perPolicy,
+            passedCoverage: [passed.first ?? .nan, passed.isEmpty ? .nan : passed[passed.count / 2]],
+            verdictMilliseconds: times.isEmpty ? [] : [times[times.count / 2] * 1000,
+                                                       times[min(times.count - 1, times.count * 99 / 100)] * 1000],
+            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    /// Calibrates the thresholds on ``clips`` labelled clips.
+    public func calibrate() throws -> RewardCalibration.Report {
+        let probe = PushTCameraReward(model: PushTRewardModel())
+        let examples = try frames.make(count: clips, seed: calibrationSeed).map { sample in
+            RewardCalibration.Example(
+                features: try probe.features(of: sample.frame, calibration: try probe.calibration(from: sample.reference)),
+                success: sample.success)
+        }
+        return try RewardCalibration(safetyMargin: safetyMargin, seed: 1).fit(examples)
+    }
+
     /// Runs the study; `progress` hears how many held-out frames were judged.
     ///
     /// - Throws: when calibration fails (too few clips of one outcome) or the seeds coincide.
@@ -60,13 +193,7 @@ public struct PushTRewardStudy: Sendable {
         guard calibrationSeed != heldOutSeed else {
             throw RewardError.badCalibration("calibration and held-out seeds are both \(heldOutSeed); use two seeds")
         }
-        let probe = PushTCameraReward(model: PushTRewardModel())
-        let examples = try frames.make(count: clips, seed: calibrationSeed).map { sample in
-            RewardCalibration.Example(
-                features: try probe.features(of: sample.frame, calibration: try probe.calibration(from: sample.reference)),
-                success: sample.success)
-        }
-        let report = try RewardCalibration(seed: 1).fit(examples)
+        let report = try calibrate()
         let reward = PushTCameraReward(model: report.model)
         var metrics = ClassificationMetrics()
         var perKind: [String: ClassificationMetrics] = [:]

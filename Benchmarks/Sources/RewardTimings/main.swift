@@ -1,0 +1,19 @@
+// Prints decode + verdict latency percentiles of the Push-T camera reward as JSON (one thread).
+// Usage: RewardTimings [frames judged, default 2000]
+import Foundation
+import RewardWorkloads
+
+let count = CommandLine.arguments.count > 1 ? max(1, Int(CommandLine.arguments[1]) ?? 2000) : 2000
+let workload = try RewardWorkload()
+for _ in 0..<64 { workload.judgeNextJPEG() }  // warm-up: codec and scratch buffers
+func percentiles(_ body: () -> Double) -> [String: Double] {
+    var times = (0..<count).map { _ in body() * 1000 }
+    times.sort()
+    return ["p50_ms": times[times.count / 2], "p99_ms": times[min(times.count - 1, times.count * 99 / 100)],
+            "max_ms": times[times.count - 1]]
+}
+let jpeg = percentiles { workload.judgeNextJPEG() }
+let raw = percentiles { workload.judgeNextRaw() }
+let result: [String: Any] = ["frames": count, "resolution": "640x480", "decode_and_verdict": jpeg, "verdict_only": raw]
+let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+print(String(decoding: data, as: UTF8.self))
