@@ -17,6 +17,9 @@ struct DebugCommand: AsyncParsableCommand {
         @Option(help: "Episodes to record.") var episodes = 3
         @Option(help: "Camera resolution WIDTHxHEIGHT (repeatable).") var camera: [String] = ["96x96"]
         @Flag(help: "fsync every step.") var sync = false
+        @Option(help: "The first N episodes stop after 15 steps (failures, for calibration sets).") var failing = 0
+        @Option(help: "Seed of realistic camera noise (default: a clean camera).") var noiseSeed: UInt64?
+        @Option(help: "Also write the first camera's goal-marking reference frame (JPEG) here.") var reference: String?
 
         func run() async throws {
             let sizes = try camera.map { text -> ImageSize in
@@ -27,9 +30,18 @@ struct DebugCommand: AsyncParsableCommand {
                 return ImageSize(width: parts[0], height: parts[1])
             }
             let recorder = AnnouncingRecorder(store: try EpisodeStore(root: URL(fileURLWithPath: store), syncToDisk: sync))
-            let station = try PushTSimulatedStation(name: "probe", recorder: recorder, cameraResolutions: sizes)
+            let noise = noiseSeed.map { CameraNoise.realistic(seed: $0) } ?? .none
+            let station = try PushTSimulatedStation(name: "probe", recorder: recorder, cameraResolutions: sizes,
+                                                    cameraNoise: noise)
+            if let reference, let size = sizes.first {
+                var renderer = try PushTRenderer(outputSize: size, noise: noise)
+                let jpeg = try JPEGCodec().encode(renderer.render(PushTLabelledFrames.referenceState), quality: 90)
+                try Data(jpeg).write(to: URL(fileURLWithPath: reference))
+            }
             for index in 0..<episodes {
-                _ = try await station.runEpisode(policy: PushTHeuristicExpert(), seed: UInt64(index))
+                _ = try await station.station.runEpisode(
+                    policy: PushTHeuristicExpert(), seed: UInt64(index),
+                    maxSteps: index < failing ? 15 : PushTGeometry.maxEpisodeSteps, stopOnSuccess: true, tags: [:])
                 print("sealed \(index)")
                 fflush(nil)
             }
@@ -51,6 +63,9 @@ private struct AnnouncingRecorder: EpisodeRecorder {
             try await inner.append(step, frames: frames)
             print("flushed \(id) \(step.index)")
             fflush(nil)
+        }
+        func appendFinalFrames(_ frames: [Frame], stepIndex: Int) async throws {
+            try await inner.appendFinalFrames(frames, stepIndex: stepIndex)
         }
         func finish(_ summary: EpisodeSummary) async throws {
             try await inner.finish(summary)

@@ -19,6 +19,11 @@ struct MainCommand: AsyncParsableCommand {
     @Option(help: "Output folder (default: reports/main-<time>).") var output: String?
     @Flag(help: "Research stations reset with the pusher itself (verified) instead of placing start states.")
     var robotReset = false
+    @Flag(help: """
+        Judge every station by its own 640x480 camera (Push-T camera reward calibrated from 50 labelled clips) \
+        instead of the simulator's coverage; held-out scores still count gym-pusht's success.
+        """)
+    var cameraReward = false
     @Flag(help: "Print the result as JSON on standard output.") var json = false
 
     func validate() throws {
@@ -43,13 +48,21 @@ struct MainCommand: AsyncParsableCommand {
         configuration.bcEvaluationEpisodes = min(50, heldOut)
         configuration.seed = seed
         configuration.robotReset = robotReset
-        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
-        let folder = URL(fileURLWithPath: output ?? "reports/main-\(stamp)")
         let start = Date()
-        let result = try await PushTCampaign(configuration: configuration, output: folder).run { line in
+        let log: @Sendable (String) -> Void = { line in
             let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))
             FileHandle.standardError.write(Data("[\(elapsed)] \(line)\n".utf8))
         }
+        if cameraReward {
+            let report = try PushTRewardStudy(clips: 50).calibrate()
+            configuration.cameraReward = report.model
+            log("camera reward calibrated on 50 labelled clips: threshold \(String(format: "%.4f", report.model.threshold)), "
+                + "confirmation margin \(report.model.boundaryMargin), validation accuracy "
+                + String(format: "%.2f", report.validation.accuracy))
+        }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
+        let folder = URL(fileURLWithPath: output ?? "reports/main-\(stamp)")
+        let result = try await PushTCampaign(configuration: configuration, output: folder).run(log: log)
         let report = try PushTCampaignReport.write(result, to: folder)
         if json {
             let encoder = JSONEncoder()

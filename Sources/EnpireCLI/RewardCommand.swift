@@ -5,11 +5,145 @@ import EnpireSim
 import EnpireTasks
 import Foundation
 
+/// A JPEG file as a frame of `camera`.
+func readJPEG(_ path: String, camera: String) throws -> Frame {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("cannot read \(path)")
+    }
+    return Frame(cameraName: camera, timestampSeconds: 0, jpeg: [UInt8](data))
+}
+
 /// `enpire reward ...`: calibrate, freeze and run camera rewards.
 struct RewardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reward", abstract: "Calibrate, freeze and run camera-based rewards.",
-        subcommands: [Study.self])
+        subcommands: [Calibrate.self, Eval.self, Study.self])
+
+    /// Fit a Push-T camera reward from labelled episodes and freeze it.
+    struct Calibrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit a Push-T camera reward from labelled episodes and freeze it to a file.",
+            discussion: """
+                Each episode's last frame of --camera is measured; its label is the episode's recorded verdict \
+                (a station judged by ground truth or by a person) unless --labels maps episode ids to true/false. \
+                --reference is a JPEG from the same camera showing the goal marking with the block and the \
+                agent moved away from it. Tens of episodes with both outcomes suffice. Prints the fit as JSON.
+                """)
+        @Option(help: "Episode store folder.") var episodes: String
+        @Option(help: "JPEG of the goal marking from this camera, block and agent away from it.") var reference: String
+        @Option(help: "Camera whose frames are judged.") var camera = "top"
+        @Option(help: "JSON object mapping episode ids to true/false (overrides recorded verdicts).") var labels: String?
+        @Option(help: "Where to write the frozen reward.") var output = "reward.json"
+        @Option(help: "Margin added to the fitted threshold.") var margin = RewardCalibration().safetyMargin
+
+        struct Fit: Encodable {
+            var output: String
+            var identity: String
+            var threshold: Double
+            var clips: Int
+            var skipped: [String]
+            var fitting: ClassificationMetrics
+            var validation: ClassificationMetrics
+            var heldOut: ClassificationMetrics
+        }
+
+        func run() async throws {
+            let store = try EpisodeStore(root: URL(fileURLWithPath: episodes))
+            let referenceFrame = try readJPEG(reference, camera: camera)
+            var size = ImageSize(width: 0, height: 0)
+            do {
+                var image = RGBImage(size: ImageSize(width: 1, height: 1))
+                try JPEGCodec().decode(referenceFrame.jpeg ?? [], into: &image)
+                size = image.size
+            } catch {
+                throw ValidationError("--reference \(reference) is not a readable JPEG: \(error)")
+            }
+            let probe = PushTCameraReward(model: PushTRewardModel(cameraName: camera, resolution: size))
+            let calibration = try probe.calibration(from: referenceFrame)
+            var overrides: [String: Bool] = [:]
+            if let labels {
+                do {
+                    overrides = try JSONDecoder().decode([String: Bool].self,
+                                                         from: Data(contentsOf: URL(fileURLWithPath: labels)))
+                } catch { throw ValidationError("--labels \(labels) must be a JSON object of episode id to true/false: \(error)") }
+            }
+            var examples: [RewardCalibration.Example] = []
+            var skipped: [String] = []
+            for id in try store.episodeIDs() {
+                let episode = try store.load(id)
+                guard let label = overrides[id] ?? episode.summary.verdict?.success,
+                      let last = try store.frames(episode: id, camera: camera).last else {
+                    skipped.append(id)
+                    continue
+                }
+                let frame = Frame(cameraName: camera, timestampSeconds: last.timestampSeconds, jpeg: last.jpeg)
+                do {
+                    examples.append(.init(features: try probe.features(of: frame, calibration: calibration),
+                                          success: label))
+                } catch {
+                    FileHandle.standardError.write(Data("skipping \(id): \(error)\n".utf8))
+                    skipped.append(id)
+                }
+            }
+            var base = PushTRewardModel(cameraName: camera, resolution: size)
+            base.camera = calibration
+            let report = try RewardCalibration(safetyMargin: margin).fit(examples, base: base)
+            let identity = try report.model.write(to: URL(fileURLWithPath: output))
+            try printJSON(Fit(output: output, identity: identity, threshold: report.model.threshold,
+                              clips: examples.count, skipped: skipped, fitting: report.fitting,
+                              validation: report.validation, heldOut: report.heldOut))
+        }
+    }
+
+    /// Judge episodes' final frames (or one frame) with a frozen reward: one JSON line each.
+    struct Eval: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Judge episodes with a frozen camera reward; prints one JSON line per episode.",
+            discussion: """
+                The verifier contract: each line is {"episode", "success", "score", "status", "latencyMs", \
+                "detail"}. A frame that cannot be judged gives success false with status "unknown". With \
+                --expect-hash, a reward file whose SHA-256 differs is refused (the frozen criteria changed).
+                """)
+        @Option(help: "Frozen reward file (from `enpire reward calibrate`).") var model: String
+        @Option(help: "SHA-256 the reward file must have.") var expectHash: String?
+        @Option(help: "Episode store folder: judge each episode's last frame.") var episodes: String?
+        @Option(help: "Judge this JPEG file instead.") var frame: String?
+
+        struct Line: Encodable {
+            var episode: String
+            var success: Bool
+            var score: Double
+            var status: String
+            var latencyMs: Double
+            var detail: String
+        }
+
+        func validate() throws {
+            guard (episodes == nil) != (frame == nil) else { throw ValidationError("give exactly one of --episodes and --frame") }
+        }
+
+        func run() async throws {
+            let frozen = try PushTRewardModel.load(from: URL(fileURLWithPath: model), expectedHash: expectHash)
+            let reward = PushTCameraReward(model: frozen)
+            func line(_ name: String, _ frame: Frame?) throws {
+                let verdict = frame.map { reward.verdict(for: $0) }
+                    ?? .unknown(RewardError.missingCamera(frozen.cameraName).description)
+                try printJSON(Line(episode: name, success: verdict.success, score: verdict.score,
+                                   status: verdict.status.rawValue, latencyMs: verdict.latencySeconds * 1000,
+                                   detail: verdict.detail ?? ""))
+            }
+            if let frame {
+                try line(frame, try readJPEG(frame, camera: frozen.cameraName))
+                return
+            }
+            let store = try EpisodeStore(root: URL(fileURLWithPath: episodes ?? "."))
+            for id in try store.episodeIDs() {
+                let last = (try? store.frames(episode: id, camera: frozen.cameraName))?.last
+                try line(id, last.map { Frame(cameraName: frozen.cameraName, timestampSeconds: $0.timestampSeconds,
+                                              jpeg: $0.jpeg) })
+            }
+        }
+    }
 
     /// Calibrate on labelled simulated clips, judge held-out frames from unseen cameras, print agreement.
     struct Study: AsyncParsableCommand {

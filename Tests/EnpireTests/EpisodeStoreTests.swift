@@ -124,7 +124,10 @@ struct EpisodeStoreTests {
             let intact = try store.load(earlier)
             #expect(intact.summary.status == .complete)
             #expect(intact.steps.count == flushed[earlier]! && intact.summary.stepCount == intact.steps.count)
-            #expect(try store.frames(episode: earlier, camera: "top").count == intact.steps.count)
+            // One frame per step, plus the final observation's (listed under the step count).
+            let frames = try store.frames(episode: earlier, camera: "top")
+            #expect(frames.count == intact.steps.count + 1)
+            #expect(frames.last?.stepIndex == intact.steps.count)
         }
     }
 }

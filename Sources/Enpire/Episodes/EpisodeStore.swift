@@ -234,6 +234,18 @@ public actor EpisodeWriter: EpisodeRecording {
     /// kernel (and on disk, with `syncToDisk`).
     public func append(_ step: StepRecord, frames: [Frame]) async throws {
         guard !finished else { throw EpisodeStoreError.alreadyFinished(metadata.id) }
+        try write(frames, stepIndex: step.index)
+        try steps.write(Array(try encoder.encode(step)) + [UInt8(ascii: "\n")])
+        if syncToDisk { steps.sync() }
+    }
+
+    /// Appends the final observation's frames (listed under `stepIndex`, the step count).
+    public func appendFinalFrames(_ frames: [Frame], stepIndex: Int) async throws {
+        guard !finished else { throw EpisodeStoreError.alreadyFinished(metadata.id) }
+        try write(frames, stepIndex: stepIndex)
+    }
+
+    private func write(_ frames: [Frame], stepIndex: Int) throws {
         for frame in frames {
             let jpeg: [UInt8]
             if let bytes = frame.jpeg { jpeg = bytes } else if let image = frame.image {
@@ -244,17 +256,15 @@ public actor EpisodeWriter: EpisodeRecording {
                 streams[name] = (try AppendOnlyFile(folder.appendingPathComponent("\(name).mjpeg")),
                                  try AppendOnlyFile(folder.appendingPathComponent("\(name).index.jsonl")), 0)
             }
-            let stream = streams[name]!
+            guard let stream = streams[name] else { continue }
             try stream.data.write(jpeg)
-            let entry = FrameIndexEntry(step: step.index, time: frame.timestampSeconds, offset: stream.size,
+            let entry = FrameIndexEntry(step: stepIndex, time: frame.timestampSeconds, offset: stream.size,
                                         length: jpeg.count)
             // The index line goes last: a frame is listed only once its bytes are fully written.
             try stream.index.write(Array(try encoder.encode(entry)) + [UInt8(ascii: "\n")])
-            streams[name]!.size += jpeg.count
+            streams[name]?.size += jpeg.count
             if syncToDisk { stream.data.sync(); stream.index.sync() }
         }
-        try steps.write(Array(try encoder.encode(step)) + [UInt8(ascii: "\n")])
-        if syncToDisk { steps.sync() }
     }
 
     /// Writes `episode.json` by atomic rename and closes the files.

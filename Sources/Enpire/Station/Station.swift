@@ -263,6 +263,9 @@ public actor Station {
         let summary = EpisodeSummary(metadata: metadata, status: status, stepCount: steps.count,
                                      durationSeconds: duration, verdict: lastVerdict, reset: resetOutcome,
                                      reason: reason)
+        if !steps.isEmpty, let final = observation, !final.frames.isEmpty {
+            try await recording?.appendFinalFrames(Array(final.frames.values), stepIndex: steps.count)
+        }
         try await recording?.finish(summary)
         return RecordedEpisode(summary: summary, steps: steps)
     }

@@ -71,8 +71,8 @@ public struct RewardCalibration: Sendable {
         let heldOut = Array(shuffled[validationEnd...])
 
         var model = base
-        let (threshold, _) = bestThreshold((fitting + validation).map { ($0.features.estimatedCoverage, $0.success) })
-        model.threshold = threshold + safetyMargin
+        model.threshold = bestThreshold((fitting + validation).map { ($0.features.estimatedCoverage, $0.success) },
+                                        prior: base.threshold) + safetyMargin
         return Report(model: model, fitting: measure(model, on: fitting),
                       validation: measure(model, on: validation), heldOut: measure(model, on: heldOut))
     }
@@ -90,26 +90,31 @@ public struct RewardCalibration: Sendable {
         Double(m.falseNegatives) + falsePositiveCost * Double(m.falsePositives)
     }
 
-    /// The threshold minimising the weighted error over `(value, success)` pairs (success means value > threshold),
-    /// placed mid-gap between neighbouring values; returns it with the gap's width.
-    private func bestThreshold(_ pairs: [(Double, Bool)]) -> (Double, Double) {
-        let sorted = pairs.sorted { $0.0 < $1.0 }
-        let totalFailures = sorted.filter { !$0.1 }.count
-        // Threshold below everything: every failure is a false positive.
-        var bestCost = falsePositiveCost * Double(totalFailures), bestThreshold = (sorted.first?.0 ?? 0) - 1e-6
-        var bestGap = 0.0, successesBelow = 0, failuresBelow = 0
-        for i in 0..<sorted.count {
-            if sorted[i].1 { successesBelow += 1 } else { failuresBelow += 1 }
-            let next = i + 1 < sorted.count ? sorted[i + 1].0 : sorted[i].0 + 0.02
-            guard next > sorted[i].0 else { continue }
-            let cost = Double(successesBelow) + falsePositiveCost * Double(totalFailures - failuresBelow)
-            let gap = next - sorted[i].0
-            if cost < bestCost || (cost == bestCost && gap > bestGap) {
+    /// The threshold minimising the weighted error over `(value, success)` pairs (success means value > threshold).
+    ///
+    /// The decision value estimates the quantity the task thresholds (`prior`, gym-pusht's 0.95), so calibration
+    /// only absorbs the estimator's bias: candidates stay within ``maximumShift`` of `prior`, and among equally
+    /// good ones the closest to `prior` wins (examples far from the threshold say nothing about where it lies).
+    private func bestThreshold(_ pairs: [(Double, Bool)], prior: Double) -> Double {
+        let values = pairs.map(\.0).filter { abs($0 - prior) < maximumShift }.sorted()
+        var candidates = [prior, prior - maximumShift, prior + maximumShift]
+        for i in 0..<values.count {
+            candidates.append(values[i] - 1e-9)
+            if i + 1 < values.count { candidates.append((values[i] + values[i + 1]) / 2) }
+        }
+        var best = prior, bestCost = Double.infinity
+        for candidate in candidates {
+            var metrics = ClassificationMetrics()
+            for (value, success) in pairs { metrics.record(predicted: value > candidate, truth: success) }
+            let cost = cost(metrics)
+            if cost < bestCost || (cost == bestCost && abs(candidate - prior) < abs(best - prior)) {
                 bestCost = cost
-                bestThreshold = (sorted[i].0 + next) / 2
-                bestGap = gap
+                best = candidate
             }
         }
-        return (bestThreshold, bestGap)
+        return best
     }
+
+    /// Largest distance of the fitted threshold from the task's own (before the safety margin).
+    public var maximumShift = 0.02
 }

@@ -1,5 +1,6 @@
 public import Enpire
 import EnpireSim
+public import EnpireReward
 public import Foundation
 import EnpireLearning
 
@@ -35,6 +36,9 @@ public struct PushTCampaign: Sendable {
         public var finalEvaluation = true
         /// Whether research stations reset with the pusher itself (verified) instead of placing start states.
         public var robotReset = false
+        /// When set, every station is judged by this camera reward (thresholds; each station calibrates its own
+        /// 640x480 camera) instead of the simulator's coverage; held-out scores still count gym-pusht's success.
+        public var cameraReward: PushTRewardModel?
 
         /// Defaults sized for a 2-core machine (a few minutes).
         public init() {}
@@ -70,6 +74,10 @@ public struct PushTCampaign: Sendable {
         public var meanStepsToSuccess: Double
         /// Robot time used, seconds.
         public var robotSeconds: Double
+        /// Episodes the station's camera reward called successes (nil when judged by ground truth).
+        public var cameraSuccesses: Int?
+        /// Episodes where the camera's final verdict agreed with the simulator's success.
+        public var cameraAgreements: Int?
     }
 
     /// Everything the report shows.
@@ -139,9 +147,12 @@ public struct PushTCampaign: Sendable {
         let heldOut = (0..<UInt64(configuration.heldOutEpisodes)).map { Self.heldOutStart + $0 }
         let split = try SeedSplit(development: Array(Self.developmentSeeds.prefix(configuration.episodesPerTrial)),
                                   heldOut: heldOut, secret: secret)
+        var thresholds = configuration.cameraReward
+        thresholds?.camera = nil
         let criteria = FrozenCriteria(
             task: TaskSpec(name: "pusht", parameters: ["maxSteps": "300", "simulator": "gym-pusht-0.1.8"]),
-            rewardIdentity: "pusht.ground-truth-coverage>0.95",
+            rewardIdentity: thresholds.map { "pusht.camera-reward sha256:\($0.identity)" }
+                ?? "pusht.ground-truth-coverage>0.95",
             resetIdentity: configuration.robotReset ? PushTRobotReset.Settings().identity : "pusht.teleport.gym-pusht-0.1.8",
             safetyLimits: "pusher box [0,512]^2", seeds: split, scoreWindow: 50,
             successDefinition: "coverage > 0.95 within 300 control steps")
@@ -191,9 +202,11 @@ public struct PushTCampaign: Sendable {
         let seeds = try split.unsealed(heldOut: heldOut, secret: secret).heldOutSeeds()
         if configuration.finalEvaluation {
             best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds,
-                                        robotReset: configuration.robotReset, log: log)
+                                        robotReset: configuration.robotReset,
+                                        cameraReward: configuration.cameraReward, log: log)
             baseline = try await Self.score(recipe: PushTPlannerRecipes.baseline, label: "baseline recipe",
-                                            seeds: seeds, robotReset: configuration.robotReset, log: log)
+                                            seeds: seeds, robotReset: configuration.robotReset,
+                                            cameraReward: configuration.cameraReward, log: log)
         }
         if configuration.finalEvaluation, configuration.demonstrations > 0 {
             (bcScore, bcMetrics) = try await Self.distil(recipe: bestRecipe, configuration: configuration,
@@ -269,7 +282,9 @@ public struct PushTCampaign: Sendable {
             let folder = output.appendingPathComponent("stations/\(name)")
             ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"))
             fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
-            simulated = try PushTSimulatedStation(name: name, robotReset: configuration.robotReset)
+            simulated = try PushTSimulatedStation(name: name, robotReset: configuration.robotReset,
+                                                  cameraReward: configuration.cameraReward,
+                                                  judgeCameraSeed: UInt64(index + 1))
             researcher = BuiltInResearcher(space: PushTPlannerRecipes.space, initial: PushTPlannerRecipes.baseline,
                                            seed: configuration.seed &* 1_000_003 &+ UInt64(index))
         }
@@ -344,23 +359,38 @@ public struct PushTCampaign: Sendable {
 
     /// Scores a planner recipe on the given seeds through a fresh station.
     static func score(recipe: Recipe, label: String, seeds: [UInt64], robotReset: Bool = false,
-                      log: @Sendable (String) -> Void) async throws -> HeldOutScore {
+                      cameraReward: PushTRewardModel? = nil, log: @Sendable (String) -> Void) async throws
+        -> HeldOutScore {
         let parameters = try PushTPlannerRecipes.parameters(for: recipe)
-        return try await score(label: label, seeds: seeds, robotReset: robotReset, log: log) {
+        return try await score(label: label, seeds: seeds, robotReset: robotReset, cameraReward: cameraReward,
+                               log: log) {
             PushTHeuristicExpert(parameters: parameters)
         }
     }
 
-    static func score(label: String, seeds: [UInt64], robotReset: Bool = false, log: @Sendable (String) -> Void,
+    /// Scores a policy on `seeds`. Under a camera reward the camera ends episodes as on hardware, and success is
+    /// counted by gym-pusht's rule on the final state (the camera's calls and agreements are reported beside).
+    static func score(label: String, seeds: [UInt64], robotReset: Bool = false,
+                      cameraReward: PushTRewardModel? = nil, log: @Sendable (String) -> Void,
                       policy: @Sendable () throws -> any Policy) async throws -> HeldOutScore {
-        let simulated = try PushTSimulatedStation(name: "evaluator", robotReset: robotReset)
-        var successes = 0, successSteps = 0
+        // The evaluator's camera is not any research station's: its mount and lighting are new.
+        let simulated = try PushTSimulatedStation(name: "evaluator", robotReset: robotReset,
+                                                  cameraReward: cameraReward, judgeCameraSeed: 1_000_003)
+        var successes = 0, successSteps = 0, cameraSuccesses = 0, agreements = 0
         var robot = 0.0
-        for seed in seeds {
+        for (index, seed) in seeds.enumerated() {
             let episode = try await simulated.runEpisode(policy: try policy(), seed: seed, tags: ["split": "heldout"])
-            if episode.summary.verdict?.success == true {
+            let called = episode.summary.verdict?.success == true
+            let succeeded = cameraReward == nil ? called
+                : await simulated.world.coverage > PushTGeometry.successThreshold
+            if called { cameraSuccesses += 1 }
+            if called == succeeded { agreements += 1 }
+            if succeeded {
                 successes += 1
                 successSteps += episode.summary.stepCount
+            }
+            if cameraReward != nil, (index + 1) % 50 == 0 {
+                log("held-out: \(label) \(index + 1)/\(seeds.count): \(successes) successes (camera called \(cameraSuccesses), agreed \(agreements))")
             }
             // Robot time includes the reset before the episode (zero when start states are placed directly).
             robot += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
@@ -370,7 +400,8 @@ public struct PushTCampaign: Sendable {
         return HeldOutScore(policy: label, successes: successes, trials: seeds.count, wilsonLower: interval.lower,
                             wilsonUpper: interval.upper,
                             meanStepsToSuccess: successes > 0 ? Double(successSteps) / Double(successes) : 0,
-                            robotSeconds: robot)
+                            robotSeconds: robot, cameraSuccesses: cameraReward == nil ? nil : cameraSuccesses,
+                            cameraAgreements: cameraReward == nil ? nil : agreements)
     }
 
     /// Records demonstrations with `recipe`, trains a behaviour-cloned MLP on them and scores it.

@@ -41,6 +41,12 @@ public enum PushTCampaignReport {
         md += "Stations: \(c.stations); research iterations per station: \(c.iterations); episodes per trial: "
         md += "\(c.episodesPerTrial) (development seeds); frozen criteria hash `\(result.frozenHash.prefix(16))`.\n"
         md += "Simulator: EnpireSim Push-T (gym-pusht 0.1.8 physics and scoring; success = coverage > 0.95 within 300 steps).\n"
+        if let camera = c.cameraReward {
+            md += "Judge: every station's own 640x480 camera (Push-T camera reward, threshold "
+            md += "\(String(format: "%.4f", camera.threshold)), early success confirmed above +\(camera.boundaryMargin)); "
+            md += "the simulator's coverage is only read to score held-out episodes.\n"
+        }
+        md += "Resets: \(c.robotReset ? "the pusher puts the T back itself before every research episode (verified)" : "start states placed directly").\n"
         md += "Researcher: Enpire's built-in researcher (evolution strategy over the planner's recipe; no language model), "
         md += "every station starting from the same naive baseline and adopting kept results of the others through Git.\n\n"
         md += "## Held-out score (seeds no station saw during research)\n\n"
@@ -49,6 +55,12 @@ public enum PushTCampaignReport {
             md += "| \(score.policy) | \(score.successes)/\(score.trials) | \(String(format: "%.1f%%", 100 * Double(score.successes) / Double(max(score.trials, 1)))) | "
             md += "\(percent(score.wilsonLower))–\(percent(score.wilsonUpper)) | \(String(format: "%.1f", score.meanStepsToSuccess)) | "
             md += "\(String(format: "%.1f", score.robotSeconds / 60)) min |\n"
+        }
+        for score in [result.best, result.baseline].compactMap({ $0 }) {
+            if let called = score.cameraSuccesses, let agreed = score.cameraAgreements {
+                md += "\n\(score.policy): the camera called \(called) successes; its final verdict agreed with the "
+                md += "simulator on \(agreed)/\(score.trials) episodes."
+            }
         }
         md += "\nBest recipe: `\(result.bestRecipe)`.\n"
         if !result.behaviourCloningMetrics.isEmpty {

@@ -15,6 +15,7 @@ public enum PushTPlannerRecipes {
         ParameterRange("angleWeight", 0, 300),
         ParameterRange("coverageWeight", 0, 300),
         ParameterRange("stepPenalty", 0, 3),
+        ParameterRange("targetCoverage", 0.95, 0.985),
     ])
 
     /// The deliberately naive starting point of every station: one contact per edge, two coarse push

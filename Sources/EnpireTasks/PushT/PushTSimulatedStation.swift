@@ -1,4 +1,5 @@
 public import Enpire
+public import EnpireReward
 public import EnpireSim
 
 /// A simulated Push-T station composed exactly as a lab composes a hardware one: an arm, a reward, a reset,
@@ -10,29 +11,56 @@ public struct PushTSimulatedStation: Sendable {
     public let world: PushTWorld
     /// The simulated clock (robot time).
     public let clock: SimulatedClock
+    /// The camera reward judging this station, when it is judged by camera (nil: gym-pusht's ground truth).
+    public let cameraReward: PushTCameraReward?
 
     /// Builds a station named `name` with gym-pusht's reward rule and seeded starts, and one top-down camera
     /// per entry of `cameraResolutions` (named `top`, `top2`, ...), rendering with `cameraNoise`.
     /// With `robotReset`, every episode starts with ``PushTRobotReset`` (the pusher puts the T back, verified)
     /// instead of placing gym-pusht's start state directly.
+    ///
+    /// With `cameraReward`, the station is judged as a hardware one is: a 640x480 top camera named after the
+    /// model's camera (realistic pose, lighting and sensor noise drawn from `judgeCameraSeed`) is calibrated from
+    /// a frame of the goal marking with the block parked away, and ``PushTCameraReward`` with `cameraReward`'s
+    /// thresholds decides success from its frames; the simulator's coverage is not consulted. The other cameras
+    /// then take the following names.
     public init(name: String, recorder: (any EpisodeRecorder)? = nil, cameraResolutions: [ImageSize] = [],
-                cameraNoise: CameraNoise = .none, robotReset: Bool = false) throws {
+                cameraNoise: CameraNoise = .none, robotReset: Bool = false, cameraReward: PushTRewardModel? = nil,
+                judgeCameraSeed: UInt64 = 0) throws {
         let clock = SimulatedClock()
         let world = PushTWorld()
         let arm = PushTPusherArm(world: world, clock: clock)
-        let cameras: [any Camera] = try cameraResolutions.enumerated().map { index, size in
-            try PushTCamera(name: index == 0 ? "top" : "top\(index + 1)", resolution: size, noise: cameraNoise,
-                            clock: clock, state: { await world.state })
+        var cameras: [any Camera] = []
+        var reward: any RewardFunction = PushTCoverageReward(world: world)
+        var judge: PushTCameraReward?
+        if var model = cameraReward {
+            let size = model.resolution
+            let noise = CameraNoise.realistic(seed: judgeCameraSeed)
+            var renderer = try PushTRenderer(outputSize: size, noise: noise)
+            let reference = renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
+            model.camera = try PushTCameraReward(model: model)
+                .calibration(from: Frame(cameraName: model.cameraName, timestampSeconds: 0, image: reference))
+            let camera = PushTCameraReward(model: model)
+            judge = camera
+            reward = camera
+            cameras.append(try PushTCamera(name: model.cameraName, resolution: size, noise: noise, clock: clock,
+                                           state: { await world.state }))
+        }
+        for size in cameraResolutions {
+            let index = cameras.count
+            cameras.append(try PushTCamera(name: index == 0 ? "top" : "top\(index + 1)", resolution: size,
+                                           noise: cameraNoise, clock: clock, state: { await world.state }))
         }
         // The pusher's targets stay on the 512 x 512 table; gym-pusht itself never clips, a station does.
         let safety = try SafetyEnvelope(specification: arm.specification)
         station = try Station(configuration: .init(name: name, task: "pusht"), arms: [arm], cameras: cameras,
-                              safety: [safety], reward: PushTCoverageReward(world: world),
+                              safety: [safety], reward: reward,
                               reset: robotReset ? PushTRobotReset(world: world) : PushTTeleportReset(world: world),
                               recorder: recorder,
                               featureSources: [world], clock: clock)
         self.world = world
         self.clock = clock
+        self.cameraReward = judge
     }
 
     /// Runs one gym-pusht episode (at most 300 control steps, ending at success) from `seed`'s start state.
