@@ -98,14 +98,21 @@ struct AgentLoopTests {
         #expect(ledger.status == 0 && ledger.output.contains("station-1-1"))
     }
 
-    /// Smoke run of Examples/PushT: composes a station, runs two research iterations, writes a report.
-    @Test func pushTExampleRuns() throws {
-        let example = Self.binary.deletingLastPathComponent().appendingPathComponent("PushTExample")
-        try #require(FileManager.default.isExecutableFile(atPath: example.path), "PushTExample is built next to the tests")
+    /// Smoke runs of Examples/PushT, Examples/PinInsertion and Examples/ZipTie: each composes its station, runs two
+    /// research iterations of two episodes, evaluates on held-out seeds and writes a report.
+    @Test(arguments: [
+        ("PushTExample", [String](), 6, "example-2"),
+        ("PinInsertionExample", ["--held-out", "3"], 7, "pin-2"),
+        ("ZipTieExample", ["--held-out", "3"], 7, "ziptie-2"),
+    ])
+    func exampleRuns(product: String, extra: [String], episodes: Int, ledgerEntry: String) throws {
+        let example = Self.binary.deletingLastPathComponent().appendingPathComponent(product)
+        try #require(FileManager.default.isExecutableFile(atPath: example.path), "\(product) is built next to the tests")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-example-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let process = Process()
         process.executableURL = example
-        process.arguments = ["--iterations", "2", "--episodes", "2", "--output", folder.path]
+        process.arguments = ["--iterations", "2", "--episodes", "2", "--output", folder.path] + extra
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -114,7 +121,7 @@ struct AgentLoopTests {
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("iteration 2:") && output.contains("held-out"))
         let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(report.contains("example-2"))
-        #expect(try EpisodeStore(root: folder.appendingPathComponent("episodes")).episodeIDs().count == 6)
+        #expect(report.contains(ledgerEntry) && report.lowercased().contains("held-out"))
+        #expect(try EpisodeStore(root: folder.appendingPathComponent("episodes")).episodeIDs().count == episodes)
     }
 }

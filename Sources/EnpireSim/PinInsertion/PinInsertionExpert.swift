@@ -9,6 +9,52 @@ import Foundation
 /// It uses only what a real station would observe: the hand pose, the force estimate and the tracked hole
 /// pose (``PinInsertionFeatures/holePose``, biased by up to 0.4 mm).
 public struct PinInsertionExpert: Policy {
+    /// The expert's tunable numbers (a recipe a researcher can search).
+    public struct Parameters: Sendable, Equatable {
+        /// Depth added to the commanded depth per control step while descending, mm.
+        public var descentStep = 1.5
+        /// Lateral step of the widening search after a blocked descent, mm.
+        public var searchStep = 0.25
+        /// Axial force that counts as blocked on the rim, N.
+        public var blockForce = 1.5
+        /// Share of the side-wall force's implied offset corrected per step once inside.
+        public var lateralGain = 0.5
+
+        /// The default (strong) setting.
+        public init() {}
+
+        /// The parameters as named numbers.
+        public var recipe: [String: Double] {
+            ["descentStep": descentStep, "searchStep": searchStep, "blockForce": blockForce, "lateralGain": lateralGain]
+        }
+
+        /// Reads named numbers; missing names keep their defaults.
+        ///
+        /// - Throws: ``SimulatedTaskError/invalidParameter(_:)`` naming an unknown name or a value out of range.
+        public init(recipe: [String: Double]) throws {
+            self.init()
+            for (name, value) in recipe {
+                func checked(_ range: ClosedRange<Double>) throws -> Double {
+                    guard value.isFinite, range.contains(value) else {
+                        throw SimulatedTaskError.invalidParameter("pin expert \(name) = \(value); use \(range)")
+                    }
+                    return value
+                }
+                switch name {
+                case "descentStep": descentStep = try checked(0.1...5)
+                case "searchStep": searchStep = try checked(0.05...1)
+                case "blockForce": blockForce = try checked(0.2...10)
+                case "lateralGain": lateralGain = try checked(0...1)
+                default:
+                    throw SimulatedTaskError.invalidParameter(
+                        "pin expert has no parameter \(name); known: \(Parameters().recipe.keys.sorted())")
+                }
+            }
+        }
+    }
+
+    /// The numbers this expert runs with.
+    public let parameters: Parameters
     private enum Phase { case approach, descend, backOff, hold }
     private var phase = Phase.approach
     private var searchIndex = 0
@@ -16,14 +62,16 @@ public struct PinInsertionExpert: Policy {
     private var commandedDepth = -10.0
 
     /// Creates an expert.
-    public init() {}
+    public init(parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+    }
 
     /// `"pin-expert/v1"`.
     public var name: String { "pin-expert/v1" }
 
     /// Clears the search state.
     public mutating func reset() {
-        self = PinInsertionExpert()
+        self = PinInsertionExpert(parameters: parameters)
     }
 
     /// One command for the hand; throws when the hole-pose feature is missing.
@@ -59,25 +107,25 @@ public struct PinInsertionExpert: Policy {
             if hypot(hand[0] - goal[0], hand[1] - goal[1]) < 0.3 { phase = .descend }
             return goal
         case .descend:
-            if axialForce > 1.5, handDepth < 3 {
+            if axialForce > parameters.blockForce, handDepth < 3 {
                 // Blocked on the rim: back off and try the next offset of the search.
                 searchIndex += 1
-                let ring = Double((searchIndex + 1) / 2) * 0.25
+                let ring = Double((searchIndex + 1) / 2) * parameters.searchStep
                 lateral = searchIndex % 2 == 1 ? ring : -ring
                 if ring > 1.5 { searchIndex = 0; lateral = 0 }
                 phase = .backOff
                 commandedDepth = -2
                 return target(depth: commandedDepth)
             }
-            if handDepth > 3 { lateral += 0.5 * lateralForce / PinInsertionGeometry.graspStiffness }
-            commandedDepth = min(commandedDepth + 1.5, 24)
+            if handDepth > 3 { lateral += parameters.lateralGain * lateralForce / PinInsertionGeometry.graspStiffness }
+            commandedDepth = min(commandedDepth + parameters.descentStep, 24)
             if commandedDepth >= 24, handDepth > 20 { phase = .hold }
             return target(depth: commandedDepth)
         case .backOff:
             if handDepth < -1 { phase = .descend }
             return target(depth: -2)
         case .hold:
-            lateral += 0.5 * lateralForce / PinInsertionGeometry.graspStiffness
+            lateral += parameters.lateralGain * lateralForce / PinInsertionGeometry.graspStiffness
             return target(depth: 24)
         }
     }

@@ -5,11 +5,60 @@ import Foundation
 /// length along the anchor direction; once the tie is taut the cutter turns its blade square to the tie, comes
 /// in along the blade to the mark, and closes its jaws. Returns one command per arm (left, cutter).
 public struct ZipTieExpert: Policy {
+    /// The expert's tunable numbers (a recipe a researcher can search).
+    public struct Parameters: Sendable, Equatable {
+        /// How far beyond the tie's length the left arm pulls, mm.
+        public var pullBeyond = 3.0
+        /// Tension, as a multiple of the minimum the cut needs, before the cutter approaches.
+        public var tensionFactor = 2.0
+        /// Distance of the cutter's approach point from the mark along the blade, mm.
+        public var approachDistance = 30.0
+        /// Position error at the mark below which the jaws close, mm.
+        public var closeTolerance = 0.3
+
+        /// The default (strong) setting.
+        public init() {}
+
+        /// The parameters as named numbers.
+        public var recipe: [String: Double] {
+            ["pullBeyond": pullBeyond, "tensionFactor": tensionFactor, "approachDistance": approachDistance,
+             "closeTolerance": closeTolerance]
+        }
+
+        /// Reads named numbers; missing names keep their defaults.
+        ///
+        /// - Throws: ``SimulatedTaskError/invalidParameter(_:)`` naming an unknown name or a value out of range.
+        public init(recipe: [String: Double]) throws {
+            self.init()
+            for (name, value) in recipe {
+                func checked(_ range: ClosedRange<Double>) throws -> Double {
+                    guard value.isFinite, range.contains(value) else {
+                        throw SimulatedTaskError.invalidParameter("zip-tie expert \(name) = \(value); use \(range)")
+                    }
+                    return value
+                }
+                switch name {
+                case "pullBeyond": pullBeyond = try checked(-5...15)
+                case "tensionFactor": tensionFactor = try checked(0...6)
+                case "approachDistance": approachDistance = try checked(5...80)
+                case "closeTolerance": closeTolerance = try checked(0.05...5)
+                default:
+                    throw SimulatedTaskError.invalidParameter(
+                        "zip-tie expert has no parameter \(name); known: \(Parameters().recipe.keys.sorted())")
+                }
+            }
+        }
+    }
+
+    /// The numbers this expert runs with.
+    public let parameters: Parameters
     private enum Phase { case reach, grasp, tension, approach, close, done }
     private var phase = Phase.reach
 
     /// Creates an expert.
-    public init() {}
+    public init(parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+    }
 
     /// `"ziptie-expert/v1"`.
     public var name: String { "ziptie-expert/v1" }
@@ -41,9 +90,11 @@ public struct ZipTieExpert: Policy {
                                   mark: [Double], stretch: Double, tension: Double,
                                   grasped: Bool, cut: Bool) -> [ArmCommand] {
         let g = ZipTieGeometry.self
-        let pull = [anchor[0] + (g.tieLength + 3) * cos(anchor[2]), anchor[1] + (g.tieLength + 3) * sin(anchor[2])]
+        let p = parameters
+        let pull = [anchor[0] + (g.tieLength + p.pullBeyond) * cos(anchor[2]),
+                    anchor[1] + (g.tieLength + p.pullBeyond) * sin(anchor[2])]
         let blade = mark[2] - Double.pi / 2
-        let approach = [mark[0] - 30 * cos(blade), mark[1] - 30 * sin(blade), blade]
+        let approach = [mark[0] - p.approachDistance * cos(blade), mark[1] - p.approachDistance * sin(blade), blade]
         let atMark = [mark[0], mark[1], blade]
         var leftCommand = ArmCommand.moveTo(freeEnd, gripper: 1)
         var cutterCommand = ArmCommand.moveTo(g.rightStart, gripper: 1)
@@ -61,7 +112,7 @@ public struct ZipTieExpert: Policy {
             }
         case .tension:
             leftCommand = .moveTo(pull, gripper: 0)
-            if stretch >= 0.985, tension >= 2 * g.minimumTension {
+            if stretch >= 0.985, tension >= p.tensionFactor * g.minimumTension {
                 phase = .approach
                 cutterCommand = .moveTo(approach, gripper: 1)
             }
@@ -71,7 +122,7 @@ public struct ZipTieExpert: Policy {
             if hypot(cutter.position[0] - approach[0], cutter.position[1] - approach[1]) < 2 { phase = .close }
         case .close:
             leftCommand = .moveTo(pull, gripper: 0)
-            let aligned = hypot(cutter.position[0] - atMark[0], cutter.position[1] - atMark[1]) < 0.3
+            let aligned = hypot(cutter.position[0] - atMark[0], cutter.position[1] - atMark[1]) < p.closeTolerance
                 && abs(remainder(cutter.position[2] - blade, 2 * Double.pi)) < 0.02
             cutterCommand = .moveTo(atMark, gripper: aligned ? 0 : 1)
         case .done:
