@@ -281,7 +281,22 @@ public struct PushTFrameAnalyzer: Sendable {
                 let row = light.row(y, width: width)
                 let fy = Double(y) + 0.5
                 let ry = fy - pose.y
-                for x in x0...x1 {
+                // Only the columns where this row can meet the grown bar or stem (the test below stays exact).
+                let barSpan = Self.span(ry: ry, c: c, s: s, scale: pose.scale, halfWidth: bar.x, y0: bar.y0, y1: bar.y1)
+                let stemSpan = Self.span(ry: ry, c: c, s: s, scale: pose.scale, halfWidth: stem.x, y0: stem.y0,
+                                         y1: stem.y1)
+                var from = Int.max, to = Int.min
+                if barSpan.lower <= barSpan.upper {
+                    from = Int((pose.x + barSpan.lower).rounded(.down)) - 1
+                    to = Int((pose.x + barSpan.upper).rounded(.up)) + 1
+                }
+                if stemSpan.lower <= stemSpan.upper {
+                    from = min(from, Int((pose.x + stemSpan.lower).rounded(.down)) - 1)
+                    to = max(to, Int((pose.x + stemSpan.upper).rounded(.up)) + 1)
+                }
+                let first = max(x0, from), last = min(x1, to)
+                guard first <= last else { continue }
+                for x in first...last {
                     let fx = Double(x) + 0.5
                     let rx = fx - pose.x
                     let bx = (c * rx + s * ry) * inverseScale, by = (-s * rx + c * ry) * inverseScale
@@ -314,6 +329,28 @@ public struct PushTFrameAnalyzer: Sendable {
         if insideFit.count >= 50, let plane = insideFit.solve() { measured.inside = plane }
         if outsideFit.count >= 50, let plane = outsideFit.solve() { measured.outside = plane }
         return (moments, measured)
+    }
+}
+
+extension PushTFrameAnalyzer {
+    /// The offsets `rx` from the pose origin along an image row at offset `ry` whose body coordinates fall in the
+    /// box |bx| ≤ `halfWidth`, `y0` ≤ by ≤ `y1` (empty when lower > upper).
+    static func span(ry: Double, c: Double, s: Double, scale: Double, halfWidth: Double, y0: Double, y1: Double)
+        -> (lower: Double, upper: Double) {
+        // bx·scale = c·rx + s·ry and by·scale = −s·rx + c·ry are linear in rx.
+        var lower = -Double.infinity, upper = Double.infinity
+        func clamp(_ slope: Double, _ offset: Double, _ low: Double, _ high: Double) {
+            if abs(slope) < 1e-12 {
+                if offset < low || offset > high { lower = 1; upper = 0 }
+                return
+            }
+            let a = (low - offset) / slope, b = (high - offset) / slope
+            lower = max(lower, min(a, b))
+            upper = min(upper, max(a, b))
+        }
+        clamp(c, s * ry, -halfWidth * scale, halfWidth * scale)
+        clamp(-s, c * ry, y0 * scale, y1 * scale)
+        return (lower, upper)
     }
 }
 
