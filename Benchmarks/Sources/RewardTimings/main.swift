@@ -14,6 +14,8 @@ func percentiles(_ body: () -> Double) -> [String: Double] {
 }
 let jpeg = percentiles { workload.judgeNextJPEG() }
 let raw = percentiles { workload.judgeNextRaw() }
-let result: [String: Any] = ["frames": count, "resolution": "640x480", "decode_and_verdict": jpeg, "verdict_only": raw]
+let decode = percentiles { workload.decodeNext() }
+let result: [String: Any] = ["frames": count, "resolution": "640x480", "decode_and_verdict": jpeg, "verdict_only": raw,
+                             "decode_only": decode]
 let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
 print(String(decoding: data, as: UTF8.self))

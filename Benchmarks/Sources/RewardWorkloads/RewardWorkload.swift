@@ -10,6 +10,8 @@ public final class RewardWorkload {
     public let reward = PushTCameraReward(model: PushTRewardModel())
     public let frames: [(jpeg: Frame, raw: Frame, calibration: PushTCameraCalibration)]
     private var next = 0
+    private let decoder: JPEGCodec
+    private var decoded = RGBImage(size: ImageSize(width: 0, height: 0), pixels: [])
 
     public init(frames count: Int = 64, seed: UInt64 = 20) throws {
         let samples = try PushTLabelledFrames().make(count: count, seed: seed)
@@ -22,6 +24,7 @@ public final class RewardWorkload {
                              try reward.calibration(from: sample.reference)))
         }
         frames = prepared
+        decoder = codec
     }
 
     /// Decodes and judges the next JPEG frame; returns the verdict's own latency in seconds.
@@ -30,6 +33,17 @@ public final class RewardWorkload {
         let frame = frames[next % frames.count]
         next += 1
         return reward.verdict(for: frame.jpeg, calibration: frame.calibration).latencySeconds
+    }
+
+    /// Decodes the next JPEG frame only; returns the seconds it took.
+    @discardableResult
+    public func decodeNext() -> Double {
+        let frame = frames[next % frames.count]
+        next += 1
+        let start = ContinuousClock.now
+        try? decoder.decode(frame.jpeg.jpeg ?? [], into: &decoded)
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     /// Judges the next frame from already decoded pixels (a camera that delivers raw frames).

@@ -113,8 +113,11 @@ struct LightPlane {
         {
             let o = (y * width + x) * 3
             let fx = Double(x)
-            return (Double(p[o]) / max(8, red.0 + red.1 * fx), Double(p[o + 1]) / max(8, green.0 + green.1 * fx),
-                    Double(p[o + 2]) / max(8, blue.0 + blue.1 * fx))
+            let lr = max(8, red.0 + red.1 * fx), lg = max(8, green.0 + green.1 * fx), lb = max(8, blue.0 + blue.1 * fx)
+            // One division for three channels (this runs for every pixel the reward looks at).
+            let inverse = 1 / (lr * lg * lb)
+            return (Double(p[o]) * lg * lb * inverse, Double(p[o + 1]) * lr * lb * inverse,
+                    Double(p[o + 2]) * lr * lg * inverse)
         }
     }
 }

@@ -10,8 +10,10 @@ import Foundation
 ///    ``PushTCameraCalibration`` measured. The agent is told apart by its strong blue.
 /// 3. A coarse pass (every second pixel of every second row) thresholds the shares and gives the block's centroid,
 ///    long axis and (from the skew of the stem) which way the T points.
-/// 4. Three refinement passes over the pixels near the current estimate weigh each pixel by its block share: an
+/// 4. Five refinement passes over the pixels near the current estimate weigh each pixel by its block share: an
 ///    edge pixel counts the part the block covers, so the weighted centroid and axis are exact up to sensor noise.
+///    The first three visit every second pixel of every second row (the pose still moves by whole pixels there);
+///    the last two visit every pixel.
 ///    Pixels under or next to the agent disc take the model's value at the current pose instead.
 /// 5. Coverage is the exact overlap of the block T with the goal T, both in the goal's frame.
 ///
@@ -39,6 +41,9 @@ public struct PushTFrameAnalyzer: Sendable {
     static let refinementMargin = 4.0
     /// Refinement passes.
     static let refinementPasses = 5
+    /// Refinement passes at the end that visit every pixel; the earlier ones visit every second pixel of every
+    /// second row (a quarter of the work), which is enough while the pose is still moving by whole pixels.
+    static let fullResolutionPasses = 2
 
     /// Creates an analyzer.
     public init() {}
@@ -178,8 +183,9 @@ public struct PushTFrameAnalyzer: Sendable {
         var weight = 0.0
         var levels = LocalLevels()
         for pass in 0..<Self.refinementPasses {
+            let stride = pass >= Self.refinementPasses - Self.fullResolutionPasses ? 1 : 2
             var (moments, measured) = refinementMoments(image, light: light, pose: estimate, shape: .block,
-                                                        agent: agentDisc, levels: levels) { r, g, b in
+                                                        agent: agentDisc, levels: levels, stride: stride) { r, g, b in
                 unmixer.blockShare(r, g, b)
             }
             if pass == 0 {
@@ -187,7 +193,7 @@ public struct PushTFrameAnalyzer: Sendable {
                 let flipped = pose(flip(coarse), centroidY: Self.blockCentroidY, scale: goal.scale, width: width,
                                    height: height)
                 let (other, otherLevels) = refinementMoments(image, light: light, pose: flipped, shape: .block,
-                                                             agent: agentDisc, levels: levels) { r, g, b in
+                                                             agent: agentDisc, levels: levels, stride: stride) { r, g, b in
                     unmixer.blockShare(r, g, b)
                 }
                 if other.n > moments.n {
@@ -248,9 +254,10 @@ public struct PushTFrameAnalyzer: Sendable {
 
     /// Weighted moments of the pixels within ``refinementMargin`` of `shape` at `pose`, each weighed by its share
     /// rescaled between `levels`; also returns the levels measured in this pass (offsets from the pose origin).
+    /// With `stride` 2 only every second pixel of every second row is visited, each standing for four.
     private func refinementMoments(_ image: RGBImage, light: LightPlane, pose: PushTImagePose, shape: Shape,
                                    agent: (x: Double, y: Double, radius: Double)?, levels: LocalLevels,
-                                   share: (Double, Double, Double) -> Double) -> (ShapeMoments, LocalLevels) {
+                                   stride: Int = 1, share: (Double, Double, Double) -> Double) -> (ShapeMoments, LocalLevels) {
         let width = image.size.width, height = image.size.height
         let drawn = shape == .block ? 2.0 : 0
         let grow = drawn + Self.refinementMargin / pose.scale
@@ -276,8 +283,9 @@ public struct PushTFrameAnalyzer: Sendable {
         let halfWidth = Double(width) / 2, halfHeight = Double(height) / 2
         let inverseScale = 1 / pose.scale
         var insideFit = PlaneFit(), outsideFit = PlaneFit()
+        let area = Double(stride * stride)
         image.pixels.withUnsafeBufferPointer { p in
-            for y in y0...y1 {
+            for y in Swift.stride(from: y0, through: y1, by: stride) {
                 let row = light.row(y, width: width)
                 let fy = Double(y) + 0.5
                 let ry = fy - pose.y
@@ -294,9 +302,12 @@ public struct PushTFrameAnalyzer: Sendable {
                     from = min(from, Int((pose.x + stemSpan.lower).rounded(.down)) - 1)
                     to = max(to, Int((pose.x + stemSpan.upper).rounded(.up)) + 1)
                 }
-                let first = max(x0, from), last = min(x1, to)
+                // Columns on the stride's grid (anchored at x0 so every pass samples the same lattice).
+                let lowest = max(x0, from), last = min(x1, to)
+                guard lowest <= last else { continue }
+                let first = x0 + ((lowest - x0 + stride - 1) / stride) * stride
                 guard first <= last else { continue }
-                for x in first...last {
+                for x in Swift.stride(from: first, through: last, by: stride) {
                     let fx = Double(x) + 0.5
                     let rx = fx - pose.x
                     let bx = (c * rx + s * ry) * inverseScale, by = (-s * rx + c * ry) * inverseScale
@@ -321,7 +332,7 @@ public struct PushTFrameAnalyzer: Sendable {
                             insideFit.add(rx, ry, raw)
                         }
                     }
-                    moments.add(fx - halfWidth, fy - halfHeight, weight: w)
+                    moments.add(fx - halfWidth, fy - halfHeight, weight: w * area)
                 }
             }
         }
