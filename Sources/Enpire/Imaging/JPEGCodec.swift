@@ -112,7 +112,7 @@ public final class JPEGCodec {
             image.pixels.withUnsafeMutableBufferPointer { destination in
                 tjDecompress2(decompressor, source.baseAddress, UInt(source.count), destination.baseAddress,
                               Int32(size.width), 0, Int32(size.height), Int32(TJPF_RGB.rawValue),
-                              TJFLAG_FASTDCT | TJFLAG_STOPONWARNING)
+                              TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE | TJFLAG_STOPONWARNING)
             }
         }
         guard status == 0 else { throw JPEGError.corrupt(errorMessage(decompressor)) }

@@ -14,7 +14,11 @@ struct LightPlane {
     /// Share of sampled pixels that belong to the arena.
     let arenaFraction: Double
 
-    /// Fits the plane on a grid of every fourth pixel of every fourth row.
+    /// Sampling step of the fit: every sixth pixel of every sixth row (about 8,500 samples of a 640x480 frame for
+    /// three parameters per channel).
+    static let step = 6
+
+    /// Fits the plane on a grid of every ``step``-th pixel of every ``step``-th row.
     ///
     /// - Throws: ``RewardError/badFrame(_:)`` when the image is too small or too little of it looks like the arena.
     init(_ image: RGBImage) throws(RewardError) {
@@ -28,17 +32,17 @@ struct LightPlane {
             withUnsafeTemporaryAllocation(of: Int.self, capacity: 766) { histogram in
                 histogram.initialize(repeating: 0)
                 var sampled = 0
-                var y = 2
+                var y = Self.step / 2
                 while y < height {
-                    var x = 2
+                    var x = Self.step / 2
                     while x < width {
                         let o = (y * width + x) * 3
                         let r = Int(p[o]), g = Int(p[o + 1]), b = Int(p[o + 2])
                         sampled += 1
                         if abs(r - b) < 45, abs(2 * g - r - b) < 60 { histogram[r + g + b] += 1 }
-                        x += 4
+                        x += Self.step
                     }
-                    y += 4
+                    y += Self.step
                 }
                 // 95th percentile of the neutral sums: the arena's brightest white.
                 let neutral = histogram.reduce(0, +)
@@ -49,10 +53,10 @@ struct LightPlane {
                 var s1 = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, syy = 0.0
                 var vr = (0.0, 0.0, 0.0), vg = (0.0, 0.0, 0.0), vb = (0.0, 0.0, 0.0)
                 var whites = 0
-                y = 2
+                y = Self.step / 2
                 while y < height {
                     let dy = Double(y) + 0.5 - Double(height) / 2
-                    var x = 2
+                    var x = Self.step / 2
                     while x < width {
                         let o = (y * width + x) * 3
                         let r = Int(p[o]), g = Int(p[o + 1]), b = Int(p[o + 2])
@@ -65,9 +69,9 @@ struct LightPlane {
                             vg.0 += fg; vg.1 += fg * dx; vg.2 += fg * dy
                             vb.0 += fb; vb.1 += fb * dx; vb.2 += fb * dy
                         }
-                        x += 4
+                        x += Self.step
                     }
-                    y += 4
+                    y += Self.step
                 }
                 let fraction = Double(whites) / Double(max(1, sampled))
                 // Solve [[s1 sx sy][sx sxx sxy][sy sxy syy]] · coef = v by Cramer's rule.
