@@ -24,6 +24,8 @@ struct MainCommand: AsyncParsableCommand {
         instead of the simulator's coverage; held-out scores still count gym-pusht's success.
         """)
     var cameraReward = false
+    @Flag(help: "Do not score the naive baseline recipe on the held-out seeds (halves the final scoring).")
+    var noBaseline = false
     @Flag(help: "Print the result as JSON on standard output.") var json = false
 
     func validate() throws {
@@ -48,6 +50,7 @@ struct MainCommand: AsyncParsableCommand {
         configuration.bcEvaluationEpisodes = min(50, heldOut)
         configuration.seed = seed
         configuration.robotReset = robotReset
+        configuration.scoreBaseline = !noBaseline
         let start = Date()
         let log: @Sendable (String) -> Void = { line in
             let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))

@@ -34,6 +34,9 @@ public struct PushTCampaign: Sendable {
         public var seed: UInt64 = 1
         /// Whether to score on held-out seeds and distil at the end (off for scaling studies).
         public var finalEvaluation = true
+        /// Whether the naive baseline recipe is scored on the held-out seeds too (for comparison; it doubles the
+        /// held-out robot time).
+        public var scoreBaseline = true
         /// Whether research stations reset with the pusher itself (verified) instead of placing start states.
         public var robotReset = false
         /// When set, every station is judged by this camera reward (thresholds; each station calibrates its own
@@ -204,6 +207,8 @@ public struct PushTCampaign: Sendable {
             best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds,
                                         robotReset: configuration.robotReset,
                                         cameraReward: configuration.cameraReward, log: log)
+        }
+        if configuration.finalEvaluation, configuration.scoreBaseline {
             baseline = try await Self.score(recipe: PushTPlannerRecipes.baseline, label: "baseline recipe",
                                             seeds: seeds, robotReset: configuration.robotReset,
                                             cameraReward: configuration.cameraReward, log: log)
