@@ -1,0 +1,235 @@
+import ArgumentParser
+import Dispatch
+import Enpire
+import EnpireReward
+import EnpireSim
+import Foundation
+import Synchronization
+
+/// `enpire verifier ...`: camera verifiers of the simulated pin-insertion and zip-tie tasks.
+struct VerifierCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verifier", abstract: "Camera verifiers of the pin-insertion and zip-tie tasks.",
+        subcommands: [Study.self])
+
+    /// Agreement of a camera verifier with the simulator's ground truth on held-out episodes.
+    struct Study: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Agreement of a camera verifier with the simulator's ground truth on held-out episodes.",
+            discussion: """
+                Runs --episodes episodes with seeds --seed, --seed+1, ... on --workers threads: the scripted \
+                expert, in a share of episodes deliberately perturbed (pin: wrong hole estimate, too much force, \
+                tilted hand, stopping early; zip-tie: cutting off the mark, cutting a slack tie, cutting without \
+                holding the tie, stopping early) so both outcomes are well represented. Each episode gets its own \
+                noisy camera(s); the final frames are JPEG-compressed and judged by the camera verifier (pixels \
+                plus the arms' readings only) and compared with the simulator's ground-truth reward. Prints the \
+                confusion counts, agreement, false-positive rate and per-kind counts as JSON.
+                """)
+        @Option(help: "pin or ziptie.") var task: String
+        @Option(help: "Number of episodes.") var episodes = 500
+        @Option(help: "First seed (use seeds never used for tuning).") var seed: UInt64 = 1_000_000
+        @Option(help: "Worker threads.") var workers = 2
+        @Option(help: "Write the JSON report to this file too.") var output: String?
+        @Option(help: "Write the final frames of disagreeing episodes (and the first N others) as PNG here.")
+        var framesFolder: String?
+        @Option(help: "With --frames-folder: also write the first N agreeing episodes.") var frames = 0
+        @Flag(help: "Print one line per episode.") var verbose = false
+
+        func validate() throws {
+            guard task == "pin" || task == "ziptie" else { throw ValidationError("--task must be pin or ziptie") }
+            guard (1...100_000).contains(episodes) else { throw ValidationError("--episodes must be 1...100000") }
+            guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
+        }
+
+        func run() async throws {
+            let start = Date()
+            let outcomes: [Outcome]
+            if task == "pin" {
+                outcomes = try runPin()
+            } else {
+                outcomes = try runZipTie()
+            }
+            var report = Report(task: task, episodes: episodes, firstSeed: seed, lastSeed: seed + UInt64(episodes) - 1,
+                                workers: workers, wallSeconds: 0)
+            for outcome in outcomes.sorted(by: { $0.seed < $1.seed }) {
+                report.record(outcome)
+                if verbose || outcome.predicted != outcome.truth {
+                    let mark = outcome.predicted == outcome.truth ? "  " : "!!"
+                    print("\(mark) seed \(outcome.seed) \(outcome.kind): truth \(outcome.truth) verifier \(outcome.predicted) [\(outcome.status)] | \(outcome.verifierDetail) | truth: \(outcome.truthDetail)")
+                }
+            }
+            report.wallSeconds = Date().timeIntervalSince(start)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let json = try encoder.encode(report)
+            print(String(decoding: json, as: UTF8.self))
+            if let output {
+                try json.write(to: URL(fileURLWithPath: output), options: .atomic)
+            }
+        }
+
+        /// One judged episode.
+        struct Outcome: Sendable {
+            var seed: UInt64
+            var kind: String
+            var truth: Bool
+            var predicted: Bool
+            var status: VerdictStatus
+            var verifierDetail: String
+            var truthDetail: String
+            var latencySeconds: Double
+        }
+
+        /// Confusion counts of one group of episodes.
+        struct Counts: Codable {
+            var truePositives = 0
+            var trueNegatives = 0
+            var falsePositives = 0
+            var falseNegatives = 0
+            var unknown = 0
+            var episodes: Int { truePositives + trueNegatives + falsePositives + falseNegatives }
+            var agreement: Double { episodes == 0 ? 0 : Double(truePositives + trueNegatives) / Double(episodes) }
+
+            mutating func record(_ outcome: Outcome) {
+                switch (outcome.predicted, outcome.truth) {
+                case (true, true): truePositives += 1
+                case (false, false): trueNegatives += 1
+                case (true, false): falsePositives += 1
+                case (false, true): falseNegatives += 1
+                }
+                if outcome.status == .unknown { unknown += 1 }
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case truePositives, trueNegatives, falsePositives, falseNegatives, unknown, episodes, agreement
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(truePositives, forKey: .truePositives)
+                try container.encode(trueNegatives, forKey: .trueNegatives)
+                try container.encode(falsePositives, forKey: .falsePositives)
+                try container.encode(falseNegatives, forKey: .falseNegatives)
+                try container.encode(unknown, forKey: .unknown)
+                try container.encode(episodes, forKey: .episodes)
+                try container.encode(agreement, forKey: .agreement)
+            }
+
+            init() {}
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                truePositives = try container.decode(Int.self, forKey: .truePositives)
+                trueNegatives = try container.decode(Int.self, forKey: .trueNegatives)
+                falsePositives = try container.decode(Int.self, forKey: .falsePositives)
+                falseNegatives = try container.decode(Int.self, forKey: .falseNegatives)
+                unknown = try container.decode(Int.self, forKey: .unknown)
+            }
+        }
+
+        /// What the study prints and writes.
+        struct Report: Codable {
+            var task: String
+            var episodes: Int
+            var firstSeed: UInt64
+            var lastSeed: UInt64
+            var workers: Int
+            var wallSeconds: Double
+            var overall = Counts()
+            var agreement = 0.0
+            var falsePositiveRate = 0.0
+            var falseNegativeRate = 0.0
+            var groundTruthSuccesses = 0
+            var groundTruthFailures = 0
+            var byKind: [String: Counts] = [:]
+            var disagreeingSeeds: [UInt64] = []
+            var meanVerifierMilliseconds = 0.0
+            var maxVerifierMilliseconds = 0.0
+
+            init(task: String, episodes: Int, firstSeed: UInt64, lastSeed: UInt64, workers: Int, wallSeconds: Double) {
+                self.task = task
+                self.episodes = episodes
+                self.firstSeed = firstSeed
+                self.lastSeed = lastSeed
+                self.workers = workers
+                self.wallSeconds = wallSeconds
+            }
+
+            mutating func record(_ outcome: Outcome) {
+                let n = Double(overall.episodes)
+                overall.record(outcome)
+                byKind[outcome.kind, default: Counts()].record(outcome)
+                if outcome.predicted != outcome.truth { disagreeingSeeds.append(outcome.seed) }
+                if outcome.truth { groundTruthSuccesses += 1 } else { groundTruthFailures += 1 }
+                let ms = outcome.latencySeconds * 1000
+                meanVerifierMilliseconds = (meanVerifierMilliseconds * n + ms) / (n + 1)
+                maxVerifierMilliseconds = max(maxVerifierMilliseconds, ms)
+                agreement = overall.agreement
+                let negatives = overall.falsePositives + overall.trueNegatives
+                falsePositiveRate = negatives == 0 ? 0 : Double(overall.falsePositives) / Double(negatives)
+                let positives = overall.truePositives + overall.falseNegatives
+                falseNegativeRate = positives == 0 ? 0 : Double(overall.falseNegatives) / Double(positives)
+            }
+        }
+
+        /// Runs `body(index)` for every episode on `workers` threads; each thread gets its own context.
+        private func parallel<Context>(_ makeContext: @Sendable () throws -> Context,
+                                       _ body: @Sendable (Int, inout Context) throws -> Outcome) throws -> [Outcome] {
+            let results = Mutex<[Outcome]>([])
+            let failure = Mutex<String?>(nil)
+            let next = Atomic<Int>(0)
+            let count = episodes
+            DispatchQueue.concurrentPerform(iterations: max(1, min(workers, count))) { _ in
+                do {
+                    var context = try makeContext()
+                    while true {
+                        let index = next.add(1, ordering: .relaxed).oldValue
+                        guard index < count else { return }
+                        let outcome = try body(index, &context)
+                        results.withLock { $0.append(outcome) }
+                    }
+                } catch {
+                    failure.withLock { $0 = "\(error)" }
+                }
+            }
+            if let message = failure.withLock({ $0 }) { throw ValidationError("study failed: \(message)") }
+            return results.withLock { $0 }
+        }
+
+        private func writePNG(_ frame: Frame, name: String, codec: JPEGCodec) {
+            guard let folder = framesFolder else { return }
+            let url = URL(fileURLWithPath: folder)
+            try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            guard let image = frame.image ?? frame.jpeg.flatMap({ try? codec.decode($0) }) else { return }
+            try? Data(PNGEncoder.encode(image)).write(to: url.appendingPathComponent(name + ".png"))
+        }
+
+        private func runPin() throws -> [Outcome] {
+            let generator = PinInsertionLabelledEpisodes()
+            let first = seed
+            let dump = frames
+            final class Context {
+                let codec: JPEGCodec
+                let verifier = PinInsertionCameraVerifier()
+                init() throws { codec = try JPEGCodec() }
+            }
+            return try parallel({ try Context() }) { index, context in
+                let sample = try generator.sample(seed: first + UInt64(index), codec: context.codec)
+                let streak = LowForceStreak.of(sample.forces, bound: context.verifier.model.forceBound)
+                let verdict = context.verifier.verdict(frame: sample.frame, handPose: sample.handPose,
+                                                       lowForceStreak: streak)
+                if verdict.success != sample.success || index < dump {
+                    writePNG(sample.frame, name: "pin-\(sample.seed)-\(sample.kind)", codec: context.codec)
+                }
+                return Outcome(seed: sample.seed, kind: sample.kind.rawValue, truth: sample.success,
+                               predicted: verdict.success, status: verdict.status,
+                               verifierDetail: verdict.detail ?? "", truthDetail: sample.groundTruth.detail ?? "",
+                               latencySeconds: verdict.latencySeconds)
+            }
+        }
+
+        private func runZipTie() throws -> [Outcome] {
+            throw ValidationError("zip-tie study not written yet")
+        }
+    }
+}

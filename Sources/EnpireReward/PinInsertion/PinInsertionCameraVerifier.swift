@@ -1,0 +1,118 @@
+public import Enpire
+import Foundation
+import Synchronization
+
+/// Judges pin insertion from the side camera and the arm's own readings, never from the simulator's state:
+/// votes `alignment` (pin axis against hole axis, measured in the frame: tip offset within the clearance and
+/// angle within tolerance), `height` (insertion depth from the arm's reported hand pose minus the hole mouth
+/// measured in the frame) and `force` (the arm's force estimate within the bound for the last N steps), fused by
+/// AND.
+///
+/// A missing camera, an undecodable or wrongly sized frame, a frame in which the fixture cannot be measured, or a
+/// missing hand pose gives an `unknown` verdict, never a success. As a ``RewardFunction`` it counts the
+/// low-force streak from every observation it is shown (a station evaluates every step); a step index that does
+/// not follow the previous one starts a new episode. Safe to share: state and scratch memory sit behind a lock.
+public final class PinInsertionCameraVerifier: RewardFunction {
+    /// The fixture, camera and thresholds.
+    public let model: PinInsertionVerifierModel
+    /// Identity including every number of the model.
+    public let identity: String
+    private let state: Mutex<State>
+
+    private final class State {
+        let analyzer: PinInsertionFrameAnalyzer
+        let decoder = FrameDecoder()
+        var streak: LowForceStreak
+        var lastStep = -1
+
+        init(model: PinInsertionVerifierModel) {
+            analyzer = PinInsertionFrameAnalyzer(model: model)
+            streak = LowForceStreak(bound: model.forceBound)
+        }
+    }
+
+    /// Creates a verifier.
+    public init(model: PinInsertionVerifierModel = PinInsertionVerifierModel()) {
+        self.model = model
+        identity = model.identity
+        state = Mutex(State(model: model))
+    }
+
+    /// Updates the low-force streak from the observation's first arm and judges its side-camera frame.
+    public func evaluate(_ context: EpisodeContext) async throws -> Verdict {
+        let observation = context.observation
+        let arm = observation.arms.first
+        let streak = state.withLock { state -> Int in
+            if observation.stepIndex != state.lastStep + 1 { state.streak.reset() }
+            state.lastStep = observation.stepIndex
+            state.streak.record(arm?.force)
+            return state.streak.count
+        }
+        guard let frame = observation.frames[model.cameraName] else {
+            return .unknown(RewardError.missingCamera(model.cameraName).description)
+        }
+        guard let hand = arm?.position else { return .unknown("no arm state: the hand pose is needed for the height vote") }
+        return verdict(frame: frame, handPose: hand, lowForceStreak: streak)
+    }
+
+    /// The verdict for one frame, the arm's hand pose [x, y, angle] (mm, rad) and its low-force streak (see
+    /// ``LowForceStreak``); decoding and measuring are included in the latency.
+    public func verdict(frame: Frame, handPose: [Double], lowForceStreak: Int) -> Verdict {
+        let start = ContinuousClock.now
+        var result: Verdict
+        do {
+            let measurement = try measure(frame)
+            result = verdict(measurement: measurement, handPose: handPose, lowForceStreak: lowForceStreak)
+        } catch let error as RewardError {
+            result = .unknown(error.description)
+        } catch {
+            result = .unknown("\(error)")
+        }
+        let elapsed = ContinuousClock.now - start
+        result.latencySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return result
+    }
+
+    /// Measures one frame (decoding its JPEG when it carries no pixels).
+    ///
+    /// - Throws: ``RewardError/badFrame(_:)`` for an unreadable, wrongly sized or unmeasurable frame.
+    public func measure(_ frame: Frame) throws -> PinInsertionMeasurement {
+        try state.withLock { state in
+            try state.decoder.withPixels(of: frame, expected: model.resolution) { image in
+                try state.analyzer.measure(image)
+            }
+        }
+    }
+
+    /// The verdict for a measurement, a hand pose and a low-force streak (pure: no camera, no state).
+    public func verdict(measurement m: PinInsertionMeasurement, handPose: [Double], lowForceStreak: Int) -> Verdict {
+        guard handPose.count == 3, handPose.allSatisfy(\.isFinite) else {
+            return .unknown("hand pose \(handPose) is not [x, y, angle]")
+        }
+        let depth = m.depth(handPose: handPose, handToTip: model.handToTip)
+        let lateral = m.lateralOffset(atDepth: depth)
+        let angle = m.angleError
+        guard depth.isFinite, lateral.isFinite, angle.isFinite else { return .unknown("non-finite measurement") }
+        let inserted = depth >= model.successDepth
+        let aligned = abs(lateral) <= model.lateralTolerance && abs(angle) <= model.angleTolerance
+        let settled = lowForceStreak >= model.settledSteps
+        let depthScore = min(max(depth / model.successDepth, 0), 1)
+        let alignmentScore = max(0, 1 - abs(lateral) / model.lateralTolerance)
+        let votes = [
+            Vote(source: "alignment", success: aligned, score: alignmentScore),
+            Vote(source: "height", success: inserted, score: depthScore),
+            Vote(source: "force", success: settled,
+                 score: min(Double(lowForceStreak) / Double(max(model.settledSteps, 1)), 1)),
+        ]
+        var fused = VoteFusion.fuse(votes, rule: .all, expectedSources: ["alignment", "height", "force"])
+        let share = model.boundaryShare
+        let nearThreshold = abs(depth - model.successDepth) <= share * model.successDepth
+            || abs(abs(lateral) - model.lateralTolerance) <= share * model.lateralTolerance
+            || abs(abs(angle) - model.angleTolerance) <= share * model.angleTolerance
+        if nearThreshold { fused.status = .boundary }
+        fused.score = fused.success ? 1 : 0.99 * depthScore
+        fused.detail = String(format: "depth %.2f mm, lateral %.3f mm, angle %.4f rad, low-force streak %d",
+                              depth, lateral, angle, lowForceStreak)
+        return fused
+    }
+}

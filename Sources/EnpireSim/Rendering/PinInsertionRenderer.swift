@@ -1,0 +1,147 @@
+public import Enpire
+import Foundation
+
+/// Draws the pin-insertion scene as a fixed side camera sees it: the block with its hole, the pin, the gripper
+/// and four fiducial dots on the back plate, anti-aliased, with optional ``CameraNoise``.
+///
+/// The camera looks at the plane of the planar simulation through the block's clear front plate (a cut-away
+/// view, as insertion rigs are often built for vision), so the hole's slot and the part of the pin inside it are
+/// visible. The default framing is 640 x 480 at 7.5 px/mm around the hole mouth (the 0.5 mm clearance spans
+/// about 4 px); the fiducials sit at known positions (``fiducials``) so a verifier can map pixels to
+/// millimetres in every frame. After the first frame, rendering allocates nothing.
+public struct PinInsertionRenderer: Sendable {
+    /// Back-plate colour (also what lies outside every shape).
+    public static let backgroundColor: (UInt8, UInt8, UInt8) = (205, 208, 212)
+    /// Block colour (blue anodised aluminium).
+    public static let blockColor: (UInt8, UInt8, UInt8) = (60, 100, 165)
+    /// Colour of the slot's back wall seen through the front plate.
+    public static let cavityColor: (UInt8, UInt8, UInt8) = (35, 35, 40)
+    /// Pin colour (brass).
+    public static let pinColor: (UInt8, UInt8, UInt8) = (230, 140, 35)
+    /// Gripper finger colour.
+    public static let fingerColor: (UInt8, UInt8, UInt8) = (40, 130, 70)
+    /// Gripper palm and wrist colour.
+    public static let palmColor: (UInt8, UInt8, UInt8) = (80, 80, 85)
+    /// Fiducial dot colour.
+    public static let fiducialColor: (UInt8, UInt8, UInt8) = (210, 40, 190)
+    /// Fiducial dot centres on the back plate, world millimetres (x, y up).
+    public static let fiducials: [(x: Double, y: Double)] = [(-37, 22), (37, 22), (-37, 8), (37, 8)]
+    /// Fiducial dot radius in millimetres.
+    public static let fiducialRadius = 1.2
+    /// Default image size.
+    public static let defaultSize = ImageSize(width: 640, height: 480)
+    /// Default scale of the nominal framing, pixels per millimetre.
+    public static let defaultPixelsPerMillimetre = 7.5
+    /// World point at the image centre in the nominal framing, millimetres.
+    public static let viewCentre = (x: 0.0, y: -4.0)
+
+    /// Size of the images this renderer produces.
+    public let outputSize: ImageSize
+    /// Camera realism settings (translation amplitudes are in output pixels).
+    public let noise: CameraNoise
+    /// The pose and lighting deviations drawn from ``noise``.
+    public let perturbation: CameraPerturbation
+    /// Nominal scale, pixels per millimetre (before the camera's scale error).
+    public let pixelsPerMillimetre: Double
+    let view: AffineTransform2D
+    private var rasterizer: CoverageRasterizer
+    private var vertices: [(x: Double, y: Double)] = []
+
+    /// A plausible real side camera: a few pixels and a degree or two off, uneven light, sensor grain.
+    public static func realisticNoise(seed: UInt64) -> CameraNoise {
+        CameraNoise(seed: seed, maxTranslationPixels: 6, maxRotationRadians: 0.03, maxScaleChange: 0.03,
+                    maxBrightnessLevels: 20, maxContrastChange: 0.15, maxColorCast: 0.08, maxGradient: 0.15,
+                    sensorNoiseLevels: 4)
+    }
+
+    /// Creates a renderer.
+    ///
+    /// - Throws: ``PushTRenderingError`` (shared by the simulated cameras) for a size outside 64...4096 per side,
+    ///   a non-positive scale, or an invalid noise setting.
+    public init(outputSize: ImageSize = PinInsertionRenderer.defaultSize, noise: CameraNoise = .none,
+                pixelsPerMillimetre: Double = PinInsertionRenderer.defaultPixelsPerMillimetre)
+        throws(PushTRenderingError) {
+        guard (64...4096).contains(outputSize.width), (64...4096).contains(outputSize.height) else {
+            throw .invalidSize("PinInsertionRenderer output size \(outputSize) is invalid; use 64...4096 per side")
+        }
+        guard pixelsPerMillimetre.isFinite, pixelsPerMillimetre > 0 else {
+            throw .invalidSize("PinInsertionRenderer scale \(pixelsPerMillimetre) px/mm is invalid; use > 0")
+        }
+        try noise.validate()
+        self.outputSize = outputSize
+        self.noise = noise
+        self.pixelsPerMillimetre = pixelsPerMillimetre
+        perturbation = noise.perturbation()
+        view = PlanarCameraView.transform(outputSize: outputSize, pixelsPerMillimetre: pixelsPerMillimetre,
+                                          centre: Self.viewCentre, perturbation: perturbation)
+        rasterizer = CoverageRasterizer(width: outputSize.width, height: outputSize.height)
+        vertices.reserveCapacity(8)
+    }
+
+    /// Where a world point (mm, y up) lands in the image, in continuous pixel coordinates (y down).
+    public func imagePoint(x: Double, y: Double) -> (x: Double, y: Double) {
+        let (u, v) = view.apply(x, y)
+        return (u, v)
+    }
+
+    /// Renders `state` into `image`, reusing its buffer (replaced only when its size differs).
+    ///
+    /// `frameIndex` selects the sensor-noise draw.
+    public mutating func render(_ state: PinInsertionState, into image: inout RGBImage, frameIndex: UInt64 = 0) {
+        if image.size != outputSize || image.pixels.count != outputSize.width * outputSize.height * 3 {
+            image = RGBImage(size: outputSize)
+        }
+        buildScene(state)
+        var lighting = LightingStage(perturbation: perturbation, outputSize: outputSize, noise: noise,
+                                     frameIndex: frameIndex)
+        rasterizer.write(into: &image, background: Self.backgroundColor, lighting: &lighting)
+    }
+
+    /// Renders `state` into a new image.
+    public mutating func render(_ state: PinInsertionState, frameIndex: UInt64 = 0) -> RGBImage {
+        var image = RGBImage(size: outputSize)
+        render(state, into: &image, frameIndex: frameIndex)
+        return image
+    }
+
+    private mutating func box(_ minX: Double, _ minY: Double, _ maxX: Double, _ maxY: Double,
+                              _ transform: AffineTransform2D) {
+        vertices.removeAll(keepingCapacity: true)
+        vertices.append((minX, minY))
+        vertices.append((maxX, minY))
+        vertices.append((maxX, maxY))
+        vertices.append((minX, maxY))
+        rasterizer.addPolygon(vertices, transform)
+    }
+
+    /// Painter's order: fiducials and slot on the back plate, block, pin, gripper.
+    private mutating func buildScene(_ state: PinInsertionState) {
+        let g = PinInsertionGeometry.self
+        rasterizer.removeAllLayers()
+        let view = self.view
+        rasterizer.beginLayer(Self.fiducialColor)
+        for dot in Self.fiducials {
+            let (x, y) = view.apply(dot.x, dot.y)
+            rasterizer.addDisc(centerX: x, centerY: y, radius: Self.fiducialRadius * view.scale)
+        }
+        let block = view.concatenating(.rigid(angle: state.hole[2], x: state.hole[0], y: state.hole[1]))
+        let w = g.holeWidth / 2, bottom = -70.0, side = 90.0
+        rasterizer.beginLayer(Self.cavityColor)
+        box(-w, -g.holeDepth, w, 0, block)
+        rasterizer.beginLayer(Self.blockColor)
+        box(-w - side, bottom, -w, 0, block)
+        box(w, bottom, w + side, 0, block)
+        box(-w, bottom, w, -g.holeDepth, block)
+        let pin = view.concatenating(.rigid(angle: state.pin[2], x: state.pin[0], y: state.pin[1]))
+        rasterizer.beginLayer(Self.pinColor)
+        box(-g.pinWidth / 2, -g.pinLength / 2, g.pinWidth / 2, g.pinLength / 2, pin)
+        let hand = view.concatenating(.rigid(angle: state.hand[2], x: state.hand[0], y: state.hand[1]))
+        let half = g.pinWidth / 2
+        rasterizer.beginLayer(Self.fingerColor)
+        box(-half - 2.5, -6, -half, 6, hand)
+        box(half, -6, half + 2.5, 6, hand)
+        rasterizer.beginLayer(Self.palmColor)
+        box(-7, 9, 7, 80, hand)
+        box(-half - 2.5, 6, half + 2.5, 9.5, hand)
+    }
+}
