@@ -74,10 +74,29 @@ public struct PushTRewardStudy: Sendable {
         public var perPolicy: [String: ClassificationMetrics]
         /// True coverage of the final frames the camera called successes: minimum and median.
         public var passedCoverage: [Double]
-        /// Verdicts per second of wall time, over all steps (render excluded).
+        /// Latency of the live verdicts in milliseconds (median and 99th percentile over all steps; frames are
+        /// judged from decoded pixels, rendering excluded).
         public var verdictMilliseconds: [Double]
         /// Wall seconds.
         public var wallSeconds: Double
+        /// Every episode whose live or stored verdict disagreed with the simulator, in episode order.
+        public var misjudged: [Misjudged] = []
+    }
+
+    /// One episode the camera judged differently from the simulator.
+    public struct Misjudged: Sendable, Codable {
+        /// Episode index (with the study's seed it reproduces the episode).
+        public var episode: Int
+        /// Policy of the episode.
+        public var policy: String
+        /// Steps run.
+        public var steps: Int
+        /// True coverage of the final state.
+        public var coverage: Double
+        /// The camera's estimated coverage on the final live frame.
+        public var estimate: Double
+        /// Live and stored verdicts.
+        public var live: Bool, stored: Bool
     }
 
     /// Runs `episodes` Push-T episodes that end the way a station ends them: when the camera reward says success
@@ -92,7 +111,8 @@ public struct PushTRewardStudy: Sendable {
         let reward = PushTCameraReward(model: model)
         let start = ContinuousClock.now
         struct Outcome: Sendable {
-            var policy: String, truth: Bool, live: Bool, stored: Bool, coverage: Double, verdictSeconds: [Double]
+            var index: Int, policy: String, truth: Bool, live: Bool, stored: Bool, coverage: Double
+            var verdictSeconds: [Double], steps = 0, estimate = Double.nan
             var error: String?
         }
         let outcomes = Mutex<[Outcome]>([])
@@ -118,17 +138,24 @@ public struct PushTRewardStudy: Sendable {
                     var expert = PushTHeuristicExpert(parameters: PushTPlannerParameters(targetCoverage: expertTarget))
                     var live = false
                     var times: [Double] = []
+                    var steps = 0, estimate = Double.nan
                     for step in 0..<budget {
+                        steps = step + 1
                         if policy != "idle" {
                             let target = expert.nextTarget(state: simulation.state,
                                                            agentVelocity: simulation.agentVelocity)
                             try simulation.step(action: (target.x, target.y))
                         }
                         renderer.render(simulation.state, into: &image, frameIndex: UInt64(step + 1))
-                        let verdict = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, image: image),
-                                                     calibration: calibration, isFinal: step == budget - 1)
-                        times.append(verdict.latencySeconds)
-                        live = verdict.success
+                        // What `reward.verdict(for: frame)` does, with the estimate kept for the misjudged list.
+                        let clock = ContinuousClock.now
+                        let frame = Frame(cameraName: "top", timestampSeconds: 0, image: image)
+                        let features = try? reward.features(of: frame, calibration: calibration)
+                        let verdict = features.map { reward.verdict(for: $0, isFinal: step == budget - 1) }
+                        let elapsed = ContinuousClock.now - clock
+                        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                        estimate = features?.estimatedCoverage ?? .nan
+                        live = verdict?.success ?? false
                         if live { break }
                     }
                     let jpeg = try codec.encode(image, quality: 90)
@@ -136,13 +163,16 @@ public struct PushTRewardStudy: Sendable {
                                                 calibration: calibration).success
                     let coverage = simulation.coverage
                     outcomes.withLock {
-                        $0.append(Outcome(policy: policy, truth: coverage > PushTGeometry.successThreshold,
-                                          live: live, stored: stored, coverage: coverage, verdictSeconds: times))
+                        $0.append(Outcome(index: index, policy: policy,
+                                          truth: coverage > PushTGeometry.successThreshold, live: live,
+                                          stored: stored, coverage: coverage, verdictSeconds: times, steps: steps,
+                                          estimate: estimate))
                         progress($0.count)
                     }
                 } catch {
                     outcomes.withLock {
-                        $0.append(Outcome(policy: policy, truth: false, live: false, stored: false, coverage: 0,
+                        $0.append(Outcome(index: index, policy: policy, truth: false, live: false, stored: false,
+                                          coverage: 0,
                                           verdictSeconds: [], error: "\(error)"))
                         progress($0.count)
                     }
@@ -167,12 +197,17 @@ public struct PushTRewardStudy: Sendable {
         passed.sort()
         times.sort()
         let elapsed = ContinuousClock.now - start
+        let misjudged = all.filter { $0.live != $0.truth || $0.stored != $0.truth }.sorted { $0.index < $1.index }.map {
+            Misjudged(episode: $0.index, policy: $0.policy, steps: $0.steps, coverage: $0.coverage,
+                      estimate: $0.estimate, live: $0.live, stored: $0.stored)
+        }
         return EpisodeResult(
             episodes: all.count, threshold: model.threshold, expertTarget: expertTarget, live: live, stored: stored, perPolicy: perPolicy,
             passedCoverage: [passed.first ?? .nan, passed.isEmpty ? .nan : passed[passed.count / 2]],
             verdictMilliseconds: times.isEmpty ? [] : [times[times.count / 2] * 1000,
                                                        times[min(times.count - 1, times.count * 99 / 100)] * 1000],
-            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            misjudged: misjudged)
     }
 
     /// Calibrates the thresholds on ``clips`` labelled clips.
