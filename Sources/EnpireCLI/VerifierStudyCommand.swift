@@ -229,7 +229,34 @@ struct VerifierCommand: AsyncParsableCommand {
         }
 
         private func runZipTie() throws -> [Outcome] {
-            throw ValidationError("zip-tie study not written yet")
+            let generator = ZipTieLabelledEpisodes()
+            let first = seed
+            let dump = frames
+            final class Context {
+                let codec: JPEGCodec
+                let verifier = ZipTieCameraVerifier()
+                init() throws { codec = try JPEGCodec() }
+            }
+            return try parallel({ try Context() }) { index, context in
+                let sample = try generator.sample(seed: first + UInt64(index), codec: context.codec)
+                var monitor = ZipTieCutTensionMonitor(closedJawOpening: context.verifier.model.closedJawOpening)
+                for (left, cutter) in zip(sample.leftReadings, sample.cutterReadings) {
+                    monitor.record(left: left, cutter: cutter)
+                }
+                var frames: [String: Frame] = [:]
+                for frame in sample.frames { frames[frame.cameraName] = frame }
+                let verdict = context.verifier.verdict(frames: frames, tensionAtClosure: monitor.tensionAtClosure)
+                if verdict.success != sample.success || index < dump {
+                    for frame in sample.frames {
+                        writePNG(frame, name: "ziptie-\(sample.seed)-\(sample.kind)-\(frame.cameraName)",
+                                 codec: context.codec)
+                    }
+                }
+                return Outcome(seed: sample.seed, kind: sample.kind.rawValue, truth: sample.success,
+                               predicted: verdict.success, status: verdict.status,
+                               verifierDetail: verdict.detail ?? "", truthDetail: sample.groundTruth.detail ?? "",
+                               latencySeconds: verdict.latencySeconds)
+            }
         }
     }
 }

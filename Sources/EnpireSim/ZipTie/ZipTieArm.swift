@@ -28,12 +28,13 @@ public actor ZipTieArm: RobotArm {
         }
     }
 
-    /// Position and gripper (or jaw) opening.
+    /// Position and gripper (or jaw) opening; the left arm's `force` is its grasp force [N] on the free end.
     public func observe() async throws -> RobotState {
         let s = await world.state
         switch side {
         case .left:
-            return RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper,
+            // The gripper's force sensor reads the pull on the free end (0 when it holds nothing).
+            return RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper, force: [s.tension],
                               timestampSeconds: clock.now())
         case .right:
             return RobotState(position: s.cutter, velocity: [0, 0, 0], gripper: s.jawOpening,

@@ -152,6 +152,21 @@ public final class ZipTieSimulation {
             cutOffset: cutOffset, cutWhileTensioned: cutWhileTensioned, missedClosures: missedClosures)
     }
 
+    /// The scene as cameras draw it (segment poses, anchor, tools).
+    public var scene: ZipTieScene {
+        var poses: [Double] = []
+        poses.reserveCapacity(segments.count * 3)
+        for body in segments {
+            let p = cpBodyGetPosition(body)
+            poses.append(p.x)
+            poses.append(p.y)
+            poses.append(cpBodyGetAngle(body))
+        }
+        let h = cpBodyGetPosition(hand)
+        return ZipTieScene(segments: poses, anchor: [anchor.x, anchor.y, anchor.angle], leftHand: [h.x, h.y],
+                           leftGripper: leftGripper, cutter: cutter, jawOpening: jawOpening, isCut: cutOffset != nil)
+    }
+
     private static func pd(position: [Double], velocity: [Double], target: [Double], dt: Double) -> [Double] {
         let g = ZipTieGeometry.self
         var v = velocity

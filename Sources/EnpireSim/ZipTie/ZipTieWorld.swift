@@ -67,6 +67,9 @@ public actor ZipTieWorld: FeatureSource {
     /// The current scene (ground truth).
     public var state: ZipTieState { simulation.state }
 
+    /// The scene as cameras draw it.
+    public var scene: ZipTieScene { simulation.scene }
+
     /// Anchor pose, free end, mark, tie stretch and cut status (see ``ZipTieFeatures``).
     public func features() -> [String: [Double]] {
         let s = simulation.state

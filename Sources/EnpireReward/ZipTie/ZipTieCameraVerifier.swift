@@ -1,0 +1,105 @@
+public import Enpire
+import Foundation
+import Synchronization
+
+/// Judges zip-tie cutting from the station's cameras and the left arm's grasp force, never from the simulator's
+/// state: one vote per camera (the tie shows split at the painted mark), fused by AND with a `tension` vote
+/// (the left gripper's grasp force when the jaws closed, see ``ZipTieCutTensionMonitor``).
+///
+/// A missing camera, an undecodable or wrongly sized frame, a frame where too little of the tie or its mark is
+/// visible, or a split with a tool lying over it gives no vote for that camera and so an `unknown` verdict,
+/// never a success. As a ``RewardFunction`` it reads the arms as [left, cutter] in every observation it is shown
+/// (a station evaluates every step); a step index that does not follow the previous one starts a new episode.
+/// Safe to share: state and scratch memory sit behind a lock.
+public final class ZipTieCameraVerifier: RewardFunction {
+    /// The cameras and rules.
+    public let model: ZipTieVerifierModel
+    /// Identity including every number of the model.
+    public let identity: String
+    private let state: Mutex<State>
+
+    private final class State {
+        var analyzers: [String: ZipTieFrameAnalyzer] = [:]
+        let decoder = FrameDecoder()
+        var monitor: ZipTieCutTensionMonitor
+        var lastStep = -1
+
+        init(model: ZipTieVerifierModel) {
+            for name in model.cameraNames { analyzers[name] = ZipTieFrameAnalyzer(model: model) }
+            monitor = ZipTieCutTensionMonitor(closedJawOpening: model.closedJawOpening)
+        }
+    }
+
+    /// Creates a verifier.
+    public init(model: ZipTieVerifierModel = ZipTieVerifierModel()) {
+        self.model = model
+        identity = model.identity
+        state = Mutex(State(model: model))
+    }
+
+    /// Updates the tension monitor from the observation's arms [left, cutter] and judges its frames.
+    public func evaluate(_ context: EpisodeContext) async throws -> Verdict {
+        let observation = context.observation
+        let tension = state.withLock { state -> Double? in
+            if observation.stepIndex != state.lastStep + 1 { state.monitor.reset() }
+            state.lastStep = observation.stepIndex
+            state.monitor.record(left: observation.arms.first, cutter: observation.arms.count > 1 ? observation.arms[1] : nil)
+            return state.monitor.tensionAtClosure
+        }
+        return verdict(frames: observation.frames, tensionAtClosure: tension)
+    }
+
+    /// The verdict for the cameras' frames (by camera name) and the grasp force at the jaws' latest closure (nil
+    /// when they never closed); decoding and measuring are included in the latency.
+    public func verdict(frames: [String: Frame], tensionAtClosure: Double?) -> Verdict {
+        let start = ContinuousClock.now
+        var votes: [Vote] = []
+        var notes: [String] = []
+        for name in model.cameraNames {
+            guard let frame = frames[name] else {
+                notes.append(RewardError.missingCamera(name).description)
+                continue
+            }
+            do {
+                let m = try measure(frame, camera: name)
+                if m.occluded {
+                    notes.append("\(name): a tool lies over the split (\(m.occludingPixels) px); cannot judge")
+                    continue
+                }
+                votes.append(Vote(source: name, success: m.cutAtMark, score: m.cutAtMark ? 1 : 0))
+                notes.append("\(name): \(m.pieces) piece(s), \(m.piecesWithMark) with the mark, gap "
+                             + String(format: "%.1f px", m.gapPixels))
+            } catch let error as RewardError {
+                notes.append("\(name): \(error.description)")
+            } catch {
+                notes.append("\(name): \(error)")
+            }
+        }
+        let tension = tensionAtClosure ?? 0
+        let tensioned = tensionAtClosure.map { $0.isFinite && $0 >= model.minimumTension } ?? false
+        votes.append(Vote(source: model.tensionSource, success: tensioned,
+                          score: min(max(tension / model.minimumTension, 0), 1)))
+        notes.append(tensionAtClosure.map { String(format: "grasp force at closure %.2f N", $0) } ?? "jaws never closed")
+        var result = VoteFusion.fuse(votes, rule: .all, expectedSources: model.cameraNames + [model.tensionSource])
+        if result.status != .unknown {
+            result.score = result.success ? 1 : 0.5 * result.score
+        }
+        result.detail = ([result.detail].compactMap { $0 } + notes).joined(separator: "; ")
+        let elapsed = ContinuousClock.now - start
+        result.latencySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return result
+    }
+
+    /// Measures one camera's frame (decoding its JPEG when it carries no pixels).
+    ///
+    /// - Throws: ``RewardError/missingCamera(_:)`` for a camera the model does not list, ``RewardError/badFrame(_:)``
+    ///   for an unreadable, wrongly sized or unusable frame.
+    public func measure(_ frame: Frame, camera: String) throws -> ZipTieCutMeasurement {
+        try state.withLock { state in
+            guard let analyzer = state.analyzers[camera] else { throw RewardError.missingCamera(camera) }
+            return try state.decoder.withPixels(of: frame, expected: model.resolution) { image in
+                try analyzer.measure(image)
+            }
+        }
+    }
+}
