@@ -34,6 +34,13 @@ public struct PushTCampaign: Sendable {
         public var seed: UInt64 = 1
         /// Whether to score on held-out seeds and distil at the end (off for scaling studies).
         public var finalEvaluation = true
+        /// Development episodes each of the best kept recipes runs in the confirmation round after research (0
+        /// skips it). Trials all use the same ``episodesPerTrial`` development seeds, so several recipes end at
+        /// 20/20; the round runs the leaders on fresh development seeds (never the held-out ones) and keeps the
+        /// one that holds up.
+        public var confirmationEpisodes = 100
+        /// How many of the best kept recipes (distinct) the confirmation round runs.
+        public var confirmationCandidates = 3
         /// Whether the naive baseline recipe is scored on the held-out seeds too (for comparison; it doubles the
         /// held-out robot time).
         public var scoreBaseline = true
@@ -45,6 +52,18 @@ public struct PushTCampaign: Sendable {
 
         /// Defaults sized for a 2-core machine (a few minutes).
         public init() {}
+    }
+
+    /// A best kept recipe re-run on fresh development seeds after research.
+    public struct Confirmation: Sendable, Codable {
+        /// The recipe.
+        public var recipe: Recipe
+        /// Its kept trial result during research.
+        public var research: TrialResults
+        /// Its result on the confirmation seeds.
+        public var confirmed: TrialResults
+        /// Station that ran it.
+        public var station: String
     }
 
     /// One point of a station's learning curve.
@@ -113,6 +132,10 @@ public struct PushTCampaign: Sendable {
         public var researchRobotSeconds: Double
         /// Robot seconds each station used until its best kept rate first reached 95%, if it did.
         public var robotSecondsTo95: [String: Double]
+        /// The confirmation round: each candidate's research result and its result on fresh development seeds.
+        public var confirmation: [Confirmation] = []
+        /// Robot seconds of the confirmation round summed over stations.
+        public var confirmationRobotSeconds = 0.0
 
         /// Fleet robot time to a success rate: the fewest robot seconds any station (all run in parallel)
         /// needed until its best kept development rate reached `rate`, or `nil` if none did.
@@ -191,11 +214,56 @@ public struct PushTCampaign: Sendable {
                                               clonePath: output.appendingPathComponent("stations/report/clone"))
         try await observer.sync()
         let kept = try await observer.keptResults(task: "pusht")
-        let bestRecord = kept.max { a, b in
-            (a.results.rate, a.results.wilsonLower) < (b.results.rate, b.results.wilsonLower)
+        let ranked = kept.sorted { a, b in
+            (a.results.rate, a.results.wilsonLower) > (b.results.rate, b.results.wilsonLower)
         }
-        let bestRecipe = bestRecord.flatMap { PushTPlannerRecipes.recipe(from: $0.config) } ?? PushTPlannerRecipes.baseline
+        let bestRecord = ranked.first
+        var bestRecipe = bestRecord.flatMap { PushTPlannerRecipes.recipe(from: $0.config) } ?? PushTPlannerRecipes.baseline
         log("fleet best: \(bestRecipe) (\(bestRecord.map { "\($0.results.successes)/\($0.results.trials) on development seeds, station \($0.station)" } ?? "none kept"))")
+
+        // Confirmation: the leaders on fresh development seeds, one candidate per station, in parallel.
+        var confirmation: [Confirmation] = []
+        var confirmationRobot = 0.0
+        if configuration.confirmationEpisodes > 0, configuration.confirmationCandidates > 1 {
+            var candidates: [(Recipe, TrialResults)] = []
+            for record in ranked {
+                guard let recipe = PushTPlannerRecipes.recipe(from: record.config),
+                      !candidates.contains(where: { $0.0 == recipe }) else { continue }
+                candidates.append((recipe, record.results))
+                if candidates.count == min(configuration.confirmationCandidates, stations.count) { break }
+            }
+            let start = configuration.episodesPerTrial
+            let seeds = Array(Self.developmentSeeds.dropFirst(start).prefix(configuration.confirmationEpisodes))
+            if candidates.count > 1, !seeds.isEmpty {
+                log("confirmation: \(candidates.count) leading recipes on \(seeds.count) fresh development seeds each")
+                let runs = try await withThrowingTaskGroup(of: (Int, Int, Double).self) { group in
+                    for (index, candidate) in candidates.enumerated() {
+                        let station = stations[index]
+                        group.addTask {
+                            let (successes, robot) = try await station.confirm(recipe: candidate.0, seeds: seeds)
+                            return (index, successes, robot)
+                        }
+                    }
+                    var runs: [(Int, Int, Double)] = []
+                    for try await run in group { runs.append(run) }
+                    return runs.sorted { $0.0 < $1.0 }
+                }
+                for (index, successes, robot) in runs {
+                    let confirmed = try TrialResults(successes: successes, trials: seeds.count)
+                    confirmation.append(Confirmation(recipe: candidates[index].0, research: candidates[index].1,
+                                                     confirmed: confirmed, station: stations[index].name))
+                    confirmationRobot += robot
+                    log("confirmation: candidate \(index + 1) (\(candidates[index].1.successes)/\(candidates[index].1.trials) in research) -> \(successes)/\(seeds.count) on \(stations[index].name)")
+                }
+                // Most confirmed successes; ties keep the research order.
+                if let winner = confirmation.enumerated().max(by: { a, b in
+                    (a.element.confirmed.successes, -a.offset) < (b.element.confirmed.successes, -b.offset)
+                }) {
+                    bestRecipe = winner.element.recipe
+                    log("confirmation: keeping candidate \(winner.offset + 1): \(bestRecipe)")
+                }
+            }
+        }
 
         // Held-out scoring: the only place the sealed seeds are opened.
         var best: HeldOutScore?
@@ -241,7 +309,7 @@ public struct PushTCampaign: Sendable {
                       behaviourCloning: bcScore, behaviourCloningMetrics: bcMetrics, utilization: utilization,
                       researchWallSeconds: researchWall, totalWallSeconds: Date().timeIntervalSince(campaignStart),
                       researchRobotSeconds: outcomes.map { $0.curve.last?.robotSeconds ?? 0 }.reduce(0, +),
-                      robotSecondsTo95: to95)
+                      robotSecondsTo95: to95, confirmation: confirmation, confirmationRobotSeconds: confirmationRobot)
     }
 
     struct StationOutcome: Sendable {
@@ -355,6 +423,20 @@ public struct PushTCampaign: Sendable {
                                     wallSeconds: Date().timeIntervalSince(stationStart), trialRate: results.rate,
                                     bestRate: bestRate))
             log("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(successes)/\(split.developmentSeeds.count) \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
+        }
+
+        /// Runs `recipe` on `seeds` (the confirmation round); returns successes and robot seconds.
+        func confirm(recipe: Recipe, seeds: [UInt64]) async throws -> (Int, Double) {
+            let parameters = try PushTPlannerRecipes.parameters(for: recipe)
+            var successes = 0
+            var robot = 0.0
+            for seed in seeds {
+                let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: parameters),
+                                                             seed: seed, tags: ["split": "confirmation"])
+                if episode.summary.verdict?.success == true { successes += 1 }
+                robot += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
+            }
+            return (successes, robot)
         }
 
         func outcome() async -> StationOutcome {

@@ -63,6 +63,17 @@ public enum PushTCampaignReport {
             }
         }
         md += "\nBest recipe: `\(result.bestRecipe)`.\n"
+        if !result.confirmation.isEmpty {
+            md += "\n## Confirmation round (fresh development seeds, after research)\n\n"
+            md += "Every trial used the same \(c.episodesPerTrial) development seeds, so the leaders were re-run on "
+            md += "\(c.confirmationEpisodes) fresh development seeds before the held-out seeds were opened "
+            md += "(\(String(format: "%.1f", result.confirmationRobotSeconds / 60)) robot minutes over the stations).\n\n"
+            md += "| candidate | research | confirmation | station |\n|---|---|---|---|\n"
+            for (index, entry) in result.confirmation.enumerated() {
+                md += "| \(index + 1)\(entry.recipe == result.bestRecipe ? " (kept)" : "") | "
+                md += "\(entry.research.successes)/\(entry.research.trials) | \(entry.confirmed.successes)/\(entry.confirmed.trials) | \(entry.station) |\n"
+            }
+        }
         if !result.behaviourCloningMetrics.isEmpty {
             md += "Behaviour cloning metrics: " + result.behaviourCloningMetrics.keys.sorted()
                 .map { "\($0) = \(String(format: "%.4g", result.behaviourCloningMetrics[$0]!))" }.joined(separator: ", ") + ".\n"
