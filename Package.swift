@@ -60,7 +60,7 @@ let package = Package(
         // Examples: one executable per task, composing a station from the library as a lab would.
         .executableTarget(name: "PushTExample", dependencies: ["Enpire", "EnpireSim", "EnpireTasks"],
                           path: "Examples/PushT", swiftSettings: strict),
-        .executableTarget(name: "PinInsertionExample", dependencies: ["Enpire", "EnpireSim"],
+        .executableTarget(name: "PinInsertionExample", dependencies: ["Enpire", "EnpireSim", "EnpireReward"],
                           path: "Examples/PinInsertion", swiftSettings: strict),
         .executableTarget(name: "ZipTieExample", dependencies: ["Enpire", "EnpireSim"],
                           path: "Examples/ZipTie", swiftSettings: strict),

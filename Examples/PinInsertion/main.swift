@@ -1,9 +1,10 @@
 // Pin-insertion station, composed from the library as a lab composes a hardware one.
 //
-// The simulated parts are the hand (`PinInsertionArm`, which also estimates the contact force), the world behind
-// it (hole pose tracking, the ground-truth depth/alignment/force verifier, the extraction reset) and the clock.
-// On hardware, replace the line marked HARDWARE with your own `RobotArm` (and use `SystemClock()`), and give the
-// station a verifier and reset that read your sensors. The research loop, ledger and evaluation are the same.
+// The simulated parts are the hand (`PinInsertionArm`, which also estimates the contact force), the side camera,
+// the world behind them (hole pose tracking, the extraction reset) and the clock. The station is judged the way a
+// hardware one is: `PinInsertionCameraVerifier` reads the camera frame and the arm's own hand pose and force
+// estimate, never the simulator. On hardware, replace the lines marked HARDWARE with your own `RobotArm` and
+// `Camera` (and use `SystemClock()`), and give the station a reset that reads your sensors.
 //
 // It tunes the scripted expert's numbers (descent step, search step, blocking force, lateral gain) with the
 // built-in researcher on development seeds, keeps or reverts each trial in an experiment ledger, then evaluates the
@@ -11,6 +12,7 @@
 //
 // Usage: PinInsertionExample [--iterations N] [--episodes N] [--held-out N] [--output DIR]
 import Enpire
+import EnpireReward
 import EnpireSim
 import Foundation
 
@@ -30,8 +32,13 @@ let wallStart = Date()
 // 1. The station.
 let parts = PinInsertionStation()
 let arm: any RobotArm = parts.arm  // HARDWARE: your RobotArm here
+// The side camera and the verifier that judges from it plus the arm's own readings (hand pose, force estimate);
+// the simulator's ground truth is only read to check the verifier on the held-out episodes.
+let camera: any Camera = try PinInsertionCamera(noise: PinInsertionRenderer.realisticNoise(seed: 7),
+                                                clock: parts.clock) { await parts.world.state }  // HARDWARE: your camera
+let verifier = PinInsertionCameraVerifier()
 let station = try Station(configuration: .init(name: "pin-example", task: "pin-insertion"), arms: [arm],
-                          reward: parts.reward, reset: parts.reset,
+                          cameras: [camera], reward: verifier, reset: parts.reset,
                           recorder: try EpisodeStore(root: output.appendingPathComponent("episodes")),
                           featureSources: [parts.world], clock: parts.clock)
 
@@ -66,7 +73,7 @@ for iteration in 1...iterations {
     known.append(.init(recipe: proposal.recipe, score: results.rate))
     try await ledger.append(ExperimentRecord(
         id: "pin-\(iteration)", task: "pin-insertion", station: "pin-example", hypothesis: proposal.hypothesis,
-        config: proposal.recipe.parameters.mapValues { String($0) }, frozenHash: parts.reward.identity,
+        config: proposal.recipe.parameters.mapValues { String($0) }, frozenHash: verifier.identity,
         trialBudget: episodes, results: results, decision: keep ? .keep : .revert,
         wallTimeSeconds: Date().timeIntervalSince(wallStart), robotTimeSeconds: trialRobot, tokens: 0,
         startedAtUnixSeconds: Date().timeIntervalSince1970, finishedAtUnixSeconds: Date().timeIntervalSince1970))
@@ -76,7 +83,7 @@ for iteration in 1...iterations {
 // 3. Held-out hole poses (seeds the loop never used) until 50 in a row succeed.
 guard let chosen = best else { print("no trial ran"); exit(1) }
 let parameters = try PinInsertionExpert.Parameters(recipe: chosen.recipe.parameters)
-var heldOut = 0, heldOutSuccesses = 0, streak = 0, longest = 0
+var heldOut = 0, heldOutSuccesses = 0, streak = 0, longest = 0, agreements = 0
 var heldOutRobot = 0.0
 while heldOut < heldOutBudget, streak < 50 {
     let episode = try await station.runEpisode(policy: PinInsertionExpert(parameters: parameters),
@@ -84,7 +91,10 @@ while heldOut < heldOutBudget, streak < 50 {
                                                maxSteps: PinInsertionGeometry.maxEpisodeSteps)
     heldOut += 1
     heldOutRobot += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
-    if episode.summary.verdict?.success == true {
+    let truth = PinInsertionReward.verdict(state: await parts.world.state,
+                                           lowForceStreak: await parts.world.lowForceStreak).success
+    if truth == (episode.summary.verdict?.success == true) { agreements += 1 }
+    if truth {
         heldOutSuccesses += 1
         streak += 1
         longest = max(longest, streak)
@@ -104,9 +114,11 @@ let report = """
     Robot time: research \(String(format: "%.1f", robotSeconds / 60)) min, held-out \(String(format: "%.1f", heldOutRobot / 60)) min; \
     wall time \(String(format: "%.1f", wall)) s. Episodes recorded: \(health.episodes); resets \(health.resetAttempts) \
     (failures \(health.resetFailures)); safety interventions: \(health.interventions.values.reduce(0, +)).
-    Verifier: `\(parts.reward.identity)` (depth, alignment and force votes fused by AND).
+    Verifier: the side camera plus the arm's hand pose and force estimate (alignment, height and force votes fused \
+    by AND), `\(verifier.identity.prefix(60))`; it agreed with the simulator's ground truth on \(agreements)/\(heldOut) \
+    held-out episodes (held-out successes are counted by the ground truth).
 
     \(ExperimentLedger.markdownTable(await ledger.allRecords()))
     """
 try Data(report.utf8).write(to: output.appendingPathComponent("report.md"))
-print("held-out \(heldOutSuccesses)/\(heldOut), longest streak \(longest); report: \(output.appendingPathComponent("report.md").path)")
+print("held-out \(heldOutSuccesses)/\(heldOut), longest streak \(longest), verifier agreement \(agreements)/\(heldOut); report: \(output.appendingPathComponent("report.md").path)")

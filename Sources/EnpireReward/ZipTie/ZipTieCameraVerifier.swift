@@ -51,8 +51,24 @@ public final class ZipTieCameraVerifier: RewardFunction {
 
     /// The verdict for the cameras' frames (by camera name) and the grasp force at the jaws' latest closure (nil
     /// when they never closed); decoding and measuring are included in the latency.
+    ///
+    /// The fusion is an AND, so when the tension vote already fails (the jaws never closed, or closed on a slack tie)
+    /// the frames are not measured: the verdict is a `likelyFail` carrying the tension vote only. A station judges
+    /// every step, and before the cut that saves both cameras' measurements.
     public func verdict(frames: [String: Frame], tensionAtClosure: Double?) -> Verdict {
         let start = ContinuousClock.now
+        let tensionValue = tensionAtClosure ?? 0
+        guard let closure = tensionAtClosure, closure.isFinite, closure >= model.minimumTension else {
+            var result = Verdict(
+                success: false, score: 0, status: .likelyFail,
+                votes: [Vote(source: model.tensionSource, success: false,
+                             score: min(max(tensionValue / model.minimumTension, 0), 1))],
+                detail: (tensionAtClosure.map { String(format: "grasp force at closure %.2f N", $0) } ?? "jaws never closed")
+                    + "; frames not measured (the tension vote already fails)")
+            let elapsed = ContinuousClock.now - start
+            result.latencySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            return result
+        }
         var votes: [Vote] = []
         var notes: [String] = []
         for name in model.cameraNames {
