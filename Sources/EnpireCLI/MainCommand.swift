@@ -24,8 +24,10 @@ struct MainCommand: AsyncParsableCommand {
         instead of the simulator's coverage; held-out scores still count gym-pusht's success.
         """)
     var cameraReward = false
-    @Option(help: "Fresh development episodes each of the 3 best kept recipes runs after research (0 skips).")
+    @Option(help: "Fresh development episodes each of the best kept recipes runs after research (0 skips).")
     var confirmationEpisodes = 100
+    @Option(help: "How many of the best kept recipes (distinct, at most one per station) the confirmation runs.")
+    var confirmationCandidates = 3
     @Flag(help: "Do not score the naive baseline recipe on the held-out seeds (halves the final scoring).")
     var noBaseline = false
     @Flag(help: "Print the result as JSON on standard output.") var json = false
@@ -54,6 +56,7 @@ struct MainCommand: AsyncParsableCommand {
         configuration.robotReset = robotReset
         configuration.scoreBaseline = !noBaseline
         configuration.confirmationEpisodes = max(0, confirmationEpisodes)
+        configuration.confirmationCandidates = max(0, confirmationCandidates)
         let start = Date()
         let log: @Sendable (String) -> Void = { line in
             let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))
