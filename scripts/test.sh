@@ -8,3 +8,9 @@ source scripts/setup.sh
 source scripts/python-env.sh || echo "test: Python interop checks will be skipped" >&2
 swift build --build-tests
 swift test --skip-build --parallel
+# Every target's DocC catalog must build without warnings (broken symbol links fail it).
+if command -v docc >/dev/null; then
+    bash scripts/docs.sh
+else
+    echo "test: docc is not in this toolchain; DocC catalogs not checked" >&2
+fi

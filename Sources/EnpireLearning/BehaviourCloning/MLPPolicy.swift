@@ -1,7 +1,7 @@
 public import Enpire
 public import Foundation
 
-/// A behaviour-cloned MLP acting as a ``Policy``: normalise the observation, run the network, restore action
+/// A behaviour-cloned MLP acting as a `Policy`: normalise the observation, run the network, restore action
 /// units, and split each action into one `ArmCommand.moveTo` per arm.
 ///
 /// With action chunking (`chunkSize > 1`) the network predicts several future actions at once; the policy

@@ -3,7 +3,7 @@ public import Enpire
 /// Which parts of an observation a policy sees, concatenated in a fixed order into one vector:
 /// the named feature vectors in `featureKeys` order, then (optionally) each arm's position and velocity.
 public struct ObservationEncoding: Sendable, Codable, Equatable {
-    /// Keys of ``Observation/features`` (and ``StepRecord/features``) to concatenate, in order.
+    /// Keys of `Observation.features` (and `StepRecord.features`) to concatenate, in order.
     public var featureKeys: [String]
     /// Append every arm's position, in station order.
     public var includeArmPositions: Bool

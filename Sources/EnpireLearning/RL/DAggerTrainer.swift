@@ -2,7 +2,7 @@ public import Enpire
 
 /// Iterative behaviour cloning (DAgger / HG-DAgger style) over aggregated episodes.
 ///
-/// Steps are treated by their ``ActionSource``: `human` and `script` steps are interventions or
+/// Steps are treated by their `ActionSource`: `human` and `script` steps are interventions or
 /// demonstrations and are kept with their own commands, repeated `interventionWeight` times so that the
 /// learner trains on them preferentially; `policy` steps are relabelled with the expert closure's commands for
 /// the recorded state (DAgger) or dropped when the expert has no label (nil); `reset` and `safety` steps are

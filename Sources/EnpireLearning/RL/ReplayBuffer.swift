@@ -5,7 +5,7 @@ public import Foundation
 ///
 /// Once full, the oldest transition is overwritten. ``save(to:)`` writes a binary file (magic, header, payload,
 /// FNV-1a checksum) to a temporary file and renames it over the target, so a crash mid-write leaves the
-/// previous file intact; ``load(from:)`` rejects truncated or altered files with ``RLError/corruptReplayFile``.
+/// previous file intact; ``load(from:)`` rejects truncated or altered files with ``RLError/corruptReplayFile(path:reason:)``.
 public struct ReplayBuffer: Sendable {
     /// Values per observation.
     public let observationWidth: Int

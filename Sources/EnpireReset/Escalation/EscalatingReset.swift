@@ -5,7 +5,7 @@ import Synchronization
 /// strategy, and gives up with `verified: false` and a reason when every strategy has had its attempts or
 /// the time budget (robot seconds on the station clock) is spent.
 ///
-/// A ``Station`` pauses itself on an unverified outcome, so a scene the robot cannot put back stops the
+/// A `Station` pauses itself on an unverified outcome, so a scene the robot cannot put back stops the
 /// station and reaches a person instead of starting an episode from a bad state. Statistics over all resets
 /// are kept on the routine (``statistics``); copies of the routine share them.
 public struct EscalatingReset: ResetRoutine {

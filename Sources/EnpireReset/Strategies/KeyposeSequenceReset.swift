@@ -5,7 +5,7 @@ public import Enpire
 /// control period on the station clock.
 ///
 /// Use it as a ``ResetStrategy`` inside an ``EscalatingReset`` (verified by a scene verifier, retried,
-/// escalated), or on its own as a ``ResetRoutine``, which then verifies with its own ``verifier`` (by default
+/// escalated), or on its own as a `ResetRoutine`, which then verifies with its own ``verifier`` (by default
 /// an ``ArmPoseVerifier`` on the last keypose: proprioception only, it cannot see the objects).
 public struct KeyposeSequenceReset: ResetStrategy, ResetRoutine {
     /// How arms move between keyposes.

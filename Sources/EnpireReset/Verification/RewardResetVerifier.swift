@@ -1,9 +1,9 @@
 public import Enpire
 
 /// Verifies a reset from the cameras with a reward-style detector: the scene passes when a
-/// ``RewardFunction`` that recognises the start state reports success on a fresh observation.
+/// `RewardFunction` that recognises the start state reports success on a fresh observation.
 ///
-/// The detector is any ``RewardFunction`` whose `success` means "the scene is in a valid start state"
+/// The detector is any `RewardFunction` whose `success` means "the scene is in a valid start state"
 /// (for example a classifier trained on photos of the reset scene). Camera frames that fail to arrive are
 /// left out; a detector with nothing to look at should report `unknown`, which does not pass.
 public struct RewardResetVerifier: ResetVerifier {

@@ -1,6 +1,6 @@
 public import Enpire
 
-/// Turns a ``Frame`` into pixels of an expected size, decoding JPEG frames into a reused buffer.
+/// Turns a `Frame` into pixels of an expected size, decoding JPEG frames into a reused buffer.
 ///
 /// Not thread-safe: keep one per verifier behind a lock (it holds a libjpeg-turbo codec and the pixel buffer).
 /// Steady state allocates nothing.

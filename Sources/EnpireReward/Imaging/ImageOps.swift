@@ -81,7 +81,7 @@ public enum ImageOps {
         return (abs(d0) + abs(d1) + abs(d2)) / 3
     }
 
-    /// Marks with 1 the pixels of `image` whose chroma lies within `tolerance` of `color` (see ``chromaDistance``)
+    /// Marks with 1 the pixels of `image` whose chroma lies within `tolerance` of `color` (see ``chromaDistance(_:_:)``)
     /// and whose channel mean is at least `minimumBrightness`; writes `width * height` bytes into `mask` and
     /// returns how many were set.
     @discardableResult

@@ -9,7 +9,7 @@ import Synchronization
 /// AND.
 ///
 /// A missing camera, an undecodable or wrongly sized frame, a frame in which the fixture cannot be measured, or a
-/// missing hand pose gives an `unknown` verdict, never a success. As a ``RewardFunction`` it counts the
+/// missing hand pose gives an `unknown` verdict, never a success. As a `RewardFunction` it counts the
 /// low-force streak from every observation it is shown (a station evaluates every step); a step index that does
 /// not follow the previous one starts a new episode. Safe to share: state and scratch memory sit behind a lock.
 public final class PinInsertionCameraVerifier: RewardFunction {

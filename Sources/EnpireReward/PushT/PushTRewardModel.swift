@@ -4,7 +4,7 @@ public import Foundation
 /// The frozen parameters of a Push-T camera reward: which camera, which resolution, and the fitted thresholds.
 ///
 /// The decision value is the block's estimated coverage of the goal (see ``PushTFrameAnalyzer``); the task counts
-/// as done when it exceeds ``threshold``. Serialised with ``CanonicalJSON``, its
+/// as done when it exceeds ``threshold``. Serialised with `CanonicalJSON`, its
 /// SHA-256 is the reward's ``identity``, so a frozen evaluation names exactly one set of thresholds.
 public struct PushTRewardModel: Sendable, Codable, Equatable {
     /// Format tag, checked when loading.

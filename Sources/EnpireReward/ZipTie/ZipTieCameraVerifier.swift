@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// A missing camera, an undecodable or wrongly sized frame, a frame where too little of the tie or its mark is
 /// visible, or a split with a tool lying over it gives no vote for that camera and so an `unknown` verdict,
-/// never a success. As a ``RewardFunction`` it reads the arms as [left, cutter] in every observation it is shown
+/// never a success. As a `RewardFunction` it reads the arms as [left, cutter] in every observation it is shown
 /// (a station evaluates every step); a step index that does not follow the previous one starts a new episode.
 /// Safe to share: state and scratch memory sit behind a lock.
 public final class ZipTieCameraVerifier: RewardFunction {

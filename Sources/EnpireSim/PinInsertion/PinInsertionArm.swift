@@ -1,6 +1,6 @@
 public import Enpire
 
-/// The pin-insertion hand as a ``RobotArm``: target x, y (mm) and angle (rad) at 20 Hz; each command advances
+/// The pin-insertion hand as a `RobotArm`: target x, y (mm) and angle (rad) at 20 Hz; each command advances
 /// the simulation by one control period. The state's `force` is the contact force on the pin in newtons.
 public actor PinInsertionArm: RobotArm {
     private let world: PinInsertionWorld

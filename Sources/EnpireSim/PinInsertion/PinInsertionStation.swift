@@ -24,7 +24,7 @@ public struct PinInsertionStation: Sendable {
         reset = PinInsertionReset(world: world)
     }
 
-    /// A ready ``Station`` over these parts.
+    /// A ready `Station` over these parts.
     public func makeStation(name: String = "pin-insertion-sim", recorder: (any EpisodeRecorder)? = nil) throws
         -> Station {
         try Station(configuration: .init(name: name, task: "pin-insertion"), arms: [arm], reward: reward,

@@ -1,6 +1,6 @@
 public import Enpire
 
-/// The Push-T pusher as a ``RobotArm``: a position target in pixels, 10 Hz; each command advances the
+/// The Push-T pusher as a `RobotArm`: a position target in pixels, 10 Hz; each command advances the
 /// simulation by one control period, as gym-pusht's `step` does.
 public actor PushTPusherArm: RobotArm {
     private let world: PushTWorld
@@ -12,7 +12,7 @@ public actor PushTPusherArm: RobotArm {
         upperLimits: [PushTGeometry.worldSize, PushTGeometry.worldSize],
         controlRateHz: PushTGeometry.controlRateHz)
 
-    /// Creates the arm over a world; `clock` stamps states (a ``SimulatedClock`` for simulated stations).
+    /// Creates the arm over a world; `clock` stamps states (a `SimulatedClock` for simulated stations).
     public init(world: PushTWorld, clock: any StationClock) {
         self.world = world
         self.clock = clock

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Strategies escalate: the default push planner first, then a planner with more contact points, a wider
 /// approach circle and finer pushes. When both fail within the robot-time budget the outcome is unverified
-/// with the reason, so the ``Station`` pauses itself instead of starting from a bad scene.
+/// with the reason, so the `Station` pauses itself instead of starting from a bad scene.
 public struct PushTRobotReset: ResetRoutine {
     /// Tolerances and budget.
     public struct Settings: Sendable, Codable, Equatable {

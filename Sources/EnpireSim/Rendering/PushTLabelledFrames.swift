@@ -47,7 +47,7 @@ public struct PushTLabelledFrames: Sendable {
     public var jpegQuality: Int?
     /// The camera of sample `seed`: by default ``CameraNoise/realistic(seed:)``.
     public var camera: @Sendable (UInt64) -> CameraNoise
-    /// Share of each kind (normalised; order of ``Kind/allCases``).
+    /// Share of each kind (normalised; order of `Kind.allCases`).
     public var mix: [Kind: Double]
 
     /// Creates a generator; by default 640x480 frames at JPEG quality 90 and a mix weighted towards hard cases.

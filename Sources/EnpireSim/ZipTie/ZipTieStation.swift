@@ -27,7 +27,7 @@ public struct ZipTieStation: Sendable {
         reset = ZipTieReset(world: world)
     }
 
-    /// A ready ``Station`` with the arms in the order [left, cutter] (the order the world expects).
+    /// A ready `Station` with the arms in the order [left, cutter] (the order the world expects).
     public func makeStation(name: String = "ziptie-sim", recorder: (any EpisodeRecorder)? = nil) throws -> Station {
         try Station(configuration: .init(name: name, task: "ziptie"), arms: [left, cutter], reward: reward,
                     reset: reset, recorder: recorder, featureSources: [world], clock: clock)

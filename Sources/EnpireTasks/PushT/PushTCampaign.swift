@@ -8,7 +8,7 @@ import EnpireLearning
 ///
 /// Every station runs the research loop with the built-in researcher (no language model): propose a recipe
 /// (from its own ledger and every kept result in the Git fleet), run a budgeted trial on the development
-/// seeds through its ``Station`` (safety, reward, reset, recording), keep or revert, publish kept results to
+/// seeds through its `Station` (safety, reward, reset, recording), keep or revert, publish kept results to
 /// the fleet. At the end the fleet's best recipe (and the naive baseline, for comparison) is scored once on
 /// held-out seeds no station ever saw, and the best recipe is distilled into a behaviour-cloned network.
 public struct PushTCampaign: Sendable {

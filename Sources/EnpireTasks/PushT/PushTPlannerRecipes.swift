@@ -6,7 +6,7 @@ public enum PushTPlannerRecipes {
     /// Family name recorded in ledgers and fleet commits.
     public static let family = "pusht.planner"
 
-    /// The searched subset of ``PushTPlannerParameters``.
+    /// The searched subset of `PushTPlannerParameters`.
     public static let space = RecipeSpace(family: family, ranges: [
         ParameterRange("contactsPerEdge", 1, 4, integer: true),
         ParameterRange("pushDistanceCount", 1, 6, integer: true),

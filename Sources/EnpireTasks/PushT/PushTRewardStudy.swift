@@ -44,7 +44,7 @@ public struct PushTRewardStudy: Sendable {
     public var heldOutSeed: UInt64
     /// The scenes.
     public var frames: PushTLabelledFrames
-    /// Added to the fitted threshold (see ``RewardCalibration/safetyMargin``).
+    /// Added to the fitted threshold (see `RewardCalibration.safetyMargin`).
     public var safetyMargin: Double = RewardCalibration().safetyMargin
 
     /// Creates a study.

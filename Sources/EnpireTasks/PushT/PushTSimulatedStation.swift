@@ -3,7 +3,7 @@ public import EnpireReward
 public import EnpireSim
 
 /// A simulated Push-T station composed exactly as a lab composes a hardware one: an arm, a reward, a reset,
-/// safety envelopes and feature sources around a ``Station``; only the arm and the clock are simulated.
+/// safety envelopes and feature sources around a `Station`; only the arm and the clock are simulated.
 public struct PushTSimulatedStation: Sendable {
     /// The station.
     public let station: Station
@@ -16,12 +16,12 @@ public struct PushTSimulatedStation: Sendable {
 
     /// Builds a station named `name` with gym-pusht's reward rule and seeded starts, and one top-down camera
     /// per entry of `cameraResolutions` (named `top`, `top2`, ...), rendering with `cameraNoise`.
-    /// With `robotReset`, every episode starts with ``PushTRobotReset`` (the pusher puts the T back, verified)
+    /// With `robotReset`, every episode starts with `PushTRobotReset` (the pusher puts the T back, verified)
     /// instead of placing gym-pusht's start state directly.
     ///
     /// With `cameraReward`, the station is judged as a hardware one is: a 640x480 top camera named after the
     /// model's camera (realistic pose, lighting and sensor noise drawn from `judgeCameraSeed`) is calibrated from
-    /// a frame of the goal marking with the block parked away, and ``PushTCameraReward`` with `cameraReward`'s
+    /// a frame of the goal marking with the block parked away, and `PushTCameraReward` with `cameraReward`'s
     /// thresholds decides success from its frames; the simulator's coverage is not consulted. The other cameras
     /// then take the following names.
     public init(name: String, recorder: (any EpisodeRecorder)? = nil, cameraResolutions: [ImageSize] = [],

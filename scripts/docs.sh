@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds every library target's DocC catalog with warnings as errors (broken symbol links, missing docs pages).
+# Output: .build/docs/<Target>.doccarchive. Needs a debug build's modules, which it makes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+swift build
+triple=$(swift -print-target-info | sed -n 's/.*"triple": "\(.*\)".*/\1/p' | head -1)
+modules=.build/debug/Modules
+[ -d "$modules" ] || modules=.build/debug
+for target in Enpire EnpireReward EnpireReset EnpireLearning EnpireSim EnpireTasks EnpireTesting; do
+    graphs=.build/docs/symbol-graphs/$target
+    rm -rf "$graphs" && mkdir -p "$graphs"
+    swift symbolgraph-extract -module-name "$target" -target "$triple" -I "$modules" -I Sources/CTurboJPEG \
+        -I Sources/CBlas -I Sources/CGit2 -I Sources/CChipmunk -minimum-access-level public -output-dir "$graphs"
+    docc convert "Sources/$target/$target.docc" --additional-symbol-graph-dir "$graphs" \
+        --fallback-display-name "$target" --fallback-bundle-identifier "org.enpire.$target" \
+        --output-path ".build/docs/$target.doccarchive" --warnings-as-errors
+    echo "docs: $target ok"
+done
