@@ -1,4 +1,5 @@
 import ArgumentParser
+import Enpire
 import EnpireTasks
 import Foundation
 
@@ -28,6 +29,8 @@ struct MainCommand: AsyncParsableCommand {
     var confirmationEpisodes = 100
     @Option(help: "How many of the best kept recipes (distinct, at most one per station) the confirmation runs.")
     var confirmationCandidates = 3
+    @Option(help: "Start every station from the best recipe of an earlier run (its report.json) instead of the naive one.")
+    var initialRecipe: String?
     @Flag(help: "Do not score the naive baseline recipe on the held-out seeds (halves the final scoring).")
     var noBaseline = false
     @Flag(help: "Print the result as JSON on standard output.") var json = false
@@ -57,6 +60,18 @@ struct MainCommand: AsyncParsableCommand {
         configuration.scoreBaseline = !noBaseline
         configuration.confirmationEpisodes = max(0, confirmationEpisodes)
         configuration.confirmationCandidates = max(0, confirmationCandidates)
+        if let initialRecipe {
+            let url = URL(fileURLWithPath: initialRecipe)
+            guard let data = try? Data(contentsOf: url) else {
+                throw ValidationError("cannot read \(url.path); give the report.json of an earlier `enpire main`")
+            }
+            struct Earlier: Decodable { var bestRecipe: Recipe }
+            guard let earlier = try? JSONDecoder().decode(Earlier.self, from: data),
+                  earlier.bestRecipe.family == PushTPlannerRecipes.family else {
+                throw ValidationError("\(url.path) holds no Push-T planner bestRecipe (is it an `enpire main` report.json?)")
+            }
+            configuration.initialRecipe = earlier.bestRecipe
+        }
         let start = Date()
         let log: @Sendable (String) -> Void = { line in
             let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))

@@ -41,6 +41,9 @@ public struct PushTCampaign: Sendable {
         public var confirmationEpisodes = 100
         /// How many of the best kept recipes (distinct) the confirmation round runs.
         public var confirmationCandidates = 3
+        /// The recipe every station starts from; `nil` is the deliberately naive ``PushTPlannerRecipes/baseline``.
+        /// Set it to reuse what an earlier campaign kept (the reference's "evolution": recipes carry over).
+        public var initialRecipe: Recipe?
         /// Whether the naive baseline recipe is scored on the held-out seeds too (for comparison; it doubles the
         /// held-out robot time).
         public var scoreBaseline = true
@@ -358,7 +361,8 @@ public struct PushTCampaign: Sendable {
             simulated = try PushTSimulatedStation(name: name, robotReset: configuration.robotReset,
                                                   cameraReward: configuration.cameraReward,
                                                   judgeCameraSeed: UInt64(index + 1))
-            researcher = BuiltInResearcher(space: PushTPlannerRecipes.space, initial: PushTPlannerRecipes.baseline,
+            researcher = BuiltInResearcher(space: PushTPlannerRecipes.space,
+                                           initial: configuration.initialRecipe ?? PushTPlannerRecipes.baseline,
                                            seed: configuration.seed &* 1_000_003 &+ UInt64(index))
         }
 

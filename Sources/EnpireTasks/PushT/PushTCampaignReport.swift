@@ -48,7 +48,12 @@ public enum PushTCampaignReport {
         }
         md += "Resets: \(c.robotReset ? "the pusher puts the T back itself before every research episode (verified)" : "start states placed directly").\n"
         md += "Researcher: Enpire's built-in researcher (evolution strategy over the planner's recipe; no language model), "
-        md += "every station starting from the same naive baseline and adopting kept results of the others through Git.\n\n"
+        if let initial = c.initialRecipe {
+            md += "every station starting from a recipe an earlier run kept (`\(initial)`) and adopting kept results "
+            md += "of the others through Git.\n\n"
+        } else {
+            md += "every station starting from the same naive baseline and adopting kept results of the others through Git.\n\n"
+        }
         md += "## Held-out score (seeds no station saw during research)\n\n"
         md += "| policy | successes | rate | Wilson 95% | mean steps to success | robot time |\n|---|---|---|---|---|---|\n"
         for score in [result.best, result.baseline, result.behaviourCloning].compactMap({ $0 }) {
