@@ -25,10 +25,10 @@ struct MainCommand: AsyncParsableCommand {
         instead of the simulator's coverage; held-out scores still count gym-pusht's success.
         """)
     var cameraReward = false
-    @Option(help: "Fresh development episodes each of the best kept recipes runs after research (0 skips).")
+    @Option(help: "Fresh development episodes per confirmation block after research; the better half of the leaders goes on after each block (0 skips).")
     var confirmationEpisodes = 100
-    @Option(help: "How many of the best kept recipes (distinct, at most one per station) the confirmation runs.")
-    var confirmationCandidates = 3
+    @Option(help: "How many of the best kept recipes (distinct, at most one per station) enter confirmation.")
+    var confirmationCandidates = 4
     @Option(help: "Start every station from the best recipe of an earlier run (its report.json) instead of the naive one.")
     var initialRecipe: String?
     @Flag(help: "Do not score the naive baseline recipe on the held-out seeds (halves the final scoring).")

@@ -53,3 +53,18 @@ struct LedgerTests {
         #expect(throws: LedgerError.self) { _ = try ExperimentLedger.readRecords(at: file) }
     }
 }
+
+@Suite("Trial results")
+struct TrialResultsTests {
+    @Test("mean steps to success is kept with successes, dropped without, and refused when invalid")
+    func meanSteps() throws {
+        #expect(try TrialResults(successes: 3, trials: 4, meanStepsToSuccess: 120).meanStepsToSuccess == 120)
+        #expect(try TrialResults(successes: 0, trials: 4, meanStepsToSuccess: 120).meanStepsToSuccess == nil)
+        #expect(throws: EvaluationError.self) { try TrialResults(successes: 1, trials: 4, meanStepsToSuccess: -1) }
+        #expect(throws: EvaluationError.self) { try TrialResults(successes: 1, trials: 4, meanStepsToSuccess: .nan) }
+        // Records written before the field existed still decode.
+        let old = #"{"successes":2,"trials":4,"rate":0.5,"wilsonLower":0.15,"wilsonUpper":0.85}"#
+        let decoded = try JSONDecoder().decode(TrialResults.self, from: Data(old.utf8))
+        #expect(decoded.successes == 2 && decoded.meanStepsToSuccess == nil)
+    }
+}

@@ -12,6 +12,8 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
     case overlappingSeeds(count: Int)
     /// A statistic was asked for with impossible counts.
     case invalidCounts(successes: Int, trials: Int)
+    /// A mean step count was negative, infinite or not a number.
+    case invalidMeanSteps(Double)
 
     /// A message that says what was refused and what to do.
     public var description: String {
@@ -33,6 +35,8 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
             return "\(count) seeds are in both the development and the held-out set; make the sets disjoint"
         case let .invalidCounts(successes, trials):
             return "invalid counts: \(successes) successes out of \(trials) trials; need 0 <= successes <= trials"
+        case let .invalidMeanSteps(value):
+            return "invalid mean steps to success: \(value); need a finite value >= 0"
         }
     }
 }

@@ -18,15 +18,23 @@ public struct TrialResults: Sendable, Codable, Equatable {
     public var wilsonLower: Double
     /// Upper bound of the Wilson 95% interval.
     public var wilsonUpper: Double
+    /// Mean control steps of the successful trials, when the runner measured it (records written before this
+    /// field existed decode with `nil`).
+    public var meanStepsToSuccess: Double?
 
-    /// Computes rate and interval from the counts; throws on impossible counts.
-    public init(successes: Int, trials: Int) throws {
+    /// Computes rate and interval from the counts; throws on impossible counts or a negative or non-finite
+    /// `meanStepsToSuccess`.
+    public init(successes: Int, trials: Int, meanStepsToSuccess: Double? = nil) throws {
         let interval = try WilsonInterval(successes: successes, trials: trials)
+        if let steps = meanStepsToSuccess, !(steps.isFinite && steps >= 0) {
+            throw EvaluationError.invalidMeanSteps(steps)
+        }
         self.successes = successes
         self.trials = trials
         rate = interval.rate
         wilsonLower = interval.lower
         wilsonUpper = interval.upper
+        self.meanStepsToSuccess = successes > 0 ? meanStepsToSuccess : nil
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A researcher that needs no language model: an evolution strategy over a ``RecipeSpace``.
 ///
 /// It proposes the next recipe to try from what this station and the fleet have kept: usually a mutation of
@@ -53,7 +55,7 @@ public struct BuiltInResearcher: Sendable {
         let changed = candidate.parameters.keys.sorted().filter {
             candidate.parameters[$0] != best.recipe.parameters[$0]
         }
-        return (candidate, "exploit: perturb the best so far (\(Int((best.score * 100).rounded()))%) in "
+        return (candidate, "exploit: perturb the best so far (score \(String(format: "%.3f", best.score))) in "
             + changed.joined(separator: ", "))
     }
 }

@@ -34,13 +34,16 @@ public struct PushTCampaign: Sendable {
         public var seed: UInt64 = 1
         /// Whether to score on held-out seeds and distil at the end (off for scaling studies).
         public var finalEvaluation = true
-        /// Development episodes each of the best kept recipes runs in the confirmation round after research (0
-        /// skips it). Trials all use the same ``episodesPerTrial`` development seeds, so several recipes end at
-        /// 20/20; the round runs the leaders on fresh development seeds (never the held-out ones) and keeps the
-        /// one that holds up.
+        /// Development episodes per confirmation block after research (0 skips confirmation). Trials all use the
+        /// same ``episodesPerTrial`` development seeds, so several recipes end at 20/20; confirmation runs the
+        /// leaders on blocks of fresh development seeds (never the held-out ones), halving the field after each
+        /// block, and keeps the recipe that holds up best over every block it ran.
         public var confirmationEpisodes = 100
-        /// How many of the best kept recipes (distinct) the confirmation round runs.
-        public var confirmationCandidates = 3
+        /// How many of the best kept recipes (distinct, at most one per station) enter confirmation.
+        public var confirmationCandidates = 4
+        /// Evaluator stations that score the held-out seeds in parallel (each gets every n-th seed; all share the
+        /// evaluator's camera mount).
+        public var scoringWorkers = 2
         /// The recipe every station starts from; `nil` is the deliberately naive ``PushTPlannerRecipes/baseline``.
         /// Set it to reuse what an earlier campaign kept (the reference's "evolution": recipes carry over).
         public var initialRecipe: Recipe?
@@ -67,6 +70,50 @@ public struct PushTCampaign: Sendable {
         public var confirmed: TrialResults
         /// Station that ran it.
         public var station: String
+        /// Confirmation blocks it ran (successive halving drops the weaker half after each block).
+        public var rounds: Int
+    }
+
+    /// Running totals of a recipe's confirmation episodes.
+    struct ConfirmationRun: Sendable {
+        var successes = 0
+        var trials = 0
+        var successSteps = 0
+        var robotSeconds = 0.0
+
+        mutating func add(_ other: ConfirmationRun) {
+            successes += other.successes
+            trials += other.trials
+            successSteps += other.successSteps
+            robotSeconds += other.robotSeconds
+        }
+
+        var meanStepsToSuccess: Double? { successes > 0 ? Double(successSteps) / Double(successes) : nil }
+
+        /// More successes, or as many in fewer steps.
+        func isBetter(than other: ConfirmationRun) -> Bool {
+            if successes != other.successes { return successes > other.successes }
+            return (meanStepsToSuccess ?? .infinity) < (other.meanStepsToSuccess ?? .infinity)
+        }
+
+        func results() throws -> TrialResults {
+            try TrialResults(successes: successes, trials: trials, meanStepsToSuccess: meanStepsToSuccess)
+        }
+    }
+
+    /// The score research ranks trial results by: the success rate, with equal rates ordered by speed.
+    ///
+    /// Trials saturate (many recipes reach 20/20 on the same development seeds), and a rate alone then cannot
+    /// tell a recipe that finishes with time to spare from one that barely makes the step limit, although the
+    /// first fails less often on new starts (failures are mostly timeouts). The speed term,
+    /// `1 - meanStepsToSuccess / 300`, is scaled to less than one success's worth of rate (0.8 / trials), so a
+    /// recipe with one more success always ranks higher; results without step counts rank by rate.
+    public static func researchScore(_ results: TrialResults) -> Double {
+        guard results.trials > 0, results.successes > 0, let steps = results.meanStepsToSuccess else {
+            return results.rate
+        }
+        let speed = min(1, max(0, 1 - steps / Double(PushTGeometry.maxEpisodeSteps)))
+        return results.rate + 0.8 / Double(results.trials) * speed
     }
 
     /// One point of a station's learning curve.
@@ -218,13 +265,15 @@ public struct PushTCampaign: Sendable {
         try await observer.sync()
         let kept = try await observer.keptResults(task: "pusht")
         let ranked = kept.sorted { a, b in
-            (a.results.rate, a.results.wilsonLower) > (b.results.rate, b.results.wilsonLower)
+            (Self.researchScore(a.results), a.results.wilsonLower) > (Self.researchScore(b.results), b.results.wilsonLower)
         }
         let bestRecord = ranked.first
         var bestRecipe = bestRecord.flatMap { PushTPlannerRecipes.recipe(from: $0.config) } ?? PushTPlannerRecipes.baseline
         log("fleet best: \(bestRecipe) (\(bestRecord.map { "\($0.results.successes)/\($0.results.trials) on development seeds, station \($0.station)" } ?? "none kept"))")
 
-        // Confirmation: the leaders on fresh development seeds, one candidate per station, in parallel.
+        // Confirmation, as successive halving: the leaders run on fresh development seeds (one candidate per
+        // station, in parallel), the better half runs a second block of fresh seeds, and so on until one is left;
+        // the winner has the most successes over every block it ran (ties: fewer steps to success).
         var confirmation: [Confirmation] = []
         var confirmationRobot = 0.0
         if configuration.confirmationEpisodes > 0, configuration.confirmationCandidates > 1 {
@@ -235,36 +284,43 @@ public struct PushTCampaign: Sendable {
                 candidates.append((recipe, record.results))
                 if candidates.count == min(configuration.confirmationCandidates, stations.count) { break }
             }
-            let start = configuration.episodesPerTrial
-            let seeds = Array(Self.developmentSeeds.dropFirst(start).prefix(configuration.confirmationEpisodes))
-            if candidates.count > 1, !seeds.isEmpty {
-                log("confirmation: \(candidates.count) leading recipes on \(seeds.count) fresh development seeds each")
-                let runs = try await withThrowingTaskGroup(of: (Int, Int, Double).self) { group in
-                    for (index, candidate) in candidates.enumerated() {
+            var runs = Array(repeating: ConfirmationRun(), count: candidates.count)
+            var rounds = Array(repeating: 0, count: candidates.count)
+            var alive = Array(candidates.indices)
+            var nextSeed = configuration.episodesPerTrial
+            while alive.count > 1 {
+                let seeds = Array(Self.developmentSeeds.dropFirst(nextSeed).prefix(configuration.confirmationEpisodes))
+                guard !seeds.isEmpty else { break }
+                nextSeed += seeds.count
+                log("confirmation: \(alive.count) leading recipes on \(seeds.count) fresh development seeds each (seeds \(seeds.first!)-\(seeds.last!))")
+                let block = try await withThrowingTaskGroup(of: (Int, ConfirmationRun).self) { group in
+                    for index in alive {
                         let station = stations[index]
-                        group.addTask {
-                            let (successes, robot) = try await station.confirm(recipe: candidate.0, seeds: seeds)
-                            return (index, successes, robot)
-                        }
+                        let recipe = candidates[index].0
+                        group.addTask { (index, try await station.confirm(recipe: recipe, seeds: seeds)) }
                     }
-                    var runs: [(Int, Int, Double)] = []
-                    for try await run in group { runs.append(run) }
-                    return runs.sorted { $0.0 < $1.0 }
+                    var block: [(Int, ConfirmationRun)] = []
+                    for try await run in group { block.append(run) }
+                    return block.sorted { $0.0 < $1.0 }
                 }
-                for (index, successes, robot) in runs {
-                    let confirmed = try TrialResults(successes: successes, trials: seeds.count)
-                    confirmation.append(Confirmation(recipe: candidates[index].0, research: candidates[index].1,
-                                                     confirmed: confirmed, station: stations[index].name))
-                    confirmationRobot += robot
-                    log("confirmation: candidate \(index + 1) (\(candidates[index].1.successes)/\(candidates[index].1.trials) in research) -> \(successes)/\(seeds.count) on \(stations[index].name)")
+                for (index, run) in block {
+                    runs[index].add(run)
+                    rounds[index] += 1
+                    confirmationRobot += run.robotSeconds
+                    log("confirmation: candidate \(index + 1) (\(candidates[index].1.successes)/\(candidates[index].1.trials) in research) -> \(run.successes)/\(run.trials) (\(runs[index].successes)/\(runs[index].trials) so far)")
                 }
-                // Most confirmed successes; ties keep the research order.
-                if let winner = confirmation.enumerated().max(by: { a, b in
-                    (a.element.confirmed.successes, -a.offset) < (b.element.confirmed.successes, -b.offset)
-                }) {
-                    bestRecipe = winner.element.recipe
-                    log("confirmation: keeping candidate \(winner.offset + 1): \(bestRecipe)")
-                }
+                // The better half (rounded up) goes on; ties keep the faster, then the research order.
+                let order = alive.sorted { runs[$0].isBetter(than: runs[$1]) || (!runs[$1].isBetter(than: runs[$0]) && $0 < $1) }
+                alive = Array(order.prefix((alive.count + 1) / 2))
+            }
+            for index in candidates.indices where rounds[index] > 0 {
+                confirmation.append(Confirmation(recipe: candidates[index].0, research: candidates[index].1,
+                                                 confirmed: try runs[index].results(), station: stations[index].name,
+                                                 rounds: rounds[index]))
+            }
+            if let winner = alive.first, rounds[winner] > 0 {
+                bestRecipe = candidates[winner].0
+                log("confirmation: keeping candidate \(winner + 1) (\(runs[winner].successes)/\(runs[winner].trials)): \(bestRecipe)")
             }
         }
 
@@ -277,12 +333,14 @@ public struct PushTCampaign: Sendable {
         if configuration.finalEvaluation {
             best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds,
                                         robotReset: configuration.robotReset,
-                                        cameraReward: configuration.cameraReward, log: log)
+                                        cameraReward: configuration.cameraReward,
+                                        workers: configuration.scoringWorkers, log: log)
         }
         if configuration.finalEvaluation, configuration.scoreBaseline {
             baseline = try await Self.score(recipe: PushTPlannerRecipes.baseline, label: "baseline recipe",
                                             seeds: seeds, robotReset: configuration.robotReset,
-                                            cameraReward: configuration.cameraReward, log: log)
+                                            cameraReward: configuration.cameraReward,
+                                            workers: configuration.scoringWorkers, log: log)
         }
         if configuration.finalEvaluation, configuration.demonstrations > 0 {
             (bcScore, bcMetrics) = try await Self.distil(recipe: bestRecipe, configuration: configuration,
@@ -343,6 +401,7 @@ public struct PushTCampaign: Sendable {
         var intervals: [RobotInterval] = []
         var robotSeconds = 0.0
         var bestRate = -1.0
+        var bestScore = -1.0
         var proposal: (recipe: Recipe, hypothesis: String)?
         var thinkStart = Date()
         let stationStart = Date()
@@ -372,16 +431,16 @@ public struct PushTCampaign: Sendable {
             try await fleet.sync()
             let own = await ledger.allRecords()
             var known = own.compactMap { record -> BuiltInResearcher.Result? in
-                PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: record.results.rate) }
+                PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: PushTCampaign.researchScore(record.results)) }
             }
             let fleetKept = try await fleet.keptResults(task: "pusht").filter { $0.station != name }
             known += fleetKept.compactMap { record in
-                PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: record.results.rate) }
+                PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: PushTCampaign.researchScore(record.results)) }
             }
             // Adopt first: a better recipe kept by another station is re-tried here as it is, before searching.
             let tried = Set(own.compactMap { PushTPlannerRecipes.recipe(from: $0.config) })
-            let adoptable = fleetKept.filter { $0.results.rate > bestRate }
-                .max { ($0.results.rate, $0.results.wilsonLower) < ($1.results.rate, $1.results.wilsonLower) }
+            let adoptable = fleetKept.filter { PushTCampaign.researchScore($0.results) > bestScore }
+                .max { PushTCampaign.researchScore($0.results) < PushTCampaign.researchScore($1.results) }
             if let adoptable, let recipe = PushTPlannerRecipes.recipe(from: adoptable.config), !tried.contains(recipe) {
                 proposal = (recipe, "adopt: \(adoptable.station)'s kept recipe (\(adoptable.results.successes)/\(adoptable.results.trials))")
             } else {
@@ -397,12 +456,15 @@ public struct PushTCampaign: Sendable {
             intervals.append(RobotInterval(robot: name, activity: .idle,
                                            startSeconds: thinkStart.timeIntervalSince(researchStart),
                                            endSeconds: trialStart.timeIntervalSince(researchStart)))
-            var successes = 0
+            var successes = 0, successSteps = 0
             var trialRobotSeconds = 0.0
             for seed in split.developmentSeeds {
                 let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: parameters),
                                                              seed: seed, tags: ["split": "development"])
-                if episode.summary.verdict?.success == true { successes += 1 }
+                if episode.summary.verdict?.success == true {
+                    successes += 1
+                    successSteps += episode.summary.stepCount
+                }
                 trialRobotSeconds += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
             }
             let trialEnd = Date()
@@ -410,9 +472,14 @@ public struct PushTCampaign: Sendable {
                                            startSeconds: trialStart.timeIntervalSince(researchStart),
                                            endSeconds: trialEnd.timeIntervalSince(researchStart)))
             robotSeconds += trialRobotSeconds
-            let results = try TrialResults(successes: successes, trials: split.developmentSeeds.count)
-            let keep = results.rate > bestRate
-            if keep { bestRate = results.rate }
+            let results = try TrialResults(successes: successes, trials: split.developmentSeeds.count,
+                                           meanStepsToSuccess: successes > 0 ? Double(successSteps) / Double(successes) : nil)
+            let score = PushTCampaign.researchScore(results)
+            let keep = score > bestScore
+            if keep {
+                bestScore = score
+                bestRate = results.rate
+            }
             let record = ExperimentRecord(
                 id: "\(name)-\(iteration)", task: "pusht", station: name, hypothesis: proposal.hypothesis,
                 diffSummary: "recipe \(proposal.recipe)", config: PushTPlannerRecipes.config(proposal.recipe),
@@ -426,21 +493,25 @@ public struct PushTCampaign: Sendable {
             curve.append(CurvePoint(iteration: iteration, robotSeconds: robotSeconds,
                                     wallSeconds: Date().timeIntervalSince(stationStart), trialRate: results.rate,
                                     bestRate: bestRate))
-            log("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(successes)/\(split.developmentSeeds.count) \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
+            log("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(successes)/\(split.developmentSeeds.count)\(results.meanStepsToSuccess.map { String(format: " in %.0f steps", $0) } ?? "") \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
         }
 
-        /// Runs `recipe` on `seeds` (the confirmation round); returns successes and robot seconds.
-        func confirm(recipe: Recipe, seeds: [UInt64]) async throws -> (Int, Double) {
+        /// Runs `recipe` on `seeds` (the confirmation round); returns successes, their summed steps and robot
+        /// seconds.
+        func confirm(recipe: Recipe, seeds: [UInt64]) async throws -> ConfirmationRun {
             let parameters = try PushTPlannerRecipes.parameters(for: recipe)
-            var successes = 0
-            var robot = 0.0
+            var run = ConfirmationRun()
             for seed in seeds {
                 let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: parameters),
                                                              seed: seed, tags: ["split": "confirmation"])
-                if episode.summary.verdict?.success == true { successes += 1 }
-                robot += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
+                run.trials += 1
+                if episode.summary.verdict?.success == true {
+                    run.successes += 1
+                    run.successSteps += episode.summary.stepCount
+                }
+                run.robotSeconds += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
             }
-            return (successes, robot)
+            return run
         }
 
         func outcome() async -> StationOutcome {
@@ -448,51 +519,92 @@ public struct PushTCampaign: Sendable {
         }
     }
 
-    /// Scores a planner recipe on the given seeds through a fresh station.
-    static func score(recipe: Recipe, label: String, seeds: [UInt64], robotReset: Bool = false,
-                      cameraReward: PushTRewardModel? = nil, log: @Sendable (String) -> Void) async throws
-        -> HeldOutScore {
+    /// Scores a planner recipe on `seeds` through fresh evaluator stations, as the campaign's final scoring does.
+    ///
+    /// Under a camera reward the evaluator's camera (a mount and lighting no research station had) ends episodes as
+    /// on hardware, and success is counted by gym-pusht's rule on the final state; the camera's calls and its
+    /// agreement with the simulator are reported beside. With `robotReset` each episode starts with the pusher
+    /// putting the T back (verified). `workers` evaluator stations run in parallel, each taking every n-th seed.
+    public static func score(recipe: Recipe, label: String, seeds: [UInt64], robotReset: Bool = false,
+                             cameraReward: PushTRewardModel? = nil, workers: Int = 2,
+                             log: @escaping @Sendable (String) -> Void) async throws -> HeldOutScore {
         let parameters = try PushTPlannerRecipes.parameters(for: recipe)
         return try await score(label: label, seeds: seeds, robotReset: robotReset, cameraReward: cameraReward,
-                               log: log) {
+                               workers: workers, log: log) {
             PushTHeuristicExpert(parameters: parameters)
         }
     }
 
-    /// Scores a policy on `seeds`. Under a camera reward the camera ends episodes as on hardware, and success is
-    /// counted by gym-pusht's rule on the final state (the camera's calls and agreements are reported beside).
+    /// Scores a policy on `seeds` (see ``score(recipe:label:seeds:robotReset:cameraReward:workers:log:)``).
     static func score(label: String, seeds: [UInt64], robotReset: Bool = false,
-                      cameraReward: PushTRewardModel? = nil, log: @Sendable (String) -> Void,
-                      policy: @Sendable () throws -> any Policy) async throws -> HeldOutScore {
-        // The evaluator's camera is not any research station's: its mount and lighting are new.
-        let simulated = try PushTSimulatedStation(name: "evaluator", robotReset: robotReset,
-                                                  cameraReward: cameraReward, judgeCameraSeed: 1_000_003)
-        var successes = 0, successSteps = 0, cameraSuccesses = 0, agreements = 0
-        var robot = 0.0
-        for (index, seed) in seeds.enumerated() {
-            let episode = try await simulated.runEpisode(policy: try policy(), seed: seed, tags: ["split": "heldout"])
-            let called = episode.summary.verdict?.success == true
-            let succeeded = cameraReward == nil ? called
-                : await simulated.world.coverage > PushTGeometry.successThreshold
-            if called { cameraSuccesses += 1 }
-            if called == succeeded { agreements += 1 }
-            if succeeded {
-                successes += 1
-                successSteps += episode.summary.stepCount
+                      cameraReward: PushTRewardModel? = nil, workers: Int = 2,
+                      log: @escaping @Sendable (String) -> Void,
+                      policy: @escaping @Sendable () throws -> any Policy) async throws -> HeldOutScore {
+        struct Tally: Sendable {
+            var episodes = 0, successes = 0, successSteps = 0, cameraSuccesses = 0, agreements = 0
+            var robot = 0.0
+            mutating func add(_ other: Tally) {
+                episodes += other.episodes
+                successes += other.successes
+                successSteps += other.successSteps
+                cameraSuccesses += other.cameraSuccesses
+                agreements += other.agreements
+                robot += other.robot
             }
-            if cameraReward != nil, (index + 1) % 50 == 0 {
-                log("held-out: \(label) \(index + 1)/\(seeds.count): \(successes) successes (camera called \(cameraSuccesses), agreed \(agreements))")
-            }
-            // Robot time includes the reset before the episode (zero when start states are placed directly).
-            robot += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
         }
-        let interval = try WilsonInterval(successes: successes, trials: seeds.count)
-        log("held-out: \(label) \(successes)/\(seeds.count) (95% CI \(percent(interval.lower))-\(percent(interval.upper)))")
-        return HeldOutScore(policy: label, successes: successes, trials: seeds.count, wilsonLower: interval.lower,
+        actor Progress {
+            var total = Tally()
+            func add(_ tally: Tally) -> Tally {
+                total.add(tally)
+                return total
+            }
+        }
+        let progress = Progress()
+        let lanes = max(1, min(workers, seeds.count))
+        var total = Tally()
+        try await withThrowingTaskGroup(of: Tally.self) { group in
+            for lane in 0..<lanes {
+                let laneSeeds = stride(from: lane, to: seeds.count, by: lanes).map { seeds[$0] }
+                group.addTask {
+                    // The evaluator's camera is not any research station's: its mount and lighting are new.
+                    let simulated = try PushTSimulatedStation(name: "evaluator-\(lane + 1)", robotReset: robotReset,
+                                                              cameraReward: cameraReward, judgeCameraSeed: 1_000_003)
+                    var lane = Tally()
+                    for seed in laneSeeds {
+                        let episode = try await simulated.runEpisode(policy: try policy(), seed: seed,
+                                                                     tags: ["split": "heldout"])
+                        var one = Tally()
+                        one.episodes = 1
+                        let called = episode.summary.verdict?.success == true
+                        let succeeded = cameraReward == nil ? called
+                            : await simulated.world.coverage > PushTGeometry.successThreshold
+                        if called { one.cameraSuccesses = 1 }
+                        if called == succeeded { one.agreements = 1 }
+                        if succeeded {
+                            one.successes = 1
+                            one.successSteps = episode.summary.stepCount
+                        }
+                        // Robot time includes the reset before the episode (zero when start states are placed).
+                        one.robot = episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
+                        lane.add(one)
+                        let sofar = await progress.add(one)
+                        if cameraReward != nil || robotReset, sofar.episodes % 50 == 0 {
+                            log("held-out: \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes"
+                                + (cameraReward == nil ? "" : " (camera called \(sofar.cameraSuccesses), agreed \(sofar.agreements))"))
+                        }
+                    }
+                    return lane
+                }
+            }
+            for try await lane in group { total.add(lane) }
+        }
+        let interval = try WilsonInterval(successes: total.successes, trials: seeds.count)
+        log("held-out: \(label) \(total.successes)/\(seeds.count) (95% CI \(percent(interval.lower))-\(percent(interval.upper)))")
+        return HeldOutScore(policy: label, successes: total.successes, trials: seeds.count, wilsonLower: interval.lower,
                             wilsonUpper: interval.upper,
-                            meanStepsToSuccess: successes > 0 ? Double(successSteps) / Double(successes) : 0,
-                            robotSeconds: robot, cameraSuccesses: cameraReward == nil ? nil : cameraSuccesses,
-                            cameraAgreements: cameraReward == nil ? nil : agreements)
+                            meanStepsToSuccess: total.successes > 0 ? Double(total.successSteps) / Double(total.successes) : 0,
+                            robotSeconds: total.robot, cameraSuccesses: cameraReward == nil ? nil : total.cameraSuccesses,
+                            cameraAgreements: cameraReward == nil ? nil : total.agreements)
     }
 
     /// Records demonstrations with `recipe`, trains a behaviour-cloned MLP on them and scores it.
@@ -518,7 +630,8 @@ public struct PushTCampaign: Sendable {
         }
         let trained = try await trainer.train(on: demonstrations)
         let policy = trained.policy
-        let score = try await score(label: "behaviour-cloned MLP", seeds: seeds, log: log) { policy }
+        let score = try await score(label: "behaviour-cloned MLP", seeds: seeds,
+                                    workers: configuration.scoringWorkers, log: log) { policy }
         return (score, trained.metrics)
     }
 }

@@ -71,12 +71,15 @@ public enum PushTCampaignReport {
         if !result.confirmation.isEmpty {
             md += "\n## Confirmation round (fresh development seeds, after research)\n\n"
             md += "Every trial used the same \(c.episodesPerTrial) development seeds, so the leaders were re-run on "
-            md += "\(c.confirmationEpisodes) fresh development seeds before the held-out seeds were opened "
+            md += "blocks of \(c.confirmationEpisodes) fresh development seeds before the held-out seeds were opened, "
+            md += "the better half going on after each block "
             md += "(\(String(format: "%.1f", result.confirmationRobotSeconds / 60)) robot minutes over the stations).\n\n"
-            md += "| candidate | research | confirmation | station |\n|---|---|---|---|\n"
+            md += "| candidate | research | confirmation | blocks | mean steps to success | station |\n|---|---|---|---|---|---|\n"
             for (index, entry) in result.confirmation.enumerated() {
+                let steps = entry.confirmed.meanStepsToSuccess.map { String(format: "%.1f", $0) } ?? "–"
                 md += "| \(index + 1)\(entry.recipe == result.bestRecipe ? " (kept)" : "") | "
-                md += "\(entry.research.successes)/\(entry.research.trials) | \(entry.confirmed.successes)/\(entry.confirmed.trials) | \(entry.station) |\n"
+                md += "\(entry.research.successes)/\(entry.research.trials) | \(entry.confirmed.successes)/\(entry.confirmed.trials) | "
+                md += "\(entry.rounds) | \(steps) | \(entry.station) |\n"
             }
         }
         if !result.behaviourCloningMetrics.isEmpty {

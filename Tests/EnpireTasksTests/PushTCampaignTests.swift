@@ -1,0 +1,56 @@
+import Enpire
+import EnpireTasks
+import Foundation
+import Testing
+
+@Suite("Push-T campaign")
+struct PushTCampaignTests {
+    @Test("research score: one more success always outranks speed; equal rates rank the faster higher")
+    func researchScoreOrdering() throws {
+        let slowNineteen = try TrialResults(successes: 19, trials: 20, meanStepsToSuccess: 10)
+        let fastTwenty = try TrialResults(successes: 20, trials: 20, meanStepsToSuccess: 299)
+        let slowTwenty = try TrialResults(successes: 20, trials: 20, meanStepsToSuccess: 150)
+        let quickTwenty = try TrialResults(successes: 20, trials: 20, meanStepsToSuccess: 100)
+        #expect(PushTCampaign.researchScore(fastTwenty) > PushTCampaign.researchScore(slowNineteen))
+        #expect(PushTCampaign.researchScore(quickTwenty) > PushTCampaign.researchScore(slowTwenty))
+        // Without step counts (older records) the score is the rate.
+        let plain = try TrialResults(successes: 20, trials: 20)
+        #expect(PushTCampaign.researchScore(plain) == 1)
+        #expect(PushTCampaign.researchScore(try TrialResults(successes: 0, trials: 20)) == 0)
+        // The same holds at other trial sizes: 99/100 slow vs 98/100 instant.
+        let ninetyNine = try TrialResults(successes: 99, trials: 100, meanStepsToSuccess: 300)
+        let ninetyEight = try TrialResults(successes: 98, trials: 100, meanStepsToSuccess: 0)
+        #expect(PushTCampaign.researchScore(ninetyNine) > PushTCampaign.researchScore(ninetyEight))
+    }
+
+    @Test("a small ground-truth campaign: confirmation halves the field and keeps a confirmed recipe")
+    func smallCampaignConfirmation() async throws {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("enpire-campaign-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = PushTCampaign.Configuration()
+        configuration.stations = 3
+        configuration.iterations = 3
+        configuration.episodesPerTrial = 4
+        configuration.heldOutEpisodes = 6
+        configuration.demonstrations = 0
+        configuration.scoreBaseline = false
+        configuration.confirmationEpisodes = 5
+        configuration.confirmationCandidates = 3
+        let result = try await PushTCampaign(configuration: configuration, output: folder).run { _ in }
+
+        // Three candidates ran one block; the better two (half of three, rounded up) a second; one was left.
+        try #require(result.confirmation.count == 3)
+        #expect(result.confirmation.map(\.rounds).sorted() == [1, 2, 2])
+        let finalists = result.confirmation.filter { $0.rounds == 2 }
+        #expect(finalists.allSatisfy { $0.confirmed.trials == 10 })
+        let kept = try #require(result.confirmation.first { $0.recipe == result.bestRecipe })
+        #expect(kept.rounds == 2)
+        #expect(finalists.allSatisfy { kept.confirmed.successes >= $0.confirmed.successes })
+        #expect(result.confirmationRobotSeconds > 0)
+        let best = try #require(result.best)
+        #expect(best.trials == 6)
+        // Research trials record their speed for the tie-break.
+        #expect(result.records.contains { $0.results.meanStepsToSuccess != nil })
+    }
+}
