@@ -1,6 +1,8 @@
 import ArgumentParser
 import Enpire
+import EnpireReward
 import EnpireSim
+import EnpireTasks
 import Foundation
 
 /// `enpire sim ...`: the simulated stations.
@@ -77,8 +79,15 @@ struct SimCommand: AsyncParsableCommand {
         @Option(help: "Control steps per episode.") var maxSteps = 300
         @Option(help: "Worker threads.") var workers = 2
         @Option(help: "Planner parameter override name=value (repeatable).") var param: [String] = []
+        @Flag(help: """
+            Score through evaluator stations judged by their camera (the Push-T camera reward calibrated from 50 \
+            labelled clips) as `enpire main --camera-reward` scores held-out seeds; success still counts gym-pusht's rule.
+            """)
+        var cameraReward = false
+        @Flag(help: "Score through evaluator stations whose pusher resets the scene itself (verified) before every episode.")
+        var robotReset = false
 
-        func run() throws {
+        func run() async throws {
             guard seeds > 0, maxSteps > 0, workers > 0 else {
                 throw ValidationError("--seeds, --max-steps and --workers must be positive")
             }
@@ -98,6 +107,13 @@ struct SimCommand: AsyncParsableCommand {
             }
             let seedList = (0..<UInt64(seeds)).map { firstSeed &+ $0 }
             let started = Date()
+            if cameraReward || robotReset {
+                guard maxSteps == PushTGeometry.maxEpisodeSteps else {
+                    throw ValidationError("--max-steps cannot change the station's step limit (\(PushTGeometry.maxEpisodeSteps)) with --camera-reward or --robot-reset")
+                }
+                try await runOnStations(parameters: parameters, seeds: seedList, started: started)
+                return
+            }
             let result = PushTExpertEvaluation.run(seeds: seedList, parameters: parameters, maxSteps: maxSteps,
                                                    workers: workers)
             let report: [String: Any] = [
@@ -107,6 +123,33 @@ struct SimCommand: AsyncParsableCommand {
                 "failed_seeds": result.failedSeeds, "max_steps": maxSteps, "parameters": parameters.recipe,
                 "wall_seconds": Date().timeIntervalSince(started),
             ]
+            let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+
+        /// Scores the recipe the way the campaign's final scoring does: through stations, with their reset and
+        /// judge (progress on standard error every 50 episodes).
+        private func runOnStations(parameters: PushTPlannerParameters, seeds: [UInt64], started: Date) async throws {
+            var model: PushTRewardModel?
+            if cameraReward {
+                model = try PushTRewardStudy(clips: 50).calibrate().model
+            }
+            let recipe = Recipe(family: PushTPlannerRecipes.family, parameters: parameters.recipe)
+            let score = try await PushTCampaign.score(
+                recipe: recipe, label: "expert", seeds: seeds, robotReset: robotReset, cameraReward: model,
+                workers: workers) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            var report: [String: Any] = [
+                "task": "pusht", "policy": "pusht-heuristic-expert", "first_seed": firstSeed, "trials": score.trials,
+                "successes": score.successes, "success_rate": Double(score.successes) / Double(score.trials),
+                "wilson_lower": score.wilsonLower, "wilson_upper": score.wilsonUpper,
+                "mean_steps_to_success": score.meanStepsToSuccess, "robot_seconds": score.robotSeconds,
+                "judged_by": cameraReward ? "camera" : "simulator", "reset": robotReset ? "robot" : "placed",
+                "parameters": parameters.recipe, "wall_seconds": Date().timeIntervalSince(started),
+            ]
+            if let called = score.cameraSuccesses, let agreed = score.cameraAgreements {
+                report["camera_successes"] = called
+                report["camera_agreements"] = agreed
+            }
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }

@@ -6,11 +6,23 @@ public import Enpire
 /// It reads the `"pusht.state"` feature (and `"pusht.agent_velocity"` when present, else assumes rest), so it
 /// runs in any simulated Push-T station. It plans with a model (a private copy of the simulator), which is
 /// what makes it strong; use it for demonstrations and as a baseline, not as a camera-only policy.
+///
+/// It stops pushing once the goal is covered by more than its target coverage. gym-pusht ends the episode there;
+/// a station judged by a camera may not (the camera confirms only with a margin above 0.95), so when the episode
+/// is still running ``patienceSteps`` steps after the target was reached, the expert raises its target by
+/// ``targetStep`` (up to ``maximumTarget``) and pushes on, instead of waiting out the step limit.
 public struct PushTHeuristicExpert: Policy {
     /// The planner (goal and tunable parameters).
     public var planner: PushTPushPlanner
+    /// Steps the episode may go on with the target reached before the expert raises its target.
+    public var patienceSteps = 8
+    /// How much the target rises each time.
+    public var targetStep = 0.01
+    /// The highest target the expert raises to.
+    public var maximumTarget = 0.99
     private var queue: [SIMD2<Double>] = []
     private var position = 0
+    private var stepsAtTarget = 0
 
     /// Creates the expert toward gym-pusht's goal.
     public init(parameters: PushTPlannerParameters = PushTPlannerParameters()) {
@@ -24,6 +36,8 @@ public struct PushTHeuristicExpert: Policy {
     public mutating func reset() {
         queue.removeAll()
         position = 0
+        stepsAtTarget = 0
+        planner.successCoverage = planner.parameters.targetCoverage
     }
 
     /// The next pusher target from the observation's Push-T features.
@@ -40,6 +54,16 @@ public struct PushTHeuristicExpert: Policy {
 
     /// The next target for a state, planning a new primitive when the current one is used up.
     public mutating func nextTarget(state: PushTState, agentVelocity: (x: Double, y: Double)) -> SIMD2<Double> {
+        if planner.successCoverage < maximumTarget {
+            stepsAtTarget = planner.goalCoverage(state) > planner.successCoverage ? stepsAtTarget + 1 : 0
+            if stepsAtTarget > patienceSteps {
+                // The episode goes on although the target is met: whoever judges wants more coverage.
+                planner.successCoverage = min(maximumTarget, planner.successCoverage + targetStep)
+                stepsAtTarget = 0
+                queue.removeAll()
+                position = 0
+            }
+        }
         let interval = planner.parameters.replanInterval
         if position >= queue.count || (interval > 0 && position >= interval) {
             queue = planner.plan(state: state, agentVelocity: agentVelocity).targets
