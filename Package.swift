@@ -62,7 +62,7 @@ let package = Package(
                           path: "Examples/PushT", swiftSettings: strict),
         .executableTarget(name: "PinInsertionExample", dependencies: ["Enpire", "EnpireSim", "EnpireReward"],
                           path: "Examples/PinInsertion", swiftSettings: strict),
-        .executableTarget(name: "ZipTieExample", dependencies: ["Enpire", "EnpireSim"],
+        .executableTarget(name: "ZipTieExample", dependencies: ["Enpire", "EnpireSim", "EnpireReward"],
                           path: "Examples/ZipTie", swiftSettings: strict),
 
         .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),

@@ -1,9 +1,14 @@
 // Bimanual zip-tie cutting station, composed from the library as a lab composes a hardware one.
 //
 // The simulated parts are the two arms (`ZipTieArm`: the left one grasps and tensions the tie, the right one
-// carries the cutter), the world behind them (tie, mark, ground-truth cut/location/tension verifier, reset) and
-// the clock. On hardware, replace the two lines marked HARDWARE with your own `RobotArm`s (and use
-// `SystemClock()`), and give the station a verifier and reset that read your cameras and sensors.
+// carries the cutter), the two cameras (top and oblique), the world behind them (tie, mark, reset) and the clock.
+// On hardware, replace the lines marked HARDWARE with your own `RobotArm`s and `Camera`s (and use `SystemClock()`).
+//
+// The station is judged as a hardware one is: `ZipTieCameraVerifier` votes per camera "the tie shows split at the
+// painted mark" and AND-fuses the votes with the left gripper's grasp force when the jaws closed. The cameras are
+// triggered (`TriggeredCamera`): after a cut the expert parks the cutter clear of the tie with the jaws open, and
+// the cameras take a burst of two frames there, the only moment the verifier needs pictures, so the station
+// neither renders nor records 2 x 640x480 frames on every step. The simulator's ground truth (`ZipTieReward`) is read only to check the verifier on held-out episodes.
 //
 // It tunes the scripted expert's numbers (pull beyond the tie length, tension before cutting, approach distance,
 // closing tolerance) with the built-in researcher on development seeds, keeps or reverts each trial in an
@@ -11,6 +16,7 @@
 //
 // Usage: ZipTieExample [--iterations N] [--episodes N] [--held-out N] [--output DIR]
 import Enpire
+import EnpireReward
 import EnpireSim
 import Foundation
 
@@ -27,12 +33,24 @@ let output = URL(fileURLWithPath: CommandLine.arguments.firstIndex(of: "--output
 try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
 let wallStart = Date()
 
-// 1. The station: two arms, left first (the tie holder), then the cutter.
+// 1. The station: two arms, left first (the tie holder), then the cutter; two cameras; the camera verifier.
 let parts = ZipTieStation()
 let left: any RobotArm = parts.left  // HARDWARE: your left arm here
 let cutter: any RobotArm = parts.cutter  // HARDWARE: your cutter arm here
+let verifier = ZipTieCameraVerifier()
+// The cameras fire a burst of two frames when the cutter reports itself parked in its inspection pose with the
+// jaws open (where the expert parks it after a cut).
+let inspection = ZipTieGeometry.inspectionPose
+let parked: @Sendable () async -> Bool = {
+    guard let state = try? await cutter.observe(), let jaws = state.gripper, state.position.count >= 2 else { return false }
+    return jaws >= 0.9 && hypot(state.position[0] - inspection[0], state.position[1] - inspection[1]) < 3
+}
+// HARDWARE: your top and oblique cameras here (named as `verifier.model.cameraNames`), on the trigger line.
+let cameras: [any Camera] = try ZipTieCameras.make(world: parts.world, clock: parts.clock, noiseSeed: 21).map { camera in
+    TriggeredCamera(camera, burst: 2, when: parked)
+}
 let station = try Station(configuration: .init(name: "ziptie-example", task: "ziptie"), arms: [left, cutter],
-                          reward: parts.reward, reset: parts.reset,
+                          cameras: cameras, reward: verifier, reset: parts.reset,
                           recorder: try EpisodeStore(root: output.appendingPathComponent("episodes")),
                           featureSources: [parts.world], clock: parts.clock)
 
@@ -67,7 +85,7 @@ for iteration in 1...iterations {
     known.append(.init(recipe: proposal.recipe, score: results.rate))
     try await ledger.append(ExperimentRecord(
         id: "ziptie-\(iteration)", task: "ziptie", station: "ziptie-example", hypothesis: proposal.hypothesis,
-        config: proposal.recipe.parameters.mapValues { String($0) }, frozenHash: parts.reward.identity,
+        config: proposal.recipe.parameters.mapValues { String($0) }, frozenHash: verifier.identity,
         trialBudget: episodes, results: results, decision: keep ? .keep : .revert,
         wallTimeSeconds: Date().timeIntervalSince(wallStart), robotTimeSeconds: trialRobot, tokens: 0,
         startedAtUnixSeconds: Date().timeIntervalSince1970, finishedAtUnixSeconds: Date().timeIntervalSince1970))
@@ -77,14 +95,19 @@ for iteration in 1...iterations {
 // 3. Held-out seeds the loop never used.
 guard let chosen = best else { print("no trial ran"); exit(1) }
 let parameters = try ZipTieExpert.Parameters(recipe: chosen.recipe.parameters)
-var heldOutSuccesses = 0
+var heldOutSuccesses = 0, agreements = 0
 var heldOutRobot = 0.0
 for index in 0..<heldOutBudget {
     let episode = try await station.runEpisode(policy: ZipTieExpert(parameters: parameters),
                                                seed: 1_000_000 + UInt64(index), maxSteps: ZipTieGeometry.maxEpisodeSteps)
     heldOutRobot += episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
-    if episode.summary.verdict?.success == true { heldOutSuccesses += 1 }
+    // Success counts the simulator's ground truth; the camera verifier's call is checked against it.
+    let truth = ZipTieReward.verdict(state: await parts.world.state).success
+    if truth { heldOutSuccesses += 1 }
+    if truth == (episode.summary.verdict?.success == true) { agreements += 1 }
 }
+var framesDelivered = 0
+for case let camera as TriggeredCamera in cameras { framesDelivered += await camera.framesDelivered }
 let health = await station.currentHealth
 let wall = Date().timeIntervalSince(wallStart)
 let report = """
@@ -96,9 +119,11 @@ let report = """
     Robot time: research \(String(format: "%.1f", robotSeconds / 60)) min, held-out \(String(format: "%.1f", heldOutRobot / 60)) min; \
     wall time \(String(format: "%.1f", wall)) s. Episodes recorded: \(health.episodes); resets \(health.resetAttempts) \
     (failures \(health.resetFailures)); safety interventions: \(health.interventions.values.reduce(0, +)).
-    Verifier: `\(parts.reward.identity)` (cut, location and tension votes fused by AND).
+    Verifier: the top and oblique cameras (each votes "split at the mark") AND the left gripper's grasp force at \
+    jaw closure, `\(verifier.identity.prefix(60))`; it agreed with the simulator's ground truth on \(agreements)/\(heldOutBudget) \
+    held-out episodes. Camera frames taken (triggered by the parked cutter): \(framesDelivered).
 
     \(ExperimentLedger.markdownTable(await ledger.allRecords()))
     """
 try Data(report.utf8).write(to: output.appendingPathComponent("report.md"))
-print("held-out \(heldOutSuccesses)/\(heldOutBudget); report: \(output.appendingPathComponent("report.md").path)")
+print("held-out \(heldOutSuccesses)/\(heldOutBudget), verifier agreement \(agreements)/\(heldOutBudget); report: \(output.appendingPathComponent("report.md").path)")

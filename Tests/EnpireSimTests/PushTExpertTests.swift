@@ -35,6 +35,26 @@ struct PushTExpertTests {
         #expect(verdict.success == success)
     }
 
+    @Test("when the episode goes on after the target is met, the expert raises its target and pushes on")
+    func expertRaisesItsTargetWhenTheEpisodeGoesOn() {
+        let simulation = PushTSimulation()
+        simulation.reset(seed: 3)
+        var expert = PushTHeuristicExpert()
+        var firstSuccessStep: Int?
+        // Nobody ends the episode at 0.95 here (as a camera that confirms higher would not).
+        for step in 0..<PushTGeometry.maxEpisodeSteps {
+            let target = expert.nextTarget(state: simulation.state, agentVelocity: simulation.agentVelocity)
+            try? simulation.step(action: (target.x, target.y))
+            if firstSuccessStep == nil, simulation.coverage > PushTGeometry.successThreshold { firstSuccessStep = step }
+        }
+        #expect(firstSuccessStep != nil)
+        #expect(expert.planner.successCoverage > PushTGeometry.successThreshold + 0.015,
+                "target stayed at \(expert.planner.successCoverage)")
+        #expect(simulation.coverage > 0.965, "final coverage \(simulation.coverage)")
+        expert.reset()
+        #expect(expert.planner.successCoverage == PushTPlannerParameters().targetCoverage)
+    }
+
     @Test func expertRefusesAnObservationWithoutState() async {
         var expert = PushTHeuristicExpert()
         let observation = Observation(stepIndex: 0, elapsedSeconds: 0, arms: [])

@@ -3,7 +3,7 @@ import EnpireTesting
 import Testing
 
 /// A policy that walks toward a fixed target by a fixed step (so the safety step limit has work to do).
-private struct ReachPolicy: Policy {
+struct ReachPolicy: Policy {
     var target: [[Double]]
     var name: String { "reach" }
     mutating func action(for observation: Observation) async throws -> [ArmCommand] {

@@ -126,8 +126,9 @@ public struct ZipTieExpert: Policy {
                 && abs(remainder(cutter.position[2] - blade, 2 * Double.pi)) < 0.02
             cutterCommand = .moveTo(atMark, gripper: aligned ? 0 : 1)
         case .done:
+            // Hold the pieces; open the jaws and park the cutter clear of the tie so cameras can see the cut.
             leftCommand = .moveTo(pull, gripper: 0)
-            cutterCommand = .moveTo(cutter.position, gripper: 0)
+            cutterCommand = .moveTo(ZipTieGeometry.inspectionPose, gripper: 1)
         }
         return [leftCommand, cutterCommand]
     }

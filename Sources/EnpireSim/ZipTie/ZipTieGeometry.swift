@@ -38,6 +38,8 @@ public enum ZipTieGeometry {
     public static let leftStart: [Double] = [60, 110]
     /// Cutter start pose [x, y, angle] in mm and rad.
     public static let rightStart: [Double] = [60, -90, 0]
+    /// Where the cutter parks after a cut, jaws open and clear of the tie, so cameras see the cut (x, y mm, angle).
+    public static let inspectionPose: [Double] = [-60, -80, 0]
     /// Control rate in hertz.
     public static let controlRateHz = 20.0
     /// Physics step in seconds.

@@ -45,7 +45,7 @@ public struct ZipTieLabelledEpisodes: Sendable {
     }
 
     /// Where the cutter waits, clear of the tie, when the final frames are taken.
-    public static let clearCutterPose: [Double] = [-60, -80, 0]
+    public static let clearCutterPose: [Double] = ZipTieGeometry.inspectionPose
 
     /// Frame size.
     public var resolution: ImageSize
