@@ -3,9 +3,13 @@ import Foundation
 
 extension CoverageRasterizer {
     /// Composes every row over `background` and writes it into `image` through `lighting` (camera noise) or, when
-    /// the lighting stage is inactive, by rounding; the image must already have the rasteriser's size.
+    /// the lighting stage is inactive, by rounding. The image's buffer is reused, and replaced only when its size
+    /// differs from the rasteriser's.
     mutating func write(into image: inout RGBImage, background: (UInt8, UInt8, UInt8), lighting: inout LightingStage) {
         let width = self.width
+        if image.size.width != width || image.size.height != height || image.pixels.count != width * height * 3 {
+            image = RGBImage(size: ImageSize(width: width, height: height))
+        }
         let base = (Float(background.0), Float(background.1), Float(background.2))
         image.pixels.withUnsafeMutableBufferPointer { pixels in
             for y in 0..<height {

@@ -78,15 +78,39 @@ struct CoverageRasterizer {
     /// Adds a convex polygon (either winding), mapping each vertex through `transform`.
     mutating func addPolygon(_ vertices: [(x: Double, y: Double)], _ transform: AffineTransform2D) {
         let start = points.count / 2
+        for vertex in vertices { appendPoint(vertex.x, vertex.y, transform) }
+        closePolygon(from: start)
+    }
+
+    /// Adds the box `[minX, maxX] × [minY, maxY]` (in the transform's input units), mapping its corners through
+    /// `transform`; no vertex array is built.
+    mutating func addBox(_ minX: Double, _ minY: Double, _ maxX: Double, _ maxY: Double,
+                         _ transform: AffineTransform2D) {
+        let start = points.count / 2
+        appendPoint(minX, minY, transform)
+        appendPoint(maxX, minY, transform)
+        appendPoint(maxX, maxY, transform)
+        appendPoint(minX, maxY, transform)
+        closePolygon(from: start)
+    }
+
+    private mutating func appendPoint(_ x: Double, _ y: Double, _ transform: AffineTransform2D) {
+        let (px, py) = transform.apply(x, y)
+        points.append(px)
+        points.append(py)
+    }
+
+    /// Ends the polygon whose vertices were appended since point `start`: its bounds and primitive.
+    private mutating func closePolygon(from start: Int) {
         var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
-        for vertex in vertices {
-            let (x, y) = transform.apply(vertex.x, vertex.y)
-            points.append(x)
-            points.append(y)
+        var index = 2 * start
+        while index < points.count {
+            let x = points[index], y = points[index + 1]
             minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+            index += 2
         }
         appendPrimitive(Primitive(
-            isDisc: false, start: start, count: vertices.count, centerX: 0, centerY: 0, radius: 0,
+            isDisc: false, start: start, count: points.count / 2 - start, centerX: 0, centerY: 0, radius: 0,
             minX: minX, maxX: maxX, minY: minY, maxY: maxY))
     }
 

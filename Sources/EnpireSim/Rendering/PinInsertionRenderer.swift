@@ -45,7 +45,6 @@ public struct PinInsertionRenderer: Sendable {
     public let pixelsPerMillimetre: Double
     let view: AffineTransform2D
     private var rasterizer: CoverageRasterizer
-    private var vertices: [(x: Double, y: Double)] = []
 
     /// A plausible real side camera: a few pixels and a degree or two off, uneven light, sensor grain.
     public static func realisticNoise(seed: UInt64) -> CameraNoise {
@@ -75,7 +74,6 @@ public struct PinInsertionRenderer: Sendable {
         view = PlanarCameraView.transform(outputSize: outputSize, pixelsPerMillimetre: pixelsPerMillimetre,
                                           centre: Self.viewCentre, perturbation: perturbation)
         rasterizer = CoverageRasterizer(width: outputSize.width, height: outputSize.height)
-        vertices.reserveCapacity(8)
     }
 
     /// Where a world point (mm, y up) lands in the image, in continuous pixel coordinates (y down).
@@ -88,9 +86,6 @@ public struct PinInsertionRenderer: Sendable {
     ///
     /// `frameIndex` selects the sensor-noise draw.
     public mutating func render(_ state: PinInsertionState, into image: inout RGBImage, frameIndex: UInt64 = 0) {
-        if image.size != outputSize || image.pixels.count != outputSize.width * outputSize.height * 3 {
-            image = RGBImage(size: outputSize)
-        }
         buildScene(state)
         var lighting = LightingStage(perturbation: perturbation, outputSize: outputSize, noise: noise,
                                      frameIndex: frameIndex)
@@ -102,16 +97,6 @@ public struct PinInsertionRenderer: Sendable {
         var image = RGBImage(size: outputSize)
         render(state, into: &image, frameIndex: frameIndex)
         return image
-    }
-
-    private mutating func box(_ minX: Double, _ minY: Double, _ maxX: Double, _ maxY: Double,
-                              _ transform: AffineTransform2D) {
-        vertices.removeAll(keepingCapacity: true)
-        vertices.append((minX, minY))
-        vertices.append((maxX, minY))
-        vertices.append((maxX, maxY))
-        vertices.append((minX, maxY))
-        rasterizer.addPolygon(vertices, transform)
     }
 
     /// Painter's order: fiducials and slot on the back plate, block, pin, gripper.
@@ -127,21 +112,21 @@ public struct PinInsertionRenderer: Sendable {
         let block = view.concatenating(.rigid(angle: state.hole[2], x: state.hole[0], y: state.hole[1]))
         let w = g.holeWidth / 2, bottom = -70.0, side = 90.0
         rasterizer.beginLayer(Self.cavityColor)
-        box(-w, -g.holeDepth, w, 0, block)
+        rasterizer.addBox(-w, -g.holeDepth, w, 0, block)
         rasterizer.beginLayer(Self.blockColor)
-        box(-w - side, bottom, -w, 0, block)
-        box(w, bottom, w + side, 0, block)
-        box(-w, bottom, w, -g.holeDepth, block)
+        rasterizer.addBox(-w - side, bottom, -w, 0, block)
+        rasterizer.addBox(w, bottom, w + side, 0, block)
+        rasterizer.addBox(-w, bottom, w, -g.holeDepth, block)
         let pin = view.concatenating(.rigid(angle: state.pin[2], x: state.pin[0], y: state.pin[1]))
         rasterizer.beginLayer(Self.pinColor)
-        box(-g.pinWidth / 2, -g.pinLength / 2, g.pinWidth / 2, g.pinLength / 2, pin)
+        rasterizer.addBox(-g.pinWidth / 2, -g.pinLength / 2, g.pinWidth / 2, g.pinLength / 2, pin)
         let hand = view.concatenating(.rigid(angle: state.hand[2], x: state.hand[0], y: state.hand[1]))
         let half = g.pinWidth / 2
         rasterizer.beginLayer(Self.fingerColor)
-        box(-half - 2.5, -6, -half, 6, hand)
-        box(half, -6, half + 2.5, 6, hand)
+        rasterizer.addBox(-half - 2.5, -6, -half, 6, hand)
+        rasterizer.addBox(half, -6, half + 2.5, 6, hand)
         rasterizer.beginLayer(Self.palmColor)
-        box(-7, 9, 7, 80, hand)
-        box(-half - 2.5, 6, half + 2.5, 9.5, hand)
+        rasterizer.addBox(-7, 9, 7, 80, hand)
+        rasterizer.addBox(-half - 2.5, 6, half + 2.5, 9.5, hand)
     }
 }

@@ -74,30 +74,10 @@ public struct PushTRenderer: Sendable {
     /// `frameIndex` selects the sensor noise draw, so consecutive frames of one camera differ like a real sensor's
     /// while every run with the same seed reproduces them.
     public mutating func render(_ state: PushTState, into image: inout RGBImage, frameIndex: UInt64 = 0) {
-        if image.size != outputSize || image.pixels.count != outputSize.width * outputSize.height * 3 {
-            image = RGBImage(size: outputSize)
-        }
         buildScene(state)
-        let width = outputSize.width
-        let table = Self.tableColor
-        let background = (Float(table.0), Float(table.1), Float(table.2))
         var lighting = LightingStage(perturbation: perturbation, outputSize: outputSize, noise: noise,
                                      frameIndex: frameIndex)
-        image.pixels.withUnsafeMutableBufferPointer { pixels in
-            for y in 0..<outputSize.height {
-                rasterizer.composeRow(y, background: background)
-                let base = y * width * 3
-                rasterizer.row.withUnsafeBufferPointer { row in
-                    if lighting.isActive {
-                        lighting.apply(row: row, y: y, into: pixels, offset: base)
-                    } else {
-                        for index in 0..<(width * 3) {
-                            pixels[base + index] = UInt8(truncatingIfNeeded: Int(row[index] + 0.5))
-                        }
-                    }
-                }
-            }
-        }
+        rasterizer.write(into: &image, background: Self.tableColor, lighting: &lighting)
     }
 
     /// Renders `state` into a new image.

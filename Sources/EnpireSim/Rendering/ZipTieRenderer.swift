@@ -97,9 +97,6 @@ public struct ZipTieRenderer: Sendable {
     ///
     /// `frameIndex` selects the sensor-noise draw.
     public mutating func render(_ scene: ZipTieScene, into image: inout RGBImage, frameIndex: UInt64 = 0) {
-        if image.size != outputSize || image.pixels.count != outputSize.width * outputSize.height * 3 {
-            image = RGBImage(size: outputSize)
-        }
         buildScene(scene)
         var lighting = LightingStage(perturbation: perturbation, outputSize: outputSize, noise: noise,
                                      frameIndex: frameIndex)
@@ -111,16 +108,6 @@ public struct ZipTieRenderer: Sendable {
         var image = RGBImage(size: outputSize)
         render(scene, into: &image, frameIndex: frameIndex)
         return image
-    }
-
-    private mutating func box(_ minX: Double, _ minY: Double, _ maxX: Double, _ maxY: Double,
-                              _ frame: AffineTransform2D) {
-        vertices.removeAll(keepingCapacity: true)
-        vertices.append((minX, minY))
-        vertices.append((maxX, minY))
-        vertices.append((maxX, maxY))
-        vertices.append((minX, maxY))
-        rasterizer.addPolygon(vertices, frame)
     }
 
     /// Adds a 12-sided disc of radius `r` about world point (x, y).
@@ -153,7 +140,7 @@ public struct ZipTieRenderer: Sendable {
         for index in 0..<count {
             // Six shapes per layer keeps every layer within the rasteriser's primitive budget.
             if index % 6 == 0 { rasterizer.beginLayer(Self.tieColor) }
-            box(-half, -r, half, r, segmentFrame(scene, index))
+            rasterizer.addBox(-half, -r, half, r, segmentFrame(scene, index))
         }
         var jointsInLayer = 6
         for index in 1..<max(count, 1) where index != markJoint {
@@ -167,8 +154,8 @@ public struct ZipTieRenderer: Sendable {
         }
         if markJoint > 0 {
             rasterizer.beginLayer(Self.markColor)
-            box(half - Self.markHalfLength, -r, half, r, segmentFrame(scene, markJoint - 1))
-            box(-half, -r, -half + Self.markHalfLength, r, segmentFrame(scene, markJoint))
+            rasterizer.addBox(half - Self.markHalfLength, -r, half, r, segmentFrame(scene, markJoint - 1))
+            rasterizer.addBox(-half, -r, -half + Self.markHalfLength, r, segmentFrame(scene, markJoint))
             if !scene.isCut {
                 let point = jointPoint(scene, markJoint)
                 joint(point.x, point.y, radius: r)
@@ -176,26 +163,26 @@ public struct ZipTieRenderer: Sendable {
         }
         let anchor = transform.concatenating(.rigid(angle: scene.anchor[2], x: scene.anchor[0], y: scene.anchor[1]))
         rasterizer.beginLayer(Self.clampColor)
-        box(-14, -8, 4, 8, anchor)
+        rasterizer.addBox(-14, -8, 4, 8, anchor)
 
         // Left gripper: wrist towards +y on the table, two fingers opening across x.
         let hand = transform.concatenating(.rigid(angle: 0, x: scene.leftHand[0], y: scene.leftHand[1]))
         let spread = 2.5 + 5 * min(max(scene.leftGripper, 0), 1)
         rasterizer.beginLayer(Self.gripperColor)
-        box(-spread - 3, -4, -spread, 5, hand)
-        box(spread, -4, spread + 3, 5, hand)
-        box(-spread - 3, 5, spread + 3, 10, hand)
-        box(-4, 10, 4, 45, hand)
+        rasterizer.addBox(-spread - 3, -4, -spread, 5, hand)
+        rasterizer.addBox(spread, -4, spread + 3, 5, hand)
+        rasterizer.addBox(-spread - 3, 5, spread + 3, 10, hand)
+        rasterizer.addBox(-4, 10, 4, 45, hand)
 
         // Cutter: blade along local x, jaws either side of it, body behind the jaws along −x.
         let cutter = transform.concatenating(.rigid(angle: scene.cutter[2], x: scene.cutter[0], y: scene.cutter[1]))
         let gap = 0.5 + 8 * min(max(scene.jawOpening, 0), 1)
         rasterizer.beginLayer(Self.jawColor)
-        box(-10, gap / 2, 10, gap / 2 + 3, cutter)
-        box(-10, -gap / 2 - 3, 10, -gap / 2, cutter)
-        box(-14, -gap / 2 - 3, -10, gap / 2 + 3, cutter)
+        rasterizer.addBox(-10, gap / 2, 10, gap / 2 + 3, cutter)
+        rasterizer.addBox(-10, -gap / 2 - 3, 10, -gap / 2, cutter)
+        rasterizer.addBox(-14, -gap / 2 - 3, -10, gap / 2 + 3, cutter)
         rasterizer.beginLayer(Self.cutterBodyColor)
-        box(-70, -5, -14, 5, cutter)
+        rasterizer.addBox(-70, -5, -14, 5, cutter)
     }
 
     private func segmentFrame(_ scene: ZipTieScene, _ index: Int) -> AffineTransform2D {
