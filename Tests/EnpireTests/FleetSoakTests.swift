@@ -7,7 +7,7 @@ import Testing
 struct FleetSoakTests {
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return elapsed.inSeconds
     }
 
     private static func percentile(_ values: [Double], _ fraction: Double) -> Double {

@@ -43,7 +43,7 @@ public final class RewardWorkload {
         let start = ContinuousClock.now
         try? decoder.decode(frame.jpeg.jpeg ?? [], into: &decoded)
         let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return elapsed.inSeconds
     }
 
     /// Judges the next frame from already decoded pixels (a camera that delivers raw frames).

@@ -133,7 +133,7 @@ public struct AgentRunner: Sendable {
         }
         // The agent's run time ends when it exited, not when this task got a thread back to report it.
         let elapsed = (state.finishedAt ?? ContinuousClock.now) - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         let snapshot = state.snapshot()
         let ending: AgentRunReport.Ending = snapshot.overBudget ? .tokenBudgetExhausted
             : snapshot.wallExhausted ? .wallBudgetExhausted : .exited

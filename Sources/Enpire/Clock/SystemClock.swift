@@ -8,7 +8,7 @@ public struct SystemClock: StationClock {
     /// Seconds since the clock was created.
     public func now() -> Double {
         let elapsed = ContinuousClock.now - origin
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return elapsed.inSeconds
     }
 
     /// Sleeps on the system clock.

@@ -33,7 +33,7 @@ struct PushLock {
         let start = ContinuousClock.now
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let waited = ContinuousClock.now - start
-            let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18
+            let seconds = waited.inSeconds
             if seconds > timeoutSeconds {
                 close(descriptor)
                 throw FleetError.lockTimeout(path: path, waitedSeconds: seconds)

@@ -40,4 +40,17 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Codable, Equatable {
 
     /// A child generator for an independent stream (for example one per worker or per network).
     public mutating func split() -> SplitMix64 { SplitMix64(seed: next()) }
+
+    /// A case drawn with probability proportional to its weight in `weights` (negative or missing weights count
+    /// as 0), scanning the cases in declaration order; `fallback` when every weight is 0.
+    public mutating func pick<Choice: CaseIterable & Hashable>(_ weights: [Choice: Double],
+                                                               otherwise fallback: Choice) -> Choice {
+        let total = Choice.allCases.reduce(0) { $0 + max(0, weights[$1] ?? 0) }
+        var draw = nextUnitDouble() * max(total, 1e-12)
+        for choice in Choice.allCases {
+            draw -= max(0, weights[choice] ?? 0)
+            if draw < 0 { return choice }
+        }
+        return fallback
+    }
 }

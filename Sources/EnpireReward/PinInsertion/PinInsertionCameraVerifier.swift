@@ -69,7 +69,7 @@ public final class PinInsertionCameraVerifier: RewardFunction {
             result = .unknown("\(error)")
         }
         let elapsed = ContinuousClock.now - start
-        result.latencySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        result.latencySeconds = elapsed.inSeconds
         return result
     }
 

@@ -66,7 +66,7 @@ public final class ZipTieCameraVerifier: RewardFunction {
                 detail: (tensionAtClosure.map { String(format: "grasp force at closure %.2f N", $0) } ?? "jaws never closed")
                     + "; frames not measured (the tension vote already fails)")
             let elapsed = ContinuousClock.now - start
-            result.latencySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            result.latencySeconds = elapsed.inSeconds
             return result
         }
         var votes: [Vote] = []
@@ -102,7 +102,7 @@ public final class ZipTieCameraVerifier: RewardFunction {
         }
         result.detail = ([result.detail].compactMap { $0 } + notes).joined(separator: "; ")
         let elapsed = ContinuousClock.now - start
-        result.latencySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        result.latencySeconds = elapsed.inSeconds
         return result
     }
 

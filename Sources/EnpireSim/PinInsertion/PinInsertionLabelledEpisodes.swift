@@ -72,13 +72,7 @@ public struct PinInsertionLabelledEpisodes: Sendable {
     /// The kind episode `seed` gets under ``mix``.
     public func kind(seed: UInt64) -> Kind {
         var random = SplitMix64(seed: seed ^ 0x4B49_4E44)
-        let total = Kind.allCases.reduce(0) { $0 + max(0, mix[$1] ?? 0) }
-        var draw = random.nextUnitDouble() * max(total, 1e-12)
-        for kind in Kind.allCases {
-            draw -= max(0, mix[kind] ?? 0)
-            if draw < 0 { return kind }
-        }
-        return .nominal
+        return random.pick(mix, otherwise: .nominal)
     }
 
     /// Runs episode `seed` and renders its final frame.

@@ -153,7 +153,7 @@ public struct PushTRewardStudy: Sendable {
                         let features = try? reward.features(of: frame, calibration: calibration)
                         let verdict = features.map { reward.verdict(for: $0, isFinal: step == budget - 1) }
                         let elapsed = ContinuousClock.now - clock
-                        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                        times.append(elapsed.inSeconds)
                         estimate = features?.estimatedCoverage ?? .nan
                         live = verdict?.success ?? false
                         if live { break }
@@ -206,7 +206,7 @@ public struct PushTRewardStudy: Sendable {
             passedCoverage: [passed.first ?? .nan, passed.isEmpty ? .nan : passed[passed.count / 2]],
             verdictMilliseconds: times.isEmpty ? [] : [times[times.count / 2] * 1000,
                                                        times[min(times.count - 1, times.count * 99 / 100)] * 1000],
-            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            wallSeconds: elapsed.inSeconds,
             misjudged: misjudged)
     }
 
