@@ -552,6 +552,7 @@ public struct PushTCampaign: Sendable {
                 robot += other.robot
             }
         }
+        /// The running total over every lane (progress lines and the final score).
         actor Progress {
             var total = Tally()
             func add(_ tally: Tally) -> Tally {
@@ -561,15 +562,13 @@ public struct PushTCampaign: Sendable {
         }
         let progress = Progress()
         let lanes = max(1, min(workers, seeds.count))
-        var total = Tally()
-        try await withThrowingTaskGroup(of: Tally.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<lanes {
                 let laneSeeds = stride(from: lane, to: seeds.count, by: lanes).map { seeds[$0] }
                 group.addTask {
                     // The evaluator's camera is not any research station's: its mount and lighting are new.
                     let simulated = try PushTSimulatedStation(name: "evaluator-\(lane + 1)", robotReset: robotReset,
                                                               cameraReward: cameraReward, judgeCameraSeed: 1_000_003)
-                    var lane = Tally()
                     for seed in laneSeeds {
                         let episode = try await simulated.runEpisode(policy: try policy(), seed: seed,
                                                                      tags: ["split": "heldout"])
@@ -586,18 +585,17 @@ public struct PushTCampaign: Sendable {
                         }
                         // Robot time includes the reset before the episode (zero when start states are placed).
                         one.robot = episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
-                        lane.add(one)
                         let sofar = await progress.add(one)
                         if cameraReward != nil || robotReset, sofar.episodes % 50 == 0 {
                             log("held-out: \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes"
                                 + (cameraReward == nil ? "" : " (camera called \(sofar.cameraSuccesses), agreed \(sofar.agreements))"))
                         }
                     }
-                    return lane
                 }
             }
-            for try await lane in group { total.add(lane) }
+            try await group.waitForAll()
         }
+        let total = await progress.total
         let interval = try WilsonInterval(successes: total.successes, trials: seeds.count)
         log("held-out: \(label) \(total.successes)/\(seeds.count) (95% CI \(percent(interval.lower))-\(percent(interval.upper)))")
         return HeldOutScore(policy: label, successes: total.successes, trials: seeds.count, wilsonLower: interval.lower,
