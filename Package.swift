@@ -74,7 +74,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireRewardTests", dependencies: ["EnpireReward", "EnpireSim", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire"], swiftSettings: strict),
+        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireLearning"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

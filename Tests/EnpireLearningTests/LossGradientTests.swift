@@ -32,6 +32,38 @@ struct LossGradientTests {
         #expect(GradientCheck.relativeError(gradient.scalars, numeric) < 1e-3)
     }
 
+    @Test("Softmax cross-entropy with soft targets: value and gradient")
+    func softmaxCrossEntropy() throws {
+        var rng = SplitMix64(seed: 3)
+        let logits = Tensor.randomNormal([3, 5], standardDeviation: 2, using: &rng)
+        var targetScalars = (0..<15).map { _ in Float(rng.nextUnitDouble()) }
+        for row in 0..<3 {
+            let sum = targetScalars[(row * 5)..<(row * 5 + 5)].reduce(0, +)
+            for k in 0..<5 { targetScalars[row * 5 + k] /= sum }
+        }
+        let target = try Tensor(shape: [3, 5], scalars: targetScalars)
+        var gradient = Tensor.zeros([0])
+        let loss = SoftmaxCrossEntropyLoss()
+        let value = try loss(logits: logits, target: target, gradient: &gradient)
+        var expected = 0.0
+        for row in 0..<3 {
+            let z = (0..<5).map { Double(logits.scalars[row * 5 + $0]) }
+            let logSum = log(z.map { exp($0) }.reduce(0, +))
+            for k in 0..<5 { expected -= Double(targetScalars[row * 5 + k]) * (z[k] - logSum) }
+        }
+        expected /= 3
+        #expect(abs(Double(value) - expected) < 1e-5)
+        var scratch = Tensor.zeros([0])
+        let numeric = try numericGradient(logits) { try loss(logits: $0, target: target, gradient: &scratch) }
+        #expect(GradientCheck.relativeError(gradient.scalars, numeric) < 1e-3)
+        // A one-hot target on the largest logit gives a smaller loss than one on the smallest.
+        var low = Tensor.zeros([1, 3]), high = Tensor.zeros([1, 3])
+        low.scalars[0] = 1
+        high.scalars[2] = 1
+        let z = try Tensor(shape: [1, 3], scalars: [-1, 0, 3])
+        #expect(try loss(logits: z, target: high, gradient: &scratch) < loss(logits: z, target: low, gradient: &scratch))
+    }
+
     @Test("Huber in both regimes, residuals away from the threshold")
     func huber() throws {
         let p = try Tensor(shape: [6], scalars: [0.1, -0.3, 2.5, -3.0, 0.6, 1.7])

@@ -25,6 +25,20 @@ struct OptimizerTests {
         #expect(abs(Double(p.value.scalars[0]) - expected) < 1e-5)
     }
 
+    @Test("EMA weights: warm-up decay, then the configured decay")
+    func exponentialMovingAverage() throws {
+        let p = Parameter(name: "w", value: Tensor(repeating: 0, shape: [2]))
+        let ema = ExponentialMovingAverage(parameters: [p], decay: 0.9)
+        try p.assign(Tensor(repeating: 10, shape: [2]))
+        ema.update()
+        // First update: d = min(0.9, 2/11) = 2/11, average = 10 · 9/11.
+        #expect(abs(Double(ema.stateDictionary()["w"]!.scalars[0]) - 90.0 / 11) < 1e-4)
+        for _ in 0..<200 { ema.update() }
+        // After many updates at a constant weight, the average converges to it.
+        #expect(abs(ema.stateDictionary()["w"]!.scalars[1] - 10) < 1e-3)
+        #expect(ema.updateCount == 201)
+    }
+
     @Test("AdamW decays the weight before the Adam step; Adam's L2 folds decay into the gradient")
     func adamW() {
         let p = parameter(1, gradient: 0.5)

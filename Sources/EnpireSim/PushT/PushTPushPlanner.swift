@@ -53,49 +53,118 @@ public struct PushTPushPlanner: Sendable {
 
     /// Plans the next primitive from the observed scene and agent velocity.
     public func plan(state: PushTState, agentVelocity: (x: Double, y: Double)) -> Plan {
+        var best = Plan(targets: [SIMD2(state.agentX, state.agentY)], predictedCost: .infinity, reachesGoal: false)
+        forEachCandidate(state: state, agentVelocity: agentVelocity) { _, targets, cost, reaches in
+            consider(targets, cost: cost, reaches: reaches, into: &best)
+        }
+        return best
+    }
+
+    /// What one candidate primitive is predicted to achieve from a state.
+    public struct CandidateScore: Sendable, Equatable, Codable {
+        /// Predicted cost at the end of the primitive (see ``plan(state:agentVelocity:)``); for a candidate that
+        /// reaches the goal, the control steps until it does.
+        public var cost: Double
+        /// Whether the rollout reached the goal.
+        public var reachesGoal: Bool
+        /// Control steps the candidate takes (up to reaching the goal).
+        public var steps: Int
+    }
+
+    /// Number of candidate primitives: contact points times push distances. Candidate `i` is contact
+    /// `i / pushDistances().count` pushed by distance `i % pushDistances().count`.
+    public var candidateCount: Int { contacts().count * pushDistances().count }
+
+    /// Scores every candidate primitive from a state by rolling it out in a private copy of the simulator.
+    ///
+    /// Privileged: this reads the exact state and uses the simulator as its model. It is the teacher's label for
+    /// learned primitive selectors, never something a policy on a real station can call.
+    public func scoreCandidates(state: PushTState, agentVelocity: (x: Double, y: Double)) -> [CandidateScore] {
+        var scores = [CandidateScore](repeating: CandidateScore(cost: .infinity, reachesGoal: false, steps: 0),
+                                      count: candidateCount)
+        forEachCandidate(state: state, agentVelocity: agentVelocity) { index, targets, cost, reaches in
+            scores[index] = reaches
+                ? CandidateScore(cost: Double(targets.count), reachesGoal: true, steps: targets.count)
+                : CandidateScore(cost: cost, reachesGoal: false, steps: targets.count)
+        }
+        return scores
+    }
+
+    /// The targets of candidate `index` from an observed scene, from geometry alone (no simulator): travel to the
+    /// pre-contact point, push, settle. This is the scripted executor of a learned primitive selector.
+    public func candidateTargets(_ index: Int, state: PushTState) -> [SIMD2<Double>] {
+        let distances = pushDistances()
+        let allContacts = contacts()
+        guard index >= 0, index < allContacts.count * distances.count else { return [SIMD2(state.agentX, state.agentY)] }
+        let (approach, preContact, normal) = approachToContact(allContacts[index / distances.count], state: state,
+                                                               pieces: Self.worldPieces(state))
+        return approach + pushTargets(from: preContact, normal: normal, distance: distances[index % distances.count])
+    }
+
+    /// The approach targets (ending at the pre-contact point) for one contact, the pre-contact point and the
+    /// world-frame outward normal.
+    private func approachToContact(_ contact: (point: SIMD2<Double>, normal: SIMD2<Double>), state: PushTState,
+                                   pieces: [[SIMD2<Double>]])
+        -> (targets: [SIMD2<Double>], preContact: SIMD2<Double>, normal: SIMD2<Double>) {
+        let c = cos(state.blockAngle), s = sin(state.blockAngle)
+        let point = SIMD2(c * contact.point.x - s * contact.point.y + state.blockX,
+                          s * contact.point.x + c * contact.point.y + state.blockY)
+        let normal = SIMD2(c * contact.normal.x - s * contact.normal.y, s * contact.normal.x + c * contact.normal.y)
+        let r = PushTGeometry.agentRadius
+        let preContact = point + normal * (r + parameters.contactGap)
+        let staging = point + normal * (r + parameters.contactGap + 20)
+        var approach = approachTargets(from: SIMD2(state.agentX, state.agentY), to: staging, state: state,
+                                       pieces: pieces)
+        approach.append(preContact)
+        return (approach, preContact, normal)
+    }
+
+    /// The push along `-normal` from the pre-contact point by `distance` past first touch, then the settle steps.
+    private func pushTargets(from preContact: SIMD2<Double>, normal: SIMD2<Double>, distance: Double)
+        -> [SIMD2<Double>] {
+        var push: [SIMD2<Double>] = []
+        let travel = parameters.contactGap + distance
+        let pushSteps = max(1, Int((travel / parameters.pushSpeed).rounded(.up)))
+        for k in 1...pushSteps {
+            push.append(preContact - normal * (travel * Double(k) / Double(pushSteps)))
+        }
+        for _ in 0..<parameters.settleSteps { push.append(push[push.count - 1]) }
+        return push
+    }
+
+    /// Rolls every candidate out in a private simulator and reports `(index, targets, cost, reachesGoal)`;
+    /// a candidate that reaches the goal reports its targets up to that step and cost `-1e6 + steps`.
+    private func forEachCandidate(state: PushTState, agentVelocity: (x: Double, y: Double),
+                                  _ body: (Int, [SIMD2<Double>], Double, Bool) -> Void) {
         let simulation = PushTSimulation()
         let start = Snapshot(state: state, velocity: agentVelocity)
-        var best = Plan(targets: [SIMD2(state.agentX, state.agentY)], predictedCost: .infinity, reachesGoal: false)
         let distances = pushDistances()
         let world = Self.worldPieces(state)
-        for contact in contacts() {
-            let c = cos(state.blockAngle), s = sin(state.blockAngle)
-            let point = SIMD2(c * contact.point.x - s * contact.point.y + state.blockX,
-                              s * contact.point.x + c * contact.point.y + state.blockY)
-            let normal = SIMD2(c * contact.normal.x - s * contact.normal.y, s * contact.normal.x + c * contact.normal.y)
-            let r = PushTGeometry.agentRadius
-            let preContact = point + normal * (r + parameters.contactGap)
-            let staging = point + normal * (r + parameters.contactGap + 20)
-            var approach = approachTargets(from: SIMD2(state.agentX, state.agentY), to: staging, state: state,
-                                           pieces: world)
-            approach.append(preContact)
+        for (contactIndex, contact) in contacts().enumerated() {
+            let (approach, preContact, normal) = approachToContact(contact, state: state, pieces: world)
             let approached = rollout(simulation, from: start, targets: approach, stepsBefore: 0)
             if let reached = approached.successStep {
-                consider(Array(approach[..<reached]), cost: -1e6 + Double(reached), reaches: true, into: &best)
+                let targets = Array(approach[..<reached])
+                for d in distances.indices {
+                    body(contactIndex * distances.count + d, targets, -1e6 + Double(reached), true)
+                }
                 continue
             }
-            for distance in distances {
-                var push: [SIMD2<Double>] = []
-                let travel = parameters.contactGap + distance
-                let pushSteps = max(1, Int((travel / parameters.pushSpeed).rounded(.up)))
-                for k in 1...pushSteps {
-                    push.append(preContact - normal * (travel * Double(k) / Double(pushSteps)))
-                }
-                for _ in 0..<parameters.settleSteps { push.append(push[push.count - 1]) }
+            for (d, distance) in distances.enumerated() {
+                let push = pushTargets(from: preContact, normal: normal, distance: distance)
                 let pushed = rollout(simulation, from: approached.end, targets: push, stepsBefore: approach.count)
+                let index = contactIndex * distances.count + d
                 if let reached = pushed.successStep {
-                    consider(approach + push[..<(reached - approach.count)], cost: -1e6 + Double(reached),
-                             reaches: true, into: &best)
+                    body(index, approach + push[..<(reached - approach.count)], -1e6 + Double(reached), true)
                 } else {
                     let steps = approach.count + push.count
                     let end = pushed.end.state
                     var cost = poseCost(end) + parameters.stepPenalty * Double(steps)
                     if parameters.coverageWeight > 0 { cost += parameters.coverageWeight * (1 - goalCoverage(end)) }
-                    consider(approach + push, cost: cost, reaches: false, into: &best)
+                    body(index, approach + push, cost, false)
                 }
             }
         }
-        return best
     }
 
     private func consider(_ targets: [SIMD2<Double>], cost: Double, reaches: Bool, into best: inout Plan) {

@@ -1,0 +1,110 @@
+import Enpire
+import EnpireSim
+import Foundation
+import Synchronization
+
+/// Scores a learned Push-T policy through simulated stations, on explicit seeds.
+///
+/// Every worker composes its own station: in camera mode with a 640x480 top camera with realistic pose, lighting
+/// and sensor noise (a different camera per worker, calibrated from its own frame of the goal marking), so the
+/// policy reads only that camera and the pusher's state; in state mode without cameras (the policy reads the
+/// simulator's exact state: privileged). Success is gym-pusht's rule on the simulator's state (coverage above 0.95
+/// within 300 steps); the highest coverage of each episode is read from the simulator too (ground truth).
+public enum PushTPolicyEvaluation {
+    /// What an evaluation measured.
+    public struct Summary: Sendable, Codable, Equatable {
+        /// Policy name.
+        public var policy: String
+        /// What the policy read.
+        public var observe: ObservationMode
+        /// Whether the result is privileged (state observations).
+        public var privileged: Bool
+        /// First seed.
+        public var firstSeed: UInt64
+        /// Episodes run.
+        public var episodes: Int
+        /// Successful episodes.
+        public var successes: Int
+        /// Wilson 95 % interval of the success rate.
+        public var wilsonLow: Double
+        /// Upper end of the interval.
+        public var wilsonHigh: Double
+        /// Mean of each episode's highest coverage.
+        public var meanMaximumCoverage: Double
+        /// Mean control steps of successful episodes.
+        public var meanStepsToSuccess: Double
+        /// Simulated robot seconds.
+        public var robotSeconds: Double
+        /// Wall seconds.
+        public var wallSeconds: Double
+        /// Failed seeds.
+        public var failedSeeds: [UInt64]
+    }
+
+    /// Runs one episode per seed from `firstSeed` on `workers` stations.
+    public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
+                                workers: Int = 2, cameraSeed: UInt64 = 77,
+                                progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
+        guard (1...1_000_000).contains(episodes) else {
+            throw PushTLearningError.invalidSetting("episodes must be in 1...1000000, got \(episodes)")
+        }
+        guard firstSeed <= UInt64.max - UInt64(episodes) else {
+            throw PushTLearningError.invalidSetting("first seed \(firstSeed) + \(episodes) episodes overflows")
+        }
+        let start = ContinuousClock.now
+        let lanes = max(1, min(workers, episodes, 64))
+        let counters = Counters()
+        let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
+            of: "/state", with: "/\(mode.rawValue)")
+        let outcomes = try await withThrowingTaskGroup(of: [(UInt64, Bool, Int, Double)].self) { group in
+            for lane in 0..<lanes {
+                let noise = CameraNoise.realistic(seed: cameraSeed &+ UInt64(lane) &* 1_000_003)
+                let station = try PushTSimulatedStation(
+                    name: "learned-eval-\(lane)",
+                    cameraResolutions: mode == .camera ? [ImageSize(width: 640, height: 480)] : [],
+                    cameraNoise: mode == .camera ? noise : .none)
+                let observer = mode == .camera ? try PushTCameraObserver.simulated(cameraName: "top", noise: noise) : nil
+                let policy = try PushTPrimitivePolicy(model: model, mode: mode, observer: observer)
+                group.addTask {
+                    var results: [(UInt64, Bool, Int, Double)] = []
+                    while true {
+                        let index = counters.take()
+                        guard index < episodes else { return results }
+                        let seed = firstSeed + UInt64(index)
+                        let episode = try await station.runEpisode(policy: policy, seed: seed)
+                        // Steps record what was observed before each action; the state after the last action
+                        // is the world's now.
+                        let final = await station.world.coverage
+                        let coverage = max(final, episode.steps.compactMap {
+                            $0.features[PushTFeatures.coverage]?.first
+                        }.max() ?? 0)
+                        results.append((seed, episode.summary.verdict?.success ?? false, episode.steps.count, coverage))
+                        progress(counters.finish(), episodes)
+                    }
+                }
+            }
+            var all: [(UInt64, Bool, Int, Double)] = []
+            for try await part in group { all += part }
+            return all.sorted { $0.0 < $1.0 }
+        }
+        let successes = outcomes.filter(\.1)
+        let interval = try WilsonInterval(successes: successes.count, trials: outcomes.count)
+        return Summary(
+            policy: name, observe: mode, privileged: mode.isPrivileged, firstSeed: firstSeed, episodes: outcomes.count,
+            successes: successes.count, wilsonLow: interval.lower, wilsonHigh: interval.upper,
+            meanMaximumCoverage: outcomes.reduce(0) { $0 + $1.3 } / Double(outcomes.count),
+            meanStepsToSuccess: successes.isEmpty ? 0 : Double(successes.reduce(0) { $0 + $1.2 }) / Double(successes.count),
+            robotSeconds: Double(outcomes.reduce(0) { $0 + $1.2 }) / PushTGeometry.controlRateHz,
+            wallSeconds: (ContinuousClock.now - start).inSeconds,
+            failedSeeds: outcomes.filter { !$0.1 }.map(\.0))
+    }
+
+    /// Work-stealing counters shared by the evaluation lanes.
+    final class Counters: Sendable {
+        private let state = Mutex<(next: Int, finished: Int)>((0, 0))
+
+        func take() -> Int { state.withLock { value in defer { value.next += 1 }; return value.next } }
+
+        func finish() -> Int { state.withLock { value in value.finished += 1; return value.finished } }
+    }
+}

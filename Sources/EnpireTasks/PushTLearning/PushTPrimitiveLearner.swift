@@ -1,0 +1,303 @@
+import Enpire
+import EnpireLearning
+public import EnpireSim
+import Foundation
+import Synchronization
+
+/// Trains a Push-T primitive selector by imitation with DAgger, from the planner as teacher.
+///
+/// Why this shape: the planner is a strong teacher but not a per-step one (it commits to open-loop push
+/// primitives, so its step-level actions are not a function of the current observation), and it rates several
+/// primitives almost equally in many states (push the bar or the stem), which a regression onto its actions
+/// averages into nonsense. Here the learner imitates the planner's decision at the primitive level, where the
+/// teacher's label depends on the current observation only: at every decision point the teacher (privileged: it
+/// reads the exact state and rolls every candidate out in a private simulator) scores all primitives; the learner
+/// is trained on the softmax of those scores (a soft, multimodal target over a discrete action set) with
+/// cross-entropy, EMA weights and a validation split by episode. Round 0 follows the teacher; later rounds follow
+/// the learner and are relabelled by the teacher (DAgger), aggregated. The checkpoint kept is the one with the
+/// best rollout success on development seeds, never chosen by loss. The learner's inputs come with pose noise like
+/// the camera's estimate, so the policy is trained for camera observations.
+public struct PushTPrimitiveLearner: Sendable {
+    /// Training settings.
+    public struct Configuration: Sendable, Codable, Equatable {
+        /// Primitive library and teacher settings.
+        public var library = PushTPlannerParameters()
+        /// First seed of the training episodes (round `r` uses the next `episodesPerRound` seeds).
+        public var trainingFirstSeed: UInt64 = 100_000
+        /// Episodes collected per round.
+        public var episodesPerRound = 150
+        /// Rounds: the first follows the teacher, the rest the learner (DAgger).
+        public var rounds = 5
+        /// Share of decisions taken by the teacher in DAgger rounds (β).
+        public var teacherShare = 0.0
+        /// Hidden layer widths.
+        public var hiddenWidths = [256, 256, 256]
+        /// Passes over the aggregated data after each round.
+        public var epochs = 20
+        /// Mini-batch size.
+        public var batchSize = 256
+        /// Adam learning rate.
+        public var learningRate: Float = 1e-3
+        /// EMA decay of the evaluated weights.
+        public var emaDecay: Float = 0.995
+        /// Temperature of the soft target over primitive costs (pixels of cost).
+        public var temperature = 2.0
+        /// Standard deviation of the block position noise added to the learner's inputs (pixels).
+        public var positionNoise = 0.6
+        /// Standard deviation of the block angle noise (radians).
+        public var angleNoise = 0.008
+        /// Share of episodes held out for validation loss.
+        public var validationShare = 0.1
+        /// First development seed for checkpoint selection by rollout success.
+        public var developmentFirstSeed: UInt64 = 200_000
+        /// Development episodes per evaluation.
+        public var developmentEpisodes = 60
+        /// Worker threads.
+        public var workers = 2
+        /// Seed of initialisation, shuffling and noise.
+        public var seed: UInt64 = 1
+
+        /// Default settings.
+        public init() {}
+
+        /// Checks the settings, with a message naming the bad one.
+        public func validate() throws {
+            func check(_ ok: Bool, _ message: String) throws {
+                if !ok { throw PushTLearningError.invalidSetting(message) }
+            }
+            try check((1...100_000).contains(episodesPerRound), "episodesPerRound must be in 1...100000")
+            try check((1...100).contains(rounds), "rounds must be in 1...100")
+            try check((0...1).contains(teacherShare), "teacherShare must be in 0...1")
+            try check(!hiddenWidths.isEmpty && hiddenWidths.count <= 8 && hiddenWidths.allSatisfy { (1...4096).contains($0) },
+                      "hiddenWidths: 1 to 8 layers of 1...4096")
+            try check((1...10_000).contains(epochs), "epochs must be in 1...10000")
+            try check((1...65_536).contains(batchSize), "batchSize must be in 1...65536")
+            try check(learningRate.isFinite && learningRate > 0 && learningRate < 1, "learningRate must be in (0, 1)")
+            try check(emaDecay.isFinite && emaDecay >= 0 && emaDecay < 1, "emaDecay must be in [0, 1)")
+            try check(temperature.isFinite && temperature > 0, "temperature must be positive")
+            try check(positionNoise.isFinite && (0...50).contains(positionNoise), "positionNoise must be in 0...50")
+            try check(angleNoise.isFinite && (0...1).contains(angleNoise), "angleNoise must be in 0...1")
+            try check((0..<1).contains(validationShare), "validationShare must be in [0, 1)")
+            try check((0...100_000).contains(developmentEpisodes), "developmentEpisodes must be in 0...100000")
+            try check((1...64).contains(workers), "workers must be in 1...64")
+        }
+    }
+
+    /// One point of the learning curve (after a round).
+    public struct CurvePoint: Sendable, Codable, Equatable {
+        /// Round index (0: teacher data only).
+        public var round: Int
+        /// Labelled decisions aggregated so far.
+        public var samples: Int
+        /// Wall seconds since training started.
+        public var wallSeconds: Double
+        /// Simulated robot seconds spent so far (data collection and development rollouts, 10 Hz steps).
+        public var robotSeconds: Double
+        /// Development successes of this round's EMA weights.
+        public var developmentSuccesses: Int
+        /// Development episodes.
+        public var developmentEpisodes: Int
+        /// Mean cross-entropy on the validation episodes.
+        public var validationLoss: Double
+        /// Share of validation decisions where the learner picked the teacher's best primitive.
+        public var validationAgreement: Double
+    }
+
+    /// What training produced.
+    public struct Result: Sendable {
+        /// The kept model (best development success).
+        public var model: PushTPrimitiveModel
+        /// The learning curve.
+        public var curve: [CurvePoint]
+        /// Round whose weights were kept.
+        public var keptRound: Int
+        /// Total wall seconds.
+        public var wallSeconds: Double
+    }
+
+    /// Progress of a training run.
+    public struct Progress: Sendable {
+        /// What is running (`collect`, `train`, `develop`).
+        public var phase: String
+        /// Round index.
+        public var round: Int
+        /// Units done in this phase.
+        public var done: Int
+        /// Units in this phase.
+        public var total: Int
+        /// Estimated seconds left for the whole run, when known.
+        public var etaSeconds: Double?
+        /// One line for a person.
+        public var message: String
+    }
+
+    /// The settings.
+    public var configuration: Configuration
+
+    /// Creates a learner.
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    struct Sample {
+        var features: [Float]
+        var target: [Float]
+        var best: Int
+        var validation: Bool
+    }
+
+    /// Trains, reporting progress; the result's model is the development-best round.
+    public func run(progress: @Sendable (Progress) -> Void = { _ in }) throws -> Result {
+        try configuration.validate()
+        let config = configuration
+        let start = ContinuousClock.now
+        let elapsed = { (ContinuousClock.now - start).inSeconds }
+        let classes = PushTPushPlanner(parameters: config.library).candidateCount
+        var rng = SplitMix64(seed: config.seed)
+        let specification = MLPSpecification(inputFeatures: PushTPrimitiveFeatures.count,
+                                              hiddenWidths: config.hiddenWidths, outputFeatures: classes)
+        let network = try specification.makeNetwork(rng: &rng)
+        let optimizer = Adam(parameters: network.parameters, learningRate: config.learningRate)
+        let ema = ExponentialMovingAverage(parameters: network.parameters, decay: config.emaDecay)
+        var samples: [Sample] = []
+        var curve: [CurvePoint] = []
+        var robotSeconds = 0.0
+        var best: (successes: Int, round: Int, model: PushTPrimitiveModel)?
+        var roundSeconds: [Double] = []
+        for round in 0..<config.rounds {
+            let roundStart = elapsed()
+            let perRound = roundSeconds.isEmpty ? nil : roundSeconds.reduce(0, +) / Double(roundSeconds.count)
+            let roundsLeft = Double(config.rounds - round)
+            let eta: @Sendable (Double) -> Double? = { fraction in perRound.map { $0 * (roundsLeft - fraction) } }
+            // Collect: round 0 follows the teacher, later rounds the current EMA learner.
+            let learner: PushTPrimitiveModel? = round == 0 ? nil : try snapshot(ema: ema, specification: specification,
+                                                                               metrics: [:])
+            let seeds = (0..<config.episodesPerRound).map {
+                config.trainingFirstSeed + UInt64(round * config.episodesPerRound + $0)
+            }
+            let collected = PushTPrimitiveRollouts.run(
+                seeds: seeds, library: config.library, learner: learner, teacherShare: round == 0 ? 1 : config.teacherShare,
+                label: true, temperature: config.temperature, positionNoise: config.positionNoise,
+                angleNoise: config.angleNoise, noiseSeed: config.seed &+ UInt64(round) &* 7919, workers: config.workers
+            ) { done in
+                progress(Progress(phase: "collect", round: round, done: done, total: seeds.count,
+                                  etaSeconds: eta(0.5 * Double(done) / Double(seeds.count)),
+                                  message: "round \(round + 1)/\(config.rounds): labelled \(done)/\(seeds.count) episodes"))
+            }
+            robotSeconds += Double(collected.steps) / PushTGeometry.controlRateHz
+            var validationRng = SplitMix64(seed: config.seed &+ 104_729 &* UInt64(round + 1))
+            for episode in collected.episodes {
+                let validation = validationRng.nextUnitDouble() < config.validationShare
+                for decision in episode.decisions {
+                    samples.append(Sample(features: decision.features, target: decision.target, best: decision.best,
+                                          validation: validation))
+                }
+            }
+            // Train on everything aggregated so far.
+            let training = samples.filter { !$0.validation }
+            let validation = samples.filter(\.validation)
+            try train(network: network, optimizer: optimizer, ema: ema, samples: training, classes: classes,
+                      rng: &rng) { epoch in
+                progress(Progress(phase: "train", round: round, done: epoch, total: config.epochs,
+                                  etaSeconds: eta(0.5 + 0.4 * Double(epoch) / Double(config.epochs)),
+                                  message: "round \(round + 1)/\(config.rounds): epoch \(epoch)/\(config.epochs) on "
+                                      + "\(training.count) decisions"))
+            }
+            let model = try snapshot(ema: ema, specification: specification, metrics: [:])
+            let (loss, agreement) = try Self.validate(model: model, samples: validation, classes: classes)
+            // Development rollouts: the learner alone, no labels.
+            let devSeeds = (0..<config.developmentEpisodes).map { config.developmentFirstSeed + UInt64($0) }
+            let dev = PushTPrimitiveRollouts.run(
+                seeds: devSeeds, library: config.library, learner: model, teacherShare: 0, label: false,
+                temperature: config.temperature, positionNoise: config.positionNoise, angleNoise: config.angleNoise,
+                noiseSeed: config.seed &+ 31, workers: config.workers) { done in
+                progress(Progress(phase: "develop", round: round, done: done, total: devSeeds.count,
+                                  etaSeconds: eta(0.9 + 0.1 * Double(done) / Double(max(devSeeds.count, 1))),
+                                  message: "round \(round + 1)/\(config.rounds): development rollouts \(done)/\(devSeeds.count)"))
+            }
+            robotSeconds += Double(dev.steps) / PushTGeometry.controlRateHz
+            let point = CurvePoint(round: round, samples: samples.count, wallSeconds: elapsed(), robotSeconds: robotSeconds,
+                                   developmentSuccesses: dev.successes, developmentEpisodes: devSeeds.count,
+                                   validationLoss: loss, validationAgreement: agreement)
+            curve.append(point)
+            progress(Progress(phase: "round", round: round, done: round + 1, total: config.rounds, etaSeconds: eta(1),
+                              message: String(format: "round %d/%d: %d decisions, validation loss %.3f, agreement %.1f%%, development %d/%d, %.0f s",
+                                              round + 1, config.rounds, samples.count, loss, 100 * agreement,
+                                              dev.successes, devSeeds.count, elapsed())))
+            if best == nil || dev.successes > best!.successes {
+                let metrics: [String: Double] = [
+                    "round": Double(round), "developmentSuccesses": Double(dev.successes),
+                    "developmentEpisodes": Double(devSeeds.count), "samples": Double(samples.count),
+                    "validationLoss": loss, "validationAgreement": agreement, "wallSeconds": elapsed(),
+                    "robotSeconds": robotSeconds,
+                ]
+                best = (dev.successes, round, try snapshot(ema: ema, specification: specification, metrics: metrics))
+            }
+            roundSeconds.append(elapsed() - roundStart)
+        }
+        guard let best else { throw PushTLearningError.invalidSetting("no round ran") }
+        return Result(model: best.model, curve: curve, keptRound: best.round, wallSeconds: elapsed())
+    }
+
+    private func snapshot(ema: ExponentialMovingAverage, specification: MLPSpecification,
+                          metrics: [String: Double]) throws -> PushTPrimitiveModel {
+        var rng = SplitMix64(seed: 0)
+        let copy = try specification.makeNetwork(rng: &rng)
+        try copy.load(stateDictionary: ema.stateDictionary())
+        return PushTPrimitiveModel(library: configuration.library, specification: specification, metrics: metrics,
+                                   network: copy)
+    }
+
+    private func train(network: Sequential, optimizer: Adam, ema: ExponentialMovingAverage, samples: [Sample],
+                       classes: Int, rng: inout SplitMix64, epochDone: (Int) -> Void) throws {
+        guard !samples.isEmpty else { return }
+        let width = PushTPrimitiveFeatures.count
+        let batch = min(configuration.batchSize, samples.count)
+        var order = Array(samples.indices)
+        var input = Tensor.zeros([batch, width])
+        var target = Tensor.zeros([batch, classes])
+        var logits = Tensor.zeros([batch, classes])
+        var gradient = Tensor.zeros([batch, classes])
+        let loss = SoftmaxCrossEntropyLoss()
+        for epoch in 1...configuration.epochs {
+            for i in stride(from: order.count - 1, to: 0, by: -1) {
+                order.swapAt(i, rng.nextIndex(below: i + 1))
+            }
+            var offset = 0
+            while offset + batch <= order.count {
+                input.scalars.withUnsafeMutableBufferPointer { x in
+                    target.scalars.withUnsafeMutableBufferPointer { t in
+                        for row in 0..<batch {
+                            let sample = samples[order[offset + row]]
+                            for k in 0..<width { x[row * width + k] = sample.features[k] }
+                            for k in 0..<classes { t[row * classes + k] = sample.target[k] }
+                        }
+                    }
+                }
+                offset += batch
+                try network.forward(input, into: &logits, training: true)
+                _ = try loss(logits: logits, target: target, gradient: &gradient)
+                try network.backward(gradient)
+                optimizer.step()
+                ema.update()
+            }
+            epochDone(epoch)
+        }
+    }
+
+    static func validate(model: PushTPrimitiveModel, samples: [Sample], classes: Int) throws -> (Double, Double) {
+        guard !samples.isEmpty else { return (0, 0) }
+        var total = 0.0
+        var agree = 0
+        for sample in samples {
+            let z = model.logits(sample.features)
+            let m = z.max() ?? 0
+            let logSum = log(z.reduce(0) { $0 + exp(Double($1 - m)) }) + Double(m)
+            for k in 0..<classes where sample.target[k] > 0 { total -= Double(sample.target[k]) * (Double(z[k]) - logSum) }
+            var chosen = 0
+            for k in z.indices where z[k] > z[chosen] { chosen = k }
+            if chosen == sample.best { agree += 1 }
+        }
+        return (total / Double(samples.count), Double(agree) / Double(samples.count))
+    }
+}

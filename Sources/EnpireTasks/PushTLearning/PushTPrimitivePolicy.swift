@@ -1,0 +1,81 @@
+public import Enpire
+import EnpireSim
+import Foundation
+
+/// A learned Push-T policy: at each decision point the trained selector (``PushTPrimitiveModel``) picks one push
+/// primitive from what the station observes, and a scripted executor runs it (travel to the chosen contact on
+/// the T, push, settle) from geometry alone; when the primitive is used up it decides again.
+///
+/// What it reads: with ``ObservationMode/camera``, the block pose measured in the station's camera frame by a
+/// ``PushTCameraObserver`` and the pusher's own position and velocity (the arm state); with
+/// ``ObservationMode/state``, the simulator's exact `"pusht.state"` feature (privileged, for comparison). It never
+/// runs the simulator.
+public struct PushTPrimitivePolicy: Policy {
+    /// The trained selector.
+    public let model: PushTPrimitiveModel
+    /// What the policy reads.
+    public let mode: ObservationMode
+    /// The camera measurement (required in camera mode).
+    public let observer: PushTCameraObserver?
+    private let executor: PushTPushPlanner
+    private var queue: [SIMD2<Double>] = []
+    private var position = 0
+    /// Decisions taken in the current episode.
+    public private(set) var decisions = 0
+
+    /// Creates the policy; camera mode needs an observer.
+    public init(model: PushTPrimitiveModel, mode: ObservationMode, observer: PushTCameraObserver? = nil) throws {
+        if mode == .camera, observer == nil {
+            throw PushTObservationError.missing("camera mode needs a calibrated PushTCameraObserver")
+        }
+        self.model = model
+        self.mode = mode
+        self.observer = observer
+        executor = PushTPushPlanner(parameters: model.library)
+    }
+
+    /// `"pusht-primitive-mlp@<hash prefix>/<mode>"`.
+    public var name: String { "pusht-primitive-mlp@\(model.weightsHash.prefix(8))/\(mode.rawValue)" }
+
+    /// Forgets the current primitive.
+    public mutating func reset() {
+        queue.removeAll()
+        position = 0
+        decisions = 0
+    }
+
+    /// The next pusher target.
+    public mutating func action(for observation: Observation) async throws -> [ArmCommand] {
+        guard let arm = observation.arms.first, arm.position.count >= 2 else {
+            throw PushTObservationError.missing("the pusher's state (2 position values)")
+        }
+        let agent = SIMD2(arm.position[0], arm.position[1])
+        if position >= queue.count {
+            let block = try observedBlock(observation)
+            let velocity = arm.velocity.count >= 2 ? SIMD2(arm.velocity[0], arm.velocity[1]) : .zero
+            let choice = model.choose(PushTPrimitiveFeatures.vector(block: block, agent: agent, velocity: velocity))
+            queue = executor.candidateTargets(choice, state: block.scene(agent: agent))
+            position = 0
+            decisions += 1
+        }
+        defer { position += 1 }
+        let target = queue[position]
+        return [.moveTo([target.x, target.y])]
+    }
+
+    private func observedBlock(_ observation: Observation) throws -> PushTObservedBlock {
+        switch mode {
+        case .camera:
+            guard let observer else { throw PushTObservationError.missing("a camera observer") }
+            guard let frame = observation.frames[observer.cameraName] else {
+                throw PushTObservationError.blockNotSeen("no frame from camera '\(observer.cameraName)'")
+            }
+            return try observer.block(in: frame)
+        case .state:
+            guard let state = observation.features[PushTFeatures.state], state.count == 5 else {
+                throw PushTObservationError.missing("the privileged feature \"\(PushTFeatures.state)\"")
+            }
+            return PushTObservedBlock(x: state[2], y: state[3], angle: state[4])
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Enpire
+import EnpireLearning
+import EnpireSim
+import EnpireTasks
+import Foundation
+import Testing
+
+@Suite("Push-T learned primitive selector")
+struct PushTLearningTests {
+    /// A cheap primitive library: 10 contacts x 2 distances.
+    static let cheapLibrary = try! PushTPlannerParameters(recipe: ["contactsPerEdge": 1, "pushDistanceCount": 2])
+
+    @Test("the camera observer measures the block pose from a noisy 640x480 frame to within a pixel or two")
+    func cameraObserverAccuracy() throws {
+        for seed in [UInt64(3), 17, 99] {
+            let noise = CameraNoise.realistic(seed: seed)
+            let observer = try PushTCameraObserver.simulated(noise: noise)
+            let simulation = PushTSimulation()
+            simulation.reset(seed: seed + 1000)
+            let state = simulation.state
+            var renderer = try PushTRenderer(outputSize: ImageSize(width: 640, height: 480), noise: noise)
+            let frame = Frame(cameraName: "top", timestampSeconds: 0, image: renderer.render(state, frameIndex: 5))
+            let block = try observer.block(in: frame)
+            #expect(abs(block.x - state.blockX) < 2, "seed \(seed): x \(block.x) vs \(state.blockX)")
+            #expect(abs(block.y - state.blockY) < 2, "seed \(seed): y \(block.y) vs \(state.blockY)")
+            #expect(abs(remainder(block.angle - state.blockAngle, 2 * Double.pi)) < 0.03)
+        }
+    }
+
+    @Test("the executor's targets are the planner's: the chosen candidate replays the plan exactly")
+    func executorMatchesPlanner() {
+        let planner = PushTPushPlanner(parameters: Self.cheapLibrary)
+        let simulation = PushTSimulation()
+        simulation.reset(seed: 5)
+        let state = simulation.state
+        let plan = planner.plan(state: state, agentVelocity: (0, 0))
+        let scores = planner.scoreCandidates(state: state, agentVelocity: (0, 0))
+        #expect(scores.count == planner.candidateCount)
+        #expect(!plan.reachesGoal)
+        let (_, best) = PushTPrimitiveRollouts.softTarget(scores, temperature: 2)
+        #expect(planner.candidateTargets(best, state: state) == plan.targets)
+        #expect(abs(scores[best].cost - plan.predictedCost) < 1e-9)
+    }
+
+    @Test("soft targets: a distribution that favours reaching candidates, then low cost")
+    func softTargets() {
+        typealias Score = PushTPushPlanner.CandidateScore
+        let scores = [Score(cost: 30, reachesGoal: false, steps: 20), Score(cost: 31, reachesGoal: false, steps: 20),
+                      Score(cost: 25, reachesGoal: true, steps: 25), Score(cost: .infinity, reachesGoal: false, steps: 0)]
+        let (target, best) = PushTPrimitiveRollouts.softTarget(scores, temperature: 2)
+        #expect(best == 2)
+        #expect(abs(target.reduce(0, +) - 1) < 1e-5)
+        #expect(target[2] > 0.99 && target[0] > target[1] && target[3] == 0)
+    }
+
+    @Test("a tiny DAgger run trains, saves, reloads the same weights and refuses changed ones")
+    func tinyTrainingRoundTrip() throws {
+        var configuration = PushTPrimitiveLearner.Configuration()
+        configuration.library = Self.cheapLibrary
+        configuration.episodesPerRound = 3
+        configuration.rounds = 2
+        configuration.epochs = 3
+        configuration.hiddenWidths = [16]
+        configuration.developmentEpisodes = 2
+        configuration.batchSize = 16
+        let result = try PushTPrimitiveLearner(configuration: configuration).run()
+        #expect(result.curve.count == 2)
+        #expect(result.curve[1].samples > result.curve[0].samples)
+        #expect(result.model.primitiveCount == 20)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pusht-primitive-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try result.model.save(to: directory)
+        let loaded = try PushTPrimitiveModel.load(from: directory)
+        let features = PushTPrimitiveFeatures.vector(block: PushTObservedBlock(x: 200, y: 300, angle: 1),
+                                                     agent: SIMD2(100, 100), velocity: .zero)
+        #expect(loaded.logits(features) == result.model.logits(features))
+        #expect(loaded.weightsHash == result.model.weightsHash)
+        // Changed weights (same shapes) are refused by the hash check.
+        let url = directory.appendingPathComponent(PushTPrimitiveModel.weightsFileName)
+        var tensors = try SafeTensors.read(from: url).tensors
+        let name = tensors.keys.sorted()[0]
+        tensors[name]!.scalars[0] += 1
+        try SafeTensors.write(tensors, to: url)
+        #expect(throws: PushTLearningError.self) { try PushTPrimitiveModel.load(from: directory) }
+    }
+
+    @Test("in camera mode the policy never reads the simulator's state")
+    func cameraPolicyIgnoresPrivilegedState() async throws {
+        var configuration = PushTPrimitiveLearner.Configuration()
+        configuration.library = Self.cheapLibrary
+        configuration.episodesPerRound = 2
+        configuration.rounds = 1
+        configuration.epochs = 1
+        configuration.hiddenWidths = [8]
+        configuration.developmentEpisodes = 0
+        let model = try PushTPrimitiveLearner(configuration: configuration).run().model
+        let noise = CameraNoise.realistic(seed: 4)
+        let observer = try PushTCameraObserver.simulated(noise: noise)
+        let simulation = PushTSimulation()
+        simulation.reset(seed: 11)
+        let state = simulation.state
+        var renderer = try PushTRenderer(outputSize: ImageSize(width: 640, height: 480), noise: noise)
+        let frame = Frame(cameraName: "top", timestampSeconds: 0, image: renderer.render(state))
+        let arm = RobotState(position: [state.agentX, state.agentY], velocity: [0, 0])
+        func firstAction(features: [String: [Double]]) async throws -> [Double] {
+            var policy = try PushTPrimitivePolicy(model: model, mode: .camera, observer: observer)
+            let observation = Observation(stepIndex: 0, elapsedSeconds: 0, arms: [arm], frames: ["top": frame],
+                                          features: features)
+            return try await policy.action(for: observation)[0].target
+        }
+        let without = try await firstAction(features: [:])
+        let lying = try await firstAction(features: [PushTFeatures.state: [1, 2, 3, 4, 5]])
+        #expect(without == lying)
+        // Without its camera frame, the camera policy refuses rather than falling back on privileged state.
+        var policy = try PushTPrimitivePolicy(model: model, mode: .camera, observer: observer)
+        let blind = Observation(stepIndex: 0, elapsedSeconds: 0, arms: [arm],
+                                features: [PushTFeatures.state: state.observationVector])
+        await #expect(throws: PushTObservationError.self) { _ = try await policy.action(for: blind) }
+    }
+}
