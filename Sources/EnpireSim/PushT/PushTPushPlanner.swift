@@ -69,6 +69,13 @@ public struct PushTPushPlanner: Sendable {
         public var reachesGoal: Bool
         /// Control steps the candidate takes (up to reaching the goal).
         public var steps: Int
+
+        /// Creates a score.
+        public init(cost: Double, reachesGoal: Bool, steps: Int) {
+            self.cost = cost
+            self.reachesGoal = reachesGoal
+            self.steps = steps
+        }
     }
 
     /// Number of candidate primitives: contact points times push distances. Candidate `i` is contact
