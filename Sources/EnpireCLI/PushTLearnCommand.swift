@@ -3,6 +3,7 @@ import Enpire
 import EnpireSim
 import EnpireTasks
 import Foundation
+import Synchronization
 
 /// `enpire learn-pusht`: trains the Push-T primitive selector (DAgger from the planner) and scores it.
 struct PushTLearnCommand: AsyncParsableCommand {
@@ -11,6 +12,7 @@ struct PushTLearnCommand: AsyncParsableCommand {
         abstract: "Train a learned Push-T primitive selector with DAgger (planner as privileged teacher).")
 
     @Option(help: "Checkpoint directory to write.") var output: String
+    @Option(help: "dagger or bc.") var paradigm = "dagger"
     @Option(help: "DAgger rounds (the first follows the teacher).") var rounds = 5
     @Option(help: "Episodes collected per round.") var episodesPerRound = 150
     @Option(help: "Epochs over the aggregated data after each round.") var epochs = 20
@@ -27,6 +29,10 @@ struct PushTLearnCommand: AsyncParsableCommand {
     mutating func run() async throws {
         var configuration = PushTPrimitiveLearner.Configuration()
         configuration.rounds = rounds
+        guard let chosen = PushTPrimitiveLearner.Paradigm(rawValue: paradigm) else {
+            throw ValidationError("--paradigm takes dagger or bc")
+        }
+        configuration.paradigm = chosen
         configuration.episodesPerRound = episodesPerRound
         configuration.epochs = epochs
         configuration.developmentEpisodes = developmentEpisodes
@@ -43,7 +49,9 @@ struct PushTLearnCommand: AsyncParsableCommand {
             recipe[parts[0]] = value
         }
         configuration.library = try PushTPlannerParameters(recipe: recipe)
+        let throttle = ProgressThrottle()
         let result = try PushTPrimitiveLearner(configuration: configuration).run { progress in
+            guard progress.phase == "round" || throttle.due() else { return }
             let eta = progress.etaSeconds.map { String(format: " (ETA %.0f s)", $0) } ?? ""
             FileHandle.standardError.write(Data("learn: \(progress.message)\(eta)\n".utf8))
         }
@@ -73,19 +81,38 @@ struct PushTPolicyEvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval-pusht", abstract: "Score a learned Push-T checkpoint on explicit seeds.")
 
-    @Option(help: "Checkpoint directory.") var policy: String
+    @Option(help: "Checkpoint directory.") var policy: String?
     @Option(help: "First seed.") var firstSeed: UInt64 = 5_000_000
     @Option(help: "Episodes.") var episodes = 100
     @Option(help: "Observation: camera or state.") var observe = "camera"
     @Option(help: "Worker threads.") var workers = 2
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Score the planner (oracle: simulator as model) with these overrides instead of a checkpoint, name=value (repeatable; pass `default` for the defaults).")
+    var planner: [String] = []
 
     mutating func run() async throws {
         guard let mode = ObservationMode(rawValue: observe) else { throw ValidationError("--observe camera|state") }
-        let model = try PushTPrimitiveModel.load(from: URL(fileURLWithPath: policy))
-        let summary = try await PushTPolicyEvaluation.evaluate(model: model, mode: mode, firstSeed: firstSeed,
-                                                               episodes: episodes, workers: workers) { done, total in
+        let report: @Sendable (Int, Int) -> Void = { done, total in
             if done % 25 == 0 || done == total { FileHandle.standardError.write(Data("eval: \(done)/\(total)\n".utf8)) }
+        }
+        let summary: PushTPolicyEvaluation.Summary
+        if !planner.isEmpty {
+            var recipe: [String: Double] = [:]
+            for entry in planner where entry != "default" {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let value = Double(parts[1]) else {
+                    throw ValidationError("--planner takes name=value, got '\(entry)'")
+                }
+                recipe[parts[0]] = value
+            }
+            summary = try await PushTPolicyEvaluation.evaluatePlanner(
+                parameters: try PushTPlannerParameters(recipe: recipe), mode: mode, firstSeed: firstSeed,
+                episodes: episodes, workers: workers, progress: report)
+        } else {
+            guard let policy else { throw ValidationError("give --policy DIR or --planner") }
+            let model = try PushTPrimitiveModel.load(from: URL(fileURLWithPath: policy))
+            summary = try await PushTPolicyEvaluation.evaluate(model: model, mode: mode, firstSeed: firstSeed,
+                                                               episodes: episodes, workers: workers, progress: report)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -95,6 +122,23 @@ struct PushTPolicyEvalCommand: AsyncParsableCommand {
             print("\(summary.policy): \(summary.successes)/\(summary.episodes) (Wilson 95% "
                 + String(format: "%.1f-%.1f %%), mean max coverage %.3f, %.0f s", 100 * summary.wilsonLow,
                          100 * summary.wilsonHigh, summary.meanMaximumCoverage, summary.wallSeconds))
+        }
+    }
+}
+
+/// Lets a progress line through at most every few seconds.
+final class ProgressThrottle: Sendable {
+    private let last = Mutex(Date.distantPast)
+    private let interval: TimeInterval
+
+    init(seconds: TimeInterval = 5) { interval = seconds }
+
+    func due() -> Bool {
+        last.withLock { last in
+            let now = Date()
+            guard now.timeIntervalSince(last) >= interval else { return false }
+            last = now
+            return true
         }
     }
 }

@@ -32,6 +32,12 @@ public struct PushTHeuristicExpert: Policy {
     /// `"pusht-heuristic-expert"`.
     public var name: String { "pusht-heuristic-expert" }
 
+    /// Whether the current primitive is used up, so the next step plans a new one from the state it is given.
+    public var primitiveExhausted: Bool {
+        let interval = planner.parameters.replanInterval
+        return position >= queue.count || (interval > 0 && position >= interval)
+    }
+
     /// Forgets the current primitive.
     public mutating func reset() {
         queue.removeAll()

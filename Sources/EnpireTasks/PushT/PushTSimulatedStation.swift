@@ -24,9 +24,13 @@ public struct PushTSimulatedStation: Sendable {
     /// a frame of the goal marking with the block parked away, and `PushTCameraReward` with `cameraReward`'s
     /// thresholds decides success from its frames; the simulator's coverage is not consulted. The other cameras
     /// then take the following names.
+    ///
+    /// With `cameraTrigger`, the cameras of `cameraResolutions` take a frame only while it returns true (see
+    /// `TriggeredCamera`): a policy that needs a picture only at its decision points asks for one, and the station
+    /// spends no rendering on the other steps.
     public init(name: String, recorder: (any EpisodeRecorder)? = nil, cameraResolutions: [ImageSize] = [],
                 cameraNoise: CameraNoise = .none, robotReset: Bool = false, cameraReward: PushTRewardModel? = nil,
-                judgeCameraSeed: UInt64 = 0) throws {
+                judgeCameraSeed: UInt64 = 0, cameraTrigger: (@Sendable () async -> Bool)? = nil) throws {
         let clock = SimulatedClock()
         let world = PushTWorld()
         let arm = PushTPusherArm(world: world, clock: clock)
@@ -48,8 +52,9 @@ public struct PushTSimulatedStation: Sendable {
         }
         for size in cameraResolutions {
             let index = cameras.count
-            cameras.append(try PushTCamera(name: index == 0 ? "top" : "top\(index + 1)", resolution: size,
-                                           noise: cameraNoise, clock: clock, state: { await world.state }))
+            let camera = try PushTCamera(name: index == 0 ? "top" : "top\(index + 1)", resolution: size,
+                                         noise: cameraNoise, clock: clock, state: { await world.state })
+            cameras.append(cameraTrigger.map { TriggeredCamera(camera, when: $0) } ?? camera)
         }
         // The pusher's targets stay on the 512 x 512 table; gym-pusht itself never clips, a station does.
         let safety = try SafetyEnvelope(specification: arm.specification)

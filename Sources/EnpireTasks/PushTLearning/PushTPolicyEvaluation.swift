@@ -1,5 +1,5 @@
-import Enpire
-import EnpireSim
+public import Enpire
+public import EnpireSim
 import Foundation
 import Synchronization
 
@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// Every worker composes its own station: in camera mode with a 640x480 top camera with realistic pose, lighting
 /// and sensor noise (a different camera per worker, calibrated from its own frame of the goal marking), so the
-/// policy reads only that camera and the pusher's state; in state mode without cameras (the policy reads the
+/// policy reads only that camera and the pusher's state (the camera is triggered by the policy's frame request,
+/// so frames are taken at decision points only); in state mode without cameras (the policy reads the
 /// simulator's exact state: privileged). Success is gym-pusht's rule on the simulator's state (coverage above 0.95
 /// within 300 steps); the highest coverage of each episode is read from the simulator too (ground truth).
 public enum PushTPolicyEvaluation {
@@ -17,7 +18,7 @@ public enum PushTPolicyEvaluation {
         public var policy: String
         /// What the policy read.
         public var observe: ObservationMode
-        /// Whether the result is privileged (state observations).
+        /// Whether the result is privileged (state observations, or a planner with the simulator as its model).
         public var privileged: Bool
         /// First seed.
         public var firstSeed: UInt64
@@ -41,10 +42,44 @@ public enum PushTPolicyEvaluation {
         public var failedSeeds: [UInt64]
     }
 
-    /// Runs one episode per seed from `firstSeed` on `workers` stations.
+    /// Runs the learned policy for one episode per seed from `firstSeed` on `workers` stations.
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
                                 workers: Int = 2, cameraSeed: UInt64 = 77,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
+        let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
+            of: "/state", with: "/\(mode.rawValue)")
+        return try await evaluate(policyName: name, mode: mode, firstSeed: firstSeed, episodes: episodes,
+                                  workers: workers, cameraSeed: cameraSeed, progress: progress) { observer, request in
+            var policy = try PushTPrimitivePolicy(model: model, mode: mode, observer: observer)
+            policy.frameRequest = request
+            return policy
+        }
+    }
+
+    /// Runs the planner (the heuristic expert with `parameters`) reading the block from the camera or from the
+    /// simulator. Either way it plans with the simulator as its model: an oracle, privileged.
+    public static func evaluatePlanner(parameters: PushTPlannerParameters, mode: ObservationMode, firstSeed: UInt64,
+                                       episodes: Int, workers: Int = 2, cameraSeed: UInt64 = 77,
+                                       progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws
+        -> Summary {
+        var summary = try await evaluate(policyName: "pusht-planner-oracle/\(mode.rawValue)", mode: mode,
+                                         firstSeed: firstSeed, episodes: episodes, workers: workers,
+                                         cameraSeed: cameraSeed, progress: progress) { observer, request in
+            var policy = try PushTObservingExpert(parameters: parameters, mode: mode, observer: observer)
+            policy.frameRequest = request
+            return policy
+        }
+        summary.privileged = true
+        return summary
+    }
+
+    /// Runs the policy `makePolicy` builds (given the lane's camera observer in camera mode and its frame request)
+    /// for one episode per seed from `firstSeed` on `workers` stations.
+    public static func evaluate(policyName: String, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
+                                workers: Int = 2, cameraSeed: UInt64 = 77,
+                                progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+                                makePolicy: (PushTCameraObserver?, PushTFrameRequest) throws -> any Policy)
+        async throws -> Summary {
         guard (1...1_000_000).contains(episodes) else {
             throw PushTLearningError.invalidSetting("episodes must be in 1...1000000, got \(episodes)")
         }
@@ -54,17 +89,16 @@ public enum PushTPolicyEvaluation {
         let start = ContinuousClock.now
         let lanes = max(1, min(workers, episodes, 64))
         let counters = Counters()
-        let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
-            of: "/state", with: "/\(mode.rawValue)")
         let outcomes = try await withThrowingTaskGroup(of: [(UInt64, Bool, Int, Double)].self) { group in
             for lane in 0..<lanes {
                 let noise = CameraNoise.realistic(seed: cameraSeed &+ UInt64(lane) &* 1_000_003)
+                let request = PushTFrameRequest()
                 let station = try PushTSimulatedStation(
                     name: "learned-eval-\(lane)",
                     cameraResolutions: mode == .camera ? [ImageSize(width: 640, height: 480)] : [],
-                    cameraNoise: mode == .camera ? noise : .none)
+                    cameraNoise: mode == .camera ? noise : .none, cameraTrigger: { request.isRaised })
                 let observer = mode == .camera ? try PushTCameraObserver.simulated(cameraName: "top", noise: noise) : nil
-                let policy = try PushTPrimitivePolicy(model: model, mode: mode, observer: observer)
+                let policy = try makePolicy(observer, request)
                 group.addTask {
                     var results: [(UInt64, Bool, Int, Double)] = []
                     while true {
@@ -90,7 +124,7 @@ public enum PushTPolicyEvaluation {
         let successes = outcomes.filter(\.1)
         let interval = try WilsonInterval(successes: successes.count, trials: outcomes.count)
         return Summary(
-            policy: name, observe: mode, privileged: mode.isPrivileged, firstSeed: firstSeed, episodes: outcomes.count,
+            policy: policyName, observe: mode, privileged: mode.isPrivileged, firstSeed: firstSeed, episodes: outcomes.count,
             successes: successes.count, wilsonLow: interval.lower, wilsonHigh: interval.upper,
             meanMaximumCoverage: outcomes.reduce(0) { $0 + $1.3 } / Double(outcomes.count),
             meanStepsToSuccess: successes.isEmpty ? 0 : Double(successes.reduce(0) { $0 + $1.2 }) / Double(successes.count),

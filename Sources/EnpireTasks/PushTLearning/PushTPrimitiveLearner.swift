@@ -22,6 +22,9 @@ public struct PushTPrimitiveLearner: Sendable {
     public struct Configuration: Sendable, Codable, Equatable {
         /// Primitive library and teacher settings.
         public var library = PushTPlannerParameters()
+        /// `dagger` (rounds after the first follow the learner, relabelled by the teacher) or `bc` (every round
+        /// follows the teacher: plain behaviour cloning with the same data budget).
+        public var paradigm = Paradigm.dagger
         /// First seed of the training episodes (round `r` uses the next `episodesPerRound` seeds).
         public var trainingFirstSeed: UInt64 = 100_000
         /// Episodes collected per round.
@@ -34,6 +37,8 @@ public struct PushTPrimitiveLearner: Sendable {
         public var hiddenWidths = [256, 256, 256]
         /// Passes over the aggregated data after each round.
         public var epochs = 20
+        /// Fewest optimiser updates per round (more epochs run when the data is small).
+        public var minimumUpdates = 1500
         /// Mini-batch size.
         public var batchSize = 256
         /// Adam learning rate.
@@ -71,6 +76,7 @@ public struct PushTPrimitiveLearner: Sendable {
             try check(!hiddenWidths.isEmpty && hiddenWidths.count <= 8 && hiddenWidths.allSatisfy { (1...4096).contains($0) },
                       "hiddenWidths: 1 to 8 layers of 1...4096")
             try check((1...10_000).contains(epochs), "epochs must be in 1...10000")
+            try check((0...1_000_000).contains(minimumUpdates), "minimumUpdates must be in 0...1000000")
             try check((1...65_536).contains(batchSize), "batchSize must be in 1...65536")
             try check(learningRate.isFinite && learningRate > 0 && learningRate < 1, "learningRate must be in (0, 1)")
             try check(emaDecay.isFinite && emaDecay >= 0 && emaDecay < 1, "emaDecay must be in [0, 1)")
@@ -81,6 +87,14 @@ public struct PushTPrimitiveLearner: Sendable {
             try check((0...100_000).contains(developmentEpisodes), "developmentEpisodes must be in 0...100000")
             try check((1...64).contains(workers), "workers must be in 1...64")
         }
+    }
+
+    /// How training data is collected.
+    public enum Paradigm: String, Sendable, Codable, CaseIterable {
+        /// Behaviour cloning: every round's episodes follow the teacher.
+        case bc
+        /// DAgger: the first round follows the teacher, later rounds the learner, every decision relabelled.
+        case dagger
     }
 
     /// One point of the learning curve (after a round).
@@ -170,13 +184,14 @@ public struct PushTPrimitiveLearner: Sendable {
             let roundsLeft = Double(config.rounds - round)
             let eta: @Sendable (Double) -> Double? = { fraction in perRound.map { $0 * (roundsLeft - fraction) } }
             // Collect: round 0 follows the teacher, later rounds the current EMA learner.
-            let learner: PushTPrimitiveModel? = round == 0 ? nil : try snapshot(ema: ema, specification: specification,
+            let followsTeacher = round == 0 || config.paradigm == .bc
+            let learner: PushTPrimitiveModel? = followsTeacher ? nil : try snapshot(ema: ema, specification: specification,
                                                                                metrics: [:])
             let seeds = (0..<config.episodesPerRound).map {
                 config.trainingFirstSeed + UInt64(round * config.episodesPerRound + $0)
             }
             let collected = PushTPrimitiveRollouts.run(
-                seeds: seeds, library: config.library, learner: learner, teacherShare: round == 0 ? 1 : config.teacherShare,
+                seeds: seeds, library: config.library, learner: learner, teacherShare: followsTeacher ? 1 : config.teacherShare,
                 label: true, temperature: config.temperature, positionNoise: config.positionNoise,
                 angleNoise: config.angleNoise, noiseSeed: config.seed &+ UInt64(round) &* 7919, workers: config.workers
             ) { done in
@@ -197,10 +212,10 @@ public struct PushTPrimitiveLearner: Sendable {
             let training = samples.filter { !$0.validation }
             let validation = samples.filter(\.validation)
             try train(network: network, optimizer: optimizer, ema: ema, samples: training, classes: classes,
-                      rng: &rng) { epoch in
-                progress(Progress(phase: "train", round: round, done: epoch, total: config.epochs,
-                                  etaSeconds: eta(0.5 + 0.4 * Double(epoch) / Double(config.epochs)),
-                                  message: "round \(round + 1)/\(config.rounds): epoch \(epoch)/\(config.epochs) on "
+                      rng: &rng) { epoch, epochs in
+                progress(Progress(phase: "train", round: round, done: epoch, total: epochs,
+                                  etaSeconds: eta(0.5 + 0.4 * Double(epoch) / Double(epochs)),
+                                  message: "round \(round + 1)/\(config.rounds): epoch \(epoch)/\(epochs) on "
                                       + "\(training.count) decisions"))
             }
             let model = try snapshot(ema: ema, specification: specification, metrics: [:])
@@ -249,7 +264,7 @@ public struct PushTPrimitiveLearner: Sendable {
     }
 
     private func train(network: Sequential, optimizer: Adam, ema: ExponentialMovingAverage, samples: [Sample],
-                       classes: Int, rng: inout SplitMix64, epochDone: (Int) -> Void) throws {
+                       classes: Int, rng: inout SplitMix64, epochDone: (Int, Int) -> Void) throws {
         guard !samples.isEmpty else { return }
         let width = PushTPrimitiveFeatures.count
         let batch = min(configuration.batchSize, samples.count)
@@ -259,7 +274,9 @@ public struct PushTPrimitiveLearner: Sendable {
         var logits = Tensor.zeros([batch, classes])
         var gradient = Tensor.zeros([batch, classes])
         let loss = SoftmaxCrossEntropyLoss()
-        for epoch in 1...configuration.epochs {
+        let batchesPerEpoch = max(1, order.count / batch)
+        let epochs = max(configuration.epochs, (configuration.minimumUpdates + batchesPerEpoch - 1) / batchesPerEpoch)
+        for epoch in 1...epochs {
             for i in stride(from: order.count - 1, to: 0, by: -1) {
                 order.swapAt(i, rng.nextIndex(below: i + 1))
             }
@@ -281,7 +298,7 @@ public struct PushTPrimitiveLearner: Sendable {
                 optimizer.step()
                 ema.update()
             }
-            epochDone(epoch)
+            epochDone(epoch, epochs)
         }
     }
 

@@ -1,6 +1,7 @@
 public import Enpire
 import EnpireSim
 import Foundation
+import Synchronization
 
 /// A learned Push-T policy: at each decision point the trained selector (``PushTPrimitiveModel``) picks one push
 /// primitive from what the station observes, and a scripted executor runs it (travel to the chosen contact on
@@ -22,6 +23,9 @@ public struct PushTPrimitivePolicy: Policy {
     private var position = 0
     /// Decisions taken in the current episode.
     public private(set) var decisions = 0
+    /// When set, the policy raises it on the step before each decision and lowers it after, so a triggered camera
+    /// takes only the frames the policy reads.
+    public var frameRequest: PushTFrameRequest?
 
     /// Creates the policy; camera mode needs an observer.
     public init(model: PushTPrimitiveModel, mode: ObservationMode, observer: PushTCameraObserver? = nil) throws {
@@ -42,6 +46,7 @@ public struct PushTPrimitivePolicy: Policy {
         queue.removeAll()
         position = 0
         decisions = 0
+        frameRequest?.set(true)
     }
 
     /// The next pusher target.
@@ -57,8 +62,10 @@ public struct PushTPrimitivePolicy: Policy {
             queue = executor.candidateTargets(choice, state: block.scene(agent: agent))
             position = 0
             decisions += 1
+            frameRequest?.set(false)
         }
         defer { position += 1 }
+        if position == queue.count - 1 { frameRequest?.set(true) }
         let target = queue[position]
         return [.moveTo([target.x, target.y])]
     }
@@ -78,4 +85,18 @@ public struct PushTPrimitivePolicy: Policy {
             return PushTObservedBlock(x: state[2], y: state[3], angle: state[4])
         }
     }
+}
+
+/// A flag a policy raises when it will need a camera frame on the next step; a `TriggeredCamera` reads it.
+public final class PushTFrameRequest: Sendable {
+    private let flag = Mutex(true)
+
+    /// Creates a raised request (the first step of an episode needs a frame).
+    public init() {}
+
+    /// Raises or lowers the request.
+    public func set(_ value: Bool) { flag.withLock { $0 = value } }
+
+    /// Whether a frame is requested.
+    public var isRaised: Bool { flag.withLock { $0 } }
 }

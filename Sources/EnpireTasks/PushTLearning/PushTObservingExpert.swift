@@ -1,0 +1,66 @@
+public import Enpire
+public import EnpireSim
+import Foundation
+
+/// The Push-T planner (``PushTHeuristicExpert``) fed from what it observes: in camera mode the block pose measured in
+/// the station's camera frame plus the pusher's own state, in state mode the simulator's exact state.
+///
+/// Either way it plans by rolling candidates out in a private copy of the simulator, so it is an oracle
+/// (privileged) whatever it observes; camera mode measures how much its success owes to exact observations.
+public struct PushTObservingExpert: Policy {
+    /// What it reads.
+    public let mode: ObservationMode
+    /// The camera measurement (camera mode).
+    public let observer: PushTCameraObserver?
+    /// Raised on the step before the planner needs a new observation, for a triggered camera.
+    public var frameRequest: PushTFrameRequest?
+    private var expert: PushTHeuristicExpert
+    private var lastBlock: PushTObservedBlock?
+
+    /// Creates the observing planner; camera mode needs an observer.
+    public init(parameters: PushTPlannerParameters, mode: ObservationMode, observer: PushTCameraObserver? = nil) throws {
+        if mode == .camera, observer == nil {
+            throw PushTObservationError.missing("camera mode needs a calibrated PushTCameraObserver")
+        }
+        self.mode = mode
+        self.observer = observer
+        expert = PushTHeuristicExpert(parameters: parameters)
+    }
+
+    /// `"pusht-planner-oracle/<mode>"`.
+    public var name: String { "pusht-planner-oracle/\(mode.rawValue)" }
+
+    /// Forgets the current primitive and observation.
+    public mutating func reset() {
+        expert.reset()
+        lastBlock = nil
+        frameRequest?.set(true)
+    }
+
+    /// The next pusher target.
+    public mutating func action(for observation: Observation) async throws -> [ArmCommand] {
+        guard let arm = observation.arms.first, arm.position.count >= 2 else {
+            throw PushTObservationError.missing("the pusher's state (2 position values)")
+        }
+        switch mode {
+        case .camera:
+            guard let observer else { throw PushTObservationError.missing("a camera observer") }
+            if let frame = observation.frames[observer.cameraName] {
+                lastBlock = try observer.block(in: frame)
+            }
+        case .state:
+            guard let state = observation.features[PushTFeatures.state], state.count == 5 else {
+                throw PushTObservationError.missing("the privileged feature \"\(PushTFeatures.state)\"")
+            }
+            lastBlock = PushTObservedBlock(x: state[2], y: state[3], angle: state[4])
+        }
+        guard let block = lastBlock else {
+            throw PushTObservationError.blockNotSeen("no frame yet from camera '\(observer?.cameraName ?? "?")'")
+        }
+        let velocity = arm.velocity.count >= 2 ? (arm.velocity[0], arm.velocity[1]) : (0.0, 0.0)
+        let scene = block.scene(agent: SIMD2(arm.position[0], arm.position[1]))
+        let target = expert.nextTarget(state: scene, agentVelocity: velocity)
+        frameRequest?.set(expert.primitiveExhausted)
+        return [.moveTo([target.x, target.y])]
+    }
+}
