@@ -33,6 +33,10 @@ struct MainCommand: AsyncParsableCommand {
     var initialRecipe: String?
     @Flag(help: "Do not score the naive baseline recipe on the held-out seeds (halves the final scoring).")
     var noBaseline = false
+    @Flag(help: "Skip the learned camera policy (DAgger primitive selector distilled from the best recipe).")
+    var noLearned = false
+    @Option(help: "DAgger rounds of the learned policy.") var learnedRounds = 5
+    @Option(help: "Episodes collected per DAgger round of the learned policy.") var learnedEpisodes = 150
     @Flag(help: "Print the result as JSON on standard output.") var json = false
 
     func validate() throws {
@@ -40,6 +44,9 @@ struct MainCommand: AsyncParsableCommand {
         guard iterations >= 1 else { throw ValidationError("--iterations must be >= 1") }
         guard episodesPerTrial >= 1, episodesPerTrial <= 400 else { throw ValidationError("--episodes-per-trial must be 1...400") }
         guard heldOut >= 1 else { throw ValidationError("--held-out must be >= 1") }
+        guard (1...100).contains(learnedRounds), (1...10_000).contains(learnedEpisodes) else {
+            throw ValidationError("--learned-rounds must be 1...100 and --learned-episodes 1...10000")
+        }
         guard demonstrations >= 0, bcEpochs >= 1, bcChunk >= 1 else {
             throw ValidationError("--demonstrations >= 0, --bc-epochs >= 1 and --bc-chunk >= 1")
         }
@@ -58,6 +65,9 @@ struct MainCommand: AsyncParsableCommand {
         configuration.seed = seed
         configuration.robotReset = robotReset
         configuration.scoreBaseline = !noBaseline
+        configuration.learnedPolicy = !noLearned
+        configuration.learnedRounds = learnedRounds
+        configuration.learnedEpisodesPerRound = learnedEpisodes
         configuration.confirmationEpisodes = max(0, confirmationEpisodes)
         configuration.confirmationCandidates = max(0, confirmationCandidates)
         if let initialRecipe {
@@ -94,7 +104,7 @@ struct MainCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
             print("report: \(report.path)")
-            let scores = [result.best, result.baseline, result.behaviourCloning].compactMap { $0 }
+            let scores = [result.best, result.baseline, result.behaviourCloning, result.learned].compactMap { $0 }
             print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
         }
     }

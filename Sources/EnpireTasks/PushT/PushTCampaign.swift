@@ -30,6 +30,12 @@ public struct PushTCampaign: Sendable {
         public var bcChunk = 8
         /// Held-out episodes for the behaviour-cloned policy.
         public var bcEvaluationEpisodes = 50
+        /// Whether the fleet's best recipe is distilled into a learned camera policy (DAgger primitive selector).
+        public var learnedPolicy = true
+        /// DAgger rounds of the learned policy.
+        public var learnedRounds = 5
+        /// Episodes collected per DAgger round.
+        public var learnedEpisodesPerRound = 150
         /// Seed of the researchers' random choices.
         public var seed: UInt64 = 1
         /// Whether to score on held-out seeds and distil at the end (off for scaling studies).
@@ -152,6 +158,28 @@ public struct PushTCampaign: Sendable {
         public var cameraAgreements: Int?
     }
 
+    /// How the campaign's learned policy was trained, and its held-out figures beyond the success count.
+    public struct LearnedPolicyDetails: Sendable, Codable {
+        /// Paradigm (`dagger`).
+        public var paradigm: String
+        /// What the policy reads at run time (`camera`).
+        public var observe: String
+        /// The teacher: the fleet's best recipe (a planner with the simulator as its model: privileged).
+        public var teacher: Recipe
+        /// Wall seconds of training (data collection, labelling, optimisation, development rollouts).
+        public var trainingWallSeconds: Double
+        /// Simulated robot seconds of data collection and development rollouts.
+        public var trainingRobotSeconds: Double
+        /// The round whose weights were kept (best development success).
+        public var keptRound: Int
+        /// Learning curve: one point per round.
+        public var curve: [PushTPrimitiveLearner.CurvePoint]
+        /// Mean of each held-out episode's highest coverage.
+        public var meanMaximumCoverage: Double
+        /// Where the checkpoint was written.
+        public var checkpoint: String
+    }
+
     /// Everything the report shows.
     public struct Result: Sendable, Codable {
         /// The configuration used.
@@ -172,6 +200,10 @@ public struct PushTCampaign: Sendable {
         public var behaviourCloning: HeldOutScore?
         /// Behaviour-cloning training metrics.
         public var behaviourCloningMetrics: [String: Double]
+        /// Held-out score of the learned primitive selector (camera observations), when it ran.
+        public var learned: HeldOutScore?
+        /// How the learned policy was trained and what it reached.
+        public var learnedDetails: LearnedPolicyDetails?
         /// Robot utilisation per station over the research phase.
         public var utilization: FleetUtilization
         /// Wall time of the research phase, seconds.
@@ -348,6 +380,13 @@ public struct PushTCampaign: Sendable {
                                                          output: output, log: log)
         }
 
+        var learned: HeldOutScore?
+        var learnedDetails: LearnedPolicyDetails?
+        if configuration.finalEvaluation, configuration.learnedPolicy {
+            (learned, learnedDetails) = try await Self.learn(recipe: bestRecipe, configuration: configuration,
+                                                            seeds: seeds, output: output, log: log)
+        }
+
         // Each robot is measured over its own research span (from its first decision to its last trial), so a
         // station that finished early is not counted idle while the others still work.
         var robots: [RobotUtilization] = []
@@ -367,7 +406,8 @@ public struct PushTCampaign: Sendable {
         return Result(configuration: configuration, frozenHash: frozenHash,
                       curves: Dictionary(uniqueKeysWithValues: outcomes.map { ($0.name, $0.curve) }),
                       records: outcomes.flatMap(\.records), bestRecipe: bestRecipe, best: best, baseline: baseline,
-                      behaviourCloning: bcScore, behaviourCloningMetrics: bcMetrics, utilization: utilization,
+                      behaviourCloning: bcScore, behaviourCloningMetrics: bcMetrics, learned: learned,
+                      learnedDetails: learnedDetails, utilization: utilization,
                       researchWallSeconds: researchWall, totalWallSeconds: Date().timeIntervalSince(campaignStart),
                       researchRobotSeconds: outcomes.map { $0.curve.last?.robotSeconds ?? 0 }.reduce(0, +),
                       robotSecondsTo95: to95, confirmation: confirmation, confirmationRobotSeconds: confirmationRobot)
@@ -631,6 +671,51 @@ public struct PushTCampaign: Sendable {
         let score = try await score(label: "behaviour-cloned MLP", seeds: seeds,
                                     workers: configuration.scoringWorkers, log: log) { policy }
         return (score, trained.metrics)
+    }
+}
+
+extension PushTCampaign {
+    /// First seed of the learned policy's training episodes (disjoint from development, demonstration and
+    /// held-out seeds).
+    static let learningStart: UInt64 = 3_000_000
+    /// First seed of the learned policy's development rollouts (checkpoint selection).
+    static let learningDevelopmentStart: UInt64 = 3_500_000
+
+    /// Distils `recipe` into a learned camera policy with DAgger and scores it on the held-out seeds, reading only
+    /// each evaluator station's camera and the pusher's state.
+    static func learn(recipe: Recipe, configuration: Configuration, seeds: [UInt64], output: URL,
+                      log: @escaping @Sendable (String) -> Void) async throws -> (HeldOutScore, LearnedPolicyDetails) {
+        var settings = PushTPrimitiveLearner.Configuration()
+        settings.library = try PushTPlannerRecipes.parameters(for: recipe)
+        settings.rounds = configuration.learnedRounds
+        settings.episodesPerRound = configuration.learnedEpisodesPerRound
+        settings.trainingFirstSeed = learningStart
+        settings.developmentFirstSeed = learningDevelopmentStart
+        settings.workers = configuration.scoringWorkers
+        settings.seed = configuration.seed
+        log("learned policy: DAgger primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
+        let result = try PushTPrimitiveLearner(configuration: settings).run { progress in
+            if progress.phase == "round" { log("learned policy: \(progress.message)") }
+        }
+        let checkpoint = output.appendingPathComponent("checkpoints/learned")
+        try result.model.save(to: checkpoint)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(result.curve).write(to: checkpoint.appendingPathComponent("curve.json"), options: .atomic)
+        let summary = try await PushTPolicyEvaluation.evaluate(model: result.model, mode: .camera, seeds: seeds,
+                                                               workers: configuration.scoringWorkers) { done, total in
+            if done % 100 == 0 || done == total { log("held-out: learned policy (camera) \(done)/\(total)") }
+        }
+        log("held-out: learned policy (camera) \(summary.successes)/\(summary.episodes) (95% CI \(percent(summary.wilsonLow))-\(percent(summary.wilsonHigh))), mean max coverage \(String(format: "%.3f", summary.meanMaximumCoverage))")
+        let score = HeldOutScore(policy: "learned primitive selector, camera (DAgger)", successes: summary.successes,
+                                 trials: summary.episodes, wilsonLower: summary.wilsonLow, wilsonUpper: summary.wilsonHigh,
+                                 meanStepsToSuccess: summary.meanStepsToSuccess, robotSeconds: summary.robotSeconds)
+        let details = LearnedPolicyDetails(
+            paradigm: settings.paradigm.rawValue, observe: ObservationMode.camera.rawValue, teacher: recipe,
+            trainingWallSeconds: result.wallSeconds, trainingRobotSeconds: result.curve.last?.robotSeconds ?? 0,
+            keptRound: result.keptRound, curve: result.curve, meanMaximumCoverage: summary.meanMaximumCoverage,
+            checkpoint: checkpoint.path)
+        return (score, details)
     }
 }
 

@@ -56,7 +56,7 @@ public enum PushTCampaignReport {
         }
         md += "## Held-out score (seeds no station saw during research)\n\n"
         md += "| policy | successes | rate | Wilson 95% | mean steps to success | robot time |\n|---|---|---|---|---|---|\n"
-        for score in [result.best, result.baseline, result.behaviourCloning].compactMap({ $0 }) {
+        for score in [result.best, result.baseline, result.behaviourCloning, result.learned].compactMap({ $0 }) {
             md += "| \(score.policy) | \(score.successes)/\(score.trials) | \(String(format: "%.1f%%", 100 * Double(score.successes) / Double(max(score.trials, 1)))) | "
             md += "\(percent(score.wilsonLower))–\(percent(score.wilsonUpper)) | \(String(format: "%.1f", score.meanStepsToSuccess)) | "
             md += "\(String(format: "%.1f", score.robotSeconds / 60)) min |\n"
@@ -67,7 +67,29 @@ public enum PushTCampaignReport {
                 md += "simulator on \(agreed)/\(score.trials) episodes."
             }
         }
+        md += "\nWhat each row reads: the recipes are the planner, which reads the simulator's exact state and plans "
+        md += "with a copy of the simulator (privileged: an oracle); the behaviour-cloned MLP reads the exact state too "
+        md += "(privileged); the learned primitive selector reads only the evaluator station's 640x480 camera and the "
+        md += "pusher's own state, and never runs the simulator.\n"
         md += "\nBest recipe: `\(result.bestRecipe)`.\n"
+        if let details = result.learnedDetails, let score = result.learned {
+            md += "\n## Learned policy (camera observations)\n\n"
+            md += "A primitive selector (MLP, \(PushTPrimitiveFeatures.count) inputs: the block pose measured in the camera "
+            md += "frame, the pusher's position and velocity) picks one push primitive of the best recipe's library at "
+            md += "each decision point; a scripted executor runs it from geometry alone. Trained by \(details.paradigm) "
+            md += "from the best recipe as teacher (privileged: it scores every primitive in a private simulator) in "
+            md += "\(String(format: "%.0f", details.trainingWallSeconds)) s wall on this machine "
+            md += "(\(String(format: "%.1f", details.trainingRobotSeconds / 60)) simulated robot minutes of data "
+            md += "collection and development rollouts); kept round \(details.keptRound + 1) by development rollouts.\n\n"
+            md += "Held-out: \(score.successes)/\(score.trials) (Wilson 95% \(percent(score.wilsonLower))–"
+            md += "\(percent(score.wilsonUpper))), mean maximum coverage \(String(format: "%.3f", details.meanMaximumCoverage)).\n\n"
+            md += "| round | decisions | wall s | robot min | development success | validation agreement |\n|---|---|---|---|---|---|\n"
+            for point in details.curve {
+                md += "| \(point.round + 1) | \(point.samples) | \(String(format: "%.0f", point.wallSeconds)) | "
+                md += "\(String(format: "%.1f", point.robotSeconds / 60)) | \(point.developmentSuccesses)/\(point.developmentEpisodes) | "
+                md += "\(String(format: "%.1f%%", 100 * point.validationAgreement)) |\n"
+            }
+        }
         if !result.confirmation.isEmpty {
             md += "\n## Confirmation round (fresh development seeds, after research)\n\n"
             md += "Every trial used the same \(c.episodesPerTrial) development seeds, so the leaders were re-run on "

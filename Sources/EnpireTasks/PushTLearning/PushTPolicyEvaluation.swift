@@ -56,6 +56,20 @@ public enum PushTPolicyEvaluation {
         }
     }
 
+    /// Runs the learned policy for one episode per seed of `seeds`.
+    public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, seeds: [UInt64], workers: Int = 2,
+                                cameraSeed: UInt64 = 77,
+                                progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
+        let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
+            of: "/state", with: "/\(mode.rawValue)")
+        return try await evaluate(policyName: name, mode: mode, seeds: seeds, workers: workers, cameraSeed: cameraSeed,
+                                  progress: progress) { observer, request in
+            var policy = try PushTPrimitivePolicy(model: model, mode: mode, observer: observer)
+            policy.frameRequest = request
+            return policy
+        }
+    }
+
     /// Runs the planner (the heuristic expert with `parameters`) reading the block from the camera or from the
     /// simulator. Either way it plans with the simulator as its model: an oracle, privileged.
     public static func evaluatePlanner(parameters: PushTPlannerParameters, mode: ObservationMode, firstSeed: UInt64,
@@ -86,6 +100,20 @@ public enum PushTPolicyEvaluation {
         guard firstSeed <= UInt64.max - UInt64(episodes) else {
             throw PushTLearningError.invalidSetting("first seed \(firstSeed) + \(episodes) episodes overflows")
         }
+        return try await evaluate(policyName: policyName, mode: mode, seeds: (0..<UInt64(episodes)).map { firstSeed + $0 },
+                                  workers: workers, cameraSeed: cameraSeed, progress: progress, makePolicy: makePolicy)
+    }
+
+    /// Runs the policy `makePolicy` builds for one episode per seed of `seeds` on `workers` stations.
+    public static func evaluate(policyName: String, mode: ObservationMode, seeds: [UInt64], workers: Int = 2,
+                                cameraSeed: UInt64 = 77, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+                                makePolicy: (PushTCameraObserver?, PushTFrameRequest) throws -> any Policy)
+        async throws -> Summary {
+        let episodes = seeds.count
+        guard (1...1_000_000).contains(episodes) else {
+            throw PushTLearningError.invalidSetting("episodes must be in 1...1000000, got \(episodes)")
+        }
+        let firstSeed = seeds[0]
         let start = ContinuousClock.now
         let lanes = max(1, min(workers, episodes, 64))
         let counters = Counters()
@@ -104,7 +132,7 @@ public enum PushTPolicyEvaluation {
                     while true {
                         let index = counters.take()
                         guard index < episodes else { return results }
-                        let seed = firstSeed + UInt64(index)
+                        let seed = seeds[index]
                         let episode = try await station.runEpisode(policy: policy, seed: seed)
                         // Steps record what was observed before each action; the state after the last action
                         // is the world's now.
