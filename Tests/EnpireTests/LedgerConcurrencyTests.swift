@@ -39,14 +39,7 @@ struct LedgerConcurrencyTests {
 
         var processes: [(id: String?, process: Process, pipe: Pipe)] = []
         func launch(_ arguments: [String], id: String?) throws {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            process.currentDirectoryURL = folder
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
+            let (process, pipe) = try AgentLoopTests.launch(arguments, in: folder)
             processes.append((id, process, pipe))
         }
         for (index, id) in ids.enumerated() {

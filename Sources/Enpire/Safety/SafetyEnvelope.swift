@@ -80,14 +80,19 @@ public struct SafetyEnvelope: Sendable, Equatable {
         var target = requested.target
         var changed = false
 
-        if let maxStep, let current {
+        // A move longer than the step limit, cut to the limit along the same direction (nil when within it).
+        func limited(_ target: [Double]) -> (target: [Double], length: Double)? {
+            guard let maxStep, let current else { return nil }
             let delta = zip(target, current).map(-)
             let length = dot(delta, delta).squareRoot()
-            if length > maxStep {
-                target = zip(current, delta).map { $0 + $1 * (maxStep / length) }
-                changed = true
-                note(.stepLimited, .moveTo(target), "move of \(length) shortened to \(maxStep)")
-            }
+            guard length > maxStep else { return nil }
+            return (zip(current, delta).map { $0 + $1 * (maxStep / length) }, length)
+        }
+
+        if let (shortened, length) = limited(target) {
+            target = shortened
+            changed = true
+            note(.stepLimited, .moveTo(target), "move of \(length) shortened to \(maxStep ?? 0)")
         }
 
         if boundaryBand > 0, let current, workspace.contains(target) {
@@ -115,17 +120,12 @@ public struct SafetyEnvelope: Sendable, Equatable {
         // (projection onto a convex region never lengthens a step), except when a projection fell back to the
         // interior point; from outside, this walks the arm back in along the segment toward the clamped target,
         // which gets strictly closer to the (convex) workspace with every step.
-        if let maxStep, let current {
-            let delta = zip(target, current).map(-)
-            let length = dot(delta, delta).squareRoot()
-            if length > maxStep {
-                target = zip(current, delta).map { $0 + $1 * (maxStep / length) }
-                changed = true
-                let outside = !workspace.contains(current)
-                note(.stepLimited, .moveTo(target), outside
-                     ? "arm at \(current) is outside the workspace: walking back in by \(maxStep) per command"
-                     : "move of \(length) after clamping shortened to \(maxStep)")
-            }
+        if let (shortened, length) = limited(target), let current {
+            target = shortened
+            changed = true
+            note(.stepLimited, .moveTo(target), workspace.contains(current)
+                 ? "move of \(length) after clamping shortened to \(maxStep ?? 0)"
+                 : "arm at \(current) is outside the workspace: walking back in by \(maxStep ?? 0) per command")
         }
         let gripper = requested.gripper.map { min(max($0, 0), 1) }
         let applied = ArmCommand(mode: .position, target: target, gripper: gripper)
