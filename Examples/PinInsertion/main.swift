@@ -50,7 +50,7 @@ let space = RecipeSpace(family: family, ranges: [
 ])
 let baseline = Recipe(family: family, parameters: ["descentStep": 4, "searchStep": 0.8, "blockForce": 6,
                                                    "lateralGain": 0.1])
-let ledger = try ExperimentLedger(fileURL: output.appendingPathComponent("ledger.jsonl"))
+let ledger = try ExperimentLedger(fileURL: output.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
 var researcher = BuiltInResearcher(space: space, initial: baseline, exploration: 0.3, seed: 11)
 var known: [BuiltInResearcher.Result] = []
 var best: (recipe: Recipe, rate: Double)?

@@ -33,7 +33,7 @@ let station = try Station(configuration: .init(name: "example", task: "pusht"), 
                           recorder: store, featureSources: [world], clock: clock)
 
 // 2. The research loop: propose, trial on development seeds, keep or revert, write the ledger.
-let ledger = try ExperimentLedger(fileURL: output.appendingPathComponent("ledger.jsonl"))
+let ledger = try ExperimentLedger(fileURL: output.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
 var researcher = BuiltInResearcher(space: PushTPlannerRecipes.space, initial: PushTPlannerRecipes.baseline, seed: 7)
 var known: [BuiltInResearcher.Result] = []
 var best: (recipe: Recipe, rate: Double)?

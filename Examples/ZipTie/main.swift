@@ -62,7 +62,7 @@ let space = RecipeSpace(family: family, ranges: [
 ])
 let baseline = Recipe(family: family, parameters: ["pullBeyond": 0.5, "tensionFactor": 1, "approachDistance": 15,
                                                    "closeTolerance": 1.5])
-let ledger = try ExperimentLedger(fileURL: output.appendingPathComponent("ledger.jsonl"))
+let ledger = try ExperimentLedger(fileURL: output.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
 var researcher = BuiltInResearcher(space: space, initial: baseline, exploration: 0.3, seed: 13)
 var known: [BuiltInResearcher.Result] = []
 var best: (recipe: Recipe, rate: Double)?

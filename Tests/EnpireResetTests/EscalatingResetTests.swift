@@ -5,8 +5,8 @@ import Testing
 
 @Suite("EscalatingReset")
 struct EscalatingResetTests {
-    private func context(_ arm: MockArm, clock: SimulatedClock, seed: UInt64 = 7) -> ResetContext {
-        ResetContext(arms: [arm], cameras: [], seed: seed, clock: clock)
+    private func context(_ arm: MockArm, clock: SimulatedClock, seed: UInt64 = 7) throws -> ResetContext {
+        try ResetContext(arms: [arm], cameras: [], seed: seed, clock: clock)
     }
 
     @Test func verificationFailureRetriesThenEscalatesThenGivesUpWithReason() async throws {

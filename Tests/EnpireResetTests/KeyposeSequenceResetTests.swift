@@ -17,7 +17,7 @@ struct KeyposeSequenceResetTests {
         let reset = try KeyposeSequenceReset(
             keyposes: [Keypose(name: "over-bin", targets: [[0.8, 0.6, 0.1]], grippers: [1])],
             motion: .init(clearanceAxis: 2, clearanceValue: 0.3, maxStepPerPeriod: 0.05, arrivalTolerance: 0.001))
-        let outcome = try await reset.reset(ResetContext(arms: [arm], cameras: [], seed: 0, clock: clock))
+        let outcome = try await reset.reset(try ResetContext(arms: [arm], cameras: [], seed: 0, clock: clock))
         #expect(outcome.verified && outcome.attempts == 1 && outcome.reason == nil)
         let commands = await arm.received
         // Up 0.25 (5 periods), across max(0.6, 0.4) (12 periods), down 0.2 (4 periods).
@@ -43,7 +43,7 @@ struct KeyposeSequenceResetTests {
         let reset = try KeyposeSequenceReset(
             keyposes: [Keypose(name: "home", targets: [[0.5, 0.5, 0.1]])],
             motion: .init(clearanceAxis: 2, clearanceValue: 0.3, maxStepPerPeriod: 0.05, arrivalTolerance: 0.001))
-        let outcome = try await reset.reset(ResetContext(arms: [arm], cameras: [], seed: 0, clock: clock))
+        let outcome = try await reset.reset(try ResetContext(arms: [arm], cameras: [], seed: 0, clock: clock))
         #expect(!outcome.verified)
         #expect(outcome.reason?.contains("joint 2 over torque") == true)
     }
@@ -56,7 +56,7 @@ struct KeyposeSequenceResetTests {
         let reset = try KeyposeSequenceReset(
             keyposes: [Keypose(name: "far", targets: [[1, 1]])],
             motion: .init(maxStepPerPeriod: 0.5, arrivalTolerance: 0.01, settlePeriods: 2))
-        let outcome = try await reset.reset(ResetContext(arms: [arm], cameras: [], seed: 0, clock: clock))
+        let outcome = try await reset.reset(try ResetContext(arms: [arm], cameras: [], seed: 0, clock: clock))
         #expect(!outcome.verified)
         #expect(outcome.reason?.contains("from its reset pose") == true)
     }
@@ -65,7 +65,7 @@ struct KeyposeSequenceResetTests {
         let clock = SimulatedClock()
         let reset = try KeyposeSequenceReset(keyposes: [Keypose(name: "bad", targets: [[0.5]])],
                                              motion: .init(maxStepPerPeriod: 0.1, arrivalTolerance: 0.01))
-        let outcome = try await reset.reset(ResetContext(arms: [MockArm.planar(clock: clock)], cameras: [], seed: 0,
+        let outcome = try await reset.reset(try ResetContext(arms: [MockArm.planar(clock: clock)], cameras: [], seed: 0,
                                                          clock: clock))
         #expect(!outcome.verified)
         #expect(outcome.reason?.contains("1 axes") == true)

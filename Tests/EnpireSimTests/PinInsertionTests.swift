@@ -59,7 +59,7 @@ struct PinInsertionTests {
         for _ in 0..<40 { _ = try await parts.arm.send(.moveTo([0, reach + 10, 0])) }
         for _ in 0..<40 { _ = try await parts.arm.send(.moveTo([0, -24 + reach, 0])) }
         #expect(await parts.world.state.depth > 20)
-        let outcome = try await parts.reset.reset(parts.resetContext(seed: 7))
+        let outcome = try await parts.reset.reset(try parts.resetContext(seed: 7))
         #expect(outcome.verified, "\(outcome.reason ?? "")")
         let state = await parts.world.state
         let pose = PinInsertionSimulation.holePose(seed: 7)
@@ -90,7 +90,7 @@ struct PinInsertionTests {
         let station = try parts.makeStation()
         _ = station
         var expert = PinInsertionExpert()
-        _ = try await parts.reset.reset(parts.resetContext(seed: 3))
+        _ = try await parts.reset.reset(try parts.resetContext(seed: 3))
         var success = false
         for step in 0..<PinInsertionGeometry.maxEpisodeSteps {
             let observation = Observation(stepIndex: step, elapsedSeconds: 0, arms: [try await parts.arm.observe()],

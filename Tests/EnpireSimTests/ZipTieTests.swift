@@ -14,7 +14,7 @@ struct ZipTieTests {
     @Test("closing the jaws without the tie between them is not a cut")
     func jawsClosedAway() async throws {
         let parts = ZipTieStation()
-        _ = try await parts.reset.reset(parts.resetContext(seed: 5))
+        _ = try await parts.reset.reset(try parts.resetContext(seed: 5))
         for _ in 0..<20 {
             _ = try await parts.left.send(.hold)
             _ = try await parts.cutter.send(.moveTo([150, -150, 0], gripper: 0))
@@ -29,7 +29,7 @@ struct ZipTieTests {
     @Test("cutting a slack tie at the mark splits it but is not a success")
     func slackCut() async throws {
         let parts = ZipTieStation()
-        _ = try await parts.reset.reset(parts.resetContext(seed: 9))
+        _ = try await parts.reset.reset(try parts.resetContext(seed: 9))
         for _ in 0..<60 {
             let s = await parts.world.state
             let blade = s.markDirection - Double.pi / 2
@@ -50,7 +50,7 @@ struct ZipTieTests {
         let parts = ZipTieStation()
         _ = try parts.makeStation()
         var expert = ZipTieExpert()
-        let outcome = try await parts.reset.reset(parts.resetContext(seed: 11))
+        let outcome = try await parts.reset.reset(try parts.resetContext(seed: 11))
         #expect(outcome.verified)
         var success = false
         for step in 0..<ZipTieGeometry.maxEpisodeSteps {
@@ -64,7 +64,7 @@ struct ZipTieTests {
             if try await parts.reward.evaluate(context).success { success = true; break }
         }
         #expect(success)
-        let again = try await parts.reset.reset(parts.resetContext(seed: 12))
+        let again = try await parts.reset.reset(try parts.resetContext(seed: 12))
         #expect(again.verified)
         #expect(await parts.world.state.cut == false)
     }

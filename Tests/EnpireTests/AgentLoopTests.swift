@@ -9,8 +9,8 @@ struct AgentLoopTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("enpire")
 
-    @discardableResult
-    static func enpire(_ arguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
+    /// Starts `enpire` with `arguments` in `folder`, output and errors into one pipe.
+    static func launch(_ arguments: [String], in folder: URL) throws -> (process: Process, pipe: Pipe) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -19,6 +19,12 @@ struct AgentLoopTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        return (process, pipe)
+    }
+
+    @discardableResult
+    static func enpire(_ arguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
+        let (process, pipe) = try launch(arguments, in: folder)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))

@@ -20,7 +20,9 @@ struct SafetyEnvelopeTests {
         ]
     }
 
-    /// Property: 100,000 hostile commands never yield motion outside the envelope; non-finite values never move.
+    /// Property: 100,000 hostile commands never yield motion outside the envelope; non-finite values never move;
+    /// with a step limit no target is further than the limit from the (known) position, an unknown position
+    /// holds, and from outside the workspace a target never moves away from it.
     @Test func noCommandEverLeavesTheEnvelope() throws {
         var rng = SplitMix64(seed: 20_261_122)
         let envelopes = try Self.envelopes()
@@ -51,8 +53,30 @@ struct SafetyEnvelopeTests {
                 continue
             }
             moved += 1
+            let known = current.flatMap { $0.count == dimension && $0.allSatisfy(\.isFinite) ? $0 : nil }
+            if let maxStep = envelope.maxStep {
+                guard let known else {
+                    violations.append("trial \(trial): moved with a step limit from unknown position \(String(describing: current))")
+                    continue
+                }
+                let step = zip(applied.target, known).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+                // Rounding at the position's magnitude (positions up to 1e12 here) is the only slack.
+                let magnitude = known.map(abs).max() ?? 0
+                if step > maxStep * (1 + 1e-9) + 8 * magnitude.ulp { violations.append("trial \(trial): step \(step) > \(maxStep)") }
+            }
             if !envelope.workspace.contains(applied.target) {
-                violations.append("trial \(trial): \(requested) -> \(applied) is outside the workspace")
+                // Allowed only when the arm is already outside with a step limit: a step that does not move away.
+                // The gap is the largest face violation, convex like the distance and free of projection rounding.
+                func gap(_ p: [Double]) -> Double {
+                    envelope.workspace.faces.map { face in
+                        zip(face.normal, p).map(*).reduce(0, +) - face.offset
+                    }.max() ?? 0
+                }
+                let magnitude = known.map { $0.map(abs).max() ?? 0 } ?? 0
+                if envelope.maxStep == nil || known.map({ envelope.workspace.contains($0) }) ?? true
+                    || gap(applied.target) > gap(known ?? []) + 8 * magnitude.ulp {
+                    violations.append("trial \(trial): \(requested) -> \(applied) is outside the workspace")
+                }
             }
             if let g = applied.gripper, !(g >= 0 && g <= 1) { violations.append("trial \(trial): gripper \(g)") }
             if !(target.allSatisfy(\.isFinite) && (gripper?.isFinite ?? true)) {

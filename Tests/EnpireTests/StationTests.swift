@@ -75,8 +75,9 @@ struct StationTests {
             _ = try await station.runEpisode(policy: ReachPolicy(target: [[0.6, 0.6]]), maxSteps: 5)
         }
         let (applied, records) = try await station.send([.moveTo([0.7, 0.7])], source: .human)
-        #expect(applied == [ArmCommand(mode: .hold, target: [0.5, 0.5])])
+        #expect(applied == [.hold])
         #expect(records.first?.kind == .emergencyStop)
+        #expect(await arm.received.isEmpty, "nothing reaches the arm while the e-stop is latched, not even a hold")
         await station.clearEmergencyStop()
         let episode = try await station.runEpisode(policy: ReachPolicy(target: [[0.6, 0.6]]), maxSteps: 5)
         #expect(episode.summary.status == .complete)

@@ -81,10 +81,14 @@ public struct RecordedEpisode: Sendable {
     public var summary: EpisodeSummary
     /// Steps in order.
     public var steps: [StepRecord]
+    /// Commands the reset routine sent before the first step, as they passed the safety gate (source `reset`).
+    /// Kept in memory only: an `EpisodeRecorder` stores ``steps``, not these.
+    public var resetCommands: [ArmCommandRecord]
 
     /// Creates a recorded episode.
-    public init(summary: EpisodeSummary, steps: [StepRecord]) {
+    public init(summary: EpisodeSummary, steps: [StepRecord], resetCommands: [ArmCommandRecord] = []) {
         self.summary = summary
         self.steps = steps
+        self.resetCommands = resetCommands
     }
 }

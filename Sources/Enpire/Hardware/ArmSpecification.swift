@@ -12,16 +12,20 @@ public struct ArmSpecification: Sendable, Codable, Equatable {
     public var controlRateHz: Double
     /// Whether the arm has a gripper.
     public var hasGripper: Bool
+    /// Home pose in the command space, used by `Station.home()` (projected into the arm's workspace); `nil`
+    /// homes to the centre of the workspace.
+    public var homePosition: [Double]?
 
     /// Creates a specification.
     public init(name: String, axisNames: [String], lowerLimits: [Double], upperLimits: [Double],
-                controlRateHz: Double, hasGripper: Bool = false) {
+                controlRateHz: Double, hasGripper: Bool = false, homePosition: [Double]? = nil) {
         self.name = name
         self.axisNames = axisNames
         self.lowerLimits = lowerLimits
         self.upperLimits = upperLimits
         self.controlRateHz = controlRateHz
         self.hasGripper = hasGripper
+        self.homePosition = homePosition
     }
 
     /// Number of command-space axes.

@@ -3,71 +3,166 @@ public import Foundation
 /// The experiment ledger: one JSON line per iteration, appended and flushed, plus a Markdown results table
 /// regenerated from it.
 ///
-/// Opening tolerates a crash mid-append: an unterminated last line is dropped (and reported in
-/// ``discardedTornLine``) and the file is truncated back to its last complete record so later appends
-/// stay well-formed. Any other undecodable line is an error, never skipped silently.
+/// Several processes may append to one ledger at once (parallel `enpire keep`/`revert`): every append takes an
+/// exclusive `flock` on the file, writes its line with `O_APPEND` and `fsync`s before it returns, so an
+/// acknowledged record is on disk and no append overwrites another. Reading (opening the ledger, `status`,
+/// `ledger`) takes a shared lock and never writes.
+///
+/// A torn tail (the last line without its newline, left by a crash mid-append) is reported in ``tornTail``
+/// and left in place by readers. If it decodes as a complete record it is a record (only its newline is
+/// missing): readers include it and the next append completes the line. Otherwise the next append moves the
+/// torn bytes to a side file (``tornTailFileURL``, `<ledger>.torn`) before writing, so nothing is deleted.
+/// Any other undecodable line is an error, never skipped silently.
 public actor ExperimentLedger {
     /// The JSONL file.
     public nonisolated let fileURL: URL
     /// The Markdown table written next to it (`results.md` by default).
     public nonisolated let tableURL: URL
-    /// The torn last line found when opening, if there was one.
-    public private(set) var discardedTornLine: String?
+    /// Where torn tails are moved by appends (`<ledger file>.torn`, appended to, never overwritten).
+    public nonisolated var tornTailFileURL: URL { fileURL.appendingPathExtension("torn") }
+    /// The unterminated last line found by the last read, if it is not a complete record (the next append
+    /// moves it to ``tornTailFileURL``).
+    public private(set) var tornTail: String?
+    /// Torn tails the appends of this instance moved to ``tornTailFileURL``.
+    public private(set) var movedTornTails: [String] = []
     private var records: [ExperimentRecord]
 
-    /// Opens (or creates) the ledger at `fileURL`.
-    public init(fileURL: URL, tableURL: URL? = nil) throws {
+    /// Opens the ledger at `fileURL` for reading and appending. Opening only reads (under a shared lock).
+    ///
+    /// A missing file is an error (``LedgerError/missing(path:)``) unless `createIfMissing` is set, which
+    /// creates an empty ledger (use it only where a new ledger is meant to start, as `init` of a workspace).
+    public init(fileURL: URL, tableURL: URL? = nil, createIfMissing: Bool = false) throws {
         self.fileURL = fileURL
         self.tableURL = tableURL ?? fileURL.deletingLastPathComponent().appendingPathComponent("results.md")
-        let manager = FileManager.default
-        if !manager.fileExists(atPath: fileURL.path) {
+        if createIfMissing, !FileManager.default.fileExists(atPath: fileURL.path) {
             do {
-                try manager.createDirectory(at: fileURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(at: fileURL.deletingLastPathComponent(),
+                                                        withIntermediateDirectories: true)
             } catch {
                 throw LedgerError.io(path: fileURL.path, reason: "cannot create folder: \(error)")
             }
-            guard manager.createFile(atPath: fileURL.path, contents: Data()) else {
-                throw LedgerError.io(path: fileURL.path, reason: "cannot create file")
+            // O_EXCL: if another process created it meanwhile, theirs is kept.
+            let fd = open(fileURL.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                fsync(fd)
+                close(fd)
+            } else if errno != EEXIST {
+                throw LedgerError.io(path: fileURL.path, reason: "cannot create file: \(String(cString: strerror(errno)))")
             }
         }
         let loaded = try Self.load(fileURL)
         records = loaded.records
-        discardedTornLine = loaded.torn
-        if let keepBytes = loaded.truncateTo {
-            do {
-                let handle = try FileHandle(forWritingTo: fileURL)
-                defer { try? handle.close() }
-                try handle.truncate(atOffset: UInt64(keepBytes))
-                try handle.synchronize()
-            } catch {
-                throw LedgerError.io(path: fileURL.path, reason: "cannot truncate torn last line: \(error)")
-            }
-        }
+        tornTail = loaded.torn
     }
 
-    /// Reads every complete record from a ledger file without modifying it.
+    /// Reads every record from a ledger file without modifying it (a torn tail that is not a record is left out).
     public static func readRecords(at fileURL: URL) throws -> [ExperimentRecord] {
         try load(fileURL).records
+    }
+
+    /// Re-reads the file (records other processes appended since this ledger was opened).
+    public func reload() throws {
+        let loaded = try Self.load(fileURL)
+        records = loaded.records
+        tornTail = loaded.torn
     }
 
     /// All records, oldest first.
     public func allRecords() -> [ExperimentRecord] { records }
 
-    /// Appends a record, flushes it to disk, then regenerates the Markdown table.
+    /// Appends a record under an exclusive lock (`O_APPEND`, then `fsync`) and regenerates the Markdown table from
+    /// the whole file. A torn tail found under the lock is completed (when it is a record) or moved to
+    /// ``tornTailFileURL`` first. When this returns, the record is on disk.
     public func append(_ record: ExperimentRecord) throws {
         var line = try CanonicalJSON.encode(record)
         line.append(0x0a)
-        do {
-            let handle = try FileHandle(forWritingTo: fileURL)
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: line)
-            try handle.synchronize()
-        } catch {
-            throw LedgerError.io(path: fileURL.path, reason: "cannot append record \(record.id): \(error)")
+        let path = fileURL.path
+        // No O_CREAT: a ledger deleted since it was opened is an error, not a new empty file.
+        let fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw LedgerError.missing(path: path) }
+            throw LedgerError.io(path: path, reason: "cannot open for appending: \(String(cString: strerror(errno)))")
         }
-        records.append(record)
+        defer { close(fd) }
+        try Self.lock(fd, LOCK_EX, path: path)
+        defer { flock(fd, LOCK_UN) }
+        if let moved = try repairTail(fd) { movedTornTails.append(moved) }
+        try Self.writeAll(fd, line, path: path, what: "record \(record.id)")
+        guard fsync(fd) == 0 else {
+            throw LedgerError.io(path: path, reason: "cannot flush record \(record.id): \(String(cString: strerror(errno)))")
+        }
+        // Still under the lock: the table reflects every process's records, and table writes do not interleave.
+        let loaded = try Self.load(Self.readAll(fd, path: path), path: path)
+        records = loaded.records
+        tornTail = loaded.torn
         try writeTable()
+    }
+
+    /// Under the exclusive lock: if the file does not end with a newline, completes a tail that is a record, or
+    /// moves a torn tail to the side file and cuts it off. Returns the moved tail.
+    private func repairTail(_ fd: Int32) throws -> String? {
+        let path = fileURL.path
+        let data = try Self.readAll(fd, path: path)
+        guard let last = data.last, last != 0x0a else { return nil }
+        let cut = (data.lastIndex(of: 0x0a).map { $0 + 1 } ?? data.startIndex)
+        let tail = data[cut...]
+        if (try? JSONDecoder().decode(ExperimentRecord.self, from: tail)) != nil {
+            try Self.writeAll(fd, Data([0x0a]), path: path, what: "the newline of the last record")
+            return nil
+        }
+        let side = open(tornTailFileURL.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard side >= 0 else {
+            throw LedgerError.io(path: tornTailFileURL.path,
+                                 reason: "cannot keep the torn tail aside: \(String(cString: strerror(errno)))")
+        }
+        defer { close(side) }
+        var kept = Data(tail)
+        kept.append(0x0a)
+        try Self.writeAll(side, kept, path: tornTailFileURL.path, what: "the torn tail")
+        guard fsync(side) == 0, ftruncate(fd, off_t(cut - data.startIndex)) == 0, fsync(fd) == 0 else {
+            throw LedgerError.io(path: path, reason: "cannot cut the torn tail (kept in \(tornTailFileURL.path)): "
+                                 + String(cString: strerror(errno)))
+        }
+        return String(decoding: tail, as: UTF8.self)
+    }
+
+    private static func lock(_ fd: Int32, _ operation: Int32, path: String) throws {
+        while flock(fd, operation) != 0 {
+            guard errno == EINTR else {
+                throw LedgerError.io(path: path, reason: "cannot lock: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ data: Data, path: String, what: String) throws {
+        try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, base + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw LedgerError.io(path: path, reason: "cannot write \(what): \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+        }
+    }
+
+    private static func readAll(_ fd: Int32, path: String) throws -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var offset: off_t = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw LedgerError.io(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[0..<count])
+            offset += off_t(count)
+        }
     }
 
     /// The best kept record (see ``ExperimentRecord/isBetter(_:than:)``), optionally for one task.
@@ -118,13 +213,21 @@ public actor ExperimentLedger {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
 
-    private static func load(_ fileURL: URL) throws -> (records: [ExperimentRecord], torn: String?, truncateTo: Int?) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: fileURL)
-        } catch {
-            throw LedgerError.io(path: fileURL.path, reason: "cannot read: \(error)")
+    private static func load(_ fileURL: URL) throws -> (records: [ExperimentRecord], torn: String?) {
+        let path = fileURL.path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw LedgerError.missing(path: path) }
+            throw LedgerError.io(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
         }
+        defer { close(fd) }
+        // A shared lock: no append is half-way through while this reads.
+        try lock(fd, LOCK_SH, path: path)
+        defer { flock(fd, LOCK_UN) }
+        return try load(readAll(fd, path: path), path: path)
+    }
+
+    private static func load(_ data: Data, path: String) throws -> (records: [ExperimentRecord], torn: String?) {
         let decoder = JSONDecoder()
         var records: [ExperimentRecord] = []
         var start = data.startIndex
@@ -132,9 +235,13 @@ public actor ExperimentLedger {
         while start < data.endIndex {
             lineNumber += 1
             guard let newline = data[start...].firstIndex(of: 0x0a) else {
-                // No terminating newline: the process died mid-append. The record was never acknowledged.
-                let torn = String(decoding: data[start...], as: UTF8.self)
-                return (records, torn, start - data.startIndex)
+                // No terminating newline: a crash mid-append, or a complete record whose newline is missing.
+                let tail = data[start...]
+                if let record = try? decoder.decode(ExperimentRecord.self, from: tail) {
+                    records.append(record)
+                    return (records, nil)
+                }
+                return (records, String(decoding: tail, as: UTF8.self))
             }
             let line = data[start..<newline]
             start = newline + 1
@@ -142,9 +249,9 @@ public actor ExperimentLedger {
             do {
                 records.append(try decoder.decode(ExperimentRecord.self, from: line))
             } catch {
-                throw LedgerError.corruptLine(path: fileURL.path, lineNumber: lineNumber, reason: "\(error)")
+                throw LedgerError.corruptLine(path: path, lineNumber: lineNumber, reason: "\(error)")
             }
         }
-        return (records, nil, nil)
+        return (records, nil)
     }
 }

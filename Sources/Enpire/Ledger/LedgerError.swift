@@ -4,6 +4,8 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case corruptLine(path: String, lineNumber: Int, reason: String)
     /// The ledger file could not be opened, read or written.
     case io(path: String, reason: String)
+    /// The ledger file does not exist (and the caller did not ask to create a new one).
+    case missing(path: String)
 
     /// A message naming the file and what to do.
     public var description: String {
@@ -13,6 +15,9 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
                 + "last line of a crash, so fix or remove that line by hand"
         case let .io(path, reason):
             return "ledger \(path): \(reason); check that the folder exists and is writable"
+        case let .missing(path):
+            return "ledger \(path) is missing; it is not recreated empty (that would lose every record): restore it "
+                + "from a backup or the fleet, or start a new workspace"
         }
     }
 }

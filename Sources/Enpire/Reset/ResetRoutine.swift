@@ -1,8 +1,11 @@
-/// What a reset routine may use: the station's arms and cameras, the seed of the start state it should
-/// produce, and the clock.
+/// What a reset routine may use: guarded handles on the station's arms, the cameras, the seed of the start
+/// state it should produce, and the clock.
+///
+/// The arms are ``GuardedArm``s: every command a reset sends passes the station's ``SafetyEnvelope`` and
+/// emergency stop, and is recorded with the source `reset`. A reset never gets the raw `RobotArm`.
 public struct ResetContext: Sendable {
-    /// The station's arms, in station order.
-    public var arms: [any RobotArm]
+    /// Guarded handles on the station's arms, in station order.
+    public var arms: [GuardedArm]
     /// The station's cameras.
     public var cameras: [any Camera]
     /// Seed of the start state to produce (reset routines sample the task's start distribution from it).
@@ -10,12 +13,20 @@ public struct ResetContext: Sendable {
     /// The station clock.
     public var clock: any StationClock
 
-    /// Creates a context.
-    public init(arms: [any RobotArm], cameras: [any Camera], seed: UInt64, clock: any StationClock) {
+    /// Creates a context over guarded arms (a station passes ``SafetyGate/guardedArms(source:)``).
+    public init(arms: [GuardedArm], cameras: [any Camera], seed: UInt64, clock: any StationClock) {
         self.arms = arms
         self.cameras = cameras
         self.seed = seed
         self.clock = clock
+    }
+
+    /// Creates a context for running a reset without a station: the arms are put behind a new ``SafetyGate``
+    /// with `safety` (one envelope per arm; default each arm's own limits). Throws when the envelopes do not fit.
+    public init(arms: [any RobotArm], safety: [SafetyEnvelope]? = nil, cameras: [any Camera], seed: UInt64,
+                clock: any StationClock) throws {
+        let gate = try SafetyGate(arms: arms, envelopes: safety, clock: clock)
+        self.init(arms: gate.guardedArms(source: .reset), cameras: cameras, seed: seed, clock: clock)
     }
 }
 

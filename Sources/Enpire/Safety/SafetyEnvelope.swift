@@ -2,8 +2,17 @@
 /// toward the boundary is attenuated inside a band, targets outside the workspace are clamped onto it, and a
 /// latched emergency stop turns everything into a hold until it is cleared explicitly.
 ///
-/// The guarantee, checked by a property test: whatever the request (NaN, infinities, huge values, wrong
-/// length), the applied command is a hold or a target inside ``workspace``.
+/// The guarantee, checked by property tests: whatever the request (NaN, infinities, huge values, wrong
+/// length) and whatever the reported position, the applied command is a hold or a position target that
+/// - lies within ``maxStep`` of the current position (when a step limit is set), and
+/// - lies inside ``workspace`` whenever the current position does; when the arm is already outside (pushed
+///   out, or the workspace was narrowed), the target is a step of at most ``maxStep`` that brings the arm
+///   strictly closer to the workspace, so it walks back in instead of jumping.
+///
+/// With a step limit, an unknown current position (missing, NaN, wrong length) gives a hold: the envelope
+/// cannot bound a step from a position it does not know.
+///
+/// Stations apply envelopes through a ``SafetyGate``, the only path from any command source to an arm.
 public struct SafetyEnvelope: Sendable, Equatable {
     /// Region the targets must stay in (already intersected with the arm's own limits).
     public let workspace: Workspace
@@ -63,17 +72,27 @@ public struct SafetyEnvelope: Sendable, Equatable {
         let current = currentPosition.flatMap { position in
             position.count == workspace.dimension && position.allSatisfy(\.isFinite) ? position : nil
         }
+        if let maxStep, current == nil {
+            note(.positionUnknown, .hold, "current position \(currentPosition.map { "\($0)" } ?? "unknown") is not a "
+                 + "finite \(workspace.dimension)-axis position; with a step limit of \(maxStep) the arm holds")
+            return (.hold, interventions)
+        }
         var target = requested.target
         var changed = false
 
-        if let maxStep, let current {
+        // A move longer than the step limit, cut to the limit along the same direction (nil when within it).
+        func limited(_ target: [Double]) -> (target: [Double], length: Double)? {
+            guard let maxStep, let current else { return nil }
             let delta = zip(target, current).map(-)
             let length = dot(delta, delta).squareRoot()
-            if length > maxStep {
-                target = zip(current, delta).map { $0 + $1 * (maxStep / length) }
-                changed = true
-                note(.stepLimited, .moveTo(target), "move of \(length) shortened to \(maxStep)")
-            }
+            guard length > maxStep else { return nil }
+            return (zip(current, delta).map { $0 + $1 * (maxStep / length) }, length)
+        }
+
+        if let (shortened, length) = limited(target) {
+            target = shortened
+            changed = true
+            note(.stepLimited, .moveTo(target), "move of \(length) shortened to \(maxStep ?? 0)")
         }
 
         if boundaryBand > 0, let current, workspace.contains(target) {
@@ -95,6 +114,18 @@ public struct SafetyEnvelope: Sendable, Equatable {
             note(.clampedToWorkspace, .moveTo(clamped), "target \(target) outside the workspace, clamped to \(clamped)")
             target = clamped
             changed = true
+        }
+
+        // Last: no target further than the step limit. From inside the workspace the target above already is
+        // (projection onto a convex region never lengthens a step), except when a projection fell back to the
+        // interior point; from outside, this walks the arm back in along the segment toward the clamped target,
+        // which gets strictly closer to the (convex) workspace with every step.
+        if let (shortened, length) = limited(target), let current {
+            target = shortened
+            changed = true
+            note(.stepLimited, .moveTo(target), workspace.contains(current)
+                 ? "move of \(length) after clamping shortened to \(maxStep ?? 0)"
+                 : "arm at \(current) is outside the workspace: walking back in by \(maxStep ?? 0) per command")
         }
         let gripper = requested.gripper.map { min(max($0, 0), 1) }
         let applied = ArmCommand(mode: .position, target: target, gripper: gripper)

@@ -14,6 +14,9 @@ public struct SafetyIntervention: Sendable, Codable, Equatable {
         case watchdogHold
         /// The emergency stop is latched: every command becomes a hold until the latch is cleared.
         case emergencyStop
+        /// The arm's current position was unknown or not finite while a step limit is set: replaced by a hold,
+        /// since no step can be bounded from an unknown position.
+        case positionUnknown
     }
 
     /// Index of the arm in the station's arm order.

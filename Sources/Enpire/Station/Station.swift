@@ -4,7 +4,13 @@ import Foundation
 /// budgeted episodes at the control rate.
 ///
 /// Every step records what was observed, what the policy (or a person, a script, a reset) requested, what the
-/// safety layer let through and what the arms applied. Time comes from an injectable ``StationClock``, so
+/// safety layer let through and what the arms applied.
+///
+/// Every command, whatever its source (policy, reset, homing, teleoperation through ``send(_:source:)``, the
+/// watchdog), passes one ``SafetyGate``: the arm's ``SafetyEnvelope`` and the emergency stop. The station keeps
+/// its arms private; reset routines get ``GuardedArm`` handles through their ``ResetContext``.
+///
+/// Time comes from an injectable ``StationClock``, so
 /// the same code runs hardware in real time and simulations as fast as the CPU allows.
 public actor Station {
     /// Static choices for a station.
@@ -31,8 +37,9 @@ public actor Station {
     public nonisolated let name: String
     /// Task name.
     public nonisolated let task: String
-    /// Arms in station order.
-    public nonisolated let arms: [any RobotArm]
+    /// Specifications of the arms, in station order (the arms themselves are reachable only through the gate).
+    public nonisolated let armSpecifications: [ArmSpecification]
+    private let gate: SafetyGate
     /// Cameras.
     public nonisolated let cameras: [any Camera]
     /// The clock every timestamp comes from.
@@ -43,7 +50,6 @@ public actor Station {
     private let resetRoutine: (any ResetRoutine)?
     private let recorder: (any EpisodeRecorder)?
     private let featureSources: [any FeatureSource]
-    private var envelopes: [SafetyEnvelope]
     private var watchdog: CommandWatchdog
     private var health: StationHealth
     private var stopRequested = false
@@ -59,13 +65,18 @@ public actor Station {
         guard envelopes.count == arms.count else {
             throw StationError.invalidConfiguration("\(envelopes.count) safety envelopes for \(arms.count) arms")
         }
+        do {
+            gate = try SafetyGate(arms: arms, envelopes: envelopes, clock: clock)
+        } catch {
+            throw StationError.invalidConfiguration("\(error)")
+        }
         let rate = configuration.controlRateHz ?? arms.map(\.specification.controlRateHz).min()!
         guard rate.isFinite, rate > 0 else {
             throw StationError.invalidConfiguration("control rate must be positive, got \(rate)")
         }
         name = configuration.name
         task = configuration.task
-        self.arms = arms
+        armSpecifications = arms.map(\.specification)
         self.cameras = cameras
         self.clock = clock
         controlPeriodSeconds = 1 / rate
@@ -73,7 +84,6 @@ public actor Station {
         resetRoutine = reset
         self.recorder = recorder
         self.featureSources = featureSources
-        self.envelopes = envelopes
         watchdog = CommandWatchdog(timeoutSeconds: configuration.watchdogTimeoutSeconds)
         health = StationHealth(name: configuration.name, connected: false, paused: false, pauseReason: nil,
                                emergencyStopLatched: false, episodes: 0, successes: 0, aborted: 0, steps: 0,
@@ -83,7 +93,7 @@ public actor Station {
 
     /// Connects every arm.
     public func connect() async throws {
-        for arm in arms { try await arm.connect() }
+        try await gate.connectAll()
         health.connected = true
     }
 
@@ -91,7 +101,7 @@ public actor Station {
     public var currentHealth: StationHealth { health }
 
     /// The safety envelope of arm `index`.
-    public func envelope(ofArm index: Int) -> SafetyEnvelope { envelopes[index] }
+    public func envelope(ofArm index: Int) async throws -> SafetyEnvelope { try await gate.envelope(ofArm: index) }
 
     /// Pauses episodes (the running one stops at its next step).
     public func pause(reason: String = "paused by request") {
@@ -107,32 +117,61 @@ public actor Station {
 
     /// Latches the emergency stop: stops every arm now; every later command becomes a hold until cleared.
     public func emergencyStop() async {
-        for i in envelopes.indices { envelopes[i].latchEmergencyStop() }
         health.emergencyStopLatched = true
         stopRequested = true
-        for arm in arms { try? await arm.stop() }
+        await gate.latchEmergencyStop()
     }
 
     /// Clears a latched emergency stop (explicit operator action).
-    public func clearEmergencyStop() {
-        for i in envelopes.indices { envelopes[i].clearEmergencyStop() }
+    public func clearEmergencyStop() async {
+        await gate.clearEmergencyStop()
         health.emergencyStopLatched = false
         stopRequested = false
     }
 
-    /// Homes every arm.
-    public func home() async throws {
-        guard !health.emergencyStopLatched else { throw StationError.emergencyStopLatched }
-        for arm in arms { try await arm.home() }
+    /// Homes every arm through the safety envelopes: one position command per control period toward each arm's
+    /// ``ArmSpecification/homePosition`` (default: the centre of its workspace), projected into its workspace,
+    /// until every arm is within `tolerance` on every axis. The envelope's step limit applies, so an arm outside
+    /// its workspace walks back in. Throws when the e-stop is latched (or latches meanwhile) and when the arms
+    /// have not arrived after `timeoutSeconds` of robot time.
+    public func home(tolerance: Double = 1e-3, timeoutSeconds: Double = 60) async throws {
+        guard tolerance.isFinite, tolerance > 0, timeoutSeconds.isFinite, timeoutSeconds > 0 else {
+            throw StationError.invalidConfiguration(
+                "homing needs a positive finite tolerance and timeout, got \(tolerance) and \(timeoutSeconds) s")
+        }
+        var targets: [[Double]] = []
+        for (index, specification) in armSpecifications.enumerated() {
+            let workspace = try await gate.envelope(ofArm: index).workspace
+            targets.append(workspace.project(specification.homePosition ?? workspace.interiorPoint))
+        }
+        let deadline = clock.now() + timeoutSeconds
+        while true {
+            guard !health.emergencyStopLatched else { throw StationError.emergencyStopLatched }
+            let states = try await gate.observeAll()
+            let worst = zip(states, targets).map { state, target in
+                state.position.count == target.count
+                    ? zip(state.position, target).map { abs($0 - $1) }.max() ?? 0 : .infinity
+            }.max() ?? 0
+            if worst <= tolerance { return }
+            guard clock.now() < deadline else {
+                throw StationError.homingTimedOut(seconds: timeoutSeconds, remainingError: worst)
+            }
+            let outcome = try await gate.submitAll(targets.map { .moveTo($0) }, source: .script)
+            count(outcome.interventions)
+            if health.emergencyStopLatched { throw StationError.emergencyStopLatched }
+            try await clock.sleep(untilSeconds: clock.now() + controlPeriodSeconds)
+        }
     }
 
-    /// Sends commands from a non-policy source (a person, a script, a reset), through the safety envelopes.
-    /// Returns what the arms applied.
+    /// Sends commands from a non-policy source (a person, a script), through the safety gate: the envelopes and
+    /// the emergency stop. Returns what the arms applied (holds when the e-stop is latched: nothing is sent).
     @discardableResult
     public func send(_ commands: [ArmCommand], source: ActionSource) async throws
         -> (applied: [ArmCommand], interventions: [SafetyIntervention]) {
-        let states = try await observeArms()
-        return try await apply(commands, states: states)
+        let outcome = try await gate.submitAll(commands, source: source)
+        watchdog.noteCommand(at: clock.now())
+        count(outcome.interventions)
+        return outcome
     }
 
     /// Checks the command watchdog; if commands stopped arriving for longer than the timeout, commands every
@@ -141,8 +180,8 @@ public actor Station {
     public func watchdogTick() async -> [SafetyIntervention] {
         guard watchdog.shouldHold(at: clock.now()) else { return [] }
         var records: [SafetyIntervention] = []
-        for (index, arm) in arms.enumerated() {
-            let applied = (try? await arm.send(.hold)) ?? .hold
+        for index in armSpecifications.indices {
+            let applied = (try? await gate.submit(.hold, toArm: index, source: .safety))?.applied ?? .hold
             records.append(SafetyIntervention(armIndex: index, kind: .watchdogHold, requested: .hold, applied: applied,
                                               detail: "no command for more than \(watchdog.timeoutSeconds) s"))
         }
@@ -173,17 +212,25 @@ public actor Station {
         stopRequested = false
 
         var resetOutcome: ResetOutcome?
+        var resetCommands: [ArmCommandRecord] = []
         if let resetRoutine {
             let started = clock.now()
             let outcome: ResetOutcome
+            await gate.startRecording()
             do {
-                outcome = try await resetRoutine.reset(ResetContext(arms: arms, cameras: cameras, seed: seed ?? 0, clock: clock))
+                let context = ResetContext(arms: gate.guardedArms(source: .reset), cameras: cameras,
+                                           seed: seed ?? 0, clock: clock)
+                outcome = try await resetRoutine.reset(context)
             } catch {
                 outcome = ResetOutcome(verified: false, attempts: 1, elapsedSeconds: clock.now() - started,
                                        reason: "reset threw: \(error)", strategy: resetRoutine.identity)
             }
+            resetCommands = await gate.stopRecording()
+            for record in resetCommands { count(record.interventions) }
             health.resetAttempts += outcome.attempts
             health.resetSeconds += max(outcome.elapsedSeconds, clock.now() - started)
+            // An e-stop during the reset ends the episode here, whatever the routine reported.
+            if health.emergencyStopLatched { throw StationError.emergencyStopLatched }
             if !outcome.verified {
                 health.resetFailures += 1
                 let reason = outcome.reason ?? "unverified start state"
@@ -199,7 +246,7 @@ public actor Station {
         let metadata = EpisodeMetadata(
             id: "\(name)-\(Int(Date().timeIntervalSince1970 * 1000))-\(episodeCounter)", task: task, station: name,
             seed: seed, policy: policy.name, startedAtUnixSeconds: Date().timeIntervalSince1970,
-            arms: arms.map(\.specification), cameras: cameras.map(\.name), tags: tags)
+            arms: armSpecifications, cameras: cameras.map(\.name), tags: tags)
         let recording = try await recorder?.begin(metadata)
         let start = clock.now()
         var steps: [StepRecord] = []
@@ -227,7 +274,7 @@ public actor Station {
             }
             do {
                 let requested = try await policy.action(for: current)
-                let (applied, interventions) = try await apply(requested, states: current.arms)
+                let (applied, interventions) = try await apply(requested)
                 var step = StepRecord(index: index, timeSeconds: current.elapsedSeconds, source: .policy,
                                       arms: current.arms, features: current.features, requested: requested,
                                       applied: applied, interventions: interventions)
@@ -248,7 +295,9 @@ public actor Station {
                 status = .aborted
                 reason = "fault at step \(index): \(error)"
                 health.lastFault = reason
-                for arm in arms { _ = try? await arm.send(.hold) }
+                for index in armSpecifications.indices {
+                    _ = try? await gate.submit(.hold, toArm: index, source: .safety)
+                }
                 break loop
             }
         }
@@ -267,7 +316,7 @@ public actor Station {
             try await recording?.appendFinalFrames(Array(final.frames.values), stepIndex: steps.count)
         }
         try await recording?.finish(summary)
-        return RecordedEpisode(summary: summary, steps: steps)
+        return RecordedEpisode(summary: summary, steps: steps, resetCommands: resetCommands)
     }
 
     private func observe(stepIndex: Int, start: Double) async throws -> Observation {
@@ -279,10 +328,7 @@ public actor Station {
     }
 
     private func observeArms() async throws -> [RobotState] {
-        var states: [RobotState] = []
-        states.reserveCapacity(arms.count)
-        for arm in arms { states.append(try await arm.observe()) }
-        return states
+        try await gate.observeAll()
     }
 
     private func latestFrames() async -> [String: Frame] {
@@ -302,27 +348,15 @@ public actor Station {
         return features
     }
 
-    private func apply(_ requested: [ArmCommand], states: [RobotState]) async throws
+    private func apply(_ requested: [ArmCommand]) async throws
         -> (applied: [ArmCommand], interventions: [SafetyIntervention]) {
-        var applied: [ArmCommand] = []
-        var interventions: [SafetyIntervention] = []
-        for (index, arm) in arms.enumerated() {
-            let command: ArmCommand
-            if index < requested.count {
-                let filtered = envelopes[index].filter(requested[index], currentPosition: states[index].position,
-                                                       armIndex: index)
-                command = filtered.applied
-                interventions += filtered.interventions
-            } else {
-                command = .hold
-                interventions.append(SafetyIntervention(
-                    armIndex: index, kind: .invalidCommand, requested: .hold, applied: .hold,
-                    detail: "policy returned \(requested.count) commands for \(arms.count) arms"))
-            }
-            applied.append(try await arm.send(command))
-        }
+        let outcome = try await gate.submitAll(requested, source: .policy)
         watchdog.noteCommand(at: clock.now())
+        count(outcome.interventions)
+        return outcome
+    }
+
+    private func count(_ interventions: [SafetyIntervention]) {
         for record in interventions { health.interventions[record.kind.rawValue, default: 0] += 1 }
-        return (applied, interventions)
     }
 }

@@ -8,6 +8,8 @@ public enum StationError: Error, CustomStringConvertible, Equatable {
     case resetFailed(reason: String)
     /// The configuration is unusable.
     case invalidConfiguration(String)
+    /// ``Station/home(tolerance:timeoutSeconds:)`` ran out of time before every arm arrived.
+    case homingTimedOut(seconds: Double, remainingError: Double)
 
     /// A message a user can act on.
     public var description: String {
@@ -18,6 +20,9 @@ public enum StationError: Error, CustomStringConvertible, Equatable {
         case .resetFailed(let reason):
             return "reset could not be verified (\(reason)); the station paused itself: put the scene back, then resume()"
         case .invalidConfiguration(let message): return "invalid station configuration: \(message)"
+        case .homingTimedOut(let seconds, let error):
+            return "homing did not arrive within \(seconds) s (largest remaining error \(error)): check the arm and "
+                + "its envelope's step limit, or give home(timeoutSeconds:) more time"
         }
     }
 }

@@ -136,7 +136,7 @@ public struct KeyposeSequenceReset: ResetStrategy, ResetRoutine {
         return [lifted(current), lifted(targets), targets]
     }
 
-    private func move(_ arms: [any RobotArm], from start: [[Double]], to goal: [[Double]], grippers: [Double?],
+    private func move(_ arms: [GuardedArm], from start: [[Double]], to goal: [[Double]], grippers: [Double?],
                       period: Double, context: ResetContext, deadline: Double) async throws {
         var steps = 1
         for (a, b) in zip(start, goal) {
@@ -165,7 +165,7 @@ public struct KeyposeSequenceReset: ResetStrategy, ResetRoutine {
         }
     }
 
-    private func sendAll(_ arms: [any RobotArm], grippers: [Double?], context: ResetContext, deadline: Double,
+    private func sendAll(_ arms: [GuardedArm], grippers: [Double?], context: ResetContext, deadline: Double,
                          period: Double, target: (Int) -> [Double]) async throws {
         let now = context.clock.now()
         guard now < deadline else { throw ResetStrategyError.deadlineReached(strategy: name, atSeconds: now) }

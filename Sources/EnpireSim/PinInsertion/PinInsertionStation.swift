@@ -31,8 +31,9 @@ public struct PinInsertionStation: Sendable {
                     reset: reset, recorder: recorder, featureSources: [world], clock: clock)
     }
 
-    /// A context for running ``reset`` directly, without a station.
-    public func resetContext(seed: UInt64) -> ResetContext {
-        ResetContext(arms: [arm], cameras: [], seed: seed, clock: clock)
+    /// A context for running ``reset`` directly, without a station: the hand behind a new `SafetyGate` with its
+    /// own limits, so the reset's commands pass an envelope as they would in a station.
+    public func resetContext(seed: UInt64) throws -> ResetContext {
+        try ResetContext(arms: [arm], cameras: [], seed: seed, clock: clock)
     }
 }

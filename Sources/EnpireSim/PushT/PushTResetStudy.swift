@@ -95,8 +95,9 @@ public enum PushTResetStudy {
                         await world.place(end)
                         let clock = SimulatedClock()
                         let reset = PushTRobotReset(world: world, settings: settings)
-                        let outcome = try await reset.reset(ResetContext(arms: [], cameras: [],
-                                                                          seed: UInt64(6_000_000 + index), clock: clock))
+                        let context = try ResetContext(arms: [PushTPusherArm(world: world, clock: clock)], cameras: [],
+                                                       seed: UInt64(6_000_000 + index), clock: clock)
+                        let outcome = try await reset.reset(context)
                         let item = Case(index: index, kind: kind, verified: outcome.verified,
                                         seconds: outcome.elapsedSeconds, attempts: outcome.attempts, reason: outcome.reason)
                         progress(item)

@@ -80,8 +80,13 @@ public struct PushTRobotReset: ResetRoutine {
         let maxSteps = Int(settings.budgetSeconds / period)
         var attempts = 0
         var reasons: [String] = target == requested ? [] : ["start pose overlaps a wall; nearest wall-free pose used"]
+        guard let pusher = context.arms.first, pusher.specification.dimension == 2 else {
+            throw SimulatedTaskError.invalidParameter(
+                "the Push-T robot reset drives the pusher: give the context the station's 2-axis pusher arm first")
+        }
+        // Every push goes through the station's safety gate (envelope and e-stop), like any other command.
         func advance(_ goal: SIMD2<Double>) async throws {
-            try await world.step(target: (goal.x, goal.y))
+            try await pusher.send(.moveTo([goal.x, goal.y]))
             steps += 1
             try await context.clock.sleep(untilSeconds: start + Double(steps) * period)
         }

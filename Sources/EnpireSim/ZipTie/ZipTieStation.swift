@@ -33,8 +33,8 @@ public struct ZipTieStation: Sendable {
                     reset: reset, recorder: recorder, featureSources: [world], clock: clock)
     }
 
-    /// A context for running ``reset`` directly.
-    public func resetContext(seed: UInt64) -> ResetContext {
-        ResetContext(arms: [left, cutter], cameras: [], seed: seed, clock: clock)
+    /// A context for running ``reset`` directly: both arms behind a new `SafetyGate` with their own limits.
+    public func resetContext(seed: UInt64) throws -> ResetContext {
+        try ResetContext(arms: [left, cutter], cameras: [], seed: seed, clock: clock)
     }
 }

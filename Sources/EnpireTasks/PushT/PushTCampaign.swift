@@ -455,7 +455,7 @@ public struct PushTCampaign: Sendable {
             self.researchStart = researchStart
             self.log = log
             let folder = output.appendingPathComponent("stations/\(name)")
-            ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"))
+            ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
             fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
             simulated = try PushTSimulatedStation(name: name, robotReset: configuration.robotReset,
                                                   cameraReward: configuration.cameraReward,

@@ -112,7 +112,7 @@ public struct PushTWorkspace: Sendable {
         }
         let file = StationFile(name: station, task: "pusht", fleet: fleet, frozenHash: try criteria.contentHash())
         try encoder.encode(file).write(to: stationURL, options: .atomic)
-        _ = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"))
+        _ = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
         return file
     }
 
