@@ -58,8 +58,8 @@ public enum PushTReplay {
         var cases: [Case]
     }
 
-    /// Largest cases file accepted, in bytes (16 MiB).
-    public static let maximumInputBytes = 1 << 24
+    /// Largest cases file accepted, in bytes (8 MiB: 100,000 actions at full double precision fit).
+    public static let maximumInputBytes = 1 << 23
     /// Most actions accepted over all cases of one input (each becomes a step of output).
     public static let maximumActions = 100_000
 
