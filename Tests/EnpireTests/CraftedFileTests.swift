@@ -60,6 +60,19 @@ struct CraftedFileTests {
         throw JPEGError.corrupt("no SOF marker")
     }
 
+    @Test func errorsRenderAsOneLineWithoutDumps() throws {
+        let missing = CocoaError(.fileNoSuchFile, userInfo: [
+            NSFilePathErrorKey: "/x/y", NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOENT))])
+        #expect(ErrorMessage.oneLine(missing) == "/x/y: No such file or directory")
+        let torn = Data(#"{"a": [1,"#.utf8)
+        #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode([String: [Int]].self, from: torn) }
+        do { _ = try JSONDecoder().decode([String: [Int]].self, from: torn) } catch {
+            let line = ErrorMessage.oneLine(error)
+            #expect(!line.contains("Domain=") && !line.contains("\n") && !line.contains("Context("), "\(line)")
+        }
+        #expect(ErrorMessage.oneLine(EpisodeStoreError.noSuchEpisode("e")) == EpisodeStoreError.noSuchEpisode("e").description)
+    }
+
     @Test func safeFileReadRefusesOversizedAndSpecialFiles() throws {
         let folder = temporaryFolder()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -143,6 +156,7 @@ struct CLIErrorTests {
             ["reward", "eval", "--model", "torn.json", "--frame", "missing.jpg"],
             ["reward", "eval", "--model", "reward.json", "--frame", "missing.jpg"],
             ["reward", "eval", "--model", "reward.json", "--episodes", "no-such-store"],
+            ["init", "--workspace", "/proc/no-such-folder/ws"],
         ]
         for arguments in runs {
             let run = try AgentLoopTests.enpire(arguments, in: folder)

@@ -11,14 +11,24 @@ public enum ErrorMessage {
         switch error {
         case let decoding as DecodingError:
             text = describe(decoding)
-        case let cocoa as CocoaError:
-            text = cocoa.localizedDescription
+        case is CocoaError:
+            text = describe(error as NSError)
         default:
             // A Swift error's own `description` when it has one (String(describing:) uses it), else its case.
-            text = type(of: error) is NSError.Type ? (error as NSError).localizedDescription : String(describing: error)
+            text = type(of: error) is NSError.Type ? describe(error as NSError) : String(describing: error)
         }
         return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: "; ")
+    }
+
+    /// A Foundation error as "<file>: <reason>", the reason from the underlying POSIX error when there is one.
+    private static func describe(_ error: NSError) -> String {
+        let path = error.userInfo[NSFilePathErrorKey] as? String ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+        var reason = error.localizedDescription
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            reason = String(cString: strerror(Int32(underlying.code)))
+        }
+        return path.map { "\($0): \(reason)" } ?? reason
     }
 
     /// A decoding error as "at <path>: <what>" (or just "<what>" at the top level).
