@@ -54,7 +54,7 @@ struct CommandFailure: Error, CustomStringConvertible {
 
 /// Documented upper bounds on counts given as options. Each sizes an allocation or a loop, so a typo such as
 /// `--held-out 2000000000` is a usage error (exit 64) rather than a process that allocates until it is killed.
-/// Docs/CLI.md lists them.
+/// Docs/Formats.md lists them ("Limits on files and options").
 enum OptionLimits {
     /// Episodes or seeds one command may run or list (held-out, seeds, clips, cases, demonstrations).
     static let episodes = 100_000
