@@ -45,6 +45,19 @@ struct CraftedCheckpointTests {
         #expect(ProcessMemory.peakResidentBytes() - before < 256 << 20, "loading must not allocate the claimed network")
     }
 
+    @Test("A replay file whose header claims capacity 2^32 - 1 of width 2^20 - 1 is refused, not allocated")
+    func hugeReplayHeader() throws {
+        var bytes = Array("ENPRPLY1".utf8)
+        for value in [UInt64(1 << 20 - 1), UInt64(1 << 20 - 1), UInt64(1 << 32 - 1), 0, 0] {
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        withUnsafeBytes(of: UInt64(0xcbf2_9ce4_8422_2325).littleEndian) { bytes.append(contentsOf: $0) }  // empty payload
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("replay-crafted-\(UUID()).bin")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(bytes).write(to: url)
+        #expect(throws: RLError.self) { _ = try ReplayBuffer.load(from: url) }
+    }
+
     @Test("BC load checks the weights: a NaN weight or weights changed behind the sidecar's hash are refused")
     func weightsHash() async throws {
         let directory = try await checkpoint()
