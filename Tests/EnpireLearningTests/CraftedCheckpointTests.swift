@@ -58,6 +58,30 @@ struct CraftedCheckpointTests {
         #expect(throws: RLError.self) { _ = try ReplayBuffer.load(from: url) }
     }
 
+    @Test("A SAC sidecar claiming 10^6 critics or widths of 4e9 is refused before any network is built")
+    func hugeSACSidecar() throws {
+        let learner = try SoftActorCritic(observationWidth: 2, actionWidth: 1, configuration: rlFastConfiguration())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sac-crafted-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try learner.save(to: directory)
+        let sidecarURL = directory.appendingPathComponent("sac.json")
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: sidecarURL)) as? [String: Any])
+        var manyCritics = original, wide = original, hidden = original
+        var configuration = try #require(original["configuration"] as? [String: Any])
+        configuration["criticCount"] = 1_000_000
+        manyCritics["configuration"] = configuration
+        wide["observationWidth"] = 4_000_000_000
+        configuration = try #require(original["configuration"] as? [String: Any])
+        configuration["criticHiddenWidths"] = [60_000, 60_000]
+        hidden["configuration"] = configuration
+        let before = ProcessMemory.peakResidentBytes()
+        for crafted in [manyCritics, wide, hidden] {
+            try JSONSerialization.data(withJSONObject: crafted).write(to: sidecarURL)
+            #expect(throws: (any Error).self) { _ = try SoftActorCritic.load(from: directory) }
+        }
+        #expect(ProcessMemory.peakResidentBytes() - before < 256 << 20)
+    }
+
     @Test("BC load checks the weights: a NaN weight or weights changed behind the sidecar's hash are refused")
     func weightsHash() async throws {
         let directory = try await checkpoint()
