@@ -32,7 +32,7 @@ struct CraftedFileTests {
     @Test func jpegHeaderBeyondTheLimitsIsRefusedBeforeAllocating() throws {
         let codec = try JPEGCodec()
         let small = try codec.encode(JPEGCodecTests.pattern(32, 16))
-        let huge = try Self.claiming(60_000, 60_000, small)
+        let huge = try CraftedJPEG.claiming(width: 60_000, height: 60_000, small)
         #expect(throws: JPEGError.tooLarge(width: 60_000, height: 60_000)) { _ = try codec.decodedSize(of: huge) }
         let before = ProcessMemory.peakResidentBytes()
         var image = RGBImage(size: ImageSize(width: 1, height: 1))
@@ -42,22 +42,6 @@ struct CraftedFileTests {
         #expect(throws: JPEGError.unexpectedSize(ImageSize(width: 32, height: 16), expected: ImageSize(width: 64, height: 48))) {
             try codec.decode(small, into: &image, expected: ImageSize(width: 64, height: 48))
         }
-    }
-
-    /// `jpeg` with its frame header (SOF) rewritten to claim `width × height` pixels.
-    static func claiming(_ width: Int, _ height: Int, _ jpeg: [UInt8]) throws -> [UInt8] {
-        var bytes = jpeg
-        var index = 2
-        while index + 9 < bytes.count {
-            guard bytes[index] == 0xFF else { index += 1; continue }
-            if (0xC0...0xC2).contains(bytes[index + 1]) {
-                bytes[index + 5] = UInt8(height >> 8); bytes[index + 6] = UInt8(height & 0xFF)
-                bytes[index + 7] = UInt8(width >> 8); bytes[index + 8] = UInt8(width & 0xFF)
-                return bytes
-            }
-            index += 2 + Int(bytes[index + 2]) << 8 + Int(bytes[index + 3])
-        }
-        throw JPEGError.corrupt("no SOF marker")
     }
 
     @Test func errorsRenderAsOneLineWithoutDumps() throws {
