@@ -21,14 +21,28 @@ struct DebugCommand: AsyncParsableCommand {
         @Option(help: "Seed of realistic camera noise (default: a clean camera).") var noiseSeed: UInt64?
         @Option(help: "Also write the first camera's goal-marking reference frame (JPEG) here.") var reference: String?
 
-        func run() async throws {
-            let sizes = try camera.map { text -> ImageSize in
+        func validate() throws {
+            try OptionLimits.check(episodes, 1...OptionLimits.episodes, "--episodes")
+            try OptionLimits.check(failing, 0...OptionLimits.episodes, "--failing")
+            _ = try sizes()
+        }
+
+        /// The camera sizes, each within the JPEG codec's limits (frames are recorded as JPEG).
+        private func sizes() throws -> [ImageSize] {
+            try camera.map { text -> ImageSize in
                 let parts = text.split(separator: "x").compactMap { Int($0) }
-                guard parts.count == 2, parts[0] > 0, parts[1] > 0 else {
-                    throw ValidationError("--camera must look like 640x480, got \(text)")
+                guard parts.count == 2, (1...JPEGCodec.maximumDimension).contains(parts[0]),
+                      (1...JPEGCodec.maximumDimension).contains(parts[1]),
+                      parts[0] * parts[1] <= JPEGCodec.maximumPixelCount else {
+                    throw ValidationError("--camera must look like 640x480, at most \(JPEGCodec.maximumDimension) "
+                        + "per side and \(JPEGCodec.maximumPixelCount) pixels, got \(text)")
                 }
                 return ImageSize(width: parts[0], height: parts[1])
             }
+        }
+
+        func run() async throws {
+            let sizes = try sizes()
             let recorder = AnnouncingRecorder(store: try EpisodeStore(root: URL(fileURLWithPath: store), syncToDisk: sync))
             let noise = noiseSeed.map { CameraNoise.realistic(seed: $0) } ?? .none
             let station = try PushTSimulatedStation(name: "probe", recorder: recorder, cameraResolutions: sizes,
@@ -36,7 +50,7 @@ struct DebugCommand: AsyncParsableCommand {
             if let reference, let size = sizes.first {
                 var renderer = try PushTRenderer(outputSize: size, noise: noise)
                 let jpeg = try JPEGCodec().encode(renderer.render(PushTLabelledFrames.referenceState), quality: 90)
-                try Data(jpeg).write(to: URL(fileURLWithPath: reference))
+                try writeOutput(Data(jpeg), to: reference)
             }
             for index in 0..<episodes {
                 _ = try await station.station.runEpisode(

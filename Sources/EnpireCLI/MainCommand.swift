@@ -41,15 +41,16 @@ struct MainCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard stations >= 1, stations <= 16 else { throw ValidationError("--stations must be 1...16, got \(stations)") }
-        guard iterations >= 1 else { throw ValidationError("--iterations must be >= 1") }
+        try OptionLimits.check(iterations, 1...OptionLimits.iterations, "--iterations")
         guard episodesPerTrial >= 1, episodesPerTrial <= 400 else { throw ValidationError("--episodes-per-trial must be 1...400") }
-        guard heldOut >= 1 else { throw ValidationError("--held-out must be >= 1") }
-        guard (1...100).contains(learnedRounds), (1...10_000).contains(learnedEpisodes) else {
-            throw ValidationError("--learned-rounds must be 1...100 and --learned-episodes 1...10000")
-        }
-        guard demonstrations >= 0, bcEpochs >= 1, bcChunk >= 1 else {
-            throw ValidationError("--demonstrations >= 0, --bc-epochs >= 1 and --bc-chunk >= 1")
-        }
+        try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
+        try OptionLimits.check(demonstrations, 0...OptionLimits.episodes, "--demonstrations")
+        try OptionLimits.check(bcEpochs, 1...OptionLimits.iterations, "--bc-epochs")
+        try OptionLimits.check(bcChunk, 1...OptionLimits.bcChunk, "--bc-chunk")
+        try OptionLimits.check(confirmationEpisodes, 0...OptionLimits.episodes, "--confirmation-episodes")
+        try OptionLimits.check(confirmationCandidates, 0...64, "--confirmation-candidates")
+        try OptionLimits.check(learnedRounds, 1...100, "--learned-rounds")
+        try OptionLimits.check(learnedEpisodes, 1...10_000, "--learned-episodes")
     }
 
     func run() async throws {
@@ -72,13 +73,11 @@ struct MainCommand: AsyncParsableCommand {
         configuration.confirmationCandidates = max(0, confirmationCandidates)
         if let initialRecipe {
             let url = URL(fileURLWithPath: initialRecipe)
-            guard let data = try? Data(contentsOf: url) else {
-                throw ValidationError("cannot read \(url.path); give the report.json of an earlier `enpire main`")
-            }
+            let data = try SafeFile.read(url, limit: 1 << 26)
             struct Earlier: Decodable { var bestRecipe: Recipe }
             guard let earlier = try? JSONDecoder().decode(Earlier.self, from: data),
                   earlier.bestRecipe.family == PushTPlannerRecipes.family else {
-                throw ValidationError("\(url.path) holds no Push-T planner bestRecipe (is it an `enpire main` report.json?)")
+                throw CommandFailure("\(url.path) holds no Push-T planner bestRecipe (is it an `enpire main` report.json?)")
             }
             configuration.initialRecipe = earlier.bestRecipe
         }

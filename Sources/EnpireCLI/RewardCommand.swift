@@ -5,12 +5,19 @@ import EnpireSim
 import EnpireTasks
 import Foundation
 
-/// A JPEG file as a frame of `camera`.
+/// A JPEG file (at most ``maximumJPEGFileBytes``) as a frame of `camera`.
 func readJPEG(_ path: String, camera: String) throws -> Frame {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read \(path)")
-    }
+    let data = try SafeFile.read(URL(fileURLWithPath: path), limit: maximumJPEGFileBytes)
     return Frame(cameraName: camera, timestampSeconds: 0, jpeg: [UInt8](data))
+}
+
+/// An existing episode store (a missing folder is an error, not a new empty store).
+func openEpisodeStore(_ path: String) throws -> EpisodeStore {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+        throw CommandFailure("no episode store at \(path); give the folder an `enpire debug record` or a station wrote")
+    }
+    return try EpisodeStore(root: URL(fileURLWithPath: path))
 }
 
 /// `enpire reward ...`: calibrate, freeze and run camera rewards.
@@ -48,7 +55,7 @@ struct RewardCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try EpisodeStore(root: URL(fileURLWithPath: episodes))
+            let store = try openEpisodeStore(episodes)
             let referenceFrame = try readJPEG(reference, camera: camera)
             var size = ImageSize(width: 0, height: 0)
             do {
@@ -56,16 +63,19 @@ struct RewardCommand: AsyncParsableCommand {
                 try JPEGCodec().decode(referenceFrame.jpeg ?? [], into: &image)
                 size = image.size
             } catch {
-                throw ValidationError("--reference \(reference) is not a readable JPEG: \(error)")
+                throw CommandFailure("--reference \(reference) is not a readable JPEG: \(ErrorMessage.oneLine(error))")
             }
             let probe = PushTCameraReward(model: PushTRewardModel(cameraName: camera, resolution: size))
             let calibration = try probe.calibration(from: referenceFrame)
             var overrides: [String: Bool] = [:]
             if let labels {
+                let data = try SafeFile.read(URL(fileURLWithPath: labels), limit: 1 << 26)
                 do {
-                    overrides = try JSONDecoder().decode([String: Bool].self,
-                                                         from: Data(contentsOf: URL(fileURLWithPath: labels)))
-                } catch { throw ValidationError("--labels \(labels) must be a JSON object of episode id to true/false: \(error)") }
+                    overrides = try JSONDecoder().decode([String: Bool].self, from: data)
+                } catch {
+                    throw CommandFailure("--labels \(labels) must be a JSON object of episode id to true/false: "
+                        + ErrorMessage.oneLine(error))
+                }
             }
             var examples: [RewardCalibration.Example] = []
             var skipped: [String] = []
@@ -81,7 +91,7 @@ struct RewardCommand: AsyncParsableCommand {
                     examples.append(.init(features: try probe.features(of: frame, calibration: calibration),
                                           success: label))
                 } catch {
-                    FileHandle.standardError.write(Data("skipping \(id): \(error)\n".utf8))
+                    FileHandle.standardError.write(Data("skipping \(id): \(ErrorMessage.oneLine(error))\n".utf8))
                     skipped.append(id)
                 }
             }
@@ -136,7 +146,7 @@ struct RewardCommand: AsyncParsableCommand {
                 try line(frame, try readJPEG(frame, camera: frozen.cameraName))
                 return
             }
-            let store = try EpisodeStore(root: URL(fileURLWithPath: episodes ?? "."))
+            let store = try openEpisodeStore(episodes ?? ".")
             for id in try store.episodeIDs() {
                 let last = (try? store.frames(episode: id, camera: frozen.cameraName))?.last
                 try line(id, last.map { Frame(cameraName: frozen.cameraName, timestampSeconds: $0.timestampSeconds,
@@ -191,7 +201,7 @@ struct RewardCommand: AsyncParsableCommand {
                 }
                 data = try encoder.encode(result)
             }
-            if let output { try data.write(to: URL(fileURLWithPath: output), options: .atomic) }
+            if let output { try writeOutput(data, to: output) }
             print(String(decoding: data, as: UTF8.self))
         }
     }

@@ -16,6 +16,12 @@ struct RewardFramesDebug: AsyncParsableCommand {
     @Flag var quiet = false
     @Flag var detail = false
 
+    func validate() throws {
+        try OptionLimits.check(count, 1...OptionLimits.episodes, "--count")
+        try OptionLimits.check(quality, 0...100, "--quality")
+        guard noise.isFinite, (0...100).contains(noise) else { throw ValidationError("--noise must be 0...100") }
+    }
+
     func run() async throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let scale = noise

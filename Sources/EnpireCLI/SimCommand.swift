@@ -31,18 +31,19 @@ struct SimCommand: AsyncParsableCommand {
             guard task == "pusht" else {
                 throw ValidationError("unknown task '\(task)'; available: pusht")
             }
+            let limit = PushTReplay.maximumInputBytes
             let data: Data
-            do {
-                data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile()
-                    : try Data(contentsOf: URL(fileURLWithPath: input))
-            } catch {
-                throw ValidationError("cannot read --input \(input): \(error.localizedDescription)")
+            if input == "-" {
+                // One byte past the limit is enough to refuse an oversized input without reading it whole.
+                data = try FileHandle.standardInput.read(upToCount: limit + 1) ?? Data()
+            } else {
+                data = try SafeFile.read(URL(fileURLWithPath: input), limit: limit)
             }
             let cases = try PushTReplay.decodeCases(data)
             let result = try PushTReplay.run(cases)
             let encoded = try PushTReplay.encode(result)
             if let output {
-                try encoded.write(to: URL(fileURLWithPath: output), options: .atomic)
+                try writeOutput(encoded, to: output)
             } else {
                 FileHandle.standardOutput.write(encoded)
                 FileHandle.standardOutput.write(Data("\n".utf8))
@@ -87,10 +88,13 @@ struct SimCommand: AsyncParsableCommand {
         @Flag(help: "Score through evaluator stations whose pusher resets the scene itself (verified) before every episode.")
         var robotReset = false
 
+        func validate() throws {
+            try OptionLimits.check(seeds, 1...OptionLimits.episodes, "--seeds")
+            try OptionLimits.check(maxSteps, 1...OptionLimits.steps, "--max-steps")
+            try OptionLimits.check(workers, 1...OptionLimits.workers, "--workers")
+        }
+
         func run() async throws {
-            guard seeds > 0, maxSteps > 0, workers > 0 else {
-                throw ValidationError("--seeds, --max-steps and --workers must be positive")
-            }
             var recipe: [String: Double] = [:]
             for item in param {
                 let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -166,7 +170,7 @@ struct SimCommand: AsyncParsableCommand {
         func run() throws {
             guard (32...1024).contains(tile) else { throw ValidationError("--tile must be 32...1024") }
             let sheet = try PushTContactSheet.expertEpisode(seed: seed, tileSize: tile)
-            try Data(PNGEncoder.encode(sheet.image, compression: .deflate)).write(to: URL(fileURLWithPath: output))
+            try writeOutput(Data(PNGEncoder.encode(sheet.image, compression: .deflate)), to: output)
             print("seed \(seed): \(sheet.success ? "success" : "failure") after \(sheet.steps) steps, coverage \(String(format: "%.4f", sheet.coverage)) -> \(output)")
         }
     }
@@ -179,8 +183,12 @@ struct SimCommand: AsyncParsableCommand {
         @Option(help: "End states to reset from.") var cases = 500
         @Option(help: "Worker threads.") var workers = 2
 
+        func validate() throws {
+            try OptionLimits.check(cases, 1...OptionLimits.episodes, "--cases")
+            try OptionLimits.check(workers, 1...OptionLimits.workers, "--workers")
+        }
+
         func run() async throws {
-            guard cases >= 1, workers >= 1 else { throw ValidationError("--cases and --workers must be >= 1") }
             let summary = try await PushTResetStudy.run(cases: cases, workers: workers) { item in
                 if !item.verified || item.index % 50 == 0 {
                     FileHandle.standardError.write(Data("case \(item.index) \(item.kind.rawValue): \(item.verified ? "verified" : "FAILED") in \(String(format: "%.1f", item.seconds)) s\(item.reason.map { " (\($0))" } ?? "")\n".utf8))

@@ -29,9 +29,8 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Sealed held-out episodes for `enpire eval`.") var heldOut = 200
 
     func validate() throws {
-        guard (1...400).contains(episodesPerTrial), heldOut >= 1 else {
-            throw ValidationError("--episodes-per-trial must be 1...400 and --held-out >= 1")
-        }
+        try OptionLimits.check(episodesPerTrial, 1...400, "--episodes-per-trial")
+        try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
     }
 
     func run() async throws {

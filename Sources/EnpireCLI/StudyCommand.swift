@@ -36,9 +36,9 @@ struct StudyCommand: AsyncParsableCommand {
             guard !stations.isEmpty, stations.allSatisfy({ (1...16).contains($0) }) else {
                 throw ValidationError("--stations values must be 1...16")
             }
-            guard iterations >= 1, seeds >= 1, (1...400).contains(episodesPerTrial) else {
-                throw ValidationError("--iterations >= 1, --seeds >= 1, --episodes-per-trial 1...400")
-            }
+            try OptionLimits.check(iterations, 1...OptionLimits.iterations, "--iterations")
+            try OptionLimits.check(seeds, 1...1_000, "--seeds")
+            try OptionLimits.check(episodesPerTrial, 1...400, "--episodes-per-trial")
         }
 
         func run() async throws {
@@ -78,7 +78,7 @@ struct StudyCommand: AsyncParsableCommand {
                 let filled = values.map { key($0) ?? $0.fleetRobotMinutes / Double($0.stations) }
                 return (filled.reduce(0, +) / Double(filled.count), values.contains { key($0) == nil })
             }
-            let base = mean(rows.filter { $0.stations == stations.min()! }, \.robotMinutesTo95).0
+            let base = mean(rows.filter { $0.stations == stations.min() ?? 1 }, \.robotMinutesTo95).0
             for count in stations {
                 let group = rows.filter { $0.stations == count }
                 let m95 = mean(group, \.robotMinutesTo95), m99 = mean(group, \.robotMinutesTo99)

@@ -64,7 +64,7 @@ struct VerifierCommand: AsyncParsableCommand {
             let json = try encoder.encode(report)
             print(String(decoding: json, as: UTF8.self))
             if let output {
-                try json.write(to: URL(fileURLWithPath: output), options: .atomic)
+                try writeOutput(json, to: output)
             }
         }
 
@@ -192,7 +192,7 @@ struct VerifierCommand: AsyncParsableCommand {
                     failure.withLock { $0 = "\(error)" }
                 }
             }
-            if let message = failure.withLock({ $0 }) { throw ValidationError("study failed: \(message)") }
+            if let message = failure.withLock({ $0 }) { throw CommandFailure("study failed: \(message)") }
             return results.withLock { $0 }
         }
 

@@ -98,7 +98,7 @@ public final class EpisodeStore: EpisodeRecorder {
         let summary: EpisodeSummary
         if let data = try? Data(contentsOf: summaryURL) {
             do { summary = try JSONDecoder().decode(EpisodeSummary.self, from: data) } catch {
-                throw EpisodeStoreError.corrupt(path: summaryURL.path, reason: "\(error)")
+                throw EpisodeStoreError.corrupt(path: summaryURL.path, reason: ErrorMessage.oneLine(error))
             }
         } else {
             summary = EpisodeSummary(metadata: try readMetadata(folder: folder), status: .incomplete,
@@ -134,7 +134,8 @@ public final class EpisodeStore: EpisodeRecorder {
         var frames: [StoredFrame] = []
         for line in lines.split(separator: UInt8(ascii: "\n")) {
             guard let entry = try? JSONDecoder().decode(FrameIndexEntry.self, from: Data(line)),
-                  entry.offset >= 0, entry.length > 0, entry.offset + entry.length <= bytes.count else { continue }
+                  entry.offset >= 0, entry.length > 0, entry.offset <= bytes.count,
+                  entry.length <= bytes.count - entry.offset else { continue }
             frames.append(StoredFrame(stepIndex: entry.step, timestampSeconds: entry.time,
                                       jpeg: [UInt8](bytes[entry.offset..<(entry.offset + entry.length)])))
         }
@@ -146,7 +147,7 @@ public final class EpisodeStore: EpisodeRecorder {
         do {
             return try JSONDecoder().decode(EpisodeMetadata.self, from: Data(contentsOf: url))
         } catch {
-            throw EpisodeStoreError.corrupt(path: url.path, reason: "\(error)")
+            throw EpisodeStoreError.corrupt(path: url.path, reason: ErrorMessage.oneLine(error))
         }
     }
 
@@ -163,7 +164,7 @@ public final class EpisodeStore: EpisodeRecorder {
             let line = data[start..<newline]
             if !line.isEmpty {
                 do { steps.append(try decoder.decode(StepRecord.self, from: line)) } catch {
-                    throw EpisodeStoreError.corrupt(path: url.path, reason: "step line \(steps.count + 1): \(error)")
+                    throw EpisodeStoreError.corrupt(path: url.path, reason: "step line \(steps.count + 1): \(ErrorMessage.oneLine(error))")
                 }
             }
             start = newline + 1

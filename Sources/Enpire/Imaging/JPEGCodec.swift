@@ -24,6 +24,13 @@ public enum JPEGError: Error, Equatable, CustomStringConvertible {
     case corrupt(String)
     /// libjpeg-turbo could not be initialised.
     case unavailable
+    /// The header claims more than ``JPEGCodec/maximumDimension`` per side or ``JPEGCodec/maximumPixelCount``
+    /// pixels; refused before any pixel memory is allocated.
+    case tooLarge(width: Int, height: Int)
+    /// The header's size differs from the size the caller expects; refused before any pixel memory is allocated.
+    case unexpectedSize(ImageSize, expected: ImageSize)
+    /// The image's pixel buffer does not hold `width × height × 3` bytes.
+    case pixelCountMismatch(ImageSize, bytes: Int)
 
     /// A message a user can act on.
     public var description: String {
@@ -33,6 +40,14 @@ public enum JPEGError: Error, Equatable, CustomStringConvertible {
         case .emptyImage: return "cannot encode an image with no pixels"
         case .corrupt(let message): return "not a decodable JPEG (\(message)); the frame may be truncated or corrupt"
         case .unavailable: return "libjpeg-turbo could not be initialised (is libturbojpeg installed?)"
+        case .tooLarge(let width, let height):
+            return "JPEG claims \(width)x\(height) pixels, above the limit of \(JPEGCodec.maximumDimension) per side and "
+                + "\(JPEGCodec.maximumPixelCount) pixels; refusing to decode it"
+        case .unexpectedSize(let size, let expected):
+            return "JPEG is \(size.width)x\(size.height) but \(expected.width)x\(expected.height) was expected; "
+                + "check the camera's resolution"
+        case .pixelCountMismatch(let size, let bytes):
+            return "image of \(size.width)x\(size.height) needs \(size.width * size.height * 3) bytes but holds \(bytes)"
         }
     }
 }
@@ -40,7 +55,15 @@ public enum JPEGError: Error, Equatable, CustomStringConvertible {
 /// JPEG encoding and decoding through libjpeg-turbo, with reusable handles and buffers.
 ///
 /// Not thread-safe: keep one codec per actor or thread (each holds libjpeg-turbo handles and scratch memory).
+///
+/// Limits: a JPEG whose header claims more than ``maximumDimension`` pixels per side or more than
+/// ``maximumPixelCount`` pixels is refused from its header, before any pixel memory is allocated.
 public final class JPEGCodec {
+    /// Largest width or height decoded or encoded (libjpeg-turbo itself accepts up to 65,535).
+    public static let maximumDimension = 16_384
+    /// Largest number of pixels decoded or encoded: 40 megapixels (120 MB of RGB), above any station camera.
+    public static let maximumPixelCount = 40_000_000
+
     private let compressor: tjhandle
     private let decompressor: tjhandle
     private var scratch: [UInt8] = []
@@ -65,6 +88,10 @@ public final class JPEGCodec {
     public func encode(_ image: RGBImage, quality: Int = 90) throws -> [UInt8] {
         guard (1...100).contains(quality) else { throw JPEGError.badQuality(quality) }
         guard image.size.width > 0, image.size.height > 0 else { throw JPEGError.emptyImage }
+        try Self.checkLimits(width: image.size.width, height: image.size.height)
+        guard image.pixels.count == image.size.width * image.size.height * 3 else {
+            throw JPEGError.pixelCountMismatch(image.size, bytes: image.pixels.count)
+        }
         let capacity = Int(tjBufSize(Int32(image.size.width), Int32(image.size.height), Int32(TJSAMP_420.rawValue)))
         if scratch.count < capacity { scratch = [UInt8](repeating: 0, count: capacity) }
         var size: UInt = 0
@@ -83,6 +110,8 @@ public final class JPEGCodec {
     }
 
     /// The size a JPEG decodes to at `scale`, read from its header.
+    ///
+    /// - Throws: ``JPEGError/tooLarge(width:height:)`` when the header claims more than the codec's limits.
     public func decodedSize(of bytes: [UInt8], scale: JPEGScale = .full) throws -> ImageSize {
         guard !bytes.isEmpty else { throw JPEGError.emptyInput }
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
@@ -90,6 +119,7 @@ public final class JPEGCodec {
             tjDecompressHeader3(decompressor, $0.baseAddress, UInt($0.count), &width, &height, &subsampling, &colorspace)
         }
         guard status == 0, width > 0, height > 0 else { throw JPEGError.corrupt(errorMessage(decompressor)) }
+        try Self.checkLimits(width: Int(width), height: Int(height))
         let s = scale.rawValue
         return ImageSize(width: (Int(width) + s - 1) / s, height: (Int(height) + s - 1) / s)
     }
@@ -103,8 +133,13 @@ public final class JPEGCodec {
 
     /// Decodes into `image`, reusing its storage when the size matches (allocation-free in steady state).
     /// A truncated JPEG is an error, never a partially decoded frame.
-    public func decode(_ bytes: [UInt8], scale: JPEGScale = .full, into image: inout RGBImage) throws {
+    ///
+    /// The size is read from the header first: a JPEG above the codec's limits, or (with `expected`) of another
+    /// size, is refused before any pixel memory is allocated.
+    public func decode(_ bytes: [UInt8], scale: JPEGScale = .full, into image: inout RGBImage,
+                       expected: ImageSize? = nil) throws {
         let size = try decodedSize(of: bytes, scale: scale)
+        if let expected, size != expected { throw JPEGError.unexpectedSize(size, expected: expected) }
         if image.size != size || image.pixels.count != size.width * size.height * 3 {
             image = RGBImage(size: size, pixels: [UInt8](repeating: 0, count: size.width * size.height * 3))
         }
@@ -116,6 +151,12 @@ public final class JPEGCodec {
             }
         }
         guard status == 0 else { throw JPEGError.corrupt(errorMessage(decompressor)) }
+    }
+
+    private static func checkLimits(width: Int, height: Int) throws {
+        guard width <= maximumDimension, height <= maximumDimension, width * height <= maximumPixelCount else {
+            throw JPEGError.tooLarge(width: width, height: height)
+        }
     }
 
     private func errorMessage(_ handle: tjhandle) -> String {

@@ -13,7 +13,16 @@ public enum PNGEncoder {
     }
 
     /// The PNG file bytes of `image`.
+    ///
+    /// An image whose byte count does not match its size (see ``RGBImage/isConsistent``) is padded with black or
+    /// cut to its size first; a negative side counts as 0.
     public static func encode(_ image: RGBImage, compression: Compression = .deflate) -> [UInt8] {
+        var image = image
+        if !image.isConsistent {
+            image.size = ImageSize(width: max(image.size.width, 0), height: max(image.size.height, 0))
+            let count = image.size.width * image.size.height * 3
+            image.pixels = Array(image.pixels.prefix(count)) + [UInt8](repeating: 0, count: max(0, count - image.pixels.count))
+        }
         let filtered = filteredScanlines(image)
         var zlib: [UInt8] = [0x78, 0x01]
         switch compression {

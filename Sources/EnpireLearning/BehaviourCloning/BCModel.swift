@@ -79,31 +79,54 @@ public final class BCModel: Sendable {
         return directory
     }
 
+    /// Largest sidecar file read (16 MiB; a sidecar is a few KiB plus its normalisers).
+    public static let maximumSidecarBytes = 1 << 24
+
     /// Loads a checkpoint directory written by ``save(to:)``.
+    ///
+    /// Nothing in the files is trusted: the sidecar is at most ``maximumSidecarBytes``, the network within
+    /// ``MLPSpecification``'s limits and of exactly as many parameters as the weights file holds (checked before
+    /// the network is built), the normalisers of the network's widths with finite offsets and positive finite
+    /// scales, every weight finite, and the weights' hash equal to the sidecar's `weightsHash`.
+    ///
+    /// - Throws: ``BCError/checkpoint(_:)`` naming the file and what is wrong.
     public static func load(from directory: URL) throws -> BCModel {
         let sidecarURL = directory.appendingPathComponent(sidecarFileName)
-        guard let sidecarData = try? Data(contentsOf: sidecarURL) else {
-            throw BCError.checkpoint("missing or unreadable \(sidecarURL.path)")
+        let sidecarData: Data
+        do { sidecarData = try SafeFile.read(sidecarURL, limit: maximumSidecarBytes) } catch {
+            throw BCError.checkpoint("missing or unreadable sidecar: \(error)")
         }
         let sidecar: BCCheckpointSidecar
         do {
             sidecar = try JSONDecoder().decode(BCCheckpointSidecar.self, from: sidecarData)
         } catch {
-            throw BCError.checkpoint("\(sidecarURL.path) is not a valid sidecar: \(error)")
+            throw BCError.checkpoint("\(sidecarURL.path) is not a valid sidecar: \(ErrorMessage.oneLine(error))")
         }
         guard sidecar.format == "enpire-bc-mlp/1" else {
             throw BCError.checkpoint("unknown format \(sidecar.format); expected enpire-bc-mlp/1")
         }
-        let weights = try SafeTensors.read(from: directory.appendingPathComponent(weightsFileName))
+        if let problem = sidecar.validationProblem {
+            throw BCError.checkpoint("\(sidecarURL.path): \(problem)")
+        }
+        let weightsURL = directory.appendingPathComponent(weightsFileName)
+        let weights = try SafeTensors.read(from: weightsURL)
+        // Checked before the network is built, so its allocation is bounded by the weights file's size.
+        let stored = weights.tensors.values.reduce(0) { $0 + $1.count }
+        guard stored == sidecar.network.parameterCount else {
+            throw BCError.checkpoint("\(weightsURL.path) holds \(stored) parameters but the sidecar's network needs "
+                + "\(sidecar.network.parameterCount.map(String.init) ?? "too many")")
+        }
+        guard weights.tensors.values.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) else {
+            throw BCError.checkpoint("\(weightsURL.path) holds a non-finite weight (NaN or infinity)")
+        }
+        let hash = Self.hash(weights.tensors)
+        guard hash == sidecar.weightsHash, weights.metadata["hash"].map({ $0 == hash }) ?? true else {
+            throw BCError.checkpoint("\(weightsURL.path) has weights hash \(hash) but the sidecar records "
+                + "\(sidecar.weightsHash): the weights changed since they were saved")
+        }
         var rng = SplitMix64(seed: 0)
         let network = try sidecar.network.makeNetwork(rng: &rng)
         try network.load(stateDictionary: weights.tensors)
-        guard sidecar.observationNormalizer.features == sidecar.network.inputFeatures,
-              sidecar.actionNormalizer.features == sidecar.network.outputFeatures,
-              sidecar.armWidths.reduce(0, +) * sidecar.configuration.chunkSize == sidecar.network.outputFeatures
-        else {
-            throw BCError.checkpoint("normaliser or arm widths disagree with the network in \(sidecarURL.path)")
-        }
         return BCModel(configuration: sidecar.configuration, specification: sidecar.network,
                        observationNormalizer: sidecar.observationNormalizer,
                        actionNormalizer: sidecar.actionNormalizer, armWidths: sidecar.armWidths,
@@ -114,7 +137,7 @@ public final class BCModel: Sendable {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for name in tensors.keys.sorted() {
             for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            for value in tensors[name]!.scalars { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
+            for value in tensors[name]?.scalars ?? [] { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
         }
         return String(String(hash, radix: 16).prefix(8))
     }
@@ -130,4 +153,29 @@ struct BCCheckpointSidecar: Codable {
     var armWidths: [Int]
     var metrics: [String: Double]
     var weightsHash: String
+
+    /// What is inconsistent or out of range, if anything (see ``BCModel/load(from:)``).
+    var validationProblem: String? {
+        if let problem = network.validationProblem { return "network: \(problem)" }
+        for (name, normalizer, width) in [("observation", observationNormalizer, network.inputFeatures),
+                                          ("action", actionNormalizer, network.outputFeatures)] {
+            guard normalizer.offset.count == width, normalizer.scale.count == width else {
+                return "\(name) normaliser has \(normalizer.offset.count) offsets and \(normalizer.scale.count) scales "
+                    + "for \(width) features"
+            }
+            guard normalizer.offset.allSatisfy(\.isFinite), normalizer.scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                return "\(name) normaliser holds a non-finite offset or a scale that is not positive and finite"
+            }
+        }
+        let chunk = configuration.chunkSize
+        guard (1...MLPSpecification.maximumWidth).contains(chunk),
+              !armWidths.isEmpty, armWidths.allSatisfy({ (1...MLPSpecification.maximumWidth).contains($0) }),
+              armWidths.count <= MLPSpecification.maximumWidth
+        else { return "chunk size \(chunk) and arm widths \(armWidths) must be positive and within limits" }
+        // No overflow: each factor is at most 65,536 and there are at most 65,536 arms.
+        guard armWidths.reduce(0, +) * chunk == network.outputFeatures else {
+            return "arm widths \(armWidths) × chunk \(chunk) disagree with the network's \(network.outputFeatures) outputs"
+        }
+        return nil
+    }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import Enpire
 
 /// Reads and writes the safetensors format (as used by Hugging Face `safetensors`) for `F32` tensors.
 ///
@@ -16,7 +17,7 @@ public enum SafeTensors {
         let names = tensors.keys.sorted()
         for name in names {
             guard name != "__metadata__" else { throw .invalidHeader("a tensor may not be named __metadata__") }
-            let tensor = tensors[name]!
+            guard let tensor = tensors[name] else { continue }
             let bytes = tensor.count * 4
             header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
             offset += bytes
@@ -32,10 +33,9 @@ public enum SafeTensors {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(json)
         for name in names {
-            tensors[name]!.scalars.withUnsafeBufferPointer { buffer in
+            tensors[name]?.scalars.withUnsafeBufferPointer { buffer in
                 #if _endian(little)
-                data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!)
-                    .assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
+                data.append(contentsOf: UnsafeRawBufferPointer(buffer))
                 #else
                 for value in buffer { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
                 #endif
@@ -88,7 +88,8 @@ public enum SafeTensors {
                 let product = acc.0.multipliedReportingOverflow(by: dim)
                 return (product.partialValue, acc.1 || product.overflow)
             }
-            guard !overflow, elements * 4 == end - begin else {
+            let bytes = elements.multipliedReportingOverflow(by: 4)
+            guard !overflow, !bytes.overflow, bytes.partialValue == end - begin else {
                 throw .shapeMismatch("\(name) has shape \(shape) (\(elements) × 4 bytes) but \(end - begin) bytes")
             }
             entries.append((name, shape, begin, end))
@@ -135,14 +136,17 @@ public enum SafeTensors {
         }
     }
 
-    /// Reads and validates a file.
+    /// Largest file ``read(from:)`` accepts: 2 GiB (about 500 million `F32` parameters).
+    public static let maximumFileBytes = 1 << 31
+
+    /// Reads and validates a file no larger than ``maximumFileBytes``.
     public static func read(from url: URL) throws(SafeTensorsError)
         -> (tensors: [String: Tensor], metadata: [String: String]) {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try SafeFile.read(url, limit: maximumFileBytes)
         } catch {
-            throw .io("cannot read \(url.path): \(error.localizedDescription)")
+            throw .io("\(error)")
         }
         return try decode(data)
     }

@@ -38,11 +38,52 @@ public struct MLPSpecification: Sendable, Codable, Equatable {
         self.tanhOutput = tanhOutput
     }
 
-    /// Builds the network with seeded initialisation.
-    public func makeNetwork(rng: inout SplitMix64) throws(TensorError) -> Sequential {
-        guard inputFeatures > 0, outputFeatures > 0, hiddenWidths.allSatisfy({ $0 > 0 }) else {
-            throw .invalidShape([inputFeatures] + hiddenWidths + [outputFeatures])
+    /// Widest layer a network may have (inputs, hidden layers, outputs).
+    public static let maximumWidth = 65_536
+    /// Deepest network: most hidden layers.
+    public static let maximumHiddenLayers = 64
+    /// Most parameters a network may have: 2^28 (1 GiB of `Float`).
+    public static let maximumParameterCount = 1 << 28
+
+    /// Number of parameters (weights, biases, LayerNorm scales and shifts), or nil when it overflows `Int`.
+    public var parameterCount: Int? {
+        let widths = [inputFeatures] + hiddenWidths + [outputFeatures]
+        var total = 0
+        for (index, (input, output)) in zip(widths, widths.dropFirst()).enumerated() {
+            let weights = input.multipliedReportingOverflow(by: output)
+            guard !weights.overflow else { return nil }
+            let norm = layerNorm && index < hiddenWidths.count ? 2 * output : 0
+            let sum = total.addingReportingOverflow(weights.partialValue)
+            guard !sum.overflow else { return nil }
+            let more = sum.partialValue.addingReportingOverflow(output + norm)
+            guard !more.overflow else { return nil }
+            total = more.partialValue
         }
+        return total
+    }
+
+    /// Why this specification cannot be built, or nil: every width must be in 1...``maximumWidth``, at most
+    /// ``maximumHiddenLayers`` hidden layers, at most ``maximumParameterCount`` parameters, dropout in 0..<1.
+    public var validationProblem: String? {
+        let widths = [inputFeatures] + hiddenWidths + [outputFeatures]
+        guard widths.allSatisfy({ (1...Self.maximumWidth).contains($0) }) else {
+            return "layer widths \(widths) must each be 1...\(Self.maximumWidth)"
+        }
+        guard hiddenWidths.count <= Self.maximumHiddenLayers else {
+            return "\(hiddenWidths.count) hidden layers; at most \(Self.maximumHiddenLayers)"
+        }
+        guard let count = parameterCount, count <= Self.maximumParameterCount else {
+            return "layer widths \(widths) need more than \(Self.maximumParameterCount) parameters"
+        }
+        guard dropout.isFinite, (0..<1).contains(dropout) else { return "dropout \(dropout) is not in 0..<1" }
+        return nil
+    }
+
+    /// Builds the network with seeded initialisation.
+    ///
+    /// - Throws: ``TensorError/outOfLimits(_:)`` when ``validationProblem`` names a problem (before allocating).
+    public func makeNetwork(rng: inout SplitMix64) throws(TensorError) -> Sequential {
+        if let problem = validationProblem { throw .outOfLimits("network: \(problem)") }
         var layers: [any Layer] = []
         var width = inputFeatures
         for hidden in hiddenWidths {

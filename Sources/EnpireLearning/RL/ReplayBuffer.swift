@@ -25,10 +25,19 @@ public struct ReplayBuffer: Sendable {
     static let magic: [UInt8] = Array("ENPRPLY1".utf8)
 
     /// Creates an empty buffer, failing on non-positive sizes.
+    ///
+    /// - Throws: ``RLError/invalidConfiguration(_:)`` for a non-positive width or capacity, or storage above
+    ///   ``maximumStoredValues``.
     public init(observationWidth: Int, actionWidth: Int, capacity: Int) throws(RLError) {
         guard observationWidth > 0, actionWidth > 0, capacity > 0 else {
             throw .invalidConfiguration("replay buffer needs positive widths and capacity, got observation "
                 + "\(observationWidth), action \(actionWidth), capacity \(capacity)")
+        }
+        guard observationWidth <= Self.maximumStoredValues, actionWidth <= Self.maximumStoredValues,
+              capacity <= Self.maximumStoredValues / (2 * observationWidth + actionWidth + 2)
+        else {
+            throw .invalidConfiguration("a replay buffer of capacity \(capacity) with widths \(observationWidth)/"
+                + "\(actionWidth) would hold more than \(Self.maximumStoredValues) values")
         }
         self.observationWidth = observationWidth
         self.actionWidth = actionWidth
@@ -119,15 +128,20 @@ public struct ReplayBuffer: Sendable {
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw .io("could not write replay buffer to \(url.path): \(error)")
+            throw .io("could not write replay buffer to \(url.path): \(ErrorMessage.oneLine(error))")
         }
     }
 
-    /// Loads a buffer written by ``save(to:)``, failing with a clear error on a corrupt or truncated file.
+    /// Most values (observations, actions, rewards, next observations, terminals) one buffer may hold:
+    /// 2^28, 1 GiB of `Float`. Also bounds what a crafted replay file can make ``load(from:)`` allocate.
+    public static let maximumStoredValues = 1 << 28
+
+    /// Loads a buffer written by ``save(to:)``, failing with a clear error on a corrupt or truncated file (or one
+    /// whose header asks for more than ``maximumStoredValues``).
     public static func load(from url: URL) throws(RLError) -> ReplayBuffer {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .io("could not read replay buffer \(url.path): \(error)")
+        do { data = try SafeFile.read(url, limit: maximumStoredValues * 4 + 1024) } catch {
+            throw .io("could not read replay buffer: \(error)")
         }
         let bytes = [UInt8](data)
         func corrupt(_ reason: String) -> RLError { .corruptReplayFile(path: url.path, reason: reason) }
@@ -154,7 +168,10 @@ public struct ReplayBuffer: Sendable {
         guard stored == fnv1a(bytes[headerSize..<(headerSize + payloadBytes)]) else {
             throw corrupt("checksum mismatch")
         }
-        var buffer = try ReplayBuffer(observationWidth: ow, actionWidth: aw, capacity: capacity)
+        var buffer: ReplayBuffer
+        do { buffer = try ReplayBuffer(observationWidth: ow, actionWidth: aw, capacity: capacity) } catch {
+            throw corrupt("\(error)")
+        }
         var offset = headerSize
         func read(_ values: Int, into array: inout [Float]) {
             bytes.withUnsafeBytes { raw in

@@ -38,8 +38,14 @@ public struct SACConfiguration: Sendable, Codable, Equatable {
     /// Creates a configuration with RLPD-style defaults.
     public init() {}
 
+    /// Most critics an ensemble may have (RLPD uses 10).
+    public static let maximumCriticCount = 64
+
     /// Checks ranges, naming the bad value.
     public func validate() throws(RLError) {
+        guard criticCount <= Self.maximumCriticCount else {
+            throw .invalidConfiguration("criticCount \(criticCount) must be at most \(Self.maximumCriticCount)")
+        }
         guard criticCount >= 1, targetSubsetSize >= 1, targetSubsetSize <= criticCount else {
             throw .invalidConfiguration("targetSubsetSize \(targetSubsetSize) must be in 1...criticCount "
                 + "(\(criticCount))")

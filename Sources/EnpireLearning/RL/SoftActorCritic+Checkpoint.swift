@@ -1,4 +1,5 @@
 public import Foundation
+import Enpire
 
 extension SoftActorCritic {
     /// Writes `actor.safetensors`, `critics.safetensors` (critic `i` and its target under `critic<i>.` and
@@ -23,16 +24,32 @@ extension SoftActorCritic {
     }
 
     /// Rebuilds a learner from a directory written by ``save(to:)`` (optimiser moments restart from zero).
+    ///
+    /// The sidecar is at most 16 MiB, its configuration is validated, and the networks it describes must hold
+    /// exactly as many parameters as the weights files (checked before any network is built).
     public static func load(from directory: URL) throws -> SoftActorCritic {
-        let sidecarData = try Data(contentsOf: directory.appendingPathComponent("sac.json"))
-        let sidecar = try JSONDecoder().decode(SACCheckpointSidecar.self, from: sidecarData)
+        let sidecarData = try SafeFile.read(directory.appendingPathComponent("sac.json"), limit: 1 << 24)
+        let sidecar: SACCheckpointSidecar
+        do { sidecar = try JSONDecoder().decode(SACCheckpointSidecar.self, from: sidecarData) } catch {
+            throw RLError.invalidConfiguration("sac.json is not a SAC checkpoint sidecar: \(ErrorMessage.oneLine(error))")
+        }
         var configuration = sidecar.configuration
         configuration.initialTemperature = sidecar.temperature
+        try configuration.validate()
+        let actorTensors = try SafeTensors.read(from: directory.appendingPathComponent("actor.safetensors")).tensors
+        let criticTensors = try SafeTensors.read(from: directory.appendingPathComponent("critics.safetensors")).tensors
+        let (actorSpecification, criticSpecification) = try specifications(
+            observationWidth: sidecar.observationWidth, actionWidth: sidecar.actionWidth, configuration: configuration)
+        let critics = criticSpecification.parameterCount.map { $0.multipliedReportingOverflow(by: 2 * configuration.criticCount) }
+        guard actorTensors.values.reduce(0, { $0 + $1.count }) == actorSpecification.parameterCount,
+              let critics, !critics.overflow,
+              criticTensors.values.reduce(0, { $0 + $1.count }) == critics.partialValue
+        else {
+            throw RLError.invalidConfiguration("the weights files do not hold the parameters sac.json describes")
+        }
         let learner = try SoftActorCritic(observationWidth: sidecar.observationWidth,
                                           actionWidth: sidecar.actionWidth, configuration: configuration)
-        let actorTensors = try SafeTensors.read(from: directory.appendingPathComponent("actor.safetensors")).tensors
         try learner.actor.load(stateDictionary: actorTensors)
-        let criticTensors = try SafeTensors.read(from: directory.appendingPathComponent("critics.safetensors")).tensors
         for (index, (critic, target)) in zip(learner.critics, learner.targetCritics).enumerated() {
             for (prefix, network) in [("critic\(index).", critic), ("target\(index).", target)] {
                 var dictionary: [String: Tensor] = [:]

@@ -43,23 +43,31 @@ public final class SoftActorCritic {
     private var subset: [Int]
     private var single = Tensor.zeros([1, 1]), singleOutput = Tensor.zeros([0])
 
+    /// The actor's and each critic's architecture, failing on widths that are not positive or above
+    /// ``MLPSpecification/maximumWidth``.
+    static func specifications(observationWidth: Int, actionWidth: Int, configuration: SACConfiguration) throws
+        -> (actor: MLPSpecification, critic: MLPSpecification) {
+        let widths = 1...MLPSpecification.maximumWidth
+        guard widths.contains(observationWidth), widths.contains(actionWidth) else {
+            throw RLError.invalidConfiguration("observationWidth \(observationWidth) and actionWidth \(actionWidth) "
+                + "must be 1...\(MLPSpecification.maximumWidth)")
+        }
+        return (MLPSpecification(inputFeatures: observationWidth, hiddenWidths: configuration.actorHiddenWidths,
+                                 outputFeatures: 2 * actionWidth),
+                MLPSpecification(inputFeatures: observationWidth + actionWidth,
+                                 hiddenWidths: configuration.criticHiddenWidths, outputFeatures: 1,
+                                 layerNorm: configuration.criticLayerNorm))
+    }
+
     /// Builds seeded networks, failing on an invalid configuration or widths.
     public init(observationWidth: Int, actionWidth: Int, configuration: SACConfiguration) throws {
         try configuration.validate()
-        guard observationWidth > 0, actionWidth > 0 else {
-            throw RLError.invalidConfiguration("observationWidth \(observationWidth) and actionWidth \(actionWidth) "
-                + "must be positive")
-        }
         self.configuration = configuration
         self.observationWidth = observationWidth
         self.actionWidth = actionWidth
         var rng = SplitMix64(seed: configuration.seed)
-        actorSpecification = MLPSpecification(inputFeatures: observationWidth,
-                                              hiddenWidths: configuration.actorHiddenWidths,
-                                              outputFeatures: 2 * actionWidth)
-        criticSpecification = MLPSpecification(inputFeatures: observationWidth + actionWidth,
-                                               hiddenWidths: configuration.criticHiddenWidths, outputFeatures: 1,
-                                               layerNorm: configuration.criticLayerNorm)
+        (actorSpecification, criticSpecification) = try Self.specifications(
+            observationWidth: observationWidth, actionWidth: actionWidth, configuration: configuration)
         actor = try actorSpecification.makeNetwork(rng: &rng)
         var critics: [Sequential] = [], targets: [Sequential] = []
         for _ in 0..<configuration.criticCount {

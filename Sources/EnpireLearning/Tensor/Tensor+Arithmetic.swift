@@ -37,12 +37,12 @@ extension Tensor {
         }
     }
 
-    /// Elementwise sum.
-    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipped(rhs, +) }
-    /// Elementwise difference.
-    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipped(rhs, -) }
-    /// Elementwise (Hadamard) product.
-    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipped(rhs, *) }
+    /// Elementwise sum; throws ``TensorError/shapeMismatch(_:)`` when the element counts differ.
+    public static func + (lhs: Tensor, rhs: Tensor) throws(TensorError) -> Tensor { try lhs.zipped(rhs, +) }
+    /// Elementwise difference; throws ``TensorError/shapeMismatch(_:)`` when the element counts differ.
+    public static func - (lhs: Tensor, rhs: Tensor) throws(TensorError) -> Tensor { try lhs.zipped(rhs, -) }
+    /// Elementwise (Hadamard) product; throws ``TensorError/shapeMismatch(_:)`` when the element counts differ.
+    public static func * (lhs: Tensor, rhs: Tensor) throws(TensorError) -> Tensor { try lhs.zipped(rhs, *) }
     /// Scales every element.
     public static func * (lhs: Tensor, rhs: Float) -> Tensor {
         var result = lhs
@@ -86,8 +86,8 @@ extension Tensor {
         return worst
     }
 
-    private func zipped(_ other: Tensor, _ operation: (Float, Float) -> Float) -> Tensor {
-        precondition(other.count == count, "elementwise op on \(shape) and \(other.shape)")
+    private func zipped(_ other: Tensor, _ operation: (Float, Float) -> Float) throws(TensorError) -> Tensor {
+        guard other.count == count else { throw .shapeMismatch("elementwise op on \(shape) and \(other.shape)") }
         var result = self
         result.scalars.withUnsafeMutableBufferPointer { out in
             other.scalars.withUnsafeBufferPointer { rhs in

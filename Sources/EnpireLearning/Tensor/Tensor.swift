@@ -12,13 +12,23 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     /// Creates a tensor from a shape and its elements, failing when the counts disagree.
     public init(shape: [Int], scalars: [Float]) throws(TensorError) {
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw .invalidShape(shape) }
-        let count = shape.reduce(1, *)
+        guard shape.allSatisfy({ $0 >= 0 }), let count = Self.elementCount(shape) else { throw .invalidShape(shape) }
         guard count == scalars.count else {
             throw .shapeMismatch("shape \(shape) needs \(count) scalars, got \(scalars.count)")
         }
         self.shape = shape
         self.scalars = scalars
+    }
+
+    /// The product of `shape`'s dimensions, or nil when it overflows `Int`.
+    public static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
     }
 
     /// Creates a tensor filled with one value.
@@ -73,7 +83,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     /// Reshapes in place (no copy), failing when the element count differs.
     public mutating func reshape(_ newShape: [Int]) throws(TensorError) {
-        guard newShape.reduce(1, *) == scalars.count, newShape.allSatisfy({ $0 >= 0 }) else {
+        guard Self.elementCount(newShape) == scalars.count, newShape.allSatisfy({ $0 >= 0 }) else {
             throw .shapeMismatch("cannot reshape \(shape) (\(scalars.count) scalars) to \(newShape)")
         }
         shape = newShape
@@ -101,12 +111,15 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
     case invalidShape([Int])
     /// Shapes or counts disagree; the message names both.
     case shapeMismatch(String)
+    /// A size is beyond a documented limit; the message names the value and the limit.
+    case outOfLimits(String)
 
     /// Human-readable explanation.
     public var description: String {
         switch self {
-        case .invalidShape(let shape): "invalid shape \(shape): dimensions must be non-negative"
+        case .invalidShape(let shape): "invalid shape \(shape): dimensions must be non-negative and their product must fit an Int"
         case .shapeMismatch(let message): "shape mismatch: \(message)"
+        case .outOfLimits(let message): "out of limits: \(message)"
         }
     }
 }

@@ -30,7 +30,10 @@ public final class FrameDecoder {
             do { codec = try JPEGCodec() } catch { throw RewardError.badFrame("JPEG codec unavailable: \(error)") }
         }
         do {
-            try codec?.decode(jpeg, into: &image)
+            // The header's size is checked against `expected` before pixels are allocated.
+            try codec?.decode(jpeg, into: &image, expected: expected)
+        } catch JPEGError.unexpectedSize(let size, _) {
+            try check(size, expected, frame.cameraName)
         } catch {
             throw RewardError.badFrame("frame from '\(frame.cameraName)' is not a readable JPEG: \(error)")
         }

@@ -87,7 +87,8 @@ public final class PushTCameraReward: RewardFunction {
                 }
             }
             do {
-                try scratch.codec?.decode(jpeg, into: &scratch.image)
+                // The header's size is checked against the calibrated resolution before pixels are allocated.
+                try scratch.codec?.decode(jpeg, into: &scratch.image, expected: model.resolution)
             } catch {
                 throw RewardError.badFrame("\(error)")
             }
@@ -100,6 +101,7 @@ public final class PushTCameraReward: RewardFunction {
             throw .badFrame(
                 "frame is \(image.size) but the reward was calibrated at \(model.resolution); recalibrate for this camera")
         }
+        guard image.isConsistent else { throw .badFrame("frame holds \(image.pixels.count) bytes, not \(image.size) × 3") }
         return image
     }
 

@@ -53,8 +53,9 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     /// Writes the frozen JSON to `url` and returns its hash.
     @discardableResult
     public func write(to url: URL) throws -> String {
+        if let problem = validationProblem { throw RewardError.badRewardFile("refusing to freeze a model whose \(problem)") }
         let data = try frozenJSON()
-        try data.write(to: url, options: .atomic)
+        try SafeFile.write(data, to: url)
         return SHA256.hex(data)
     }
 
@@ -63,8 +64,8 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     /// - Throws: ``RewardError/badRewardFile(_:)`` when the file is unreadable, not a Push-T reward, or changed.
     public static func load(from url: URL, expectedHash: String? = nil) throws -> PushTRewardModel {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw RewardError.badRewardFile("cannot read \(url.path): \(error.localizedDescription)")
+        do { data = try SafeFile.read(url, limit: maximumFileBytes) } catch {
+            throw RewardError.badRewardFile("\(error)")
         }
         return try decode(data, source: url.path, expectedHash: expectedHash)
     }
@@ -81,14 +82,45 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
         }
         let model: PushTRewardModel
         do { model = try JSONDecoder().decode(PushTRewardModel.self, from: data) } catch {
-            throw RewardError.badRewardFile("\(source) is not a Push-T reward model: \(error)")
+            throw RewardError.badRewardFile("\(source) is not a Push-T reward model: \(ErrorMessage.oneLine(error))")
         }
         guard model.kind == currentKind else {
             throw RewardError.badRewardFile("\(source) has kind '\(model.kind)'; expected '\(currentKind)'")
         }
-        guard model.threshold.isFinite, model.boundaryMargin.isFinite,
-              model.resolution.width > 0, model.resolution.height > 0
-        else { throw RewardError.badRewardFile("\(source) holds non-finite thresholds or an empty resolution") }
+        if let problem = model.validationProblem {
+            throw RewardError.badRewardFile("\(source): \(problem); recalibrate or restore the frozen file")
+        }
         return model
+    }
+
+    /// Largest frozen reward file read (1 MiB; a frozen model is about 1 KiB).
+    public static let maximumFileBytes = 1 << 20
+
+    /// Largest ``boundaryMargin`` a frozen model may hold (coverage is a share in 0...1).
+    public static let maximumBoundaryMargin = 0.5
+
+    /// What is out of range in this model, if anything: ``threshold`` and ``minimumArenaFraction`` must be
+    /// finite and in 0...1, ``boundaryMargin`` finite and in 0...``maximumBoundaryMargin``, the resolution
+    /// non-empty and within ``JPEGCodec/maximumDimension`` per side and ``JPEGCodec/maximumPixelCount`` pixels,
+    /// and a camera calibration finite with three channels per colour.
+    public var validationProblem: String? {
+        if !(0...1).contains(threshold) { return "threshold \(threshold) is not in 0...1" }
+        if !(0...Self.maximumBoundaryMargin).contains(boundaryMargin) {
+            return "boundaryMargin \(boundaryMargin) is not in 0...\(Self.maximumBoundaryMargin)"
+        }
+        if !(0...1).contains(minimumArenaFraction) {
+            return "minimumArenaFraction \(minimumArenaFraction) is not in 0...1"
+        }
+        let (width, height) = (resolution.width, resolution.height)
+        guard width > 0, height > 0, width <= JPEGCodec.maximumDimension, height <= JPEGCodec.maximumDimension,
+              width * height <= JPEGCodec.maximumPixelCount
+        else {
+            return "resolution \(width)x\(height) is empty or above \(JPEGCodec.maximumDimension) per side / "
+                + "\(JPEGCodec.maximumPixelCount) pixels"
+        }
+        if let camera, !camera.isUsable {
+            return "the camera calibration holds a non-finite value or a colour without three channels"
+        }
+        return nil
     }
 }

@@ -41,11 +41,11 @@ struct NumpyGenerator {
         return UInt32(truncatingIfNeeded: next)
     }
 
-    /// `Generator.integers(low, high)` for int64 with a range below 2^32 (Lemire's method on 32-bit draws).
-    mutating func integers(_ low: Int64, _ high: Int64) -> Int64 {
-        let range = UInt64(high - low - 1)
-        if range == 0 { return low }
-        precondition(range < 0xFFFF_FFFF, "NumpyGenerator.integers supports ranges below 2^32")
+    /// `Generator.integers(low, high)` for int64 with 16-bit bounds, so the range is always below 2^32 (Lemire's
+    /// method on 32-bit draws, numpy's path for such ranges). `high` must exceed `low`; otherwise `low` is returned.
+    mutating func integers(_ low: Int16, _ high: Int16) -> Int64 {
+        guard Int64(high) > Int64(low) + 1 else { return Int64(low) }
+        let range = UInt64(Int64(high) - Int64(low) - 1)
         let exclusive = UInt64(range + 1)
         var m = UInt64(nextUInt32()) * exclusive
         var leftover = UInt32(truncatingIfNeeded: m)
@@ -56,7 +56,7 @@ struct NumpyGenerator {
                 leftover = UInt32(truncatingIfNeeded: m)
             }
         }
-        return low + Int64(m >> 32)
+        return Int64(low) + Int64(m >> 32)
     }
 
     /// `Generator.uniform(low, high)`: `low + (high - low) * next_double`.

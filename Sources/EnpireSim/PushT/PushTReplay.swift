@@ -1,4 +1,5 @@
 public import Foundation
+import Enpire
 
 /// Replays gym-pusht cases through ``PushTSimulation``: the fidelity check anyone can run against gym-pusht.
 public enum PushTReplay {
@@ -57,9 +58,18 @@ public enum PushTReplay {
         var cases: [Case]
     }
 
+    /// Largest cases file accepted, in bytes (8 MiB: 100,000 actions at full double precision fit).
+    public static let maximumInputBytes = 1 << 23
+    /// Most actions accepted over all cases of one input (each becomes a step of output).
+    public static let maximumActions = 100_000
+
     /// Decodes and validates a JSON array of cases (or an object whose `cases` key holds that array, as the
-    /// fixture files do).
+    /// fixture files do): at most ``maximumInputBytes`` bytes and ``maximumActions`` actions, every number
+    /// finite and within ±``PushTSimulation/maximumCoordinate``.
     public static func decodeCases(_ data: Data) throws -> [Case] {
+        guard data.count <= maximumInputBytes else {
+            throw ReplayError.malformed("the input holds \(data.count) bytes; at most \(maximumInputBytes)")
+        }
         let cases: [Case]
         do {
             if let wrapped = try? JSONDecoder().decode(Wrapped.self, from: data) {
@@ -68,8 +78,13 @@ public enum PushTReplay {
                 cases = try JSONDecoder().decode([Case].self, from: data)
             }
         } catch let error as DecodingError {
-            throw ReplayError.malformed(describe(error))
+            throw ReplayError.malformed(ErrorMessage.describe(error))
         }
+        let actions = cases.reduce(0) { $0 + $1.actions.count }
+        guard actions <= maximumActions else {
+            throw ReplayError.malformed("the cases hold \(actions) actions; at most \(maximumActions) per input")
+        }
+        let limit = PushTSimulation.maximumCoordinate
         for (index, item) in cases.enumerated() {
             if item.initialState.count != 5 {
                 throw ReplayError.invalidCase(index: index, reason: "initial_state has \(item.initialState.count) numbers, needs 5")
@@ -77,8 +92,13 @@ public enum PushTReplay {
             if !item.initialState.allSatisfy(\.isFinite) {
                 throw ReplayError.invalidCase(index: index, reason: "initial_state has a non-finite number")
             }
-            for (step, action) in item.actions.enumerated() where action.count != 2 || !action.allSatisfy(\.isFinite) {
-                throw ReplayError.invalidCase(index: index, reason: "action \(step) must be 2 finite numbers, got \(action)")
+            if !item.initialState.allSatisfy({ abs($0) <= limit }) {
+                throw ReplayError.invalidCase(index: index, reason: "initial_state has a number beyond ±\(limit)")
+            }
+            for (step, action) in item.actions.enumerated()
+            where action.count != 2 || !action.allSatisfy({ $0.isFinite && abs($0) <= limit }) {
+                throw ReplayError.invalidCase(
+                    index: index, reason: "action \(step) must be 2 finite numbers within ±\(limit), got \(action)")
             }
         }
         return cases
@@ -103,16 +123,5 @@ public enum PushTReplay {
     /// Encodes trajectories as JSON with full double precision.
     public static func encode(_ trajectories: [[Step]]) throws -> Data {
         try JSONEncoder().encode(trajectories)
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
-             .dataCorrupted(let context):
-            let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
     }
 }

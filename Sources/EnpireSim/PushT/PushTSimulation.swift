@@ -26,6 +26,11 @@ public final class PushTSimulation {
 
     deinit { tearDown() }
 
+    /// Largest magnitude accepted for an action target or a value of a state given to ``reset(toState:)``
+    /// (pixels or radians): about twenty arena widths (the arena is 512 pixels), far beyond any useful target
+    /// and well inside what the physics engine integrates without aborting.
+    public static let maximumCoordinate = 10_000.0
+
     /// Rebuilds the world and places it in `state` with gym-pusht's `reset_to_state` meaning.
     ///
     /// As in gym-pusht's legacy `_set_state`, the block position is set while its angle is still 0 and the
@@ -34,6 +39,9 @@ public final class PushTSimulation {
     public func reset(toState state: [Double]) throws {
         guard state.count == 5 else { throw PushTError.badStateLength(state.count) }
         guard state.allSatisfy(\.isFinite) else { throw PushTError.nonFiniteValue("initial_state", state) }
+        guard state.allSatisfy({ abs($0) <= Self.maximumCoordinate }) else {
+            throw PushTError.outOfRange("initial_state", state)
+        }
         setUp()
         cpBodySetPosition(agent, cpv(state[0], state[1]))
         cpBodySetPosition(block, cpv(state[2], state[3]))
@@ -74,10 +82,14 @@ public final class PushTSimulation {
     /// Advances one control step (ten physics steps) with the agent's PD controller targeting `action`.
     ///
     /// Like gym-pusht, the action is not clipped: out-of-range targets are used as given. Non-finite targets
-    /// are refused.
+    /// and targets beyond ±``maximumCoordinate`` (which would drive the physics engine into an abort) are
+    /// refused before any physics runs.
     public func step(action: (x: Double, y: Double)) throws {
         guard action.x.isFinite, action.y.isFinite else {
             throw PushTError.nonFiniteValue("action", [action.x, action.y])
+        }
+        guard abs(action.x) <= Self.maximumCoordinate, abs(action.y) <= Self.maximumCoordinate else {
+            throw PushTError.outOfRange("action", [action.x, action.y])
         }
         let dt = PushTGeometry.physicsStepSeconds
         let kp = PushTGeometry.positionGain, kv = PushTGeometry.velocityGain
@@ -169,6 +181,8 @@ public enum PushTError: Error, CustomStringConvertible, Equatable {
     case badStateLength(Int)
     /// A value was NaN or infinite.
     case nonFiniteValue(String, [Double])
+    /// A value was beyond ±``PushTSimulation/maximumCoordinate``.
+    case outOfRange(String, [Double])
 
     /// A message a user can act on.
     public var description: String {
@@ -177,6 +191,8 @@ public enum PushTError: Error, CustomStringConvertible, Equatable {
             return "Push-T state needs 5 numbers [agent_x, agent_y, block_x, block_y, block_angle], got \(n)"
         case .nonFiniteValue(let what, let values):
             return "Push-T \(what) must be finite numbers, got \(values)"
+        case .outOfRange(let what, let values):
+            return "Push-T \(what) must be within ±\(PushTSimulation.maximumCoordinate), got \(values)"
         }
     }
 }
