@@ -31,7 +31,10 @@ public actor FleetStation {
     public static let resultsBranch = "results"
     /// Largest record file read from the fleet, in bytes; larger files are skipped.
     public static let maxRecordBytes = 256 * 1024
-    static let trackingPrefix = "refs/remotes/origin/"
+    /// Where the adopted (validated-history) tips live. Not `refs/remotes/origin/`: libgit2, like git, also
+    /// updates refs matching the remote's default refspec on every fetch ("opportunistic" updates), forced,
+    /// which would let a force-push through.
+    static let trackingPrefix = "refs/enpire/seen/"
     static let fetchedPrefix = "refs/enpire/fetched/"
     static let optimisticAttempts = 3
 
