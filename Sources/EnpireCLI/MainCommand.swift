@@ -18,6 +18,8 @@ struct MainCommand: AsyncParsableCommand {
     @Option(help: "Actions predicted per observation by the behaviour-cloned network.") var bcChunk = 8
     @Option(help: "Seed of the researchers.") var seed: UInt64 = 1
     @Option(help: "Output folder (default: reports/main-<time>).") var output: String?
+    @Option(help: ArgumentHelp("Continue an interrupted run in this output folder with the configuration it was started with (other sizing options are ignored).", valueName: "dir"))
+    var resume: String?
     @Flag(help: "Research stations reset with the pusher itself (verified) instead of placing start states.")
     var robotReset = false
     @Flag(help: """
@@ -54,6 +56,9 @@ struct MainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let resume, output != nil {
+            throw ValidationError("give either --resume \(resume) or --output, not both (a resumed run writes into its own folder)")
+        }
         var configuration = PushTCampaign.Configuration()
         configuration.stations = stations
         configuration.iterations = iterations
@@ -86,7 +91,7 @@ struct MainCommand: AsyncParsableCommand {
             let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))
             FileHandle.standardError.write(Data("[\(elapsed)] \(line)\n".utf8))
         }
-        if cameraReward {
+        if cameraReward, resume == nil {
             let report = try PushTRewardStudy(clips: 50).calibrate()
             configuration.cameraReward = report.model
             log("camera reward calibrated on 50 labelled clips: threshold \(String(format: "%.4f", report.model.threshold)), "
@@ -94,8 +99,10 @@ struct MainCommand: AsyncParsableCommand {
                 + String(format: "%.2f", report.validation.accuracy))
         }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
-        let folder = URL(fileURLWithPath: output ?? "reports/main-\(stamp)")
-        let result = try await PushTCampaign(configuration: configuration, output: folder).run(log: log)
+        let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
+        let campaign = try resume.map { _ in try PushTCampaign.resuming(output: folder) }
+            ?? PushTCampaign(configuration: configuration, output: folder)
+        let result = try await campaign.run(log: log)
         let report = try PushTCampaignReport.write(result, to: folder)
         if json {
             let encoder = JSONEncoder()

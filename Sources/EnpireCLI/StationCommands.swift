@@ -152,13 +152,14 @@ struct EvalCommand: AsyncParsableCommand {
     }
 }
 
-/// `enpire fleet sync`.
+/// `enpire fleet sync` and `enpire fleet republish`.
 struct FleetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fleet", abstract: "Share results with other stations.",
-                                                    subcommands: [Sync.self])
+                                                    subcommands: [Sync.self, Republish.self])
 
     struct Sync: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Fetch the fleet and list every kept result.")
+        static let configuration = CommandConfiguration(
+            abstract: "Fetch the fleet and list every valid kept result; invalid files are skipped and listed on stderr.")
         @OptionGroup var options: WorkspaceOptions
 
         func run() async throws {
@@ -166,9 +167,25 @@ struct FleetCommand: AsyncParsableCommand {
                 throw ValidationError("this workspace joined no fleet (enpire init --fleet PATH)")
             }
             try await fleet.sync()
-            let kept = try await fleet.keptResults(task: "pusht")
-            if options.json { try printJSON(kept) } else {
-                for record in kept { print("\(record.station) \(record.id) \(record.results.successes)/\(record.results.trials)") }
+            let view = try await fleet.view(task: "pusht")
+            for rejected in view.rejected {
+                FileHandle.standardError.write(Data("skipped \(rejected)\n".utf8))
+            }
+            if options.json { try printJSON(view.records) } else {
+                for record in view.records { print("\(record.station) \(record.id) \(record.results.successes)/\(record.results.trials)") }
+            }
+        }
+    }
+
+    struct Republish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore this station's kept records on the fleet from its ledger (after a force-push or a failed publish).")
+        @OptionGroup var options: WorkspaceOptions
+
+        func run() async throws {
+            let receipt = try await options.value.republish()
+            if options.json { try printJSON(receipt.recordIDs) } else {
+                print("republished \(receipt.recordIDs.count) kept records (station commit \(receipt.stationCommit.prefix(12)), results commit \(receipt.resultsCommit.prefix(12)))")
             }
         }
     }

@@ -16,6 +16,13 @@ public enum FleetError: Error, Equatable, CustomStringConvertible {
     case checkpointCorrupted(hash: String, actualHash: String, path: String)
     /// A file could not be read or written.
     case io(path: String, reason: String)
+    /// The remote's history of these branches no longer contains what this station saw before (a force-push
+    /// or a deleted and recreated branch); the station keeps its last good view.
+    case historyRewritten(station: String, branches: [String])
+    /// Another workspace or clone already publishes under this station name.
+    case stationNameTaken(station: String, remote: String)
+    /// A record cannot be published: it would be rejected by every reader.
+    case invalidRecord(id: String, reason: String)
 
     /// A message saying what failed and what to do.
     public var description: String {
@@ -40,6 +47,16 @@ public enum FleetError: Error, Equatable, CustomStringConvertible {
                 + "it again from the station that made it"
         case let .io(path, reason):
             return "\(path): \(reason)"
+        case let .historyRewritten(station, branches):
+            return "the fleet's history of \(branches.joined(separator: ", ")) was rewritten (not a fast-forward of "
+                + "what station \(station) saw before, e.g. a force-push); its last good view is kept and nothing "
+                + "was adopted from those branches. Find out who rewrote it; then every station whose records are "
+                + "missing runs `enpire fleet republish --workspace DIR` to restore them from its ledger"
+        case let .stationNameTaken(station, remote):
+            return "station name \(station) is already taken in fleet \(remote) by another workspace; choose "
+                + "another name (enpire init --station NAME)"
+        case let .invalidRecord(id, reason):
+            return "record \(id) cannot be published: \(reason)"
         }
     }
 }

@@ -8,6 +8,15 @@ public import Foundation
 /// pushed first, the commits are rebuilt on the fetched tips and pushed again (bounded retries, jitter):
 /// paths never collide, so the rebase is always clean and no record is lost. Git calls are synchronous and
 /// run on the actor; they are short (tens of milliseconds on a path remote).
+///
+/// Peers are not trusted:
+/// - every record read from the fleet is validated (see ``view(task:frozenHash:)``); a malformed, symlinked,
+///   oversized or forged file is skipped and reported, never fatal;
+/// - a station name is claimed by the first station that publishes under it (`owners/<name>.json` on its
+///   branch, holding a random token kept in the clone); another clone refuses to publish under that name;
+/// - fetched branches only move forward: a branch rewritten by a force-push is not adopted
+///   (``sync()`` throws ``FleetError/historyRewritten(station:branches:)`` and the last good view stays), and
+///   ``republish(_:)`` restores a station's records from its ledger on top of whatever the remote holds.
 public actor FleetStation {
     /// Station name (branch `stations/<name>`).
     public nonisolated let name: String
@@ -20,13 +29,25 @@ public actor FleetStation {
 
     /// Branch every station appends kept results to.
     public static let resultsBranch = "results"
-    static let trackingPrefix = "refs/remotes/origin/"
+    /// Largest record file read from the fleet, in bytes; larger files are skipped.
+    public static let maxRecordBytes = 256 * 1024
+    /// Where the adopted (validated-history) tips live. Not `refs/remotes/origin/`: libgit2, like git, also
+    /// updates refs matching the remote's default refspec on every fetch ("opportunistic" updates), forced,
+    /// which would let a force-push through.
+    static let trackingPrefix = "refs/enpire/seen/"
+    static let fetchedPrefix = "refs/enpire/fetched/"
     static let optimisticAttempts = 3
 
     private let repository: GitRepository
-    private var recordsByBlob: [String: ExperimentRecord] = [:]
+    private let ownerToken: String
+    private var decodedByBlob: [String: ExperimentRecord] = [:]
+    /// Branches whose remote history was rewritten at the last fetch (not adopted).
+    public private(set) var rewrittenBranches: [String] = []
 
     /// Opens or creates the station's clone at `clonePath`, points it at `remote` and fetches.
+    ///
+    /// Opening never fails because a peer rewrote history: the rewritten branches are listed in
+    /// ``rewrittenBranches`` (and ``sync()`` refuses) so the station can still ``republish(_:)``.
     public init(name: String, remote: FleetRemote, clonePath: URL, retryPolicy: FleetRetryPolicy = .standard)
         async throws
     {
@@ -41,47 +62,167 @@ public actor FleetStation {
             throw FleetError.io(path: clonePath.path, reason: "cannot create clone folder: \(error)")
         }
         repository = try GitRepository(openingOrCreatingBareAt: clonePath.path)
+        ownerToken = try Self.ownerToken(in: clonePath)
         try repository.setOrigin(url: remote.url)
-        try sync()
+        rewrittenBranches = try fetchAndAdopt(refspecs: Self.allBranches)
     }
 
     /// The station's branch name.
     public nonisolated var branch: String { "stations/\(name)" }
 
+    static let allBranches = ["stations/*", resultsBranch]
+
     /// Fetches every `stations/*` branch and the `results` branch.
+    ///
+    /// Branches that moved forward are adopted. A branch whose new tip does not contain the tip seen before
+    /// (a force-push of other history) is not: the last good view stays and this throws
+    /// ``FleetError/historyRewritten(station:branches:)`` after adopting everything else.
     public func sync() throws {
-        try repository.fetch(refspecs: [
-            "+refs/heads/stations/*:\(Self.trackingPrefix)stations/*",
-            "+refs/heads/\(Self.resultsBranch):\(Self.trackingPrefix)\(Self.resultsBranch)",
-        ])
+        rewrittenBranches = try fetchAndAdopt(refspecs: Self.allBranches)
+        guard rewrittenBranches.isEmpty else {
+            throw FleetError.historyRewritten(station: name, branches: rewrittenBranches)
+        }
+    }
+
+    /// Fetches `branches` into a staging namespace, then moves each tracking ref only when the new tip
+    /// contains the old one. Returns the branches that were rewritten.
+    private func fetchAndAdopt(refspecs branches: [String]) throws -> [String] {
+        try repository.fetch(refspecs: branches.map {
+            "+refs/heads/\($0):\(Self.fetchedPrefix)\($0)"
+        })
+        var rewritten: [String] = []
+        for pattern in branches {
+            for fetched in try repository.references(matching: Self.fetchedPrefix + pattern) {
+                let branch = String(fetched.dropFirst(Self.fetchedPrefix.count))
+                guard let newTip = try repository.target(of: fetched) else { continue }
+                let tracking = Self.trackingPrefix + branch
+                if let oldTip = try repository.target(of: tracking),
+                   !(try repository.contains(oldTip, inHistoryOf: newTip)) {
+                    rewritten.append(branch)
+                    continue
+                }
+                try repository.setReference(tracking, to: newTip)
+            }
+        }
+        return rewritten.sorted()
     }
 
     /// Publishes a kept result (record plus its recipe) to this station's branch and the results branch.
+    ///
+    /// The first publish under a name claims it for this clone; a name another clone claimed is refused with
+    /// ``FleetError/stationNameTaken(station:remote:)``.
     @discardableResult
     public func publish(_ record: ExperimentRecord) async throws -> PublishReceipt {
         guard record.decision == .keep else { throw FleetError.notKept(recordID: record.id) }
         try Self.validate(record.id, kind: "record id")
-        let files = [
-            (path: "records/\(name)/\(record.id).json", contents: try CanonicalJSON.encodePretty(record)),
-            (path: "recipes/\(name)/\(record.id).json", contents: try CanonicalJSON.encodePretty(record.config)),
-        ]
+        try checkOwn(record)
+        let files = try Self.files(for: record, station: name)
         let message = "keep \(record.id) on \(name): \(record.results.successes)/\(record.results.trials) "
             + "\(record.task)\n\n\(record.hypothesis)\n"
-        let stationTracking = Self.trackingPrefix + branch
-        let resultsTracking = Self.trackingPrefix + Self.resultsBranch
+        let (commits, attempts) = try await push(fetchFirst: false) {
+            try buildCommits(files: files, message: message, frozenHash: record.frozenHash)
+        }
+        return PublishReceipt(recordID: record.id, stationCommit: commits.station, resultsCommit: commits.results,
+                              attempts: attempts)
+    }
+
+    /// Claims the station name on the remote now (before any result), so a second workspace choosing the same
+    /// name is refused at once. `frozenHash` is the station's frozen-criteria hash: readers reject records of
+    /// this station scored under another one.
+    public func claim(frozenHash: String?) async throws {
+        try fetchPublishBases()
+        switch try ownerStatus(at: try repository.target(of: Self.trackingPrefix + branch)) {
+        case .mine: return
+        case .taken: throw FleetError.stationNameTaken(station: name, remote: remote.url)
+        case .unclaimed: break
+        }
+        _ = try await push(fetchFirst: true) {
+            let base = try repository.target(of: Self.trackingPrefix + branch)
+            if try ownerStatus(at: base) == .taken { throw FleetError.stationNameTaken(station: name, remote: remote.url) }
+            let station = try repository.commit(base: base, adding: [try claimFile(frozenHash: frozenHash)],
+                                                message: "claim \(name)\n", author: name)
+            return (station, nil)
+        }
+    }
+
+    /// Whether this station's branch (as of the last fetch) already holds `recordID`.
+    public func isPublished(_ recordID: String) throws -> Bool {
+        try Self.validate(recordID, kind: "record id")
+        guard let tip = try repository.target(of: Self.trackingPrefix + branch) else { return false }
+        return try repository.blob(atPath: "records/\(name)/\(recordID).json", of: tip) != nil
+    }
+
+    /// Restores this station's kept records on the remote from `records` (its ledger), on top of whatever the
+    /// remote now holds, after a peer rewrote or deleted the fleet's branches.
+    ///
+    /// For each of the two branches the new commit has the remote's tip and this station's last good view as
+    /// parents, so every station whose view was one of them sees a fast-forward again. Its tree is the union of
+    /// both, with this station's folders replaced by exactly `records` (kept ones only).
+    @discardableResult
+    public func republish(_ records: [ExperimentRecord]) async throws -> RepublishReceipt {
+        let kept = records.filter { $0.decision == .keep }
+        for record in kept { try checkOwn(record) }
+        let frozenHash = kept.last?.frozenHash
+        var files: [(path: String, contents: Data)] = []
+        for record in kept { files += try Self.files(for: record, station: name) }
+        let message = "republish \(kept.count) kept records of \(name) from its ledger\n"
+        let (commits, _) = try await push(fetchFirst: true, adoptFetched: false) {
+            let localStation = try repository.target(of: Self.trackingPrefix + branch)
+            if try ownerStatus(at: localStation) == .taken {
+                throw FleetError.stationNameTaken(station: name, remote: remote.url)
+            }
+            let claim = try claimFile(frozenHash: frozenHash)
+            var built: [String] = []
+            for branch in [branch, Self.resultsBranch] {
+                let remoteTip = try repository.target(of: Self.fetchedPrefix + branch)
+                let localTip = try repository.target(of: Self.trackingPrefix + branch)
+                var parents = [remoteTip, localTip].compactMap { $0 }
+                if let remoteTip, let localTip {
+                    if try repository.contains(localTip, inHistoryOf: remoteTip) { parents = [remoteTip] }
+                    else if try repository.contains(remoteTip, inHistoryOf: localTip) { parents = [localTip] }
+                }
+                var copying: [(path: String, id: GitObjectID)] = []
+                if parents.count == 2, let localTip {
+                    for folder in ["records", "recipes"] {
+                        copying += try repository.entries(inTwoLevelFolder: folder, of: localTip)
+                            .filter { $0.isRegularFile && $0.folder != nil && $0.folder != name }
+                            .map { ($0.path, $0.id) }
+                    }
+                }
+                built.append(try repository.commit(
+                    parents: parents, treeOf: remoteTip ?? localTip,
+                    removing: ["records/\(name)", "recipes/\(name)"], copying: copying,
+                    adding: files + (branch == self.branch ? [claim] : []), message: message, author: name))
+            }
+            return (built[0], built[1])
+        }
+        rewrittenBranches.removeAll { $0 == branch || $0 == Self.resultsBranch }
+        return RepublishReceipt(recordIDs: kept.map(\.id), stationCommit: commits.station,
+                                resultsCommit: commits.results)
+    }
+
+    /// Pushes what `build` makes (a station commit and optionally a results commit) with bounded retries,
+    /// serialised by the push lock on path remotes. Returns the pushed commits and the attempts it took.
+    ///
+    /// With `adoptFetched` false (republishing) the fetched tips are only staged, never adopted, so rewritten
+    /// history does not stop the push.
+    private func push(fetchFirst: Bool, adoptFetched: Bool = true,
+                      build: () throws -> (station: String, results: String?)) async throws
+        -> (commits: (station: String, results: String), attempts: Int)
+    {
         var lastReason = ""
         for attempt in 1...retryPolicy.maxAttempts {
             // Path remotes: the first attempts build outside the push lock, so stations prepare in parallel
             // and only the push is serialised; after that a retry fetches and builds while holding the lock,
             // which cannot lose, so a station never starves.
             let underLock = remote.localPath != nil && attempt > Self.optimisticAttempts
-            if attempt > 1 && !underLock {
-                if remote.localPath == nil {
+            if (attempt > 1 || fetchFirst) && !underLock {
+                if attempt > 1 && remote.localPath == nil {
                     try await Task.sleep(for: .seconds(retryPolicy.delaySeconds(afterFailedAttempt: attempt - 1)))
                 }
-                try fetchPublishBases()
+                try fetchBases(adopting: adoptFetched)
             }
-            var prepared = underLock ? nil : try buildCommits(files: files, message: message)
+            var prepared = underLock ? nil : try build()
             var held: PushLock.Held?
             if let path = remote.localPath {
                 held = try await PushLock(path: "\(path)/enpire-push.lock")
@@ -89,26 +230,32 @@ public actor FleetStation {
             }
             // No suspension point from here to the push: a second publish on this actor cannot interleave
             // and overwrite the outgoing refs.
-            let attemptResult: (outcome: GitRepository.PushOutcome, station: String, results: String)
+            let outcome: GitRepository.PushOutcome
+            let commits: (station: String, results: String?)
             do {
                 if prepared == nil {
-                    try fetchPublishBases()
-                    prepared = try buildCommits(files: files, message: message)
+                    try fetchBases(adopting: adoptFetched)
+                    prepared = try build()
                 }
-                attemptResult = try pushOnce(prepared)
+                guard let ready = prepared else {
+                    throw FleetError.io(path: clonePath.path, reason: "no commits prepared")
+                }
+                commits = ready
+                outcome = try pushOnce(station: ready.station, results: ready.results)
                 held?.release()
             } catch {
                 held?.release()
                 throw error
             }
-            let (outcome, stationCommit, resultsCommit) = attemptResult
             switch outcome {
             case .pushed:
-                try repository.setReference(stationTracking, to: stationCommit)
-                try repository.setReference(resultsTracking, to: resultsCommit)
-                try repository.setReference("refs/heads/\(branch)", to: stationCommit)
-                return PublishReceipt(recordID: record.id, stationCommit: stationCommit,
-                                      resultsCommit: resultsCommit, attempts: attempt)
+                try repository.setReference(Self.trackingPrefix + branch, to: commits.station)
+                try repository.setReference("refs/heads/\(branch)", to: commits.station)
+                if let results = commits.results {
+                    try repository.setReference(Self.trackingPrefix + Self.resultsBranch, to: results)
+                }
+                let results = try commits.results ?? repository.target(of: Self.trackingPrefix + Self.resultsBranch)
+                return ((commits.station, results ?? ""), attempt)
             case let .remoteMoved(reason):
                 lastReason = reason
             }
@@ -117,63 +264,61 @@ public actor FleetStation {
                                               lastReason: lastReason)
     }
 
-    /// Fetches only the two branches a publish builds on.
+    private func fetchBases(adopting: Bool) throws {
+        if adopting {
+            try fetchPublishBases()
+        } else {
+            try repository.fetch(refspecs: [branch, Self.resultsBranch].map {
+                "+refs/heads/\($0):\(Self.fetchedPrefix)\($0)"
+            })
+        }
+    }
+
+    /// Fetches only the two branches a publish builds on; refuses to build on rewritten history.
     private func fetchPublishBases() throws {
-        try repository.fetch(refspecs: [
-            "+refs/heads/\(branch):\(Self.trackingPrefix)\(branch)",
-            "+refs/heads/\(Self.resultsBranch):\(Self.trackingPrefix)\(Self.resultsBranch)",
-        ])
+        let rewritten = try fetchAndAdopt(refspecs: [branch, Self.resultsBranch])
+        guard rewritten.isEmpty else { throw FleetError.historyRewritten(station: name, branches: rewritten) }
     }
 
     /// Builds the record's commits on the current tracking tips (objects only, no refs moved).
     ///
     /// The first attempt trusts the last sync; a stale base just costs one rejected push.
-    private func buildCommits(files: [(path: String, contents: Data)], message: String) throws
-        -> (station: String, results: String)
+    private func buildCommits(files: [(path: String, contents: Data)], message: String, frozenHash: String?) throws
+        -> (station: String, results: String?)
     {
-        let stationCommit = try repository.commit(base: try repository.target(of: Self.trackingPrefix + branch),
-                                                  adding: files, message: message, author: name)
+        let stationBase = try repository.target(of: Self.trackingPrefix + branch)
+        var stationFiles = files
+        switch try ownerStatus(at: stationBase) {
+        case .mine: break
+        case .taken: throw FleetError.stationNameTaken(station: name, remote: remote.url)
+        case .unclaimed: stationFiles.append(try claimFile(frozenHash: frozenHash))
+        }
+        let stationCommit = try repository.commit(base: stationBase, adding: stationFiles, message: message,
+                                                  author: name)
         let resultsCommit = try repository.commit(
             base: try repository.target(of: Self.trackingPrefix + Self.resultsBranch),
             adding: files, message: message, author: name)
         return (stationCommit, resultsCommit)
     }
 
-    /// Points the outgoing refs at the prepared commits and pushes both branches in one go.
-    private func pushOnce(_ prepared: (station: String, results: String)?) throws
-        -> (outcome: GitRepository.PushOutcome, station: String, results: String)
-    {
-        guard let prepared else { throw FleetError.io(path: clonePath.path, reason: "no commits prepared") }
-        try repository.setReference("refs/enpire/outgoing/station", to: prepared.station)
-        try repository.setReference("refs/enpire/outgoing/results", to: prepared.results)
-        let outcome = try repository.push(refspecs: [
-            "refs/enpire/outgoing/station:refs/heads/\(branch)",
-            "refs/enpire/outgoing/results:refs/heads/\(Self.resultsBranch)",
-        ])
-        return (outcome, prepared.station, prepared.results)
+    /// Points the outgoing refs at the prepared commits and pushes them in one go.
+    private func pushOnce(station: String, results: String?) throws -> GitRepository.PushOutcome {
+        try repository.setReference("refs/enpire/outgoing/station", to: station)
+        var refspecs = ["refs/enpire/outgoing/station:refs/heads/\(branch)"]
+        if let results {
+            try repository.setReference("refs/enpire/outgoing/results", to: results)
+            refspecs.append("refs/enpire/outgoing/results:refs/heads/\(Self.resultsBranch)")
+        }
+        return try repository.push(refspecs: refspecs)
     }
 
-    /// Every kept result the station knows of (as of its last sync), deduplicated by id, best first.
-    ///
-    /// Reads the `results` branch and every `stations/*` branch, so a record is visible as soon as either
-    /// carries it.
+    // MARK: Reading the fleet
+
+    /// Every kept result the station knows of (as of its last sync) that passes validation, deduplicated,
+    /// best first (``ExperimentRecord/isBetter(_:than:)``). Invalid files are skipped; see
+    /// ``view(task:frozenHash:)`` for the list.
     public func keptResults(task: String? = nil) throws -> [ExperimentRecord] {
-        var tips = try repository.references(matching: Self.trackingPrefix + "stations/*")
-        tips.append(Self.trackingPrefix + Self.resultsBranch)
-        var byID: [String: ExperimentRecord] = [:]
-        var seenCommits = Set<String>()
-        for reference in tips {
-            guard let commit = try repository.target(of: reference), seenCommits.insert(commit).inserted else {
-                continue
-            }
-            for blob in try repository.blobs(inTwoLevelFolder: "records", of: commit) {
-                let record = try decodeRecord(blob: blob.id, path: blob.path)
-                byID[record.id] = record
-            }
-        }
-        return byID.values
-            .filter { $0.decision == .keep && (task == nil || $0.task == task) }
-            .sorted(by: ExperimentRecord.isBetter)
+        try view(task: task).records
     }
 
     /// The best kept result for `task` across the fleet, whose `config` is the recipe to adopt.
@@ -181,20 +326,210 @@ public actor FleetStation {
         try keptResults(task: task).first
     }
 
-    private func decodeRecord(blob: String, path: String) throws -> ExperimentRecord {
-        if let cached = recordsByBlob[blob] { return cached }
+    /// The validated fleet as of the last sync: kept records best first, and every file that was skipped.
+    ///
+    /// A file under `records/` is used only when it is a regular file of at most ``maxRecordBytes``, decodes
+    /// as an ``ExperimentRecord`` at `records/<station>/<id>.json` with `station` equal to the folder, id and
+    /// station made of letters, digits, `.`, `_`, `-`, a kept decision, counts and rates that agree, finite
+    /// non-negative times, and a frozen hash equal to `frozenHash` when given, else to the one its station
+    /// declared when it claimed its name. Station branches are read before `results`; the same record with
+    /// other contents on a second branch is skipped as a conflict.
+    public func view(task: String? = nil, frozenHash: String? = nil) throws -> FleetView {
+        var tips = try repository.references(matching: Self.trackingPrefix + "stations/*")
+        tips.append(Self.trackingPrefix + Self.resultsBranch)
+        var claims: [String: StationClaim] = [:]
+        var accepted: [String: (record: ExperimentRecord, blob: String)] = [:]
+        var rejected: [RejectedRecord] = []
+        var seenCommits = Set<String>()
+        for reference in tips {
+            guard let commit = try repository.target(of: reference) else { continue }
+            let branch = String(reference.dropFirst(Self.trackingPrefix.count))
+            if branch.hasPrefix("stations/") {
+                let station = String(branch.dropFirst("stations/".count))
+                if let blob = try repository.blob(atPath: "owners/\(station).json", of: commit),
+                   try repository.blobSize(blob) <= Self.maxRecordBytes,
+                   let claim = try? JSONDecoder().decode(StationClaim.self, from: repository.blobContents(blob)),
+                   claim.station == station {
+                    claims[station] = claim
+                }
+            }
+            guard seenCommits.insert(commit).inserted else { continue }
+            for entry in try repository.entries(inTwoLevelFolder: "records", of: commit) {
+                let reject = { (reason: String) in
+                    rejected.append(RejectedRecord(branch: branch, path: entry.path, reason: reason))
+                }
+                do {
+                    let record = try check(entry, expectedFrozenHash: frozenHash, claims: claims)
+                    let key = "\(record.station)/\(record.id)"
+                    if let earlier = accepted[key] {
+                        if earlier.blob != entry.id { reject("conflicts with the copy on another branch") }
+                        continue
+                    }
+                    accepted[key] = (record, entry.id)
+                } catch let error as RecordProblem {
+                    reject(error.reason)
+                }
+            }
+        }
+        let records = accepted.values.map(\.record)
+            .filter { task == nil || $0.task == task }
+            .sorted(by: ExperimentRecord.isBetter)
+        return FleetView(records: records, rejected: rejected)
+    }
+
+    private struct RecordProblem: Error {
+        var reason: String
+    }
+
+    private func check(_ entry: GitRepository.TreeEntry, expectedFrozenHash: String?,
+                       claims: [String: StationClaim]) throws -> ExperimentRecord {
+        guard let folder = entry.folder else { throw RecordProblem(reason: "not inside a station folder") }
+        guard entry.isRegularFile else { throw RecordProblem(reason: "not a regular file (symlink, submodule or folder)") }
+        guard entry.name.hasSuffix(".json") else { throw RecordProblem(reason: "not a .json file") }
+        let size: Int
+        do { size = try repository.blobSize(entry.id) } catch { throw RecordProblem(reason: "unreadable: \(error)") }
+        guard size <= Self.maxRecordBytes else {
+            throw RecordProblem(reason: "\(size) bytes, more than the limit of \(Self.maxRecordBytes)")
+        }
+        let record: ExperimentRecord
+        if let cached = decodedByBlob[entry.id] {
+            record = cached
+        } else {
+            do {
+                record = try JSONDecoder().decode(ExperimentRecord.self, from: try repository.blobContents(entry.id))
+            } catch {
+                throw RecordProblem(reason: "not a valid experiment record (\(Self.shortReason(error)))")
+            }
+            decodedByBlob[entry.id] = record
+        }
+        if let problem = Self.problems(with: record).first { throw RecordProblem(reason: problem) }
+        guard record.station == folder else {
+            throw RecordProblem(reason: "station \"\(record.station)\" does not match its folder \"\(folder)\"")
+        }
+        guard entry.name == "\(record.id).json" else {
+            throw RecordProblem(reason: "id \"\(record.id)\" does not match its file name")
+        }
+        if let expected = expectedFrozenHash ?? claims[folder]?.frozenHash, record.frozenHash != expected {
+            throw RecordProblem(reason: "frozen hash \(record.frozenHash.prefix(12)) is not the expected "
+                                + "\(expected.prefix(12)) (scored under other criteria)")
+        }
+        return record
+    }
+
+    /// What is wrong with a record as a fleet record (empty when it is fine): names usable in paths, a kept
+    /// decision, counts and derived rates that agree, finite non-negative times and tokens.
+    public static func problems(with record: ExperimentRecord) -> [String] {
+        var problems: [String] = []
+        for (value, kind) in [(record.id, "record id"), (record.station, "station name")] {
+            do { try validate(value, kind: kind) } catch { problems.append("\(error)") }
+        }
+        if record.decision != .keep { problems.append("decision is \(record.decision.rawValue), not keep") }
+        let results = record.results
+        if let recomputed = try? TrialResults(successes: results.successes, trials: results.trials,
+                                              meanStepsToSuccess: results.meanStepsToSuccess) {
+            let close = { (a: Double, b: Double) in abs(a - b) <= 1e-9 }
+            if results.trials < 1 || !close(recomputed.rate, results.rate)
+                || !close(recomputed.wilsonLower, results.wilsonLower)
+                || !close(recomputed.wilsonUpper, results.wilsonUpper)
+                || recomputed.meanStepsToSuccess != results.meanStepsToSuccess {
+                problems.append("results \(results.successes)/\(results.trials) do not match their rate or interval")
+            }
+        } else {
+            problems.append("impossible results \(results.successes)/\(results.trials)")
+        }
+        let times = [record.wallTimeSeconds, record.robotTimeSeconds, record.startedAtUnixSeconds,
+                     record.finishedAtUnixSeconds]
+        if !times.allSatisfy({ $0.isFinite && $0 >= 0 }) || record.tokens < 0 {
+            problems.append("negative or non-finite times or tokens")
+        }
+        return problems
+    }
+
+    private static func shortReason(_ error: any Error) -> String {
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case let .dataCorrupted(context): return context.debugDescription
+            case let .keyNotFound(key, _): return "missing \(key.stringValue)"
+            case let .typeMismatch(_, context), let .valueNotFound(_, context):
+                return "bad \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+            @unknown default: return "\(decoding)"
+            }
+        }
+        return "\(error)"
+    }
+
+    // MARK: Station names
+
+    /// What `owners/<name>.json` on a station branch holds.
+    struct StationClaim: Codable, Equatable {
+        var station: String
+        var owner: String
+        var frozenHash: String?
+    }
+
+    enum OwnerStatus { case mine, unclaimed, taken }
+
+    /// Who owns this station's name at `tip` of its branch.
+    ///
+    /// A branch without a claim file (written before names were claimed) is this clone's only when the clone's
+    /// own branch is in its history; anything else is another clone's.
+    private func ownerStatus(at tip: GitObjectID?) throws -> OwnerStatus {
+        guard let tip else { return .unclaimed }
+        if let blob = try repository.blob(atPath: "owners/\(name).json", of: tip) {
+            guard try repository.blobSize(blob) <= Self.maxRecordBytes,
+                  let claim = try? JSONDecoder().decode(StationClaim.self, from: repository.blobContents(blob))
+            else { return .taken }
+            return claim.owner == ownerToken && claim.station == name ? .mine : .taken
+        }
+        if let local = try repository.target(of: "refs/heads/\(branch)"),
+           try repository.contains(local, inHistoryOf: tip) {
+            return .unclaimed
+        }
+        return .taken
+    }
+
+    private func claimFile(frozenHash: String?) throws -> (path: String, contents: Data) {
+        ("owners/\(name).json",
+         try CanonicalJSON.encodePretty(StationClaim(station: name, owner: ownerToken, frozenHash: frozenHash)))
+    }
+
+    /// The random token that identifies this clone as the owner of its station name (created once).
+    private static func ownerToken(in clonePath: URL) throws -> String {
+        let url = clonePath.appendingPathComponent("enpire-owner")
+        if let data = try? Data(contentsOf: url) {
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !token.isEmpty { return token }
+        }
+        let token = UUID().uuidString
         do {
-            let record = try JSONDecoder().decode(ExperimentRecord.self, from: try repository.blobContents(blob))
-            recordsByBlob[blob] = record
-            return record
-        } catch let error as FleetError {
-            throw error
+            try Data(token.utf8).write(to: url, options: .atomic)
         } catch {
-            throw FleetError.io(path: path, reason: "not a valid experiment record: \(error)")
+            throw FleetError.io(path: url.path, reason: "cannot write the station's owner token: \(error)")
+        }
+        return token
+    }
+
+    private func checkOwn(_ record: ExperimentRecord) throws {
+        guard record.station == name else {
+            throw FleetError.invalidRecord(id: record.id, reason: "station \"\(record.station)\" is not \(name)")
+        }
+        if let problem = Self.problems(with: record).first {
+            throw FleetError.invalidRecord(id: record.id, reason: problem)
         }
     }
 
-    static func validate(_ value: String, kind: String) throws {
+    private static func files(for record: ExperimentRecord, station: String) throws
+        -> [(path: String, contents: Data)]
+    {
+        [
+            (path: "records/\(station)/\(record.id).json", contents: try CanonicalJSON.encodePretty(record)),
+            (path: "recipes/\(station)/\(record.id).json", contents: try CanonicalJSON.encodePretty(record.config)),
+        ]
+    }
+
+    /// Checks that `value` can be used as a station name or record id in Git branch and file names: 1 to 100
+    /// letters, digits, `.`, `_` or `-`, not starting with `.`, no `..`, not ending in `.lock`.
+    public static func validate(_ value: String, kind: String) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         guard !value.isEmpty, value.count <= 100, !value.hasPrefix("."), !value.hasSuffix(".lock"),
               !value.contains(".."), value.allSatisfy({ allowed.contains($0) })
@@ -202,4 +537,42 @@ public actor FleetStation {
             throw FleetError.invalidName(kind: kind, value: value)
         }
     }
+}
+
+/// A file under `records/` that a station skipped, and why.
+public struct RejectedRecord: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// Branch it was found on (`results` or `stations/<name>`).
+    public var branch: String
+    /// Path in the branch's tree.
+    public var path: String
+    /// Why it was skipped.
+    public var reason: String
+
+    /// A skipped file or record.
+    public init(branch: String, path: String, reason: String) {
+        self.branch = branch
+        self.path = path
+        self.reason = reason
+    }
+
+    /// One line: where and why.
+    public var description: String { "\(branch):\(path): \(reason)" }
+}
+
+/// The validated fleet: kept records best first, and the files skipped.
+public struct FleetView: Sendable {
+    /// Valid kept records, best first.
+    public var records: [ExperimentRecord]
+    /// Files skipped, with the reason.
+    public var rejected: [RejectedRecord]
+}
+
+/// What ``FleetStation/republish(_:)`` pushed.
+public struct RepublishReceipt: Sendable, Equatable {
+    /// Records now on the station's branch and the results branch.
+    public var recordIDs: [String]
+    /// New tip of `stations/<name>`.
+    public var stationCommit: String
+    /// New tip of `results`.
+    public var resultsCommit: String
 }

@@ -147,28 +147,43 @@ final class GitRepository {
     /// with another station's, so replaying them on the new tip is always clean.
     func commit(base: GitObjectID?, adding files: [(path: String, contents: Data)], message: String,
                 author: String) throws -> GitObjectID {
+        try commit(parents: base.map { [$0] } ?? [], treeOf: base, adding: files, message: message, author: author)
+    }
+
+    /// Writes a commit with `parents` whose tree is `treeOf`'s tree (empty when `nil`), minus the folders in
+    /// `removing`, plus `copying` (entries taken from other commits by blob id) and `files`.
+    func commit(parents parentIDs: [GitObjectID], treeOf base: GitObjectID?, removing: [String] = [],
+                copying: [(path: String, id: GitObjectID)] = [], adding files: [(path: String, contents: Data)],
+                message: String, author: String) throws -> GitObjectID {
         var index: OpaquePointer?
         try Self.check(git_index_new(&index), "new index")
         defer { git_index_free(index) }
-        var parent: OpaquePointer?
-        defer { git_commit_free(parent) }
         if let base {
             var baseOID = try Self.oid(base)
-            try Self.check(git_commit_lookup(&parent, repo, &baseOID), "lookup commit \(base)")
+            var baseCommit: OpaquePointer?
+            try Self.check(git_commit_lookup(&baseCommit, repo, &baseOID), "lookup commit \(base)")
+            defer { git_commit_free(baseCommit) }
             var baseTree: OpaquePointer?
-            try Self.check(git_commit_tree(&baseTree, parent), "tree of \(base)")
+            try Self.check(git_commit_tree(&baseTree, baseCommit), "tree of \(base)")
             defer { git_tree_free(baseTree) }
             try Self.check(git_index_read_tree(index, baseTree), "read tree of \(base)")
         }
+        for folder in removing {
+            try Self.check(git_index_remove_directory(index, folder, 0), "unstage \(folder)")
+        }
+        var staged = copying
         for file in files {
             var blob = git_oid()
             try file.contents.withUnsafeBytes { bytes in
                 try Self.check(git_blob_create_from_buffer(&blob, repo, bytes.baseAddress, bytes.count),
                                "write blob \(file.path)")
             }
+            staged.append((file.path, Self.hex(blob)))
+        }
+        for file in staged {
             var entry = git_index_entry()
             entry.mode = GIT_FILEMODE_BLOB.rawValue
-            entry.id = blob
+            entry.id = try Self.oid(file.id)
             try file.path.withCString { path in
                 entry.path = path
                 try Self.check(git_index_add(index, &entry), "stage \(file.path)")
@@ -182,8 +197,15 @@ final class GitRepository {
         var signature: UnsafeMutablePointer<git_signature>?
         try Self.check(git_signature_now(&signature, author, "\(author)@enpire.fleet"), "signature")
         defer { git_signature_free(signature) }
+        var parents: [OpaquePointer?] = []
+        defer { parents.forEach { git_commit_free($0) } }
+        for parentID in parentIDs {
+            var parentOID = try Self.oid(parentID)
+            var parent: OpaquePointer?
+            try Self.check(git_commit_lookup(&parent, repo, &parentOID), "lookup commit \(parentID)")
+            parents.append(parent)
+        }
         var commitOID = git_oid()
-        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
         try parents.withUnsafeMutableBufferPointer { buffer in
             try Self.check(git_commit_create(&commitOID, repo, nil, signature, signature, nil, message, tree,
                                              buffer.count, buffer.baseAddress), "commit")
@@ -191,8 +213,33 @@ final class GitRepository {
         return Self.hex(commitOID)
     }
 
-    /// Blob entries two levels below `folder` in `commit`'s tree: (path, blob id).
-    func blobs(inTwoLevelFolder folder: String, of commit: GitObjectID) throws -> [(path: String, id: GitObjectID)] {
+    /// Whether `commit` is `ancestor` or has it in its history (a fast-forward from `ancestor`).
+    func contains(_ ancestor: GitObjectID, inHistoryOf commit: GitObjectID) throws -> Bool {
+        if ancestor == commit { return true }
+        var commitOID = try Self.oid(commit)
+        var ancestorOID = try Self.oid(ancestor)
+        let code = git_graph_descendant_of(repo, &commitOID, &ancestorOID)
+        try Self.check(code, "compare history of \(commit) and \(ancestor)")
+        return code == 1
+    }
+
+    /// A tree entry found by ``entries(inTwoLevelFolder:of:)``.
+    struct TreeEntry {
+        /// Path from the repository root.
+        var path: String
+        /// Name of the first-level folder, or `nil` for an entry directly in the folder.
+        var folder: String?
+        /// File name.
+        var name: String
+        /// Object id.
+        var id: GitObjectID
+        /// Whether the entry is a plain file (not a symlink, submodule or folder).
+        var isRegularFile: Bool
+    }
+
+    /// Every entry one or two levels below `folder` in `commit`'s tree (first-level folders are descended
+    /// into, everything else is listed so callers can report it).
+    func entries(inTwoLevelFolder folder: String, of commit: GitObjectID) throws -> [TreeEntry] {
         var commitOID = try Self.oid(commit)
         var commitObject: OpaquePointer?
         try Self.check(git_commit_lookup(&commitObject, repo, &commitOID), "lookup commit \(commit)")
@@ -205,21 +252,57 @@ final class GitRepository {
         if code == GIT_ENOTFOUND.rawValue { return [] }
         try Self.check(code, "find \(folder)")
         defer { git_tree_entry_free(folderEntry) }
-        var result: [(path: String, id: GitObjectID)] = []
-        try forEachEntry(ofTree: git_tree_entry_id(folderEntry)) { name, id, type in
-            guard type == GIT_OBJECT_TREE else { return }
+        guard git_tree_entry_type(folderEntry) == GIT_OBJECT_TREE else {
+            let id = git_tree_entry_id(folderEntry).map { Self.hex($0.pointee) } ?? ""
+            return [TreeEntry(path: folder, folder: nil, name: folder, id: id, isRegularFile: false)]
+        }
+        var result: [TreeEntry] = []
+        try forEachEntry(ofTree: git_tree_entry_id(folderEntry)) { name, id, type, _ in
+            guard type == GIT_OBJECT_TREE else {
+                result.append(TreeEntry(path: "\(folder)/\(name)", folder: nil, name: name, id: Self.hex(id),
+                                        isRegularFile: false))
+                return
+            }
             var subID = id
-            try forEachEntry(ofTree: &subID) { leaf, leafID, leafType in
-                if leafType == GIT_OBJECT_BLOB {
-                    result.append(("\(folder)/\(name)/\(leaf)", Self.hex(leafID)))
-                }
+            try forEachEntry(ofTree: &subID) { leaf, leafID, leafType, mode in
+                let regular = leafType == GIT_OBJECT_BLOB
+                    && (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE)
+                result.append(TreeEntry(path: "\(folder)/\(name)/\(leaf)", folder: name, name: leaf,
+                                        id: Self.hex(leafID), isRegularFile: regular))
             }
         }
         return result
     }
 
+    /// The blob at `path` in `commit`'s tree, if it is a plain file.
+    func blob(atPath path: String, of commit: GitObjectID) throws -> GitObjectID? {
+        var commitOID = try Self.oid(commit)
+        var commitObject: OpaquePointer?
+        try Self.check(git_commit_lookup(&commitObject, repo, &commitOID), "lookup commit \(commit)")
+        defer { git_commit_free(commitObject) }
+        var root: OpaquePointer?
+        try Self.check(git_commit_tree(&root, commitObject), "tree of \(commit)")
+        defer { git_tree_free(root) }
+        var entry: OpaquePointer?
+        let code = git_tree_entry_bypath(&entry, root, path)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try Self.check(code, "find \(path)")
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_filemode(entry) == GIT_FILEMODE_BLOB, let id = git_tree_entry_id(entry) else { return nil }
+        return Self.hex(id.pointee)
+    }
+
+    /// Size of a blob in bytes, without reading it.
+    func blobSize(_ id: GitObjectID) throws -> Int {
+        var oid = try Self.oid(id)
+        var blob: OpaquePointer?
+        try Self.check(git_blob_lookup(&blob, repo, &oid), "lookup blob \(id)")
+        defer { git_blob_free(blob) }
+        return Int(clamping: git_blob_rawsize(blob))
+    }
+
     private func forEachEntry(ofTree id: UnsafePointer<git_oid>?,
-                              _ body: (String, git_oid, git_object_t) throws -> Void) throws {
+                              _ body: (String, git_oid, git_object_t, git_filemode_t) throws -> Void) throws {
         var tree: OpaquePointer?
         try Self.check(git_tree_lookup(&tree, repo, id), "lookup tree")
         defer { git_tree_free(tree) }
@@ -227,7 +310,8 @@ final class GitRepository {
             guard let entry = git_tree_entry_byindex(tree, position), let id = git_tree_entry_id(entry) else {
                 continue
             }
-            try body(String(cString: git_tree_entry_name(entry)), id.pointee, git_tree_entry_type(entry))
+            try body(String(cString: git_tree_entry_name(entry)), id.pointee, git_tree_entry_type(entry),
+                     git_tree_entry_filemode(entry))
         }
     }
 

@@ -103,14 +103,19 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
         self.finishedAtUnixSeconds = finishedAtUnixSeconds
     }
 
-    /// Ranks kept results: higher Wilson lower bound first, then higher rate, then more trials, then id.
+    /// Ranks kept results, the one rule every command uses (`status`, `eval`, `fleet sync`, the campaign):
+    /// higher Wilson lower bound first, then higher rate, then fewer mean steps to success, then more trials,
+    /// then id.
     ///
-    /// The lower bound, not the raw rate, leads so that 1/1 does not beat 45/50.
+    /// The lower bound, not the raw rate, leads so that 1/1 does not beat 45/50 (or 2/3).
     public static func isBetter(_ lhs: ExperimentRecord, than rhs: ExperimentRecord) -> Bool {
         if lhs.results.wilsonLower != rhs.results.wilsonLower {
             return lhs.results.wilsonLower > rhs.results.wilsonLower
         }
         if lhs.results.rate != rhs.results.rate { return lhs.results.rate > rhs.results.rate }
+        let lhsSteps = lhs.results.meanStepsToSuccess ?? .infinity
+        let rhsSteps = rhs.results.meanStepsToSuccess ?? .infinity
+        if lhsSteps != rhsSteps { return lhsSteps < rhsSteps }
         if lhs.results.trials != rhs.results.trials { return lhs.results.trials > rhs.results.trials }
         return lhs.id < rhs.id
     }

@@ -218,6 +218,9 @@ public struct PushTCampaign: Sendable {
         public var confirmation: [Confirmation] = []
         /// Robot seconds of the confirmation round summed over stations.
         public var confirmationRobotSeconds = 0.0
+        /// How many times the campaign was resumed after an interruption (`enpire main --resume`); wall times
+        /// and utilisation then include the time it was down.
+        public var resumes = 0
 
         /// Fleet robot time to a success rate: the fewest robot seconds any station (all run in parallel)
         /// needed until its best kept development rate reached `rate`, or `nil` if none did.
@@ -230,6 +233,18 @@ public struct PushTCampaign: Sendable {
     public var configuration: Configuration
     /// Folder for the fleet remote, ledgers, checkpoints and report.
     public var output: URL
+
+    /// Whether ``run(log:)`` continues the campaign already in `output` (see ``resuming(output:)``).
+    public internal(set) var resume = false
+    /// Called at each point where finished work has just been saved; a test throws here to stand in for a kill.
+    var checkpoint: (@Sendable (Checkpoint) throws -> Void)?
+
+    /// Points at which a campaign has saved its progress.
+    enum Checkpoint: Sendable, Equatable {
+        case researchTrial(station: String, iteration: Int)
+        case confirmationBlock(Int)
+        case heldOutEpisode(label: String, scored: Int)
+    }
 
     /// Creates a campaign writing into `output`.
     public init(configuration: Configuration = Configuration(), output: URL) {
@@ -245,14 +260,26 @@ public struct PushTCampaign: Sendable {
     public func run(log: @escaping @Sendable (String) -> Void) async throws -> Result {
         let campaignStart = Date()
         let fm = FileManager.default
-        // A campaign's ledgers and fleet must start empty: results of an earlier run would leak into this one.
-        if let existing = try? fm.contentsOfDirectory(atPath: output.path), !existing.isEmpty {
-            throw CampaignError.outputNotEmpty(output.path)
+        var state: State
+        if resume {
+            state = try Self.loadState(output)
+            state.resumes += 1
+        } else {
+            // A campaign's ledgers and fleet must start empty: results of an earlier run would leak into this one.
+            if let existing = try? fm.contentsOfDirectory(atPath: output.path), !existing.isEmpty {
+                throw CampaignError.outputNotEmpty(output.path)
+            }
+            try fm.createDirectory(at: output, withIntermediateDirectories: true)
+            state = State(configuration: configuration,
+                          heldOutSeeds: (0..<UInt64(configuration.heldOutEpisodes)).map { Self.heldOutStart + $0 },
+                          secret: UUID().uuidString, researchStartUnixSeconds: Date().timeIntervalSince1970,
+                          resumes: 0)
         }
-        try fm.createDirectory(at: output, withIntermediateDirectories: true)
+        // Saved before any work: from here on `--resume` can continue whatever happens.
+        try Self.save(state, to: output)
         let remote = try FleetRemote.createBare(at: output.appendingPathComponent("fleet.git"))
-        let secret = UUID().uuidString
-        let heldOut = (0..<UInt64(configuration.heldOutEpisodes)).map { Self.heldOutStart + $0 }
+        let secret = state.secret
+        let heldOut = state.heldOutSeeds
         let split = try SeedSplit(development: Array(Self.developmentSeeds.prefix(configuration.episodesPerTrial)),
                                   heldOut: heldOut, secret: secret)
         var thresholds = configuration.cameraReward
@@ -265,21 +292,22 @@ public struct PushTCampaign: Sendable {
             safetyLimits: "pusher box [0,512]^2", seeds: split, scoreWindow: 50,
             successDefinition: "coverage > 0.95 within 300 control steps")
         let frozenHash = try criteria.contentHash()
+        if resume { log("resuming \(output.path) (resume \(state.resumes)): research, confirmation and scoring continue from their saved progress") }
         log("frozen criteria \(frozenHash.prefix(12)); \(configuration.stations) stations x \(configuration.iterations) iterations x \(configuration.episodesPerTrial) episodes; held-out seeds sealed (\(heldOut.count))")
 
-        let researchStart = Date()
+        let researchStart = Date(timeIntervalSince1970: state.researchStartUnixSeconds)
         let configuration = self.configuration
         let output = self.output
         var stations: [CampaignStation] = []
         for index in 0..<configuration.stations {
             stations.append(try await CampaignStation(index: index, configuration: configuration, remote: remote,
                                                       frozenHash: frozenHash, split: split, output: output,
-                                                      researchStart: researchStart, log: log))
+                                                      researchStart: researchStart, checkpoint: checkpoint, log: log))
         }
         for iteration in 1...configuration.iterations {
             // Everyone decides on what the fleet knew at the end of the previous round, then everyone runs.
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for station in stations { group.addTask { try await station.decide() } }
+                for station in stations { group.addTask { try await station.decide(iteration: iteration) } }
                 try await group.waitForAll()
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -295,10 +323,9 @@ public struct PushTCampaign: Sendable {
         let observer = try await FleetStation(name: "report", remote: remote,
                                               clonePath: output.appendingPathComponent("stations/report/clone"))
         try await observer.sync()
-        let kept = try await observer.keptResults(task: "pusht")
-        let ranked = kept.sorted { a, b in
-            (Self.researchScore(a.results), a.results.wilsonLower) > (Self.researchScore(b.results), b.results.wilsonLower)
-        }
+        // One ranking rule everywhere (``ExperimentRecord/isBetter(_:than:)``); records of another frozen hash
+        // are skipped.
+        let ranked = try await observer.view(task: "pusht", frozenHash: frozenHash).records
         let bestRecord = ranked.first
         var bestRecipe = bestRecord.flatMap { PushTPlannerRecipes.recipe(from: $0.config) } ?? PushTPlannerRecipes.baseline
         log("fleet best: \(bestRecipe) (\(bestRecord.map { "\($0.results.successes)/\($0.results.trials) on development seeds, station \($0.station)" } ?? "none kept"))")
@@ -320,6 +347,21 @@ public struct PushTCampaign: Sendable {
             var rounds = Array(repeating: 0, count: candidates.count)
             var alive = Array(candidates.indices)
             var nextSeed = configuration.episodesPerTrial
+            let progressURL = Self.progressURL(output, "confirmation.json")
+            if let saved = Self.readJSON(ConfirmationProgress.self, from: progressURL),
+               saved.candidates == candidates.map(\.0), saved.rounds.count == candidates.count {
+                for index in candidates.indices {
+                    runs[index] = ConfirmationRun(successes: saved.successes[index], trials: saved.trials[index],
+                                                  successSteps: saved.successSteps[index],
+                                                  robotSeconds: saved.robotSeconds[index])
+                }
+                rounds = saved.rounds
+                alive = saved.alive
+                nextSeed = saved.nextSeed
+                confirmationRobot = saved.robotSeconds.reduce(0, +)
+                log("confirmation: resuming after \(rounds.max() ?? 0) finished blocks (\(alive.count) recipes left)")
+            }
+            var blocksDone = 0
             while alive.count > 1 {
                 let seeds = Array(Self.developmentSeeds.dropFirst(nextSeed).prefix(configuration.confirmationEpisodes))
                 guard !seeds.isEmpty else { break }
@@ -344,6 +386,12 @@ public struct PushTCampaign: Sendable {
                 // The better half (rounded up) goes on; ties keep the faster, then the research order.
                 let order = alive.sorted { runs[$0].isBetter(than: runs[$1]) || (!runs[$1].isBetter(than: runs[$0]) && $0 < $1) }
                 alive = Array(order.prefix((alive.count + 1) / 2))
+                try Self.writeJSON(ConfirmationProgress(
+                    candidates: candidates.map(\.0), successes: runs.map(\.successes), trials: runs.map(\.trials),
+                    successSteps: runs.map(\.successSteps), robotSeconds: runs.map(\.robotSeconds), rounds: rounds,
+                    alive: alive, nextSeed: nextSeed), to: progressURL)
+                blocksDone += 1
+                try checkpoint?(.confirmationBlock(blocksDone))
             }
             for index in candidates.indices where rounds[index] > 0 {
                 confirmation.append(Confirmation(recipe: candidates[index].0, research: candidates[index].1,
@@ -363,21 +411,39 @@ public struct PushTCampaign: Sendable {
         var bcMetrics: [String: Double] = [:]
         let seeds = try split.unsealed(heldOut: heldOut, secret: secret).heldOutSeeds()
         if configuration.finalEvaluation {
-            best = try await Self.score(recipe: bestRecipe, label: "best recipe", seeds: seeds,
-                                        robotReset: configuration.robotReset,
+            let parameters = try PushTPlannerRecipes.parameters(for: bestRecipe)
+            best = try await Self.score(label: "best recipe", seeds: seeds, robotReset: configuration.robotReset,
                                         cameraReward: configuration.cameraReward,
-                                        workers: configuration.scoringWorkers, log: log)
+                                        workers: configuration.scoringWorkers,
+                                        progress: Self.progressURL(output, "heldout-best.jsonl"),
+                                        checkpoint: checkpoint, log: log) {
+                PushTHeuristicExpert(parameters: parameters)
+            }
         }
         if configuration.finalEvaluation, configuration.scoreBaseline {
-            baseline = try await Self.score(recipe: PushTPlannerRecipes.baseline, label: "baseline recipe",
-                                            seeds: seeds, robotReset: configuration.robotReset,
+            let parameters = try PushTPlannerRecipes.parameters(for: PushTPlannerRecipes.baseline)
+            baseline = try await Self.score(label: "baseline recipe", seeds: seeds,
+                                            robotReset: configuration.robotReset,
                                             cameraReward: configuration.cameraReward,
-                                            workers: configuration.scoringWorkers, log: log)
+                                            workers: configuration.scoringWorkers,
+                                            progress: Self.progressURL(output, "heldout-baseline.jsonl"),
+                                            checkpoint: checkpoint, log: log) {
+                PushTHeuristicExpert(parameters: parameters)
+            }
         }
         if configuration.finalEvaluation, configuration.demonstrations > 0 {
-            (bcScore, bcMetrics) = try await Self.distil(recipe: bestRecipe, configuration: configuration,
-                                                         seeds: Array(seeds.prefix(configuration.bcEvaluationEpisodes)),
-                                                         output: output, log: log)
+            struct Distilled: Codable { var score: HeldOutScore; var metrics: [String: Double] }
+            let doneURL = Self.progressURL(output, "behaviour-cloning.json")
+            if let done = Self.readJSON(Distilled.self, from: doneURL) {
+                (bcScore, bcMetrics) = (done.score, done.metrics)
+                log("behaviour cloning: done before the resume (\(done.score.successes)/\(done.score.trials))")
+            } else {
+                let (score, metrics) = try await Self.distil(
+                    recipe: bestRecipe, configuration: configuration,
+                    seeds: Array(seeds.prefix(configuration.bcEvaluationEpisodes)), output: output, log: log)
+                try Self.writeJSON(Distilled(score: score, metrics: metrics), to: doneURL)
+                (bcScore, bcMetrics) = (score, metrics)
+            }
         }
 
         var learned: HeldOutScore?
@@ -410,7 +476,8 @@ public struct PushTCampaign: Sendable {
                       learnedDetails: learnedDetails, utilization: utilization,
                       researchWallSeconds: researchWall, totalWallSeconds: Date().timeIntervalSince(campaignStart),
                       researchRobotSeconds: outcomes.map { $0.curve.last?.robotSeconds ?? 0 }.reduce(0, +),
-                      robotSecondsTo95: to95, confirmation: confirmation, confirmationRobotSeconds: confirmationRobot)
+                      robotSecondsTo95: to95, confirmation: confirmation, confirmationRobotSeconds: confirmationRobot,
+                      resumes: state.resumes)
     }
 
     struct StationOutcome: Sendable {
@@ -444,15 +511,20 @@ public struct PushTCampaign: Sendable {
         var bestScore = -1.0
         var proposal: (recipe: Recipe, hypothesis: String)?
         var thinkStart = Date()
-        let stationStart = Date()
+        let stationStart: Date
+        /// Iterations finished before this process started (a resumed campaign).
+        let finishedIterations: Int
+        let checkpoint: (@Sendable (Checkpoint) throws -> Void)?
 
         init(index: Int, configuration: Configuration, remote: FleetRemote, frozenHash: String, split: SeedSplit,
-             output: URL, researchStart: Date, log: @escaping @Sendable (String) -> Void) async throws {
+             output: URL, researchStart: Date, checkpoint: (@Sendable (Checkpoint) throws -> Void)?,
+             log: @escaping @Sendable (String) -> Void) async throws {
             name = "station-\(index + 1)"
             self.configuration = configuration
             self.frozenHash = frozenHash
             self.split = split
             self.researchStart = researchStart
+            self.checkpoint = checkpoint
             self.log = log
             let folder = output.appendingPathComponent("stations/\(name)")
             ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
@@ -460,27 +532,51 @@ public struct PushTCampaign: Sendable {
             simulated = try PushTSimulatedStation(name: name, robotReset: configuration.robotReset,
                                                   cameraReward: configuration.cameraReward,
                                                   judgeCameraSeed: UInt64(index + 1))
+            // A resumed station continues from its ledger: the trials it finished, its best kept result, its
+            // curve; its researcher is re-seeded past the proposals it already made.
+            let stationName = name
+            let done = await ledger.allRecords().filter { $0.station == stationName && $0.frozenHash == frozenHash }
+            finishedIterations = done.count
+            stationStart = done.first.map { Date(timeIntervalSince1970: $0.startedAtUnixSeconds) } ?? Date()
             researcher = BuiltInResearcher(space: PushTPlannerRecipes.space,
                                            initial: configuration.initialRecipe ?? PushTPlannerRecipes.baseline,
-                                           seed: configuration.seed &* 1_000_003 &+ UInt64(index))
+                                           seed: configuration.seed &* 1_000_003 &+ UInt64(index)
+                                               &+ UInt64(done.count) &* 0x9E37_79B9_7F4A_7C15)
+            for (offset, record) in done.enumerated() {
+                robotSeconds += record.robotTimeSeconds
+                if record.decision == .keep {
+                    bestScore = max(bestScore, PushTCampaign.researchScore(record.results))
+                    bestRate = max(bestRate, record.results.rate)
+                    // Killed between the ledger append and the publish: publish now.
+                    if !(try await fleet.isPublished(record.id)) { try await fleet.publish(record) }
+                }
+                intervals.append(RobotInterval(
+                    robot: name, activity: .experiment,
+                    startSeconds: record.startedAtUnixSeconds - researchStart.timeIntervalSince1970,
+                    endSeconds: record.finishedAtUnixSeconds - researchStart.timeIntervalSince1970))
+                curve.append(CurvePoint(iteration: offset + 1, robotSeconds: robotSeconds,
+                                        wallSeconds: record.finishedAtUnixSeconds - stationStart.timeIntervalSince1970,
+                                        trialRate: record.results.rate, bestRate: bestRate))
+            }
         }
 
         /// Phase 1 of a round: sync the fleet, then adopt a better kept recipe or propose a new one.
-        func decide() async throws {
+        func decide(iteration: Int) async throws {
+            proposal = nil
+            guard iteration > finishedIterations else { return }
             thinkStart = Date()
             try await fleet.sync()
             let own = await ledger.allRecords()
             var known = own.compactMap { record -> BuiltInResearcher.Result? in
                 PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: PushTCampaign.researchScore(record.results)) }
             }
-            let fleetKept = try await fleet.keptResults(task: "pusht").filter { $0.station != name }
+            let fleetKept = try await fleet.view(task: "pusht", frozenHash: frozenHash).records.filter { $0.station != name }
             known += fleetKept.compactMap { record in
                 PushTPlannerRecipes.recipe(from: record.config).map { .init(recipe: $0, score: PushTCampaign.researchScore(record.results)) }
             }
             // Adopt first: a better recipe kept by another station is re-tried here as it is, before searching.
             let tried = Set(own.compactMap { PushTPlannerRecipes.recipe(from: $0.config) })
-            let adoptable = fleetKept.filter { PushTCampaign.researchScore($0.results) > bestScore }
-                .max { PushTCampaign.researchScore($0.results) < PushTCampaign.researchScore($1.results) }
+            let adoptable = fleetKept.filter { PushTCampaign.researchScore($0.results) > bestScore }.first
             if let adoptable, let recipe = PushTPlannerRecipes.recipe(from: adoptable.config), !tried.contains(recipe) {
                 proposal = (recipe, "adopt: \(adoptable.station)'s kept recipe (\(adoptable.results.successes)/\(adoptable.results.trials))")
             } else {
@@ -530,6 +626,7 @@ public struct PushTCampaign: Sendable {
                 finishedAtUnixSeconds: trialEnd.timeIntervalSince1970)
             try await ledger.append(record)
             if keep { _ = try await fleet.publish(record) }
+            try checkpoint?(.researchTrial(station: name, iteration: iteration))
             curve.append(CurvePoint(iteration: iteration, robotSeconds: robotSeconds,
                                     wallSeconds: Date().timeIntervalSince(stationStart), trialRate: results.rate,
                                     bestRate: bestRate))
@@ -576,8 +673,12 @@ public struct PushTCampaign: Sendable {
     }
 
     /// Scores a policy on `seeds` (see ``score(recipe:label:seeds:robotReset:cameraReward:workers:log:)``).
+    ///
+    /// With `progress`, every scored episode is appended to that file as it finishes and episodes already in it
+    /// (from a killed run) are counted, not run again.
     static func score(label: String, seeds: [UInt64], robotReset: Bool = false,
-                      cameraReward: PushTRewardModel? = nil, workers: Int = 2,
+                      cameraReward: PushTRewardModel? = nil, workers: Int = 2, progress file: URL? = nil,
+                      checkpoint: (@Sendable (Checkpoint) throws -> Void)? = nil,
                       log: @escaping @Sendable (String) -> Void,
                       policy: @escaping @Sendable () throws -> any Policy) async throws -> HeldOutScore {
         struct Tally: Sendable {
@@ -601,10 +702,29 @@ public struct PushTCampaign: Sendable {
             }
         }
         let progress = Progress()
-        let lanes = max(1, min(workers, seeds.count))
+        let saved = file.map { HeldOutProgressFile(url: $0) }
+        let finished = saved?.finished() ?? [:]
+        let wanted = Set(seeds)
+        for episode in finished.values where wanted.contains(episode.seed) {
+            var one = Tally()
+            one.episodes = 1
+            one.cameraSuccesses = episode.called ? 1 : 0
+            one.agreements = episode.called == episode.success ? 1 : 0
+            one.successes = episode.success ? 1 : 0
+            one.successSteps = episode.success ? episode.steps : 0
+            one.robot = episode.robotSeconds
+            _ = await progress.add(one)
+        }
+        let remaining = seeds.filter { finished[$0] == nil }
+        if !finished.isEmpty {
+            log("held-out: \(label) resuming: \(seeds.count - remaining.count) of \(seeds.count) episodes were scored before")
+        } else {
+            log("held-out: \(label) scoring \(seeds.count) episodes")
+        }
+        let lanes = max(1, min(workers, remaining.count))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<lanes {
-                let laneSeeds = stride(from: lane, to: seeds.count, by: lanes).map { seeds[$0] }
+                let laneSeeds = stride(from: lane, to: remaining.count, by: lanes).map { remaining[$0] }
                 group.addTask {
                     // The evaluator's camera is not any research station's: its mount and lighting are new.
                     let simulated = try PushTSimulatedStation(name: "evaluator-\(lane + 1)", robotReset: robotReset,
@@ -625,7 +745,10 @@ public struct PushTCampaign: Sendable {
                         }
                         // Robot time includes the reset before the episode (zero when start states are placed).
                         one.robot = episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0)
+                        try await saved?.append(ScoredEpisode(seed: seed, success: succeeded, called: called,
+                                                              steps: episode.summary.stepCount, robotSeconds: one.robot))
                         let sofar = await progress.add(one)
+                        try checkpoint?(.heldOutEpisode(label: label, scored: sofar.episodes))
                         if cameraReward != nil || robotReset, sofar.episodes % 50 == 0 {
                             log("held-out: \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes"
                                 + (cameraReward == nil ? "" : " (camera called \(sofar.cameraSuccesses), agreed \(sofar.agreements))"))
@@ -635,6 +758,7 @@ public struct PushTCampaign: Sendable {
             }
             try await group.waitForAll()
         }
+        await saved?.close()
         let total = await progress.total
         let interval = try WilsonInterval(successes: total.successes, trials: seeds.count)
         log("held-out: \(label) \(total.successes)/\(seeds.count) (95% CI \(percent(interval.lower))-\(percent(interval.upper)))")
@@ -723,12 +847,16 @@ extension PushTCampaign {
 public enum CampaignError: Error, CustomStringConvertible {
     /// The output folder already holds files (an earlier campaign's ledgers or fleet).
     case outputNotEmpty(String)
+    /// `--resume` was given a folder it cannot continue.
+    case notResumable(String, reason: String)
 
     /// A message a user can act on.
     public var description: String {
         switch self {
         case .outputNotEmpty(let path):
-            return "output folder \(path) is not empty; an earlier campaign's ledgers and fleet would leak into this one: choose a new --output"
+            return "output folder \(path) is not empty; an earlier campaign's ledgers and fleet would leak into this one: choose a new --output, or continue it with `enpire main --resume \(path)`"
+        case let .notResumable(path, reason):
+            return "cannot resume \(path): \(reason); start a new campaign with `enpire main --output NEW`"
         }
     }
 }

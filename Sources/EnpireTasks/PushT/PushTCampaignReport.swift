@@ -126,6 +126,13 @@ public enum PushTCampaignReport {
         md += "\nFleet MRU \(percent(result.utilization.mru)). Research phase: \(String(format: "%.0f", result.researchWallSeconds)) s wall, "
         md += "\(String(format: "%.1f", result.researchRobotSeconds / 60)) simulated robot minutes over all stations. "
         md += "Whole campaign: \(String(format: "%.0f", result.totalWallSeconds)) s wall.\n\n"
+        if result.resumes > 0 {
+            md += "Interrupted and resumed \(result.resumes) time(s) (`enpire main --resume`): research trials, "
+                + "confirmation blocks and held-out episodes finished before an interruption were kept, the ones in "
+                + "flight were run again. Wall times and utilisation run from the first start, so they include the "
+                + "time the job was down; a resumed station's earlier trials count as one experiment interval each "
+                + "(their idle time is not known), and its researcher was re-seeded.\n\n"
+        }
         md += "## Ledger (every iteration of every station)\n\n"
         let table = ExperimentLedger.markdownTable(result.records.sorted {
             ($0.station, $0.startedAtUnixSeconds) < ($1.station, $1.startedAtUnixSeconds)

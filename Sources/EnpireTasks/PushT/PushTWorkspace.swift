@@ -95,6 +95,7 @@ public struct PushTWorkspace: Sendable {
     /// empty ledger, and optionally a fleet remote (a bare repository is created at a local path if absent).
     public func initialise(station: String, fleet: String?, episodesPerTrial: Int, heldOut: Int) async throws -> StationFile {
         let fm = FileManager.default
+        try FleetStation.validate(station, kind: "station name")
         try fm.createDirectory(at: trialsURL, withIntermediateDirectories: true)
         try fm.createDirectory(at: heldOutURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         let seeds = (0..<UInt64(heldOut)).map { 1_000_000 + $0 }
@@ -111,6 +112,7 @@ public struct PushTWorkspace: Sendable {
             _ = try FleetRemote.createBare(at: URL(fileURLWithPath: fleet))
         }
         let file = StationFile(name: station, task: "pusht", fleet: fleet, frozenHash: try criteria.contentHash())
+        if let fleet { try await claimStationName(station, fleet: fleet, frozenHash: file.frozenHash) }
         try encoder.encode(file).write(to: stationURL, options: .atomic)
         _ = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
         return file
@@ -159,10 +161,7 @@ public struct PushTWorkspace: Sendable {
 
     /// Trials finished and awaiting keep/revert.
     public func pendingTrials() throws -> [PendingTrial] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: trialsURL.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.compactMap {
-            try? JSONDecoder().decode(PendingTrial.self, from: Data(contentsOf: trialsURL.appendingPathComponent($0)))
-        }.sorted { $0.startedAt < $1.startedAt }
+        try pendingTrialFiles().map(\.trial)
     }
 
     /// Sets the number of trials the next agent run may start (`nil` removes the limit).
@@ -216,7 +215,14 @@ public struct PushTWorkspace: Sendable {
     /// Records the decision on a pending trial in the ledger; a kept result is published to the fleet.
     public func decide(_ id: String, keep: Bool, tokens: Int = 0) async throws -> ExperimentRecord {
         let file = try station()
-        guard let trial = try pendingTrials().first(where: { $0.id == id }) else { throw WorkspaceError.noSuchTrial(id) }
+        guard let (trial, trialURL) = try pendingTrialFiles().first(where: { $0.trial.id == id }) else {
+            // A keep recorded earlier whose publish failed: publishing it now completes the keep.
+            if keep, let record = try await keptRecord(id) {
+                try await publishKept(record)
+                return record
+            }
+            throw WorkspaceError.noSuchTrial(id)
+        }
         let record = ExperimentRecord(
             id: trial.id, task: file.task, station: file.name, hypothesis: trial.hypothesis,
             diffSummary: "recipe \(trial.recipe)", config: PushTPlannerRecipes.config(trial.recipe),
@@ -224,8 +230,8 @@ public struct PushTWorkspace: Sendable {
             decision: keep ? .keep : .revert, wallTimeSeconds: trial.wallSeconds, robotTimeSeconds: trial.robotSeconds,
             tokens: tokens, startedAtUnixSeconds: trial.startedAt, finishedAtUnixSeconds: Date().timeIntervalSince1970)
         try await ledger().append(record)
-        try FileManager.default.removeItem(at: trialsURL.appendingPathComponent("\(id).json"))
-        if keep, let fleet = try await fleetStation() { _ = try await fleet.publish(record) }
+        try FileManager.default.removeItem(at: trialURL)
+        if keep { try await publishKept(record) }
         return record
     }
 
@@ -233,20 +239,14 @@ public struct PushTWorkspace: Sendable {
     public func fleetStation() async throws -> FleetStation? {
         let file = try station()
         guard let fleet = file.fleet else { return nil }
-        let remote = fleet.contains("://") ? FleetRemote(fleet) : FleetRemote(path: URL(fileURLWithPath: fleet))
-        return try await FleetStation(name: file.name, remote: remote, clonePath: folder.appendingPathComponent("fleet-clone"))
+        return try await FleetStation(name: file.name, remote: Self.fleetRemote(fleet),
+                                      clonePath: folder.appendingPathComponent("fleet-clone"))
     }
 
     /// Held-out score of the best kept recipe (own or fleet). Only aggregates leave this function.
     public func evaluateBest() async throws -> (recipe: Recipe, results: TrialResults) {
         _ = try frozenCriteria()
-        var kept = await (try ledger()).allRecords().filter { $0.decision == .keep }
-        if let fleet = try await fleetStation() {
-            try await fleet.sync()
-            kept += try await fleet.keptResults(task: "pusht")
-        }
-        let best = kept.max { ($0.results.rate, $0.results.wilsonLower) < ($1.results.rate, $1.results.wilsonLower) }
-        let recipe = best.flatMap { PushTPlannerRecipes.recipe(from: $0.config) } ?? PushTPlannerRecipes.baseline
+        let recipe = try await bestKeptRecipe().recipe
         let held = try JSONDecoder().decode(HeldOutFile.self, from: Data(contentsOf: heldOutURL))
         let planner = try PushTPlannerRecipes.parameters(for: recipe)
         let simulated = try PushTSimulatedStation(name: "evaluator")

@@ -1,0 +1,143 @@
+public import Enpire
+import Foundation
+
+/// Errors of a workspace's fleet side.
+public enum WorkspaceFleetError: Error, CustomStringConvertible {
+    /// The keep is in the ledger but publishing it to the fleet failed; `enpire keep ID` again completes it.
+    case publishPending(id: String, reason: String)
+    /// There are kept records, but none can be used (each listed with its reason).
+    case noUsableKeptRecord(skipped: [String])
+    /// The command needs a fleet and the workspace joined none.
+    case noFleet(String)
+
+    /// A message a user can act on.
+    public var description: String {
+        switch self {
+        case let .publishPending(id, reason):
+            return "\(id) is kept in the ledger but was not published to the fleet (\(reason)); fix the cause, then "
+                + "run `enpire keep \(id)` again (or `enpire fleet republish`) to publish it"
+        case let .noUsableKeptRecord(skipped):
+            return "no kept record can be evaluated; skipped: \(skipped.joined(separator: "; ")). Keep a valid "
+                + "trial first"
+        case let .noFleet(path):
+            return "the workspace \(path) joined no fleet (enpire init --fleet PATH)"
+        }
+    }
+}
+
+extension PushTWorkspace {
+    /// The best kept recipe this station may use, and the records skipped on the way.
+    public struct KeptChoice: Sendable {
+        /// The best valid kept record (own ledger or fleet), or `nil` when nothing was kept anywhere.
+        public var best: ExperimentRecord?
+        /// Its recipe, or the baseline recipe when nothing was kept.
+        public var recipe: Recipe
+        /// Kept records that were skipped, with the reason.
+        public var skipped: [RejectedRecord]
+    }
+
+    /// The best kept recipe across the station's ledger and the fleet, ranked by
+    /// ``ExperimentRecord/isBetter(_:than:)`` (Wilson lower bound first), after validating every record.
+    ///
+    /// Own records must carry this station's name and frozen hash; fleet records pass
+    /// ``FleetStation/view(task:frozenHash:)``; every record's config must be a Push-T planner recipe. Skipped
+    /// records are returned, never used. Throws when kept records exist but none is usable (instead of quietly
+    /// scoring the baseline), and when the fleet's history was rewritten.
+    public func bestKeptRecipe() async throws -> KeptChoice {
+        let file = try station()
+        var skipped: [RejectedRecord] = []
+        var candidates: [ExperimentRecord] = []
+        for record in await (try ledger()).allRecords() where record.decision == .keep && record.task == file.task {
+            let problems = FleetStation.problems(with: record)
+                + (record.station == file.name ? [] : ["station \(record.station) is not \(file.name)"])
+                + (record.frozenHash == file.frozenHash ? [] : ["scored under other frozen criteria"])
+            if let problem = problems.first {
+                skipped.append(RejectedRecord(branch: "ledger", path: record.id, reason: problem))
+            } else {
+                candidates.append(record)
+            }
+        }
+        if let fleet = try await fleetStation() {
+            try await fleet.sync()
+            let view = try await fleet.view(task: file.task)
+            skipped += view.rejected
+            let own = Set(candidates.map(\.id))
+            candidates += view.records.filter { !($0.station == file.name && own.contains($0.id)) }
+        }
+        var usable: [ExperimentRecord] = []
+        for record in candidates {
+            if PushTPlannerRecipes.recipe(from: record.config) == nil {
+                skipped.append(RejectedRecord(branch: record.station, path: record.id,
+                                              reason: "config is not a Push-T planner recipe"))
+            } else {
+                usable.append(record)
+            }
+        }
+        guard let best = usable.sorted(by: ExperimentRecord.isBetter).first,
+              let recipe = PushTPlannerRecipes.recipe(from: best.config) else {
+            if !candidates.isEmpty || !skipped.isEmpty {
+                throw WorkspaceFleetError.noUsableKeptRecord(skipped: skipped.map(\.description))
+            }
+            return KeptChoice(best: nil, recipe: PushTPlannerRecipes.baseline, skipped: skipped)
+        }
+        return KeptChoice(best: best, recipe: recipe, skipped: skipped)
+    }
+
+    /// Pending trial files whose content is a trial stored under its own id (anything else is ignored: an id
+    /// is never turned into a path unless it is a valid name and matches the file it came from).
+    func pendingTrialFiles() throws -> [(trial: PendingTrial, url: URL)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: trialsURL.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.compactMap { name -> (PendingTrial, URL)? in
+            let url = trialsURL.appendingPathComponent(name)
+            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey]),
+                  values.isRegularFile == true, values.isSymbolicLink != true,
+                  let trial = try? JSONDecoder().decode(PendingTrial.self, from: Data(contentsOf: url)),
+                  (try? FleetStation.validate(trial.id, kind: "trial id")) != nil,
+                  name == "\(trial.id).json" else { return nil }
+            return (trial, url)
+        }.sorted { $0.0.startedAt < $1.0.startedAt }
+    }
+
+    /// Publishes a kept record, turning any failure into ``WorkspaceFleetError/publishPending(id:reason:)``:
+    /// the ledger already holds the keep, and `enpire keep ID` again completes the publish.
+    func publishKept(_ record: ExperimentRecord) async throws {
+        do {
+            guard let fleet = try await fleetStation() else { return }
+            if try await fleet.isPublished(record.id) { return }
+            try await fleet.publish(record)
+        } catch {
+            throw WorkspaceFleetError.publishPending(id: record.id, reason: "\(error)")
+        }
+    }
+
+    /// The kept ledger record `id` of this station, when a keep was recorded but maybe not published yet.
+    func keptRecord(_ id: String) async throws -> ExperimentRecord? {
+        let file = try station()
+        return await (try ledger()).allRecords().last {
+            $0.id == id && $0.decision == .keep && $0.station == file.name
+        }
+    }
+
+    /// Restores this station's kept records on the fleet from its ledger (after a peer rewrote or deleted the
+    /// fleet's branches, or a publish that never completed).
+    public func republish() async throws -> RepublishReceipt {
+        let file = try station()
+        guard let fleet = try await fleetStation() else { throw WorkspaceFleetError.noFleet(folder.path) }
+        let records = await (try ledger()).allRecords().filter {
+            $0.decision == .keep && $0.station == file.name && FleetStation.problems(with: $0).isEmpty
+        }
+        return try await fleet.republish(records)
+    }
+
+    /// The fleet remote for a `station.json` fleet string: a URL as given, else a local path.
+    static func fleetRemote(_ fleet: String) -> FleetRemote {
+        fleet.contains("://") ? FleetRemote(fleet) : FleetRemote(path: URL(fileURLWithPath: fleet))
+    }
+
+    /// Claims `station` in `fleet` for this workspace's clone, refusing a name another workspace claimed.
+    func claimStationName(_ station: String, fleet: String, frozenHash: String) async throws {
+        let handle = try await FleetStation(name: station, remote: Self.fleetRemote(fleet),
+                                            clonePath: folder.appendingPathComponent("fleet-clone"))
+        try await handle.claim(frozenHash: frozenHash)
+    }
+}
