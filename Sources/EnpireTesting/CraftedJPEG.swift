@@ -5,7 +5,7 @@ public enum CraftedJPEG {
     /// `jpeg` with its frame header (SOF0/1/2) rewritten to claim `width × height` pixels (each at most 65,535);
     /// the scan data is unchanged, so only a decoder that trusts the header before checking it allocates for it.
     ///
-    /// - Throws: ``JPEGError/corrupt(_:)`` when `jpeg` has no frame header.
+    /// - Throws: `JPEGError.corrupt` when `jpeg` has no frame header.
     public static func claiming(width: Int, height: Int, _ jpeg: [UInt8]) throws -> [UInt8] {
         var bytes = jpeg
         var index = 2

@@ -101,7 +101,7 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
 
     /// What is out of range in this model, if anything: ``threshold`` and ``minimumArenaFraction`` must be
     /// finite and in 0...1, ``boundaryMargin`` finite and in 0...``maximumBoundaryMargin``, the resolution
-    /// non-empty and within ``JPEGCodec/maximumDimension`` per side and ``JPEGCodec/maximumPixelCount`` pixels,
+    /// non-empty and within `JPEGCodec.maximumDimension` per side and `JPEGCodec.maximumPixelCount` pixels,
     /// and a camera calibration finite with three channels per colour.
     public var validationProblem: String? {
         if !(0...1).contains(threshold) { return "threshold \(threshold) is not in 0...1" }
