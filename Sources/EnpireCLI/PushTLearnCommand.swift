@@ -22,7 +22,7 @@ struct PushTLearnCommand: AsyncParsableCommand {
     @Option(help: "Planner parameter override for the primitive library, name=value (repeatable).") var param: [String] = []
     @Option(help: "Held-out style evaluation after training: episodes (0: none).") var evaluate = 0
     @Option(help: "First seed of that evaluation.") var evaluateFirstSeed: UInt64 = 5_000_000
-    @Option(help: "Observation of that evaluation: camera or state.") var observe = "camera"
+    @Option(help: "Observation of that evaluation: camera or state.") var observe: ObservationMode = .camera
     @Option(help: "Worker threads.") var workers = 2
     @Option(help: "Seed.") var seed: UInt64 = 1
 
@@ -62,7 +62,7 @@ struct PushTLearnCommand: AsyncParsableCommand {
         try encoder.encode(result.curve).write(to: url.appendingPathComponent("curve.json"))
         print("kept round \(result.keptRound + 1), training \(String(format: "%.0f", result.wallSeconds)) s")
         guard evaluate > 0 else { return }
-        guard let mode = ObservationMode(rawValue: observe) else { throw ValidationError("--observe camera|state") }
+        let mode = observe
         let summary = try await PushTPolicyEvaluation.evaluate(
             model: result.model, mode: mode, firstSeed: evaluateFirstSeed, episodes: evaluate, workers: workers
         ) { done, total in
@@ -84,14 +84,14 @@ struct PushTPolicyEvalCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint directory.") var policy: String?
     @Option(help: "First seed.") var firstSeed: UInt64 = 5_000_000
     @Option(help: "Episodes.") var episodes = 100
-    @Option(help: "Observation: camera or state.") var observe = "camera"
+    @Option(help: "Observation: camera or state.") var observe: ObservationMode = .camera
     @Option(help: "Worker threads.") var workers = 2
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Score the planner (oracle: simulator as model) with these overrides instead of a checkpoint, name=value (repeatable; pass `default` for the defaults).")
     var planner: [String] = []
 
     mutating func run() async throws {
-        guard let mode = ObservationMode(rawValue: observe) else { throw ValidationError("--observe camera|state") }
+        let mode = observe
         let report: @Sendable (Int, Int) -> Void = { done, total in
             if done % 25 == 0 || done == total { FileHandle.standardError.write(Data("eval: \(done)/\(total)\n".utf8)) }
         }
@@ -142,3 +142,5 @@ final class ProgressThrottle: Sendable {
         }
     }
 }
+
+extension ObservationMode: ExpressibleByArgument {}

@@ -87,6 +87,12 @@ struct SimCommand: AsyncParsableCommand {
         var cameraReward = false
         @Flag(help: "Score through evaluator stations whose pusher resets the scene itself (verified) before every episode.")
         var robotReset = false
+        @Option(help: """
+            What the planner reads, through evaluator stations: `camera` (block pose measured in a noisy 640x480 \
+            camera frame, pusher state from the arm) or `state` (the simulator's exact state). Either way it plans with \
+            the simulator as its model (an oracle). Omit for the headless ground-truth run.
+            """)
+        var observe: ObservationMode?
 
         func validate() throws {
             try OptionLimits.check(seeds, 1...OptionLimits.episodes, "--seeds")
@@ -111,6 +117,22 @@ struct SimCommand: AsyncParsableCommand {
             }
             let seedList = (0..<UInt64(seeds)).map { firstSeed &+ $0 }
             let started = Date()
+            if let observe {
+                guard !cameraReward, !robotReset, maxSteps == PushTGeometry.maxEpisodeSteps else {
+                    throw ValidationError("--observe runs its own evaluator stations: drop --camera-reward, --robot-reset and --max-steps")
+                }
+                let summary = try await PushTPolicyEvaluation.evaluatePlanner(
+                    parameters: parameters, mode: observe, firstSeed: firstSeed, episodes: seeds, workers: workers
+                ) { done, total in
+                    if done % 50 == 0 || done == total {
+                        FileHandle.standardError.write(Data("expert: \(done)/\(total)\n".utf8))
+                    }
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                return
+            }
             if cameraReward || robotReset {
                 guard maxSteps == PushTGeometry.maxEpisodeSteps else {
                     throw ValidationError("--max-steps cannot change the station's step limit (\(PushTGeometry.maxEpisodeSteps)) with --camera-reward or --robot-reset")
