@@ -104,4 +104,45 @@ struct PushTWorkspaceFleetTests {
         #expect(try await observer.keptResults().map(\.id) == [trial.id])
         #expect(await (try workspace.ledger()).allRecords().count == 1)
     }
+
+    @Test("a malformed file a peer pushed under records/ does not break fleet sync or eval on another station")
+    func malformedFleetFileDoesNotBreakEval() async throws {
+        let outer = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: outer) }
+        let fleet = outer.appendingPathComponent("fleet.git")
+        let first = PushTWorkspace(folder: outer.appendingPathComponent("a"))
+        _ = try await first.initialise(station: "station-a", fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
+        let trial = try await first.runTrial(recipe: PushTPlannerRecipes.baseline.parameters, hypothesis: "h")
+        _ = try await first.decide(trial.id, keep: true)
+        // The peer: a plain git clone of the results branch, a broken record, pushed.
+        let work = outer.appendingPathComponent("peer")
+        try Self.git(["clone", "-q", "-b", "results", fleet.path, work.path], in: outer)
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("records/evil"),
+                                                withIntermediateDirectories: true)
+        try Data("{ broken".utf8).write(to: work.appendingPathComponent("records/evil/evil-1.json"))
+        try Self.git(["add", "-A"], in: work)
+        try Self.git(["-c", "user.name=m", "-c", "user.email=m@x", "commit", "-q", "-m", "x"], in: work)
+        try Self.git(["push", "-q", "origin", "HEAD:refs/heads/results"], in: work)
+
+        let second = PushTWorkspace(folder: outer.appendingPathComponent("b"))
+        _ = try await second.initialise(station: "station-b", fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
+        let handle = try #require(try await second.fleetStation())
+        try await handle.sync()
+        #expect(try await handle.keptResults().map(\.id) == [trial.id])
+        let (recipe, results) = try await second.evaluateBest()
+        #expect(recipe == PushTPlannerRecipes.recipe(from: PushTPlannerRecipes.config(trial.recipe)))
+        #expect(results.trials == 1)
+    }
+
+    static func git(_ arguments: [String], in folder: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "git \(arguments.joined(separator: " "))")
+    }
 }

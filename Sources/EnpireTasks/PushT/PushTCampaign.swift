@@ -434,7 +434,7 @@ public struct PushTCampaign: Sendable {
                       curves: Dictionary(uniqueKeysWithValues: outcomes.map { ($0.name, $0.curve) }),
                       records: outcomes.flatMap(\.records), bestRecipe: bestRecipe, best: best, baseline: baseline,
                       behaviourCloning: bcScore, behaviourCloningMetrics: bcMetrics, utilization: utilization,
-                      researchWallSeconds: researchWall, totalWallSeconds: Date().timeIntervalSince(campaignStart),
+                      researchWallSeconds: researchWall, totalWallSeconds: Date().timeIntervalSince(min(campaignStart, researchStart)),
                       researchRobotSeconds: outcomes.map { $0.curve.last?.robotSeconds ?? 0 }.reduce(0, +),
                       robotSecondsTo95: to95, confirmation: confirmation, confirmationRobotSeconds: confirmationRobot,
                       resumes: state.resumes)
