@@ -1,4 +1,4 @@
-import Enpire
+@testable import Enpire
 import EnpireTasks
 import Foundation
 import Testing
@@ -20,6 +20,17 @@ struct PushTWorkspaceFleetTests {
                                 results: try TrialResults(successes: successes, trials: trials), decision: .keep,
                                 wallTimeSeconds: 1, robotTimeSeconds: 1, tokens: 0, startedAtUnixSeconds: 1,
                                 finishedAtUnixSeconds: 2)
+    }
+
+    /// A workspace in `outer` that joined the fleet `outer/fleet.git`, with one pending baseline trial.
+    static func fleetWorkspaceWithTrial(_ outer: URL, station: String) async throws
+        -> (workspace: PushTWorkspace, fleet: URL, trial: PushTWorkspace.PendingTrial)
+    {
+        let fleet = outer.appendingPathComponent("fleet.git")
+        let workspace = PushTWorkspace(folder: outer.appendingPathComponent(station))
+        _ = try await workspace.initialise(station: station, fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
+        let trial = try await workspace.runTrial(recipe: PushTPlannerRecipes.baseline.parameters, hypothesis: "h")
+        return (workspace, fleet, trial)
     }
 
     @Test("a pending trial whose id is ../../victim cannot make keep/revert delete a file outside the workspace")
@@ -89,10 +100,7 @@ struct PushTWorkspaceFleetTests {
     func keepPublishRetry() async throws {
         let outer = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: outer) }
-        let fleet = outer.appendingPathComponent("fleet.git")
-        let workspace = PushTWorkspace(folder: outer.appendingPathComponent("ws"))
-        _ = try await workspace.initialise(station: "station-1", fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
-        let trial = try await workspace.runTrial(recipe: PushTPlannerRecipes.baseline.parameters, hypothesis: "h")
+        let (workspace, fleet, trial) = try await Self.fleetWorkspaceWithTrial(outer, station: "station-1")
         let away = outer.appendingPathComponent("fleet-away.git")
         try FileManager.default.moveItem(at: fleet, to: away)
         await #expect(throws: (any Error).self) { _ = try await workspace.decide(trial.id, keep: true) }
@@ -109,20 +117,14 @@ struct PushTWorkspaceFleetTests {
     func malformedFleetFileDoesNotBreakEval() async throws {
         let outer = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: outer) }
-        let fleet = outer.appendingPathComponent("fleet.git")
-        let first = PushTWorkspace(folder: outer.appendingPathComponent("a"))
-        _ = try await first.initialise(station: "station-a", fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
-        let trial = try await first.runTrial(recipe: PushTPlannerRecipes.baseline.parameters, hypothesis: "h")
+        let (first, fleet, trial) = try await Self.fleetWorkspaceWithTrial(outer, station: "station-a")
         _ = try await first.decide(trial.id, keep: true)
-        // The peer: a plain git clone of the results branch, a broken record, pushed.
-        let work = outer.appendingPathComponent("peer")
-        try Self.git(["clone", "-q", "-b", "results", fleet.path, work.path], in: outer)
-        try FileManager.default.createDirectory(at: work.appendingPathComponent("records/evil"),
-                                                withIntermediateDirectories: true)
-        try Data("{ broken".utf8).write(to: work.appendingPathComponent("records/evil/evil-1.json"))
-        try Self.git(["add", "-A"], in: work)
-        try Self.git(["-c", "user.name=m", "-c", "user.email=m@x", "commit", "-q", "-m", "x"], in: work)
-        try Self.git(["push", "-q", "origin", "HEAD:refs/heads/results"], in: work)
+        // The peer writes a broken record straight onto the remote's results branch.
+        let remote = try GitRepository(openingOrCreatingBareAt: fleet.path)
+        let broken = try remote.commit(base: try remote.target(of: "refs/heads/results"),
+                                       adding: [("records/evil/evil-1.json", Data("{ broken".utf8))],
+                                       message: "hostile", author: "mallory")
+        try remote.setReference("refs/heads/results", to: broken)
 
         let second = PushTWorkspace(folder: outer.appendingPathComponent("b"))
         _ = try await second.initialise(station: "station-b", fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
@@ -132,17 +134,5 @@ struct PushTWorkspaceFleetTests {
         let (recipe, results) = try await second.evaluateBest()
         #expect(recipe == PushTPlannerRecipes.recipe(from: PushTPlannerRecipes.config(trial.recipe)))
         #expect(results.trials == 1)
-    }
-
-    static func git(_ arguments: [String], in folder: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = folder
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "git \(arguments.joined(separator: " "))")
     }
 }
