@@ -226,7 +226,7 @@ public struct PushTCampaign: Sendable {
 
     /// Runs the campaign; `log` receives progress lines.
     public func run(log: @escaping @Sendable (String) -> Void) async throws -> Result {
-        let campaignStart = Date()
+        var campaignStart = Date()
         let fm = FileManager.default
         var state: State
         if resume {
@@ -264,6 +264,7 @@ public struct PushTCampaign: Sendable {
         log("frozen criteria \(frozenHash.prefix(12)); \(configuration.stations) stations x \(configuration.iterations) iterations x \(configuration.episodesPerTrial) episodes; held-out seeds sealed (\(heldOut.count))")
 
         let researchStart = Date(timeIntervalSince1970: state.researchStartUnixSeconds)
+        campaignStart = min(campaignStart, researchStart)  // a resumed campaign counts from its first start
         let configuration = self.configuration
         let output = self.output
         var stations: [CampaignStation] = []
@@ -434,7 +435,7 @@ public struct PushTCampaign: Sendable {
                       curves: Dictionary(uniqueKeysWithValues: outcomes.map { ($0.name, $0.curve) }),
                       records: outcomes.flatMap(\.records), bestRecipe: bestRecipe, best: best, baseline: baseline,
                       behaviourCloning: bcScore, behaviourCloningMetrics: bcMetrics, utilization: utilization,
-                      researchWallSeconds: researchWall, totalWallSeconds: Date().timeIntervalSince(min(campaignStart, researchStart)),
+                      researchWallSeconds: researchWall, totalWallSeconds: Date().timeIntervalSince(campaignStart),
                       researchRobotSeconds: outcomes.map { $0.curve.last?.robotSeconds ?? 0 }.reduce(0, +),
                       robotSecondsTo95: to95, confirmation: confirmation, confirmationRobotSeconds: confirmationRobot,
                       resumes: state.resumes)
