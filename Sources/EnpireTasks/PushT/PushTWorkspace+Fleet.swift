@@ -37,10 +37,10 @@ extension PushTWorkspace {
     }
 
     /// The best kept recipe across the station's ledger and the fleet, ranked by
-    /// ``ExperimentRecord/isBetter(_:than:)`` (Wilson lower bound first), after validating every record.
+    /// `ExperimentRecord.isBetter(_:than:)` (Wilson lower bound first), after validating every record.
     ///
     /// Own records must carry this station's name and frozen hash; fleet records pass
-    /// ``FleetStation/view(task:frozenHash:)``; every record's config must be a Push-T planner recipe. Skipped
+    /// `FleetStation.view(task:frozenHash:)`; every record's config must be a Push-T planner recipe. Skipped
     /// records are returned, never used. Throws when this station kept records, or the fleet holds valid ones,
     /// but none is usable (instead of quietly scoring the baseline), and when the fleet's history was rewritten.
     public func bestKeptRecipe() async throws -> KeptChoice {
