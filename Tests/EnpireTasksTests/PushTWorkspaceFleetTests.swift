@@ -1,4 +1,4 @@
-import Enpire
+@testable import Enpire
 import EnpireTasks
 import Foundation
 import Testing
@@ -20,6 +20,17 @@ struct PushTWorkspaceFleetTests {
                                 results: try TrialResults(successes: successes, trials: trials), decision: .keep,
                                 wallTimeSeconds: 1, robotTimeSeconds: 1, tokens: 0, startedAtUnixSeconds: 1,
                                 finishedAtUnixSeconds: 2)
+    }
+
+    /// A workspace in `outer` that joined the fleet `outer/fleet.git`, with one pending baseline trial.
+    static func fleetWorkspaceWithTrial(_ outer: URL, station: String) async throws
+        -> (workspace: PushTWorkspace, fleet: URL, trial: PushTWorkspace.PendingTrial)
+    {
+        let fleet = outer.appendingPathComponent("fleet.git")
+        let workspace = PushTWorkspace(folder: outer.appendingPathComponent(station))
+        _ = try await workspace.initialise(station: station, fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
+        let trial = try await workspace.runTrial(recipe: PushTPlannerRecipes.baseline.parameters, hypothesis: "h")
+        return (workspace, fleet, trial)
     }
 
     @Test("a pending trial whose id is ../../victim cannot make keep/revert delete a file outside the workspace")
@@ -89,10 +100,7 @@ struct PushTWorkspaceFleetTests {
     func keepPublishRetry() async throws {
         let outer = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: outer) }
-        let fleet = outer.appendingPathComponent("fleet.git")
-        let workspace = PushTWorkspace(folder: outer.appendingPathComponent("ws"))
-        _ = try await workspace.initialise(station: "station-1", fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
-        let trial = try await workspace.runTrial(recipe: PushTPlannerRecipes.baseline.parameters, hypothesis: "h")
+        let (workspace, fleet, trial) = try await Self.fleetWorkspaceWithTrial(outer, station: "station-1")
         let away = outer.appendingPathComponent("fleet-away.git")
         try FileManager.default.moveItem(at: fleet, to: away)
         await #expect(throws: (any Error).self) { _ = try await workspace.decide(trial.id, keep: true) }
@@ -103,5 +111,28 @@ struct PushTWorkspaceFleetTests {
                                               clonePath: outer.appendingPathComponent("observer"))
         #expect(try await observer.keptResults().map(\.id) == [trial.id])
         #expect(await (try workspace.ledger()).allRecords().count == 1)
+    }
+
+    @Test("a malformed file a peer pushed under records/ does not break fleet sync or eval on another station")
+    func malformedFleetFileDoesNotBreakEval() async throws {
+        let outer = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: outer) }
+        let (first, fleet, trial) = try await Self.fleetWorkspaceWithTrial(outer, station: "station-a")
+        _ = try await first.decide(trial.id, keep: true)
+        // The peer writes a broken record straight onto the remote's results branch.
+        let remote = try GitRepository(openingOrCreatingBareAt: fleet.path)
+        let broken = try remote.commit(base: try remote.target(of: "refs/heads/results"),
+                                       adding: [("records/evil/evil-1.json", Data("{ broken".utf8))],
+                                       message: "hostile", author: "mallory")
+        try remote.setReference("refs/heads/results", to: broken)
+
+        let second = PushTWorkspace(folder: outer.appendingPathComponent("b"))
+        _ = try await second.initialise(station: "station-b", fleet: fleet.path, episodesPerTrial: 1, heldOut: 1)
+        let handle = try #require(try await second.fleetStation())
+        try await handle.sync()
+        #expect(try await handle.keptResults().map(\.id) == [trial.id])
+        let (recipe, results) = try await second.evaluateBest()
+        #expect(recipe == PushTPlannerRecipes.recipe(from: PushTPlannerRecipes.config(trial.recipe)))
+        #expect(results.trials == 1)
     }
 }

@@ -16,8 +16,8 @@ struct FleetRepublishTests {
                       try FleetFixtures.record(id: "alpha-3", station: "alpha", successes: 7, trials: 10)]
         try await alpha.publish(ledger[0])
         try await alpha.publish(ledger[2])
+        // alpha does not sync again: its last good view of `results` lacks gamma-1.
         try await gamma.publish(try FleetFixtures.record(id: "gamma-1", station: "gamma", successes: 4, trials: 10))
-        try await alpha.sync()
         let beta = try await FleetStation(name: "beta", remote: remote, clonePath: folder.appendingPathComponent("b"))
         #expect(Set(try await beta.keptResults().map(\.id)) == ["alpha-1", "alpha-3", "gamma-1"])
 
@@ -37,6 +37,15 @@ struct FleetRepublishTests {
         }
         let receipt = try await alpha.republish(ledger)
         #expect(receipt.recordIDs == ["alpha-1", "alpha-3"])
+        // alpha's branch is whole again, but `results` still misses gamma-1: still refused until gamma republishes.
+        do {
+            try await beta.sync()
+            Issue.record("sync adopted a results branch that lost gamma-1")
+        } catch let FleetError.historyRewritten(_, branches) {
+            #expect(branches == ["results"])
+        }
+        await #expect(throws: FleetError.self) { try await gamma.sync() }
+        try await gamma.republish([try FleetFixtures.record(id: "gamma-1", station: "gamma", successes: 4, trials: 10)])
         try await beta.sync()
         try await gamma.sync()
         #expect(Set(try await beta.keptResults().map(\.id)) == ["alpha-1", "alpha-3", "gamma-1"])

@@ -74,9 +74,10 @@ public actor FleetStation {
 
     /// Fetches every `stations/*` branch and the `results` branch.
     ///
-    /// Branches that moved forward are adopted. A branch whose new tip does not contain the tip seen before
-    /// (a force-push of other history) is not: the last good view stays and this throws
-    /// ``FleetError/historyRewritten(station:branches:)`` after adopting everything else.
+    /// Branches that moved forward are adopted. A branch whose new tip neither contains the tip seen before
+    /// nor keeps every well-formed record file of it unchanged (a force-push of other history) is not: the
+    /// last good view stays and this throws ``FleetError/historyRewritten(station:branches:)`` after adopting
+    /// everything else.
     public func sync() throws {
         rewrittenBranches = try fetchAndAdopt(refspecs: Self.allBranches)
         guard rewrittenBranches.isEmpty else {
@@ -97,7 +98,8 @@ public actor FleetStation {
                 guard let newTip = try repository.target(of: fetched) else { continue }
                 let tracking = Self.trackingPrefix + branch
                 if let oldTip = try repository.target(of: tracking),
-                   !(try repository.contains(oldTip, inHistoryOf: newTip)) {
+                   !(try repository.contains(oldTip, inHistoryOf: newTip)),
+                   !(try keepsEveryRecord(of: oldTip, in: newTip)) {
                     rewritten.append(branch)
                     continue
                 }
@@ -105,6 +107,18 @@ public actor FleetStation {
             }
         }
         return rewritten.sorted()
+    }
+
+    /// Whether `newTip` still holds, byte for byte, every well-formed record file of `oldTip` (history was
+    /// rewritten but nothing valid was lost, e.g. a republish by a station that had not seen the latest tip).
+    private func keepsEveryRecord(of oldTip: GitObjectID, in newTip: GitObjectID) throws -> Bool {
+        let kept = Dictionary(try repository.entries(inTwoLevelFolder: "records", of: newTip).map { ($0.path, $0.id) },
+                              uniquingKeysWith: { first, _ in first })
+        for entry in try repository.entries(inTwoLevelFolder: "records", of: oldTip) {
+            guard (try? check(entry, expectedFrozenHash: nil, claims: [:])) != nil else { continue }
+            if kept[entry.path] != entry.id { return false }
+        }
+        return true
     }
 
     /// Publishes a kept result (record plus its recipe) to this station's branch and the results branch.

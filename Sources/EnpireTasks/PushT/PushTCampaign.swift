@@ -258,7 +258,7 @@ public struct PushTCampaign: Sendable {
 
     /// Runs the campaign; `log` receives progress lines.
     public func run(log: @escaping @Sendable (String) -> Void) async throws -> Result {
-        let campaignStart = Date()
+        var campaignStart = Date()
         let fm = FileManager.default
         var state: State
         if resume {
@@ -296,6 +296,7 @@ public struct PushTCampaign: Sendable {
         log("frozen criteria \(frozenHash.prefix(12)); \(configuration.stations) stations x \(configuration.iterations) iterations x \(configuration.episodesPerTrial) episodes; held-out seeds sealed (\(heldOut.count))")
 
         let researchStart = Date(timeIntervalSince1970: state.researchStartUnixSeconds)
+        campaignStart = min(campaignStart, researchStart)  // a resumed campaign counts from its first start
         let configuration = self.configuration
         let output = self.output
         var stations: [CampaignStation] = []

@@ -37,12 +37,12 @@ extension PushTWorkspace {
     }
 
     /// The best kept recipe across the station's ledger and the fleet, ranked by
-    /// ``ExperimentRecord/isBetter(_:than:)`` (Wilson lower bound first), after validating every record.
+    /// `ExperimentRecord.isBetter(_:than:)` (Wilson lower bound first), after validating every record.
     ///
     /// Own records must carry this station's name and frozen hash; fleet records pass
-    /// ``FleetStation/view(task:frozenHash:)``; every record's config must be a Push-T planner recipe. Skipped
-    /// records are returned, never used. Throws when kept records exist but none is usable (instead of quietly
-    /// scoring the baseline), and when the fleet's history was rewritten.
+    /// `FleetStation.view(task:frozenHash:)`; every record's config must be a Push-T planner recipe. Skipped
+    /// records are returned, never used. Throws when this station kept records, or the fleet holds valid ones,
+    /// but none is usable (instead of quietly scoring the baseline), and when the fleet's history was rewritten.
     public func bestKeptRecipe() async throws -> KeptChoice {
         let file = try station()
         var skipped: [RejectedRecord] = []
@@ -57,6 +57,7 @@ extension PushTWorkspace {
                 candidates.append(record)
             }
         }
+        let ownSkipped = skipped.count
         if let fleet = try await fleetStation() {
             try await fleet.sync()
             let view = try await fleet.view(task: file.task)
@@ -75,7 +76,8 @@ extension PushTWorkspace {
         }
         guard let best = usable.sorted(by: ExperimentRecord.isBetter).first,
               let recipe = PushTPlannerRecipes.recipe(from: best.config) else {
-            if !candidates.isEmpty || !skipped.isEmpty {
+            // Files a peer broke are reported, never a reason to refuse; a kept record that cannot be used is.
+            if !candidates.isEmpty || ownSkipped > 0 {
                 throw WorkspaceFleetError.noUsableKeptRecord(skipped: skipped.map(\.description))
             }
             return KeptChoice(best: nil, recipe: PushTPlannerRecipes.baseline, skipped: skipped)
