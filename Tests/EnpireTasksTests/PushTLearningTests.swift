@@ -63,6 +63,7 @@ struct PushTLearningTests {
         configuration.hiddenWidths = [16]
         configuration.developmentEpisodes = 2
         configuration.batchSize = 16
+        configuration.minimumUpdates = 20
         let result = try PushTPrimitiveLearner(configuration: configuration).run()
         #expect(result.curve.count == 2)
         #expect(result.curve[1].samples > result.curve[0].samples)
@@ -92,6 +93,7 @@ struct PushTLearningTests {
         configuration.rounds = 1
         configuration.epochs = 1
         configuration.hiddenWidths = [8]
+        configuration.minimumUpdates = 10
         configuration.developmentEpisodes = 0
         let model = try PushTPrimitiveLearner(configuration: configuration).run().model
         let noise = CameraNoise.realistic(seed: 4)
