@@ -25,6 +25,7 @@ struct PushTCampaignResumeTests {
         configuration.scoreBaseline = false
         configuration.confirmationEpisodes = 3
         configuration.confirmationCandidates = 3
+        configuration.learnedPolicy = false
         return configuration
     }
 

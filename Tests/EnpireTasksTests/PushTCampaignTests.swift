@@ -37,7 +37,18 @@ struct PushTCampaignTests {
         configuration.scoreBaseline = false
         configuration.confirmationEpisodes = 5
         configuration.confirmationCandidates = 3
+        // The learned stage runs too, shrunk to one small round.
+        configuration.learnedRounds = 1
+        configuration.learnedEpisodesPerRound = 2
+        configuration.learnedMinimumUpdates = 5
+        configuration.learnedDevelopmentEpisodes = 2
         let result = try await PushTCampaign(configuration: configuration, output: folder).run { _ in }
+        // The learned camera policy was trained, saved and scored on every held-out seed.
+        let learned = try #require(result.learned)
+        #expect(learned.trials == 6)
+        #expect(result.learnedDetails?.curve.count == 1)
+        #expect(FileManager.default.fileExists(
+            atPath: folder.appendingPathComponent("checkpoints/learned/policy.safetensors").path))
 
         // Three candidates ran one block; the better two (half of three, rounded up) a second; one was left.
         try #require(result.confirmation.count == 3)

@@ -36,6 +36,10 @@ public struct PushTCampaign: Sendable {
         public var learnedRounds = 5
         /// Episodes collected per DAgger round.
         public var learnedEpisodesPerRound = 150
+        /// Fewest optimiser updates per DAgger round.
+        public var learnedMinimumUpdates = 1500
+        /// Development episodes after each DAgger round (checkpoint selection).
+        public var learnedDevelopmentEpisodes = 60
         /// Seed of the researchers' random choices.
         public var seed: UInt64 = 1
         /// Whether to score on held-out seeds and distil at the end (off for scaling studies).
@@ -450,8 +454,17 @@ public struct PushTCampaign: Sendable {
         var learned: HeldOutScore?
         var learnedDetails: LearnedPolicyDetails?
         if configuration.finalEvaluation, configuration.learnedPolicy {
-            (learned, learnedDetails) = try await Self.learn(recipe: bestRecipe, configuration: configuration,
+            struct Learned: Codable { var score: HeldOutScore; var details: LearnedPolicyDetails }
+            let doneURL = Self.progressURL(output, "learned-policy.json")
+            if let done = Self.readJSON(Learned.self, from: doneURL) {
+                (learned, learnedDetails) = (done.score, done.details)
+                log("learned policy: done before the resume (\(done.score.successes)/\(done.score.trials))")
+            } else {
+                let (score, details) = try await Self.learn(recipe: bestRecipe, configuration: configuration,
                                                             seeds: seeds, output: output, log: log)
+                try Self.writeJSON(Learned(score: score, details: details), to: doneURL)
+                (learned, learnedDetails) = (score, details)
+            }
         }
 
         // Each robot is measured over its own research span (from its first decision to its last trial), so a
@@ -814,6 +827,8 @@ extension PushTCampaign {
         settings.library = try PushTPlannerRecipes.parameters(for: recipe)
         settings.rounds = configuration.learnedRounds
         settings.episodesPerRound = configuration.learnedEpisodesPerRound
+        settings.minimumUpdates = configuration.learnedMinimumUpdates
+        settings.developmentEpisodes = configuration.learnedDevelopmentEpisodes
         settings.trainingFirstSeed = learningStart
         settings.developmentFirstSeed = learningDevelopmentStart
         settings.workers = configuration.scoringWorkers
