@@ -10,6 +10,21 @@ struct PushTLearningTests {
     /// A cheap primitive library: 10 contacts x 2 distances.
     static let cheapLibrary = try! PushTPlannerParameters(recipe: ["contactsPerEdge": 1, "pushDistanceCount": 2])
 
+    /// A tiny training run over the cheap library: a few episodes, a few updates.
+    static func tiny(episodes: Int, rounds: Int, hidden: Int, developmentEpisodes: Int)
+        -> PushTPrimitiveLearner.Configuration {
+        var configuration = PushTPrimitiveLearner.Configuration()
+        configuration.library = cheapLibrary
+        configuration.episodesPerRound = episodes
+        configuration.rounds = rounds
+        configuration.epochs = 3
+        configuration.hiddenWidths = [hidden]
+        configuration.developmentEpisodes = developmentEpisodes
+        configuration.batchSize = 16
+        configuration.minimumUpdates = 20
+        return configuration
+    }
+
     @Test("the camera observer measures the block pose from a noisy 640x480 frame to within a pixel or two")
     func cameraObserverAccuracy() throws {
         for seed in [UInt64(3), 17, 99] {
@@ -55,16 +70,8 @@ struct PushTLearningTests {
 
     @Test("a tiny DAgger run trains, saves, reloads the same weights and refuses changed ones")
     func tinyTrainingRoundTrip() throws {
-        var configuration = PushTPrimitiveLearner.Configuration()
-        configuration.library = Self.cheapLibrary
-        configuration.episodesPerRound = 3
-        configuration.rounds = 2
-        configuration.epochs = 3
-        configuration.hiddenWidths = [16]
-        configuration.developmentEpisodes = 2
-        configuration.batchSize = 16
-        configuration.minimumUpdates = 20
-        let result = try PushTPrimitiveLearner(configuration: configuration).run()
+        let result = try PushTPrimitiveLearner(configuration: Self.tiny(episodes: 3, rounds: 2, hidden: 16,
+                                                                        developmentEpisodes: 2)).run()
         #expect(result.curve.count == 2)
         #expect(result.curve[1].samples > result.curve[0].samples)
         #expect(result.model.primitiveCount == 20)
@@ -87,15 +94,8 @@ struct PushTLearningTests {
 
     @Test("in camera mode the policy never reads the simulator's state")
     func cameraPolicyIgnoresPrivilegedState() async throws {
-        var configuration = PushTPrimitiveLearner.Configuration()
-        configuration.library = Self.cheapLibrary
-        configuration.episodesPerRound = 2
-        configuration.rounds = 1
-        configuration.epochs = 1
-        configuration.hiddenWidths = [8]
-        configuration.minimumUpdates = 10
-        configuration.developmentEpisodes = 0
-        let model = try PushTPrimitiveLearner(configuration: configuration).run().model
+        let model = try PushTPrimitiveLearner(configuration: Self.tiny(episodes: 2, rounds: 1, hidden: 8,
+                                                                       developmentEpisodes: 0)).run().model
         let noise = CameraNoise.realistic(seed: 4)
         let observer = try PushTCameraObserver.simulated(noise: noise)
         let simulation = PushTSimulation()
