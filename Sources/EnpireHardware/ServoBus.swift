@@ -88,14 +88,18 @@ public actor ServoBus {
     }
 
     /// Reads one status packet expected from `id`; checks id, integrity and the error byte.
-    private func receive(from id: UInt8, ignoreAlert: Bool = false) throws -> ServoPacket {
+    /// In a sync read, a reply from a servo later in `laterIDs` means `id` stayed silent.
+    private func receive(from id: UInt8, ignoreAlert: Bool = false, laterIDs: ArraySlice<UInt8> = []) throws -> ServoPacket {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(replyTimeoutSeconds * 1e9)
         var received = 0
         while true {
             switch parser.next() {
             case .packet(let packet):
                 packetsReceived += 1
-                guard packet.id == id else { throw ServoBusError.wrongID(expected: id, got: packet.id) }
+                guard packet.id == id else {
+                    if laterIDs.contains(packet.id) { throw ServoBusError.noReply(id: id) }
+                    throw ServoBusError.wrongID(expected: id, got: packet.id)
+                }
                 try check(packet, ignoreAlert: ignoreAlert)
                 return packet
             case .corrupt(let corruptID):
@@ -126,22 +130,42 @@ public actor ServoBus {
             let code = packet.error & 0x7F
             if code != 0 { throw ServoBusError.instructionRejected(id: packet.id, code: code) }
             if packet.error & 0x80 != 0, !ignoreAlert {
-                // Hardware alert: the hardware-error register says which.
-                let flags = (try? readRaw(id: packet.id, address: 70, length: 1, ignoreAlert: true).first) ?? 0
-                throw ServoBusError.servoFault(id: packet.id, flags: flags, meaning: faultModel.describeFaults(flags))
+                // Hardware alert: the hardware-error register says which, read once the bus is quiet.
+                throw HardwareAlert(id: packet.id)
             }
         }
     }
 
-    /// Runs one transaction; on failure drops pending input so the next transaction starts clean.
+    /// A Dynamixel status packet with the alert bit set.
+    private struct HardwareAlert: Error {
+        var id: UInt8
+    }
+
+    /// Runs one transaction; on failure waits until the line is quiet (other servos of a sync read may still be
+    /// answering) and drops what arrived, so the next transaction starts clean.
     private func transaction<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch {
-            parser.clear()
-            try? port.discardInput()
+            drain()
+            if let alert = error as? HardwareAlert {
+                let flags = (try? readRaw(id: alert.id, address: faultModel.hardwareError?.address ?? 70, length: 1,
+                                          ignoreAlert: true).first) ?? 0
+                drain()
+                throw ServoBusError.servoFault(id: alert.id, flags: flags, meaning: faultModel.describeFaults(flags))
+            }
             throw error
         }
+    }
+
+    /// Reads and drops input until the line has been quiet for two milliseconds (at most 50 ms).
+    private func drain() {
+        parser.clear()
+        let deadline = DispatchTime.now().uptimeNanoseconds + 50_000_000
+        while DispatchTime.now().uptimeNanoseconds < deadline {
+            guard let bytes = try? port.read(upTo: 512, timeoutSeconds: 0.002), !bytes.isEmpty else { break }
+        }
+        try? port.discardInput()
     }
 
     /// Pings a servo; returns its model number.
@@ -203,8 +227,8 @@ public actor ServoBus {
     public func syncRead(ids: [UInt8], address: Int, length: Int) throws -> [[UInt8]] {
         try transaction {
             try send(id: ServoDialect.broadcastID, .syncRead, dialect.field(address) + dialect.field(length) + ids)
-            return try ids.map { id in
-                let reply = try receive(from: id)
+            return try ids.enumerated().map { index, id in
+                let reply = try receive(from: id, laterIDs: ids[(index + 1)...])
                 guard reply.parameters.count == length else {
                     throw ServoBusError.unexpectedLength(id: id, expected: length, got: reply.parameters.count)
                 }
