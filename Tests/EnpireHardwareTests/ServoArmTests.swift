@@ -156,7 +156,7 @@ struct ServoArmTests {
         try await station.connect()
         let steps = heavy ? 30 * 600 : 90
         let episode = try await station.runEpisode(policy: SinePolicy(), maxSteps: steps, stopOnSuccess: false)
-        #expect(episode.summary.status == .complete)
+        #expect(episode.summary.status == .complete, "\(episode.summary.reason ?? "")")
         #expect(episode.steps.count == steps)
         let period = station.controlPeriodSeconds
         let lateness = episode.steps.dropFirst().map { $0.timeSeconds - Double($0.index) * period }
