@@ -79,6 +79,8 @@ public struct ServoModel: Sendable, Equatable, Codable {
     public var presentTemperature: ServoRegister
     /// Hardware error register (Dynamixel), when the model has one.
     public var hardwareError: ServoRegister?
+    /// EEPROM lock register (Feetech: 0 lets EEPROM writes persist, 1 locks), when the model has one.
+    public var lock: ServoRegister? = nil
 
     /// The contiguous block holding present velocity and position (one sync read serves both).
     public var stateBlock: (address: Int, size: Int) {
@@ -99,7 +101,8 @@ public struct ServoModel: Sendable, Equatable, Codable {
         torqueEnable: ServoRegister(address: 40, size: 1), goalPosition: ServoRegister(address: 42, size: 2),
         presentPosition: ServoRegister(address: 56, size: 2),
         presentVelocity: ServoRegister(address: 58, size: 2, signBit: 15),
-        presentTemperature: ServoRegister(address: 63, size: 1), hardwareError: nil)
+        presentTemperature: ServoRegister(address: 63, size: 1), hardwareError: nil,
+        lock: ServoRegister(address: 55, size: 1))
 
     /// A Dynamixel X-series model (shared control table; Protocol 2.0): velocity unit 0.229 rpm.
     public static func dynamixelX(name: String, modelNumber: Int, ratedSpeedRadPerSecond: Double) -> ServoModel {

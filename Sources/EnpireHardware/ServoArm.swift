@@ -26,7 +26,8 @@ public struct ServoJoint: Sendable, Equatable, Codable {
 /// velocity-limit register where the model has one, else its rated speed), sets each goal to the present position and
 /// turns torque on, so the arm does not jump. Each `observe()` is one sync read of present position and velocity;
 /// each `send` one sync write of goal positions, clamped to the limits (the clamped command is returned as applied).
-/// Every bus failure is reported as `ArmError.fault` naming the arm and the servo.
+/// A state read that loses a reply is retried once (``readRetries``); every other bus failure is reported as
+/// `ArmError.fault` naming the arm and the servo.
 public actor ServoArm: RobotArm {
     /// The arm's specification (limits from the calibration).
     public nonisolated let specification: ArmSpecification
@@ -38,6 +39,11 @@ public actor ServoArm: RobotArm {
     public nonisolated let calibration: ServoCalibration
     /// Whether `disconnect()` turns torque off (the arm goes limp; LeRobot's default).
     public nonisolated let torqueOffOnDisconnect: Bool
+    /// How often a state read is retried after a lost, torn, corrupt or misaddressed reply (servo faults are never
+    /// retried).
+    public nonisolated let readRetries: Int
+    /// State reads retried so far (a rising count points at the cable, the adapter or the baud rate).
+    public private(set) var retriedReads = 0
     private let bus: ServoBus
     private let clock: any StationClock
     private var connected = false
@@ -52,7 +58,7 @@ public actor ServoArm: RobotArm {
     ///
     /// - Throws: ``CalibrationError`` when a joint has no calibration or an empty range.
     public init(name: String, bus: ServoBus, joints: [ServoJoint], gripper: ServoJoint?, calibration: ServoCalibration,
-                controlRateHz: Double = 30, torqueOffOnDisconnect: Bool = true,
+                controlRateHz: Double = 30, torqueOffOnDisconnect: Bool = true, readRetries: Int = 1,
                 clock: any StationClock = SystemClock()) throws {
         for joint in joints + (gripper.map { [$0] } ?? []) {
             guard let entry = calibration.joints[joint.name] else {
@@ -77,6 +83,7 @@ public actor ServoArm: RobotArm {
         self.bus = bus
         self.clock = clock
         self.torqueOffOnDisconnect = torqueOffOnDisconnect
+        self.readRetries = max(0, readRetries)
     }
 
     /// The SO-101 (and SO-100) follower: six Feetech STS3215 servos, ids 1–6, the sixth the gripper, on a
@@ -137,10 +144,12 @@ public actor ServoArm: RobotArm {
                     throw ServoBusError.wrongModel(id: servo.id, expected: servo.model.modelNumber, got: model)
                 }
                 try await bus.write(id: servo.id, servo.model.torqueEnable, value: 0)
+                if let lock = servo.model.lock { try await bus.write(id: servo.id, lock, value: 0) }
                 let calibrated = entry(servo)
                 try await bus.write(id: servo.id, servo.model.homingOffset, value: calibrated.homingOffset)
                 try await bus.write(id: servo.id, servo.model.minPositionLimit, value: calibrated.rangeMin)
                 try await bus.write(id: servo.id, servo.model.maxPositionLimit, value: calibrated.rangeMax)
+                if let lock = servo.model.lock { try await bus.write(id: servo.id, lock, value: 1) }
             }
             var limits: [ClosedRange<Double>] = []
             var velocities: [Double] = []
@@ -168,10 +177,24 @@ public actor ServoArm: RobotArm {
         }
     }
 
+    /// Sync read of the state block; a lost or garbled reply (not a servo's fault report) is retried up to
+    /// ``readRetries`` times, since reads change nothing.
     private func readState() async throws -> (ticks: [Int], velocity: [Int]) {
         guard let model = servos.first?.model else { return ([], []) }
         let block = model.stateBlock
-        let replies = try await bus.syncRead(ids: servos.map(\.id), address: block.address, length: block.size)
+        var attempt = 0
+        var replies: [[UInt8]]
+        while true {
+            do {
+                replies = try await bus.syncRead(ids: servos.map(\.id), address: block.address, length: block.size)
+                break
+            } catch let error as ServoBusError {
+                if case .servoFault = error { throw error }
+                guard attempt < readRetries else { throw error }
+                attempt += 1
+                retriedReads += 1
+            }
+        }
         let position = replies.map { model.presentPosition.decode($0[(model.presentPosition.address - block.address)...]) }
         let velocity = replies.map { model.presentVelocity.decode($0[(model.presentVelocity.address - block.address)...]) }
         return (position, velocity)

@@ -102,11 +102,13 @@ public struct ServoCalibration: Sendable, Codable, Equatable {
         let half = model.resolution / 2
         var offsets: [Int] = []
         for joint in joints {
+            if let lock = joint.model.lock { try await bus.write(id: joint.id, lock, value: 0) }
             try await bus.write(id: joint.id, joint.model.homingOffset, value: 0)
             let present = try await bus.read(id: joint.id, joint.model.presentPosition)
             // Feetech subtracts the offset from the encoder, Dynamixel adds it.
             let offset = joint.model.dialect == .feetech ? present - half : half - present
             try await bus.write(id: joint.id, joint.model.homingOffset, value: offset)
+            if let lock = joint.model.lock { try await bus.write(id: joint.id, lock, value: 1) }
             offsets.append(offset)
         }
         var lows = [Int](repeating: Int.max, count: joints.count)

@@ -4,11 +4,11 @@ import Foundation
 import Testing
 
 /// A fake SO-101 bus (six STS3215 servos) and a driver on it.
-func feetechRig(baud: Int? = nil) async throws -> (FakeServoBus, ServoBus) {
+func feetechRig(baud: Int? = nil, timeout: Double = 0.05) async throws -> (FakeServoBus, ServoBus) {
     let fake = try FakeServoBus(dialect: .feetech,
                                 servos: Dictionary(uniqueKeysWithValues: (1...6).map { (UInt8($0), ServoModel.sts3215) }),
                                 emulatedBaudRate: baud)
-    let bus = try ServoBus(path: fake.path, dialect: .feetech, replyTimeoutSeconds: 0.05)
+    let bus = try ServoBus(path: fake.path, dialect: .feetech, replyTimeoutSeconds: timeout)
     return (fake, bus)
 }
 

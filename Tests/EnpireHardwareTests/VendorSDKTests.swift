@@ -1,5 +1,6 @@
 import Enpire
 @testable import EnpireHardware
+import EnpireTesting
 import Foundation
 import Testing
 
@@ -7,31 +8,6 @@ import Testing
 /// the same pseudo-terminal, to check that the fakes answer exactly as real servos do for those SDKs.
 @Suite("Vendor SDKs against the fake buses", .serialized)
 struct VendorSDKTests {
-    /// `$ENPIRE_PYTHON` (or `python3`) when it can import `module`.
-    static func python(with module: String) -> String? {
-        let candidate = ProcessInfo.processInfo.environment["ENPIRE_PYTHON"] ?? "python3"
-        return (try? run(candidate, script: "import \(module)", arguments: [])) != nil ? candidate : nil
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func run(_ interpreter: String, script: String, arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [interpreter, "-c", script] + arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure(description: String(decoding: errors, as: UTF8.self)) }
-        return String(decoding: output, as: UTF8.self)
-    }
-
     static func json(_ text: String) throws -> [String: Any] {
         let line = text.split(separator: "\n").last.map(String.init) ?? ""
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -39,7 +15,7 @@ struct VendorSDKTests {
 
     @Test("feetech-servo-sdk (scservo_sdk) pings, reads, writes, sync reads and sync writes the fake STS3215 bus")
     func feetechSDK() async throws {
-        guard let python = Self.python(with: "scservo_sdk") else {
+        guard let python = PythonProbe.interpreter(requiring: ["scservo_sdk"]) else {
             print("skipping Feetech SDK check: no Python with scservo_sdk (source scripts/python-env.sh)")
             return
         }
@@ -72,7 +48,7 @@ struct VendorSDKTests {
         out["ping7_absent"] = list(ph.ping(port, 7))
         print(json.dumps(out))
         """
-        let result = try Self.json(try Self.run(python, script: script, arguments: [fake.path]))
+        let result = try Self.json(try PythonProbe.run(python, script: script, arguments: [fake.path]))
         print("Feetech SDK on the fake: \(result)")
         #expect(result["ping1"] as? [Int] == [777, 0, 0])
         #expect(result["present2"] as? [Int] == [2500, 0, 0])
@@ -94,7 +70,7 @@ struct VendorSDKTests {
 
     @Test("dynamixel-sdk (Protocol 2.0) pings, reads, writes, sync reads and sync writes the fake Koch bus")
     func dynamixelSDK() async throws {
-        guard let python = Self.python(with: "dynamixel_sdk") else {
+        guard let python = PythonProbe.interpreter(requiring: ["dynamixel_sdk"]) else {
             print("skipping Dynamixel SDK check: no Python with dynamixel_sdk (source scripts/python-env.sh)")
             return
         }
@@ -130,7 +106,7 @@ struct VendorSDKTests {
         out["hw_error6"] = list(ph.read1ByteTxRx(port, 6, 70))
         print(json.dumps(out))
         """
-        let result = try Self.json(try Self.run(python, script: script, arguments: [fake.path]))
+        let result = try Self.json(try PythonProbe.run(python, script: script, arguments: [fake.path]))
         print("Dynamixel SDK on the fake: \(result)")
         #expect(result["ping1"] as? [Int] == [1060, 0, 0])
         #expect(result["ping3"] as? [Int] == [1200, 0, 0])
