@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "EnpireSim", targets: ["EnpireSim"]),
         .library(name: "EnpireTesting", targets: ["EnpireTesting"]),
         .library(name: "EnpireTasks", targets: ["EnpireTasks"]),
+        .library(name: "EnpireHardware", targets: ["EnpireHardware"]),
         .executable(name: "enpire", targets: ["EnpireCLI"]),
     ],
     dependencies: [
@@ -44,6 +45,9 @@ let package = Package(
         .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
         // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their robot-driven resets.
         .target(name: "EnpireSim", dependencies: ["Enpire", "CChipmunk"], swiftSettings: strict),
+        // Real hardware: servo-bus drivers (Feetech STS, Dynamixel 2.0) over termios, SO-101 and Koch arms, and
+        // fake servo buses on pseudo-terminals. The core does not depend on it.
+        .target(name: "EnpireHardware", dependencies: ["Enpire"], swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
@@ -73,6 +77,8 @@ let package = Package(
         .testTarget(name: "EnpireResetTests", dependencies: ["EnpireReset", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireRewardTests", dependencies: ["EnpireReward", "EnpireSim", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
+        .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireLearning"], swiftSettings: strict),
     ],

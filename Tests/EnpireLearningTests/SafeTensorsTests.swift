@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EnpireLearning
+import EnpireTesting
 
 @Suite("safetensors")
 struct SafeTensorsTests {
@@ -105,36 +106,5 @@ struct SafeTensorsTests {
         #expect(fromPython.metadata == ["who": "python"])
         #expect(fromPython.tensors["w"] == (try Tensor(shape: [2, 3], scalars: (0..<6).map { Float($0) / 7 })))
         #expect(fromPython.tensors["b"] == (try Tensor(shape: [2], scalars: [-1.5, 2.25])))
-    }
-}
-
-/// Finds a Python interpreter with given modules (from `$ENPIRE_PYTHON`, else `python3` on PATH).
-enum PythonProbe {
-    static func interpreter(requiring modules: [String]) -> String? {
-        let candidate = ProcessInfo.processInfo.environment["ENPIRE_PYTHON"] ?? "python3"
-        let check = "import " + modules.joined(separator: ", ")
-        guard (try? run(candidate, script: check, arguments: [])) != nil else { return nil }
-        return candidate
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func run(_ interpreter: String, script: String, arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [interpreter, "-c", script] + arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: String(decoding: errors, as: UTF8.self))
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }
