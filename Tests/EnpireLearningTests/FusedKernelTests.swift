@@ -34,6 +34,16 @@ struct FusedKernelTests {
                     }
                 }
             }
+            if let linear = layers[index] as? Linear, mode != .skip {
+                // Bias gradient recomputed by a plain column sum, independent of the library's reduction kernel
+                // (the accumulate case starts from the 0.25 both networks are seeded with).
+                let columns = linear.outputFeatures
+                for column in 0..<columns {
+                    var sum: Float = mode == .accumulate ? 0.25 : 0
+                    for row in 0..<batch { sum += upstream[row * columns + column] }
+                    linear.bias.gradientStorage.pointer[column] = sum
+                }
+            }
             upstream = down
         }
         return (blocks.last!, upstream, layers.flatMap(\.parameters).map(\.gradient.scalars))
