@@ -87,7 +87,7 @@ struct FusedKernelTests {
     }
 
     @Test("Sequential's fused Linear+ReLU/Tanh matches layer-by-layer calls",
-          arguments: [1, 3, 300])  // 300 × 260 elements crosses the parallel threshold
+          arguments: [1, 3, 1100])  // 1100 × 260 elements crosses the default parallel threshold (2^18)
     func fusedMatchesUnfused(batch: Int) throws {
         for mode in [ParameterGradientMode.overwrite, .accumulate, .skip] {
             for tanhLast in [false, true] {
@@ -97,7 +97,7 @@ struct FusedKernelTests {
         }
     }
 
-    @Test("Vectorised, split Adam step equals the scalar formula", arguments: [37, 70_001])
+    @Test("Vectorised, split Adam step equals the scalar formula", arguments: [37, 70_001])  // 70,001 × 4 ≥ 2^18
     func adamMatchesScalar(count: Int) {
         var rng = SplitMix64(seed: 3)
         let values = Tensor.randomNormal([count], using: &rng)

@@ -16,8 +16,17 @@ enum FusedActivation: Sendable {
 /// cores with `DispatchQueue.concurrentPerform`; smaller ones stay on the calling thread (a wake-up costs more
 /// than the work).
 enum FusedKernels {
-    /// Element count from which a block is split across cores.
-    static let parallelThreshold = 1 << 16
+    /// Work items (elements × cost) from which a block is split across cores: 2^18 by default, overridable
+    /// with the environment variable `ENPIRE_PARALLEL_THRESHOLD` (for measuring; a huge value disables
+    /// splitting). Each split costs a few small heap allocations inside Dispatch (the closure is copied to a
+    /// block), so below this size the step stays allocation-free and on one thread.
+    static let parallelThreshold: Int = {
+        if let text = ProcessInfo.processInfo.environment["ENPIRE_PARALLEL_THRESHOLD"], let value = Int(text),
+           value > 0 {
+            return value
+        }
+        return 1 << 18
+    }()
     /// Chunks a large block is split into (the active core count, at most ``maxChunks``).
     static let chunkCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, maxChunks))
     /// Upper bound on chunks, which sizes the per-chunk partial-sum scratch.
