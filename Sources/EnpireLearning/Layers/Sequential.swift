@@ -74,7 +74,7 @@ public final class Sequential {
             throw .shapeMismatch("network expects \(inputFeatures) input features, got shape \(input.shape)")
         }
         let batch = input.count / inputFeatures
-        output.resize(to: [batch, outputFeatures])
+        output.resize(rows: batch, columns: outputFeatures)
         input.scalars.withUnsafeBufferPointer { source in
             output.scalars.withUnsafeMutableBufferPointer { destination in
                 let result = forward(source.baseAddress!, batchSize: batch, training: training)
@@ -122,7 +122,7 @@ public final class Sequential {
         guard gradOutput.count == batchSize * outputFeatures else {
             throw .shapeMismatch("gradient \(gradOutput.shape) does not match output [\(batchSize), \(outputFeatures)]")
         }
-        gradInput.resize(to: [batchSize, inputFeatures])
+        gradInput.resize(rows: batchSize, columns: inputFeatures)
         let count = batchSize * inputFeatures
         gradOutput.scalars.withUnsafeBufferPointer { source in
             gradInput.scalars.withUnsafeMutableBufferPointer { destination in
