@@ -97,7 +97,7 @@ struct FusedKernelTests {
         }
     }
 
-    @Test("Vectorised, split Adam step equals the scalar formula", arguments: [37, 70_001])  // 70,001 × 4 ≥ 2^18
+    @Test("Vectorised, split Adam step equals the scalar formula", arguments: [37, 140_001])  // 140,001 × 2 ≥ 2^18
     func adamMatchesScalar(count: Int) {
         var rng = SplitMix64(seed: 3)
         let values = Tensor.randomNormal([count], using: &rng)

@@ -85,7 +85,7 @@ public final class Adam {
             let w = parameter.storage.pointer, g = UnsafePointer(parameter.gradientStorage.pointer)
             let m = firstMoments[index].pointer, v = secondMoments[index].pointer
             sums.update(repeating: 0, count: FusedKernels.maxChunks)
-            FusedKernels.forEachChunk(count: parameter.count, costPerItem: 4) { start, end, chunk in
+            FusedKernels.forEachChunk(count: parameter.count, costPerItem: 2) { start, end, chunk in
                 sums[chunk] = Self.update(w + start, g + start, m + start, v + start, count: end - start,
                                           constants)
             }
