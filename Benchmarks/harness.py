@@ -6,7 +6,7 @@ record how much CPU the *rest of the machine* used meanwhile:
 
     foreign cores = (busy jiffies of all CPUs from /proc/stat − CPU time of our child process tree) / wall time
 
-Our own child's CPU time comes from wait4()'s rusage, so the figure counts only other processes (other users,
+Our own child's CPU time comes from RUSAGE_CHILDREN deltas around the run (sides run one at a time), so the figure counts only other processes (other users,
 other agents, builds). A round whose side saw more than `FOREIGN_LIMIT` (0.1) foreign cores is flagged; the
 summary prints the median ratio and its range over all rounds and over the clean rounds only.
 """
