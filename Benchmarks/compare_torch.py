@@ -1,16 +1,27 @@
 #!/usr/bin/env python3
-"""Compare EnpireLearning with PyTorch CPU (2 threads) and C OpenBLAS on the same shapes, in one run.
+"""Compare EnpireLearning with PyTorch CPU (2 threads) and C OpenBLAS on the same shapes, alternating sides.
 
-Usage: ENPIRE_PYTHON=/path/to/python  $ENPIRE_PYTHON Benchmarks/compare_torch.py [--quick]
-Builds nothing: run `swift build -c release --product LearningTimings` in Benchmarks/ first.
+Usage (from the repository root, one command):
+    source scripts/python-env.sh numpy torch && $ENPIRE_PYTHON Benchmarks/compare_torch.py [--rounds 5] [--quick]
+        [--json Benchmarks/.build/compare_torch.json]
+
+Builds `LearningTimings` (release) in Benchmarks/ first. Every round runs each side (ours, torch, C sgemm) as
+its own process, rotating the order, and records the CPU other processes used meanwhile (harness.py); rounds
+with more than 0.1 foreign cores are flagged. Prints the median speed-up with its range over rounds and writes
+all raw figures to JSON.
 """
-import json, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import harness  # noqa: E402
+
 QUICK = "--quick" in sys.argv
 SCALE = 0.2 if QUICK else 1.0
 n = lambda k: max(1, int(k * SCALE))
+# Batch sizes of the 64-256-256-8 training-step sweep and timed iterations per block (about 50-100 ms each).
+TRAIN_SWEEP = [(64, 200), (256, 50), (1024, 12), (4096, 3)]
 
 
 def per_call(fn, warmup, iterations, repeats=5):
@@ -52,8 +63,10 @@ def torch_timings():
             opt.step()
         return step
 
-    out["train_a_seconds"] = per_call(train_step([64, 256, 256, 8], 256), n(20), n(50))
-    out["train_b_seconds"] = per_call(train_step([64, 512, 512, 512, 8], 1024), n(5), n(10))
+    for batch, iterations in TRAIN_SWEEP:
+        out[f"train_b{batch}_seconds"] = per_call(train_step([64, 256, 256, 8], batch), n(iterations // 2 + 1),
+                                                  n(iterations))
+    out["train_wide_seconds"] = per_call(train_step([64, 512, 512, 512, 8], 1024), n(3), n(4))
 
     model = mlp([64, 256, 256, 8]).eval()
     x = torch.randn(1, 64)
@@ -155,32 +168,65 @@ def c_timings():
         return json.loads(subprocess.run([str(exe), str(SCALE)], check=True, capture_output=True, text=True).stdout)
 
 
-def swift_timings():
-    exe = HERE / ".build" / "release" / "LearningTimings"
-    if not exe.exists():
-        sys.exit(f"{exe} missing: run `swift build -c release --product LearningTimings` in {HERE}")
-    args = [str(exe)] + (["--quick"] if QUICK else [])
-    return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+def build_ours():
+    build = subprocess.run(["swift", "build", "-c", "release", "--product", "LearningTimings", "--package-path",
+                            str(HERE)], capture_output=True, text=True)
+    if build.returncode != 0:
+        sys.exit(f"building LearningTimings failed:\n{build.stderr[-3000:]}{build.stdout[-3000:]}")
+    binary = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", "--package-path", str(HERE)],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(binary, "LearningTimings")
+
+
+ROWS = [(f"train step 64-256-256-8 b{batch}", f"train_b{batch}_seconds", "enpire", "torch", False)
+        for batch, _ in TRAIN_SWEEP] + [
+    ("train step 64-512x3-8 b1024", "train_wide_seconds", "enpire", "torch", False),
+    ("SAC update b256", "sac_seconds", "enpire", "torch", False),
+    ("batch-1 inference median", "infer_median_us", "enpire", "torch", False),
+    ("batch-1 inference p99", "infer_p99_us", "enpire", "torch", False),
+    ("sgemm 256^3 (vs C OpenBLAS)", "sgemm_256_seconds", "enpire", "c", False),
+    ("sgemm 1024^3 (vs C OpenBLAS)", "sgemm_1024_seconds", "enpire", "c", False),
+]
+
+
+def unit(key, value):
+    if value is None:
+        return "-"
+    return f"{value:.2f}us" if key.endswith("_us") else f"{value * 1e3:.3f}ms"
 
 
 def main():
-    ours = swift_timings()
-    torch = torch_timings()
-    c = c_timings()
-    rows = [
-        ("(a) train step 64-256-256-8 b256", "train_a_seconds", torch, "torch"),
-        ("(b) train step 64-512x3-8 b1024", "train_b_seconds", torch, "torch"),
-        ("(d) SAC update b256", "sac_seconds", torch, "torch"),
-        ("(e) sgemm 256^3", "sgemm_256_seconds", c, "C OpenBLAS"),
-        ("(e) sgemm 1024^3", "sgemm_1024_seconds", c, "C OpenBLAS"),
-    ]
-    print(f"{'benchmark':36} {'ours':>12} {'peer':>12} {'peer':>11} {'speed-up':>9}")
-    for label, key, peer, peer_name in rows:
-        print(f"{label:36} {ours[key]*1e3:10.3f}ms {peer[key]*1e3:10.3f}ms {peer_name:>11} {peer[key]/ours[key]:8.2f}x")
-    for key in ("infer_median_us", "infer_p99_us"):
-        label = "(c) batch-1 inference " + key.split("_")[1]
-        print(f"{label:36} {ours[key]:10.2f}us {torch[key]:10.2f}us {'torch':>11} {torch[key]/ours[key]:8.2f}x")
-    print(json.dumps({"ours": ours, "torch": torch, "c_openblas": c}, sort_keys=True))
+    parser = argparse.ArgumentParser(description="EnpireLearning vs PyTorch CPU, alternating sides")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds (>= 3)")
+    parser.add_argument("--quick", action="store_true", help="fewer iterations per side")
+    parser.add_argument("--json", default=str(HERE / ".build" / "compare_torch.json"), help="output file")
+    parser.add_argument("--side", choices=["torch", "c"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.side == "torch":
+        print(json.dumps(torch_timings()))
+        return
+    if args.side == "c":
+        print(json.dumps(c_timings()))
+        return
+    if args.rounds < 3:
+        sys.exit("--rounds must be at least 3 so the range means something")
+    try:
+        import torch
+    except ImportError as error:
+        sys.exit(f"PyTorch is not importable with {sys.executable} ({error}); "
+                 "run `source scripts/python-env.sh numpy torch` and use $ENPIRE_PYTHON")
+    print(f"building LearningTimings (release) ...", flush=True)
+    ours = build_ours()
+    me = [sys.executable, str(Path(__file__).resolve())] + (["--quick"] if QUICK else [])
+    sides = [("enpire", [ours] + (["--quick"] if QUICK else [])), ("torch", me + ["--side", "torch"]),
+             ("c", me + ["--side", "c"])]
+    print(f"PyTorch {torch.__version__} (2 threads), {args.rounds} rounds, load average {harness.load_average()}",
+          flush=True)
+    rounds = harness.alternate(sides, args.rounds, log=lambda line: print(line, flush=True))
+    summary = harness.ratio_summary(rounds, ROWS)
+    harness.print_summary(summary, rounds, unit)
+    harness.write_json(args.json, {"torch_version": torch.__version__, "quick": QUICK, "rounds": rounds,
+                                   "summary": summary, "foreign_limit_cores": harness.FOREIGN_LIMIT})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // Prints JSON timings of EnpireLearning workloads for Benchmarks/compare_torch.py.
-// Usage: LearningTimings [--quick] [--rl]
+// Usage: LearningTimings [--quick] [--rl] [--only train|wide|infer|sac|sgemm] [--batch N] [--steps N]
 // --rl times only the library's SoftActorCritic updates (2 critics UTD 1, 10 critics UTD 1, 2 critics UTD 20).
+// --only runs one group (with --steps, exactly N untimed calls of one workload: for callgrind/perf runs).
 import Foundation
 import LearningWorkloads
 
@@ -39,34 +40,79 @@ if CommandLine.arguments.contains("--rl") {
     exit(0)
 }
 
-let trainA = try TrainStepWorkload(input: 64, hidden: [256, 256], output: 8, batchSize: 256)
-results["train_a_seconds"] = try timePerCall(warmup: n(20), iterations: n(50), repeats: 5) { try trainA.step() }
-
-let trainB = try TrainStepWorkload(input: 64, hidden: [512, 512, 512], output: 8, batchSize: 1024)
-results["train_b_seconds"] = try timePerCall(warmup: n(5), iterations: n(10), repeats: 5) { try trainB.step() }
-
-let inference = try InferenceWorkload()
-for _ in 0..<1000 { inference.run() }
-var latencies: [Double] = []
-let calls = n(20000)
-latencies.reserveCapacity(calls)
-for _ in 0..<calls {
-    let start = now()
-    inference.run()
-    latencies.append(Double(now() - start) / 1e3)
+func option(_ name: String) -> String? {
+    guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else {
+        return nil
+    }
+    return CommandLine.arguments[index + 1]
 }
-latencies.sort()
-results["infer_median_us"] = latencies[latencies.count / 2]
-results["infer_p99_us"] = latencies[Int(Double(latencies.count) * 0.99)]
+let only = option("--only")
+let fixedSteps = option("--steps").flatMap(Int.init)
+func wanted(_ group: String) -> Bool { only == nil || only == group }
 
-let sac = try SACUpdateWorkload()
-results["sac_seconds"] = try timePerCall(warmup: n(10), iterations: n(20), repeats: 5) { try sac.step() }
+// A fixed number of untimed calls (instruction counting under callgrind: the count does not depend on load).
+if let fixedSteps, let only {
+    let batch = option("--batch").flatMap(Int.init) ?? 256
+    switch only {
+    case "train":
+        let workload = try TrainStepWorkload(input: 64, hidden: [256, 256], output: 8, batchSize: batch)
+        for _ in 0..<fixedSteps { try workload.step() }
+    case "wide":
+        let workload = try TrainStepWorkload(input: 64, hidden: [512, 512, 512], output: 8, batchSize: batch)
+        for _ in 0..<fixedSteps { try workload.step() }
+    case "infer":
+        let workload = try InferenceWorkload()
+        for _ in 0..<fixedSteps { workload.run() }
+    case "sac":
+        let workload = try SACUpdateWorkload()
+        for _ in 0..<fixedSteps { try workload.step() }
+    default:
+        FileHandle.standardError.write(Data("unknown --only \(only)\n".utf8))
+        exit(2)
+    }
+    print("{}")
+    exit(0)
+}
 
-for size in [256, 1024] {
-    let workload = MatmulWorkload(size: size)
-    let iterations = size == 256 ? n(200) : n(10)
-    let seconds = try timePerCall(warmup: 3, iterations: iterations, repeats: 5) { try workload.run() }
-    results["sgemm_\(size)_seconds"] = seconds
+// 64-256-256-8 training step across batch sizes (same sweep as compare_torch.py) and the wide network.
+if wanted("train") {
+    for (batch, iterations) in [(64, 200), (256, 50), (1024, 12), (4096, 3)] {
+        let workload = try TrainStepWorkload(input: 64, hidden: [256, 256], output: 8, batchSize: batch)
+        results["train_b\(batch)_seconds"] = try timePerCall(warmup: n(iterations / 2 + 1), iterations: n(iterations),
+                                                             repeats: 5) { try workload.step() }
+    }
+    let wide = try TrainStepWorkload(input: 64, hidden: [512, 512, 512], output: 8, batchSize: 1024)
+    results["train_wide_seconds"] = try timePerCall(warmup: n(3), iterations: n(4), repeats: 5) { try wide.step() }
+}
+
+if wanted("infer") {
+    let inference = try InferenceWorkload()
+    for _ in 0..<1000 { inference.run() }
+    var latencies: [Double] = []
+    let calls = n(20000)
+    latencies.reserveCapacity(calls)
+    for _ in 0..<calls {
+        let start = now()
+        inference.run()
+        latencies.append(Double(now() - start) / 1e3)
+    }
+    latencies.sort()
+    results["infer_median_us"] = latencies[latencies.count / 2]
+    results["infer_p99_us"] = latencies[Int(Double(latencies.count) * 0.99)]
+}
+
+if wanted("sac") {
+    let sac = try SACUpdateWorkload()
+    results["sac_seconds"] = try timePerCall(warmup: n(10), iterations: n(20), repeats: 5) { try sac.step() }
+}
+
+if wanted("sgemm") {
+    for size in [256, 1024] {
+        let workload = MatmulWorkload(size: size)
+        let iterations = size == 256 ? n(200) : n(10)
+        let seconds = try timePerCall(warmup: 3, iterations: iterations, repeats: 5) { try workload.run() }
+        results["sgemm_\(size)_seconds"] = seconds
+    }
 }
 
 let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])

@@ -73,8 +73,8 @@ public struct MiniBatchSampler: Sendable {
         let start = index * batchSize
         let rows = min(batchSize, order.count - start)
         let inWidth = dataset.inputs.columns, outWidth = dataset.targets.columns
-        inputs.resize(to: [rows, inWidth])
-        targets.resize(to: [rows, outWidth])
+        inputs.resize(rows: rows, columns: inWidth)
+        targets.resize(rows: rows, columns: outWidth)
         dataset.inputs.scalars.withUnsafeBufferPointer { source in
             inputs.scalars.withUnsafeMutableBufferPointer { destination in
                 for r in 0..<rows {

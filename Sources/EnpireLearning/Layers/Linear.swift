@@ -1,4 +1,5 @@
 public import Enpire
+import Foundation
 /// Fully connected layer `y = x · Wᵀ + b` with `W` stored `[out, in]` as in PyTorch.
 public final class Linear: Layer {
     /// `"linear"`.
@@ -11,6 +12,8 @@ public final class Linear: Layer {
     public let weight: Parameter
     /// Bias `[outputFeatures]`.
     public let bias: Parameter
+    /// Per-chunk column sums for the bias gradient (``FusedKernels/maxChunks`` × `outputFeatures`).
+    let biasScratch: FloatBuffer
 
     /// Creates a layer with PyTorch's default initialisation (uniform in ±1/√in for weight and bias).
     public init(inputFeatures: Int, outputFeatures: Int, rng: inout SplitMix64) {
@@ -20,6 +23,7 @@ public final class Linear: Layer {
         weight = Parameter(name: "weight",
                            value: .randomUniform([outputFeatures, inputFeatures], in: -bound...bound, using: &rng))
         bias = Parameter(name: "bias", value: .randomUniform([outputFeatures], in: -bound...bound, using: &rng))
+        biasScratch = FloatBuffer(count: FusedKernels.maxChunks * max(outputFeatures, 1))
     }
 
     /// Weight and bias.
@@ -45,20 +49,52 @@ public final class Linear: Layer {
                   ldc: outputFeatures)
     }
 
-    /// `dW = dYᵀ · X`, `db = Σ dY`, `dX = dY · W`.
+    /// `y = activation(x · Wᵀ + b)` in one product and one element-wise pass (used by ``Sequential`` for a
+    /// `Linear` directly followed by `ReLU` or `Tanh`; the pre-activation is not kept).
+    func forwardFused(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
+                      activation: FusedActivation) {
+        let w = UnsafePointer(weight.storage.pointer)
+        let b = UnsafePointer(bias.storage.pointer)
+        if batchSize == 1 {
+            output.update(from: b, count: outputFeatures)
+            MatrixVector.multiplyAdd(rows: outputFeatures, columns: inputFeatures, weights: w, vector: input,
+                                     into: output)
+            switch activation {
+            case .relu: for index in 0..<outputFeatures { output[index] = max(output[index], 0) }
+            case .tanh: for index in 0..<outputFeatures { output[index] = tanhf(output[index]) }
+            case .identity: break
+            }
+            return
+        }
+        BLAS.gemm(transposeA: false, transposeB: true, m: batchSize, n: outputFeatures, k: inputFeatures,
+                  alpha: 1, a: input, lda: inputFeatures, b: w, ldb: inputFeatures, beta: 0, c: output,
+                  ldc: outputFeatures)
+        FusedKernels.biasActivation(output, bias: b, rows: batchSize, columns: outputFeatures,
+                                    activation: activation)
+    }
+
+    /// `dW = dYᵀ · X` (accumulated through sgemm's `beta` in `.accumulate` mode), `db = Σ dY`, `dX = dY · W`.
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                          batchSize: Int, mode: ParameterGradientMode) {
+        backward(input: input, gradOutput: gradOutput, gradInput: gradInput, batchSize: batchSize, mode: mode,
+                 biasGradientDone: false)
+    }
+
+    /// Backward; `biasGradientDone` skips the bias reduction when a fused activation pass already did it.
+    func backward(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                  gradInput: UnsafeMutablePointer<Float>?, batchSize: Int, mode: ParameterGradientMode,
+                  biasGradientDone: Bool) {
         if mode != .skip {
             let beta: Float = mode == .accumulate ? 1 : 0
             BLAS.gemm(transposeA: true, transposeB: false, m: outputFeatures, n: inputFeatures, k: batchSize,
                       alpha: 1, a: gradOutput, lda: outputFeatures, b: input, ldb: inputFeatures, beta: beta,
                       c: weight.gradientStorage.pointer, ldc: inputFeatures)
-            let db = bias.gradientStorage.pointer
-            if mode == .overwrite { db.update(repeating: 0, count: outputFeatures) }
-            for row in 0..<batchSize {
-                let g = gradOutput + row * outputFeatures
-                for column in 0..<outputFeatures { db[column] += g[column] }
+            if !biasGradientDone {
+                FusedKernels.activationBackward(output: gradOutput, gradOutput: gradOutput, gradInput: nil,
+                                                biasGradient: bias.gradientStorage.pointer,
+                                                accumulate: mode == .accumulate, partials: biasScratch.pointer,
+                                                rows: batchSize, columns: outputFeatures, activation: .identity)
             }
         }
         if let gradInput {

@@ -11,6 +11,11 @@ public final class Sequential {
     private let activations: [FloatBuffer]
     private let gradients = (FloatBuffer(), FloatBuffer())
     private let maxWidth: Int
+    /// `linears[i]` is layer `i` when it is a `Linear`.
+    private let linears: [Linear?]
+    /// `fusedActivation[i]` is set when layer `i` is a `Linear` directly followed by `ReLU`/`Tanh`: the pair
+    /// runs as one product plus one element-wise pass (forward) and one activation+bias-gradient pass (backward).
+    private let fusedActivation: [FusedActivation?]
     /// Batch size of the most recent forward pass.
     public private(set) var batchSize = 0
 
@@ -25,6 +30,15 @@ public final class Sequential {
         self.layers = layers
         activations = (0...layers.count).map { _ in FloatBuffer() }
         maxWidth = layers.map { max($0.inputFeatures, $0.outputFeatures) }.max() ?? 1
+        linears = layers.map { $0 as? Linear }
+        fusedActivation = layers.indices.map { index -> FusedActivation? in
+            guard layers[index] is Linear, index + 1 < layers.count else { return nil }
+            switch layers[index + 1] {
+            case is ReLU: return .relu
+            case is Tanh: return .tanh
+            default: return nil
+            }
+        }
         for (index, layer) in layers.enumerated() {
             for parameter in layer.parameters {
                 let base = parameter.name.split(separator: ".").last.map(String.init) ?? parameter.name
@@ -60,7 +74,7 @@ public final class Sequential {
             throw .shapeMismatch("network expects \(inputFeatures) input features, got shape \(input.shape)")
         }
         let batch = input.count / inputFeatures
-        output.resize(to: [batch, outputFeatures])
+        output.resize(rows: batch, columns: outputFeatures)
         input.scalars.withUnsafeBufferPointer { source in
             output.scalars.withUnsafeMutableBufferPointer { destination in
                 let result = forward(source.baseAddress!, batchSize: batch, training: training)
@@ -78,9 +92,18 @@ public final class Sequential {
         activations[0].reserve(batchSize * inputFeatures)
         activations[0].pointer.update(from: input, count: batchSize * inputFeatures)
         self.batchSize = batchSize
-        for index in layers.indices {
+        var index = 0
+        while index < layers.count {
+            if let activation = fusedActivation[index], let linear = linears[index] {
+                // The pre-activation block (index + 1) is skipped: ReLU/Tanh gradients need only the output.
+                linear.forwardFused(activations[index].pointer, activations[index + 2].pointer, batchSize: batchSize,
+                                    activation: activation)
+                index += 2
+                continue
+            }
             layers[index].forward(activations[index].pointer, activations[index + 1].pointer, batchSize: batchSize,
                                   training: training)
+            index += 1
         }
         return UnsafePointer(activations[layers.count].pointer)
     }
@@ -99,7 +122,7 @@ public final class Sequential {
         guard gradOutput.count == batchSize * outputFeatures else {
             throw .shapeMismatch("gradient \(gradOutput.shape) does not match output [\(batchSize), \(outputFeatures)]")
         }
-        gradInput.resize(to: [batchSize, inputFeatures])
+        gradInput.resize(rows: batchSize, columns: inputFeatures)
         let count = batchSize * inputFeatures
         gradOutput.scalars.withUnsafeBufferPointer { source in
             gradInput.scalars.withUnsafeMutableBufferPointer { destination in
@@ -122,8 +145,21 @@ public final class Sequential {
             let isFirst = index == 0
             let target = useFirst ? gradients.0.pointer : gradients.1.pointer
             let destination: UnsafeMutablePointer<Float>? = (isFirst && !needInputGradient) ? nil : target
-            layers[index].backward(input: activations[index].pointer, output: activations[index + 1].pointer,
-                                   gradOutput: upstream, gradInput: destination, batchSize: batchSize, mode: mode)
+            if index > 0, let activation = fusedActivation[index - 1], let linear = linears[index - 1] {
+                // Activation gradient and the preceding Linear's bias gradient in one pass.
+                FusedKernels.activationBackward(
+                    output: activations[index + 1].pointer, gradOutput: upstream, gradInput: target,
+                    biasGradient: mode == .skip ? nil : linear.bias.gradientStorage.pointer,
+                    accumulate: mode == .accumulate, partials: linear.biasScratch.pointer, rows: batchSize,
+                    columns: layers[index].inputFeatures, activation: activation)
+            } else if fusedActivation[index] != nil, let linear = linears[index] {
+                linear.backward(input: activations[index].pointer, gradOutput: upstream, gradInput: destination,
+                                batchSize: batchSize, mode: mode, biasGradientDone: true)
+            } else {
+                layers[index].backward(input: activations[index].pointer, output: activations[index + 1].pointer,
+                                       gradOutput: upstream, gradInput: destination, batchSize: batchSize,
+                                       mode: mode)
+            }
             upstream = UnsafePointer(target)
             useFirst.toggle()
         }

@@ -30,6 +30,8 @@ public final class Adam {
     public private(set) var lastGradientNorm: Float = 0
     private let firstMoments: [FloatBuffer]
     private let secondMoments: [FloatBuffer]
+    /// Per-chunk sums of squared gradients when a parameter's update is split across cores.
+    private let squareSums = FloatBuffer(count: FusedKernels.maxChunks)
 
     /// Creates Adam (PyTorch defaults).
     public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
@@ -59,33 +61,83 @@ public final class Adam {
     public var currentLearningRate: Float { learningRate * schedule.factor(step: stepCount) }
 
     /// Applies one update from the parameters' current gradients.
+    ///
+    /// One pass per parameter reads gradient, value and both moments once (eight lanes at a time) and, when no
+    /// clipping is configured, also accumulates the gradient norm; large parameters are split across cores.
     public func step() {
         let lr = currentLearningRate
         stepCount += 1
-        lastGradientNorm = GradientClipping.globalNorm(parameters)
         var gradientScale: Float = 1
-        if let maxGradientNorm, lastGradientNorm > maxGradientNorm {
-            gradientScale = maxGradientNorm / (lastGradientNorm + 1e-6)
+        if let maxGradientNorm {
+            lastGradientNorm = GradientClipping.globalNorm(parameters)
+            if lastGradientNorm > maxGradientNorm { gradientScale = maxGradientNorm / (lastGradientNorm + 1e-6) }
         }
         let t = Float(stepCount)
         let correction1 = 1 - powf(beta1, t)
         let correction2 = 1 - powf(beta2, t)
-        let stepSize = lr / correction1
-        let inverseSqrtCorrection2 = 1 / correction2.squareRoot()
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        let l2 = decoupledWeightDecay ? 0 : weightDecay
-        let decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1
+        let constants = AdamConstants(
+            gradientScale: gradientScale, l2: decoupledWeightDecay ? 0 : weightDecay,
+            decay: decoupledWeightDecay ? 1 - lr * weightDecay : 1, beta1: beta1, beta2: beta2,
+            stepSize: lr / correction1, inverseSqrtCorrection2: 1 / correction2.squareRoot(), epsilon: epsilon)
+        var squares: Double = 0
+        let sums = squareSums.pointer
         for (index, parameter) in parameters.enumerated() {
-            let w = parameter.storage.pointer, g = parameter.gradientStorage.pointer
+            let w = parameter.storage.pointer, g = UnsafePointer(parameter.gradientStorage.pointer)
             let m = firstMoments[index].pointer, v = secondMoments[index].pointer
-            for j in 0..<parameter.count {
-                let grad = g[j] * gradientScale + l2 * w[j]
-                let mj = b1 * m[j] + (1 - b1) * grad
-                let vj = b2 * v[j] + (1 - b2) * grad * grad
-                m[j] = mj
-                v[j] = vj
-                w[j] = w[j] * decay - stepSize * mj / (vj.squareRoot() * inverseSqrtCorrection2 + eps)
+            sums.update(repeating: 0, count: FusedKernels.maxChunks)
+            FusedKernels.forEachChunk(count: parameter.count, costPerItem: 2) { start, end, chunk in
+                sums[chunk] = Self.update(w + start, g + start, m + start, v + start, count: end - start,
+                                          constants)
             }
+            for chunk in 0..<FusedKernels.maxChunks { squares += Double(sums[chunk]) }
         }
+        if maxGradientNorm == nil { lastGradientNorm = Float(squares.squareRoot()) }
+    }
+
+    /// Scalars of one Adam step shared by every element.
+    private struct AdamConstants {
+        let gradientScale, l2, decay, beta1, beta2, stepSize, inverseSqrtCorrection2, epsilon: Float
+    }
+
+    /// The fused update of `count` elements; returns the sum of the squared raw gradients.
+    @inline(__always)
+    private static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+                               _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, count: Int,
+                               _ c: AdamConstants) -> Float {
+        typealias Lanes = SIMD8<Float>
+        let scale = Lanes(repeating: c.gradientScale), l2 = Lanes(repeating: c.l2), decay = Lanes(repeating: c.decay)
+        let b1 = Lanes(repeating: c.beta1), b2 = Lanes(repeating: c.beta2)
+        let oneMinusB1 = Lanes(repeating: 1 - c.beta1), oneMinusB2 = Lanes(repeating: 1 - c.beta2)
+        let stepSize = Lanes(repeating: c.stepSize), correction = Lanes(repeating: c.inverseSqrtCorrection2)
+        let epsilon = Lanes(repeating: c.epsilon)
+        var squares = Lanes()
+        let vectorized = count & ~7
+        var j = 0
+        while j < vectorized {
+            let raw = UnsafeRawPointer(g + j).loadUnaligned(as: Lanes.self)
+            let wj = UnsafeRawPointer(w + j).loadUnaligned(as: Lanes.self)
+            squares += raw * raw
+            let grad = raw * scale + l2 * wj
+            let mj = b1 * UnsafeRawPointer(m + j).loadUnaligned(as: Lanes.self) + oneMinusB1 * grad
+            let vj = b2 * UnsafeRawPointer(v + j).loadUnaligned(as: Lanes.self) + oneMinusB2 * grad * grad
+            UnsafeMutableRawPointer(m + j).storeBytes(of: mj, as: Lanes.self)
+            UnsafeMutableRawPointer(v + j).storeBytes(of: vj, as: Lanes.self)
+            let updated = wj * decay - stepSize * mj / (vj.squareRoot() * correction + epsilon)
+            UnsafeMutableRawPointer(w + j).storeBytes(of: updated, as: Lanes.self)
+            j += 8
+        }
+        var total = squares.sum()
+        while j < count {
+            let raw = g[j]
+            total += raw * raw
+            let grad = raw * c.gradientScale + c.l2 * w[j]
+            let mj = c.beta1 * m[j] + (1 - c.beta1) * grad
+            let vj = c.beta2 * v[j] + (1 - c.beta2) * grad * grad
+            m[j] = mj
+            v[j] = vj
+            w[j] = w[j] * c.decay - c.stepSize * mj / (vj.squareRoot() * c.inverseSqrtCorrection2 + c.epsilon)
+            j += 1
+        }
+        return total
     }
 }

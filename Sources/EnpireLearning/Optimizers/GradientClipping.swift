@@ -4,10 +4,7 @@ public enum GradientClipping {
     public static func globalNorm(_ parameters: [Parameter]) -> Float {
         var total: Double = 0
         for parameter in parameters {
-            let g = parameter.gradientStorage.pointer
-            var partial: Float = 0
-            for j in 0..<parameter.count { partial += g[j] * g[j] }
-            total += Double(partial)
+            total += Double(FusedKernels.sumOfSquares(parameter.gradientStorage.pointer, count: parameter.count))
         }
         return Float(total.squareRoot())
     }

@@ -165,9 +165,9 @@ public final class SoftActorCritic {
     /// Samples squashed actions and log-probabilities from `actorOutput`, drawing fresh noise.
     private func samplePolicy(rows: Int) {
         let width = actionWidth
-        noise.resize(to: [rows, width])
-        squashed.resize(to: [rows, width])
-        logProbability.resize(to: [rows, 1])
+        noise.resize(rows: rows, columns: width)
+        squashed.resize(rows: rows, columns: width)
+        logProbability.resize(rows: rows, columns: 1)
         let range = configuration.logStandardDeviationRange
         let halfLogTwoPi: Float = 0.918_938_5
         for row in 0..<rows {
@@ -188,7 +188,7 @@ public final class SoftActorCritic {
 
     private func concatenate(_ states: Tensor, _ actions: Tensor, rows: Int) {
         let width = observationWidth + actionWidth
-        criticInput.resize(to: [rows, width])
+        criticInput.resize(rows: rows, columns: width)
         for row in 0..<rows {
             for j in 0..<observationWidth {
                 criticInput.scalars[row * width + j] = states.scalars[row * observationWidth + j]
@@ -211,14 +211,14 @@ public final class SoftActorCritic {
             let pick = k + rng.nextIndex(below: subset.count - k)
             subset.swapAt(k, pick)
         }
-        targetMinimum.resize(to: [rows, 1])
+        targetMinimum.resize(rows: rows, columns: 1)
         for (k, index) in subset.prefix(configuration.targetSubsetSize).enumerated() {
             try targetCritics[index].forward(criticInput, into: &q)
             for row in 0..<rows {
                 targetMinimum.scalars[row] = k == 0 ? q.scalars[row] : min(targetMinimum.scalars[row], q.scalars[row])
             }
         }
-        targetValues.resize(to: [rows, 1])
+        targetValues.resize(rows: rows, columns: 1)
         for row in 0..<rows {
             targetValues.scalars[row] = batch.rewards.scalars[row] + gamma * batch.notTerminal.scalars[row]
                 * (targetMinimum.scalars[row] - alpha * logProbability.scalars[row])
@@ -251,12 +251,12 @@ public final class SoftActorCritic {
         concatenate(batch.observations, squashed, rows: rows)
         // dLoss/dâ from −mean over critics of Q(s, â); critic parameters untouched (mode .skip).
         let criticWidth = observationWidth + width
-        actionGradient.resize(to: [rows, width])
+        actionGradient.resize(rows: rows, columns: width)
         actionGradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        qGradient.resize(to: [rows, 1])
+        qGradient.resize(rows: rows, columns: 1)
         let qScale = -1 / Float(rows * critics.count)
         qGradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: qScale) }
-        qSum.resize(to: [rows, 1])
+        qSum.resize(rows: rows, columns: 1)
         qSum.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         for critic in critics {
             try critic.forward(criticInput, into: &q, training: true)
@@ -286,7 +286,7 @@ public final class SoftActorCritic {
         loss *= invRows
         entropy *= invRows
         // Chain through a = tanh(u), u = μ + σ·ε; α·log π contributes α·2a per unit of u and −α per log σ.
-        actorGradient.resize(to: [rows, 2 * width])
+        actorGradient.resize(rows: rows, columns: 2 * width)
         let scale = alpha * invRows
         let range = configuration.logStandardDeviationRange
         for row in 0..<rows {

@@ -25,7 +25,7 @@ extension Tensor {
             throw .shapeMismatch("matmul inner dimensions differ: \(shape)\(transposeSelf ? "ᵀ" : "") · "
                 + "\(other.shape)\(transposeOther ? "ᵀ" : "")")
         }
-        result.resize(to: [m, n])
+        result.resize(rows: m, columns: n)
         scalars.withUnsafeBufferPointer { a in
             other.scalars.withUnsafeBufferPointer { b in
                 result.scalars.withUnsafeMutableBufferPointer { c in

@@ -98,6 +98,14 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         shape = newShape
     }
 
+    /// Resizes to `[rows, columns]` without building a shape array when the shape already matches, so a hot
+    /// loop that reuses its tensors never allocates here.
+    @inline(__always)
+    mutating func resize(rows: Int, columns: Int) {
+        if shape.count == 2, shape[0] == rows, shape[1] == columns, scalars.count == rows * columns { return }
+        resize(to: [rows, columns])
+    }
+
     /// Short description with shape and the first few values.
     public var description: String {
         let head = scalars.prefix(8).map { String(format: "%.4g", Double($0)) }.joined(separator: ", ")

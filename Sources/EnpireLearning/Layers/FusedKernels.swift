@@ -1,0 +1,140 @@
+import Dispatch
+import Foundation
+
+/// Activation folded into a preceding ``Linear`` by ``Sequential`` (one pass instead of two).
+enum FusedActivation: Sendable {
+    /// `max(0, x)`; its gradient needs only the output.
+    case relu
+    /// `tanh(x)`; its gradient needs only the output.
+    case tanh
+    /// No activation (bias only).
+    case identity
+}
+
+/// Element-wise kernels of the training step: bias + activation forward, activation gradient + bias gradient
+/// backward, sums of squares. Blocks of at least ``parallelThreshold`` elements are split by rows across the
+/// cores with `DispatchQueue.concurrentPerform`; smaller ones stay on the calling thread (a wake-up costs more
+/// than the work).
+enum FusedKernels {
+    /// Work items (elements × cost) from which a block is split across cores: 2^18 by default, overridable
+    /// with the environment variable `ENPIRE_PARALLEL_THRESHOLD` (for measuring; a huge value disables
+    /// splitting). Each split costs a few small heap allocations inside Dispatch (the closure is copied to a
+    /// block), so below this size the step stays allocation-free and on one thread.
+    static let parallelThreshold: Int = {
+        if let text = ProcessInfo.processInfo.environment["ENPIRE_PARALLEL_THRESHOLD"], let value = Int(text),
+           value > 0 {
+            return value
+        }
+        return 1 << 18
+    }()
+    /// Chunks a large block is split into (the active core count, at most ``maxChunks``).
+    static let chunkCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, maxChunks))
+    /// Upper bound on chunks, which sizes the per-chunk partial-sum scratch.
+    static let maxChunks = 8
+
+    /// Calls `body(start, end, chunk)` over `[0, count)` in contiguous chunks; in parallel when
+    /// `count · costPerItem ≥ parallelThreshold`.
+    @inline(__always)
+    static func forEachChunk(count: Int, costPerItem: Int, _ body: (Int, Int, Int) -> Void) {
+        let chunks = count * costPerItem >= parallelThreshold ? min(chunkCount, count) : 1
+        if chunks <= 1 {
+            body(0, count, 0)
+            return
+        }
+        // Sound to send: chunks touch disjoint ranges (and their own partial-sum slot), and
+        // concurrentPerform returns only after every chunk has finished, so `body` never outlives the call.
+        withoutActuallyEscaping(body) { escapable in
+            let chunkBody = ChunkBody(call: escapable)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                chunkBody.call(count * chunk / chunks, count * (chunk + 1) / chunks, chunk)
+            }
+        }
+    }
+
+    /// Carries a chunk closure into `concurrentPerform` (see ``forEachChunk(count:costPerItem:_:)``).
+    private struct ChunkBody: @unchecked Sendable {
+        let call: (Int, Int, Int) -> Void
+    }
+
+    /// In place over `[rows, columns]`: `y = activation(y + bias)` per row.
+    static func biasActivation(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int,
+                               columns: Int, activation: FusedActivation) {
+        forEachChunk(count: rows, costPerItem: columns) { start, end, _ in
+            for row in start..<end {
+                let out = y + row * columns
+                switch activation {
+                case .relu:
+                    for column in 0..<columns { out[column] = max(out[column] + bias[column], 0) }
+                case .tanh:
+                    for column in 0..<columns { out[column] = tanhf(out[column] + bias[column]) }
+                case .identity:
+                    for column in 0..<columns { out[column] += bias[column] }
+                }
+            }
+        }
+    }
+
+    /// One pass over `[rows, columns]`: `gradInput = gradOutput · activation'(output)` (skipped for
+    /// `.identity`, where `gradInput` may be nil) and, when `biasGradient` is non-nil, the column sums of the
+    /// result written (`accumulate == false`) or added to `biasGradient`.
+    ///
+    /// `partials` needs `maxChunks · columns` floats (per-chunk column sums when the block is split).
+    static func activationBackward(output: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                                   gradInput: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
+                                   accumulate: Bool, partials: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                   activation: FusedActivation) {
+        let split = rows * columns >= parallelThreshold && min(chunkCount, rows) > 1
+        let chunks = split ? min(chunkCount, rows) : 1
+        if biasGradient != nil { partials.update(repeating: 0, count: chunks * columns) }
+        forEachChunk(count: rows, costPerItem: columns) { start, end, chunk in
+            let sums: UnsafeMutablePointer<Float>? = biasGradient == nil ? nil : partials + chunk * columns
+            for row in start..<end {
+                let offset = row * columns
+                let dy = gradOutput + offset, y = output + offset
+                switch activation {
+                case .relu:
+                    let dx = gradInput! + offset
+                    for column in 0..<columns { dx[column] = y[column] > 0 ? dy[column] : 0 }
+                    if let sums { for column in 0..<columns { sums[column] += dx[column] } }
+                case .tanh:
+                    let dx = gradInput! + offset
+                    for column in 0..<columns {
+                        let value = y[column]
+                        dx[column] = dy[column] * (1 - value * value)
+                    }
+                    if let sums { for column in 0..<columns { sums[column] += dx[column] } }
+                case .identity:
+                    if let sums { for column in 0..<columns { sums[column] += dy[column] } }
+                }
+            }
+        }
+        guard let biasGradient else { return }
+        if !accumulate { biasGradient.update(from: partials, count: columns) } else {
+            for column in 0..<columns { biasGradient[column] += partials[column] }
+        }
+        for chunk in 1..<chunks {
+            let sums = partials + chunk * columns
+            for column in 0..<columns { biasGradient[column] += sums[column] }
+        }
+    }
+
+    /// `Σ x²` over `count` floats with eight independent SIMD accumulators (vectorises; plain `Float`
+    /// accumulation would be serialised by IEEE ordering).
+    @inline(__always)
+    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var accumulator = SIMD8<Float>()
+        let vectorized = count & ~7
+        var index = 0
+        while index < vectorized {
+            let value = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
+            accumulator += value * value
+            index += 8
+        }
+        var total = accumulator.sum()
+        while index < count {
+            total += x[index] * x[index]
+            index += 1
+        }
+        return total
+    }
+}
