@@ -74,7 +74,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireRewardTests", dependencies: ["EnpireReward", "EnpireSim", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire"], swiftSettings: strict),
+        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireReward"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

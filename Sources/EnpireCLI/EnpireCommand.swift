@@ -9,5 +9,5 @@ struct EnpireCommand: AsyncParsableCommand {
         abstract: "Train a robot station on its own: reset, act safely, judge, learn, evaluate, share.",
         subcommands: [MainCommand.self, InitCommand.self, StatusCommand.self, TrialCommand.self, DecideCommand.self,
                       RevertCommand.self, LedgerCommand.self, EvalCommand.self, FleetCommand.self, AgentCommand.self,
-                      StudyCommand.self, SimCommand.self, RewardCommand.self, DebugCommand.self, VerifierCommand.self])
+                      StudyCommand.self, SimCommand.self, RewardCommand.self, DebugCommand.self, VerifierCommand.self, LearnCommand.self, PolicyCommand.self])
 }

@@ -43,6 +43,36 @@ public final class PinInsertionFrameAnalyzer {
     /// - Throws: ``RewardError/badFrame(_:)`` when the size is wrong or a part of the scene cannot be found
     ///   (fewer than two fiducials, no block top, no slot, no pin).
     public func measure(_ image: RGBImage) throws(RewardError) -> PinInsertionMeasurement {
+        let (map, hole, holeWidthPixels, mouthY, mouth) = try measureBlock(image)
+        let s = map.scale
+        let b = hole.slope
+        let (pin, pinWidthPixels) = try pinAxis(scale: s)
+        let holeDown = map.worldVector(du: b, dv: 1)
+        let pinDown = map.worldVector(du: pin.slope, dv: 1)
+        let pinPoint = map.world(u: pin.x(at: mouthY), v: mouthY)
+        return PinInsertionMeasurement(
+            mouth: [mouth.x, mouth.y], holeAngle: atan2(holeDown.x, -holeDown.y), pinAxisPoint: [pinPoint.x, pinPoint.y],
+            pinAngle: atan2(pinDown.x, -pinDown.y),
+            pinWidth: pinWidthPixels / (1 + pin.slope * pin.slope).squareRoot() / s,
+            holeWidth: holeWidthPixels / (1 + b * b).squareRoot() / s,
+            fiducialsFound: fiducialImage.count, pixelsPerMillimetre: s)
+    }
+
+    /// Measures only the hole: its mouth [x, y] in millimetres and its axis angle in radians (0 = vertical).
+    /// Unlike ``measure(_:)`` it does not need the pin in view (a policy locates the hole before it moves).
+    ///
+    /// - Throws: ``RewardError/badFrame(_:)`` when the size is wrong or the fiducials, the block's top face or
+    ///   the slot cannot be found.
+    public func measureHole(_ image: RGBImage) throws(RewardError) -> (mouth: [Double], angle: Double) {
+        let (map, hole, _, _, mouth) = try measureBlock(image)
+        let holeDown = map.worldVector(du: hole.slope, dv: 1)
+        return ([mouth.x, mouth.y], atan2(holeDown.x, -holeDown.y))
+    }
+
+    /// Classifies the frame, calibrates it from the fiducials and fits the block's top face and hole axis.
+    private func measureBlock(_ image: RGBImage) throws(RewardError)
+        -> (map: SimilarityTransform2D, hole: RobustLineFit, holeWidthPixels: Double, mouthRow: Double,
+            mouth: (x: Double, y: Double)) {
         let width = image.size.width, height = image.size.height
         guard image.size == model.resolution, image.pixels.count == width * height * 3 else {
             throw .badFrame("frame is \(image.size) but the pin verifier expects \(model.resolution)")
@@ -55,21 +85,10 @@ public final class PinInsertionFrameAnalyzer {
         }
         let top = try blockTop(image, scale: s)
         let (hole, holeWidthPixels) = try holeAxis(image, top: top.line, slotCentre: top.slotCentre, scale: s)
-        let (pin, pinWidthPixels) = try pinAxis(scale: s)
-
         // Mouth: where the hole axis (x = a + b y) meets the top face (y = c + d x).
         let a = hole.intercept, b = hole.slope, c = top.line.intercept, d = top.line.slope
         let mouthY = (c + d * a) / (1 - d * b), mouthX = a + b * mouthY
-        let mouth = map.world(u: mouthX, v: mouthY)
-        let holeDown = map.worldVector(du: b, dv: 1)
-        let pinDown = map.worldVector(du: pin.slope, dv: 1)
-        let pinPoint = map.world(u: pin.x(at: mouthY), v: mouthY)
-        return PinInsertionMeasurement(
-            mouth: [mouth.x, mouth.y], holeAngle: atan2(holeDown.x, -holeDown.y), pinAxisPoint: [pinPoint.x, pinPoint.y],
-            pinAngle: atan2(pinDown.x, -pinDown.y),
-            pinWidth: pinWidthPixels / (1 + pin.slope * pin.slope).squareRoot() / s,
-            holeWidth: holeWidthPixels / (1 + b * b).squareRoot() / s,
-            fiducialsFound: fiducialImage.count, pixelsPerMillimetre: s)
+        return (map, hole, holeWidthPixels, mouthY, map.world(u: mouthX, v: mouthY))
     }
 
     // MARK: - Pixel classes
