@@ -222,16 +222,35 @@ public final class ZipTieSceneEstimator {
                 queue[tail] = Int32(j); tail += 1
             }
         }
-        var n = 0.0, sx = 0.0, sy = 0.0
+        // The end cap (the last ~10 walk steps) and a band further back give the tie's direction at the end; the
+        // end point is the cap's centre pushed out to the cap's farthest extent along that direction (a 4-connected
+        // walk reaches one corner of the flat end first, so the farthest pixels alone sit off the centre line).
+        var cap = Moments(), band = Moments()
         for t in 0..<tail {
             let i = Int(queue[t])
-            if distance[i] >= farthest - 3 {
-                n += 1
-                sx += Double(i % width) + 0.5
-                sy += Double(i / width) + 0.5
+            let x = Double(i % width) + 0.5, y = Double(i / width) + 0.5
+            if distance[i] >= farthest - 10 {
+                cap.add(x, y)
+            } else if distance[i] >= farthest - 30, distance[i] < farthest - 20 {
+                band.add(x, y)
             }
         }
-        return n > 0 ? (sx / n, sy / n) : nil
+        guard cap.count > 0 else { return nil }
+        let c1 = cap.mean
+        guard band.count > 0 else { return c1 }
+        let c2 = band.mean
+        let norm = hypot(c1.x - c2.x, c1.y - c2.y)
+        guard norm > 1e-6 else { return c1 }
+        let ux = (c1.x - c2.x) / norm, uy = (c1.y - c2.y) / norm
+        var extent = 0.0
+        for t in 0..<tail {
+            let i = Int(queue[t])
+            guard distance[i] >= farthest - 10 else { continue }
+            let x = Double(i % width) + 0.5, y = Double(i / width) + 0.5
+            extent = max(extent, (x - c1.x) * ux + (y - c1.y) * uy)
+        }
+        // Pixel centres lie half a pixel inside the edge.
+        return (c1.x + (extent + 0.5) * ux, c1.y + (extent + 0.5) * uy)
     }
 }
 

@@ -73,10 +73,6 @@ struct ImitationLoop: Sendable {
                     output = try model.predict(input)
                 case .learner(let model):
                     output = try model.predict(input)
-                    if ProcessInfo.processInfo.environment["ENPIRE_LEARN_DEBUG"] != nil, seed % 10 == 0 {
-                        let teacher = episode.teacherOutput()
-                        print("seed \(seed) step \(step) in \(input.map { String(format: "%.2f", $0) }) out \(output.map { String(format: "%.2f", $0) }) teacher \(teacher.map { String(format: "%.2f", $0) })")
-                    }
                 }
                 try episode.apply(output)
             } catch {
