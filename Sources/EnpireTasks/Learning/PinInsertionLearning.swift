@@ -139,6 +139,36 @@ public final class PinInsertionPolicyInput {
     }
 }
 
+/// The pin expert's moves re-decided from the current state at every step (a closed-loop teacher whose label
+/// depends only on the state it is asked about, so it can relabel learner-visited states): with the exact hole
+/// pose it needs no search. Above the hole it aligns the tip 10 mm over the mouth at the hole angle; aligned
+/// (within 0.15 mm and 0.01 rad) it descends 3 mm ahead of the hand (the PD then moves about 1.5 mm per step,
+/// the expert's descent rate); inside it keeps descending to 24 mm while shifting by half the side-wall force
+/// over the grasp stiffness (the expert's centring), and holds there.
+struct PinInsertionClosedLoopTeacher {
+    func handTarget(_ state: PinInsertionState, hole: [Double]) -> [Double] {
+        let g = PinInsertionGeometry.self
+        let a = hole[2]
+        let down = (x: sin(a), y: -cos(a)), across = (x: cos(a), y: sin(a))
+        let rx = state.hand[0] - hole[0], ry = state.hand[1] - hole[1]
+        let handDepth = rx * down.x + ry * down.y + g.handToTip
+        let handLateral = rx * across.x + ry * across.y
+        let lateralForce = state.force[0] * across.x + state.force[1] * across.y
+        let centring = handLateral + 0.5 * lateralForce / g.graspStiffness
+        let aligned = abs(handLateral) < 0.15 && abs(state.hand[2] - a) < 0.01
+        let depth: Double, lateral: Double
+        if handDepth > 2 {
+            (depth, lateral) = (min(handDepth + 3, 24), centring)
+        } else if aligned, handDepth > -12 {
+            (depth, lateral) = (handDepth + 3, 0)
+        } else {
+            (depth, lateral) = (-10, 0)
+        }
+        return [hole[0] + (depth - g.handToTip) * down.x + lateral * across.x,
+                hole[1] + (depth - g.handToTip) * down.y + lateral * across.y, a]
+    }
+}
+
 /// One headless pin-insertion episode for the learning loop: the simulation, the side camera (realistic noise
 /// drawn from the seed), the policy-input source and the expert teacher, which reads the exact hole pose.
 final class PinInsertionImitationEpisode: ImitationEpisode {
@@ -146,7 +176,7 @@ final class PinInsertionImitationEpisode: ImitationEpisode {
     let source: PinInsertionPolicyInput
     private var renderer: PinInsertionRenderer?
     private var image = RGBImage(size: PinInsertionRenderer.defaultSize)
-    private var expert = PinInsertionExpert()
+    private let teacher = PinInsertionClosedLoopTeacher()
     private var stepIndex = 0
 
     init(seed: UInt64, mode: ObservationMode) {
@@ -183,9 +213,7 @@ final class PinInsertionImitationEpisode: ImitationEpisode {
     }
 
     func teacherOutput() -> [Float] {
-        let state = simulation.state
-        let target = expert.nextTarget(hand: state.hand, force: state.force,
-                                       holePose: [simulation.holeX, 0, simulation.holeAngle])
+        let target = teacher.handTarget(simulation.state, hole: [simulation.holeX, 0, simulation.holeAngle])
         return source.output(handTarget: target)
     }
 
@@ -205,8 +233,8 @@ final class PinInsertionImitationEpisode: ImitationEpisode {
     var taskScore: Double { verdict.score }
 }
 
-/// Pin insertion as a ``LearnableTask``: behaviour cloning or DAgger from ``PinInsertionExpert`` (the teacher
-/// reads the exact hole pose: privileged, for labels only), policy input from ``PinInsertionPolicyInput``.
+/// Pin insertion as a ``LearnableTask``: behaviour cloning or DAgger from the closed-loop form of
+/// ``PinInsertionExpert`` (the teacher reads the exact hole pose: privileged, for labels only), policy input from ``PinInsertionPolicyInput``.
 public struct PinInsertionLearning: LearnableTask {
     /// Creates the task.
     public init() {}
