@@ -8,13 +8,13 @@ public import Foundation
 /// output and a hand target.
 ///
 /// Everything is expressed in the frame of the hole as the policy knows it (mouth point, hole angle):
-/// - `camera`: the mouth and angle come from ``PinInsertionFrameAnalyzer/measureHole(_:)`` on the side camera's frames (the
+/// - `camera`: the mouth and angle come from `PinInsertionFrameAnalyzer/measureHole(_:)` on the side camera's frames (the
 ///   fiducials calibrate every frame). The block does not move during an episode, so the source measures the
 ///   first ``localisationFrames`` frames it gets a measurement from, averages them and then holds the estimate
 ///   (``wantsFrame`` turns false: a station need not stream frames after locating the part). Nothing in
 ///   `observation.features` is read.
 /// - `state` (**privileged**): the exact mouth and angle, derived from the simulator's ground-truth features
-///   ``PinInsertionFeatures/pinPose`` and ``PinInsertionFeatures/insertion``.
+///   `PinInsertionFeatures/pinPose` and `PinInsertionFeatures/insertion`.
 ///
 /// Both modes add the arm's proprioception (hand pose and velocity) and its force estimate, so the input layout
 /// is the same and a policy trained on one mode can be scored on the other.
@@ -234,7 +234,7 @@ final class PinInsertionImitationEpisode: ImitationEpisode {
 }
 
 /// Pin insertion as a ``LearnableTask``: behaviour cloning or DAgger from the closed-loop form of
-/// ``PinInsertionExpert`` (the teacher reads the exact hole pose: privileged, for labels only), policy input from ``PinInsertionPolicyInput``.
+/// `PinInsertionExpert` (the teacher reads the exact hole pose: privileged, for labels only), policy input from ``PinInsertionPolicyInput``.
 public struct PinInsertionLearning: LearnableTask {
     /// Creates the task.
     public init() {}

@@ -7,14 +7,14 @@ public import Foundation
 /// The zip-tie policy's input, built from a station `Observation` ([left, cutter] arms), and the map between
 /// the policy's output and the two arms' commands.
 ///
-/// - `camera`: the anchor and the free end come from ``ZipTieSceneEstimator`` on the top camera's frames during
+/// - `camera`: the anchor and the free end come from `ZipTieSceneEstimator` on the top camera's frames during
 ///   the first ``localisationFrames`` measurable frames (the clamp is fixed and the free end lies still until it
 ///   is grasped), averaged and held; the mark is measured in every frame (it moves while the tie is pulled) and
 ///   the last good measurement is held while a tool hides it. The cameras stream at the control rate while a
 ///   policy acts: `TriggeredCamera` in the example only saves frames for the verifier, a real station's cameras
-///   are free-running. From the station's features only ``ZipTieFeatures/grasped`` is read: the gripper's own
+///   are free-running. From the station's features only `ZipTieFeatures/grasped` is read: the gripper's own
 ///   contact sensor, part of the arm.
-/// - `state` (**privileged**): anchor, free end and mark are the simulator's exact ``ZipTieFeatures``.
+/// - `state` (**privileged**): anchor, free end and mark are the simulator's exact `ZipTieFeatures`.
 ///
 /// Both modes add the arms' proprioception: positions, gripper and jaw openings, and the left gripper's pull
 /// (its force reading). After the grasp the free end is taken to be at the left hand in both modes.
@@ -302,7 +302,7 @@ final class ZipTieImitationEpisode: ImitationEpisode {
 }
 
 /// Zip-tie cutting as a ``LearnableTask``: behaviour cloning or DAgger from the closed-loop form of
-/// ``ZipTieExpert`` (the teacher reads the exact state: privileged, for labels only), policy input from
+/// `ZipTieExpert` (the teacher reads the exact state: privileged, for labels only), policy input from
 /// ``ZipTiePolicyInput``.
 public struct ZipTieLearning: LearnableTask {
     /// Creates the task.
