@@ -123,33 +123,14 @@ public final class PinInsertionFrameAnalyzer {
 
     private func fiducialMap() throws(RewardError) -> SimilarityTransform2D {
         let width = model.resolution.width, height = model.resolution.height
-        let s = model.nominalPixelsPerMillimetre
-        let expectedArea = Double.pi * pow(model.fiducialRadius * s, 2)
-        let window = model.fiducialSearchPixels
         fiducialWorld.removeAll(keepingCapacity: true)
         fiducialImage.removeAll(keepingCapacity: true)
+        let finder = FiducialDots(dots: model.fiducials, radius: model.fiducialRadius,
+                                  pixelsPerMillimetre: model.nominalPixelsPerMillimetre, centre: model.nominalCentre,
+                                  window: model.fiducialSearchPixels, areaShares: 0.6...1.6)
         classes.withUnsafeBufferPointer { classes in
-            for dot in model.fiducials where dot.count == 2 {
-                let u = Double(width) / 2 + (dot[0] - model.nominalCentre[0]) * s
-                let v = Double(height) / 2 - (dot[1] - model.nominalCentre[1]) * s
-                let x0 = max(0, Int(u) - window), x1 = min(width, Int(u) + window)
-                let y0 = max(0, Int(v) - window), y1 = min(height, Int(v) + window)
-                guard x1 > x0, y1 > y0 else { continue }
-                var n = 0.0, sx = 0.0, sy = 0.0
-                var touchesEdge = false
-                for y in y0..<y1 {
-                    for x in x0..<x1 where classes[y * width + x] == PixelClass.fiducial {
-                        n += 1
-                        sx += Double(x) + 0.5
-                        sy += Double(y) + 0.5
-                        if x == x0 || x == x1 - 1 || y == y0 || y == y1 - 1 { touchesEdge = true }
-                    }
-                }
-                // A dot cut by the window, partly hidden or missing is not used.
-                guard !touchesEdge, n >= 0.6 * expectedArea, n <= 1.6 * expectedArea else { continue }
-                fiducialWorld.append((dot[0], dot[1]))
-                fiducialImage.append((sx / n, sy / n))
-            }
+            finder.locate(classes: classes, width: width, height: height, dotClass: PixelClass.fiducial,
+                          world: &fiducialWorld, image: &fiducialImage)
         }
         guard fiducialImage.count >= 2,
               let map = SimilarityTransform2D.fit(world: fiducialWorld, image: fiducialImage, count: fiducialImage.count)

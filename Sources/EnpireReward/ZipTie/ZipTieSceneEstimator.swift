@@ -155,28 +155,12 @@ public final class ZipTieSceneEstimator {
     private func calibrate() throws(RewardError) -> SimilarityTransform2D {
         let width = resolution.width, height = resolution.height
         let s = nominalPixelsPerMillimetre
-        let expected = Double.pi * pow(fiducialRadius * s, 2)
-        let window = Int(16 * s)
         var world: [(x: Double, y: Double)] = [], image: [(x: Double, y: Double)] = []
-        for dot in fiducials where dot.count == 2 {
-            let u = Double(width) / 2 + (dot[0] - nominalCentre[0]) * s
-            let v = Double(height) / 2 - (dot[1] - nominalCentre[1]) * s
-            let x0 = max(0, Int(u) - window), x1 = min(width, Int(u) + window)
-            let y0 = max(0, Int(v) - window), y1 = min(height, Int(v) + window)
-            guard x1 > x0, y1 > y0 else { continue }
-            var n = 0.0, sx = 0.0, sy = 0.0
-            var touchesEdge = false
-            for y in y0..<y1 {
-                for x in x0..<x1 where classes[y * width + x] == PixelClass.fiducial {
-                    n += 1
-                    sx += Double(x) + 0.5
-                    sy += Double(y) + 0.5
-                    if x == x0 || x == x1 - 1 || y == y0 || y == y1 - 1 { touchesEdge = true }
-                }
-            }
-            guard !touchesEdge, n >= 0.5 * expected, n <= 1.8 * expected else { continue }
-            world.append((dot[0], dot[1]))
-            image.append((sx / n, sy / n))
+        let finder = FiducialDots(dots: fiducials, radius: fiducialRadius, pixelsPerMillimetre: s,
+                                  centre: nominalCentre, window: Int(16 * s), areaShares: 0.5...1.8)
+        classes.withUnsafeBufferPointer { classes in
+            finder.locate(classes: classes, width: width, height: height, dotClass: PixelClass.fiducial,
+                          world: &world, image: &image)
         }
         fiducialCount = world.count
         guard world.count >= 2, let map = SimilarityTransform2D.fit(world: world, image: image, count: world.count),

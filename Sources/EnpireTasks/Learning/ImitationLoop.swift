@@ -1,7 +1,7 @@
 import Dispatch
 import Enpire
 import EnpireLearning
-import Foundation
+public import Foundation
 import Synchronization
 
 /// One simulated episode as the learning loop drives it. Implementations own a (non-`Sendable`) simulation,
@@ -232,5 +232,31 @@ struct ImitationLoop: Sendable {
                 + "\(point.devEpisodes),\(point.validationMSE.map { String(format: "%.6g", $0) } ?? "")\n"
         }
         try Data(csv.utf8).write(to: directory.appendingPathComponent("learning-curve.csv"))
+    }
+}
+
+/// A simulated task that learns by imitating its expert: ``pinInsertion`` and ``zipTie``. Learning and scoring
+/// run headless episodes of the task's simulation with its camera renderer, policy-input source and teacher.
+public struct ImitationTask: LearnableTask {
+    let loop: ImitationLoop
+
+    /// The task's name (`pin-insertion`, `ziptie`).
+    public var name: String { loop.task }
+
+    /// `bc` and `dagger`.
+    public var paradigms: [String] { ["bc", "dagger"] }
+
+    /// Learns a policy (see ``LearnOptions``).
+    public func learn(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
+        -> LearnSummary {
+        try await loop.learn(options, progress: progress)
+    }
+
+    /// Scores a checkpoint on seeds `firstSeed ..< firstSeed + episodes` (ground-truth success).
+    public func evaluate(policyDirectory: URL, firstSeed: UInt64, episodes: Int, observe: ObservationMode,
+                         workers: Int, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
+        -> PolicyEvaluation {
+        try await loop.evaluate(policyDirectory: policyDirectory, firstSeed: firstSeed, episodes: episodes,
+                                observe: observe, workers: workers, progress: progress)
     }
 }

@@ -2,7 +2,7 @@ public import Enpire
 import EnpireLearning
 public import EnpireReward
 import EnpireSim
-public import Foundation
+import Foundation
 
 /// The pin-insertion policy's input, built from a station `Observation`, and the map between the policy's
 /// output and a hand target.
@@ -233,38 +233,16 @@ final class PinInsertionImitationEpisode: ImitationEpisode {
     var taskScore: Double { verdict.score }
 }
 
-/// Pin insertion as a ``LearnableTask``: behaviour cloning or DAgger from the closed-loop form of
-/// `PinInsertionExpert` (the teacher reads the exact hole pose: privileged, for labels only), policy input from ``PinInsertionPolicyInput``.
-public struct PinInsertionLearning: LearnableTask {
-    /// Creates the task.
-    public init() {}
-
-    /// `"pin-insertion"`.
-    public var name: String { "pin-insertion" }
-
-    /// `bc` and `dagger`.
-    public var paradigms: [String] { ["bc", "dagger"] }
-
-    var loop: ImitationLoop {
-        ImitationLoop(task: name, inputNames: PinInsertionPolicyInput.inputNames,
-                      outputNames: PinInsertionPolicyInput.outputNames,
-                      maxSteps: PinInsertionGeometry.maxEpisodeSteps,
-                      periodSeconds: 1 / PinInsertionGeometry.controlRateHz) { seed, mode in
+extension ImitationTask {
+    /// Pin insertion (`pin-insertion`): behaviour cloning or DAgger from the closed-loop form of
+    /// `PinInsertionExpert` (the teacher reads the exact hole pose: privileged, for labels only), policy input
+    /// from ``PinInsertionPolicyInput``.
+    public static var pinInsertion: ImitationTask {
+        ImitationTask(loop: ImitationLoop(
+            task: "pin-insertion", inputNames: PinInsertionPolicyInput.inputNames,
+            outputNames: PinInsertionPolicyInput.outputNames, maxSteps: PinInsertionGeometry.maxEpisodeSteps,
+            periodSeconds: 1 / PinInsertionGeometry.controlRateHz) { seed, mode in
             PinInsertionImitationEpisode(seed: seed, mode: mode)
-        }
-    }
-
-    /// Learns a policy (see ``LearnOptions``).
-    public func learn(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
-        -> LearnSummary {
-        try await loop.learn(options, progress: progress)
-    }
-
-    /// Scores a checkpoint on seeds `firstSeed ..< firstSeed + episodes` (ground-truth success).
-    public func evaluate(policyDirectory: URL, firstSeed: UInt64, episodes: Int, observe: ObservationMode,
-                         workers: Int, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
-        -> PolicyEvaluation {
-        try await loop.evaluate(policyDirectory: policyDirectory, firstSeed: firstSeed, episodes: episodes,
-                                observe: observe, workers: workers, progress: progress)
+        })
     }
 }

@@ -2,7 +2,7 @@ public import Enpire
 import EnpireLearning
 public import EnpireReward
 import EnpireSim
-public import Foundation
+import Foundation
 
 /// The zip-tie policy's input, built from a station `Observation` ([left, cutter] arms), and the map between
 /// the policy's output and the two arms' commands.
@@ -301,38 +301,14 @@ final class ZipTieImitationEpisode: ImitationEpisode {
     var taskScore: Double { verdict.score }
 }
 
-/// Zip-tie cutting as a ``LearnableTask``: behaviour cloning or DAgger from the closed-loop form of
-/// `ZipTieExpert` (the teacher reads the exact state: privileged, for labels only), policy input from
-/// ``ZipTiePolicyInput``.
-public struct ZipTieLearning: LearnableTask {
-    /// Creates the task.
-    public init() {}
-
-    /// `"ziptie"`.
-    public var name: String { "ziptie" }
-
-    /// `bc` and `dagger`.
-    public var paradigms: [String] { ["bc", "dagger"] }
-
-    var loop: ImitationLoop {
-        ImitationLoop(task: name, inputNames: ZipTiePolicyInput.inputNames, outputNames: ZipTiePolicyInput.outputNames,
-                      maxSteps: ZipTieGeometry.maxEpisodeSteps, periodSeconds: 1 / ZipTieGeometry.controlRateHz) {
-            seed, mode in
+extension ImitationTask {
+    /// Zip-tie cutting (`ziptie`): behaviour cloning or DAgger from the closed-loop form of `ZipTieExpert` (the
+    /// teacher reads the exact state: privileged, for labels only), policy input from ``ZipTiePolicyInput``.
+    public static var zipTie: ImitationTask {
+        ImitationTask(loop: ImitationLoop(
+            task: "ziptie", inputNames: ZipTiePolicyInput.inputNames, outputNames: ZipTiePolicyInput.outputNames,
+            maxSteps: ZipTieGeometry.maxEpisodeSteps, periodSeconds: 1 / ZipTieGeometry.controlRateHz) { seed, mode in
             ZipTieImitationEpisode(seed: seed, mode: mode)
-        }
-    }
-
-    /// Learns a policy (see ``LearnOptions``).
-    public func learn(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
-        -> LearnSummary {
-        try await loop.learn(options, progress: progress)
-    }
-
-    /// Scores a checkpoint on seeds `firstSeed ..< firstSeed + episodes` (ground-truth success).
-    public func evaluate(policyDirectory: URL, firstSeed: UInt64, episodes: Int, observe: ObservationMode,
-                         workers: Int, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
-        -> PolicyEvaluation {
-        try await loop.evaluate(policyDirectory: policyDirectory, firstSeed: firstSeed, episodes: episodes,
-                                observe: observe, workers: workers, progress: progress)
+        })
     }
 }
