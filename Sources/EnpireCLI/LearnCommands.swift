@@ -127,6 +127,10 @@ struct PolicyCommand: AsyncParsableCommand {
                          result.successes, result.episodes, 100 * Double(result.successes) / Double(result.episodes),
                          result.wilsonLow, result.wilsonHigh, result.meanTaskScore))
             print(String(format: "robot time %.1f min, wall %.1f s", result.robotSeconds / 60, result.wallSeconds))
+            if result.inputFailures > 0 {
+                print("episodes ended because the policy input could not be built: \(result.inputFailures) "
+                    + "(first: \(result.firstInputFailure ?? "?"))")
+            }
             if !result.failedSeeds.isEmpty {
                 print("failed seeds: \(result.failedSeeds.map(String.init).joined(separator: " "))")
             }

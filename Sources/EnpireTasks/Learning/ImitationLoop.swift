@@ -217,7 +217,8 @@ struct ImitationLoop: Sendable {
             meanTaskScore: results.map(\.bestScore).reduce(0, +) / Double(max(results.count, 1)),
             robotSeconds: Double(results.map(\.steps).reduce(0, +)) * periodSeconds,
             wallSeconds: Date().timeIntervalSince(start),
-            failedSeeds: Array(results.filter { !$0.success }.map(\.seed).prefix(50)))
+            failedSeeds: Array(results.filter { !$0.success }.map(\.seed).prefix(50)),
+            inputFailures: results.filter { $0.error != nil }.count, firstInputFailure: results.compactMap(\.error).first)
     }
 
     static func writeCurve(_ summary: LearnSummary, to directory: URL) throws {

@@ -219,11 +219,16 @@ public struct PolicyEvaluation: Sendable, Codable, Equatable {
     public var wallSeconds: Double
     /// Seeds whose episode failed (at most the first 50).
     public var failedSeeds: [UInt64]
+    /// Failed episodes that ended because the policy input could not be built (for `camera`: the frames never
+    /// showed what the estimator needs), with the first such message.
+    public var inputFailures: Int
+    /// The first input failure's message, if any.
+    public var firstInputFailure: String?
 
     /// Creates an evaluation record.
     public init(task: String, observe: ObservationMode, firstSeed: UInt64, successes: Int, episodes: Int,
                 wilsonLow: Double, wilsonHigh: Double, meanTaskScore: Double, robotSeconds: Double,
-                wallSeconds: Double, failedSeeds: [UInt64]) {
+                wallSeconds: Double, failedSeeds: [UInt64], inputFailures: Int = 0, firstInputFailure: String? = nil) {
         self.task = task
         self.observe = observe
         privileged = observe.isPrivileged
@@ -236,6 +241,8 @@ public struct PolicyEvaluation: Sendable, Codable, Equatable {
         self.robotSeconds = robotSeconds
         self.wallSeconds = wallSeconds
         self.failedSeeds = failedSeeds
+        self.inputFailures = inputFailures
+        self.firstInputFailure = firstInputFailure
     }
 }
 

@@ -200,6 +200,9 @@ struct ZipTieClosedLoopTeacher {
     /// Position error at the mark below which the jaws close, mm (the expert's recipe default is 0.3; 1.5 mm
     /// stays inside the 2 mm cut tolerance and gives the learner a wider band to imitate).
     var closeTolerance = 1.5
+    /// Distance from the free end below which the left gripper closes, mm (the expert reaches within 1 mm
+    /// first; the grasp catches the end within 3 mm, and 2.5 mm lets a learner a millimetre off still close).
+    var graspDistance = 2.5
     /// Blade angle error below which the jaws close, rad (the expert uses 0.02; the cut accepts 0.35, and a
     /// learner's angle is good to a few hundredths).
     var angleTolerance = 0.1
@@ -210,7 +213,7 @@ struct ZipTieClosedLoopTeacher {
         let pull = [s.anchor[0] + reach * cos(s.anchor[2]), s.anchor[1] + reach * sin(s.anchor[2])]
         if s.cut { return [.moveTo(pull, gripper: 0), .moveTo(g.inspectionPose, gripper: 1)] }
         guard s.grasped else {
-            let near = hypot(s.leftHand[0] - s.freeEnd[0], s.leftHand[1] - s.freeEnd[1]) < 1.5
+            let near = hypot(s.leftHand[0] - s.freeEnd[0], s.leftHand[1] - s.freeEnd[1]) < graspDistance
             return [.moveTo(s.freeEnd, gripper: near ? 0 : 1), .moveTo(g.rightStart, gripper: 1)]
         }
         let left = ArmCommand.moveTo(pull, gripper: 0)
