@@ -201,8 +201,8 @@ struct ZipTieClosedLoopTeacher {
     /// stays inside the 2 mm cut tolerance and gives the learner a wider band to imitate).
     var closeTolerance = 1.5
     /// Distance from the free end below which the left gripper closes, mm (the expert reaches within 1 mm
-    /// first; the grasp catches the end within 3 mm, and 2.5 mm lets a learner a millimetre off still close).
-    var graspDistance = 2.5
+    /// first; the grasp catches the end within 3 mm).
+    var graspDistance = 1.5
     /// Blade angle error below which the jaws close, rad (the expert uses 0.02; the cut accepts 0.35, and a
     /// learner's angle is good to a few hundredths).
     var angleTolerance = 0.1
