@@ -80,7 +80,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireLearning"], swiftSettings: strict),
+        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireLearning", "EnpireReward"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,6 +43,36 @@ public final class PinInsertionFrameAnalyzer {
     /// - Throws: ``RewardError/badFrame(_:)`` when the size is wrong or a part of the scene cannot be found
     ///   (fewer than two fiducials, no block top, no slot, no pin).
     public func measure(_ image: RGBImage) throws(RewardError) -> PinInsertionMeasurement {
+        let (map, hole, holeWidthPixels, mouthY, mouth) = try measureBlock(image)
+        let s = map.scale
+        let b = hole.slope
+        let (pin, pinWidthPixels) = try pinAxis(scale: s)
+        let holeDown = map.worldVector(du: b, dv: 1)
+        let pinDown = map.worldVector(du: pin.slope, dv: 1)
+        let pinPoint = map.world(u: pin.x(at: mouthY), v: mouthY)
+        return PinInsertionMeasurement(
+            mouth: [mouth.x, mouth.y], holeAngle: atan2(holeDown.x, -holeDown.y), pinAxisPoint: [pinPoint.x, pinPoint.y],
+            pinAngle: atan2(pinDown.x, -pinDown.y),
+            pinWidth: pinWidthPixels / (1 + pin.slope * pin.slope).squareRoot() / s,
+            holeWidth: holeWidthPixels / (1 + b * b).squareRoot() / s,
+            fiducialsFound: fiducialImage.count, pixelsPerMillimetre: s)
+    }
+
+    /// Measures only the hole: its mouth [x, y] in millimetres and its axis angle in radians (0 = vertical).
+    /// Unlike ``measure(_:)`` it does not need the pin in view (a policy locates the hole before it moves).
+    ///
+    /// - Throws: ``RewardError/badFrame(_:)`` when the size is wrong or the fiducials, the block's top face or
+    ///   the slot cannot be found.
+    public func measureHole(_ image: RGBImage) throws(RewardError) -> (mouth: [Double], angle: Double) {
+        let (map, hole, _, _, mouth) = try measureBlock(image)
+        let holeDown = map.worldVector(du: hole.slope, dv: 1)
+        return ([mouth.x, mouth.y], atan2(holeDown.x, -holeDown.y))
+    }
+
+    /// Classifies the frame, calibrates it from the fiducials and fits the block's top face and hole axis.
+    private func measureBlock(_ image: RGBImage) throws(RewardError)
+        -> (map: SimilarityTransform2D, hole: RobustLineFit, holeWidthPixels: Double, mouthRow: Double,
+            mouth: (x: Double, y: Double)) {
         let width = image.size.width, height = image.size.height
         guard image.size == model.resolution, image.pixels.count == width * height * 3 else {
             throw .badFrame("frame is \(image.size) but the pin verifier expects \(model.resolution)")
@@ -55,21 +85,10 @@ public final class PinInsertionFrameAnalyzer {
         }
         let top = try blockTop(image, scale: s)
         let (hole, holeWidthPixels) = try holeAxis(image, top: top.line, slotCentre: top.slotCentre, scale: s)
-        let (pin, pinWidthPixels) = try pinAxis(scale: s)
-
         // Mouth: where the hole axis (x = a + b y) meets the top face (y = c + d x).
         let a = hole.intercept, b = hole.slope, c = top.line.intercept, d = top.line.slope
         let mouthY = (c + d * a) / (1 - d * b), mouthX = a + b * mouthY
-        let mouth = map.world(u: mouthX, v: mouthY)
-        let holeDown = map.worldVector(du: b, dv: 1)
-        let pinDown = map.worldVector(du: pin.slope, dv: 1)
-        let pinPoint = map.world(u: pin.x(at: mouthY), v: mouthY)
-        return PinInsertionMeasurement(
-            mouth: [mouth.x, mouth.y], holeAngle: atan2(holeDown.x, -holeDown.y), pinAxisPoint: [pinPoint.x, pinPoint.y],
-            pinAngle: atan2(pinDown.x, -pinDown.y),
-            pinWidth: pinWidthPixels / (1 + pin.slope * pin.slope).squareRoot() / s,
-            holeWidth: holeWidthPixels / (1 + b * b).squareRoot() / s,
-            fiducialsFound: fiducialImage.count, pixelsPerMillimetre: s)
+        return (map, hole, holeWidthPixels, mouthY, map.world(u: mouthX, v: mouthY))
     }
 
     // MARK: - Pixel classes
@@ -104,33 +123,14 @@ public final class PinInsertionFrameAnalyzer {
 
     private func fiducialMap() throws(RewardError) -> SimilarityTransform2D {
         let width = model.resolution.width, height = model.resolution.height
-        let s = model.nominalPixelsPerMillimetre
-        let expectedArea = Double.pi * pow(model.fiducialRadius * s, 2)
-        let window = model.fiducialSearchPixels
         fiducialWorld.removeAll(keepingCapacity: true)
         fiducialImage.removeAll(keepingCapacity: true)
+        let finder = FiducialDots(dots: model.fiducials, radius: model.fiducialRadius,
+                                  pixelsPerMillimetre: model.nominalPixelsPerMillimetre, centre: model.nominalCentre,
+                                  window: model.fiducialSearchPixels, areaShares: 0.6...1.6)
         classes.withUnsafeBufferPointer { classes in
-            for dot in model.fiducials where dot.count == 2 {
-                let u = Double(width) / 2 + (dot[0] - model.nominalCentre[0]) * s
-                let v = Double(height) / 2 - (dot[1] - model.nominalCentre[1]) * s
-                let x0 = max(0, Int(u) - window), x1 = min(width, Int(u) + window)
-                let y0 = max(0, Int(v) - window), y1 = min(height, Int(v) + window)
-                guard x1 > x0, y1 > y0 else { continue }
-                var n = 0.0, sx = 0.0, sy = 0.0
-                var touchesEdge = false
-                for y in y0..<y1 {
-                    for x in x0..<x1 where classes[y * width + x] == PixelClass.fiducial {
-                        n += 1
-                        sx += Double(x) + 0.5
-                        sy += Double(y) + 0.5
-                        if x == x0 || x == x1 - 1 || y == y0 || y == y1 - 1 { touchesEdge = true }
-                    }
-                }
-                // A dot cut by the window, partly hidden or missing is not used.
-                guard !touchesEdge, n >= 0.6 * expectedArea, n <= 1.6 * expectedArea else { continue }
-                fiducialWorld.append((dot[0], dot[1]))
-                fiducialImage.append((sx / n, sy / n))
-            }
+            finder.locate(classes: classes, width: width, height: height, dotClass: PixelClass.fiducial,
+                          world: &fiducialWorld, image: &fiducialImage)
         }
         guard fiducialImage.count >= 2,
               let map = SimilarityTransform2D.fit(world: fiducialWorld, image: fiducialImage, count: fiducialImage.count)

@@ -30,6 +30,13 @@ public struct ZipTieRenderer: Sendable {
     public static let jawColor: (UInt8, UInt8, UInt8) = (30, 30, 34)
     /// Cutter body colour.
     public static let cutterBodyColor: (UInt8, UInt8, UInt8) = (60, 110, 200)
+    /// Fiducial dot colour (magenta, as on the pin-insertion back plate).
+    public static let fiducialColor: (UInt8, UInt8, UInt8) = (210, 40, 190)
+    /// Fiducial dot centres on the table, world millimetres (x, y up): four markers near the corners of both
+    /// views, outside the reach of the tie, so a camera can be calibrated in every frame (pixels to millimetres).
+    public static let fiducials: [(x: Double, y: Double)] = [(-45, 80), (165, 80), (-45, -80), (165, -80)]
+    /// Fiducial dot radius in millimetres.
+    public static let fiducialRadius = 2.0
     /// Tie width in millimetres.
     public static let tieWidth = 4.5
     /// Length of the painted mark on each side of the mark joint, in millimetres.
@@ -110,7 +117,7 @@ public struct ZipTieRenderer: Sendable {
         return image
     }
 
-    /// Adds a 12-sided disc of radius `r` about world point (x, y).
+    /// Adds a 12-sided disc of radius `r` about world point (x, y) (an ellipse in the oblique view).
     private mutating func joint(_ x: Double, _ y: Double, radius r: Double) {
         vertices.removeAll(keepingCapacity: true)
         for i in 0..<12 {
@@ -128,12 +135,14 @@ public struct ZipTieRenderer: Sendable {
         return (x + half * cos(a), y + half * sin(a))
     }
 
-    /// Painter's order: tie, mark, clamp, left gripper, cutter (the tools are above the tie).
+    /// Painter's order: table fiducials, tie, mark, clamp, left gripper, cutter (the tools are above the tie).
     ///
     /// Segments are flat-ended strips; a disc fills every intact joint, so a bent tie stays continuous while a
     /// cut joint shows two flat ends exactly as far apart as the pieces are.
     private mutating func buildScene(_ scene: ZipTieScene) {
         rasterizer.removeAllLayers()
+        rasterizer.beginLayer(Self.fiducialColor)
+        for dot in Self.fiducials { joint(dot.x, dot.y, radius: Self.fiducialRadius) }
         let half = ZipTieGeometry.segmentLength / 2, r = Self.tieWidth / 2
         let count = scene.segmentCount
         let markJoint = (markJoint > 0 && markJoint < count) ? markJoint : -1

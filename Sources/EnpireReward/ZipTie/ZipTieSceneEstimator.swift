@@ -1,0 +1,260 @@
+public import Enpire
+import Foundation
+
+/// What ``ZipTieSceneEstimator`` measured in one top-camera frame (world millimetres, y up; angles in radians).
+public struct ZipTieSceneEstimate: Sendable, Equatable, Codable {
+    /// Fiducials used for the pixel-to-millimetre map.
+    public var fiducialsFound: Int
+    /// Mark centre and the tie's direction there (pointing away from the anchor when the anchor was found);
+    /// nil when too little of the mark is visible.
+    public var mark: [Double]?
+    /// Red mark pixels seen.
+    public var markPixels: Int
+    /// Anchor point and tie direction at the clamp; nil when the clamp or the tie leaving it is not visible.
+    public var anchor: [Double]?
+    /// The tie's free end (the far end of the tie along the tie from the clamp); nil without an anchor.
+    public var freeEnd: [Double]?
+}
+
+/// Estimates the zip-tie scene from the top camera: the table fiducials
+/// (`ZipTieRenderer.fiducials`, at known positions) calibrate every frame, the red mark's pixels give the mark
+/// centre and direction, the dark clamp near the table centre and the tie leaving it give the anchor, and the
+/// tie pixel farthest from the clamp along the tie (a breadth-first walk over tie pixels) gives the free end.
+///
+/// It reads only the frame. Not thread-safe (scratch buffers sized for the resolution, reused); keep one per
+/// camera.
+public final class ZipTieSceneEstimator {
+    /// Size of the frames it measures.
+    public let resolution: ImageSize
+    /// Fiducial centres in world millimetres (as painted on the table).
+    public let fiducials: [[Double]]
+    /// Fiducial radius in millimetres.
+    public let fiducialRadius: Double
+    /// Nominal scale (pixels per millimetre) and world point at the image centre of the top camera.
+    public let nominalPixelsPerMillimetre: Double
+    /// World point at the image centre in the nominal framing.
+    public let nominalCentre: [Double]
+    private var classes: [UInt8] = []
+    private var distance: [Int32] = []
+    private var queue: [Int32] = []
+
+    private enum PixelClass {
+        static let other: UInt8 = 0
+        static let tie: UInt8 = 1
+        static let mark: UInt8 = 2
+        static let fiducial: UInt8 = 3
+        static let dark: UInt8 = 4
+    }
+
+    /// Creates an estimator for the top camera's framing (640 x 480 at 2.5 px/mm around (60, 0) by default).
+    public init(resolution: ImageSize = ImageSize(width: 640, height: 480),
+                fiducials: [[Double]] = [[-45, 80], [165, 80], [-45, -80], [165, -80]], fiducialRadius: Double = 2,
+                nominalPixelsPerMillimetre: Double = 2.5, nominalCentre: [Double] = [60, 0]) {
+        self.resolution = resolution
+        self.fiducials = fiducials
+        self.fiducialRadius = fiducialRadius
+        self.nominalPixelsPerMillimetre = nominalPixelsPerMillimetre * Double(resolution.width) / 640
+        self.nominalCentre = nominalCentre
+        let count = resolution.width * resolution.height
+        classes = [UInt8](repeating: 0, count: count)
+        distance = [Int32](repeating: -1, count: count)
+        queue = [Int32](repeating: 0, count: count)
+    }
+
+    /// Measures one top-camera frame.
+    ///
+    /// - Throws: ``RewardError/badFrame(_:)`` for a frame of another size or with fewer than two visible
+    ///   fiducials (the frame cannot be calibrated).
+    public func measure(_ image: RGBImage) throws(RewardError) -> ZipTieSceneEstimate {
+        let width = resolution.width, height = resolution.height
+        guard image.size == resolution, image.pixels.count == width * height * 3 else {
+            throw .badFrame("frame is \(image.size) but the zip-tie estimator expects \(resolution)")
+        }
+        classify(image)
+        let map = try calibrate()
+        let pixelArea = 1 / (map.scale * map.scale)
+        // Clamp: dark pixels within 50 mm of the table origin (the anchor's seeded range plus the clamp).
+        var clamp = Moments()
+        var mark = Moments()
+        for y in 0..<height {
+            for x in 0..<width {
+                let k = classes[y * width + x]
+                guard k == PixelClass.dark || k == PixelClass.mark else { continue }
+                let w = map.world(u: Double(x) + 0.5, v: Double(y) + 0.5)
+                if k == PixelClass.mark {
+                    mark.add(w.x, w.y)
+                } else if w.x * w.x + w.y * w.y < 50 * 50 {
+                    clamp.add(w.x, w.y)
+                }
+            }
+        }
+        var estimate = ZipTieSceneEstimate(fiducialsFound: 0, mark: nil, markPixels: mark.count, anchor: nil,
+                                           freeEnd: nil)
+        estimate.fiducialsFound = fiducialCount
+        // The clamp is 18 x 16 mm: accept it when at least half of it is seen.
+        if Double(clamp.count) * pixelArea > 0.5 * 18 * 16 {
+            let c = clamp.mean
+            // Tie pixels 8...20 mm from the clamp centre: the first segment leaving the clamp.
+            var leaving = Moments()
+            for y in 0..<height {
+                for x in 0..<width where classes[y * width + x] == PixelClass.tie {
+                    let w = map.world(u: Double(x) + 0.5, v: Double(y) + 0.5)
+                    let d2 = (w.x - c.x) * (w.x - c.x) + (w.y - c.y) * (w.y - c.y)
+                    if d2 > 64, d2 < 400 { leaving.add(w.x, w.y) }
+                }
+            }
+            if Double(leaving.count) * pixelArea > 10 {
+                let t = leaving.mean
+                let angle = atan2(t.y - c.y, t.x - c.x)
+                // The clamp's centre sits 5 mm behind the anchor point along the tie.
+                estimate.anchor = [c.x + 5 * cos(angle), c.y + 5 * sin(angle), angle]
+                let anchorPixel = map.image(x: c.x + 5 * cos(angle), y: c.y + 5 * sin(angle))
+                if let end = farthestTieEnd(from: anchorPixel) {
+                    let w = map.world(u: end.x, v: end.y)
+                    estimate.freeEnd = [w.x, w.y]
+                }
+            }
+        }
+        // The painted mark is 8 x 4.5 mm: accept it when at least 40 % of it is seen.
+        if Double(mark.count) * pixelArea > 0.4 * 8 * 4.5 {
+            let m = mark.mean
+            var direction = mark.principalAngle
+            if let anchor = estimate.anchor,
+               cos(direction) * (m.x - anchor[0]) + sin(direction) * (m.y - anchor[1]) < 0 {
+                direction = remainder(direction + Double.pi, 2 * Double.pi)
+            }
+            estimate.mark = [m.x, m.y, direction]
+        }
+        return estimate
+    }
+
+    private var fiducialCount = 0
+
+    private func classify(_ image: RGBImage) {
+        let count = resolution.width * resolution.height
+        image.pixels.withUnsafeBufferPointer { p in
+            classes.withUnsafeMutableBufferPointer { out in
+                for i in 0..<count {
+                    let r = Int(p[3 * i]), g = Int(p[3 * i + 1]), b = Int(p[3 * i + 2])
+                    let high = max(r, g)
+                    var result = PixelClass.other
+                    // Tie and mark as ZipTieFrameAnalyzer classifies them.
+                    if high - b >= 70, 4 * r >= 3 * g, g + 12 >= b, (high - min(g, b)) * 100 >= 40 * high {
+                        result = (g - b) * 100 <= 35 * (r - b) ? PixelClass.mark : PixelClass.tie
+                    } else if r > g + 70, b > g + 70 {
+                        result = PixelClass.fiducial
+                    } else if max(r, g, b) < 90 {
+                        result = PixelClass.dark
+                    }
+                    out[i] = result
+                }
+            }
+        }
+    }
+
+    private func calibrate() throws(RewardError) -> SimilarityTransform2D {
+        let width = resolution.width, height = resolution.height
+        let s = nominalPixelsPerMillimetre
+        var world: [(x: Double, y: Double)] = [], image: [(x: Double, y: Double)] = []
+        let finder = FiducialDots(dots: fiducials, radius: fiducialRadius, pixelsPerMillimetre: s,
+                                  centre: nominalCentre, window: Int(16 * s), areaShares: 0.5...1.8)
+        classes.withUnsafeBufferPointer { classes in
+            finder.locate(classes: classes, width: width, height: height, dotClass: PixelClass.fiducial,
+                          world: &world, image: &image)
+        }
+        fiducialCount = world.count
+        guard world.count >= 2, let map = SimilarityTransform2D.fit(world: world, image: image, count: world.count),
+              map.scale > 0.5 * s, map.scale < 2 * s else {
+            throw .badFrame("found \(world.count) of \(fiducials.count) table fiducials; need 2 unobstructed")
+        }
+        return map
+    }
+
+    /// The centre of the tie pixels farthest (4-connected walk over tie and mark pixels) from the tie pixel
+    /// nearest to `start`, in pixels.
+    private func farthestTieEnd(from start: (x: Double, y: Double)) -> (x: Double, y: Double)? {
+        let width = resolution.width, height = resolution.height
+        // Nearest tie pixel within 12 px of the anchor point.
+        var seed = -1, seedDistance = Double.infinity
+        let cx = Int(start.x), cy = Int(start.y)
+        for y in max(0, cy - 12)..<min(height, cy + 13) {
+            for x in max(0, cx - 12)..<min(width, cx + 13) {
+                let k = classes[y * width + x]
+                guard k == PixelClass.tie || k == PixelClass.mark else { continue }
+                let d = (Double(x) + 0.5 - start.x) * (Double(x) + 0.5 - start.x)
+                    + (Double(y) + 0.5 - start.y) * (Double(y) + 0.5 - start.y)
+                if d < seedDistance { seedDistance = d; seed = y * width + x }
+            }
+        }
+        guard seed >= 0 else { return nil }
+        for i in distance.indices { distance[i] = -1 }
+        var head = 0, tail = 0
+        queue[tail] = Int32(seed); tail += 1
+        distance[seed] = 0
+        var farthest: Int32 = 0
+        while head < tail {
+            let i = Int(queue[head]); head += 1
+            let x = i % width, y = i / width
+            let d = distance[i]
+            farthest = max(farthest, d)
+            for (nx, ny) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)]
+                where nx >= 0 && nx < width && ny >= 0 && ny < height {
+                let j = ny * width + nx
+                let k = classes[j]
+                guard distance[j] < 0, k == PixelClass.tie || k == PixelClass.mark else { continue }
+                distance[j] = d + 1
+                queue[tail] = Int32(j); tail += 1
+            }
+        }
+        // The end cap (the last ~10 walk steps) and a band further back give the tie's direction at the end; the
+        // end point is the cap's centre pushed out to the cap's farthest extent along that direction (a 4-connected
+        // walk reaches one corner of the flat end first, so the farthest pixels alone sit off the centre line).
+        var cap = Moments(), band = Moments()
+        for t in 0..<tail {
+            let i = Int(queue[t])
+            let x = Double(i % width) + 0.5, y = Double(i / width) + 0.5
+            if distance[i] >= farthest - 10 {
+                cap.add(x, y)
+            } else if distance[i] >= farthest - 30, distance[i] < farthest - 20 {
+                band.add(x, y)
+            }
+        }
+        guard cap.count > 0 else { return nil }
+        let c1 = cap.mean
+        guard band.count > 0 else { return c1 }
+        let c2 = band.mean
+        let norm = hypot(c1.x - c2.x, c1.y - c2.y)
+        guard norm > 1e-6 else { return c1 }
+        let ux = (c1.x - c2.x) / norm, uy = (c1.y - c2.y) / norm
+        var extent = 0.0
+        for t in 0..<tail {
+            let i = Int(queue[t])
+            guard distance[i] >= farthest - 10 else { continue }
+            let x = Double(i % width) + 0.5, y = Double(i / width) + 0.5
+            extent = max(extent, (x - c1.x) * ux + (y - c1.y) * uy)
+        }
+        // Pixel centres lie half a pixel inside the edge.
+        return (c1.x + (extent + 0.5) * ux, c1.y + (extent + 0.5) * uy)
+    }
+}
+
+/// Running first and second moments of 2D points.
+private struct Moments {
+    var count = 0
+    var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
+
+    mutating func add(_ x: Double, _ y: Double) {
+        count += 1
+        sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y
+    }
+
+    var mean: (x: Double, y: Double) { (sx / Double(max(count, 1)), sy / Double(max(count, 1))) }
+
+    /// Angle of the principal axis, in (−π/2, π/2].
+    var principalAngle: Double {
+        let n = Double(max(count, 1))
+        let mx = sx / n, my = sy / n
+        let cxx = sxx / n - mx * mx, cyy = syy / n - my * my, cxy = sxy / n - mx * my
+        return 0.5 * atan2(2 * cxy, cxx - cyy)
+    }
+}
