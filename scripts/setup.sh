@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Enpire needs on a Debian machine when it is missing: the C libraries behind the
-# system-library targets. Safe to run again: it installs nothing that is already there.
+# system-library targets, and bubblewrap (the sandbox of `enpire agent`). Safe to run again: it installs
+# nothing that is already there.
 set -euo pipefail
 
-packages=(libopenblas-dev libturbojpeg0-dev libgit2-dev libchipmunk-dev pkg-config)
+packages=(libopenblas-dev libturbojpeg0-dev libgit2-dev libchipmunk-dev pkg-config bubblewrap)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

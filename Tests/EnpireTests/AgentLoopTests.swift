@@ -46,8 +46,10 @@ struct AgentLoopTests {
         let agent = folder.appendingPathComponent("agent.sh")
         try Data(script.utf8).write(to: agent)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent.path)
-        let run = try Self.enpire(["agent", "--workspace", workspace, "--trials", "2", "--wall-seconds", "120", "--json",
-                                   "--", agent.path], in: folder)
+        // Sandboxed where bubblewrap works (AgentSandboxTests covers the sandbox itself), explicitly unsandboxed elsewhere.
+        let isolation = AgentSandbox.probe() == nil ? [] : ["--unsandboxed"]
+        let run = try Self.enpire(["agent", "--workspace", workspace, "--trials", "2", "--wall-seconds", "120", "--json"]
+                                  + isolation + ["--", agent.path], in: folder)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("\"ending\":\"exited\"") && run.output.contains("\"exitStatus\":0"), "\(run.output)")
         #expect(run.output.contains("\"tokens\":700"))

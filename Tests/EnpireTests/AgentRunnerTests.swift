@@ -63,3 +63,74 @@ struct AgentRunnerTests {
         #expect(meter.reports == 1)
     }
 }
+
+/// Issue 17, class 4: the runner's budgets cannot be escaped.
+@Suite("External agent runner: budget escapes")
+struct AgentRunnerBudgetTests {
+    private func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-agent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("a huge usage value saturates the token meter instead of trapping")
+    func tokenMeterSaturates() {
+        var meter = TokenMeter()
+        meter.consume(line: "{\"usage\": {\"input_tokens\": 9223372036854775807, \"output_tokens\": 9223372036854775807}}")
+        #expect(meter.total == Int.max)
+        meter.consume(line: "ENPIRE_TOKENS 5")
+        #expect(meter.total == Int.max)
+        var other = TokenMeter()
+        other.consume(line: "{\"usage\": {\"input_tokens\": 1e300}}")
+        other.consume(line: "ENPIRE_TOKENS 99999999999999999999999999")
+        #expect(other.total == Int.max && other.reports == 2)
+    }
+
+    @Test("an agent reporting a huge usage value is stopped for its token budget")
+    func hugeUsageStopsTheAgent() async throws {
+        let script = "echo '{\"usage\": {\"input_tokens\": 9223372036854775807, \"output_tokens\": 9223372036854775807}}'; sleep 30"
+        let runner = AgentRunner(command: ["/bin/sh", "-c", script], workingDirectory: try folder(),
+                                 budget: AgentBudget(wallSeconds: 20, trials: 1, tokens: 1000))
+        let report = try await runner.run(brief: "b")
+        #expect(report.ending == .tokenBudgetExhausted)
+        #expect(report.tokens == Int.max)
+    }
+
+    @Test("non-finite, negative or huge wall budgets are refused before the agent starts",
+          arguments: [Double.nan, .infinity, -1, 0, 1e19])
+    func badWallBudgetsAreRefused(seconds: Double) async throws {
+        let marker = try folder().appendingPathComponent("started")
+        let runner = AgentRunner(command: ["/bin/sh", "-c", "touch '\(marker.path)'"], workingDirectory: try folder(),
+                                 budget: AgentBudget(wallSeconds: seconds, trials: 1, tokens: 1))
+        await #expect(throws: AgentBudgetError.self) { _ = try await runner.run(brief: "b") }
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    @Test("when the agent exits, what it left running in its process group is stopped")
+    func leftoverChildrenAreStopped() async throws {
+        let dir = try folder()
+        let script = "sleep 30 & echo $! > '\(dir.path)/child'; exit 0"
+        let runner = AgentRunner(command: ["/bin/sh", "-c", script], workingDirectory: dir,
+                                 budget: AgentBudget(wallSeconds: 60, trials: 1, tokens: 1))
+        let report = try await runner.run(brief: "b")
+        #expect(report.ending == .exited)
+        #expect(report.wallSeconds < 20, "the runner waited for the agent's leftover child")
+        let pid = try String(contentsOf: dir.appendingPathComponent("child"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        usleep(200_000)
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        #expect(stat.isEmpty || stat.contains(") Z "), "child \(pid) still running: \(stat)")
+    }
+
+    @Test("cancelling the waiting task stops the agent")
+    func cancellationStopsTheAgent() async throws {
+        let runner = AgentRunner(command: ["/bin/sh", "-c", "sleep 30"], workingDirectory: try folder(),
+                                 budget: AgentBudget(wallSeconds: 60, trials: 1, tokens: 1))
+        let task = Task { try await runner.run(brief: "b") }
+        try await Task.sleep(for: .milliseconds(500))
+        task.cancel()
+        let report = try await task.value
+        #expect(report.ending == .cancelled)
+        #expect(report.wallSeconds < 20)
+    }
+}
