@@ -95,9 +95,22 @@ struct AgentCommand: AsyncParsableCommand {
         defer { broker.close() }
         let runner = AgentRunner(command: arguments, workingDirectory: workspace.folder, environment: environment,
                                  budget: budget, sandbox: sandbox)
-        let report = try await runner.run(brief: brief) { line in
-            FileHandle.standardError.write(Data("agent| \(line)\n".utf8))
+        let run = Task {
+            try await runner.run(brief: brief) { line in
+                FileHandle.standardError.write(Data("agent| \(line)\n".utf8))
+            }
         }
+        // SIGINT, SIGTERM or SIGHUP to the runner stop the agent's process group (through cancellation) before
+        // the runner exits and releases the budget; otherwise an unsandboxed agent would outlive it.
+        let signals = [SIGINT, SIGTERM, SIGHUP].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { run.cancel() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let report = try await run.value
         if options.json { try printJSON(report) } else {
             print("agent \(report.ending.rawValue) (status \(report.exitStatus)) after \(Int(report.wallSeconds)) s, \(report.tokens) tokens (\(Int(report.tokensPerMinute)) per minute)")
         }
@@ -176,6 +189,9 @@ struct AgentCommand: AsyncParsableCommand {
         func isSystem(_ path: String) -> Bool { system.contains { path.hasPrefix($0) } }
         var folders = [executable.deletingLastPathComponent().path]
         var bin = [executable.deletingLastPathComponent().path]
+        // The folder the runner was started from, when that name differs (for example `.build/debug`, a symlink).
+        let invoked = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent().path
+        if CommandLine.arguments[0].contains("/"), invoked != folders[0] { folders.append(invoked) }
         let maps = (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
         for line in maps.split(separator: "\n") {
             guard let slash = line.firstIndex(of: "/") else { continue }

@@ -154,3 +154,53 @@ struct AgentSandboxTests {
         #expect(result.output.contains("wall budget"), "\(result.output)")
     }
 }
+
+/// Issue 17, class 4: stopping the runner stops the agent's whole process group.
+@Suite("Agent runner stops its agent")
+struct AgentRunnerSignalTests {
+    @Test("SIGTERM to enpire agent stops the agent and what it started, sandboxed or not", arguments: [false, true])
+    func terminatingTheRunnerStopsTheAgent(sandboxed: Bool) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: AgentLoopTests.binary.path), "enpire is built next to the tests")
+        if sandboxed && AgentSandboxTests.sandboxProblem != nil { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-sigterm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let workspace = folder.appendingPathComponent("ws")
+        #expect(try AgentSandboxTests.enpire(["init", "--workspace", workspace.path, "--episodes-per-trial", "1", "--held-out", "1"],
+                                             in: folder).status == 0)
+        // The agent records the host-side view of its child: inside a sandbox its own PIDs mean nothing outside,
+        // so it leaves a marker file the test looks for among the host's processes instead.
+        let marker = "enpire-sigterm-\(UUID().uuidString.prefix(8))"
+        let process = Process()
+        process.executableURL = AgentLoopTests.binary
+        process.arguments = ["agent", "--workspace", workspace.path, "--wall-seconds", "120"]
+            + (sandboxed ? [] : ["--unsandboxed"])
+            + ["--", "/bin/sh", "-c", "sh -c 'sleep 60; echo \(marker)' & touch started; wait"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let started = workspace.appendingPathComponent("started")
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: started.path), waited < 300 { usleep(100_000); waited += 1 }
+        #expect(FileManager.default.fileExists(atPath: started.path))
+        #expect(Self.processes(containing: marker) > 0)
+        let start = Date()
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(start) < 10)
+        usleep(500_000)
+        #expect(Self.processes(containing: marker) == 0, "the agent's child outlived the runner")
+    }
+
+    /// Live (non-zombie) processes whose command line contains `text`.
+    static func processes(containing text: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.filter { pid in
+            guard let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces)
+            return !state.hasPrefix("Z") && String(decoding: line, as: UTF8.self).contains(text)
+        }.count
+    }
+}

@@ -161,8 +161,10 @@ public final class AgentBroker: @unchecked Sendable {
     private static func readAll(_ handle: FileHandle, limit: Int) -> Data? {
         var data = Data()
         while true {
-            guard let chunk = try? handle.read(upToCount: 65_536) else { return nil }
-            if chunk.isEmpty { return data }
+            let chunk: Data?
+            do { chunk = try handle.read(upToCount: 65_536) } catch { return nil }
+            // Foundation answers nil or empty data at end of file, depending on the platform.
+            guard let chunk, !chunk.isEmpty else { return data }
             data.append(chunk)
             if data.count > limit { return nil }
         }

@@ -90,15 +90,17 @@ public struct AgentSandbox: Sendable, Equatable {
         }
         arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/home"]
         if let home = environment["HOME"] { arguments += ["--dir", home] }
-        for url in readOnly {
-            let path = url.resolvingSymlinksInPath().path
-            arguments += ["--ro-bind", path, path]
-            exposed.append(path)
-        }
-        for url in writable {
-            let path = url.resolvingSymlinksInPath().path
-            arguments += ["--bind", path, path]
-            exposed.append(path)
+        // Each path is bound at its real location and, when it was named through a symlink, at that name too.
+        for (urls, option) in [(readOnly, "--ro-bind"), (writable, "--bind")] {
+            for url in urls {
+                let real = url.resolvingSymlinksInPath().path
+                let named = url.standardizedFileURL.path
+                for target in Set([real, named]).sorted() {
+                    arguments += [option, real, target]
+                    exposed.append(target)
+                }
+                exposed.append(real)
+            }
         }
         for url in hidden {
             let secret = url.resolvingSymlinksInPath().path
