@@ -112,7 +112,7 @@ struct AgentCommand: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         let report = try await run.value
         if options.json { try printJSON(report) } else {
-            print("agent \(report.ending.rawValue) (status \(report.exitStatus)) after \(Int(report.wallSeconds)) s, \(report.tokens) tokens (\(Int(report.tokensPerMinute)) per minute)")
+            print("agent \(report.ending.rawValue) (status \(report.exitStatus)) after \(String(format: "%.0f", report.wallSeconds)) s, \(report.tokens) tokens (\(String(format: "%.0f", report.tokensPerMinute)) per minute)")
         }
     }
 

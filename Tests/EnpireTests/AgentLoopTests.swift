@@ -10,11 +10,13 @@ struct AgentLoopTests {
         .appendingPathComponent("enpire")
 
     @discardableResult
-    static func enpire(_ arguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
+    static func enpire(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:])
+        throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -4,14 +4,14 @@ import Testing
 
 @Suite("External agent runner")
 struct AgentRunnerTests {
-    private func workspace() throws -> URL {
+    static func workspace() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-agent-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
     @Test func countsReportedTokensAndPassesTheBrief() async throws {
-        let dir = try workspace()
+        let dir = try Self.workspace()
         let script = """
             test -f "$ENPIRE_BRIEF" || exit 3
             grep -q 'frozen' "$1" || exit 4
@@ -30,7 +30,7 @@ struct AgentRunnerTests {
     }
 
     @Test func stopsAnAgentThatOutlivesItsWallBudget() async throws {
-        let runner = AgentRunner(command: ["/bin/sh", "-c", "echo started; sleep 30"], workingDirectory: try workspace(),
+        let runner = AgentRunner(command: ["/bin/sh", "-c", "echo started; sleep 30"], workingDirectory: try Self.workspace(),
                                  budget: AgentBudget(wallSeconds: 0.5, trials: 1, tokens: 100))
         let report = try await runner.run(brief: "b")
         #expect(report.ending == .wallBudgetExhausted)
@@ -41,7 +41,7 @@ struct AgentRunnerTests {
 
     @Test func stopsAnAgentThatSpendsTooManyTokens() async throws {
         let script = "for i in 1 2 3 4 5 6 7 8 9 10; do echo ENPIRE_TOKENS 400; sleep 0.05; done; sleep 30"
-        let runner = AgentRunner(command: ["/bin/sh", "-c", script], workingDirectory: try workspace(),
+        let runner = AgentRunner(command: ["/bin/sh", "-c", script], workingDirectory: try Self.workspace(),
                                  budget: AgentBudget(wallSeconds: 20, trials: 1, tokens: 1000))
         let report = try await runner.run(brief: "b")
         #expect(report.ending == .tokenBudgetExhausted)
@@ -49,7 +49,7 @@ struct AgentRunnerTests {
     }
 
     @Test func missingExecutableIsAClearError() async throws {
-        let runner = AgentRunner(command: ["/nonexistent/agent"], workingDirectory: try workspace(),
+        let runner = AgentRunner(command: ["/nonexistent/agent"], workingDirectory: try Self.workspace(),
                                  budget: AgentBudget(wallSeconds: 1, trials: 1, tokens: 1))
         await #expect(throws: AgentRunnerError.self) { _ = try await runner.run(brief: "b") }
     }
@@ -67,11 +67,7 @@ struct AgentRunnerTests {
 /// Issue 17, class 4: the runner's budgets cannot be escaped.
 @Suite("External agent runner: budget escapes")
 struct AgentRunnerBudgetTests {
-    private func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-agent-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    private func folder() throws -> URL { try AgentRunnerTests.workspace() }
 
     @Test("a huge usage value saturates the token meter instead of trapping")
     func tokenMeterSaturates() {

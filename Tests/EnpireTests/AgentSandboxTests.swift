@@ -9,21 +9,9 @@ import Testing
 struct AgentSandboxTests {
     static let sandboxProblem = AgentSandbox.probe()
 
-    static func enpire(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:])
+    static func enpire(_ arguments: [String], in folder: URL, environment: [String: String] = [:])
         throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = AgentLoopTests.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-        return (status, String(decoding: data, as: UTF8.self))
+        try AgentLoopTests.enpire(arguments, in: folder, environment: environment)
     }
 
     /// The held-out seeds as the operator derives them, checked against the frozen digest.
@@ -143,6 +131,22 @@ struct AgentSandboxTests {
         let allowed = try Self.enpire(["agent", "--workspace", workspace, "--unsandboxed"] + agent, in: folder, environment: noBwrap)
         #expect(allowed.status == 0 && allowed.output.contains("UNSANDBOXED"), "\(allowed.output)")
         #expect(FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    @Test("an agent reporting Int.max tokens is stopped and the runner reports it without trapping")
+    func hugeTokenReportThroughTheCLI() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: AgentLoopTests.binary.path), "enpire is built next to the tests")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-tokens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let workspace = folder.appendingPathComponent("ws").path
+        #expect(try Self.enpire(["init", "--workspace", workspace, "--episodes-per-trial", "1", "--held-out", "1"], in: folder).status == 0)
+        let usage = #"{"usage":{"input_tokens":9223372036854775807,"output_tokens":9223372036854775807}}"#
+        let isolation = Self.sandboxProblem == nil ? [] : ["--unsandboxed"]
+        let run = try Self.enpire(["agent", "--workspace", workspace, "--wall-seconds", "30"] + isolation
+                                  + ["--", "/bin/sh", "-c", "echo '\(usage)'; sleep 20"], in: folder)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("agent tokenBudgetExhausted") && run.output.contains("\(Int.max) tokens"), "\(run.output)")
     }
 
     @Test("bad budgets exit with a usage error, not a trap", arguments: ["nan", "inf", "1e19", "-5"])
