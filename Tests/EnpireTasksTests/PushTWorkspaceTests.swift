@@ -103,6 +103,25 @@ struct PushTWorkspaceTests {
         #expect(try workspace.remainingTrials() == nil)
     }
 
+    @Test("a live agent run holds the budget; the claim of a runner that died is released")
+    func agentRunClaims() async throws {
+        let workspace = try await Self.fresh()
+        try workspace.beginAgentRun(trials: 0)
+        // Another live process (this one's parent, standing in for a second runner) is refused.
+        #expect(throws: PushTWorkspace.WorkspaceError.self) { try workspace.beginAgentRun(trials: 5, pid: getppid()) }
+        try workspace.endAgentRun()
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        try workspace.beginAgentRun(trials: 0, pid: finished.processIdentifier)
+        #expect(try workspace.remainingTrials() == nil)
+        _ = try await workspace.runTrial(recipe: [:], hypothesis: "after a dead runner")
+        try workspace.beginAgentRun(trials: 2)
+        #expect(try workspace.remainingTrials() == 2)
+        try workspace.endAgentRun()
+    }
+
     @Test("a rejected recipe and an unreadable ledger spend no budget and run no episode")
     func refusedTrialsSpendNothing() async throws {
         let workspace = try await Self.fresh()

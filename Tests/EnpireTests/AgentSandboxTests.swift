@@ -149,6 +149,24 @@ struct AgentSandboxTests {
         #expect(run.output.contains("agent tokenBudgetExhausted") && run.output.contains("\(Int.max) tokens"), "\(run.output)")
     }
 
+    @Test("a sandbox that would expose the hidden operator folder is refused")
+    func exposingTheOperatorFolderIsRefused() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-expose-\(UUID().uuidString)")
+        let workspace = root.appendingPathComponent("ws")
+        let operatorFolder = root.appendingPathComponent("ws.operator")
+        func sandbox(readOnly: [URL]) -> AgentSandbox {
+            AgentSandbox(bubblewrap: "/usr/bin/bwrap", writable: [workspace], readOnly: readOnly, hidden: [operatorFolder],
+                         environment: ["HOME": "/home/agent"], workingDirectory: workspace)
+        }
+        let arguments = try sandbox(readOnly: []).arguments(for: ["/bin/true"])
+        #expect(arguments.contains("--clearenv") && arguments.contains("--unshare-pid") && arguments.contains("--die-with-parent"))
+        #expect(!arguments.contains { $0.hasPrefix(operatorFolder.path) })
+        #expect(throws: AgentSandboxError.self) { _ = try sandbox(readOnly: [root]).arguments(for: ["/bin/true"]) }
+        #expect(throws: AgentSandboxError.self) {
+            _ = try sandbox(readOnly: [operatorFolder.appendingPathComponent("pending")]).arguments(for: ["/bin/true"])
+        }
+    }
+
     @Test("bad budgets exit with a usage error, not a trap", arguments: ["nan", "inf", "1e19", "-5"])
     func badWallSecondsAreUsageErrors(value: String) throws {
         try #require(FileManager.default.isExecutableFile(atPath: AgentLoopTests.binary.path), "enpire is built next to the tests")

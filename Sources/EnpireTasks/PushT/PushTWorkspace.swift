@@ -333,9 +333,10 @@ public struct PushTWorkspace: Sendable {
         }.sorted { $0.startedAt < $1.startedAt }
     }
 
-    /// Trials left in the current agent run, or `nil` when no agent run holds a budget (unlimited).
+    /// Trials left in the current agent run, or `nil` when no live agent run holds a budget (unlimited).
     public func remainingTrials() throws -> Int? {
-        try readState().agentRun?.trialsRemaining
+        guard let run = try readState().agentRun, Self.isAlive(run.pid) else { return nil }
+        return run.trialsRemaining
     }
 
     /// Held-out evaluations used and allowed.
@@ -350,11 +351,15 @@ public struct PushTWorkspace: Sendable {
     /// process holds it; a claim left by a process that no longer exists is replaced).
     public func beginAgentRun(trials: Int, pid: Int32 = getpid()) throws {
         try updateState { state in
-            if let run = state.agentRun, run.pid != pid, kill(run.pid, 0) == 0 || errno == EPERM {
+            if let run = state.agentRun, run.pid != pid, Self.isAlive(run.pid) {
                 throw WorkspaceError.agentRunActive(pid: run.pid)
             }
             state.agentRun = OperatorState.AgentRun(pid: pid, trialsRemaining: trials)
         }
+    }
+
+    static func isAlive(_ pid: Int32) -> Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 
     /// Releases the trial budget claimed by ``beginAgentRun(trials:pid:)``.
@@ -380,6 +385,8 @@ public struct PushTWorkspace: Sendable {
         }
         _ = try ledger()
         let number = try updateState { state -> Int in
+            // A claim left by an agent run whose runner died (kill -9) limits nothing any more.
+            if let run = state.agentRun, !Self.isAlive(run.pid) { state.agentRun = nil }
             if let run = state.agentRun {
                 guard run.trialsRemaining > 0 else { throw WorkspaceError.trialBudgetExhausted }
                 state.agentRun?.trialsRemaining = run.trialsRemaining - 1
@@ -441,7 +448,8 @@ public struct PushTWorkspace: Sendable {
     /// Held-out score of the best kept recipe (own or fleet). Only aggregates leave this function.
     ///
     /// Each call counts against the workspace's evaluation limit (checked and counted under the operator lock
-    /// before any episode runs) and is appended to the ledger as an ``ExperimentDecision/evaluation`` record.
+    /// before any episode runs) and is appended to the ledger as an `evaluation` record
+    /// (`ExperimentDecision.evaluation`).
     public func evaluateBest() async throws -> (recipe: Recipe, results: TrialResults) {
         let file = try station()
         let criteria = try frozenCriteria()
