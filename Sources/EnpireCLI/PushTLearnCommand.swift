@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Enpire
 import EnpireSim
 import EnpireTasks
