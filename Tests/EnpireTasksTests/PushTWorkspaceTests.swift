@@ -86,9 +86,14 @@ struct PushTWorkspaceTests {
         #expect(records.allSatisfy { $0.decision == .evaluation && $0.results.trials == 1 })
         let evaluations = try workspace.evaluations()
         #expect(evaluations.used == 2 && evaluations.limit == 2)
-        // Deleting the ledger does not reset the count: it lives in the operator folder.
-        try FileManager.default.removeItem(at: workspace.folder.appendingPathComponent("ledger.jsonl"))
+        // Deleting the ledger does not reset the count: it lives in the operator folder. A deleted ledger is an
+        // error of its own (never recreated empty); an emptied one still meets the limit.
+        let ledgerURL = workspace.folder.appendingPathComponent("ledger.jsonl")
+        try FileManager.default.removeItem(at: ledgerURL)
+        await #expect(throws: LedgerError.self) { _ = try await workspace.evaluateBest() }
+        try Data().write(to: ledgerURL)
         await #expect(throws: PushTWorkspace.WorkspaceError.self) { _ = try await workspace.evaluateBest() }
+        #expect(try workspace.evaluations().used == 2)
     }
 
     @Test("the trial budget lives in the operator folder: deleting workspace files does not reset it")
