@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
 # Installs what Enpire needs on a Debian machine when it is missing: the C libraries behind the
-# system-library targets. Safe to run again: it installs nothing that is already there.
+# system-library targets, and bubblewrap (the sandbox of `enpire agent`). Safe to run again: it installs
+# nothing that is already there.
 set -euo pipefail
 
 packages=(libopenblas-dev libturbojpeg0-dev libgit2-dev libchipmunk-dev pkg-config)
+# Optional: without bubblewrap `enpire agent` refuses to run unless --unsandboxed, and its sandbox tests skip.
+optional=(bubblewrap)
 missing=()
-for p in "${packages[@]}"; do
+for p in "${packages[@]}" "${optional[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}" >&2
     if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
-        echo "setup: need root (or sudo) to install ${missing[*]} with apt-get" >&2; exit 1
+        required=()
+        for p in "${missing[@]}"; do [[ " ${optional[*]} " == *" $p "* ]] || required+=("$p"); done
+        if ((${#required[@]})); then
+            echo "setup: need root (or sudo) to install ${missing[*]} with apt-get" >&2; exit 1
+        fi
+        echo "setup: ${missing[*]} not installed (needs root); enpire agent will need --unsandboxed" >&2
+        missing=()
+        sudo=()
     fi
+fi
+if ((${#missing[@]})); then
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi

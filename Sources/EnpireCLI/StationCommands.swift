@@ -6,9 +6,31 @@ import Foundation
 /// Options shared by the station commands.
 struct WorkspaceOptions: ParsableArguments {
     @Option(help: "Station workspace folder (created by `enpire init`).") var workspace: String
+    @Option(name: .customLong("operator"),
+            help: "Operator folder: held-out secret, frozen hash, budgets, pending trials (default: <workspace>.operator).")
+    var operatorFolder: String?
     @Flag(help: "Print JSON instead of text.") var json = false
 
-    var value: PushTWorkspace { PushTWorkspace(folder: URL(fileURLWithPath: workspace)) }
+    var value: PushTWorkspace {
+        PushTWorkspace(folder: URL(fileURLWithPath: workspace), operatorFolder: operatorFolder.map { URL(fileURLWithPath: $0) })
+    }
+}
+
+/// Inside `enpire agent`'s sandbox (`ENPIRE_RUNNER_SOCKET` set) the operator folder is out of reach, so the
+/// station commands that need it are sent to the runner, which runs them outside the sandbox and answers with
+/// their output and exit status. Returns false when not in an agent run.
+func forwardedToRunner() throws -> Bool {
+    guard let socket = ProcessInfo.processInfo.environment["ENPIRE_RUNNER_SOCKET"], !socket.isEmpty else { return false }
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    // The runner checks the workspace by absolute path; a relative one is relative to this process.
+    for index in arguments.indices where arguments[index] == "--workspace" && index + 1 < arguments.count {
+        arguments[index + 1] = URL(fileURLWithPath: arguments[index + 1]).standardizedFileURL.path
+    }
+    let response = try AgentBroker.send(AgentBrokerRequest(arguments: arguments), to: URL(fileURLWithPath: socket))
+    FileHandle.standardOutput.write(Data(response.standardOutput.utf8))
+    FileHandle.standardError.write(Data(response.standardError.utf8))
+    if response.status != 0 { throw ExitCode(response.status) }
+    return true
 }
 
 /// Prints an Encodable as sorted-key JSON.
@@ -27,15 +49,17 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Fleet remote: a bare repository path (created if absent) or a URL.") var fleet: String?
     @Option(help: "Development episodes per trial.") var episodesPerTrial = 20
     @Option(help: "Sealed held-out episodes for `enpire eval`.") var heldOut = 200
+    @Option(help: "Held-out evaluations allowed in this workspace (each is recorded in the ledger).") var evalLimit = 10
 
     func validate() throws {
         try OptionLimits.check(episodesPerTrial, 1...400, "--episodes-per-trial")
         try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
+        try OptionLimits.check(evalLimit, 0...PushTWorkspace.maximumEvaluationLimit, "--eval-limit")
     }
 
     func run() async throws {
         let file = try await options.value.initialise(station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
-                                                     heldOut: heldOut)
+                                                     heldOut: heldOut, evaluationLimit: evalLimit)
         if options.json { try printJSON(file) } else { print("initialised \(file.name) in \(options.workspace); frozen hash \(file.frozenHash.prefix(16))") }
     }
 }
@@ -52,21 +76,28 @@ struct StatusCommand: AsyncParsableCommand {
         var bestKept: ExperimentRecord?
         var pending: [PushTWorkspace.PendingTrial]
         var remainingTrials: Int?
+        var evaluationsUsed: Int
+        var evaluationLimit: Int
     }
 
     func run() async throws {
+        if try forwardedToRunner() { return }
         let workspace = options.value
         let station = try workspace.station()
         let intact = (try? workspace.frozenCriteria()) != nil
         let ledger = try workspace.ledger()
-        let status = Status(station: station, frozenCriteriaIntact: intact, trialsRecorded: await ledger.allRecords().count,
+        let evaluations = try workspace.evaluations()
+        let status = Status(station: station, frozenCriteriaIntact: intact,
+                            trialsRecorded: await ledger.allRecords().filter { $0.decision != .evaluation }.count,
                             bestKept: await ledger.bestKept(task: station.task), pending: try workspace.pendingTrials(),
-                            remainingTrials: workspace.remainingTrials())
+                            remainingTrials: try workspace.remainingTrials(), evaluationsUsed: evaluations.used,
+                            evaluationLimit: evaluations.limit)
         if options.json { try printJSON(status); return }
         print("station \(station.name), task \(station.task), frozen criteria \(intact ? "intact" : "CHANGED (trials refused)")")
         print("ledger: \(status.trialsRecorded) records; best kept: \(status.bestKept.map { "\($0.id) \($0.results.successes)/\($0.results.trials)" } ?? "none")")
         for trial in status.pending { print("pending: \(trial.id) \(trial.results.successes)/\(trial.results.trials) \(trial.recipe)") }
         if let remaining = status.remainingTrials { print("trials left in this agent run: \(remaining)") }
+        print("held-out evaluations: \(status.evaluationsUsed) of \(status.evaluationLimit) used")
     }
 }
 
@@ -79,6 +110,7 @@ struct TrialCommand: AsyncParsableCommand {
     @Option(help: "What you expect this change to do.") var hypothesis: String
 
     func run() async throws {
+        if try forwardedToRunner() { return }
         guard let object = try? JSONSerialization.jsonObject(with: Data(recipe.utf8)) as? [String: Any] else {
             throw ValidationError("--recipe must be a JSON object of numbers, got \(recipe)")
         }
@@ -98,6 +130,7 @@ struct TrialCommand: AsyncParsableCommand {
 
 /// Records a decision on a pending trial and prints it (shared by `keep` and `revert`).
 func recordDecision(_ options: WorkspaceOptions, id: String, keep: Bool, tokens: Int) async throws {
+    if try forwardedToRunner() { return }
     let record = try await options.value.decide(id, keep: keep, tokens: tokens)
     if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
 }
@@ -128,6 +161,7 @@ struct LedgerCommand: AsyncParsableCommand {
     @OptionGroup var options: WorkspaceOptions
 
     func run() async throws {
+        if try forwardedToRunner() { return }
         let records = await (try options.value.ledger()).allRecords()
         if options.json { try printJSON(records) } else { print(ExperimentLedger.markdownTable(records)) }
     }
@@ -145,6 +179,7 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if try forwardedToRunner() { return }
         let (recipe, results) = try await options.value.evaluateBest()
         if options.json { try printJSON(Output(recipe: recipe, results: results)) } else {
             print("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(recipe)")
@@ -187,37 +222,6 @@ struct FleetCommand: AsyncParsableCommand {
             if options.json { try printJSON(receipt.recordIDs) } else {
                 print("republished \(receipt.recordIDs.count) kept records (station commit \(receipt.stationCommit.prefix(12)), results commit \(receipt.resultsCommit.prefix(12)))")
             }
-        }
-    }
-}
-
-/// `enpire agent`.
-struct AgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "agent",
-        abstract: "Run an external coding agent on a station workspace with a generated brief and budgets.",
-        discussion: "Example: enpire agent --workspace ws --trials 10 -- my-agent --prompt-file {brief}")
-    @OptionGroup var options: WorkspaceOptions
-    @Option(help: "Wall-clock budget in seconds.") var wallSeconds = 1800.0
-    @Option(help: "Trials the agent may start.") var trials = 10
-    @Option(help: "Tokens the agent may spend (as it reports them).") var tokens = 2_000_000
-    @Argument(parsing: .captureForPassthrough, help: "The agent command; {brief} is replaced by the brief's path.")
-    var command: [String] = []
-
-    func run() async throws {
-        let workspace = options.value
-        let budget = AgentBudget(wallSeconds: wallSeconds, trials: trials, tokens: tokens)
-        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
-        guard !arguments.isEmpty else { throw ValidationError("give the agent command after --") }
-        try workspace.setTrialBudget(trials)
-        defer { try? workspace.setTrialBudget(nil) }
-        let runner = AgentRunner(command: arguments, workingDirectory: workspace.folder,
-                                 environment: ["ENPIRE_WORKSPACE": workspace.folder.path], budget: budget)
-        let report = try await runner.run(brief: try workspace.brief(budget: budget)) { line in
-            FileHandle.standardError.write(Data("agent| \(line)\n".utf8))
-        }
-        if options.json { try printJSON(report) } else {
-            print("agent \(report.ending.rawValue) (status \(report.exitStatus)) after \(Int(report.wallSeconds)) s, \(report.tokens) tokens (\(Int(report.tokensPerMinute)) per minute)")
         }
     }
 }

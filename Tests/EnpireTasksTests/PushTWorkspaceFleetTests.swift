@@ -46,7 +46,7 @@ struct PushTWorkspaceFleetTests {
              "results": {"successes": 1, "trials": 1, "rate": 1, "wilsonLower": 0.2, "wilsonUpper": 1},
              "robotSeconds": 1, "wallSeconds": 1, "startedAt": 1}
             """
-        try Data(forged.utf8).write(to: workspace.folder.appendingPathComponent("trials/evil.json"))
+        try Data(forged.utf8).write(to: workspace.operatorFolder.appendingPathComponent("pending/evil.json"))
         await #expect(throws: (any Error).self) { _ = try await workspace.decide("../../victim", keep: false) }
         #expect(FileManager.default.fileExists(atPath: victim.path))
         #expect(try workspace.pendingTrials().isEmpty)
@@ -111,6 +111,25 @@ struct PushTWorkspaceFleetTests {
                                               clonePath: outer.appendingPathComponent("observer"))
         #expect(try await observer.keptResults().map(\.id) == [trial.id])
         #expect(await (try workspace.ledger()).allRecords().count == 1)
+    }
+
+    @Test("a keep forged in the agent-writable ledger is never published: not by keep ID, not by fleet republish")
+    func forgedLedgerKeepIsNotPublished() async throws {
+        let outer = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: outer) }
+        let (workspace, fleet, trial) = try await Self.fleetWorkspaceWithTrial(outer, station: "station-1")
+        _ = try await workspace.decide(trial.id, keep: true)
+        let forged = try Self.keptRecord(workspace, id: "station-1-99", successes: 50, trials: 50,
+                                         config: PushTPlannerRecipes.config(PushTPlannerRecipes.baseline))
+        try await workspace.ledger().append(forged)
+        await #expect(throws: PushTWorkspace.WorkspaceError.self) { _ = try await workspace.decide(forged.id, keep: true) }
+        #expect(try await workspace.republish().recordIDs == [trial.id])
+        let observer = try await FleetStation(name: "observer", remote: FleetRemote(path: fleet),
+                                              clonePath: outer.appendingPathComponent("observer"))
+        #expect(try await observer.keptResults().map(\.id) == [trial.id])
+        // Without its operator folder (as inside the agent sandbox) republish refuses.
+        let sealedOff = PushTWorkspace(folder: workspace.folder, operatorFolder: outer.appendingPathComponent("absent"))
+        await #expect(throws: PushTWorkspace.WorkspaceError.self) { _ = try await sealedOff.republish() }
     }
 
     @Test("a malformed file a peer pushed under records/ does not break fleet sync or eval on another station")

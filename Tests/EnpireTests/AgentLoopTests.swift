@@ -9,12 +9,15 @@ struct AgentLoopTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("enpire")
 
-    /// Starts `enpire` with `arguments` in `folder`, output and errors into one pipe.
-    static func launch(_ arguments: [String], in folder: URL) throws -> (process: Process, pipe: Pipe) {
+    /// Starts `enpire` with `arguments` in `folder` (environment extended by `extra`), output and errors into
+    /// one pipe.
+    static func launch(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:])
+        throws -> (process: Process, pipe: Pipe) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -23,8 +26,9 @@ struct AgentLoopTests {
     }
 
     @discardableResult
-    static func enpire(_ arguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
-        let (process, pipe) = try launch(arguments, in: folder)
+    static func enpire(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:])
+        throws -> (status: Int32, output: String) {
+        let (process, pipe) = try launch(arguments, in: folder, environment: extra)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -52,8 +56,10 @@ struct AgentLoopTests {
         let agent = folder.appendingPathComponent("agent.sh")
         try Data(script.utf8).write(to: agent)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent.path)
-        let run = try Self.enpire(["agent", "--workspace", workspace, "--trials", "2", "--wall-seconds", "120", "--json",
-                                   "--", agent.path], in: folder)
+        // Sandboxed where bubblewrap works (AgentSandboxTests covers the sandbox itself), explicitly unsandboxed elsewhere.
+        let isolation = AgentSandbox.probe() == nil ? [] : ["--unsandboxed"]
+        let run = try Self.enpire(["agent", "--workspace", workspace, "--trials", "2", "--wall-seconds", "120", "--json"]
+                                  + isolation + ["--", agent.path], in: folder)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("\"ending\":\"exited\"") && run.output.contains("\"exitStatus\":0"), "\(run.output)")
         #expect(run.output.contains("\"tokens\":700"))

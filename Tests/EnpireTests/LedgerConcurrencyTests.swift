@@ -23,7 +23,7 @@ struct LedgerConcurrencyTests {
         try #require(trial.status == 0, "\(trial.output)")
 
         // Forty pending trials: copies of the real one under new ids.
-        let trials = URL(fileURLWithPath: workspace).appendingPathComponent("trials")
+        let trials = URL(fileURLWithPath: workspace + ".operator").appendingPathComponent("pending")
         let original = try #require(try FileManager.default.contentsOfDirectory(atPath: trials.path)
             .first { $0.hasSuffix(".json") })
         let template = try #require(try JSONSerialization.jsonObject(

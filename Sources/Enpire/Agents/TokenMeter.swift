@@ -6,8 +6,11 @@ import Foundation
 /// JSON object carrying a `usage` object with `input_tokens`/`output_tokens` (and cache fields) or
 /// `prompt_tokens`/`completion_tokens`, as CLI agents print in their JSON streaming modes. Anything else is
 /// ignored, so an agent that reports nothing counts as zero, never as an error.
+///
+/// The sum saturates at `Int.max`: a report too large to represent (a digit string longer than `Int` holds,
+/// a JSON number like `1e300`) counts as `Int.max`, which exceeds any budget, instead of overflowing.
 public struct TokenMeter: Sendable, Equatable {
-    /// Tokens counted so far.
+    /// Tokens counted so far (saturating at `Int.max`).
     public private(set) var total = 0
     /// Lines that carried a token report.
     public private(set) var reports = 0
@@ -20,10 +23,9 @@ public struct TokenMeter: Sendable, Equatable {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.hasPrefix("ENPIRE_TOKENS") {
             let rest = trimmed.dropFirst("ENPIRE_TOKENS".count).drop { $0 == " " || $0 == "=" || $0 == ":" }
-            if let n = Int(rest.prefix { $0.isNumber }), n >= 0 {
-                total += n
-                reports += 1
-            }
+            let digits = rest.prefix { ("0"..."9").contains($0) }
+            guard !digits.isEmpty else { return }
+            add(Int(digits) ?? Int.max)
             return
         }
         guard trimmed.hasPrefix("{"), trimmed.contains("tokens"),
@@ -31,11 +33,28 @@ public struct TokenMeter: Sendable, Equatable {
               let usage = TokenMeter.findUsage(in: object) else { return }
         let keys = ["input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens",
                     "prompt_tokens", "completion_tokens"]
-        let sum = keys.compactMap { (usage[$0] as? NSNumber)?.intValue }.reduce(0, +)
-        if sum > 0 {
-            total += sum
-            reports += 1
+        var sum = 0
+        for key in keys {
+            guard let number = usage[key] as? NSNumber else { continue }
+            sum = Self.saturatingAdd(sum, Self.count(number.doubleValue))
         }
+        if sum > 0 { add(sum) }
+    }
+
+    private mutating func add(_ tokens: Int) {
+        total = Self.saturatingAdd(total, tokens)
+        reports += 1
+    }
+
+    /// A reported count as a non-negative `Int`: negative and NaN count as 0, anything past `Int.max` as `Int.max`.
+    private static func count(_ value: Double) -> Int {
+        guard value.isNaN == false, value > 0 else { return 0 }
+        return value >= 9.2e18 ? Int.max : Int(value)
+    }
+
+    private static func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
     }
 
     private static func findUsage(in object: [String: Any]) -> [String: Any]? {

@@ -1,9 +1,12 @@
-/// Whether an iteration's change was kept or reverted.
+/// Whether an iteration's change was kept or reverted, or that the record is a held-out evaluation.
 public enum ExperimentDecision: String, Sendable, Codable, Hashable {
     /// The change improved the score and stays.
     case keep
     /// The change did not help and was undone.
     case revert
+    /// Not a change: a held-out evaluation of an existing recipe, recorded so that every look at the held-out
+    /// seeds is counted (its results are held-out aggregates; it is never published or ranked as a kept result).
+    case evaluation
 }
 
 /// Outcome of an iteration's trials: counts, rate and Wilson 95% interval.

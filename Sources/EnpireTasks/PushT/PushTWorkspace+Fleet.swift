@@ -87,10 +87,12 @@ extension PushTWorkspace {
 
     /// Pending trial files whose content is a trial stored under its own id (anything else is ignored: an id
     /// is never turned into a path unless it is a valid name and matches the file it came from).
+    /// Reading needs the operator folder (pending trials live there, out of the agent's reach).
     func pendingTrialFiles() throws -> [(trial: PendingTrial, url: URL)] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: trialsURL.path)) ?? []
+        _ = try readState()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: pendingURL.path)) ?? []
         return names.filter { $0.hasSuffix(".json") }.compactMap { name -> (PendingTrial, URL)? in
-            let url = trialsURL.appendingPathComponent(name)
+            let url = pendingURL.appendingPathComponent(name)
             guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey]),
                   values.isRegularFile == true, values.isSymbolicLink != true,
                   let trial = try? JSONDecoder().decode(PendingTrial.self, from: Data(contentsOf: url)),
@@ -112,22 +114,52 @@ extension PushTWorkspace {
         }
     }
 
-    /// The kept ledger record `id` of this station, when a keep was recorded but maybe not published yet.
-    func keptRecord(_ id: String) async throws -> ExperimentRecord? {
-        let file = try station()
-        return await (try ledger()).allRecords().last {
-            $0.id == id && $0.decision == .keep && $0.station == file.name
+    /// Stores the operator's copy of a kept record (`<operator>/kept/<id>.json`). Only these copies are ever
+    /// published again: the ledger lies in the workspace, where an agent can append forged keeps.
+    func recordKept(_ record: ExperimentRecord) throws {
+        try FleetStation.validate(record.id, kind: "trial id")
+        let url = keptURL.appendingPathComponent("\(record.id).json")
+        do {
+            try FileManager.default.createDirectory(at: keptURL, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try Self.encoder.encode(record).write(to: url, options: .atomic)
+        } catch {
+            throw WorkspaceError.io(path: url.path, reason: "\(error)")
         }
     }
 
-    /// Restores this station's kept records on the fleet from its ledger (after a peer rewrote or deleted the
-    /// fleet's branches, or a publish that never completed).
-    public func republish() async throws -> RepublishReceipt {
-        let file = try station()
-        guard let fleet = try await fleetStation() else { throw WorkspaceFleetError.noFleet(folder.path) }
-        let records = await (try ledger()).allRecords().filter {
-            $0.decision == .keep && $0.station == file.name && FleetStation.problems(with: $0).isEmpty
+    /// The operator's copies of this station's kept records (needs the operator folder; files that are not a
+    /// record of this station stored under its own id are ignored).
+    func operatorKeptRecords() throws -> [ExperimentRecord] {
+        let file = try readState().station
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: keptURL.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name -> ExperimentRecord? in
+            let url = keptURL.appendingPathComponent(name)
+            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey]),
+                  values.isRegularFile == true, values.isSymbolicLink != true,
+                  let record = try? JSONDecoder().decode(ExperimentRecord.self, from: Data(contentsOf: url)),
+                  name == "\(record.id).json", record.decision == .keep, record.station == file.name,
+                  FleetStation.problems(with: record).isEmpty else { return nil }
+            return record
         }
+    }
+
+    /// The kept record `id` of this station, when a keep was recorded but maybe not published yet. Read from the
+    /// operator folder, never from the ledger, so a keep the agent forged in the ledger cannot be published.
+    func keptRecord(_ id: String) async throws -> ExperimentRecord? {
+        try operatorKeptRecords().first { $0.id == id }
+    }
+
+    /// Restores this station's kept records on the fleet (after a peer rewrote or deleted the fleet's branches,
+    /// or a publish that never completed).
+    ///
+    /// The records come from the operator folder's copies (`<operator>/kept/`), not from `ledger.jsonl`: the
+    /// ledger is in the workspace an agent writes. Without the operator folder (inside `enpire agent`'s sandbox,
+    /// or a wrong `--operator`) this throws ``PushTWorkspace/WorkspaceError/operatorFolderUnavailable(_:)``, and
+    /// the runner does not serve `fleet` commands to an agent.
+    public func republish() async throws -> RepublishReceipt {
+        let records = try operatorKeptRecords()
+        guard let fleet = try await fleetStation() else { throw WorkspaceFleetError.noFleet(folder.path) }
         return try await fleet.republish(records)
     }
 

@@ -2,21 +2,30 @@ public import Enpire
 public import Foundation
 import EnpireSim
 
-/// A Push-T station's working folder for a coding agent: frozen criteria, ledger, pending trials and the
-/// fleet clone. Every `enpire` station command (`status`, `trial`, `keep`, `revert`, `eval`, `fleet sync`)
-/// works on one.
+/// A Push-T station's working folder for a coding agent, and the operator folder that seals it.
+///
+/// The workspace is what the agent sees (inside `enpire agent`'s sandbox it is the only writable folder). The
+/// operator folder holds everything the agent must not read or change: the held-out secret, the frozen hash,
+/// pending trial results, the trial budget of the current agent run and the evaluation count. It must not lie
+/// inside the workspace; by default it is the sibling folder `<workspace>.operator`.
 ///
 /// ```
-/// <workspace>/station.json          name, task, fleet remote, frozen hash (written at init)
-/// <workspace>/frozen.json           FrozenCriteria with a sealed seed split
-/// <workspace>/ledger.jsonl, results.md
-/// <workspace>/trials/<id>.json      finished trials waiting for keep/revert
-/// <workspace>/budget.json           trials left in the current agent run (absent: unlimited)
-/// <workspace>/operator/heldout.json held-out seeds and secret: read only by `eval`, never printed
+/// <workspace>/station.json             name, task, fleet remote, frozen hash (a copy for the agent to read)
+/// <workspace>/frozen.json              FrozenCriteria with a sealed seed split (count and digest only)
+/// <workspace>/ledger.jsonl, results.md decisions and held-out evaluations
+/// <operator>/operator.json             station, frozen hash, held-out secret, evaluation limit and count,
+///                                      trial counter, the running agent's trial budget (mode 0600)
+/// <operator>/frozen.original.json      the criteria as frozen, to name changed fields
+/// <operator>/pending/<id>.json         finished trials waiting for keep/revert
+/// <operator>/kept/<id>.json            the operator's copy of each kept record (what the fleet may receive)
+/// <operator>/lock                      every change to operator.json or pending/ happens under flock on it
 /// ```
+///
+/// Held-out seeds are derived from the secret (SHA-256 of the secret and an index), so they are neither a
+/// fixed range nor stored anywhere the agent can read; only aggregates leave ``evaluateBest()``.
 public struct PushTWorkspace: Sendable {
     /// What `station.json` holds.
-    public struct StationFile: Codable, Sendable {
+    public struct StationFile: Codable, Sendable, Equatable {
         /// Station name.
         public var name: String
         /// Task.
@@ -49,73 +58,186 @@ public struct PushTWorkspace: Sendable {
     public enum WorkspaceError: Error, CustomStringConvertible {
         /// The folder is not an initialised workspace.
         case notInitialised(String)
+        /// `init` was asked to overwrite an existing workspace or operator folder.
+        case alreadyExists(String)
+        /// The operator folder is inside the workspace (or the workspace inside it).
+        case operatorInsideWorkspace(operator: String, workspace: String)
+        /// The operator folder cannot be read (absent, or hidden by the agent sandbox).
+        case operatorFolderUnavailable(String)
+        /// The operator folder belongs to another workspace.
+        case operatorFolderMismatch(operator: String, recordedWorkspace: String)
         /// The frozen criteria changed since init.
         case frozenCriteriaChanged(fields: [String])
         /// The trial budget of this agent run is spent.
         case trialBudgetExhausted
+        /// Another agent run holds the trial budget of this workspace.
+        case agentRunActive(pid: Int32)
+        /// The held-out evaluations allowed for this workspace are used up.
+        case evaluationLimitReached(limit: Int)
         /// No pending trial with that id.
         case noSuchTrial(String)
         /// A recipe was not valid.
         case badRecipe(String)
+        /// A value given to `init` is out of range.
+        case badValue(String)
+        /// Reading or writing a file failed.
+        case io(path: String, reason: String)
 
         /// A message a user can act on.
         public var description: String {
             switch self {
             case .notInitialised(let path): return "\(path) is not an Enpire workspace: run `enpire init --workspace \(path)` first"
+            case .alreadyExists(let path):
+                return "\(path) already exists: `enpire init` never replaces a workspace or its operator folder "
+                    + "(frozen criteria and held-out seeds); choose a new folder or remove this one yourself"
+            case .operatorInsideWorkspace(let op, let workspace):
+                return "operator folder \(op) overlaps the workspace \(workspace): the agent could read it; "
+                    + "give --operator a folder outside the workspace"
+            case .operatorFolderUnavailable(let path):
+                return "operator folder \(path) is not readable: this command needs it (give --operator DIR; "
+                    + "inside `enpire agent` the station commands reach it through the runner)"
+            case .operatorFolderMismatch(let op, let recorded):
+                return "operator folder \(op) belongs to the workspace \(recorded); give the matching --operator"
             case .frozenCriteriaChanged(let fields):
                 return "frozen evaluation criteria changed (\(fields.joined(separator: ", "))): trials are refused; restore frozen.json"
             case .trialBudgetExhausted: return "the trial budget of this agent run is spent: decide keep/revert and stop"
+            case .agentRunActive(let pid):
+                return "an agent run (process \(pid)) holds this workspace's trial budget; wait for it to end or stop it"
+            case .evaluationLimitReached(let limit):
+                return "the \(limit) held-out evaluations allowed for this workspace are used (see the ledger); "
+                    + "the held-out set is not an oracle: initialise a new workspace for a new evaluation generation"
             case .noSuchTrial(let id): return "no pending trial '\(id)': run `enpire status` to list pending trials"
             case .badRecipe(let reason): return "invalid recipe: \(reason)"
+            case .badValue(let reason): return reason
+            case .io(let path, let reason): return "cannot use \(path): \(reason)"
             }
         }
     }
 
     /// The workspace folder.
     public let folder: URL
+    /// The operator folder (held-out secret, frozen hash, budgets, pending trials): never inside ``folder``.
+    public let operatorFolder: URL
 
-    /// Opens a workspace folder (which may not be initialised yet).
-    public init(folder: URL) {
-        self.folder = folder
+    /// Opens a workspace folder (which may not be initialised yet) with its operator folder; `nil` selects
+    /// ``defaultOperatorFolder(for:)``.
+    public init(folder: URL, operatorFolder: URL? = nil) {
+        self.folder = folder.standardizedFileURL
+        self.operatorFolder = (operatorFolder ?? Self.defaultOperatorFolder(for: folder)).standardizedFileURL
+    }
+
+    /// The default operator folder of a workspace: the sibling `<workspace>.operator`.
+    public static func defaultOperatorFolder(for workspace: URL) -> URL {
+        let standard = workspace.standardizedFileURL
+        return standard.deletingLastPathComponent().appendingPathComponent(standard.lastPathComponent + ".operator")
     }
 
     var stationURL: URL { folder.appendingPathComponent("station.json") }
     var frozenURL: URL { folder.appendingPathComponent("frozen.json") }
-    var heldOutURL: URL { folder.appendingPathComponent("operator/heldout.json") }
-    var budgetURL: URL { folder.appendingPathComponent("budget.json") }
-    var originalCriteriaURL: URL { folder.appendingPathComponent("operator/frozen.original.json") }
-    var trialsURL: URL { folder.appendingPathComponent("trials") }
+    var ledgerURL: URL { folder.appendingPathComponent("ledger.jsonl") }
+    var operatorStateURL: URL { operatorFolder.appendingPathComponent("operator.json") }
+    var originalCriteriaURL: URL { operatorFolder.appendingPathComponent("frozen.original.json") }
+    var pendingURL: URL { operatorFolder.appendingPathComponent("pending") }
+    var lockURL: URL { operatorFolder.appendingPathComponent("lock") }
+    var keptURL: URL { operatorFolder.appendingPathComponent("kept") }
 
-    struct HeldOutFile: Codable {
-        var seeds: [UInt64]
-        var secret: String
+    /// What `operator.json` holds. Only the runner side (outside the agent sandbox) reads or writes it.
+    struct OperatorState: Codable {
+        /// A running agent's claim on the trial budget.
+        struct AgentRun: Codable {
+            var pid: Int32
+            var trialsRemaining: Int
+        }
+
+        var workspace: String
+        var station: StationFile
+        var heldOutSecret: String
+        var heldOutCount: Int
+        var evaluationLimit: Int
+        var evaluationsUsed: Int
+        var trialsStarted: Int
+        var agentRun: AgentRun?
     }
 
-    /// Initialises the workspace: frozen criteria (development seeds visible, held-out seeds sealed), an
-    /// empty ledger, and optionally a fleet remote (a bare repository is created at a local path if absent).
-    public func initialise(station: String, fleet: String?, episodesPerTrial: Int, heldOut: Int) async throws -> StationFile {
+    /// Most held-out evaluations `init` accepts per workspace.
+    public static let maximumEvaluationLimit = 1000
+
+    /// Initialises the workspace: frozen criteria (development seeds visible, held-out seeds derived from a
+    /// random secret kept in the operator folder), an empty ledger, and optionally a fleet remote (a bare
+    /// repository is created at a local path if absent). Refuses an existing workspace or operator folder.
+    public func initialise(station: String, fleet: String?, episodesPerTrial: Int, heldOut: Int,
+                           evaluationLimit: Int = 10) async throws -> StationFile {
         let fm = FileManager.default
         try FleetStation.validate(station, kind: "station name")
-        try fm.createDirectory(at: trialsURL, withIntermediateDirectories: true)
-        try fm.createDirectory(at: heldOutURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let seeds = (0..<UInt64(heldOut)).map { 1_000_000 + $0 }
-        let secret = UUID().uuidString
-        let split = try SeedSplit(development: (0..<UInt64(episodesPerTrial)).map { $0 }, heldOut: seeds, secret: secret)
+        guard (0...Self.maximumEvaluationLimit).contains(evaluationLimit) else {
+            throw WorkspaceError.badValue("--eval-limit \(evaluationLimit) is out of range: give 0...\(Self.maximumEvaluationLimit)")
+        }
+        let workspacePath = folder.resolvingSymlinksInPath().path
+        let operatorPath = operatorFolder.resolvingSymlinksInPath().path
+        if Self.overlaps(workspacePath, operatorPath) {
+            throw WorkspaceError.operatorInsideWorkspace(operator: operatorPath, workspace: workspacePath)
+        }
+        if fm.fileExists(atPath: operatorFolder.path) { throw WorkspaceError.alreadyExists(operatorFolder.path) }
+        if fm.fileExists(atPath: folder.path),
+           !((try? fm.contentsOfDirectory(atPath: folder.path)) ?? ["?"]).isEmpty {
+            throw WorkspaceError.alreadyExists(folder.path)
+        }
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        try fm.createDirectory(at: pendingURL, withIntermediateDirectories: true,
+                               attributes: [.posixPermissions: 0o700])
+        try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: operatorFolder.path)
+        let development = (0..<UInt64(episodesPerTrial)).map { $0 }
+        let secret = Self.randomSecret()
+        let seeds = Self.heldOutSeeds(secret: secret, count: heldOut, excluding: Set(development))
+        let split = try SeedSplit(development: development, heldOut: seeds, secret: secret)
         let criteria = Self.criteria(split: split)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(HeldOutFile(seeds: seeds, secret: secret)).write(to: heldOutURL, options: .atomic)
-        try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: heldOutURL.path)
-        try encoder.encode(criteria).write(to: frozenURL, options: .atomic)
+        let file = StationFile(name: station, task: "pusht", fleet: fleet, frozenHash: try criteria.contentHash())
+        let state = OperatorState(workspace: folder.resolvingSymlinksInPath().path, station: file, heldOutSecret: secret,
+                                  heldOutCount: heldOut, evaluationLimit: evaluationLimit, evaluationsUsed: 0,
+                                  trialsStarted: 0, agentRun: nil)
+        try writeState(state)
+        let encoder = Self.encoder
         try encoder.encode(criteria).write(to: originalCriteriaURL, options: .atomic)
+        try encoder.encode(criteria).write(to: frozenURL, options: .atomic)
         if let fleet, !fleet.contains("://"), !fm.fileExists(atPath: fleet) {
             _ = try FleetRemote.createBare(at: URL(fileURLWithPath: fleet))
         }
-        let file = StationFile(name: station, task: "pusht", fleet: fleet, frozenHash: try criteria.contentHash())
         if let fleet { try await claimStationName(station, fleet: fleet, frozenHash: file.frozenHash) }
         try encoder.encode(file).write(to: stationURL, options: .atomic)
-        _ = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
+        _ = try ExperimentLedger(fileURL: ledgerURL, createIfMissing: true)
         return file
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }()
+
+    static func overlaps(_ a: String, _ b: String) -> Bool {
+        a == b || a.hasPrefix(b.hasSuffix("/") ? b : b + "/") || b.hasPrefix(a.hasSuffix("/") ? a : a + "/")
+    }
+
+    /// 32 bytes from the system's cryptographic generator, as hexadecimal.
+    static func randomSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in generator.next() as UInt64 }.map { String(format: "%016llx", $0) }.joined()
+    }
+
+    /// Held-out seeds derived from the secret: seed *i* is the first 64 bits of
+    /// SHA-256("enpire-heldout-seed-v1\n" + secret + "\n" + i), skipping repeats and development seeds.
+    static func heldOutSeeds(secret: String, count: Int, excluding: Set<UInt64>) -> [UInt64] {
+        var seeds: [UInt64] = []
+        var seen = excluding
+        var index = 0
+        seeds.reserveCapacity(count)
+        while seeds.count < count {
+            let digest = SHA256.hex("enpire-heldout-seed-v1\n\(secret)\n\(index)")
+            index += 1
+            guard let seed = UInt64(digest.prefix(16), radix: 16), seen.insert(seed).inserted else { continue }
+            seeds.append(seed)
+        }
+        return seeds
     }
 
     static func criteria(split: SeedSplit) -> FrozenCriteria {
@@ -125,8 +247,54 @@ public struct PushTWorkspace: Sendable {
                        successDefinition: "coverage > 0.95 within 300 control steps")
     }
 
-    /// The station file, after checking that the frozen criteria are unchanged.
+    // MARK: Operator state
+
+    func readState() throws -> OperatorState {
+        guard let data = try? Data(contentsOf: operatorStateURL) else {
+            throw WorkspaceError.operatorFolderUnavailable(operatorFolder.path)
+        }
+        let state: OperatorState
+        do { state = try JSONDecoder().decode(OperatorState.self, from: data) } catch {
+            throw WorkspaceError.io(path: operatorStateURL.path, reason: "not a valid operator state: \(error)")
+        }
+        guard state.workspace == folder.resolvingSymlinksInPath().path else {
+            throw WorkspaceError.operatorFolderMismatch(operator: operatorFolder.path, recordedWorkspace: state.workspace)
+        }
+        return state
+    }
+
+    func writeState(_ state: OperatorState) throws {
+        do {
+            try Self.encoder.encode(state).write(to: operatorStateURL, options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: operatorStateURL.path)
+        } catch {
+            throw WorkspaceError.io(path: operatorStateURL.path, reason: "\(error)")
+        }
+    }
+
+    /// Runs `body` on the operator state under an exclusive `flock` on `<operator>/lock`, writing the state back
+    /// if `body` changed it. Parallel `enpire` processes on one workspace serialise here.
+    func updateState<T>(_ body: (inout OperatorState) throws -> T) throws -> T {
+        _ = try readState()
+        let fd = open(lockURL.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw WorkspaceError.io(path: lockURL.path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw WorkspaceError.io(path: lockURL.path, reason: String(cString: strerror(errno))) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        var state = try readState()
+        let result = try body(&state)
+        try writeState(state)
+        return result
+    }
+
+    // MARK: Reading
+
+    /// The station file: the operator's copy when the operator folder is readable (the workspace copy is only
+    /// informational and an agent could edit it), else `station.json` in the workspace.
     public func station() throws -> StationFile {
+        if let state = try? readState() { return state.station }
         guard let data = try? Data(contentsOf: stationURL),
               let file = try? JSONDecoder().decode(StationFile.self, from: data) else {
             throw WorkspaceError.notInitialised(folder.path)
@@ -134,9 +302,10 @@ public struct PushTWorkspace: Sendable {
         return file
     }
 
-    /// The frozen criteria, refusing if their hash differs from the one recorded at init.
+    /// The frozen criteria, refusing if their hash differs from the one the operator folder holds.
     public func frozenCriteria() throws -> FrozenCriteria {
-        let file = try station()
+        guard FileManager.default.fileExists(atPath: stationURL.path) else { throw WorkspaceError.notInitialised(folder.path) }
+        let expected = try readState().station.frozenHash
         let criteria: FrozenCriteria
         do {
             criteria = try JSONDecoder().decode(FrozenCriteria.self, from: Data(contentsOf: frozenURL))
@@ -144,11 +313,11 @@ public struct PushTWorkspace: Sendable {
             throw WorkspaceError.frozenCriteriaChanged(fields: ["frozen.json unreadable: \(error)"])
         }
         let hash = try criteria.contentHash()
-        if hash != file.frozenHash {
+        if hash != expected {
             let original = try? JSONDecoder().decode(FrozenCriteria.self, from: Data(contentsOf: originalCriteriaURL))
             let fields = original.map { criteria.changedFields(comparedTo: $0) } ?? []
             throw WorkspaceError.frozenCriteriaChanged(
-                fields: fields.isEmpty ? ["content hash \(hash.prefix(12)) != \(file.frozenHash.prefix(12))"] : fields)
+                fields: fields.isEmpty ? ["content hash \(hash.prefix(12)) != \(expected.prefix(12))"] : fields)
         }
         return criteria
     }
@@ -156,42 +325,74 @@ public struct PushTWorkspace: Sendable {
     /// The ledger.
     public func ledger() throws -> ExperimentLedger {
         _ = try station()
-        return try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"))
+        return try ExperimentLedger(fileURL: ledgerURL)
     }
 
-    /// Trials finished and awaiting keep/revert.
+    /// Trials finished and awaiting keep/revert (kept in the operator folder, where the agent cannot forge them).
     public func pendingTrials() throws -> [PendingTrial] {
         try pendingTrialFiles().map(\.trial)
     }
 
-    /// Sets the number of trials the next agent run may start (`nil` removes the limit).
-    public func setTrialBudget(_ trials: Int?) throws {
-        if let trials {
-            try JSONEncoder().encode(["remaining": trials]).write(to: budgetURL, options: .atomic)
-        } else {
-            try? FileManager.default.removeItem(at: budgetURL)
+    /// Trials left in the current agent run, or `nil` when no live agent run holds a budget (unlimited).
+    public func remainingTrials() throws -> Int? {
+        guard let run = try readState().agentRun, Self.isAlive(run.pid) else { return nil }
+        return run.trialsRemaining
+    }
+
+    /// Held-out evaluations used and allowed.
+    public func evaluations() throws -> (used: Int, limit: Int) {
+        let state = try readState()
+        return (state.evaluationsUsed, state.evaluationLimit)
+    }
+
+    // MARK: Agent runs
+
+    /// Claims the workspace's trial budget for an agent run of process `pid` (refused while another live
+    /// process holds it; a claim left by a process that no longer exists is replaced).
+    public func beginAgentRun(trials: Int, pid: Int32 = getpid()) throws {
+        try updateState { state in
+            if let run = state.agentRun, run.pid != pid, Self.isAlive(run.pid) {
+                throw WorkspaceError.agentRunActive(pid: run.pid)
+            }
+            state.agentRun = OperatorState.AgentRun(pid: pid, trialsRemaining: trials)
         }
     }
 
-    /// Trials left in the current agent run, or `nil` when unlimited.
-    public func remainingTrials() -> Int? {
-        guard let data = try? Data(contentsOf: budgetURL),
-              let budget = try? JSONDecoder().decode([String: Int].self, from: data) else { return nil }
-        return budget["remaining"]
+    static func isAlive(_ pid: Int32) -> Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 
+    /// Releases the trial budget claimed by ``beginAgentRun(trials:pid:)``.
+    public func endAgentRun(pid: Int32 = getpid()) throws {
+        try updateState { state in
+            if state.agentRun?.pid == pid { state.agentRun = nil }
+        }
+    }
+
+    // MARK: Trials, decisions, evaluation
+
     /// Runs a trial of a planner recipe on the development seeds and stores it as pending.
+    ///
+    /// Everything that can refuse the trial (criteria, recipe, ledger) is checked before the budget is charged,
+    /// and the budget is charged (under the operator lock) before any episode runs.
     public func runTrial(recipe parameters: [String: Double], hypothesis: String) async throws -> PendingTrial {
         let file = try station()
         let criteria = try frozenCriteria()
-        if let remaining = remainingTrials() {
-            guard remaining > 0 else { throw WorkspaceError.trialBudgetExhausted }
-            try setTrialBudget(remaining - 1)
-        }
         let recipe = Recipe(family: PushTPlannerRecipes.family, parameters: parameters)
         let planner: PushTPlannerParameters
         do { planner = try PushTPlannerRecipes.parameters(for: recipe) } catch {
             throw WorkspaceError.badRecipe("\(error)")
+        }
+        _ = try ledger()
+        let number = try updateState { state -> Int in
+            // A claim left by an agent run whose runner died (kill -9) limits nothing any more.
+            if let run = state.agentRun, !Self.isAlive(run.pid) { state.agentRun = nil }
+            if let run = state.agentRun {
+                guard run.trialsRemaining > 0 else { throw WorkspaceError.trialBudgetExhausted }
+                state.agentRun?.trialsRemaining = run.trialsRemaining - 1
+            }
+            state.trialsStarted += 1
+            return state.trialsStarted
         }
         let start = Date()
         let simulated = try PushTSimulatedStation(name: file.name)
@@ -203,19 +404,21 @@ public struct PushTWorkspace: Sendable {
             if episode.summary.verdict?.success == true { successes += 1 }
             robot += episode.summary.durationSeconds
         }
-        let count = try await ledger().allRecords().count + pendingTrials().count
-        let trial = PendingTrial(id: "\(file.name)-\(count + 1)", recipe: recipe, hypothesis: hypothesis,
+        let trial = PendingTrial(id: "\(file.name)-\(number)", recipe: recipe, hypothesis: hypothesis,
                                  results: try TrialResults(successes: successes, trials: criteria.seeds.developmentSeeds.count),
                                  robotSeconds: robot, wallSeconds: Date().timeIntervalSince(start),
                                  startedAt: start.timeIntervalSince1970)
-        try JSONEncoder().encode(trial).write(to: trialsURL.appendingPathComponent("\(trial.id).json"), options: .atomic)
+        try JSONEncoder().encode(trial).write(to: pendingURL.appendingPathComponent("\(trial.id).json"), options: .atomic)
         return trial
     }
 
     /// Records the decision on a pending trial in the ledger; a kept result is published to the fleet.
     public func decide(_ id: String, keep: Bool, tokens: Int = 0) async throws -> ExperimentRecord {
         let file = try station()
-        guard let (trial, trialURL) = try pendingTrialFiles().first(where: { $0.trial.id == id }) else {
+        let ledger = try ledger()
+        // Claiming the pending trial must happen once: a rename is atomic, so of two parallel decisions on one id
+        // the second finds nothing. The claim is undone if the ledger refuses the record.
+        guard let (trial, pendingFile) = try pendingTrialFiles().first(where: { $0.trial.id == id }) else {
             // A keep recorded earlier whose publish failed: publishing it now completes the keep.
             if keep, let record = try await keptRecord(id) {
                 try await publishKept(record)
@@ -223,14 +426,20 @@ public struct PushTWorkspace: Sendable {
             }
             throw WorkspaceError.noSuchTrial(id)
         }
+        let claimed = pendingURL.appendingPathComponent("\(trial.id).claimed-\(getpid())")
+        guard rename(pendingFile.path, claimed.path) == 0 else { throw WorkspaceError.noSuchTrial(id) }
         let record = ExperimentRecord(
             id: trial.id, task: file.task, station: file.name, hypothesis: trial.hypothesis,
             diffSummary: "recipe \(trial.recipe)", config: PushTPlannerRecipes.config(trial.recipe),
             frozenHash: file.frozenHash, trialBudget: trial.results.trials, results: trial.results,
             decision: keep ? .keep : .revert, wallTimeSeconds: trial.wallSeconds, robotTimeSeconds: trial.robotSeconds,
-            tokens: tokens, startedAtUnixSeconds: trial.startedAt, finishedAtUnixSeconds: Date().timeIntervalSince1970)
-        try await ledger().append(record)
-        try FileManager.default.removeItem(at: trialURL)
+            tokens: max(0, tokens), startedAtUnixSeconds: trial.startedAt, finishedAtUnixSeconds: Date().timeIntervalSince1970)
+        do { try await ledger.append(record) } catch {
+            _ = rename(claimed.path, pendingFile.path)
+            throw error
+        }
+        if keep { try recordKept(record) }
+        try? FileManager.default.removeItem(at: claimed)
         if keep { try await publishKept(record) }
         return record
     }
@@ -244,18 +453,46 @@ public struct PushTWorkspace: Sendable {
     }
 
     /// Held-out score of the best kept recipe (own or fleet). Only aggregates leave this function.
+    ///
+    /// Each call counts against the workspace's evaluation limit (checked and counted under the operator lock
+    /// before any episode runs) and is appended to the ledger as an `evaluation` record
+    /// (`ExperimentDecision.evaluation`).
     public func evaluateBest() async throws -> (recipe: Recipe, results: TrialResults) {
-        _ = try frozenCriteria()
-        let recipe = try await bestKeptRecipe().recipe
-        let held = try JSONDecoder().decode(HeldOutFile.self, from: Data(contentsOf: heldOutURL))
+        let file = try station()
+        let criteria = try frozenCriteria()
+        let ledger = try ledger()
+        let choice = try await bestKeptRecipe()
+        let best = choice.best
+        let recipe = choice.recipe
         let planner = try PushTPlannerRecipes.parameters(for: recipe)
+        let (number, limit, secret, count) = try updateState { state in
+            guard state.evaluationsUsed < state.evaluationLimit else {
+                throw WorkspaceError.evaluationLimitReached(limit: state.evaluationLimit)
+            }
+            state.evaluationsUsed += 1
+            return (state.evaluationsUsed, state.evaluationLimit, state.heldOutSecret, state.heldOutCount)
+        }
+        let seeds = Self.heldOutSeeds(secret: secret, count: count, excluding: Set(criteria.seeds.developmentSeeds))
+        // The derived seeds must be the ones frozen at init (digest check): a changed secret cannot score.
+        _ = try criteria.seeds.unsealed(heldOut: seeds, secret: secret)
+        let start = Date()
         let simulated = try PushTSimulatedStation(name: "evaluator")
         var successes = 0
-        for seed in held.seeds {
+        var robot = 0.0
+        for seed in seeds {
             let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: planner), seed: seed)
             if episode.summary.verdict?.success == true { successes += 1 }
+            robot += episode.summary.durationSeconds
         }
-        return (recipe, try TrialResults(successes: successes, trials: held.seeds.count))
+        let results = try TrialResults(successes: successes, trials: seeds.count)
+        try await ledger.append(ExperimentRecord(
+            id: "\(file.name)-eval-\(number)", task: file.task, station: file.name,
+            hypothesis: "held-out evaluation \(number) of \(limit) (best kept: \(best?.id ?? "baseline"))",
+            diffSummary: "recipe \(recipe)", config: PushTPlannerRecipes.config(recipe), frozenHash: file.frozenHash,
+            trialBudget: seeds.count, results: results, decision: .evaluation, wallTimeSeconds: Date().timeIntervalSince(start),
+            robotTimeSeconds: robot, tokens: 0, startedAtUnixSeconds: start.timeIntervalSince1970,
+            finishedAtUnixSeconds: Date().timeIntervalSince1970))
+        return (recipe, results)
     }
 
     /// The brief handed to an external agent: what is frozen, how to run trials, the budget.
@@ -273,7 +510,8 @@ public struct PushTWorkspace: Sendable {
         Frozen (you cannot change them; trials under changed criteria are refused): reward
         `\(criteria.rewardIdentity)`, reset `\(criteria.resetIdentity)`, safety `\(criteria.safetyLimits)`,
         \(criteria.seeds.developmentSeeds.count) development seeds per trial, \(criteria.seeds.heldOutCount) sealed
-        held-out seeds scored only by `enpire eval`. Frozen hash \(file.frozenHash.prefix(16)).
+        held-out seeds scored only by `enpire eval` (each evaluation is counted in the ledger and the number allowed
+        is limited: use it for a final check, not as a search signal). Frozen hash \(file.frozenHash.prefix(16)).
 
         Commands (all accept --json; run them from any folder):
           enpire status --workspace \(folder.path)
