@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Enpire
 import EnpireReward
 import EnpireSim
@@ -222,3 +222,5 @@ struct SimCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension ObservationMode: ExpressibleByArgument {}

@@ -264,7 +264,7 @@ public protocol LearnableTask: Sendable {
 /// The tasks `enpire learn` and `enpire policy eval` know.
 public enum LearnableTasks {
     /// Every registered task.
-    public static let all: [any LearnableTask] = [ImitationTask.pinInsertion, ImitationTask.zipTie]
+    public static let all: [any LearnableTask] = [PushTLearnableTask(), ImitationTask.pinInsertion, ImitationTask.zipTie]
 
     /// The task called `name`.
     ///

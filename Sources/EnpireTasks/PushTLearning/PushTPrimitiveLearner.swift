@@ -29,6 +29,8 @@ public struct PushTPrimitiveLearner: Sendable {
         public var trainingFirstSeed: UInt64 = 100_000
         /// Episodes collected per round.
         public var episodesPerRound = 150
+        /// Episodes of the first round (the teacher's demonstrations), when different from ``episodesPerRound``.
+        public var firstRoundEpisodes: Int?
         /// Rounds: the first follows the teacher, the rest the learner (DAgger).
         public var rounds = 5
         /// Share of decisions taken by the teacher in DAgger rounds (β).
@@ -71,6 +73,7 @@ public struct PushTPrimitiveLearner: Sendable {
                 if !ok { throw PushTLearningError.invalidSetting(message) }
             }
             try check((1...100_000).contains(episodesPerRound), "episodesPerRound must be in 1...100000")
+            try check(firstRoundEpisodes.map { (1...100_000).contains($0) } ?? true, "firstRoundEpisodes must be in 1...100000")
             try check((1...100).contains(rounds), "rounds must be in 1...100")
             try check((0...1).contains(teacherShare), "teacherShare must be in 0...1")
             try check(!hiddenWidths.isEmpty && hiddenWidths.count <= 8 && hiddenWidths.allSatisfy { (1...4096).contains($0) },
@@ -127,6 +130,8 @@ public struct PushTPrimitiveLearner: Sendable {
         public var keptRound: Int
         /// Total wall seconds.
         public var wallSeconds: Double
+        /// Successful episodes among the first round's (teacher-driven) episodes.
+        public var teacherSuccesses = 0
     }
 
     /// Progress of a training run.
@@ -160,7 +165,7 @@ public struct PushTPrimitiveLearner: Sendable {
         var validation: Bool
     }
 
-    /// Trains, reporting progress; the result's model is the development-best round.
+    /// Trains, reporting progress; the result's model is the development-best round (the later one on ties).
     public func run(progress: @Sendable (Progress) -> Void = { _ in }) throws -> Result {
         try configuration.validate()
         let config = configuration
@@ -178,6 +183,7 @@ public struct PushTPrimitiveLearner: Sendable {
         var robotSeconds = 0.0
         var best: (successes: Int, round: Int, model: PushTPrimitiveModel)?
         var roundSeconds: [Double] = []
+        var teacherSuccesses = 0
         for round in 0..<config.rounds {
             let roundStart = elapsed()
             let perRound = roundSeconds.isEmpty ? nil : roundSeconds.reduce(0, +) / Double(roundSeconds.count)
@@ -187,9 +193,10 @@ public struct PushTPrimitiveLearner: Sendable {
             let followsTeacher = round == 0 || config.paradigm == .bc
             let learner: PushTPrimitiveModel? = followsTeacher ? nil : try snapshot(ema: ema, specification: specification,
                                                                                metrics: [:])
-            let seeds = (0..<config.episodesPerRound).map {
-                config.trainingFirstSeed + UInt64(round * config.episodesPerRound + $0)
-            }
+            let first = config.firstRoundEpisodes ?? config.episodesPerRound
+            let count = round == 0 ? first : config.episodesPerRound
+            let offset = round == 0 ? 0 : first + (round - 1) * config.episodesPerRound
+            let seeds = (0..<count).map { config.trainingFirstSeed + UInt64(offset + $0) }
             let collected = PushTPrimitiveRollouts.run(
                 seeds: seeds, library: config.library, learner: learner, teacherShare: followsTeacher ? 1 : config.teacherShare,
                 label: true, temperature: config.temperature, positionNoise: config.positionNoise,
@@ -200,6 +207,7 @@ public struct PushTPrimitiveLearner: Sendable {
                                   message: "round \(round + 1)/\(config.rounds): labelled \(done)/\(seeds.count) episodes"))
             }
             robotSeconds += Double(collected.steps) / PushTGeometry.controlRateHz
+            if round == 0 { teacherSuccesses = collected.successes }
             var validationRng = SplitMix64(seed: config.seed &+ 104_729 &* UInt64(round + 1))
             for episode in collected.episodes {
                 let validation = validationRng.nextUnitDouble() < config.validationShare
@@ -239,7 +247,8 @@ public struct PushTPrimitiveLearner: Sendable {
                               message: String(format: "round %d/%d: %d decisions, validation loss %.3f, agreement %.1f%%, development %d/%d, %.0f s",
                                               round + 1, config.rounds, samples.count, loss, 100 * agreement,
                                               dev.successes, devSeeds.count, elapsed())))
-            if best == nil || dev.successes > best!.successes {
+            // Ties keep the later round: equal development success, more (and learner-visited) data.
+            if best == nil || dev.successes >= best!.successes {
                 let metrics: [String: Double] = [
                     "round": Double(round), "developmentSuccesses": Double(dev.successes),
                     "developmentEpisodes": Double(devSeeds.count), "samples": Double(samples.count),
@@ -251,7 +260,8 @@ public struct PushTPrimitiveLearner: Sendable {
             roundSeconds.append(elapsed() - roundStart)
         }
         guard let best else { throw PushTLearningError.invalidSetting("no round ran") }
-        return Result(model: best.model, curve: curve, keptRound: best.round, wallSeconds: elapsed())
+        return Result(model: best.model, curve: curve, keptRound: best.round, wallSeconds: elapsed(),
+                      teacherSuccesses: teacherSuccesses)
     }
 
     private func snapshot(ema: ExponentialMovingAverage, specification: MLPSpecification,

@@ -1,0 +1,79 @@
+public import Foundation
+
+/// Push-T in `enpire learn` / `enpire policy eval`: the learned primitive selector (``PushTPrimitiveLearner``,
+/// ``PushTPrimitivePolicy``), trained with the planner as privileged teacher and scored through simulated stations.
+///
+/// Options map as follows: `demonstrations` is the first round's teacher-driven episodes, `daggerRounds` the rounds
+/// after it (each `episodesPerRound` episodes; with `bc` they follow the teacher too), `devSeeds` the development
+/// episodes after each round, `epochs` the passes per round (at least 1,500 updates run). With `camera`, the inputs
+/// are trained with pose noise like the camera's and the policy reads the station's camera at evaluation; with
+/// `state` (privileged) there is no noise and it reads the exact state. The measured run of Docs/LearnedPolicies.md
+/// is `--demonstrations 150 --rounds 4 --episodes-per-round 150 --dev-seeds 60 --first-dev-seed 200000
+/// --hidden 256,256,256 --epochs 20`.
+public struct PushTLearnableTask: LearnableTask {
+    /// Creates the task.
+    public init() {}
+
+    /// `"pusht"`.
+    public var name: String { "pusht" }
+
+    /// `bc` and `dagger`.
+    public var paradigms: [String] { PushTPrimitiveLearner.Paradigm.allCases.map(\.rawValue) }
+
+    /// Trains and writes the checkpoint (`policy.safetensors`, `policy.json`) and `curve.json` into `options.output`.
+    public func learn(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
+        -> LearnSummary {
+        try options.validate(paradigms: paradigms)
+        var configuration = PushTPrimitiveLearner.Configuration()
+        configuration.paradigm = PushTPrimitiveLearner.Paradigm(rawValue: options.paradigm) ?? .dagger
+        configuration.firstRoundEpisodes = options.demonstrations
+        configuration.episodesPerRound = options.episodesPerRound
+        configuration.rounds = options.daggerRounds + 1
+        configuration.epochs = options.epochs
+        configuration.hiddenWidths = options.hiddenWidths
+        configuration.learningRate = options.learningRate
+        configuration.batchSize = options.batchSize
+        configuration.developmentEpisodes = options.devSeeds
+        configuration.developmentFirstSeed = options.firstDevSeed
+        configuration.workers = options.workers
+        configuration.seed = options.seed
+        if options.observe == .state {
+            configuration.positionNoise = 0
+            configuration.angleNoise = 0
+        }
+        let total = configuration.rounds
+        let result = try PushTPrimitiveLearner(configuration: configuration).run { update in
+            guard update.phase == "round" else { return }
+            progress(LearnProgress(phase: "round \(update.round + 1)", done: update.done, total: total,
+                                   etaSeconds: update.etaSeconds))
+        }
+        try result.model.save(to: options.output)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(result.curve).write(to: options.output.appendingPathComponent("curve.json"), options: .atomic)
+        let curve = result.curve.map {
+            LearningCurvePoint(stage: "\(configuration.paradigm.rawValue) round \($0.round + 1)", wallSeconds: $0.wallSeconds,
+                               robotSeconds: $0.robotSeconds, rows: $0.samples, devSuccesses: $0.developmentSuccesses,
+                               devEpisodes: $0.developmentEpisodes, validationMSE: nil)
+        }
+        let kept = result.curve[result.keptRound]
+        return LearnSummary(task: name, paradigm: options.paradigm, observe: options.observe, checkpoint: options.output,
+                            chosenStage: curve[result.keptRound].stage, trainingWallSeconds: result.wallSeconds,
+                            robotSeconds: result.curve.last?.robotSeconds ?? 0, devSuccesses: kept.developmentSuccesses,
+                            devEpisodes: kept.developmentEpisodes, teacherSuccesses: result.teacherSuccesses, curve: curve)
+    }
+
+    /// Scores a checkpoint through simulated stations; the task score is each episode's highest coverage.
+    public func evaluate(policyDirectory: URL, firstSeed: UInt64, episodes: Int, observe: ObservationMode, workers: Int,
+                         progress: @escaping @Sendable (LearnProgress) -> Void) async throws -> PolicyEvaluation {
+        let model = try PushTPrimitiveModel.load(from: policyDirectory)
+        let summary = try await PushTPolicyEvaluation.evaluate(model: model, mode: observe, firstSeed: firstSeed,
+                                                               episodes: episodes, workers: workers) { done, total in
+            progress(LearnProgress(phase: "evaluation", done: done, total: total, etaSeconds: nil))
+        }
+        return PolicyEvaluation(task: name, observe: observe, firstSeed: firstSeed, successes: summary.successes,
+                                episodes: summary.episodes, wilsonLow: summary.wilsonLow, wilsonHigh: summary.wilsonHigh,
+                                meanTaskScore: summary.meanMaximumCoverage, robotSeconds: summary.robotSeconds,
+                                wallSeconds: summary.wallSeconds, failedSeeds: Array(summary.failedSeeds.prefix(50)))
+    }
+}
