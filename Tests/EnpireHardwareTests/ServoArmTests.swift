@@ -136,14 +136,18 @@ struct ServoArmTests {
         defer { fake.close() }
         let joints = armJointNames.enumerated().map { ServoJoint(name: $1, id: UInt8($0 + 1), model: .sts3215) }
         for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 2048 + Double(id) * 100) }
-        let mover = Task {
-            try await Task.sleep(nanoseconds: 60_000_000)
+        // The "person" moving the joints runs on its own thread, not in the cooperative pool, so a loaded test run
+        // (other suites blocking pool threads) cannot starve it; the recording window leaves a wide margin.
+        let moved = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            usleep(100_000)
             for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 1000) }
-            try await Task.sleep(nanoseconds: 60_000_000)
+            usleep(100_000)
             for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 3500) }
+            moved.signal()
         }
-        let calibration = try await ServoCalibration.record(bus: bus, joints: joints, recordSeconds: 0.3)
-        try await mover.value
+        let calibration = try await ServoCalibration.record(bus: bus, joints: joints, recordSeconds: 1.5)
+        moved.wait()
         let shoulder = try #require(calibration.joints["shoulder_pan"])
         #expect(shoulder.homingOffset == 100)  // encoder 2148 reads 2048
         #expect(shoulder.rangeMin == 900 && shoulder.rangeMax == 3400)
