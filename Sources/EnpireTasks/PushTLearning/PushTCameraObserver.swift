@@ -5,7 +5,7 @@ import Foundation
 
 /// Estimates the Push-T block pose on the table from one top-down camera frame, as a real station would: the
 /// camera is calibrated once from a frame of the goal marking (no block on it), and every later frame is measured
-/// by ``PushTFrameAnalyzer`` (sub-pixel pose of the block relative to the goal marking), then mapped into table
+/// by `PushTFrameAnalyzer` (sub-pixel pose of the block relative to the goal marking), then mapped into table
 /// coordinates through the goal's known pose. No simulator state is read.
 public struct PushTCameraObserver: Sendable {
     /// Name of the camera whose frames are measured.

@@ -2,7 +2,7 @@ public import Enpire
 public import EnpireSim
 import Foundation
 
-/// The Push-T planner (``PushTHeuristicExpert``) fed from what it observes: in camera mode the block pose measured in
+/// The Push-T planner (`PushTHeuristicExpert`) fed from what it observes: in camera mode the block pose measured in
 /// the station's camera frame plus the pusher's own state, in state mode the simulator's exact state.
 ///
 /// Either way it plans by rolling candidates out in a private copy of the simulator, so it is an oracle
