@@ -1,6 +1,7 @@
 import Enpire
 @testable import EnpireHardware
 import Foundation
+import Synchronization
 import Testing
 
 /// Moves every joint on a slow sine around the middle of its range; the gripper opens and closes.
@@ -136,18 +137,21 @@ struct ServoArmTests {
         defer { fake.close() }
         let joints = armJointNames.enumerated().map { ServoJoint(name: $1, id: UInt8($0 + 1), model: .sts3215) }
         for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 2048 + Double(id) * 100) }
-        // The "person" moving the joints runs on its own thread, not in the cooperative pool, so a loaded test run
-        // (other suites blocking pool threads) cannot starve it; the recording window leaves a wide margin.
-        let moved = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            usleep(100_000)
-            for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 1000) }
-            usleep(100_000)
-            for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 3500) }
-            moved.signal()
+        // The "person" moves the joints in step with the recording (driven by its per-sample callback), so a loaded
+        // test run cannot make the recorder miss a pose: first to encoder 1000, then, once that was sampled, to 3500.
+        let stage = Mutex(0)
+        let calibration = try await ServoCalibration.record(bus: bus, joints: joints, recordSeconds: 1.5) { samples in
+            stage.withLock { stage in
+                if stage == 0 {
+                    for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 1000) }
+                    stage = 1
+                } else if stage == 1, samples.first == 900 {
+                    for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 3500) }
+                    stage = 2
+                }
+            }
         }
-        let calibration = try await ServoCalibration.record(bus: bus, joints: joints, recordSeconds: 1.5)
-        moved.wait()
+        #expect(stage.withLock { $0 } == 2)
         let shoulder = try #require(calibration.joints["shoulder_pan"])
         #expect(shoulder.homingOffset == 100)  // encoder 2148 reads 2048
         #expect(shoulder.rangeMin == 900 && shoulder.rangeMax == 3400)
