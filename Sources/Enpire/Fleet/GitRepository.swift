@@ -240,6 +240,11 @@ final class GitRepository {
     /// Every entry one or two levels below `folder` in `commit`'s tree (first-level folders are descended
     /// into, everything else is listed so callers can report it).
     func entries(inTwoLevelFolder folder: String, of commit: GitObjectID) throws -> [TreeEntry] {
+        try withRootTree(of: commit) { root in try entries(inTwoLevelFolder: folder, root: root) }
+    }
+
+    /// Looks up `commit`'s root tree and hands it to `body` (freed afterwards).
+    private func withRootTree<T>(of commit: GitObjectID, _ body: (OpaquePointer?) throws -> T) throws -> T {
         var commitOID = try Self.oid(commit)
         var commitObject: OpaquePointer?
         try Self.check(git_commit_lookup(&commitObject, repo, &commitOID), "lookup commit \(commit)")
@@ -247,6 +252,10 @@ final class GitRepository {
         var root: OpaquePointer?
         try Self.check(git_commit_tree(&root, commitObject), "tree of \(commit)")
         defer { git_tree_free(root) }
+        return try body(root)
+    }
+
+    private func entries(inTwoLevelFolder folder: String, root: OpaquePointer?) throws -> [TreeEntry] {
         var folderEntry: OpaquePointer?
         let code = git_tree_entry_bypath(&folderEntry, root, folder)
         if code == GIT_ENOTFOUND.rawValue { return [] }
@@ -276,13 +285,10 @@ final class GitRepository {
 
     /// The blob at `path` in `commit`'s tree, if it is a plain file.
     func blob(atPath path: String, of commit: GitObjectID) throws -> GitObjectID? {
-        var commitOID = try Self.oid(commit)
-        var commitObject: OpaquePointer?
-        try Self.check(git_commit_lookup(&commitObject, repo, &commitOID), "lookup commit \(commit)")
-        defer { git_commit_free(commitObject) }
-        var root: OpaquePointer?
-        try Self.check(git_commit_tree(&root, commitObject), "tree of \(commit)")
-        defer { git_tree_free(root) }
+        try withRootTree(of: commit) { root in try blob(atPath: path, root: root) }
+    }
+
+    private func blob(atPath path: String, root: OpaquePointer?) throws -> GitObjectID? {
         var entry: OpaquePointer?
         let code = git_tree_entry_bypath(&entry, root, path)
         if code == GIT_ENOTFOUND.rawValue { return nil }

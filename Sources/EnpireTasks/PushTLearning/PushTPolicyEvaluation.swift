@@ -46,14 +46,8 @@ public enum PushTPolicyEvaluation {
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
                                 workers: Int = 2, cameraSeed: UInt64 = 77,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
-        let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
-            of: "/state", with: "/\(mode.rawValue)")
-        return try await evaluate(policyName: name, mode: mode, firstSeed: firstSeed, episodes: episodes,
-                                  workers: workers, cameraSeed: cameraSeed, progress: progress) { observer, request in
-            var policy = try PushTPrimitivePolicy(model: model, mode: mode, observer: observer)
-            policy.frameRequest = request
-            return policy
-        }
+        try await evaluate(model: model, mode: mode, seeds: try seedRange(from: firstSeed, count: episodes),
+                           workers: workers, cameraSeed: cameraSeed, progress: progress)
     }
 
     /// Runs the learned policy for one episode per seed of `seeds`.
@@ -94,14 +88,19 @@ public enum PushTPolicyEvaluation {
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
                                 makePolicy: (PushTCameraObserver?, PushTFrameRequest) throws -> any Policy)
         async throws -> Summary {
-        guard (1...1_000_000).contains(episodes) else {
-            throw PushTLearningError.invalidSetting("episodes must be in 1...1000000, got \(episodes)")
+        try await evaluate(policyName: policyName, mode: mode, seeds: try seedRange(from: firstSeed, count: episodes),
+                           workers: workers, cameraSeed: cameraSeed, progress: progress, makePolicy: makePolicy)
+    }
+
+    /// `count` consecutive seeds from `first`, refusing a count out of 1...1,000,000 or an overflowing range.
+    static func seedRange(from first: UInt64, count: Int) throws -> [UInt64] {
+        guard (1...1_000_000).contains(count) else {
+            throw PushTLearningError.invalidSetting("episodes must be in 1...1000000, got \(count)")
         }
-        guard firstSeed <= UInt64.max - UInt64(episodes) else {
-            throw PushTLearningError.invalidSetting("first seed \(firstSeed) + \(episodes) episodes overflows")
+        guard first <= UInt64.max - UInt64(count) else {
+            throw PushTLearningError.invalidSetting("first seed \(first) + \(count) episodes overflows")
         }
-        return try await evaluate(policyName: policyName, mode: mode, seeds: (0..<UInt64(episodes)).map { firstSeed + $0 },
-                                  workers: workers, cameraSeed: cameraSeed, progress: progress, makePolicy: makePolicy)
+        return (0..<UInt64(count)).map { first + $0 }
     }
 
     /// Runs the policy `makePolicy` builds for one episode per seed of `seeds` on `workers` stations.
