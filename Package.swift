@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "EnpireReset", targets: ["EnpireReset"]),
         .library(name: "EnpireSim", targets: ["EnpireSim"]),
         .library(name: "EnpireTesting", targets: ["EnpireTesting"]),
+        .library(name: "EnpireResearch", targets: ["EnpireResearch"]),
         .library(name: "EnpireTasks", targets: ["EnpireTasks"]),
         .library(name: "EnpireHardware", targets: ["EnpireHardware"]),
         .executable(name: "enpire", targets: ["EnpireCLI"]),
@@ -50,13 +51,16 @@ let package = Package(
         .target(name: "EnpireHardware", dependencies: ["Enpire"], swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
+        // The research loop for any task: the ResearchTask protocol and registry, campaign, trial runner,
+        // confirmation, held-out scoring, report and the agent workspace.
+        .target(name: "EnpireResearch", dependencies: ["Enpire"], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
-        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim"], swiftSettings: strict),
+        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch"], swiftSettings: strict),
         // The `enpire` command-line tool for people and coding agents.
         .executableTarget(
             name: "EnpireCLI",
             dependencies: [
-                "Enpire", "EnpireLearning", "EnpireReward", "EnpireReset", "EnpireSim", "EnpireTasks",
+                "Enpire", "EnpireLearning", "EnpireReward", "EnpireReset", "EnpireSim", "EnpireResearch", "EnpireTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

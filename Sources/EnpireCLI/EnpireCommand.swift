@@ -1,5 +1,6 @@
 import ArgumentParser
 import Enpire
+import EnpireTasks
 import Foundation
 
 /// The `enpire` command: drive a station from a shell or a coding agent.
@@ -16,6 +17,7 @@ struct EnpireCommand: AsyncParsableCommand {
     /// Parses and runs a subcommand. Usage errors (bad or missing options, a value out of its documented range)
     /// exit 64 with the usage; every other failure prints one line `Error: ...` and exits 1.
     static func main() async {
+        BuiltInTasks.register()
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()

@@ -1,13 +1,24 @@
 import ArgumentParser
 import Enpire
+import EnpireResearch
 import EnpireTasks
 import Foundation
 
-/// `enpire main`: the Push-T station learning end to end on the built-in simulated fleet.
+/// `enpire main`: a task's simulated fleet improving its recipe on its own (the research loop), then a report.
 struct MainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "main",
-        abstract: "Run the main job: a simulated Push-T fleet improving its policy on its own, then write a report.")
+        abstract: "Run the main job: a task's simulated fleet improving its policy on its own, then write a report.",
+        discussion: """
+            Any registered task runs the same campaign (research, fleet through Git, confirmation, held-out scoring, \
+            report). Push-T adds two follow-ups on the same held-out seeds: a behaviour-cloned MLP and a learned \
+            camera policy (DAgger primitive selector); the options for those, --robot-reset and --camera-reward \
+            are Push-T's.
+            """)
+
+    @Option(help: TaskName.help) var task = TaskName(PushTResearchTask())
+    @Option(name: .customLong("task-option"), help: ArgumentHelp("A task option NAME=VALUE (repeatable); `enpire tasks` lists each task's.", valueName: "name=value"))
+    var taskOptions: [Assignment] = []
 
     @Option(help: "Simulated stations in the fleet.") var stations = 4
     @Option(help: "Research iterations per station.") var iterations = 8
@@ -59,6 +70,18 @@ struct MainCommand: AsyncParsableCommand {
         if let resume, output != nil {
             throw ValidationError("give either --resume \(resume) or --output, not both (a resumed run writes into its own folder)")
         }
+        let start = Date()
+        let log: @Sendable (String) -> Void = { line in
+            let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))
+            FileHandle.standardError.write(Data("[\(elapsed)] \(line)\n".utf8))
+        }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
+        let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
+        let taskName = try resume.map { _ in try ResearchCampaign.taskName(ofCampaignAt: folder) } ?? task.task.name
+        if taskName != "pusht" {
+            try await runGeneric(task: try TaskRegistry.shared.task(named: taskName), folder: folder, log: log)
+            return
+        }
         var configuration = PushTCampaign.Configuration()
         configuration.stations = stations
         configuration.iterations = iterations
@@ -76,20 +99,11 @@ struct MainCommand: AsyncParsableCommand {
         configuration.learnedEpisodesPerRound = learnedEpisodes
         configuration.confirmationEpisodes = max(0, confirmationEpisodes)
         configuration.confirmationCandidates = max(0, confirmationCandidates)
-        if let initialRecipe {
-            let url = URL(fileURLWithPath: initialRecipe)
-            let data = try SafeFile.read(url, limit: 1 << 26)
-            struct Earlier: Decodable { var bestRecipe: Recipe }
-            guard let earlier = try? JSONDecoder().decode(Earlier.self, from: data),
-                  earlier.bestRecipe.family == PushTPlannerRecipes.family else {
-                throw CommandFailure("\(url.path) holds no Push-T planner bestRecipe (is it an `enpire main` report.json?)")
-            }
-            configuration.initialRecipe = earlier.bestRecipe
+        if !taskOptions.isEmpty {
+            throw ValidationError("Push-T's options are --robot-reset and --camera-reward, not --task-option")
         }
-        let start = Date()
-        let log: @Sendable (String) -> Void = { line in
-            let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))
-            FileHandle.standardError.write(Data("[\(elapsed)] \(line)\n".utf8))
+        if let initialRecipe {
+            configuration.initialRecipe = try Self.earlierRecipe(initialRecipe, task: PushTResearchTask())
         }
         if cameraReward, resume == nil {
             let report = try PushTRewardStudy(clips: 50).calibrate()
@@ -98,8 +112,6 @@ struct MainCommand: AsyncParsableCommand {
                 + "confirmation margin \(report.model.boundaryMargin), validation accuracy "
                 + String(format: "%.2f", report.validation.accuracy))
         }
-        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
-        let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
         let campaign = try resume.map { _ in try PushTCampaign.resuming(output: folder) }
             ?? PushTCampaign(configuration: configuration, output: folder)
         let result = try await campaign.run(log: log)
@@ -113,5 +125,57 @@ struct MainCommand: AsyncParsableCommand {
             let scores = [result.best, result.baseline, result.behaviourCloning, result.learned].compactMap { $0 }
             print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
         }
+    }
+
+    /// Any other task: the research campaign and its report, no follow-ups.
+    func runGeneric(task named: any ResearchTask, folder: URL, log: @escaping @Sendable (String) -> Void) async throws {
+        if robotReset || cameraReward {
+            throw ValidationError("--robot-reset and --camera-reward are Push-T options; task \(named.name) takes --task-option NAME=VALUE (\(named.options.keys.sorted().joined(separator: ", ")))")
+        }
+        var configuration = ResearchCampaign.Configuration()
+        configuration.stations = stations
+        configuration.iterations = iterations
+        configuration.episodesPerTrial = episodesPerTrial
+        configuration.heldOutEpisodes = heldOut
+        configuration.seed = seed
+        configuration.scoreBaseline = !noBaseline
+        configuration.confirmationEpisodes = max(0, confirmationEpisodes)
+        configuration.confirmationCandidates = max(0, confirmationCandidates)
+        configuration.taskOptions = try Assignment.dictionary(taskOptions)
+        let campaign: ResearchCampaign
+        if resume != nil {
+            campaign = try ResearchCampaign.resuming(task: named, output: folder)
+        } else {
+            let task = try named.configured(configuration.taskOptions)
+            if let initialRecipe {
+                configuration.initialRecipe = try Self.earlierRecipe(initialRecipe, task: task)
+            }
+            campaign = ResearchCampaign(task: task, configuration: configuration, output: folder)
+        }
+        let result = try await campaign.run(log: log)
+        var intro = "Task: \(campaign.task.summary). Stations judged by their own reward (`\(campaign.task.criteria.rewardIdentity.prefix(60))`); "
+        intro += "held-out successes counted by the simulator's rule (\(campaign.task.criteria.successDefinition)).\n"
+        let report = try ResearchReport.write(result, json: result, title: "\(campaign.task.name) on a simulated fleet: report",
+                                              introduction: intro, to: folder)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print("report: \(report.path)")
+            let scores = [result.best, result.baseline].compactMap { $0 } + result.followUps.map(\.score)
+            print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
+        }
+    }
+
+    /// The best recipe of an earlier run's report.json, if it is one of `task`'s.
+    static func earlierRecipe(_ path: String, task: any ResearchTask) throws -> Recipe {
+        let url = URL(fileURLWithPath: path)
+        let data = try SafeFile.read(url, limit: 1 << 26)
+        struct Earlier: Decodable { var bestRecipe: Recipe }
+        guard let earlier = try? JSONDecoder().decode(Earlier.self, from: data), task.accepts(earlier.bestRecipe) else {
+            throw CommandFailure("\(url.path) holds no \(task.name) bestRecipe (is it an `enpire main --task \(task.name)` report.json?)")
+        }
+        return earlier.bestRecipe
     }
 }

@@ -57,6 +57,9 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
     public var diffSummary: String?
     /// The recipe: hyperparameters and choices that reproduce the policy.
     public var config: [String: String]
+    /// The recipe the trial ran, typed. Records written before recipes were typed carry it in ``config``
+    /// (`family` plus numeric values) and decode with it filled in from there.
+    public var recipe: Recipe?
     /// References to the data used (episode-store paths or dataset hashes).
     public var dataRefs: [String]
     /// Content hashes of checkpoints in a ``CheckpointStore``.
@@ -82,7 +85,8 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
 
     /// Creates a record.
     public init(id: String, task: String, station: String, hypothesis: String, parentCommit: String? = nil,
-                diffSummary: String? = nil, config: [String: String], dataRefs: [String] = [],
+                diffSummary: String? = nil, recipe: Recipe? = nil, config: [String: String] = [:],
+                dataRefs: [String] = [],
                 checkpointRefs: [String] = [], frozenHash: String, trialBudget: Int, results: TrialResults,
                 decision: ExperimentDecision, wallTimeSeconds: Double, robotTimeSeconds: Double, tokens: Int,
                 startedAtUnixSeconds: Double, finishedAtUnixSeconds: Double) {
@@ -93,6 +97,7 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
         self.parentCommit = parentCommit
         self.diffSummary = diffSummary
         self.config = config
+        self.recipe = recipe
         self.dataRefs = dataRefs
         self.checkpointRefs = checkpointRefs
         self.frozenHash = frozenHash
@@ -121,5 +126,35 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
         if lhsSteps != rhsSteps { return lhsSteps < rhsSteps }
         if lhs.results.trials != rhs.results.trials { return lhs.results.trials > rhs.results.trials }
         return lhs.id < rhs.id
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, task, station, hypothesis, parentCommit, diffSummary, config, recipe, dataRefs, checkpointRefs
+        case frozenHash, trialBudget, results, decision, wallTimeSeconds, robotTimeSeconds, tokens
+        case startedAtUnixSeconds, finishedAtUnixSeconds
+    }
+
+    /// Decodes a record; one written before records carried a typed ``recipe`` gets it from ``config``.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        task = try c.decode(String.self, forKey: .task)
+        station = try c.decode(String.self, forKey: .station)
+        hypothesis = try c.decode(String.self, forKey: .hypothesis)
+        parentCommit = try c.decodeIfPresent(String.self, forKey: .parentCommit)
+        diffSummary = try c.decodeIfPresent(String.self, forKey: .diffSummary)
+        config = try c.decodeIfPresent([String: String].self, forKey: .config) ?? [:]
+        recipe = try c.decodeIfPresent(Recipe.self, forKey: .recipe) ?? Recipe(config: config)
+        dataRefs = try c.decodeIfPresent([String].self, forKey: .dataRefs) ?? []
+        checkpointRefs = try c.decodeIfPresent([String].self, forKey: .checkpointRefs) ?? []
+        frozenHash = try c.decode(String.self, forKey: .frozenHash)
+        trialBudget = try c.decode(Int.self, forKey: .trialBudget)
+        results = try c.decode(TrialResults.self, forKey: .results)
+        decision = try c.decode(ExperimentDecision.self, forKey: .decision)
+        wallTimeSeconds = try c.decode(Double.self, forKey: .wallTimeSeconds)
+        robotTimeSeconds = try c.decode(Double.self, forKey: .robotTimeSeconds)
+        tokens = try c.decode(Int.self, forKey: .tokens)
+        startedAtUnixSeconds = try c.decode(Double.self, forKey: .startedAtUnixSeconds)
+        finishedAtUnixSeconds = try c.decode(Double.self, forKey: .finishedAtUnixSeconds)
     }
 }

@@ -23,6 +23,26 @@ public struct Recipe: Sendable, Codable, Hashable, CustomStringConvertible {
         }
         return "\(family){\(body.joined(separator: ", "))}"
     }
+
+    /// The recipe as ledger configuration strings: each parameter's value, plus its family under `family`
+    /// (the form ledgers held before records carried a typed recipe).
+    public var config: [String: String] {
+        var config = parameters.mapValues { String($0) }
+        config["family"] = family
+        return config
+    }
+
+    /// The recipe that ledger configuration strings describe (see ``config``), or `nil` when they name no
+    /// family or a value is not a finite number.
+    public init?(config: [String: String]) {
+        guard let family = config["family"], !family.isEmpty else { return nil }
+        var parameters: [String: Double] = [:]
+        for (key, value) in config where key != "family" {
+            guard let number = Double(value), number.isFinite else { return nil }
+            parameters[key] = number
+        }
+        self.init(family: family, parameters: parameters)
+    }
 }
 
 /// The range one hyperparameter may take.

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Enpire
+import EnpireResearch
+import EnpireTasks
+
+/// A `--task` value: the name (or an alias) of a task in the registry (the built-in ones plus any a lab registered
+/// before running the commands).
+struct TaskName: ExpressibleByArgument, Sendable {
+    /// The registered task.
+    let task: any ResearchTask
+
+    init?(argument: String) {
+        BuiltInTasks.register()
+        guard let task = try? TaskRegistry.shared.task(named: argument) else { return nil }
+        self.task = task
+    }
+
+    init(_ task: any ResearchTask) { self.task = task }
+
+    static var allValueStrings: [String] {
+        BuiltInTasks.register()
+        return TaskRegistry.shared.all.map(\.name)
+    }
+
+    var defaultValueDescription: String { task.name }
+
+    /// Help text for a `--task` option.
+    static var help: ArgumentHelp {
+        ArgumentHelp("Task: \(allValueStrings.joined(separator: ", ")) (or a task your program registered).",
+                     valueName: "task")
+    }
+}
+
+/// A `NAME=VALUE` pair on the command line (recipe parameters, task options).
+struct Assignment: ExpressibleByArgument, Sendable {
+    let name: String
+    let value: String
+
+    init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else { return nil }
+        name = String(argument[..<equals])
+        value = String(argument[argument.index(after: equals)...])
+    }
+
+    /// The value as a finite number, or a usage error naming the parameter.
+    func number() throws -> Double {
+        guard let number = Double(value), number.isFinite else {
+            throw ValidationError("\(name)=\(value): the value must be a finite number")
+        }
+        return number
+    }
+
+    /// Assignments as a dictionary; a name given twice is a usage error.
+    static func dictionary(_ assignments: [Assignment]) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in assignments {
+            guard result[item.name] == nil else { throw ValidationError("\(item.name) is given twice") }
+            result[item.name] = item.value
+        }
+        return result
+    }
+}

@@ -1,0 +1,157 @@
+import Enpire
+import Foundation
+
+/// One station of a campaign's fleet: its station, ledger, fleet clone and researcher.
+///
+/// Stations advance in synchronous rounds: every station decides (fleet sync, then adopt or propose) before any
+/// station runs its trial, and kept results are published at the end of the round. A station therefore only ever
+/// sees results from earlier rounds, so robot time stays consistent across the fleet (all robots run in parallel)
+/// and the fleet-size comparison is fair.
+actor CampaignStation {
+    struct Outcome: Sendable {
+        var name: String
+        var curve: [CurvePoint]
+        var records: [ExperimentRecord]
+        var intervals: [RobotInterval]
+    }
+
+    let name: String
+    let task: any ResearchTask
+    let configuration: ResearchCampaign.Configuration
+    let frozenHash: String
+    let split: SeedSplit
+    let researchStart: Date
+    let log: @Sendable (String) -> Void
+    let ledger: ExperimentLedger
+    let fleet: FleetStation
+    let station: any ResearchStation
+    var researcher: BuiltInResearcher
+    var curve: [CurvePoint] = []
+    var intervals: [RobotInterval] = []
+    var robotSeconds = 0.0
+    var bestRate = -1.0
+    var bestScore = -1.0
+    var proposal: (recipe: Recipe, hypothesis: String)?
+    var thinkStart = Date()
+    let stationStart: Date
+    /// Iterations finished before this process started (a resumed campaign).
+    let finishedIterations: Int
+    let checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
+
+    init(index: Int, task: any ResearchTask, configuration: ResearchCampaign.Configuration, remote: FleetRemote,
+         frozenHash: String, split: SeedSplit, output: URL, researchStart: Date,
+         checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?,
+         log: @escaping @Sendable (String) -> Void) async throws {
+        name = "station-\(index + 1)"
+        self.task = task
+        self.configuration = configuration
+        self.frozenHash = frozenHash
+        self.split = split
+        self.researchStart = researchStart
+        self.checkpoint = checkpoint
+        self.log = log
+        let folder = output.appendingPathComponent("stations/\(name)")
+        ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
+        fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
+        station = try await task.makeStation(role: .research(index: index), name: name)
+        // A resumed station continues from its ledger: the trials it finished, its best kept result, its curve;
+        // its researcher is re-seeded past the proposals it already made.
+        let stationName = name
+        let done = await ledger.allRecords().filter { $0.station == stationName && $0.frozenHash == frozenHash }
+        finishedIterations = done.count
+        stationStart = done.first.map { Date(timeIntervalSince1970: $0.startedAtUnixSeconds) } ?? Date()
+        researcher = BuiltInResearcher(space: task.space, initial: configuration.initialRecipe ?? task.baseline,
+                                       seed: configuration.seed &* 1_000_003 &+ UInt64(index)
+                                           &+ UInt64(done.count) &* 0x9E37_79B9_7F4A_7C15)
+        for (offset, record) in done.enumerated() {
+            robotSeconds += record.robotTimeSeconds
+            if record.decision == .keep {
+                bestScore = max(bestScore, task.researchScore(record.results))
+                bestRate = max(bestRate, record.results.rate)
+                // Killed between the ledger append and the publish: publish now.
+                if !(try await fleet.isPublished(record.id)) { try await fleet.publish(record) }
+            }
+            intervals.append(RobotInterval(
+                robot: name, activity: .experiment,
+                startSeconds: record.startedAtUnixSeconds - researchStart.timeIntervalSince1970,
+                endSeconds: record.finishedAtUnixSeconds - researchStart.timeIntervalSince1970))
+            curve.append(CurvePoint(iteration: offset + 1, robotSeconds: robotSeconds,
+                                    wallSeconds: record.finishedAtUnixSeconds - stationStart.timeIntervalSince1970,
+                                    trialRate: record.results.rate, bestRate: bestRate))
+        }
+    }
+
+    /// The task's recipe a record ran, when it is one the task accepts.
+    func recipe(of record: ExperimentRecord) -> Recipe? {
+        record.recipe.flatMap { task.accepts($0) ? $0 : nil }
+    }
+
+    /// Phase 1 of a round: sync the fleet, then adopt a better kept recipe or propose a new one.
+    func decide(iteration: Int) async throws {
+        proposal = nil
+        guard iteration > finishedIterations else { return }
+        thinkStart = Date()
+        try await fleet.sync()
+        let own = await ledger.allRecords()
+        let fleetKept = try await fleet.view(task: task.name, frozenHash: frozenHash).records.filter { $0.station != name }
+        let known = (own + fleetKept).compactMap { record in
+            recipe(of: record).map { BuiltInResearcher.Result(recipe: $0, score: task.researchScore(record.results)) }
+        }
+        // Adopt first: a better recipe kept by another station is re-tried here as it is, before searching.
+        let tried = Set(own.compactMap { recipe(of: $0) })
+        let adoptable = fleetKept.first { task.researchScore($0.results) > bestScore }
+        if let adoptable, let recipe = recipe(of: adoptable), !tried.contains(recipe) {
+            proposal = (recipe, "adopt: \(adoptable.station)'s kept recipe (\(adoptable.results.successes)/\(adoptable.results.trials))")
+        } else {
+            proposal = researcher.propose(known: known)
+        }
+    }
+
+    /// Phase 2 of a round: run the trial on the development seeds, keep or revert, publish kept results.
+    func execute(iteration: Int) async throws {
+        guard let proposal else { return }
+        let policy = try task.policy(for: proposal.recipe)
+        let trialStart = Date()
+        intervals.append(RobotInterval(robot: name, activity: .idle,
+                                       startSeconds: thinkStart.timeIntervalSince(researchStart),
+                                       endSeconds: trialStart.timeIntervalSince(researchStart)))
+        let tally = try await TrialRunner.run(station: station, policy: policy, seeds: split.developmentSeeds,
+                                              split: "development")
+        let trialEnd = Date()
+        intervals.append(RobotInterval(robot: name, activity: .experiment,
+                                       startSeconds: trialStart.timeIntervalSince(researchStart),
+                                       endSeconds: trialEnd.timeIntervalSince(researchStart)))
+        robotSeconds += tally.robotSeconds
+        let results = try tally.results()
+        let score = task.researchScore(results)
+        let keep = score > bestScore
+        if keep {
+            bestScore = score
+            bestRate = results.rate
+        }
+        let record = ExperimentRecord(
+            id: "\(name)-\(iteration)", task: task.name, station: name, hypothesis: proposal.hypothesis,
+            diffSummary: "recipe \(proposal.recipe)", recipe: proposal.recipe, config: proposal.recipe.config,
+            frozenHash: frozenHash, trialBudget: split.developmentSeeds.count, results: results,
+            decision: keep ? .keep : .revert, wallTimeSeconds: trialEnd.timeIntervalSince(thinkStart),
+            robotTimeSeconds: tally.robotSeconds, tokens: 0, startedAtUnixSeconds: thinkStart.timeIntervalSince1970,
+            finishedAtUnixSeconds: trialEnd.timeIntervalSince1970)
+        try await ledger.append(record)
+        if keep { _ = try await fleet.publish(record) }
+        try checkpoint?(.researchTrial(station: name, iteration: iteration))
+        curve.append(CurvePoint(iteration: iteration, robotSeconds: robotSeconds,
+                                wallSeconds: Date().timeIntervalSince(stationStart), trialRate: results.rate,
+                                bestRate: bestRate))
+        log("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(tally.called)/\(tally.episodes)\(results.meanStepsToSuccess.map { String(format: " in %.0f steps", $0) } ?? "") \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
+    }
+
+    /// Runs `recipe` on `seeds` (a confirmation block).
+    func confirm(recipe: Recipe, seeds: [UInt64]) async throws -> TrialTally {
+        try await TrialRunner.run(station: station, policy: try task.policy(for: recipe), seeds: seeds,
+                                  split: "confirmation")
+    }
+
+    func outcome() async -> Outcome {
+        Outcome(name: name, curve: curve, records: await ledger.allRecords(), intervals: intervals)
+    }
+}

@@ -1,0 +1,205 @@
+public import Enpire
+
+/// A task the research loop can improve: what it searches (a recipe space), how a recipe becomes a policy, the
+/// stations it runs on and the frozen criteria it is judged by.
+///
+/// Conform a type in your own package and register it (``TaskRegistry``) to get the research loop
+/// (``ResearchCampaign``), the agent workspace (``ResearchWorkspace``) and the `enpire` commands for it. The
+/// built-in Push-T, pin-insertion and zip-tie tasks conform the same way (EnpireTasks). Docs/Tasks.md walks
+/// through adding one.
+public protocol ResearchTask: Sendable {
+    /// Registry name, used by `--task` (lower case, no spaces), for example `pusht`.
+    var name: String { get }
+    /// Other names `--task` accepts (for example `pin-insertion` for `pin`).
+    var aliases: [String] { get }
+    /// One line for `enpire tasks` and reports.
+    var summary: String { get }
+    /// The recipes research may propose: a family and one typed range per parameter.
+    var space: RecipeSpace { get }
+    /// The recipe every station starts from.
+    var baseline: Recipe { get }
+    /// Control steps an episode may take at most.
+    var episodeLimit: Int { get }
+    /// The frozen parts of the evaluation criteria (the campaign adds the seed split and hashes them).
+    var criteria: TaskCriteria { get }
+    /// How the policies of this task's recipes are privileged, if they are (for example "the expert reads the
+    /// simulator's exact hole pose"); `nil` when a policy reads only what a real station gives it. Reports print it
+    /// next to every figure of a recipe.
+    var privilege: String? { get }
+    /// The policy a recipe describes; throws a ``ResearchError/badRecipe(_:)`` (or the task's own error) for a
+    /// recipe outside the task's space.
+    func policy(for recipe: Recipe) throws -> any Policy
+    /// A station for `role`, named `name`; a research station `index` differs from the others where a real fleet
+    /// differs (its camera's mount and lighting, for example).
+    func makeStation(role: StationRole, name: String) async throws -> any ResearchStation
+    /// The score research ranks trial results by (higher is better). The default is the success rate with equal
+    /// rates ordered by speed (see ``ResearchScore/rateThenSpeed(_:episodeLimit:)``).
+    func researchScore(_ results: TrialResults) -> Double
+    /// Whether the stations' own verdict is the ground truth (a simulator's success rule); when false, held-out
+    /// scores report the stations' calls and their agreement with the ground truth beside the successes.
+    var verdictIsGroundTruth: Bool { get }
+    /// Options the task takes (`--task-option NAME=VALUE`), name to meaning; empty by default.
+    var options: [String: String] { get }
+    /// This task with `options` applied; throws ``ResearchError/badOption(task:option:reason:)`` for an option
+    /// it does not have or a bad value. The default accepts only no options.
+    func configured(_ options: [String: String]) throws -> any ResearchTask
+}
+
+extension ResearchTask {
+    /// No other names.
+    public var aliases: [String] { [] }
+    /// Nothing privileged.
+    public var privilege: String? { nil }
+    /// The success rate, equal rates ordered by speed.
+    public func researchScore(_ results: TrialResults) -> Double {
+        ResearchScore.rateThenSpeed(results, episodeLimit: episodeLimit)
+    }
+    /// The verdict is a camera (or other) reward, not the ground truth.
+    public var verdictIsGroundTruth: Bool { false }
+    /// No options.
+    public var options: [String: String] { [:] }
+    /// Accepts only no options.
+    public func configured(_ options: [String: String]) throws -> any ResearchTask {
+        if let name = options.keys.sorted().first {
+            throw ResearchError.badOption(task: self.name, option: name,
+                                          reason: self.options.isEmpty ? "this task takes no options"
+                                              : "known options: \(self.options.keys.sorted().joined(separator: ", "))")
+        }
+        return self
+    }
+    /// Whether `recipe` is of the task's recipe family (the research loop reads records of other families as
+    /// another task's; whether the values make a policy is ``policy(for:)``'s call).
+    public func accepts(_ recipe: Recipe) -> Bool { recipe.family == space.family }
+}
+
+/// What a station is for: research stations differ from one another (as a real fleet's do); evaluation stations
+/// score confirmation and held-out seeds with a set-up no research station had.
+public enum StationRole: Sendable, Hashable {
+    /// Research station `index` (0-based) of the fleet.
+    case research(index: Int)
+    /// Evaluator lane `lane` (0-based) scoring held-out seeds.
+    case evaluation(lane: Int)
+    /// A station an agent's workspace runs trials on.
+    case workspace
+}
+
+/// The frozen parts of a task's evaluation criteria, hashed with the seed split into `FrozenCriteria`.
+public struct TaskCriteria: Sendable, Codable, Equatable {
+    /// The task and its fixed parameters.
+    public var task: TaskSpec
+    /// Identity of the reward (its file hash or rule).
+    public var rewardIdentity: String
+    /// Identity of the reset routine.
+    public var resetIdentity: String
+    /// The safety limits in words.
+    public var safetyLimits: String
+    /// What counts as a success, in words.
+    public var successDefinition: String
+
+    /// Creates criteria.
+    public init(task: TaskSpec, rewardIdentity: String, resetIdentity: String, safetyLimits: String,
+                successDefinition: String) {
+        self.task = task
+        self.rewardIdentity = rewardIdentity
+        self.resetIdentity = resetIdentity
+        self.safetyLimits = safetyLimits
+        self.successDefinition = successDefinition
+    }
+
+    /// The full frozen criteria with `seeds` and a rolling score window of `scoreWindow` episodes.
+    public func frozen(seeds: SeedSplit, scoreWindow: Int = 50) -> FrozenCriteria {
+        FrozenCriteria(task: task, rewardIdentity: rewardIdentity, resetIdentity: resetIdentity,
+                       safetyLimits: safetyLimits, seeds: seeds, scoreWindow: scoreWindow,
+                       successDefinition: successDefinition)
+    }
+}
+
+/// One station of a task, as research and evaluation use it: run one episode of a policy from a seed.
+public protocol ResearchStation: Sendable {
+    /// Runs one episode of `policy` from `seed`'s start (reset included) and reports it; `split` tags the
+    /// recording (`development`, `confirmation`, `heldout`).
+    func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome
+}
+
+/// What one episode came to.
+public struct EpisodeOutcome: Sendable, Codable, Equatable {
+    /// Whether the task succeeded by the ground truth where the station has one (a simulator's state), else by
+    /// the station's own verdict. Held-out scores count this.
+    public var success: Bool
+    /// Whether the station's own reward (its camera verifier, say) called the episode a success. Research counts
+    /// this: a real station has nothing else.
+    public var called: Bool
+    /// Control steps taken.
+    public var steps: Int
+    /// Robot time the episode used, its reset included, seconds.
+    public var robotSeconds: Double
+    /// The best task score seen during the episode (coverage, say), when the task has one.
+    public var maximumScore: Double?
+
+    /// Creates an outcome.
+    public init(success: Bool, called: Bool, steps: Int, robotSeconds: Double, maximumScore: Double? = nil) {
+        self.success = success
+        self.called = called
+        self.steps = steps
+        self.robotSeconds = robotSeconds
+        self.maximumScore = maximumScore
+    }
+
+    /// The outcome of a recorded episode judged only by the station's verdict (a station without ground truth).
+    public init(episode: RecordedEpisode) {
+        let called = episode.summary.verdict?.success == true
+        self.init(success: called, called: called, steps: episode.summary.stepCount,
+                  robotSeconds: episode.summary.durationSeconds + (episode.summary.reset?.elapsedSeconds ?? 0))
+    }
+}
+
+/// Research scores built from trial results.
+public enum ResearchScore {
+    /// The success rate, with equal rates ordered by speed.
+    ///
+    /// Trials saturate (many recipes reach 20/20 on the same development seeds), and a rate alone then cannot tell
+    /// a recipe that finishes with time to spare from one that barely makes the step limit, although the first
+    /// fails less often on new starts. The speed term, `1 - meanStepsToSuccess / episodeLimit`, is scaled to less
+    /// than one success's worth of rate (0.8 / trials), so a recipe with one more success always ranks higher;
+    /// results without step counts rank by rate.
+    public static func rateThenSpeed(_ results: TrialResults, episodeLimit: Int) -> Double {
+        guard results.trials > 0, results.successes > 0, let steps = results.meanStepsToSuccess,
+              episodeLimit > 0 else {
+            return results.rate
+        }
+        let speed = min(1, max(0, 1 - steps / Double(episodeLimit)))
+        return results.rate + 0.8 / Double(results.trials) * speed
+    }
+}
+
+/// Why research could not go on.
+public enum ResearchError: Error, CustomStringConvertible, Equatable {
+    /// A recipe outside the task's space.
+    case badRecipe(String)
+    /// `--task` named no registered task.
+    case unknownTask(String, known: [String])
+    /// A task name registered twice.
+    case duplicateTask(String)
+    /// The campaign's output folder already holds files.
+    case outputNotEmpty(String)
+    /// `--resume` was given a folder it cannot continue.
+    case notResumable(String, reason: String)
+    /// A task option the task does not have, or a bad value for one.
+    case badOption(task: String, option: String, reason: String)
+
+    /// A message a user can act on.
+    public var description: String {
+        switch self {
+        case .badRecipe(let reason): return "invalid recipe: \(reason)"
+        case let .unknownTask(name, known):
+            return "unknown task '\(name)': registered tasks are \(known.joined(separator: ", "))"
+        case .duplicateTask(let name): return "a task named '\(name)' is already registered"
+        case .outputNotEmpty(let path):
+            return "output folder \(path) is not empty; an earlier campaign's ledgers and fleet would leak into this one: choose a new --output, or continue it with `enpire main --resume \(path)`"
+        case let .notResumable(path, reason):
+            return "cannot resume \(path): \(reason); start a new campaign with `enpire main --output NEW`"
+        case let .badOption(task, option, reason):
+            return "task \(task): option \(option): \(reason)"
+        }
+    }
+}

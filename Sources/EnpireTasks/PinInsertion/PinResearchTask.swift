@@ -1,0 +1,91 @@
+public import Enpire
+public import EnpireResearch
+import EnpireReward
+import EnpireSim
+
+/// Pin insertion as a research task: the scripted expert's recipe (descent and search steps, blocking force,
+/// lateral gain) on simulated stations judged by their side camera plus the arm's own hand pose and force
+/// estimate (`PinInsertionCameraVerifier`); held-out successes are counted by the simulator's rule.
+///
+/// The expert reads the simulator's exact hole pose: its results are privileged, and reports say so.
+public struct PinResearchTask: ResearchTask {
+    /// Creates the task.
+    public init() {}
+
+    /// The expert recipe family.
+    public static let family = "pin.expert"
+
+    /// `pin`.
+    public var name: String { "pin" }
+    /// `pin-insertion`.
+    public var aliases: [String] { ["pin-insertion"] }
+    /// One line.
+    public var summary: String { "Pin insertion: find the hole by touch and insert the pin (force-aware expert)" }
+    /// The expert's searched parameters.
+    public var space: RecipeSpace {
+        RecipeSpace(family: Self.family, ranges: [
+            ParameterRange("descentStep", 0.3, 4), ParameterRange("searchStep", 0.1, 0.8),
+            ParameterRange("blockForce", 0.5, 6), ParameterRange("lateralGain", 0, 1),
+        ])
+    }
+    /// A deliberately coarse expert.
+    public var baseline: Recipe {
+        Recipe(family: Self.family, parameters: ["descentStep": 4, "searchStep": 0.8, "blockForce": 6, "lateralGain": 0.1])
+    }
+    /// 300 control steps.
+    public var episodeLimit: Int { PinInsertionGeometry.maxEpisodeSteps }
+    /// The expert reads the exact hole pose.
+    public var privilege: String? { "the scripted expert reads the simulator's exact hole pose" }
+
+    /// Pin insertion's frozen criteria.
+    public var criteria: TaskCriteria {
+        TaskCriteria(task: TaskSpec(name: "pin", parameters: ["maxSteps": "\(episodeLimit)"]),
+                     rewardIdentity: PinInsertionCameraVerifier().identity,
+                     resetIdentity: "pin.extraction-reset",
+                     safetyLimits: "hand envelope of PinInsertionArm",
+                     successDefinition: "pin seated in the hole with low force for the settling steps (simulator rule)")
+    }
+
+    /// The expert with a recipe's parameters.
+    public func policy(for recipe: Recipe) throws -> any Policy {
+        guard recipe.family == Self.family else { throw ResearchError.badRecipe("family \(recipe.family) is not \(Self.family)") }
+        do { return PinInsertionExpert(parameters: try PinInsertionExpert.Parameters(recipe: recipe.parameters)) } catch {
+            throw ResearchError.badRecipe("\(error)")
+        }
+    }
+
+    /// A simulated station; each research station's side camera has its own noise, the evaluators' another.
+    public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
+        let parts = PinInsertionStation()
+        let noiseSeed: UInt64 = switch role {
+        case .research(let index): 7 + UInt64(index)
+        case .evaluation: 1_000_003
+        case .workspace: 7
+        }
+        let camera = try PinInsertionCamera(noise: PinInsertionRenderer.realisticNoise(seed: noiseSeed),
+                                            clock: parts.clock) { await parts.world.state }
+        let station = try Station(configuration: .init(name: name, task: "pin"), arms: [parts.arm],
+                                  cameras: [camera], reward: PinInsertionCameraVerifier(), reset: parts.reset,
+                                  featureSources: [parts.world], clock: parts.clock)
+        return SimulatedResearchStation(station: station, episodeLimit: episodeLimit) {
+            PinInsertionReward.verdict(state: await parts.world.state,
+                                       lowForceStreak: await parts.world.lowForceStreak).success
+        }
+    }
+}
+
+/// A simulated station as research sees it: episodes judged by the station's own reward, success counted by the
+/// simulator's ground truth read after each episode.
+struct SimulatedResearchStation: ResearchStation {
+    let station: Station
+    let episodeLimit: Int
+    let groundTruth: @Sendable () async -> Bool
+
+    func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome {
+        let episode = try await station.runEpisode(policy: policy, seed: seed, maxSteps: episodeLimit,
+                                                   tags: ["split": split])
+        var outcome = EpisodeOutcome(episode: episode)
+        outcome.success = await groundTruth()
+        return outcome
+    }
+}

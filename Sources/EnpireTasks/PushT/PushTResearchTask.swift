@@ -1,0 +1,123 @@
+public import Enpire
+public import EnpireResearch
+public import EnpireReward
+import EnpireSim
+import Foundation
+
+/// Push-T as a research task: the planner's recipe family, simulated stations faithful to gym-pusht, judged by the
+/// simulator's coverage or by each station's own camera.
+///
+/// The recipes are the planner, which reads the simulator's exact state and plans with a copy of the simulator:
+/// privileged (an oracle), and labelled so in every report.
+public struct PushTResearchTask: ResearchTask {
+    /// Whether research stations reset with the pusher itself (verified) instead of placing start states.
+    public var robotReset: Bool
+    /// When set, every station is judged by this camera reward instead of the simulator's coverage.
+    public var cameraReward: PushTRewardModel?
+
+    /// Creates the task.
+    public init(robotReset: Bool = false, cameraReward: PushTRewardModel? = nil) {
+        self.robotReset = robotReset
+        self.cameraReward = cameraReward
+    }
+
+    /// `pusht`.
+    public var name: String { "pusht" }
+    /// `push-t`.
+    public var aliases: [String] { ["push-t"] }
+    /// One line.
+    public var summary: String { "Push-T (gym-pusht 0.1.8 physics and scoring): push the T onto its goal" }
+    /// The planner's searched parameters.
+    public var space: RecipeSpace { PushTPlannerRecipes.space }
+    /// The naive planner recipe.
+    public var baseline: Recipe { PushTPlannerRecipes.baseline }
+    /// 300 control steps.
+    public var episodeLimit: Int { PushTGeometry.maxEpisodeSteps }
+    /// Judged by the simulator's coverage unless a camera reward is set.
+    public var verdictIsGroundTruth: Bool { cameraReward == nil }
+    /// The planner is an oracle.
+    public var privilege: String? {
+        "the planner reads the simulator's exact state and plans with a copy of the simulator (an oracle)"
+    }
+
+    /// Push-T's frozen criteria.
+    public var criteria: TaskCriteria {
+        var thresholds = cameraReward
+        thresholds?.camera = nil
+        return TaskCriteria(
+            task: TaskSpec(name: "pusht", parameters: ["maxSteps": "300", "simulator": "gym-pusht-0.1.8"]),
+            rewardIdentity: thresholds.map { "pusht.camera-reward sha256:\($0.identity)" }
+                ?? "pusht.ground-truth-coverage>0.95",
+            resetIdentity: robotReset ? PushTRobotReset.Settings().identity : "pusht.teleport.gym-pusht-0.1.8",
+            safetyLimits: "pusher box [0,512]^2",
+            successDefinition: "coverage > 0.95 within 300 control steps")
+    }
+
+    /// `robot-reset=true|false`, `camera-reward=FILE` (a calibrated `PushTRewardModel`).
+    public var options: [String: String] {
+        ["robot-reset": "true: the pusher puts the T back itself (verified) before every research episode",
+         "camera-reward": "FILE: judge every station by its own camera with these calibrated thresholds"]
+    }
+
+    /// The task with `options` applied.
+    public func configured(_ options: [String: String]) throws -> any ResearchTask {
+        var task = self
+        for (key, value) in options {
+            switch key {
+            case "robot-reset":
+                guard let flag = Bool(value) else {
+                    throw ResearchError.badOption(task: name, option: key, reason: "expected true or false, got \(value)")
+                }
+                task.robotReset = flag
+            case "camera-reward":
+                do { task.cameraReward = try PushTRewardModel.load(from: URL(fileURLWithPath: value)) } catch {
+                    throw ResearchError.badOption(task: name, option: key, reason: "\(error)")
+                }
+            default:
+                throw ResearchError.badOption(task: name, option: key,
+                                              reason: "known options: \(self.options.keys.sorted().joined(separator: ", "))")
+            }
+        }
+        return task
+    }
+
+    /// The planner with a recipe's parameters.
+    public func policy(for recipe: Recipe) throws -> any Policy {
+        guard recipe.family == PushTPlannerRecipes.family else {
+            throw ResearchError.badRecipe("family \(recipe.family) is not \(PushTPlannerRecipes.family)")
+        }
+        do { return PushTHeuristicExpert(parameters: try PushTPlannerRecipes.parameters(for: recipe)) } catch {
+            throw ResearchError.badRecipe("\(error)")
+        }
+    }
+
+    /// A simulated station; under a camera reward each research station has its own camera (mount, lighting,
+    /// noise) and the evaluators one no research station had.
+    public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
+        let judgeSeed: UInt64
+        switch role {
+        case .research(let index): judgeSeed = UInt64(index + 1)
+        case .evaluation: judgeSeed = 1_000_003
+        case .workspace: judgeSeed = 0
+        }
+        let reset = role == .workspace ? false : robotReset
+        return PushTResearchStation(
+            simulated: try PushTSimulatedStation(name: name, robotReset: reset, cameraReward: cameraReward,
+                                                 judgeCameraSeed: judgeSeed),
+            judgedByCamera: cameraReward != nil)
+    }
+}
+
+/// A simulated Push-T station as research sees it.
+struct PushTResearchStation: ResearchStation {
+    let simulated: PushTSimulatedStation
+    let judgedByCamera: Bool
+
+    func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome {
+        let episode = try await simulated.runEpisode(policy: policy, seed: seed, tags: ["split": split])
+        var outcome = EpisodeOutcome(episode: episode)
+        // Under a camera judge the camera's call is the verdict; success is gym-pusht's rule on the final state.
+        if judgedByCamera { outcome.success = await simulated.world.coverage > PushTGeometry.successThreshold }
+        return outcome
+    }
+}
