@@ -1,5 +1,6 @@
 import ArgumentParser
 import Enpire
+import EnpireResearch
 import EnpireTasks
 import Foundation
 
@@ -11,8 +12,8 @@ struct WorkspaceOptions: ParsableArguments {
     var operatorFolder: String?
     @Flag(help: "Print JSON instead of text.") var json = false
 
-    var value: PushTWorkspace {
-        PushTWorkspace(folder: URL(fileURLWithPath: workspace), operatorFolder: operatorFolder.map { URL(fileURLWithPath: $0) })
+    var value: ResearchWorkspace {
+        ResearchWorkspace(folder: URL(fileURLWithPath: workspace), operatorFolder: operatorFolder.map { URL(fileURLWithPath: $0) })
     }
 }
 
@@ -43,8 +44,9 @@ func printJSON<T: Encodable>(_ value: T) throws {
 /// `enpire init`.
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "init", abstract: "Create a Push-T station workspace with frozen criteria and a ledger.")
+        commandName: "init", abstract: "Create a station workspace of a task with frozen criteria and a ledger.")
     @OptionGroup var options: WorkspaceOptions
+    @Option(help: TaskName.help) var task = TaskName(PushTResearchTask())
     @Option(help: "Station name.") var station = "station-1"
     @Option(help: "Fleet remote: a bare repository path (created if absent) or a URL.") var fleet: String?
     @Option(help: "Development episodes per trial.") var episodesPerTrial = 20
@@ -54,11 +56,11 @@ struct InitCommand: AsyncParsableCommand {
     func validate() throws {
         try OptionLimits.check(episodesPerTrial, 1...400, "--episodes-per-trial")
         try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
-        try OptionLimits.check(evalLimit, 0...PushTWorkspace.maximumEvaluationLimit, "--eval-limit")
+        try OptionLimits.check(evalLimit, 0...ResearchWorkspace.maximumEvaluationLimit, "--eval-limit")
     }
 
     func run() async throws {
-        let file = try await options.value.initialise(station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
+        let file = try await options.value.initialise(task: task.task, station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
                                                      heldOut: heldOut, evaluationLimit: evalLimit)
         if options.json { try printJSON(file) } else { print("initialised \(file.name) in \(options.workspace); frozen hash \(file.frozenHash.prefix(16))") }
     }
@@ -70,11 +72,11 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: WorkspaceOptions
 
     struct Status: Encodable {
-        var station: PushTWorkspace.StationFile
+        var station: ResearchWorkspace.StationFile
         var frozenCriteriaIntact: Bool
         var trialsRecorded: Int
         var bestKept: ExperimentRecord?
-        var pending: [PushTWorkspace.PendingTrial]
+        var pending: [ResearchWorkspace.PendingTrial]
         var remainingTrials: Int?
         var evaluationsUsed: Int
         var evaluationLimit: Int
@@ -106,21 +108,32 @@ struct TrialCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trial", abstract: "Run a recipe on the development seeds; the result waits for keep or revert.")
     @OptionGroup var options: WorkspaceOptions
-    @Option(help: "Recipe as a JSON object of planner parameters, e.g. '{\"angleWeight\": 100}'.") var recipe: String
+    @Option(help: "Recipe as a JSON object of the task's parameters, e.g. '{\"angleWeight\": 100}' (missing ones keep the baseline's; `enpire tasks` lists them).")
+    var recipe: String?
+    @Option(name: .customLong("set"), help: ArgumentHelp("One recipe parameter NAME=VALUE (repeatable; instead of or on top of --recipe).", valueName: "name=value"))
+    var assignments: [Assignment] = []
     @Option(help: "What you expect this change to do.") var hypothesis: String
 
     func run() async throws {
         if try forwardedToRunner() { return }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(recipe.utf8)) as? [String: Any] else {
-            throw ValidationError("--recipe must be a JSON object of numbers, got \(recipe)")
+        let object: [String: Any]
+        if let recipe {
+            guard let parsed = try? JSONSerialization.jsonObject(with: Data(recipe.utf8)) as? [String: Any] else {
+                throw ValidationError("--recipe must be a JSON object of numbers, got \(recipe)")
+            }
+            object = parsed
+        } else {
+            guard !assignments.isEmpty else { throw ValidationError("give --recipe JSON or --set NAME=VALUE") }
+            object = [:]
         }
-        var parameters = PushTPlannerRecipes.baseline.parameters
+        var parameters = try options.value.task().baseline.parameters
         for (key, value) in object {
             guard let number = (value as? NSNumber)?.doubleValue, number.isFinite else {
                 throw ValidationError("recipe value for \(key) must be a finite number")
             }
             parameters[key] = number
         }
+        for item in assignments { parameters[item.name] = try item.number() }
         let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis)
         if options.json { try printJSON(trial) } else {
             print("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s; decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")

@@ -10,3 +10,18 @@ public enum BuiltInTasks {
         for task in all { registry.registerIfAbsent(task) }
     }
 }
+
+/// The agent workspace under its earlier name (a Push-T workspace is a research workspace whose task is `pusht`).
+public typealias PushTWorkspace = ResearchWorkspace
+
+extension ResearchWorkspace {
+    /// Initialises a Push-T workspace (the default task of `enpire init`), registering the built-in tasks in the
+    /// workspace's registry first. See ``ResearchWorkspace/initialise(task:station:fleet:episodesPerTrial:heldOut:evaluationLimit:)``.
+    public func initialise(station: String, fleet: String?, episodesPerTrial: Int, heldOut: Int,
+                           evaluationLimit: Int = 10) async throws -> StationFile {
+        BuiltInTasks.register(in: registry)
+        return try await initialise(task: PushTResearchTask(), station: station, fleet: fleet,
+                                    episodesPerTrial: episodesPerTrial, heldOut: heldOut,
+                                    evaluationLimit: evaluationLimit)
+    }
+}

@@ -25,7 +25,7 @@ public enum WorkspaceFleetError: Error, CustomStringConvertible {
     }
 }
 
-extension PushTWorkspace {
+extension ResearchWorkspace {
     /// The best kept recipe this station may use, and the records skipped on the way.
     public struct KeptChoice: Sendable {
         /// The best valid kept record (own ledger or fleet), or `nil` when nothing was kept anywhere.
@@ -40,7 +40,7 @@ extension PushTWorkspace {
     /// `ExperimentRecord.isBetter(_:than:)` (Wilson lower bound first), after validating every record.
     ///
     /// Own records must carry this station's name and frozen hash; fleet records pass
-    /// `FleetStation.view(task:frozenHash:)`; every record's config must be a Push-T planner recipe. Skipped
+    /// `FleetStation.view(task:frozenHash:)`; every record's recipe must be of the task's family. Skipped
     /// records are returned, never used. Throws when this station kept records, or the fleet holds valid ones,
     /// but none is usable (instead of quietly scoring the baseline), and when the fleet's history was rewritten.
     public func bestKeptRecipe() async throws -> KeptChoice {
@@ -65,22 +65,22 @@ extension PushTWorkspace {
             let own = Set(candidates.map(\.id))
             candidates += view.records.filter { !($0.station == file.name && own.contains($0.id)) }
         }
+        let task = try task()
         var usable: [ExperimentRecord] = []
         for record in candidates {
-            if PushTPlannerRecipes.recipe(from: record.config) == nil {
-                skipped.append(RejectedRecord(branch: record.station, path: record.id,
-                                              reason: "config is not a Push-T planner recipe"))
-            } else {
+            if let recipe = record.recipe, task.accepts(recipe) {
                 usable.append(record)
+            } else {
+                skipped.append(RejectedRecord(branch: record.station, path: record.id,
+                                              reason: "its recipe is not a \(task.space.family) recipe"))
             }
         }
-        guard let best = usable.sorted(by: ExperimentRecord.isBetter).first,
-              let recipe = PushTPlannerRecipes.recipe(from: best.config) else {
+        guard let best = usable.sorted(by: ExperimentRecord.isBetter).first, let recipe = best.recipe else {
             // Files a peer broke are reported, never a reason to refuse; a kept record that cannot be used is.
             if !candidates.isEmpty || ownSkipped > 0 {
                 throw WorkspaceFleetError.noUsableKeptRecord(skipped: skipped.map(\.description))
             }
-            return KeptChoice(best: nil, recipe: PushTPlannerRecipes.baseline, skipped: skipped)
+            return KeptChoice(best: nil, recipe: task.baseline, skipped: skipped)
         }
         return KeptChoice(best: best, recipe: recipe, skipped: skipped)
     }
@@ -155,7 +155,7 @@ extension PushTWorkspace {
     ///
     /// The records come from the operator folder's copies (`<operator>/kept/`), not from `ledger.jsonl`: the
     /// ledger is in the workspace an agent writes. Without the operator folder (inside `enpire agent`'s sandbox,
-    /// or a wrong `--operator`) this throws ``PushTWorkspace/WorkspaceError/operatorFolderUnavailable(_:)``, and
+    /// or a wrong `--operator`) this throws ``ResearchWorkspace/WorkspaceError/operatorFolderUnavailable(_:)``, and
     /// the runner does not serve `fleet` commands to an agent.
     public func republish() async throws -> RepublishReceipt {
         let records = try operatorKeptRecords()

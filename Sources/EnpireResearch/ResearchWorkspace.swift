@@ -1,8 +1,8 @@
 public import Enpire
 public import Foundation
-import EnpireSim
 
-/// A Push-T station's working folder for a coding agent, and the operator folder that seals it.
+/// A station's working folder for a coding agent, and the operator folder that seals it: any registered
+/// ``ResearchTask`` (the station file names it; ``TaskRegistry`` resolves it).
 ///
 /// The workspace is what the agent sees (inside `enpire agent`'s sandbox it is the only writable folder). The
 /// operator folder holds everything the agent must not read or change: the held-out secret, the frozen hash,
@@ -23,7 +23,7 @@ import EnpireSim
 ///
 /// Held-out seeds are derived from the secret (SHA-256 of the secret and an index), so they are neither a
 /// fixed range nor stored anywhere the agent can read; only aggregates leave ``evaluateBest()``.
-public struct PushTWorkspace: Sendable {
+public struct ResearchWorkspace: Sendable {
     /// What `station.json` holds.
     public struct StationFile: Codable, Sendable, Equatable {
         /// Station name.
@@ -118,12 +118,20 @@ public struct PushTWorkspace: Sendable {
     public let folder: URL
     /// The operator folder (held-out secret, frozen hash, budgets, pending trials): never inside ``folder``.
     public let operatorFolder: URL
+    /// Where the station file's task name is resolved.
+    public let registry: TaskRegistry
 
     /// Opens a workspace folder (which may not be initialised yet) with its operator folder; `nil` selects
-    /// ``defaultOperatorFolder(for:)``.
-    public init(folder: URL, operatorFolder: URL? = nil) {
+    /// ``defaultOperatorFolder(for:)``. The workspace's task is looked up in `registry`.
+    public init(folder: URL, operatorFolder: URL? = nil, registry: TaskRegistry = .shared) {
         self.folder = folder.standardizedFileURL
         self.operatorFolder = (operatorFolder ?? Self.defaultOperatorFolder(for: folder)).standardizedFileURL
+        self.registry = registry
+    }
+
+    /// The workspace's task.
+    public func task() throws -> any ResearchTask {
+        try registry.task(named: try station().task)
     }
 
     /// The default operator folder of a workspace: the sibling `<workspace>.operator`.
@@ -165,7 +173,7 @@ public struct PushTWorkspace: Sendable {
     /// Initialises the workspace: frozen criteria (development seeds visible, held-out seeds derived from a
     /// random secret kept in the operator folder), an empty ledger, and optionally a fleet remote (a bare
     /// repository is created at a local path if absent). Refuses an existing workspace or operator folder.
-    public func initialise(station: String, fleet: String?, episodesPerTrial: Int, heldOut: Int,
+    public func initialise(task: any ResearchTask, station: String, fleet: String?, episodesPerTrial: Int, heldOut: Int,
                            evaluationLimit: Int = 10) async throws -> StationFile {
         let fm = FileManager.default
         try FleetStation.validate(station, kind: "station name")
@@ -190,8 +198,8 @@ public struct PushTWorkspace: Sendable {
         let secret = Self.randomSecret()
         let seeds = Self.heldOutSeeds(secret: secret, count: heldOut, excluding: Set(development))
         let split = try SeedSplit(development: development, heldOut: seeds, secret: secret)
-        let criteria = Self.criteria(split: split)
-        let file = StationFile(name: station, task: "pusht", fleet: fleet, frozenHash: try criteria.contentHash())
+        let criteria = task.criteria.frozen(seeds: split)
+        let file = StationFile(name: station, task: task.name, fleet: fleet, frozenHash: try criteria.contentHash())
         let state = OperatorState(workspace: folder.resolvingSymlinksInPath().path, station: file, heldOutSecret: secret,
                                   heldOutCount: heldOut, evaluationLimit: evaluationLimit, evaluationsUsed: 0,
                                   trialsStarted: 0, agentRun: nil)
@@ -238,13 +246,6 @@ public struct PushTWorkspace: Sendable {
             seeds.append(seed)
         }
         return seeds
-    }
-
-    static func criteria(split: SeedSplit) -> FrozenCriteria {
-        FrozenCriteria(task: TaskSpec(name: "pusht", parameters: ["maxSteps": "300", "simulator": "gym-pusht-0.1.8"]),
-                       rewardIdentity: "pusht.ground-truth-coverage>0.95", resetIdentity: "pusht.teleport.gym-pusht-0.1.8",
-                       safetyLimits: "pusher box [0,512]^2", seeds: split, scoreWindow: 50,
-                       successDefinition: "coverage > 0.95 within 300 control steps")
     }
 
     // MARK: Operator state
@@ -371,16 +372,17 @@ public struct PushTWorkspace: Sendable {
 
     // MARK: Trials, decisions, evaluation
 
-    /// Runs a trial of a planner recipe on the development seeds and stores it as pending.
+    /// Runs a trial of a recipe of the workspace's task on the development seeds and stores it as pending.
     ///
     /// Everything that can refuse the trial (criteria, recipe, ledger) is checked before the budget is charged,
     /// and the budget is charged (under the operator lock) before any episode runs.
     public func runTrial(recipe parameters: [String: Double], hypothesis: String) async throws -> PendingTrial {
         let file = try station()
         let criteria = try frozenCriteria()
-        let recipe = Recipe(family: PushTPlannerRecipes.family, parameters: parameters)
-        let planner: PushTPlannerParameters
-        do { planner = try PushTPlannerRecipes.parameters(for: recipe) } catch {
+        let task = try task()
+        let recipe = Recipe(family: task.space.family, parameters: parameters)
+        let policy: any Policy
+        do { policy = try task.policy(for: recipe) } catch {
             throw WorkspaceError.badRecipe("\(error)")
         }
         _ = try ledger()
@@ -395,18 +397,12 @@ public struct PushTWorkspace: Sendable {
             return state.trialsStarted
         }
         let start = Date()
-        let simulated = try PushTSimulatedStation(name: file.name)
-        var successes = 0
-        var robot = 0.0
-        for seed in criteria.seeds.developmentSeeds {
-            let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: planner), seed: seed,
-                                                         tags: ["split": "development"])
-            if episode.summary.verdict?.success == true { successes += 1 }
-            robot += episode.summary.durationSeconds
-        }
+        let station = try await task.makeStation(role: .workspace, name: file.name)
+        let tally = try await TrialRunner.run(station: station, policy: policy, seeds: criteria.seeds.developmentSeeds,
+                                              split: "development")
         let trial = PendingTrial(id: "\(file.name)-\(number)", recipe: recipe, hypothesis: hypothesis,
-                                 results: try TrialResults(successes: successes, trials: criteria.seeds.developmentSeeds.count),
-                                 robotSeconds: robot, wallSeconds: Date().timeIntervalSince(start),
+                                 results: try tally.results(),
+                                 robotSeconds: tally.robotSeconds, wallSeconds: Date().timeIntervalSince(start),
                                  startedAt: start.timeIntervalSince1970)
         try JSONEncoder().encode(trial).write(to: pendingURL.appendingPathComponent("\(trial.id).json"), options: .atomic)
         return trial
@@ -430,7 +426,7 @@ public struct PushTWorkspace: Sendable {
         guard rename(pendingFile.path, claimed.path) == 0 else { throw WorkspaceError.noSuchTrial(id) }
         let record = ExperimentRecord(
             id: trial.id, task: file.task, station: file.name, hypothesis: trial.hypothesis,
-            diffSummary: "recipe \(trial.recipe)", config: PushTPlannerRecipes.config(trial.recipe),
+            diffSummary: "recipe \(trial.recipe)", recipe: trial.recipe, config: trial.recipe.config,
             frozenHash: file.frozenHash, trialBudget: trial.results.trials, results: trial.results,
             decision: keep ? .keep : .revert, wallTimeSeconds: trial.wallSeconds, robotTimeSeconds: trial.robotSeconds,
             tokens: max(0, tokens), startedAtUnixSeconds: trial.startedAt, finishedAtUnixSeconds: Date().timeIntervalSince1970)
@@ -464,7 +460,9 @@ public struct PushTWorkspace: Sendable {
         let choice = try await bestKeptRecipe()
         let best = choice.best
         let recipe = choice.recipe
-        let planner = try PushTPlannerRecipes.parameters(for: recipe)
+        let task = try task()
+        let policy: any Policy
+        do { policy = try task.policy(for: recipe) } catch { throw WorkspaceError.badRecipe("\(error)") }
         let (number, limit, secret, count) = try updateState { state in
             guard state.evaluationsUsed < state.evaluationLimit else {
                 throw WorkspaceError.evaluationLimitReached(limit: state.evaluationLimit)
@@ -476,19 +474,17 @@ public struct PushTWorkspace: Sendable {
         // The derived seeds must be the ones frozen at init (digest check): a changed secret cannot score.
         _ = try criteria.seeds.unsealed(heldOut: seeds, secret: secret)
         let start = Date()
-        let simulated = try PushTSimulatedStation(name: "evaluator")
-        var successes = 0
-        var robot = 0.0
-        for seed in seeds {
-            let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: planner), seed: seed)
-            if episode.summary.verdict?.success == true { successes += 1 }
-            robot += episode.summary.durationSeconds
-        }
-        let results = try TrialResults(successes: successes, trials: seeds.count)
+        let station = try await task.makeStation(role: .evaluation(lane: 0), name: "evaluator")
+        let tally = try await TrialRunner.run(station: station, policy: policy, seeds: seeds, split: "heldout")
+        // Held-out results count the ground truth where the station has one.
+        let results = try TrialResults(successes: tally.successes, trials: seeds.count,
+                                       meanStepsToSuccess: tally.successes > 0
+                                           ? Double(tally.successSteps) / Double(tally.successes) : nil)
+        let robot = tally.robotSeconds
         try await ledger.append(ExperimentRecord(
             id: "\(file.name)-eval-\(number)", task: file.task, station: file.name,
             hypothesis: "held-out evaluation \(number) of \(limit) (best kept: \(best?.id ?? "baseline"))",
-            diffSummary: "recipe \(recipe)", config: PushTPlannerRecipes.config(recipe), frozenHash: file.frozenHash,
+            diffSummary: "recipe \(recipe)", recipe: recipe, config: recipe.config, frozenHash: file.frozenHash,
             trialBudget: seeds.count, results: results, decision: .evaluation, wallTimeSeconds: Date().timeIntervalSince(start),
             robotTimeSeconds: robot, tokens: 0, startedAtUnixSeconds: start.timeIntervalSince1970,
             finishedAtUnixSeconds: Date().timeIntervalSince1970))
@@ -499,13 +495,15 @@ public struct PushTWorkspace: Sendable {
     public func brief(budget: AgentBudget) throws -> String {
         let file = try station()
         let criteria = try frozenCriteria()
-        let names = PushTPlannerRecipes.space.ranges.map { "\($0.name) in [\($0.lower), \($0.upper)]" }
+        let task = try task()
+        let names = task.space.ranges.map { "\($0.name) in [\($0.lower), \($0.upper)]" }
         return """
         # Enpire station brief: \(file.name) (task \(file.task))
 
-        Goal: raise the Push-T success rate (coverage > 0.95 within 300 steps) of this station's policy.
-        The policy is a model-predictive push planner configured by a recipe of numbers:
+        Goal: raise the success rate (\(criteria.successDefinition)) of this station's policy: \(task.summary).
+        The policy is configured by a recipe of numbers (family \(task.space.family)):
         \(names.joined(separator: "; ")).
+        \(task.privilege.map { "Note: the policy is privileged: \($0)." } ?? "")
 
         Frozen (you cannot change them; trials under changed criteria are refused): reward
         `\(criteria.rewardIdentity)`, reset `\(criteria.resetIdentity)`, safety `\(criteria.safetyLimits)`,
