@@ -84,6 +84,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
+        .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
         .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireLearning", "EnpireReward"],
                     swiftSettings: strict),
     ],

@@ -1,0 +1,82 @@
+import Enpire
+import EnpireResearch
+import Foundation
+import Testing
+
+/// A task defined in this test target (a lab's own package) runs through the registry, the research campaign
+/// and the agent workspace without any change to Enpire (issue 18).
+@Suite("A lab's own task through the research loop")
+struct LabTaskTests {
+    static func folder(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("enpire-lab-\(name)-\(UUID().uuidString)")
+    }
+
+    @Test("the registry resolves names and aliases, refuses duplicates and names the known tasks")
+    func registry() throws {
+        let registry = TaskRegistry()
+        try registry.register(ReachTask())
+        #expect(try registry.task(named: "reach").name == "reach")
+        #expect(try registry.task(named: "REACH-2D").name == "reach")
+        #expect(throws: ResearchError.duplicateTask("reach")) { try registry.register(ReachTask()) }
+        #expect(throws: ResearchError.unknownTask("pusht", known: ["reach"])) { try registry.task(named: "pusht") }
+        #expect(throws: ResearchError.self) { try ReachTask().configured(["speed": "2"]) }
+    }
+
+    @Test("a campaign of the lab's task researches past its baseline, confirms, scores held-out and reports")
+    func campaign() async throws {
+        let registry = TaskRegistry()
+        try registry.register(ReachTask())
+        let task = try registry.task(named: "reach")
+        var configuration = ResearchCampaign.Configuration()
+        configuration.stations = 2
+        configuration.iterations = 6
+        configuration.episodesPerTrial = 6
+        configuration.heldOutEpisodes = 40
+        configuration.confirmationEpisodes = 6
+        configuration.confirmationCandidates = 2
+        let output = Self.folder("campaign")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let result = try await ResearchCampaign(task: task, configuration: configuration, output: output).run { _ in }
+        let best = try #require(result.best)
+        let baseline = try #require(result.baseline)
+        // The baseline's gain cannot arrive in 20 steps; research finds one that does.
+        #expect(baseline.successes == 0)
+        #expect(best.successes >= 38, "best \(result.bestRecipe): \(best.successes)/\(best.trials)")
+        #expect(best.trials == 40)
+        #expect(result.records.count == 12)
+        #expect(result.records.allSatisfy { $0.recipe?.family == ReachTask.family && $0.task == "reach" })
+        let report = try ResearchReport.write(result, json: result, title: "reach", introduction: "", to: output)
+        let text = try String(contentsOf: report, encoding: .utf8)
+        #expect(text.contains("| best recipe | \(best.successes)/40 |"))
+        // Resuming names the task it ran: another task cannot continue it.
+        #expect(try ResearchCampaign.taskName(ofCampaignAt: output) == "reach")
+    }
+
+    @Test("the agent workspace runs, keeps and evaluates the lab's task")
+    func workspace() async throws {
+        let registry = TaskRegistry()
+        try registry.register(ReachTask())
+        let folder = Self.folder("workspace")
+        let workspace = ResearchWorkspace(folder: folder, registry: registry)
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: workspace.operatorFolder)
+        }
+        let file = try await workspace.initialise(task: ReachTask(), station: "lab-1", fleet: nil, episodesPerTrial: 5,
+                                                  heldOut: 20)
+        #expect(file.task == "reach")
+        let slow = try await workspace.runTrial(recipe: ["gain": 0.05], hypothesis: "baseline")
+        #expect(slow.results.successes == 0)
+        let fast = try await workspace.runTrial(recipe: ["gain": 0.5], hypothesis: "a higher gain arrives in time")
+        #expect(fast.results.successes == 5)
+        await #expect(throws: ResearchWorkspace.WorkspaceError.self) {
+            _ = try await workspace.runTrial(recipe: ["gain": 3], hypothesis: "out of range")
+        }
+        _ = try await workspace.decide(slow.id, keep: false)
+        let kept = try await workspace.decide(fast.id, keep: true)
+        #expect(kept.recipe == Recipe(family: ReachTask.family, parameters: ["gain": 0.5]))
+        let evaluation = try await workspace.evaluateBest()
+        #expect(evaluation.results.successes == 20)
+        #expect(try workspace.brief(budget: AgentBudget(wallSeconds: 60, trials: 3, tokens: 1000)).contains("gain in [0.02, 1.0]"))
+    }
+}
