@@ -66,11 +66,11 @@ let package = Package(
             swiftSettings: strict),
 
         // Examples: one executable per task, composing a station from the library as a lab would.
-        .executableTarget(name: "PushTExample", dependencies: ["Enpire", "EnpireSim", "EnpireTasks"],
+        .executableTarget(name: "PushTExample", dependencies: ["EnpireResearch", "EnpireTasks"],
                           path: "Examples/PushT", swiftSettings: strict),
-        .executableTarget(name: "PinInsertionExample", dependencies: ["Enpire", "EnpireSim", "EnpireReward"],
+        .executableTarget(name: "PinInsertionExample", dependencies: ["EnpireResearch", "EnpireTasks"],
                           path: "Examples/PinInsertion", swiftSettings: strict),
-        .executableTarget(name: "ZipTieExample", dependencies: ["Enpire", "EnpireSim", "EnpireReward"],
+        .executableTarget(name: "ZipTieExample", dependencies: ["EnpireResearch", "EnpireTasks"],
                           path: "Examples/ZipTie", swiftSettings: strict),
 
         .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),

@@ -99,8 +99,12 @@ struct MainCommand: AsyncParsableCommand {
         configuration.learnedEpisodesPerRound = learnedEpisodes
         configuration.confirmationEpisodes = max(0, confirmationEpisodes)
         configuration.confirmationCandidates = max(0, confirmationCandidates)
-        if !taskOptions.isEmpty {
-            throw ValidationError("Push-T's options are --robot-reset and --camera-reward, not --task-option")
+        if !taskOptions.isEmpty, resume == nil {
+            // `--task-option robot-reset=true` and `camera-reward=FILE` are the flags' long forms.
+            if let options = try PushTResearchTask().configured(try Assignment.dictionary(taskOptions)) as? PushTResearchTask {
+                configuration.robotReset = configuration.robotReset || options.robotReset
+                configuration.cameraReward = options.cameraReward
+            }
         }
         if let initialRecipe {
             configuration.initialRecipe = try Self.earlierRecipe(initialRecipe, task: PushTResearchTask())

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Enpire
+import EnpireResearch
+import EnpireTasks
+import Foundation
+
+/// `enpire tasks`: the registered tasks, their recipe spaces, baselines and options.
+struct TasksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tasks", abstract: "List the registered tasks: recipe parameters, baseline, options, criteria.")
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    struct Entry: Encodable {
+        var name: String
+        var aliases: [String]
+        var summary: String
+        var space: RecipeSpace
+        var baseline: Recipe
+        var episodeLimit: Int
+        var options: [String: String]
+        var privilege: String?
+        var criteria: TaskCriteria
+    }
+
+    func run() async throws {
+        let entries = TaskRegistry.shared.all.map { task in
+            Entry(name: task.name, aliases: task.aliases, summary: task.summary, space: task.space,
+                  baseline: task.baseline, episodeLimit: task.episodeLimit, options: task.options,
+                  privilege: task.privilege, criteria: task.criteria)
+        }
+        if json { try printJSON(entries); return }
+        for entry in entries {
+            print("\(entry.name)\(entry.aliases.isEmpty ? "" : " (\(entry.aliases.joined(separator: ", ")))"): \(entry.summary)")
+            print("  recipe \(entry.space.family): " + entry.space.ranges.map {
+                "\($0.name) in [\($0.lower), \($0.upper)]\($0.isInteger ? " integer" : "")\($0.logScale ? " log" : "")"
+            }.joined(separator: "; "))
+            print("  baseline \(entry.baseline); at most \(entry.episodeLimit) control steps; success: \(entry.criteria.successDefinition)")
+            for (name, meaning) in entry.options.sorted(by: { $0.key < $1.key }) { print("  --task-option \(name)=... \(meaning)") }
+            if let privilege = entry.privilege { print("  privileged: \(privilege)") }
+        }
+    }
+}

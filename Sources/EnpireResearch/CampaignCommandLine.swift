@@ -1,0 +1,57 @@
+import Foundation
+
+/// A task's own research executable in a few lines: parses `--stations N --iterations N --episodes N --held-out N
+/// --confirmation N --seed N --output DIR`, runs ``ResearchCampaign`` on the task, writes the report and prints the
+/// held-out scores. The per-task examples (`Examples/`) are built on it; a lab's own executable can be too.
+public enum CampaignCommandLine {
+    /// Runs the campaign with `defaults` overridden by `arguments` (without the program name); returns the result.
+    /// Unknown options or bad values throw a ``ResearchError/badOption(task:option:reason:)``.
+    @discardableResult
+    public static func run(task: any ResearchTask, defaults: ResearchCampaign.Configuration,
+                           arguments: [String], defaultOutput: String) async throws -> ResearchResult {
+        var configuration = defaults
+        var output = defaultOutput
+        var index = 0
+        while index < arguments.count {
+            let name = arguments[index]
+            guard index + 1 < arguments.count else {
+                throw ResearchError.badOption(task: task.name, option: name, reason: "needs a value")
+            }
+            let value = arguments[index + 1]
+            func count(_ range: ClosedRange<Int>) throws -> Int {
+                guard let number = Int(value), range.contains(number) else {
+                    throw ResearchError.badOption(task: task.name, option: name,
+                                                  reason: "expected \(range.lowerBound)...\(range.upperBound), got \(value)")
+                }
+                return number
+            }
+            switch name {
+            case "--stations": configuration.stations = try count(1...16)
+            case "--iterations": configuration.iterations = try count(1...10_000)
+            case "--episodes": configuration.episodesPerTrial = try count(1...400)
+            case "--held-out": configuration.heldOutEpisodes = try count(1...100_000)
+            case "--confirmation": configuration.confirmationEpisodes = try count(0...100_000)
+            case "--seed": configuration.seed = UInt64(try count(0...Int.max))
+            case "--output": output = value
+            default:
+                throw ResearchError.badOption(task: task.name, option: name, reason: "known options: --stations, "
+                                              + "--iterations, --episodes, --held-out, --confirmation, --seed, --output")
+            }
+            index += 2
+        }
+        let folder = URL(fileURLWithPath: output)
+        let start = Date()
+        let campaign = ResearchCampaign(task: task, configuration: configuration, output: folder)
+        let result = try await campaign.run { line in
+            FileHandle.standardError.write(Data(String(format: "[%6.1fs] %@\n", Date().timeIntervalSince(start), line).utf8))
+        }
+        let intro = "Task: \(task.summary).\n"
+        let report = try ResearchReport.write(result, json: result, title: "\(task.name): research report",
+                                              introduction: intro, to: folder)
+        let scores = [result.best, result.baseline].compactMap { $0 }
+        print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials) (Wilson 95% \(Percent.text($0.wilsonLower))-\(Percent.text($0.wilsonUpper)))" }
+            .joined(separator: ", "))
+        print("report: \(report.path)")
+        return result
+    }
+}
