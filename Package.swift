@@ -56,14 +56,16 @@ let package = Package(
         .target(name: "EnpireResearch", dependencies: ["Enpire"], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
         .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch"], swiftSettings: strict),
-        // The `enpire` command-line tool for people and coding agents.
-        .executableTarget(
-            name: "EnpireCLI",
+        // The `enpire` commands for people and coding agents, as a library (tested, reusable by a lab's own tool)...
+        .target(
+            name: "EnpireCommands",
             dependencies: [
                 "Enpire", "EnpireLearning", "EnpireReward", "EnpireReset", "EnpireSim", "EnpireResearch", "EnpireTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
+        // ...behind a thin executable.
+        .executableTarget(name: "EnpireCLI", dependencies: ["EnpireCommands"], swiftSettings: strict),
 
         // Examples: one executable per task, composing a station from the library as a lab would.
         .executableTarget(name: "PushTExample", dependencies: ["EnpireResearch", "EnpireTasks"],
@@ -85,6 +87,10 @@ let package = Package(
         .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
+        .testTarget(name: "EnpireCommandsTests", dependencies: [
+                        "EnpireCommands", "EnpireResearch",
+                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireLearning", "EnpireReward"],
                     swiftSettings: strict),

@@ -3,8 +3,18 @@ import Enpire
 import EnpireTasks
 import Foundation
 
+/// The `enpire` tool's entry point.
+///
+/// The commands live in this library target so that they can be tested and so that a lab can build its own
+/// `enpire` with its own tasks registered: register them in `TaskRegistry.shared`, then call ``main()``.
+public enum EnpireTool {
+    /// Parses the process's arguments and runs the command (exits the process).
+    public static func main() async {
+        await EnpireCommand.main()
+    }
+}
+
 /// The `enpire` command: drive a station from a shell or a coding agent.
-@main
 struct EnpireCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enpire",

@@ -1,0 +1,39 @@
+import ArgumentParser
+@testable import EnpireCommands
+import EnpireResearch
+import Testing
+
+/// The commands parse in-process (the library target's own tests; the binary's behaviour is tested in
+/// EnpireTests by running it).
+@Suite("enpire command parsing")
+struct CommandParsingTests {
+    @Test("--task resolves registered names and aliases through the registry; unknown names are usage errors")
+    func taskNames() throws {
+        #expect(TaskName(argument: "pusht")?.task.name == "pusht")
+        #expect(TaskName(argument: "pin-insertion")?.task.name == "pin")
+        #expect(TaskName(argument: "zip-tie")?.task.name == "ziptie")
+        #expect(TaskName(argument: "cartpole") == nil)
+        #expect(Set(TaskName.allValueStrings).isSuperset(of: ["pusht", "pin", "ziptie"]))
+        let main = try EnpireCommand.parseAsRoot(["main", "--task", "pin", "--held-out", "20"])
+        #expect((main as? MainCommand)?.task.task.name == "pin")
+        #expect(throws: (any Error).self) { try EnpireCommand.parseAsRoot(["main", "--task", "cartpole"]) }
+        let initialise = try EnpireCommand.parseAsRoot(["init", "--workspace", "ws", "--task", "ziptie"])
+        #expect((initialise as? InitCommand)?.task.task.name == "ziptie")
+    }
+
+    @Test("NAME=VALUE assignments: parsed, numbers checked, repeats refused")
+    func assignments() throws {
+        let pair = try #require(Assignment(argument: "gain=0.5"))
+        #expect(pair.name == "gain" && pair.value == "0.5")
+        #expect(try pair.number() == 0.5)
+        #expect(Assignment(argument: "gain") == nil)
+        #expect(Assignment(argument: "=3") == nil)
+        #expect(throws: (any Error).self) { try Assignment(argument: "gain=fast")?.number() }
+        #expect(throws: (any Error).self) {
+            try Assignment.dictionary([Assignment(argument: "a=1")!, Assignment(argument: "a=2")!])
+        }
+        let trial = try EnpireCommand.parseAsRoot(["trial", "--workspace", "ws", "--set", "angleWeight=100",
+                                                   "--set", "stepPenalty=0.1", "--hypothesis", "h"])
+        #expect((trial as? TrialCommand)?.assignments.map(\.name) == ["angleWeight", "stepPenalty"])
+    }
+}
