@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "EnpireReset", targets: ["EnpireReset"]),
         .library(name: "EnpireSim", targets: ["EnpireSim"]),
         .library(name: "EnpireTesting", targets: ["EnpireTesting"]),
+        .library(name: "EnpireFleet", targets: ["EnpireFleet"]),
         .library(name: "EnpireTasks", targets: ["EnpireTasks"]),
         .library(name: "EnpireHardware", targets: ["EnpireHardware"]),
         .executable(name: "enpire", targets: ["EnpireCLI"]),
@@ -35,8 +36,10 @@ let package = Package(
         // Debian ships no chipmunk.pc: the modulemap links libchipmunk directly.
         .systemLibrary(name: "CChipmunk", providers: [.apt(["libchipmunk-dev"])]),
 
-        // Core: protocols, station runtime, safety, episodes, evaluation, ledger, fleet.
-        .target(name: "Enpire", dependencies: ["CTurboJPEG", "CGit2"], swiftSettings: strict),
+        // Core: protocols, station runtime, safety, episodes, evaluation, ledger. Links no libgit2.
+        .target(name: "Enpire", dependencies: ["CTurboJPEG"], swiftSettings: strict),
+        // The Git-backed fleet: stations share kept results and checkpoints through a Git remote (libgit2).
+        .target(name: "EnpireFleet", dependencies: ["Enpire", "CGit2"], swiftSettings: strict),
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
         .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas"], swiftSettings: strict),
         // Camera-based reward functions.
@@ -51,7 +54,7 @@ let package = Package(
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
-        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim"], swiftSettings: strict),
+        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireFleet", "EnpireLearning", "EnpireReward", "EnpireSim"], swiftSettings: strict),
         // The `enpire` command-line tool for people and coding agents.
         .executableTarget(
             name: "EnpireCLI",
@@ -70,6 +73,8 @@ let package = Package(
                           path: "Examples/ZipTie", swiftSettings: strict),
 
         .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),
+        .testTarget(name: "EnpireFleetTests", dependencies: ["EnpireFleet", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
         .testTarget(name: "EnpireLearningTests", dependencies: ["EnpireLearning", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting"],
@@ -80,7 +85,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireLearning", "EnpireReward"],
+        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireSim", "EnpireLearning", "EnpireReward"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 public import Enpire
+import EnpireFleet
 import EnpireSim
 public import EnpireReward
 public import Foundation

@@ -1,4 +1,5 @@
 public import Enpire
+public import EnpireFleet
 public import Foundation
 import EnpireSim
 
