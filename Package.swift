@@ -25,6 +25,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
+    // Each target declares exactly the targets its sources import: scripts/check-imports.sh (run by
+    // scripts/test.sh) fails when they drift.
     targets: [
         // System-library shims. C types never leave the targets that import these.
         .systemLibrary(name: "CBlas", pkgConfig: "openblas",
@@ -43,7 +45,7 @@ let package = Package(
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
         .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas"], swiftSettings: strict),
         // Camera-based reward functions.
-        .target(name: "EnpireReward", dependencies: ["Enpire", "EnpireLearning"], swiftSettings: strict),
+        .target(name: "EnpireReward", dependencies: ["Enpire"], swiftSettings: strict),
         // Reset routines.
         .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
         // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their robot-driven resets.
@@ -59,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "EnpireCLI",
             dependencies: [
-                "Enpire", "EnpireLearning", "EnpireReward", "EnpireReset", "EnpireSim", "EnpireTasks",
+                "Enpire", "EnpireReward", "EnpireSim", "EnpireTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
