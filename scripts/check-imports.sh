@@ -4,11 +4,13 @@
 # Reads the package through `swift package dump-package` (no hand parsing of Package.swift). Imports inside
 # Swift multi-line string literals (embedded Python, for instance) are ignored; only lines that start with an
 # import count (comments never do); `#if canImport` branches count as imports.
+# Usage: scripts/check-imports.sh [package-folder]   (default: the repository root; Benchmarks is the other one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cd "${1:-.}"
 command -v python3 >/dev/null || { echo "check-imports: needs python3 on PATH" >&2; exit 1; }
 package_json=$(swift package dump-package)
-PACKAGE_JSON="$package_json" python3 - "$@" <<'PY'
+PACKAGE_JSON="$package_json" python3 - <<'PY'
 import json, os, re, sys
 
 package = json.loads(os.environ["PACKAGE_JSON"])

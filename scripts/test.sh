@@ -8,6 +8,7 @@ source scripts/setup.sh
 source scripts/python-env.sh numpy safetensors pillow:PIL feetech-servo-sdk:scservo_sdk dynamixel-sdk:dynamixel_sdk || echo "test: Python interop checks will be skipped" >&2
 # Declared target dependencies must match what each target imports.
 bash scripts/check-imports.sh
+bash scripts/check-imports.sh Benchmarks
 swift build --build-tests
 swift test --skip-build --parallel
 # Every target's DocC catalog must build without warnings (broken symbol links fail it).
