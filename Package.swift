@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "EnpireSim", targets: ["EnpireSim"]),
         .library(name: "EnpireTesting", targets: ["EnpireTesting"]),
         .library(name: "EnpireResearch", targets: ["EnpireResearch"]),
+        .library(name: "EnpireFleet", targets: ["EnpireFleet"]),
         .library(name: "EnpireTasks", targets: ["EnpireTasks"]),
         .library(name: "EnpireHardware", targets: ["EnpireHardware"]),
         .executable(name: "enpire", targets: ["EnpireCLI"]),
@@ -25,6 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
+    // Each target declares exactly the targets its sources import: scripts/check-imports.sh (run by
+    // scripts/test.sh) fails when they drift.
     targets: [
         // System-library shims. C types never leave the targets that import these.
         .systemLibrary(name: "CBlas", pkgConfig: "openblas",
@@ -36,12 +39,14 @@ let package = Package(
         // Debian ships no chipmunk.pc: the modulemap links libchipmunk directly.
         .systemLibrary(name: "CChipmunk", providers: [.apt(["libchipmunk-dev"])]),
 
-        // Core: protocols, station runtime, safety, episodes, evaluation, ledger, fleet.
-        .target(name: "Enpire", dependencies: ["CTurboJPEG", "CGit2"], swiftSettings: strict),
+        // Core: protocols, station runtime, safety, episodes, evaluation, ledger. Links no libgit2.
+        .target(name: "Enpire", dependencies: ["CTurboJPEG"], swiftSettings: strict),
+        // The Git-backed fleet: stations share kept results and checkpoints through a Git remote (libgit2).
+        .target(name: "EnpireFleet", dependencies: ["Enpire", "CGit2"], swiftSettings: strict),
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
         .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas"], swiftSettings: strict),
         // Camera-based reward functions.
-        .target(name: "EnpireReward", dependencies: ["Enpire", "EnpireLearning"], swiftSettings: strict),
+        .target(name: "EnpireReward", dependencies: ["Enpire"], swiftSettings: strict),
         // Reset routines.
         .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
         // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their robot-driven resets.
@@ -53,14 +58,14 @@ let package = Package(
         .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
         // The research loop for any task: the ResearchTask protocol and registry, campaign, trial runner,
         // confirmation, held-out scoring, report and the agent workspace.
-        .target(name: "EnpireResearch", dependencies: ["Enpire"], swiftSettings: strict),
+        .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet"], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
         .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch"], swiftSettings: strict),
         // The `enpire` commands for people and coding agents, as a library (tested, reusable by a lab's own tool)...
         .target(
             name: "EnpireCommands",
             dependencies: [
-                "Enpire", "EnpireLearning", "EnpireReward", "EnpireReset", "EnpireSim", "EnpireResearch", "EnpireTasks",
+                "Enpire", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -76,6 +81,8 @@ let package = Package(
                           path: "Examples/ZipTie", swiftSettings: strict),
 
         .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),
+        .testTarget(name: "EnpireFleetTests", dependencies: ["EnpireFleet", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
         .testTarget(name: "EnpireLearningTests", dependencies: ["EnpireLearning", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting"],
@@ -92,7 +99,7 @@ let package = Package(
                         "EnpireCommands", "EnpireResearch",
                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireSim", "EnpireLearning", "EnpireReward"],
+        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireSim", "EnpireLearning", "EnpireReward"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -14,7 +14,8 @@ let package = Package(
     ],
     targets: [
         // Shared workloads (train steps, SAC update, sgemm) used by the suite and the JSON timer.
-        .target(name: "LearningWorkloads", dependencies: [.product(name: "EnpireLearning", package: "Enpire")],
+        .target(name: "LearningWorkloads", dependencies: [.product(name: "Enpire", package: "Enpire"),
+                                                          .product(name: "EnpireLearning", package: "Enpire")],
                 path: "Sources/LearningWorkloads"),
         .executableTarget(name: "LearningTimings", dependencies: ["LearningWorkloads"],
                           path: "Sources/LearningTimings"),
@@ -34,7 +35,8 @@ let package = Package(
             path: "Benchmarks/RenderBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
         // Push-T simulator workloads shared by the ordo-one suite and the JSON timer (compare_pusht.py).
-        .target(name: "SimWorkloads", dependencies: [.product(name: "EnpireSim", package: "Enpire")],
+        .target(name: "SimWorkloads", dependencies: [.product(name: "Enpire", package: "Enpire"),
+                                                     .product(name: "EnpireSim", package: "Enpire")],
                 path: "Sources/SimWorkloads"),
         .executableTarget(name: "SimTimings", dependencies: ["SimWorkloads"], path: "Sources/SimTimings"),
         .executableTarget(

@@ -1,4 +1,5 @@
 import Enpire
+import EnpireFleet
 import Foundation
 
 /// One station of a campaign's fleet: its station, ledger, fleet clone and researcher.

@@ -1,4 +1,5 @@
 public import Enpire
+import EnpireFleet
 public import Foundation
 
 /// The research loop on a simulated (or real) fleet of one task's stations, improving the task's recipe on their own.

@@ -1,4 +1,5 @@
 public import Enpire
+public import EnpireFleet
 import Foundation
 
 /// Errors of a workspace's fleet side.

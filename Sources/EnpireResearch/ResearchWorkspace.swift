@@ -1,4 +1,5 @@
 public import Enpire
+public import EnpireFleet
 public import Foundation
 
 /// A station's working folder for a coding agent, and the operator folder that seals it: any registered

@@ -1,4 +1,5 @@
 import Enpire
+import EnpireFleet
 @testable import EnpireTasks
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
-@testable import Enpire
+import Enpire
+@testable import EnpireFleet
 import EnpireTasks
 import Foundation
 import Testing

@@ -20,11 +20,16 @@ public struct StepRecord: Sendable, Codable, Equatable {
     public var reward: Double?
     /// Success flag after the step, when a reward function ran.
     public var success: Bool?
+    /// On a step another source took over through `Station.send(_:source:)` (a person correcting the
+    /// policy, for example), what the episode's policy had requested; `requested` then holds the commands that
+    /// were sent. `nil` on steps the policy drove (and in records written before this field existed).
+    public var policyRequested: [ArmCommand]?
 
     /// Creates a step record.
     public init(index: Int, timeSeconds: Double, source: ActionSource, arms: [RobotState],
                 features: [String: [Double]] = [:], requested: [ArmCommand], applied: [ArmCommand],
-                interventions: [SafetyIntervention] = [], reward: Double? = nil, success: Bool? = nil) {
+                interventions: [SafetyIntervention] = [], reward: Double? = nil, success: Bool? = nil,
+                policyRequested: [ArmCommand]? = nil) {
         self.index = index
         self.timeSeconds = timeSeconds
         self.source = source
@@ -35,5 +40,6 @@ public struct StepRecord: Sendable, Codable, Equatable {
         self.interventions = interventions
         self.reward = reward
         self.success = success
+        self.policyRequested = policyRequested
     }
 }

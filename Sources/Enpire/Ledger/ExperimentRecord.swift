@@ -62,7 +62,7 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
     public var recipe: Recipe?
     /// References to the data used (episode-store paths or dataset hashes).
     public var dataRefs: [String]
-    /// Content hashes of checkpoints in a ``CheckpointStore``.
+    /// Content hashes of checkpoints in a `CheckpointStore` (EnpireFleet).
     public var checkpointRefs: [String]
     /// Frozen-criteria hash the trials were scored under.
     public var frozenHash: String

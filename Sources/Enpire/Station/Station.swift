@@ -54,6 +54,10 @@ public actor Station {
     private var health: StationHealth
     private var stopRequested = false
     private var episodeCounter = 0
+    /// Whether ``runEpisode(policy:seed:maxSteps:stopOnSuccess:tags:)`` is between its first observation and its end.
+    private var episodeRunning = false
+    /// What ``send(_:source:)`` applied during the running episode's current control period, not yet recorded.
+    private var takeover: Takeover?
 
     /// Creates a station. `safety` holds one envelope per arm; by default each arm's own limits.
     public init(configuration: Configuration, arms: [any RobotArm], cameras: [any Camera] = [],
@@ -165,12 +169,25 @@ public actor Station {
 
     /// Sends commands from a non-policy source (a person, a script), through the safety gate: the envelopes and
     /// the emergency stop. Returns what the arms applied (holds when the e-stop is latched: nothing is sent).
+    ///
+    /// The commands go to the arms at once. While an episode runs, they also take over the episode's current
+    /// control period and are recorded as data: the policy's command for that step is not sent (or, when the
+    /// policy's command was already sent, it is superseded), and the step's ``StepRecord`` carries `source`,
+    /// these commands as `requested`/`applied` and the policy's own request as
+    /// ``StepRecord/policyRequested``. Several sends in one period are recorded as the last one (their safety
+    /// interventions are all kept). Commands sent during the reset are kept with their source in
+    /// ``RecordedEpisode/resetCommands``; commands sent after the episode's last step are applied but recorded
+    /// in no step. See Docs/Station.md.
     @discardableResult
     public func send(_ commands: [ArmCommand], source: ActionSource) async throws
         -> (applied: [ArmCommand], interventions: [SafetyIntervention]) {
         let outcome = try await gate.submitAll(commands, source: source)
         watchdog.noteCommand(at: clock.now())
         count(outcome.interventions)
+        if episodeRunning {
+            takeover = Takeover(source: source, requested: commands, applied: outcome.applied,
+                                interventions: (takeover?.interventions ?? []) + outcome.interventions)
+        }
         return outcome
     }
 
@@ -249,6 +266,12 @@ public actor Station {
             arms: armSpecifications, cameras: cameras.map(\.name), tags: tags)
         let recording = try await recorder?.begin(metadata)
         let start = clock.now()
+        episodeRunning = true
+        takeover = nil
+        defer {
+            episodeRunning = false
+            takeover = nil
+        }
         var steps: [StepRecord] = []
         steps.reserveCapacity(min(maxSteps, 4096))
         var lastVerdict: Verdict?
@@ -274,11 +297,14 @@ public actor Station {
             }
             do {
                 let requested = try await policy.action(for: current)
-                let (applied, interventions) = try await apply(requested)
+                // A command sent (`send`) since this step began takes precedence: the policy's is not sent.
+                let (applied, interventions) = takeover == nil ? try await apply(requested) : ([], [])
                 var step = StepRecord(index: index, timeSeconds: current.elapsedSeconds, source: .policy,
                                       arms: current.arms, features: current.features, requested: requested,
                                       applied: applied, interventions: interventions)
                 try await clock.sleep(untilSeconds: start + Double(index + 1) * controlPeriodSeconds)
+                takeover?.record(in: &step)
+                takeover = nil
                 let next = try await observe(stepIndex: index + 1, start: start)
                 if let reward {
                     let verdict = try await reward.evaluate(EpisodeContext(observation: next, isFinal: index == maxSteps - 1))

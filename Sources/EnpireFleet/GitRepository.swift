@@ -1,3 +1,4 @@
+import Enpire
 import CGit2
 import Foundation
 

@@ -1,4 +1,6 @@
 import Enpire
+import EnpireFleet
+import EnpireTesting
 import Foundation
 import Testing
 
@@ -6,7 +8,7 @@ import Testing
 struct FleetTests {
     @Test("three stations publish kept results and each sees all after sync; best recipe is adoptable")
     func threeStationsSeeEachOther() async throws {
-        let folder = try FleetFixtures.temporaryFolder("fleet3")
+        let folder = try LedgerFixtures.temporaryFolder("fleet3")
         defer { try? FileManager.default.removeItem(at: folder) }
         let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
         var stations: [FleetStation] = []
@@ -16,13 +18,13 @@ struct FleetTests {
         }
         let rates = [("alpha", 30), ("beta", 45), ("gamma", 38)]
         for (station, (name, successes)) in zip(stations, rates) {
-            let record = try FleetFixtures.record(id: "\(name)-1", station: name, successes: successes, trials: 50,
+            let record = try LedgerFixtures.record(id: "\(name)-1", station: name, successes: successes, trials: 50,
                                                   config: ["policy": "bc", "owner": name])
             try await station.publish(record)
         }
         // A reverted result is never published.
         await #expect(throws: FleetError.notKept(recordID: "alpha-2")) {
-            try await stations[0].publish(try FleetFixtures.record(id: "alpha-2", station: "alpha", successes: 1,
+            try await stations[0].publish(try LedgerFixtures.record(id: "alpha-2", station: "alpha", successes: 1,
                                                                    trials: 50, decision: .revert))
         }
         for station in stations {
@@ -38,14 +40,14 @@ struct FleetTests {
 
     @Test("a station whose view is stale rebases onto the remote and loses nothing")
     func staleStationRebases() async throws {
-        let folder = try FleetFixtures.temporaryFolder("fleet-stale")
+        let folder = try LedgerFixtures.temporaryFolder("fleet-stale")
         defer { try? FileManager.default.removeItem(at: folder) }
         let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
         let first = try await FleetStation(name: "one", remote: remote, clonePath: folder.appendingPathComponent("a"))
         let second = try await FleetStation(name: "two", remote: remote, clonePath: folder.appendingPathComponent("b"))
-        try await first.publish(try FleetFixtures.record(id: "r1", station: "one", successes: 5, trials: 10))
+        try await first.publish(try LedgerFixtures.record(id: "r1", station: "one", successes: 5, trials: 10))
         // `second` has not synced, so its first push of the shared results branch is non-fast-forward.
-        let receipt = try await second.publish(try FleetFixtures.record(id: "r2", station: "two", successes: 6,
+        let receipt = try await second.publish(try LedgerFixtures.record(id: "r2", station: "two", successes: 6,
                                                                         trials: 10))
         #expect(receipt.attempts >= 2)
         try await first.sync()
@@ -54,7 +56,7 @@ struct FleetTests {
 
     @Test("8 stations pushing concurrently 10 times each never lose a record")
     func concurrentPushesLoseNothing() async throws {
-        let folder = try FleetFixtures.temporaryFolder("fleet8")
+        let folder = try LedgerFixtures.temporaryFolder("fleet8")
         defer { try? FileManager.default.removeItem(at: folder) }
         let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
         let stationCount = 8
@@ -67,7 +69,7 @@ struct FleetTests {
                                                          clonePath: folder.appendingPathComponent(name))
                     var total = 0
                     for push in 0..<pushesPerStation {
-                        let record = try FleetFixtures.record(id: "\(name)-\(push)", station: name,
+                        let record = try LedgerFixtures.record(id: "\(name)-\(push)", station: name,
                                                               successes: push, trials: 10)
                         total += try await station.publish(record).attempts
                     }
@@ -90,7 +92,7 @@ struct FleetTests {
 
     @Test("invalid station names are refused before touching Git")
     func invalidNames() async throws {
-        let folder = try FleetFixtures.temporaryFolder("fleet-names")
+        let folder = try LedgerFixtures.temporaryFolder("fleet-names")
         defer { try? FileManager.default.removeItem(at: folder) }
         let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
         await #expect(throws: FleetError.invalidName(kind: "station name", value: "../evil")) {
@@ -104,7 +106,7 @@ struct FleetTests {
 
     @Test("checkpoint store round-trips and detects a corrupted object")
     func checkpointStore() throws {
-        let folder = try FleetFixtures.temporaryFolder("ckpt")
+        let folder = try LedgerFixtures.temporaryFolder("ckpt")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try CheckpointStore(root: folder.appendingPathComponent("store"))
         let source = folder.appendingPathComponent("policy.safetensors")

@@ -1,4 +1,6 @@
 import Enpire
+import EnpireFleet
+import EnpireTesting
 import Foundation
 import Testing
 
@@ -19,7 +21,7 @@ struct FleetSoakTests {
 
     @Test("spread: a kept result on one of 8 stations is visible to the 7 others after their sync")
     func spreadLatency() async throws {
-        let folder = try FleetFixtures.temporaryFolder("soak-spread")
+        let folder = try LedgerFixtures.temporaryFolder("soak-spread")
         defer { try? FileManager.default.removeItem(at: folder) }
         let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
         var stations: [FleetStation] = []
@@ -32,7 +34,7 @@ struct FleetSoakTests {
         var publishSeconds: [Double] = []
         for run in 0..<20 {
             let publisher = stations[run % 8]
-            let record = try FleetFixtures.record(id: "spread-\(run)", station: publisher.name, successes: run,
+            let record = try LedgerFixtures.record(id: "spread-\(run)", station: publisher.name, successes: run,
                                                   trials: 20)
             let publishStart = ContinuousClock.now
             try await publisher.publish(record)
@@ -68,7 +70,7 @@ struct FleetSoakTests {
     @Test("contention: 8 stations pushing concurrently 100 times each lose no record")
     func contention() async throws {
         let pushes = Int(ProcessInfo.processInfo.environment["ENPIRE_FLEET_SOAK_PUSHES"] ?? "") ?? 100
-        let folder = try FleetFixtures.temporaryFolder("soak-contention")
+        let folder = try LedgerFixtures.temporaryFolder("soak-contention")
         defer { try? FileManager.default.removeItem(at: folder) }
         let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
         let start = ContinuousClock.now
@@ -80,7 +82,7 @@ struct FleetSoakTests {
                                                          clonePath: folder.appendingPathComponent(name))
                     var attempts: [Int] = []
                     for push in 0..<pushes {
-                        let record = try FleetFixtures.record(id: "\(name)-\(push)", station: name,
+                        let record = try LedgerFixtures.record(id: "\(name)-\(push)", station: name,
                                                               successes: push % 21, trials: 20)
                         attempts.append(try await station.publish(record).attempts)
                     }

@@ -1,3 +1,4 @@
+import Enpire
 public import Foundation
 
 /// A content-addressed folder for checkpoints too large for Git (local or on a shared filesystem).

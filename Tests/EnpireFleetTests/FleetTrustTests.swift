@@ -1,4 +1,6 @@
 import Enpire
+import EnpireFleet
+import EnpireTesting
 import Foundation
 import Testing
 
@@ -68,10 +70,10 @@ struct HostilePeer {
 @Suite("Fleet against a hostile peer (issue 17, class 5)")
 struct FleetTrustTests {
     static func fleet(_ label: String) async throws -> (folder: URL, remote: FleetRemote, alpha: FleetStation) {
-        let folder = try FleetFixtures.temporaryFolder(label)
+        let folder = try LedgerFixtures.temporaryFolder(label)
         let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
         let alpha = try await FleetStation(name: "alpha", remote: remote, clonePath: folder.appendingPathComponent("a"))
-        try await alpha.publish(try FleetFixtures.record(id: "alpha-1", station: "alpha", successes: 5, trials: 10))
+        try await alpha.publish(try LedgerFixtures.record(id: "alpha-1", station: "alpha", successes: 5, trials: 10))
         return (folder, remote, alpha)
     }
 
@@ -95,7 +97,7 @@ struct FleetTrustTests {
         let (folder, remote, _) = try await Self.fleet("fleet-forged")
         defer { try? FileManager.default.removeItem(at: folder) }
         let peer = try HostilePeer(remote: URL(fileURLWithPath: remote.url), in: folder)
-        let template = try FleetFixtures.record(id: "evil-1", station: "evil", successes: 1, trials: 1)
+        let template = try LedgerFixtures.record(id: "evil-1", station: "evil", successes: 1, trials: 1)
         try peer.write("records/evil/evil-1.json", try HostilePeer.recordJSON(template, overriding: ["id": "../../victim"]))
         try peer.write("records/evil/evil-2.json", try HostilePeer.recordJSON(template, overriding: ["id": "evil-2", "station": "../evil"]))
         try peer.write("records/evil/evil-3.json", try HostilePeer.recordJSON(template, overriding: ["id": "evil-3", "station": "alpha"]))
@@ -112,14 +114,14 @@ struct FleetTrustTests {
 
     @Test("a second clone under a taken station name cannot overwrite the first one's records")
     func stationNameClashIsRefused() async throws {
-        let folder = try FleetFixtures.temporaryFolder("fleet-clash")
+        let folder = try LedgerFixtures.temporaryFolder("fleet-clash")
         defer { try? FileManager.default.removeItem(at: folder) }
         let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
         let first = try await FleetStation(name: "station-1", remote: remote, clonePath: folder.appendingPathComponent("a"))
         let second = try await FleetStation(name: "station-1", remote: remote, clonePath: folder.appendingPathComponent("b"))
-        try await first.publish(try FleetFixtures.record(id: "station-1-1", station: "station-1", successes: 5, trials: 10))
+        try await first.publish(try LedgerFixtures.record(id: "station-1-1", station: "station-1", successes: 5, trials: 10))
         await #expect(throws: (any Error).self) {
-            try await second.publish(try FleetFixtures.record(id: "station-1-1", station: "station-1", successes: 9,
+            try await second.publish(try LedgerFixtures.record(id: "station-1-1", station: "station-1", successes: 9,
                                                               trials: 10))
         }
         let observer = try await FleetStation(name: "observer", remote: remote, clonePath: folder.appendingPathComponent("o"))
@@ -130,7 +132,7 @@ struct FleetTrustTests {
     func forcePushIsDetected() async throws {
         let (folder, remote, alpha) = try await Self.fleet("fleet-force")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await alpha.publish(try FleetFixtures.record(id: "alpha-2", station: "alpha", successes: 6, trials: 10))
+        try await alpha.publish(try LedgerFixtures.record(id: "alpha-2", station: "alpha", successes: 6, trials: 10))
         let beta = try await FleetStation(name: "beta", remote: remote, clonePath: folder.appendingPathComponent("b"))
         #expect(Set(try await beta.keptResults().map(\.id)) == ["alpha-1", "alpha-2"])
         try HostilePeer.forcePushUnrelated(to: URL(fileURLWithPath: remote.url), branches: ["results", "stations/alpha"],

@@ -1,1 +1,0 @@
-// Enpire: the station core. See Docs/Architecture.md for how the targets fit together.

@@ -1,1 +1,0 @@
-// EnpireSim: see its issue; this target is filled as that work lands.
