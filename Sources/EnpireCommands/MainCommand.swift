@@ -83,22 +83,16 @@ struct MainCommand: AsyncParsableCommand {
             return
         }
         var configuration = PushTCampaign.Configuration()
-        configuration.stations = stations
-        configuration.iterations = iterations
-        configuration.episodesPerTrial = episodesPerTrial
-        configuration.heldOutEpisodes = heldOut
+        configuration.research = try researchConfiguration()
+        configuration.research.taskOptions = [:]  // Push-T's are typed below (robotReset, cameraReward)
         configuration.demonstrations = demonstrations
         configuration.bcEpochs = bcEpochs
         configuration.bcChunk = bcChunk
         configuration.bcEvaluationEpisodes = min(50, heldOut)
-        configuration.seed = seed
         configuration.robotReset = robotReset
-        configuration.scoreBaseline = !noBaseline
         configuration.learnedPolicy = !noLearned
         configuration.learnedRounds = learnedRounds
         configuration.learnedEpisodesPerRound = learnedEpisodes
-        configuration.confirmationEpisodes = max(0, confirmationEpisodes)
-        configuration.confirmationCandidates = max(0, confirmationCandidates)
         if !taskOptions.isEmpty, resume == nil {
             // `--task-option robot-reset=true` and `camera-reward=FILE` are the flags' long forms.
             if let options = try PushTResearchTask().configured(try Assignment.dictionary(taskOptions)) as? PushTResearchTask {
@@ -107,7 +101,7 @@ struct MainCommand: AsyncParsableCommand {
             }
         }
         if let initialRecipe {
-            configuration.initialRecipe = try Self.earlierRecipe(initialRecipe, task: PushTResearchTask())
+            configuration.research.initialRecipe = try Self.earlierRecipe(initialRecipe, task: PushTResearchTask())
         }
         if cameraReward, resume == nil {
             let report = try PushTRewardStudy(clips: 50).calibrate()
@@ -131,11 +125,8 @@ struct MainCommand: AsyncParsableCommand {
         }
     }
 
-    /// Any other task: the research campaign and its report, no follow-ups.
-    func runGeneric(task named: any ResearchTask, folder: URL, log: @escaping @Sendable (String) -> Void) async throws {
-        if robotReset || cameraReward {
-            throw ValidationError("--robot-reset and --camera-reward are Push-T options; task \(named.name) takes --task-option NAME=VALUE (\(named.options.keys.sorted().joined(separator: ", ")))")
-        }
+    /// The research loop's part of the options (every task).
+    func researchConfiguration() throws -> ResearchCampaign.Configuration {
         var configuration = ResearchCampaign.Configuration()
         configuration.stations = stations
         configuration.iterations = iterations
@@ -146,6 +137,15 @@ struct MainCommand: AsyncParsableCommand {
         configuration.confirmationEpisodes = max(0, confirmationEpisodes)
         configuration.confirmationCandidates = max(0, confirmationCandidates)
         configuration.taskOptions = try Assignment.dictionary(taskOptions)
+        return configuration
+    }
+
+    /// Any other task: the research campaign and its report, no follow-ups.
+    func runGeneric(task named: any ResearchTask, folder: URL, log: @escaping @Sendable (String) -> Void) async throws {
+        if robotReset || cameraReward {
+            throw ValidationError("--robot-reset and --camera-reward are Push-T options; task \(named.name) takes --task-option NAME=VALUE (\(named.options.keys.sorted().joined(separator: ", ")))")
+        }
+        var configuration = try researchConfiguration()
         let campaign: ResearchCampaign
         if resume != nil {
             campaign = try ResearchCampaign.resuming(task: named, output: folder)

@@ -48,12 +48,12 @@ struct StudyCommand: AsyncParsableCommand {
             for count in stations {
                 for seed in 1...UInt64(seeds) {
                     var configuration = PushTCampaign.Configuration()
-                    configuration.stations = count
-                    configuration.iterations = iterations
-                    configuration.episodesPerTrial = episodesPerTrial
-                    configuration.seed = seed
-                    configuration.finalEvaluation = false
-                    configuration.heldOutEpisodes = 1
+                    configuration.research.stations = count
+                    configuration.research.iterations = iterations
+                    configuration.research.episodesPerTrial = episodesPerTrial
+                    configuration.research.seed = seed
+                    configuration.research.finalEvaluation = false
+                    configuration.research.heldOutEpisodes = 1
                     let start = Date()
                     let result = try await PushTCampaign(
                         configuration: configuration,

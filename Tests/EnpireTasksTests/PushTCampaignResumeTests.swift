@@ -18,14 +18,14 @@ struct PushTCampaignResumeTests {
 
     static func configuration() -> PushTCampaign.Configuration {
         var configuration = PushTCampaign.Configuration()
-        configuration.stations = 3
-        configuration.iterations = 3
-        configuration.episodesPerTrial = 2
-        configuration.heldOutEpisodes = 8
+        configuration.research.stations = 3
+        configuration.research.iterations = 3
+        configuration.research.episodesPerTrial = 2
+        configuration.research.heldOutEpisodes = 8
         configuration.demonstrations = 0
-        configuration.scoreBaseline = false
-        configuration.confirmationEpisodes = 3
-        configuration.confirmationCandidates = 3
+        configuration.research.scoreBaseline = false
+        configuration.research.confirmationEpisodes = 3
+        configuration.research.confirmationCandidates = 3
         configuration.learnedPolicy = false
         return configuration
     }

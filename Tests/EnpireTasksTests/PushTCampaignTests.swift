@@ -29,14 +29,14 @@ struct PushTCampaignTests {
             .appendingPathComponent("enpire-campaign-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = PushTCampaign.Configuration()
-        configuration.stations = 3
-        configuration.iterations = 3
-        configuration.episodesPerTrial = 4
-        configuration.heldOutEpisodes = 6
+        configuration.research.stations = 3
+        configuration.research.iterations = 3
+        configuration.research.episodesPerTrial = 4
+        configuration.research.heldOutEpisodes = 6
         configuration.demonstrations = 0
-        configuration.scoreBaseline = false
-        configuration.confirmationEpisodes = 5
-        configuration.confirmationCandidates = 3
+        configuration.research.scoreBaseline = false
+        configuration.research.confirmationEpisodes = 5
+        configuration.research.confirmationCandidates = 3
         // The learned stage runs too, shrunk to one small round.
         configuration.learnedRounds = 1
         configuration.learnedEpisodesPerRound = 2

@@ -134,7 +134,7 @@ extension PushTCampaign {
                 observation: ObservationEncoding(featureKeys: [PushTFeatures.keypoints], includeArmPositions: true,
                                                  includeArmVelocities: true),
                 chunkSize: configuration.bcChunk, hiddenWidths: [256, 256], epochs: configuration.bcEpochs,
-                learningRate: 1e-3, batchSize: 256, seed: configuration.seed, validationFraction: 0.1,
+                learningRate: 1e-3, batchSize: 256, seed: configuration.research.seed, validationFraction: 0.1,
                 progressEvery: max(1, configuration.bcEpochs / 4), relativeToArmPosition: true)
             let log = context.log
             let trainer = BCTrainer(configuration: bc,
@@ -171,8 +171,8 @@ extension PushTCampaign {
             settings.developmentEpisodes = configuration.learnedDevelopmentEpisodes
             settings.trainingFirstSeed = PushTCampaign.learningStart
             settings.developmentFirstSeed = PushTCampaign.learningDevelopmentStart
-            settings.workers = configuration.scoringWorkers
-            settings.seed = configuration.seed
+            settings.workers = configuration.research.scoringWorkers
+            settings.seed = configuration.research.seed
             let log = context.log
             log("learned policy: DAgger primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
             let result = try PushTPrimitiveLearner(configuration: settings).run { progress in
@@ -183,7 +183,7 @@ extension PushTCampaign {
             try CampaignFiles.writeJSON(result.curve, to: checkpoint.appendingPathComponent("curve.json"))
             let summary = try await PushTPolicyEvaluation.evaluate(
                 model: result.model, mode: .camera, seeds: context.heldOutSeeds,
-                workers: configuration.scoringWorkers) { done, total in
+                workers: configuration.research.scoringWorkers) { done, total in
                 if done % 100 == 0 || done == total { log("held-out: learned policy (camera) \(done)/\(total)") }
             }
             log("held-out: learned policy (camera) \(summary.successes)/\(summary.episodes) (95% CI \(Percent.text(summary.wilsonLow))-\(Percent.text(summary.wilsonHigh))), mean max coverage \(String(format: "%.3f", summary.meanMaximumCoverage))")

@@ -10,14 +10,9 @@ import EnpireSim
 public struct PushTCampaign: Sendable {
     /// Sizes and budgets of a campaign: the research loop's, Push-T's station set-up, and the follow-ups'.
     public struct Configuration: Sendable, Codable {
-        /// Simulated stations in the fleet.
-        public var stations = 4
-        /// Research iterations per station.
-        public var iterations = 8
-        /// Episodes per trial (development seeds).
-        public var episodesPerTrial = 20
-        /// Held-out episodes for the final score of the best and of the baseline recipe.
-        public var heldOutEpisodes = 500
+        /// The research loop's sizes and budgets (stations, iterations, episodes per trial, held-out episodes,
+        /// confirmation, scoring workers, seed, initial recipe).
+        public var research = ResearchCampaign.Configuration()
         /// Demonstrations recorded with the best recipe for behaviour cloning (0 skips distillation).
         public var demonstrations = 60
         /// Training epochs for behaviour cloning.
@@ -36,20 +31,6 @@ public struct PushTCampaign: Sendable {
         public var learnedMinimumUpdates = 1500
         /// Development episodes after each DAgger round (checkpoint selection).
         public var learnedDevelopmentEpisodes = 60
-        /// Seed of the researchers' random choices.
-        public var seed: UInt64 = 1
-        /// Whether to score on held-out seeds and distil at the end (off for scaling studies).
-        public var finalEvaluation = true
-        /// Development episodes per confirmation block after research (0 skips confirmation).
-        public var confirmationEpisodes = 100
-        /// How many of the best kept recipes (distinct, at most one per station) enter confirmation.
-        public var confirmationCandidates = 4
-        /// Evaluator stations that score the held-out seeds in parallel.
-        public var scoringWorkers = 2
-        /// The recipe every station starts from; `nil` is the deliberately naive ``PushTPlannerRecipes/baseline``.
-        public var initialRecipe: Recipe?
-        /// Whether the naive baseline recipe is scored on the held-out seeds too.
-        public var scoreBaseline = true
         /// Whether research stations reset with the pusher itself (verified) instead of placing start states.
         public var robotReset = false
         /// When set, every station is judged by this camera reward (thresholds; each station calibrates its own
@@ -58,23 +39,6 @@ public struct PushTCampaign: Sendable {
 
         /// Defaults sized for a 2-core machine (a few minutes).
         public init() {}
-
-        /// The research loop's part.
-        public var research: ResearchCampaign.Configuration {
-            var research = ResearchCampaign.Configuration()
-            research.stations = stations
-            research.iterations = iterations
-            research.episodesPerTrial = episodesPerTrial
-            research.heldOutEpisodes = heldOutEpisodes
-            research.seed = seed
-            research.finalEvaluation = finalEvaluation
-            research.confirmationEpisodes = confirmationEpisodes
-            research.confirmationCandidates = confirmationCandidates
-            research.scoringWorkers = scoringWorkers
-            research.initialRecipe = initialRecipe
-            research.scoreBaseline = scoreBaseline
-            return research
-        }
 
         /// The task with this station set-up.
         public var task: PushTResearchTask { PushTResearchTask(robotReset: robotReset, cameraReward: cameraReward) }
