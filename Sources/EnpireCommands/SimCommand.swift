@@ -2,6 +2,7 @@ public import ArgumentParser
 import Enpire
 import EnpireReward
 import EnpireSim
+import EnpireResearch
 import EnpireTasks
 import Foundation
 
@@ -69,11 +70,16 @@ struct SimCommand: AsyncParsableCommand {
     /// `enpire sim expert`: success rate of the scripted Push-T expert on seeded starts.
     struct Expert: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the Push-T heuristic expert on seeded gym-pusht starts and print its success rate as JSON.",
+            abstract: "Run a task's scripted expert (its recipe's policy) on seeded starts and print its success rate as JSON.",
             discussion: """
-                Held-out seeds by convention start at 1000000 (see Docs/PushT.md). Parameters of the planner can be \
-                overridden with --param name=value (see PushTPlannerParameters).
+                Push-T (the default) runs the heuristic planner headless on gym-pusht starts, or through evaluator \
+                stations with --camera-reward, --robot-reset or --observe. Any other --task runs its baseline recipe, \
+                with --param overrides, through the task's evaluator stations (its camera verifier judges; success \
+                counts the simulator's rule). Parameters can be overridden with --param name=value (`enpire tasks` \
+                lists them).
                 """)
+
+        @Option(help: TaskName.help) var task = TaskName(PushTResearchTask())
 
         @Option(help: "Number of episodes (consecutive seeds).") var seeds = 200
         @Option(help: "First seed.") var firstSeed: UInt64 = 1_000_000
@@ -101,6 +107,7 @@ struct SimCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            if task.task.name != "pusht" { try await runTask(task.task); return }
             var recipe: [String: Double] = [:]
             for item in param {
                 let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -151,6 +158,37 @@ struct SimCommand: AsyncParsableCommand {
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+        }
+
+        /// Any other task: its baseline recipe with the overrides, through the task's evaluator stations.
+        private func runTask(_ task: any ResearchTask) async throws {
+            guard !cameraReward, !robotReset, observe == nil, maxSteps == 300 else {
+                throw ValidationError("--camera-reward, --robot-reset, --observe and --max-steps are Push-T options")
+            }
+            var parameters = task.baseline.parameters
+            for item in param {
+                guard let pair = Assignment(argument: item) else { throw ValidationError("--param expects name=number, got '\(item)'") }
+                parameters[pair.name] = try pair.number()
+            }
+            let recipe = Recipe(family: task.baseline.family, parameters: parameters)
+            let policy: any Policy
+            do { policy = try task.policy(for: recipe) } catch { throw ValidationError("\(error)") }
+            let started = Date()
+            let score = try await HeldOutScorer(task: task, workers: workers, output: nil) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }.score(label: "expert", seeds: (0..<UInt64(seeds)).map { firstSeed &+ $0 }) { policy }
+            var report: [String: Any] = [
+                "task": task.name, "policy": recipe.description, "first_seed": firstSeed, "trials": score.trials,
+                "successes": score.successes, "wilson_lower": score.wilsonLower, "wilson_upper": score.wilsonUpper,
+                "mean_steps_to_success": score.meanStepsToSuccess, "robot_seconds": score.robotSeconds,
+                "wall_seconds": Date().timeIntervalSince(started),
+            ]
+            if let privilege = task.privilege { report["privileged"] = privilege }
+            if let called = score.cameraSuccesses, let agreed = score.cameraAgreements {
+                report["verifier_successes"] = called
+                report["verifier_agreements"] = agreed
+            }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
         }
 
         /// Scores the recipe the way the campaign's final scoring does: through stations, with their reset and

@@ -25,7 +25,9 @@ struct VerifierCommand: AsyncParsableCommand {
                 plus the arms' readings only) and compared with the simulator's ground-truth reward. Prints the \
                 confusion counts, agreement, false-positive rate and per-kind counts as JSON.
                 """)
-        @Option(help: "pin or ziptie.") var task: String
+        @Option(name: .customLong("task"), help: ArgumentHelp("pin or ziptie (the tasks with a camera verifier study).", valueName: "task"))
+        var taskName: TaskName
+        var task: String { taskName.task.name }
         @Option(help: "Number of episodes.") var episodes = 500
         @Option(help: "First seed (use seeds never used for tuning).") var seed: UInt64 = 1_000_000
         @Option(help: "Worker threads.") var workers = 2
@@ -36,7 +38,9 @@ struct VerifierCommand: AsyncParsableCommand {
         @Flag(help: "Print one line per episode.") var verbose = false
 
         func validate() throws {
-            guard task == "pin" || task == "ziptie" else { throw ValidationError("--task must be pin or ziptie") }
+            guard task == "pin" || task == "ziptie" else {
+                throw ValidationError("--task must be pin or ziptie (task \(task) has no verifier study)")
+            }
             guard (1...100_000).contains(episodes) else { throw ValidationError("--episodes must be 1...100000") }
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
         }
