@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// A missing camera, an undecodable or wrongly sized frame, a frame in which the fixture cannot be measured, or a
 /// missing hand pose gives an `unknown` verdict, never a success. As a `RewardFunction` it counts the
-/// low-force streak from every observation it is shown (a station evaluates every step); a step index that does
-/// not follow the previous one starts a new episode. Safe to share: state and scratch memory sit behind a lock.
+/// low-force streak from every observation it is shown (a station evaluates every step) and starts it again at
+/// ``beginEpisode(_:firstObservation:)``. Safe to call from any task (state and scratch memory sit behind a
+/// lock), but its streak follows one episode at a time: give each station its own verifier.
 public final class PinInsertionCameraVerifier: RewardFunction {
     /// The fixture, camera and thresholds.
     public let model: PinInsertionVerifierModel
@@ -23,7 +24,6 @@ public final class PinInsertionCameraVerifier: RewardFunction {
         let analyzer: PinInsertionFrameAnalyzer
         let decoder = FrameDecoder()
         var streak: LowForceStreak
-        var lastStep = -1
 
         init(model: PinInsertionVerifierModel) {
             analyzer = PinInsertionFrameAnalyzer(model: model)
@@ -38,13 +38,16 @@ public final class PinInsertionCameraVerifier: RewardFunction {
         state = Mutex(State(model: model))
     }
 
+    /// Starts the low-force streak of a new episode at zero.
+    public func beginEpisode(_ episode: EpisodeMetadata, firstObservation: Observation?) async {
+        state.withLock { $0.streak.reset() }
+    }
+
     /// Updates the low-force streak from the observation's first arm and judges its side-camera frame.
     public func evaluate(_ context: EpisodeContext) async throws -> Verdict {
         let observation = context.observation
         let arm = observation.arms.first
         let streak = state.withLock { state -> Int in
-            if observation.stepIndex != state.lastStep + 1 { state.streak.reset() }
-            state.lastStep = observation.stepIndex
             state.streak.record(arm?.force)
             return state.streak.count
         }

@@ -9,8 +9,9 @@ import Synchronization
 /// A missing camera, an undecodable or wrongly sized frame, a frame where too little of the tie or its mark is
 /// visible, or a split with a tool lying over it gives no vote for that camera and so an `unknown` verdict,
 /// never a success. As a `RewardFunction` it reads the arms as [left, cutter] in every observation it is shown
-/// (a station evaluates every step); a step index that does not follow the previous one starts a new episode.
-/// Safe to share: state and scratch memory sit behind a lock.
+/// (a station evaluates every step) and forgets them at ``beginEpisode(_:firstObservation:)``. Safe to call from
+/// any task (state and scratch memory sit behind a lock), but its monitor follows one episode at a time: give
+/// each station its own verifier.
 public final class ZipTieCameraVerifier: RewardFunction {
     /// The cameras and rules.
     public let model: ZipTieVerifierModel
@@ -22,7 +23,6 @@ public final class ZipTieCameraVerifier: RewardFunction {
         var analyzers: [String: ZipTieFrameAnalyzer] = [:]
         let decoder = FrameDecoder()
         var monitor: ZipTieCutTensionMonitor
-        var lastStep = -1
 
         init(model: ZipTieVerifierModel) {
             for name in model.cameraNames { analyzers[name] = ZipTieFrameAnalyzer(model: model) }
@@ -37,12 +37,15 @@ public final class ZipTieCameraVerifier: RewardFunction {
         state = Mutex(State(model: model))
     }
 
+    /// Starts the tension monitor of a new episode (no closure seen yet).
+    public func beginEpisode(_ episode: EpisodeMetadata, firstObservation: Observation?) async {
+        state.withLock { $0.monitor.reset() }
+    }
+
     /// Updates the tension monitor from the observation's arms [left, cutter] and judges its frames.
     public func evaluate(_ context: EpisodeContext) async throws -> Verdict {
         let observation = context.observation
         let tension = state.withLock { state -> Double? in
-            if observation.stepIndex != state.lastStep + 1 { state.monitor.reset() }
-            state.lastStep = observation.stepIndex
             state.monitor.record(left: observation.arms.first, cutter: observation.arms.count > 1 ? observation.arms[1] : nil)
             return state.monitor.tensionAtClosure
         }
