@@ -2,7 +2,7 @@ public import Enpire
 import Synchronization
 
 /// The part every camera verifier shares: decoding frames at the verifier's resolution into a reused buffer,
-/// timing each verdict (decode and measurement included in ``Verdict/latencySeconds``), and turning what
+/// timing each verdict (decode and measurement included in `Verdict.latencySeconds`), and turning what
 /// cannot be judged (a missing camera, a frame of another resolution, a corrupt JPEG, a frame the analyzer
 /// cannot measure) into an `unknown` verdict, never a success.
 ///

@@ -29,6 +29,7 @@ public struct ZipTieReset: ResetRoutine {
         let replace = OperatorStep(name: "replace-tie", instruction: Self.operatorInstruction) { context, _ in
             await world.reset(seed: context.seed)
         }
+        // Ten minutes of station time for the person; the simulated stand-in takes none.
         let ladder = try EscalatingReset(name: "ziptie.replace-tie", stages: [.init(replace, attempts: 1)],
                                          verifier: ZipTieStartVerifier(world: world), timeBudgetSeconds: 600)
         return try await ladder.reset(context)
