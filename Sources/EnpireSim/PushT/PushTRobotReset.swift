@@ -73,8 +73,9 @@ public struct PushTRobotReset: ResetRoutine {
         return moved
     }
 
-    /// Resets to the start scene of `context.seed`: the ``strategies`` as stages of an `EscalatingReset` (one
-    /// attempt each) sharing the robot-time budget, verified by the block and agent tolerances.
+    /// Resets to the start scene of `context.seed`: the strategies (push planner, then a wider one) as stages
+    /// of an `EscalatingReset` (one attempt each) sharing the robot-time budget, verified by the block and agent
+    /// tolerances.
     public func reset(_ context: ResetContext) async throws -> ResetOutcome {
         guard let pusher = context.arms.first, pusher.specification.dimension == 2 else {
             throw SimulatedTaskError.invalidParameter(
