@@ -49,8 +49,9 @@ let package = Package(
         .target(name: "EnpireReward", dependencies: ["Enpire"], swiftSettings: strict),
         // Reset routines.
         .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
-        // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their robot-driven resets.
-        .target(name: "EnpireSim", dependencies: ["Enpire", "CChipmunk"], swiftSettings: strict),
+        // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their resets (built on
+        // EnpireReset's escalation ladder).
+        .target(name: "EnpireSim", dependencies: ["Enpire", "EnpireReset", "CChipmunk"], swiftSettings: strict),
         // Real hardware: servo-bus drivers (Feetech STS, Dynamixel 2.0) over termios, SO-101 and Koch arms, and
         // fake servo buses on pseudo-terminals. The core does not depend on it.
         .target(name: "EnpireHardware", dependencies: ["Enpire"], swiftSettings: strict),

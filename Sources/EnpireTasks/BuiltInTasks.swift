@@ -16,7 +16,7 @@ public typealias PushTWorkspace = ResearchWorkspace
 
 extension ResearchWorkspace {
     /// Initialises a Push-T workspace (the default task of `enpire init`), registering the built-in tasks in the
-    /// workspace's registry first. See ``ResearchWorkspace/initialise(task:station:fleet:episodesPerTrial:heldOut:evaluationLimit:)``.
+    /// workspace's registry first. See `ResearchWorkspace.initialise(task:station:fleet:episodesPerTrial:heldOut:evaluationLimit:)`.
     public func initialise(station: String, fleet: String?, episodesPerTrial: Int, heldOut: Int,
                            evaluationLimit: Int = 10) async throws -> StationFile {
         BuiltInTasks.register(in: registry)

@@ -14,6 +14,8 @@ struct PushTRobotResetTests {
         let outcome = try await reset.reset(ResetContext(arms: [PushTPusherArm(world: world, clock: clock)],
                                                              cameras: [], seed: 6_000_002, clock: clock))
         #expect(outcome.verified, "\(outcome.reason ?? "")")
+        // The pusher resets the scene by itself, through the escalation ladder's strategies.
+        #expect(outcome.operatorAction == nil && PushTRobotReset.strategies.map(\.name).contains(outcome.strategy))
         let target = PushTRobotReset.startScene(seed: 6_000_002)
         let state = await world.state
         #expect(reset.blockWithinTolerance(state, target))

@@ -145,11 +145,11 @@ struct RenderingTests {
         var image = RGBImage(size: ImageSize(width: 3, height: 2))
         renderer.render(PushTState(agentX: 1, agentY: 2, blockX: 200, blockY: 200, blockAngle: 0), into: &image)
         #expect(image.size == Self.square96)
-        #expect(throws: PushTRenderingError.self) { try PushTRenderer(outputSize: ImageSize(width: 0, height: 96)) }
-        #expect(throws: PushTRenderingError.self) {
+        #expect(throws: RenderingError.self) { try PushTRenderer(outputSize: ImageSize(width: 0, height: 96)) }
+        #expect(throws: RenderingError.self) {
             try PushTRenderer(outputSize: Self.square96, noise: CameraNoise(sensorNoiseLevels: -1))
         }
-        #expect(throws: PushTRenderingError.self) {
+        #expect(throws: RenderingError.self) {
             try PushTRenderer(outputSize: Self.square96, noise: CameraNoise(maxRotationRadians: .nan))
         }
     }

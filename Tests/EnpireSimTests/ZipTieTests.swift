@@ -52,6 +52,8 @@ struct ZipTieTests {
         var expert = ZipTieExpert()
         let outcome = try await parts.reset.reset(try parts.resetContext(seed: 11))
         #expect(outcome.verified)
+        // A new tie needs a person: the outcome says so.
+        #expect(outcome.operatorAction == ZipTieReset.operatorInstruction && outcome.strategy == "replace-tie")
         var success = false
         for step in 0..<ZipTieGeometry.maxEpisodeSteps {
             let observation = Observation(stepIndex: step, elapsedSeconds: 0,

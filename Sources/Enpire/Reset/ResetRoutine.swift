@@ -42,14 +42,20 @@ public struct ResetOutcome: Sendable, Codable, Equatable {
     public var reason: String?
     /// Strategy that produced the final state (for example `"push-to-pose"`, `"teleport"`).
     public var strategy: String
+    /// What a person did (or was asked to do) because the robot cannot put the scene back alone, for example
+    /// `"replace the cut zip tie"`; nil when the robot (or the simulator) reset the scene by itself. Recorded
+    /// with the episode, so operator work is data, not a silent step.
+    public var operatorAction: String?
 
     /// Creates an outcome.
-    public init(verified: Bool, attempts: Int, elapsedSeconds: Double, reason: String? = nil, strategy: String) {
+    public init(verified: Bool, attempts: Int, elapsedSeconds: Double, reason: String? = nil, strategy: String,
+                operatorAction: String? = nil) {
         self.verified = verified
         self.attempts = attempts
         self.elapsedSeconds = elapsedSeconds
         self.reason = reason
         self.strategy = strategy
+        self.operatorAction = operatorAction
     }
 }
 

@@ -220,7 +220,9 @@ public actor Station {
     }
 
     /// Runs one episode: reset (when a routine is set), then policy steps until success (if `stopOnSuccess`),
-    /// `maxSteps`, a stop request or a fault; returns the recorded episode.
+    /// `maxSteps`, a stop request or a fault; returns the recorded episode. The reward hears of the episode
+    /// through ``RewardFunction/beginEpisode(_:firstObservation:)`` after the reset and
+    /// ``RewardFunction/endEpisode(_:)`` once the summary is formed.
     public func runEpisode(policy: any Policy, seed: UInt64? = nil, maxSteps: Int, stopOnSuccess: Bool = true,
                            tags: [String: String] = [:]) async throws -> RecordedEpisode {
         if health.emergencyStopLatched { throw StationError.emergencyStopLatched }
@@ -288,6 +290,7 @@ public actor Station {
             reason = "fault before the first step: \(error)"
             health.lastFault = reason
         }
+        await reward?.beginEpisode(metadata, firstObservation: observation)
         loop: for index in 0..<maxSteps {
             guard let current = observation else { break }
             if stopRequested || health.paused || health.emergencyStopLatched {
@@ -338,6 +341,7 @@ public actor Station {
         let summary = EpisodeSummary(metadata: metadata, status: status, stepCount: steps.count,
                                      durationSeconds: duration, verdict: lastVerdict, reset: resetOutcome,
                                      reason: reason)
+        await reward?.endEpisode(summary)
         if !steps.isEmpty, let final = observation, !final.frames.isEmpty {
             try await recording?.appendFinalFrames(Array(final.frames.values), stepIndex: steps.count)
         }

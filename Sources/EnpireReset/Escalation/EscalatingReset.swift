@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// A `Station` pauses itself on an unverified outcome, so a scene the robot cannot put back stops the
 /// station and reaches a person instead of starting an episode from a bad state. Statistics over all resets
-/// are kept on the routine (``statistics``); copies of the routine share them.
+/// are kept on the routine (``statistics``); copies of the routine share them. A strategy only a person can
+/// carry out (an ``OperatorStep``) says so: the outcome's `operatorAction` names what the person was asked to do.
 public struct EscalatingReset: ResetRoutine {
     /// One rung of the escalation ladder: a strategy and how many attempts it gets.
     public struct Stage: Sendable {
@@ -73,6 +74,7 @@ public struct EscalatingReset: ResetRoutine {
         var attempts = 0
         var notes: [String] = []
         var outcome: ResetOutcome?
+        var operatorActions: [String] = []
 
         ladder: for stage in stages {
             for _ in 0..<stage.attempts {
@@ -80,6 +82,9 @@ public struct EscalatingReset: ResetRoutine {
                 attempts += 1
                 let strategy = stage.strategy.name
                 stats.value.withLock { $0.attempts += 1; $0.attemptsByStrategy[strategy, default: 0] += 1 }
+                if let instruction = stage.strategy.operatorInstruction, !operatorActions.contains(instruction) {
+                    operatorActions.append(instruction)
+                }
                 do {
                     try await stage.strategy.attempt(context, deadlineSeconds: deadline)
                 } catch let error as ResetStrategyError {
@@ -114,7 +119,7 @@ public struct EscalatingReset: ResetRoutine {
         }
 
         let elapsed = clock.now() - started
-        let final: ResetOutcome
+        var final: ResetOutcome
         if let outcome {
             final = outcome
         } else {
@@ -128,6 +133,7 @@ public struct EscalatingReset: ResetRoutine {
             final = ResetOutcome(verified: false, attempts: attempts, elapsedSeconds: elapsed,
                                  reason: headline + detail, strategy: stages.last?.strategy.name ?? name)
         }
+        if !operatorActions.isEmpty { final.operatorAction = operatorActions.joined(separator: "; ") }
         stats.value.withLock { $0.record(final) }
         return final
     }

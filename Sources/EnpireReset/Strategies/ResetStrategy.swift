@@ -8,6 +8,14 @@ public protocol ResetStrategy: Sendable {
     /// Makes one attempt for the start state drawn from `context.seed`, stopping by `deadlineSeconds`
     /// (a time on `context.clock`). Throws when the attempt cannot be carried out (an arm fault, for example).
     func attempt(_ context: ResetContext, deadlineSeconds: Double) async throws
+    /// What a person must do for this strategy, when the robot cannot do it alone (see ``OperatorStep``);
+    /// nil (the default) for a strategy the robot carries out itself.
+    var operatorInstruction: String? { get }
+}
+
+extension ResetStrategy {
+    /// nil: the robot carries the strategy out itself.
+    public var operatorInstruction: String? { nil }
 }
 
 /// Why a reset strategy stopped early.

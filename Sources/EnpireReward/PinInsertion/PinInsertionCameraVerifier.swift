@@ -1,6 +1,5 @@
 public import Enpire
 import Foundation
-import Synchronization
 
 /// Judges pin insertion from the side camera and the arm's own readings, never from the simulator's state:
 /// votes `alignment` (pin axis against hole axis, measured in the frame: tip offset within the clearance and
@@ -10,78 +9,66 @@ import Synchronization
 ///
 /// A missing camera, an undecodable or wrongly sized frame, a frame in which the fixture cannot be measured, or a
 /// missing hand pose gives an `unknown` verdict, never a success. As a `RewardFunction` it counts the
-/// low-force streak from every observation it is shown (a station evaluates every step); a step index that does
-/// not follow the previous one starts a new episode. Safe to share: state and scratch memory sit behind a lock.
+/// low-force streak from every observation it is shown (a station evaluates every step) and starts it again at
+/// ``beginEpisode(_:firstObservation:)``. Safe to call from any task (state and scratch memory sit behind the
+/// ``CameraVerifierKit``'s lock), but its streak follows one episode at a time: give each station its own verifier.
 public final class PinInsertionCameraVerifier: RewardFunction {
     /// The fixture, camera and thresholds.
     public let model: PinInsertionVerifierModel
     /// Identity including every number of the model.
     public let identity: String
-    private let state: Mutex<State>
+    private let kit: CameraVerifierKit<State>
 
-    private final class State {
+    private struct State {
         let analyzer: PinInsertionFrameAnalyzer
-        let decoder = FrameDecoder()
         var streak: LowForceStreak
-        var lastStep = -1
-
-        init(model: PinInsertionVerifierModel) {
-            analyzer = PinInsertionFrameAnalyzer(model: model)
-            streak = LowForceStreak(bound: model.forceBound)
-        }
     }
 
     /// Creates a verifier.
     public init(model: PinInsertionVerifierModel = PinInsertionVerifierModel()) {
         self.model = model
         identity = model.identity
-        state = Mutex(State(model: model))
+        kit = CameraVerifierKit(resolution: model.resolution, state: State(
+            analyzer: PinInsertionFrameAnalyzer(model: model), streak: LowForceStreak(bound: model.forceBound)))
+    }
+
+    /// Starts the low-force streak of a new episode at zero.
+    public func beginEpisode(_ episode: EpisodeMetadata, firstObservation: Observation?) async {
+        kit.withState { $0.streak.reset() }
     }
 
     /// Updates the low-force streak from the observation's first arm and judges its side-camera frame.
     public func evaluate(_ context: EpisodeContext) async throws -> Verdict {
         let observation = context.observation
         let arm = observation.arms.first
-        let streak = state.withLock { state -> Int in
-            if observation.stepIndex != state.lastStep + 1 { state.streak.reset() }
-            state.lastStep = observation.stepIndex
+        let streak = kit.withState { state -> Int in
             state.streak.record(arm?.force)
             return state.streak.count
         }
-        guard let frame = observation.frames[model.cameraName] else {
-            return .unknown(RewardError.missingCamera(model.cameraName).description)
+        return kit.timed {
+            let frame = try kit.frame(of: model.cameraName, in: observation.frames)
+            guard let hand = arm?.position else {
+                return .unknown("no arm state: the hand pose is needed for the height vote")
+            }
+            return try judge(frame: frame, handPose: hand, lowForceStreak: streak)
         }
-        guard let hand = arm?.position else { return .unknown("no arm state: the hand pose is needed for the height vote") }
-        return verdict(frame: frame, handPose: hand, lowForceStreak: streak)
     }
 
     /// The verdict for one frame, the arm's hand pose [x, y, angle] (mm, rad) and its low-force streak (see
     /// ``LowForceStreak``); decoding and measuring are included in the latency.
     public func verdict(frame: Frame, handPose: [Double], lowForceStreak: Int) -> Verdict {
-        let start = ContinuousClock.now
-        var result: Verdict
-        do {
-            let measurement = try measure(frame)
-            result = verdict(measurement: measurement, handPose: handPose, lowForceStreak: lowForceStreak)
-        } catch let error as RewardError {
-            result = .unknown(error.description)
-        } catch {
-            result = .unknown("\(error)")
-        }
-        let elapsed = ContinuousClock.now - start
-        result.latencySeconds = elapsed.inSeconds
-        return result
+        kit.timed { try judge(frame: frame, handPose: handPose, lowForceStreak: lowForceStreak) }
+    }
+
+    private func judge(frame: Frame, handPose: [Double], lowForceStreak: Int) throws -> Verdict {
+        verdict(measurement: try measure(frame), handPose: handPose, lowForceStreak: lowForceStreak)
     }
 
     /// Measures one frame (decoding its JPEG when it carries no pixels).
     ///
     /// - Throws: ``RewardError/badFrame(_:)`` for an unreadable, wrongly sized or unmeasurable frame.
     public func measure(_ frame: Frame) throws -> PinInsertionMeasurement {
-        try state.withLock { state in
-            try state.decoder.withPixels(of: frame, expected: model.resolution) { image in
-                try state.analyzer.measure(image)
-            }
-        }
+        try kit.withPixels(of: frame) { state, image in try state.analyzer.measure(image) }
     }
 
     /// The verdict for a measurement, a hand pose and a low-force streak (pure: no camera, no state).

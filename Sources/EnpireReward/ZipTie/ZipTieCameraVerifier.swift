@@ -1,6 +1,5 @@
 public import Enpire
 import Foundation
-import Synchronization
 
 /// Judges zip-tie cutting from the station's cameras and the left arm's grasp force, never from the simulator's
 /// state: one vote per camera (the tie shows split at the painted mark), fused by AND with a `tension` vote
@@ -9,40 +8,39 @@ import Synchronization
 /// A missing camera, an undecodable or wrongly sized frame, a frame where too little of the tie or its mark is
 /// visible, or a split with a tool lying over it gives no vote for that camera and so an `unknown` verdict,
 /// never a success. As a `RewardFunction` it reads the arms as [left, cutter] in every observation it is shown
-/// (a station evaluates every step); a step index that does not follow the previous one starts a new episode.
-/// Safe to share: state and scratch memory sit behind a lock.
+/// (a station evaluates every step) and forgets them at ``beginEpisode(_:firstObservation:)``. Safe to call from
+/// any task (state and scratch memory sit behind the ``CameraVerifierKit``'s lock), but its monitor follows one episode at a time: give
+/// each station its own verifier.
 public final class ZipTieCameraVerifier: RewardFunction {
     /// The cameras and rules.
     public let model: ZipTieVerifierModel
     /// Identity including every number of the model.
     public let identity: String
-    private let state: Mutex<State>
+    private let kit: CameraVerifierKit<State>
 
-    private final class State {
+    private struct State {
         var analyzers: [String: ZipTieFrameAnalyzer] = [:]
-        let decoder = FrameDecoder()
         var monitor: ZipTieCutTensionMonitor
-        var lastStep = -1
-
-        init(model: ZipTieVerifierModel) {
-            for name in model.cameraNames { analyzers[name] = ZipTieFrameAnalyzer(model: model) }
-            monitor = ZipTieCutTensionMonitor(closedJawOpening: model.closedJawOpening)
-        }
     }
 
     /// Creates a verifier.
     public init(model: ZipTieVerifierModel = ZipTieVerifierModel()) {
         self.model = model
         identity = model.identity
-        state = Mutex(State(model: model))
+        var state = State(monitor: ZipTieCutTensionMonitor(closedJawOpening: model.closedJawOpening))
+        for name in model.cameraNames { state.analyzers[name] = ZipTieFrameAnalyzer(model: model) }
+        kit = CameraVerifierKit(resolution: model.resolution, state: state)
+    }
+
+    /// Starts the tension monitor of a new episode (no closure seen yet).
+    public func beginEpisode(_ episode: EpisodeMetadata, firstObservation: Observation?) async {
+        kit.withState { $0.monitor.reset() }
     }
 
     /// Updates the tension monitor from the observation's arms [left, cutter] and judges its frames.
     public func evaluate(_ context: EpisodeContext) async throws -> Verdict {
         let observation = context.observation
-        let tension = state.withLock { state -> Double? in
-            if observation.stepIndex != state.lastStep + 1 { state.monitor.reset() }
-            state.lastStep = observation.stepIndex
+        let tension = kit.withState { state -> Double? in
             state.monitor.record(left: observation.arms.first, cutter: observation.arms.count > 1 ? observation.arms[1] : nil)
             return state.monitor.tensionAtClosure
         }
@@ -56,28 +54,24 @@ public final class ZipTieCameraVerifier: RewardFunction {
     /// the frames are not measured: the verdict is a `likelyFail` carrying the tension vote only. A station judges
     /// every step, and before the cut that saves both cameras' measurements.
     public func verdict(frames: [String: Frame], tensionAtClosure: Double?) -> Verdict {
-        let start = ContinuousClock.now
+        kit.timed { judge(frames: frames, tensionAtClosure: tensionAtClosure) }
+    }
+
+    private func judge(frames: [String: Frame], tensionAtClosure: Double?) -> Verdict {
         let tensionValue = tensionAtClosure ?? 0
         guard let closure = tensionAtClosure, closure.isFinite, closure >= model.minimumTension else {
-            var result = Verdict(
+            return Verdict(
                 success: false, score: 0, status: .likelyFail,
                 votes: [Vote(source: model.tensionSource, success: false,
                              score: min(max(tensionValue / model.minimumTension, 0), 1))],
                 detail: (tensionAtClosure.map { String(format: "grasp force at closure %.2f N", $0) } ?? "jaws never closed")
                     + "; frames not measured (the tension vote already fails)")
-            let elapsed = ContinuousClock.now - start
-            result.latencySeconds = elapsed.inSeconds
-            return result
         }
         var votes: [Vote] = []
         var notes: [String] = []
         for name in model.cameraNames {
-            guard let frame = frames[name] else {
-                notes.append(RewardError.missingCamera(name).description)
-                continue
-            }
             do {
-                let m = try measure(frame, camera: name)
+                let m = try measure(try kit.frame(of: name, in: frames), camera: name)
                 if m.occluded {
                     notes.append("\(name): a tool lies over the split (\(m.occludingPixels) px); cannot judge")
                     continue
@@ -85,10 +79,10 @@ public final class ZipTieCameraVerifier: RewardFunction {
                 votes.append(Vote(source: name, success: m.cutAtMark, score: m.cutAtMark ? 1 : 0))
                 notes.append("\(name): \(m.pieces) piece(s), \(m.piecesWithMark) with the mark, gap "
                              + String(format: "%.1f px", m.gapPixels))
-            } catch let error as RewardError {
-                notes.append("\(name): \(error.description)")
+            } catch RewardError.missingCamera(let camera) {
+                notes.append(RewardError.missingCamera(camera).description)
             } catch {
-                notes.append("\(name): \(error)")
+                notes.append("\(name): \(RewardError.message(for: error))")
             }
         }
         let tension = tensionAtClosure ?? 0
@@ -101,8 +95,6 @@ public final class ZipTieCameraVerifier: RewardFunction {
             result.score = result.success ? 1 : 0.5 * result.score
         }
         result.detail = ([result.detail].compactMap { $0 } + notes).joined(separator: "; ")
-        let elapsed = ContinuousClock.now - start
-        result.latencySeconds = elapsed.inSeconds
         return result
     }
 
@@ -111,11 +103,9 @@ public final class ZipTieCameraVerifier: RewardFunction {
     /// - Throws: ``RewardError/missingCamera(_:)`` for a camera the model does not list, ``RewardError/badFrame(_:)``
     ///   for an unreadable, wrongly sized or unusable frame.
     public func measure(_ frame: Frame, camera: String) throws -> ZipTieCutMeasurement {
-        try state.withLock { state in
+        try kit.withPixels(of: frame) { state, image in
             guard let analyzer = state.analyzers[camera] else { throw RewardError.missingCamera(camera) }
-            return try state.decoder.withPixels(of: frame, expected: model.resolution) { image in
-                try analyzer.measure(image)
-            }
+            return try analyzer.measure(image)
         }
     }
 }

@@ -1,13 +1,15 @@
 public import Enpire
+import EnpireReset
 import Foundation
 
 /// Puts a Push-T scene back with the pusher itself, as an unattended station must: from wherever the last
 /// episode left the T (jammed against a wall included), push it to the start pose the seed asks for, bring the
 /// agent to its start position without disturbing the block, then verify both within tolerance.
 ///
-/// Strategies escalate: the default push planner first, then a planner with more contact points, a wider
-/// approach circle and finer pushes. When both fail within the robot-time budget the outcome is unverified
-/// with the reason, so the `Station` pauses itself instead of starting from a bad scene.
+/// Built on `EnpireReset.EscalatingReset`: the default push planner first, then a planner with more contact
+/// points, a wider approach circle and finer pushes, each verified against the block and agent tolerances.
+/// When both fail within the robot-time budget the outcome is unverified with the reason, so the `Station`
+/// pauses itself instead of starting from a bad scene.
 public struct PushTRobotReset: ResetRoutine {
     /// Tolerances and budget.
     public struct Settings: Sendable, Codable, Equatable {
@@ -49,6 +51,7 @@ public struct PushTRobotReset: ResetRoutine {
         return scratch.state
     }
 
+    /// The escalation ladder, in order: the default planner, then a wider one.
     static let strategies: [(name: String, parameters: PushTPlannerParameters)] = [
         // No step penalty: near the target a long but precise push must still beat doing nothing.
         ("push-planner", PushTPlannerParameters(stepPenalty: 0)),
@@ -70,73 +73,35 @@ public struct PushTRobotReset: ResetRoutine {
         return moved
     }
 
-    /// Resets to the start scene of `context.seed`.
+    /// Resets to the start scene of `context.seed`: the strategies (push planner, then a wider one) as stages
+    /// of an `EscalatingReset` (one attempt each) sharing the robot-time budget, verified by the block and agent
+    /// tolerances.
     public func reset(_ context: ResetContext) async throws -> ResetOutcome {
-        let requested = Self.startScene(seed: context.seed)
-        let target = Self.reachableBlockPose(requested)
-        let start = context.clock.now()
-        let period = 1 / PushTGeometry.controlRateHz
-        var steps = 0
-        let maxSteps = Int(settings.budgetSeconds / period)
-        var attempts = 0
-        var reasons: [String] = target == requested ? [] : ["start pose overlaps a wall; nearest wall-free pose used"]
         guard let pusher = context.arms.first, pusher.specification.dimension == 2 else {
             throw SimulatedTaskError.invalidParameter(
                 "the Push-T robot reset drives the pusher: give the context the station's 2-axis pusher arm first")
         }
-        // Every push goes through the station's safety gate (envelope and e-stop), like any other command.
-        func advance(_ goal: SIMD2<Double>) async throws {
-            try await pusher.send(.moveTo([goal.x, goal.y]))
-            steps += 1
-            try await context.clock.sleep(untilSeconds: start + Double(steps) * period)
+        let requested = Self.startScene(seed: context.seed)
+        let target = Self.reachableBlockPose(requested)
+        let period = 1 / PushTGeometry.controlRateHz
+        let run = PushTResetRun(target: target, start: context.clock.now(), period: period,
+                                maxSteps: Int(settings.budgetSeconds / period))
+        let stages = Self.strategies.map { strategy in
+            EscalatingReset.Stage(PushTPushToStart(name: strategy.name, parameters: strategy.parameters, world: world,
+                                                   run: run, settings: settings), attempts: 1)
         }
-
-        for strategy in Self.strategies where steps < maxSteps {
-            attempts += 1
-            let planner = PushTPushPlanner(goal: (target.blockX, target.blockY, target.blockAngle),
-                                           parameters: strategy.parameters, successCoverage: 0.97)
-            // Block first, then the agent; if moving the agent disturbed the block, go round again.
-            for _ in 0..<3 where steps < maxSteps {
-                // 1. The block, by pushing.
-                var plansWithoutProgress = 0
-                while steps < maxSteps, !blockWithinTolerance(await world.state, target) {
-                    let state = await world.state
-                    let before = planner.poseCost(state)
-                    let plan = planner.plan(state: state, agentVelocity: await world.agentVelocity)
-                    for goal in plan.targets where steps < maxSteps { try await advance(goal) }
-                    plansWithoutProgress = planner.poseCost(await world.state) < before - 0.5 ? 0 : plansWithoutProgress + 1
-                    if plansWithoutProgress >= 6 { break }
-                }
-                guard blockWithinTolerance(await world.state, target) else { break }
-                // 2. The agent, around the block, along a path that leaves the block still in simulation.
-                let state = await world.state
-                let agentGoal = Self.reachableAgentPosition(SIMD2(target.agentX, target.agentY), block: state)
-                let path = Self.agentPath(from: state, velocity: await world.agentVelocity, to: agentGoal)
-                for goal in path where steps < maxSteps { try await advance(goal) }
-                let final = await world.state
-                let agentError = ((final.agentX - agentGoal.x) * (final.agentX - agentGoal.x)
-                    + (final.agentY - agentGoal.y) * (final.agentY - agentGoal.y)).squareRoot()
-                if blockWithinTolerance(final, target), agentError <= settings.agentTolerance {
-                    let moved = agentGoal != SIMD2(target.agentX, target.agentY)
-                    reasons += moved ? ["agent start overlaps the T; nearest free position used"] : []
-                    return ResetOutcome(verified: true, attempts: attempts,
-                                        elapsedSeconds: context.clock.now() - start,
-                                        reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
-                                        strategy: strategy.name)
-                }
-                if blockWithinTolerance(final, target) {
-                    reasons.append("\(strategy.name): agent \(String(format: "%.1f", agentError)) px from its start")
-                    break
-                }
-            }
-            let state = await world.state
-            if !blockWithinTolerance(state, target) {
-                reasons.append("\(strategy.name): block not within tolerance (\(describeError(state, target)))")
-            }
+        let ladder = try EscalatingReset(name: "pusht.robot-reset", stages: stages,
+                                         verifier: PushTStartVerifier(world: world, run: run, settings: settings),
+                                         timeBudgetSeconds: settings.budgetSeconds)
+        var outcome = try await ladder.reset(context)
+        // The substitutions of unreachable start poses are reported beside the ladder's own notes.
+        var notes = target == requested ? [] : ["start pose overlaps a wall; nearest wall-free pose used"]
+        if outcome.verified, let agentGoal = run.agentGoal, agentGoal != SIMD2(target.agentX, target.agentY) {
+            notes.append("agent start overlaps the T; nearest free position used")
         }
-        if steps >= maxSteps { reasons.append("robot-time budget of \(settings.budgetSeconds) s spent") }
-        return ResetOutcome(verified: false, attempts: attempts, elapsedSeconds: context.clock.now() - start,
-                            reason: reasons.joined(separator: "; "), strategy: "escalated")
+        notes += outcome.reason.map { [$0] } ?? []
+        outcome.reason = notes.isEmpty ? nil : notes.joined(separator: "; ")
+        return outcome
     }
 
     /// gym-pusht may start the agent overlapping the T (its first physics step pushes them apart); a robot cannot
@@ -185,19 +150,18 @@ public struct PushTRobotReset: ResetRoutine {
 
     /// Whether the block's centre of gravity and angle are within tolerance of the target's.
     func blockWithinTolerance(_ state: PushTState, _ target: PushTState) -> Bool {
+        Self.blockWithinTolerance(state, target, settings)
+    }
+
+    static func blockWithinTolerance(_ state: PushTState, _ target: PushTState, _ settings: Settings) -> Bool {
         let (position, angle) = blockError(state, target)
         return position <= settings.positionTolerance && angle <= settings.angleTolerance
     }
 
-    func blockError(_ state: PushTState, _ target: PushTState) -> (position: Double, angle: Double) {
+    static func blockError(_ state: PushTState, _ target: PushTState) -> (position: Double, angle: Double) {
         let a = PushTPushPlanner.centerOfGravity(x: state.blockX, y: state.blockY, angle: state.blockAngle)
         let b = PushTPushPlanner.centerOfGravity(x: target.blockX, y: target.blockY, angle: target.blockAngle)
         let distance = ((a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1)).squareRoot()
         return (distance, abs(remainder(state.blockAngle - target.blockAngle, 2 * Double.pi)))
-    }
-
-    func describeError(_ state: PushTState, _ target: PushTState) -> String {
-        let (position, angle) = blockError(state, target)
-        return String(format: "%.1f px, %.3f rad off", position, angle)
     }
 }

@@ -67,7 +67,7 @@ public struct CameraNoise: Sendable, Equatable, Codable {
     }
 
     /// Throws when an amplitude is negative, not finite, or so large that the picture stops making sense.
-    public func validate() throws(PushTRenderingError) {
+    public func validate() throws(RenderingError) {
         let checks: [(String, Double, Double)] = [
             ("maxTranslationPixels", maxTranslationPixels, 256),
             ("maxRotationRadians", maxRotationRadians, Double.pi),

@@ -9,7 +9,7 @@ import Foundation
 /// visible. The default framing is 640 x 480 at 7.5 px/mm around the hole mouth (the 0.5 mm clearance spans
 /// about 4 px); the fiducials sit at known positions (``fiducials``) so a verifier can map pixels to
 /// millimetres in every frame. After the first frame, rendering allocates nothing.
-public struct PinInsertionRenderer: Sendable {
+public struct PinInsertionRenderer: SceneRenderer {
     /// Back-plate colour (also what lies outside every shape).
     public static let backgroundColor: (UInt8, UInt8, UInt8) = (205, 208, 212)
     /// Block colour (blue anodised aluminium).
@@ -36,15 +36,15 @@ public struct PinInsertionRenderer: Sendable {
     public static let viewCentre = (x: 0.0, y: -4.0)
 
     /// Size of the images this renderer produces.
-    public let outputSize: ImageSize
+    public var outputSize: ImageSize { canvas.outputSize }
     /// Camera realism settings (translation amplitudes are in output pixels).
-    public let noise: CameraNoise
+    public var noise: CameraNoise { canvas.noise }
     /// The pose and lighting deviations drawn from ``noise``.
-    public let perturbation: CameraPerturbation
+    public var perturbation: CameraPerturbation { canvas.perturbation }
     /// Nominal scale, pixels per millimetre (before the camera's scale error).
     public let pixelsPerMillimetre: Double
     let view: AffineTransform2D
-    private var rasterizer: CoverageRasterizer
+    private var canvas: SceneCanvas
 
     /// A plausible real side camera: a few pixels and a degree or two off, uneven light, sensor grain.
     public static func realisticNoise(seed: UInt64) -> CameraNoise {
@@ -55,25 +55,19 @@ public struct PinInsertionRenderer: Sendable {
 
     /// Creates a renderer.
     ///
-    /// - Throws: ``PushTRenderingError`` (shared by the simulated cameras) for a size outside 64...4096 per side,
-    ///   a non-positive scale, or an invalid noise setting.
+    /// - Throws: ``RenderingError`` for a size outside 64...4096 per side, a non-positive scale, or an invalid
+    ///   noise setting.
     public init(outputSize: ImageSize = PinInsertionRenderer.defaultSize, noise: CameraNoise = .none,
                 pixelsPerMillimetre: Double = PinInsertionRenderer.defaultPixelsPerMillimetre)
-        throws(PushTRenderingError) {
-        guard (64...4096).contains(outputSize.width), (64...4096).contains(outputSize.height) else {
-            throw .invalidSize("PinInsertionRenderer output size \(outputSize) is invalid; use 64...4096 per side")
-        }
+        throws(RenderingError) {
         guard pixelsPerMillimetre.isFinite, pixelsPerMillimetre > 0 else {
             throw .invalidSize("PinInsertionRenderer scale \(pixelsPerMillimetre) px/mm is invalid; use > 0")
         }
-        try noise.validate()
-        self.outputSize = outputSize
-        self.noise = noise
+        canvas = try SceneCanvas(renderer: "PinInsertionRenderer", outputSize: outputSize, sides: 64...4096,
+                                 noise: noise)
         self.pixelsPerMillimetre = pixelsPerMillimetre
-        perturbation = noise.perturbation()
         view = PlanarCameraView.transform(outputSize: outputSize, pixelsPerMillimetre: pixelsPerMillimetre,
-                                          centre: Self.viewCentre, perturbation: perturbation)
-        rasterizer = CoverageRasterizer(width: outputSize.width, height: outputSize.height)
+                                          centre: Self.viewCentre, perturbation: canvas.perturbation)
     }
 
     /// Where a world point (mm, y up) lands in the image, in continuous pixel coordinates (y down).
@@ -87,46 +81,37 @@ public struct PinInsertionRenderer: Sendable {
     /// `frameIndex` selects the sensor-noise draw.
     public mutating func render(_ state: PinInsertionState, into image: inout RGBImage, frameIndex: UInt64 = 0) {
         buildScene(state)
-        var lighting = LightingStage(perturbation: perturbation, outputSize: outputSize, noise: noise,
-                                     frameIndex: frameIndex)
-        rasterizer.write(into: &image, background: Self.backgroundColor, lighting: &lighting)
-    }
-
-    /// Renders `state` into a new image.
-    public mutating func render(_ state: PinInsertionState, frameIndex: UInt64 = 0) -> RGBImage {
-        var image = RGBImage(size: outputSize)
-        render(state, into: &image, frameIndex: frameIndex)
-        return image
+        canvas.write(into: &image, background: Self.backgroundColor, frameIndex: frameIndex)
     }
 
     /// Painter's order: fiducials and slot on the back plate, block, pin, gripper.
     private mutating func buildScene(_ state: PinInsertionState) {
         let g = PinInsertionGeometry.self
-        rasterizer.removeAllLayers()
+        canvas.rasterizer.removeAllLayers()
         let view = self.view
-        rasterizer.beginLayer(Self.fiducialColor)
+        canvas.rasterizer.beginLayer(Self.fiducialColor)
         for dot in Self.fiducials {
             let (x, y) = view.apply(dot.x, dot.y)
-            rasterizer.addDisc(centerX: x, centerY: y, radius: Self.fiducialRadius * view.scale)
+            canvas.rasterizer.addDisc(centerX: x, centerY: y, radius: Self.fiducialRadius * view.scale)
         }
         let block = view.concatenating(.rigid(angle: state.hole[2], x: state.hole[0], y: state.hole[1]))
         let w = g.holeWidth / 2, bottom = -70.0, side = 90.0
-        rasterizer.beginLayer(Self.cavityColor)
-        rasterizer.addBox(-w, -g.holeDepth, w, 0, block)
-        rasterizer.beginLayer(Self.blockColor)
-        rasterizer.addBox(-w - side, bottom, -w, 0, block)
-        rasterizer.addBox(w, bottom, w + side, 0, block)
-        rasterizer.addBox(-w, bottom, w, -g.holeDepth, block)
+        canvas.rasterizer.beginLayer(Self.cavityColor)
+        canvas.rasterizer.addBox(-w, -g.holeDepth, w, 0, block)
+        canvas.rasterizer.beginLayer(Self.blockColor)
+        canvas.rasterizer.addBox(-w - side, bottom, -w, 0, block)
+        canvas.rasterizer.addBox(w, bottom, w + side, 0, block)
+        canvas.rasterizer.addBox(-w, bottom, w, -g.holeDepth, block)
         let pin = view.concatenating(.rigid(angle: state.pin[2], x: state.pin[0], y: state.pin[1]))
-        rasterizer.beginLayer(Self.pinColor)
-        rasterizer.addBox(-g.pinWidth / 2, -g.pinLength / 2, g.pinWidth / 2, g.pinLength / 2, pin)
+        canvas.rasterizer.beginLayer(Self.pinColor)
+        canvas.rasterizer.addBox(-g.pinWidth / 2, -g.pinLength / 2, g.pinWidth / 2, g.pinLength / 2, pin)
         let hand = view.concatenating(.rigid(angle: state.hand[2], x: state.hand[0], y: state.hand[1]))
         let half = g.pinWidth / 2
-        rasterizer.beginLayer(Self.fingerColor)
-        rasterizer.addBox(-half - 2.5, -6, -half, 6, hand)
-        rasterizer.addBox(half, -6, half + 2.5, 6, hand)
-        rasterizer.beginLayer(Self.palmColor)
-        rasterizer.addBox(-7, 9, 7, 80, hand)
-        rasterizer.addBox(-half - 2.5, 6, half + 2.5, 9.5, hand)
+        canvas.rasterizer.beginLayer(Self.fingerColor)
+        canvas.rasterizer.addBox(-half - 2.5, -6, -half, 6, hand)
+        canvas.rasterizer.addBox(half, -6, half + 2.5, 6, hand)
+        canvas.rasterizer.beginLayer(Self.palmColor)
+        canvas.rasterizer.addBox(-7, 9, 7, 80, hand)
+        canvas.rasterizer.addBox(-half - 2.5, 6, half + 2.5, 9.5, hand)
     }
 }

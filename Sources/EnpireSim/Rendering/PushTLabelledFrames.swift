@@ -65,7 +65,7 @@ public struct PushTLabelledFrames: Sendable {
     /// - Throws: when the resolution is invalid or the JPEG codec cannot start.
     public func make(count: Int, seed: UInt64) throws -> [Sample] {
         let total = Kind.allCases.reduce(0) { $0 + max(0, mix[$1] ?? 0) }
-        guard total > 0 else { throw PushTRenderingError.invalidNoise("PushTLabelledFrames.mix has no positive share") }
+        guard total > 0 else { throw RenderingError.invalidNoise("PushTLabelledFrames.mix has no positive share") }
         var random = SplitMix64(seed: seed)
         let codec = try JPEGCodec()
         var samples: [Sample] = []

@@ -9,42 +9,34 @@ import Foundation
 /// a square arena would see it. Shapes are rasterised with exact horizontal coverage on 4 sample lines per pixel
 /// row, so a 96 x 96 output looks like gym-pusht's 512 -> 96 bilinear resize. ``CameraNoise`` adds a seeded
 /// camera pose error, uneven lighting and sensor noise. After the first frame, rendering allocates nothing.
-public struct PushTRenderer: Sendable {
+public struct PushTRenderer: SceneRenderer {
     /// Colour outside the 512 x 512 arena (non-square outputs, shifted or rotated views).
     public static let tableColor: (UInt8, UInt8, UInt8) = (128, 128, 128)
 
     /// Size of the images this renderer produces.
-    public let outputSize: ImageSize
+    public var outputSize: ImageSize { canvas.outputSize }
     /// Camera realism settings.
-    public let noise: CameraNoise
+    public var noise: CameraNoise { canvas.noise }
     /// The pose and lighting deviations drawn from ``noise``.
-    public let perturbation: CameraPerturbation
+    public var perturbation: CameraPerturbation { canvas.perturbation }
     /// Whether the goal T is drawn (gym-pusht draws it).
     public var drawGoal: Bool
     /// Map from world pixels (gym-pusht's 512 frame) to continuous image coordinates (pixel `i` spans `[i, i+1)`).
     let view: AffineTransform2D
-    private var rasterizer: CoverageRasterizer
+    private var canvas: SceneCanvas
 
     /// The largest width or height accepted.
     public static let maxDimension = 8192
 
     /// Creates a renderer for images of `outputSize`.
     ///
-    /// - Throws: ``PushTRenderingError`` when the size is not between 1 and ``maxDimension`` on each side or a
+    /// - Throws: ``RenderingError`` when the size is not between 1 and ``maxDimension`` on each side or a
     ///   noise amplitude is out of range.
-    public init(outputSize: ImageSize, noise: CameraNoise = .none, drawGoal: Bool = true) throws(PushTRenderingError) {
-        guard (1...Self.maxDimension).contains(outputSize.width), (1...Self.maxDimension).contains(outputSize.height)
-        else {
-            throw .invalidSize(
-                "PushTRenderer output size \(outputSize) is invalid; use 1...\(Self.maxDimension) on each side")
-        }
-        try noise.validate()
-        self.outputSize = outputSize
-        self.noise = noise
-        self.perturbation = noise.perturbation()
+    public init(outputSize: ImageSize, noise: CameraNoise = .none, drawGoal: Bool = true) throws(RenderingError) {
+        canvas = try SceneCanvas(renderer: "PushTRenderer", outputSize: outputSize, sides: 1...Self.maxDimension,
+                                 noise: noise)
         self.drawGoal = drawGoal
-        self.view = Self.viewTransform(outputSize: outputSize, perturbation: perturbation)
-        self.rasterizer = CoverageRasterizer(width: outputSize.width, height: outputSize.height)
+        self.view = Self.viewTransform(outputSize: outputSize, perturbation: canvas.perturbation)
     }
 
     /// World-to-image map: centre on centre, shorter side spans the world, then the camera's pose error.
@@ -75,51 +67,42 @@ public struct PushTRenderer: Sendable {
     /// while every run with the same seed reproduces them.
     public mutating func render(_ state: PushTState, into image: inout RGBImage, frameIndex: UInt64 = 0) {
         buildScene(state)
-        var lighting = LightingStage(perturbation: perturbation, outputSize: outputSize, noise: noise,
-                                     frameIndex: frameIndex)
-        rasterizer.write(into: &image, background: Self.tableColor, lighting: &lighting)
-    }
-
-    /// Renders `state` into a new image.
-    public mutating func render(_ state: PushTState, frameIndex: UInt64 = 0) -> RGBImage {
-        var image = RGBImage(size: outputSize)
-        render(state, into: &image, frameIndex: frameIndex)
-        return image
+        canvas.write(into: &image, background: Self.tableColor, frameIndex: frameIndex)
     }
 
     /// Lists the layers in gym-pusht's drawing order: arena, goal, block bar and stem (outline then fill), agent,
     /// walls.
     private mutating func buildScene(_ state: PushTState) {
-        rasterizer.removeAllLayers()
+        canvas.rasterizer.removeAllLayers()
         let view = self.view
-        rasterizer.beginLayer(PushTPalette.background)
-        rasterizer.addPolygon(PushTShapes.world, view)
+        canvas.rasterizer.beginLayer(PushTPalette.background)
+        canvas.rasterizer.addPolygon(PushTShapes.world, view)
         if drawGoal {
             let goal = view.concatenating(.rigid(
                 angle: PushTGeometry.goalPose.angle, x: PushTGeometry.goalPose.x, y: PushTGeometry.goalPose.y))
-            rasterizer.beginLayer(PushTPalette.goal)
-            rasterizer.addPolygon(PushTGeometry.barVertices, goal)
-            rasterizer.addPolygon(PushTGeometry.stemVertices, goal)
+            canvas.rasterizer.beginLayer(PushTPalette.goal)
+            canvas.rasterizer.addPolygon(PushTGeometry.barVertices, goal)
+            canvas.rasterizer.addPolygon(PushTGeometry.stemVertices, goal)
         }
         let block = view.concatenating(.rigid(angle: state.blockAngle, x: state.blockX, y: state.blockY))
-        rasterizer.beginLayer(PushTPalette.blockOutline)
-        rasterizer.addPolygon(PushTShapes.barOuter, block)
-        rasterizer.beginLayer(PushTPalette.blockFill)
-        rasterizer.addPolygon(PushTShapes.barInner, block)
-        rasterizer.beginLayer(PushTPalette.blockOutline)
-        rasterizer.addPolygon(PushTShapes.stemOuter, block)
-        rasterizer.beginLayer(PushTPalette.blockFill)
-        rasterizer.addPolygon(PushTShapes.stemInner, block)
+        canvas.rasterizer.beginLayer(PushTPalette.blockOutline)
+        canvas.rasterizer.addPolygon(PushTShapes.barOuter, block)
+        canvas.rasterizer.beginLayer(PushTPalette.blockFill)
+        canvas.rasterizer.addPolygon(PushTShapes.barInner, block)
+        canvas.rasterizer.beginLayer(PushTPalette.blockOutline)
+        canvas.rasterizer.addPolygon(PushTShapes.stemOuter, block)
+        canvas.rasterizer.beginLayer(PushTPalette.blockFill)
+        canvas.rasterizer.addPolygon(PushTShapes.stemInner, block)
         let (agentX, agentY) = view.apply(state.agentX, state.agentY)
         let scale = view.scale
-        rasterizer.beginLayer(PushTPalette.agentRing)
-        rasterizer.addDisc(centerX: agentX, centerY: agentY, radius: PushTGeometry.agentRadius * scale)
-        rasterizer.beginLayer(PushTPalette.agentCenter)
-        rasterizer.addDisc(centerX: agentX, centerY: agentY, radius: PushTShapes.agentCenterRadius * scale)
+        canvas.rasterizer.beginLayer(PushTPalette.agentRing)
+        canvas.rasterizer.addDisc(centerX: agentX, centerY: agentY, radius: PushTGeometry.agentRadius * scale)
+        canvas.rasterizer.beginLayer(PushTPalette.agentCenter)
+        canvas.rasterizer.addDisc(centerX: agentX, centerY: agentY, radius: PushTShapes.agentCenterRadius * scale)
         // One layer per wall keeps each layer's bounding box tight (a shared one would span the whole image).
         for wall in PushTShapes.walls {
-            rasterizer.beginLayer(PushTPalette.wall)
-            rasterizer.addPolygon(wall, view)
+            canvas.rasterizer.beginLayer(PushTPalette.wall)
+            canvas.rasterizer.addPolygon(wall, view)
         }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Every segment is drawn at its own pose, so a tie cut at the mark shows as two separate pieces with flat ends,
 /// each carrying half of the mark. After the first frame, rendering allocates nothing.
-public struct ZipTieRenderer: Sendable {
+public struct ZipTieRenderer: SceneRenderer {
     /// Which of the station's two cameras.
     public enum View: String, Sendable, Codable, CaseIterable {
         /// Straight above the table, 2.5 px/mm.
@@ -47,13 +47,13 @@ public struct ZipTieRenderer: Sendable {
     /// The camera this renderer draws.
     public let view: View
     /// Size of the images this renderer produces.
-    public let outputSize: ImageSize
+    public var outputSize: ImageSize { canvas.outputSize }
     /// Camera realism settings (translation amplitudes are in output pixels).
-    public let noise: CameraNoise
+    public var noise: CameraNoise { canvas.noise }
     /// The pose and lighting deviations drawn from ``noise``.
-    public let perturbation: CameraPerturbation
+    public var perturbation: CameraPerturbation { canvas.perturbation }
     let transform: AffineTransform2D
-    private var rasterizer: CoverageRasterizer
+    private var canvas: SceneCanvas
     private var vertices: [(x: Double, y: Double)] = []
     private let markJoint: Int
 
@@ -66,18 +66,12 @@ public struct ZipTieRenderer: Sendable {
 
     /// Creates a renderer for `view`.
     ///
-    /// - Throws: ``PushTRenderingError`` (shared by the simulated cameras) for a size outside 64...4096 per side
-    ///   or an invalid noise setting.
+    /// - Throws: ``RenderingError`` for a size outside 64...4096 per side or an invalid noise setting.
     public init(view: View, outputSize: ImageSize = ZipTieRenderer.defaultSize, noise: CameraNoise = .none)
-        throws(PushTRenderingError) {
-        guard (64...4096).contains(outputSize.width), (64...4096).contains(outputSize.height) else {
-            throw .invalidSize("ZipTieRenderer output size \(outputSize) is invalid; use 64...4096 per side")
-        }
-        try noise.validate()
+        throws(RenderingError) {
+        canvas = try SceneCanvas(renderer: "ZipTieRenderer", outputSize: outputSize, sides: 64...4096, noise: noise)
+        let perturbation = canvas.perturbation
         self.view = view
-        self.outputSize = outputSize
-        self.noise = noise
-        perturbation = noise.perturbation()
         markJoint = ZipTieGeometry.markJoint
         // Both framings cover the tie's reach (anchor ±30 mm, ±30°, 123 mm pulled) plus a margin, at 640 x 480.
         let base = Double(outputSize.width) / 640
@@ -90,7 +84,6 @@ public struct ZipTieRenderer: Sendable {
                 outputSize: outputSize, pixelsPerMillimetre: 2.7 * base, centre: (60, 0), viewAngle: 2.6,
                 foreshortening: cos(40 * Double.pi / 180), perturbation: perturbation)
         }
-        rasterizer = CoverageRasterizer(width: outputSize.width, height: outputSize.height)
         vertices.reserveCapacity(32)
     }
 
@@ -105,16 +98,7 @@ public struct ZipTieRenderer: Sendable {
     /// `frameIndex` selects the sensor-noise draw.
     public mutating func render(_ scene: ZipTieScene, into image: inout RGBImage, frameIndex: UInt64 = 0) {
         buildScene(scene)
-        var lighting = LightingStage(perturbation: perturbation, outputSize: outputSize, noise: noise,
-                                     frameIndex: frameIndex)
-        rasterizer.write(into: &image, background: Self.tableColor, lighting: &lighting)
-    }
-
-    /// Renders `scene` into a new image.
-    public mutating func render(_ scene: ZipTieScene, frameIndex: UInt64 = 0) -> RGBImage {
-        var image = RGBImage(size: outputSize)
-        render(scene, into: &image, frameIndex: frameIndex)
-        return image
+        canvas.write(into: &image, background: Self.tableColor, frameIndex: frameIndex)
     }
 
     /// Adds a 12-sided disc of radius `r` about world point (x, y) (an ellipse in the oblique view).
@@ -124,7 +108,7 @@ public struct ZipTieRenderer: Sendable {
             let a = 2 * Double.pi * Double(i) / 12
             vertices.append((x + r * cos(a), y + r * sin(a)))
         }
-        rasterizer.addPolygon(vertices, transform)
+        canvas.rasterizer.addPolygon(vertices, transform)
     }
 
     /// World position of the joint between segments `index - 1` and `index` (the end of segment `index - 1`).
@@ -140,21 +124,21 @@ public struct ZipTieRenderer: Sendable {
     /// Segments are flat-ended strips; a disc fills every intact joint, so a bent tie stays continuous while a
     /// cut joint shows two flat ends exactly as far apart as the pieces are.
     private mutating func buildScene(_ scene: ZipTieScene) {
-        rasterizer.removeAllLayers()
-        rasterizer.beginLayer(Self.fiducialColor)
+        canvas.rasterizer.removeAllLayers()
+        canvas.rasterizer.beginLayer(Self.fiducialColor)
         for dot in Self.fiducials { joint(dot.x, dot.y, radius: Self.fiducialRadius) }
         let half = ZipTieGeometry.segmentLength / 2, r = Self.tieWidth / 2
         let count = scene.segmentCount
         let markJoint = (markJoint > 0 && markJoint < count) ? markJoint : -1
         for index in 0..<count {
             // Six shapes per layer keeps every layer within the rasteriser's primitive budget.
-            if index % 6 == 0 { rasterizer.beginLayer(Self.tieColor) }
-            rasterizer.addBox(-half, -r, half, r, segmentFrame(scene, index))
+            if index % 6 == 0 { canvas.rasterizer.beginLayer(Self.tieColor) }
+            canvas.rasterizer.addBox(-half, -r, half, r, segmentFrame(scene, index))
         }
         var jointsInLayer = 6
         for index in 1..<max(count, 1) where index != markJoint {
             if jointsInLayer == 6 {
-                rasterizer.beginLayer(Self.tieColor)
+                canvas.rasterizer.beginLayer(Self.tieColor)
                 jointsInLayer = 0
             }
             let point = jointPoint(scene, index)
@@ -162,36 +146,36 @@ public struct ZipTieRenderer: Sendable {
             jointsInLayer += 1
         }
         if markJoint > 0 {
-            rasterizer.beginLayer(Self.markColor)
-            rasterizer.addBox(half - Self.markHalfLength, -r, half, r, segmentFrame(scene, markJoint - 1))
-            rasterizer.addBox(-half, -r, -half + Self.markHalfLength, r, segmentFrame(scene, markJoint))
+            canvas.rasterizer.beginLayer(Self.markColor)
+            canvas.rasterizer.addBox(half - Self.markHalfLength, -r, half, r, segmentFrame(scene, markJoint - 1))
+            canvas.rasterizer.addBox(-half, -r, -half + Self.markHalfLength, r, segmentFrame(scene, markJoint))
             if !scene.isCut {
                 let point = jointPoint(scene, markJoint)
                 joint(point.x, point.y, radius: r)
             }
         }
         let anchor = transform.concatenating(.rigid(angle: scene.anchor[2], x: scene.anchor[0], y: scene.anchor[1]))
-        rasterizer.beginLayer(Self.clampColor)
-        rasterizer.addBox(-14, -8, 4, 8, anchor)
+        canvas.rasterizer.beginLayer(Self.clampColor)
+        canvas.rasterizer.addBox(-14, -8, 4, 8, anchor)
 
         // Left gripper: wrist towards +y on the table, two fingers opening across x.
         let hand = transform.concatenating(.rigid(angle: 0, x: scene.leftHand[0], y: scene.leftHand[1]))
         let spread = 2.5 + 5 * min(max(scene.leftGripper, 0), 1)
-        rasterizer.beginLayer(Self.gripperColor)
-        rasterizer.addBox(-spread - 3, -4, -spread, 5, hand)
-        rasterizer.addBox(spread, -4, spread + 3, 5, hand)
-        rasterizer.addBox(-spread - 3, 5, spread + 3, 10, hand)
-        rasterizer.addBox(-4, 10, 4, 45, hand)
+        canvas.rasterizer.beginLayer(Self.gripperColor)
+        canvas.rasterizer.addBox(-spread - 3, -4, -spread, 5, hand)
+        canvas.rasterizer.addBox(spread, -4, spread + 3, 5, hand)
+        canvas.rasterizer.addBox(-spread - 3, 5, spread + 3, 10, hand)
+        canvas.rasterizer.addBox(-4, 10, 4, 45, hand)
 
         // Cutter: blade along local x, jaws either side of it, body behind the jaws along −x.
         let cutter = transform.concatenating(.rigid(angle: scene.cutter[2], x: scene.cutter[0], y: scene.cutter[1]))
         let gap = 0.5 + 8 * min(max(scene.jawOpening, 0), 1)
-        rasterizer.beginLayer(Self.jawColor)
-        rasterizer.addBox(-10, gap / 2, 10, gap / 2 + 3, cutter)
-        rasterizer.addBox(-10, -gap / 2 - 3, 10, -gap / 2, cutter)
-        rasterizer.addBox(-14, -gap / 2 - 3, -10, gap / 2 + 3, cutter)
-        rasterizer.beginLayer(Self.cutterBodyColor)
-        rasterizer.addBox(-70, -5, -14, 5, cutter)
+        canvas.rasterizer.beginLayer(Self.jawColor)
+        canvas.rasterizer.addBox(-10, gap / 2, 10, gap / 2 + 3, cutter)
+        canvas.rasterizer.addBox(-10, -gap / 2 - 3, 10, -gap / 2, cutter)
+        canvas.rasterizer.addBox(-14, -gap / 2 - 3, -10, gap / 2 + 3, cutter)
+        canvas.rasterizer.beginLayer(Self.cutterBodyColor)
+        canvas.rasterizer.addBox(-70, -5, -14, 5, cutter)
     }
 
     private func segmentFrame(_ scene: ZipTieScene, _ index: Int) -> AffineTransform2D {

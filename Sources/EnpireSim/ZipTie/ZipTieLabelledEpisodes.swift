@@ -79,7 +79,7 @@ public struct ZipTieLabelledEpisodes: Sendable {
 
     /// Runs episode `seed` and renders its final frames.
     ///
-    /// - Throws: ``PushTRenderingError`` for an invalid resolution or camera, or a JPEG error.
+    /// - Throws: ``RenderingError`` for an invalid resolution or camera, or a JPEG error.
     public func sample(seed: UInt64, codec: JPEGCodec? = nil) throws -> Sample {
         let kind = kind(seed: seed)
         var random = SplitMix64(seed: seed ^ 0x5A50_4552_54)

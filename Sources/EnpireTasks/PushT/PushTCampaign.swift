@@ -4,7 +4,7 @@ public import EnpireReward
 public import Foundation
 import EnpireSim
 
-/// The main job for Push-T: ``ResearchCampaign`` on ``PushTResearchTask`` plus two Push-T follow-ups on the same
+/// The main job for Push-T: `ResearchCampaign` on ``PushTResearchTask`` plus two Push-T follow-ups on the same
 /// sealed held-out seeds: the best recipe distilled into a behaviour-cloned MLP (exact state: privileged) and into a
 /// learned camera policy (a DAgger primitive selector reading only the evaluator's camera and the pusher).
 public struct PushTCampaign: Sendable {
