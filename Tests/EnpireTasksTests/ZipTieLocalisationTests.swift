@@ -9,19 +9,21 @@ import Testing
 /// too bright for a fixed dark threshold, a free end outside the top view, a free end under the parked cutter.
 @Suite("Zip-tie camera localisation")
 struct ZipTieLocalisationTests {
-    /// The top frame the learning episode renders for `seed` at its first step.
-    private func topFrame(_ simulation: ZipTieSimulation, seed: UInt64) throws -> RGBImage {
+    /// The simulation reset to `seed`, its state and the top camera's estimate of the first frame the learning
+    /// episode renders.
+    private func firstTopEstimate(seed: UInt64) throws
+        -> (simulation: ZipTieSimulation, state: ZipTieState, estimate: ZipTieSceneEstimate) {
+        let simulation = ZipTieSimulation()
+        simulation.reset(seed: seed)
         var renderer = try ZipTieRenderer(view: .top, noise: ZipTieRenderer.realisticNoise(seed: seed ^ 0x70_9CA3))
-        return renderer.render(simulation.scene)
+        let estimate = try ZipTieSceneEstimator().measure(renderer.render(simulation.scene))
+        return (simulation, simulation.state, estimate)
     }
 
     @Test("the clamp is found on brightly lit frames (the fixed threshold of 90 levels lost it)",
           arguments: [UInt64(900_043), 900_045, 900_122])
     func clampOnBrightFrames(seed: UInt64) throws {
-        let simulation = ZipTieSimulation()
-        simulation.reset(seed: seed)
-        let s = simulation.state
-        let estimate = try ZipTieSceneEstimator().measure(try topFrame(simulation, seed: seed))
+        let (_, s, estimate) = try firstTopEstimate(seed: seed)
         let anchor = try #require(estimate.anchor, "seed \(seed): clamp not found")
         #expect(hypot(anchor[0] - s.anchor[0], anchor[1] - s.anchor[1]) < 1, "seed \(seed) anchor \(anchor)")
         #expect(abs(remainder(anchor[2] - s.anchor[2], 2 * Double.pi)) < 0.08, "seed \(seed) anchor \(anchor)")
@@ -30,11 +32,7 @@ struct ZipTieLocalisationTests {
     @Test("a free end outside the top view is located in the oblique frame",
           arguments: [UInt64(900_000), 900_033, 900_372])
     func freeEndFromOblique(seed: UInt64) throws {
-        let simulation = ZipTieSimulation()
-        simulation.reset(seed: seed)
-        let s = simulation.state
-        let top = try topFrame(simulation, seed: seed)
-        let estimate = try ZipTieSceneEstimator().measure(top)
+        let (simulation, s, estimate) = try firstTopEstimate(seed: seed)
         #expect(estimate.freeEndAtImageEdge, "seed \(seed): the tie should leave the top view")
         var oblique = try ZipTieRenderer(view: .oblique,
                                          noise: ZipTieRenderer.realisticNoise(seed: (seed ^ 0x70_9CA3) &+ 1))
