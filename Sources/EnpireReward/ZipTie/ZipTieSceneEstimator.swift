@@ -190,6 +190,8 @@ public final class ZipTieSceneEstimator {
     /// Call it on an estimator created with the oblique camera's resolution.
     ///
     /// - Parameters:
+    ///   - image: the oblique camera's frame.
+    ///   - framing: the oblique camera's nominal mount.
     ///   - anchor: anchor [x, y, direction] from the top camera.
     ///   - mark: mark [x, y, ...] from the top camera.
     /// - Returns: the free end [x, y] in world millimetres, or nil when the clamp or the mark is not seen well
