@@ -258,8 +258,9 @@ struct ZipTieClosedLoopTeacher {
     /// Distance from the free end below which the left gripper closes, mm (the expert reaches within 1 mm
     /// first; the grasp catches the end within 3 mm).
     var graspDistance = 2.5
-    /// Where the cutter waits until the tie is taut: 35 mm below its start pose, clear of every free end the
-    /// seeded curl gives (y ≥ −112 mm) and of the pulled tie, so neither camera sees the tie's end hidden under it.
+    /// Where the cutter waits until the tie is taut: 35 mm below its start pose, clear of the pulled tie and of
+    /// the free ends of the 400 development-range seeds (y ≥ −111 mm), so the cameras see an end its start pose
+    /// hid. Not clear of every seed: the curl can put the end lower (held-out seed 5 000 132: y ≈ −130 mm).
     var cutterWait: [Double] = [60, -125, 0]
     /// Blade angle error below which the jaws close, rad (the expert uses 0.02; the cut accepts 0.35, and a
     /// learner's angle is good to a few hundredths).
