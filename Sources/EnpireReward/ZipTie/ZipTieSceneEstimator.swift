@@ -14,6 +14,57 @@ public struct ZipTieSceneEstimate: Sendable, Equatable, Codable {
     public var anchor: [Double]?
     /// The tie's free end (the far end of the tie along the tie from the clamp); nil without an anchor.
     public var freeEnd: [Double]?
+    /// Whether the end of the walk along the tie touches the image border: the tie leaves the view there, so
+    /// ``freeEnd`` is only the farthest visible tie pixel (``ZipTieSceneEstimator/obliqueFreeEnd(_:framing:anchor:mark:)``
+    /// can locate it in the oblique camera).
+    public var freeEndAtImageEdge = false
+}
+
+/// The oblique camera's nominal mount, as measured when it was installed: world point at the image centre,
+/// scale, turn of the view and foreshortening of the image's vertical axis (a tilted camera). Per frame the
+/// estimator registers the camera to the top camera's estimates (a similarity on top of this mount), so small
+/// shifts of the camera since installation do not matter.
+public struct ZipTieObliqueFraming: Sendable, Equatable, Codable {
+    /// Size of the frames.
+    public var resolution: ImageSize
+    /// Nominal pixels per millimetre.
+    public var pixelsPerMillimetre: Double
+    /// World point (mm) at the image centre.
+    public var centre: [Double]
+    /// In-plane turn of the view, radians.
+    public var viewAngle: Double
+    /// Foreshortening of the image's vertical axis (cosine of the tilt).
+    public var foreshortening: Double
+
+    /// The station's oblique camera (`ZipTieRenderer.View.oblique`): 2.7 px/mm around (60, 0), turned 2.6 rad,
+    /// tilted 40° (foreshortening cos 40°), 640 x 480.
+    public init(resolution: ImageSize = ImageSize(width: 640, height: 480), pixelsPerMillimetre: Double = 2.7,
+                centre: [Double] = [60, 0], viewAngle: Double = 2.6,
+                foreshortening: Double = 0.766_044_443_118_978) {
+        self.resolution = resolution
+        self.pixelsPerMillimetre = pixelsPerMillimetre * Double(resolution.width) / 640
+        self.centre = centre
+        self.viewAngle = viewAngle
+        self.foreshortening = foreshortening
+    }
+
+    /// Where world point (x, y) lands in the nominal image (pixels, y down).
+    public func image(x: Double, y: Double) -> (x: Double, y: Double) {
+        let dx = x - centre[0], dy = -(y - centre[1])
+        let c = cos(viewAngle), s = sin(viewAngle)
+        let u = c * dx - s * dy, v = (s * dx + c * dy) * foreshortening
+        return (Double(resolution.width) / 2 + pixelsPerMillimetre * u,
+                Double(resolution.height) / 2 + pixelsPerMillimetre * v)
+    }
+
+    /// The world point seen at nominal image point (u, v).
+    public func world(u: Double, v: Double) -> (x: Double, y: Double) {
+        let pu = (u - Double(resolution.width) / 2) / pixelsPerMillimetre
+        let pv = (v - Double(resolution.height) / 2) / pixelsPerMillimetre / foreshortening
+        let c = cos(viewAngle), s = sin(viewAngle)
+        let dx = c * pu + s * pv, dy = -s * pu + c * pv
+        return (dx + centre[0], -dy + centre[1])
+    }
 }
 
 /// Estimates the zip-tie scene from the top camera: the table fiducials
@@ -61,11 +112,12 @@ public final class ZipTieSceneEstimator {
         queue = [Int32](repeating: 0, count: count)
     }
 
-    /// Measures one top-camera frame.
+    /// Measures one top-camera frame; with `markOnly` it skips the clamp and the walk to the free end (for frames
+    /// after those two were located: the clamp is fixed and the free end lies still until it is grasped).
     ///
     /// - Throws: ``RewardError/badFrame(_:)`` for a frame of another size or with fewer than two visible
     ///   fiducials (the frame cannot be calibrated).
-    public func measure(_ image: RGBImage) throws(RewardError) -> ZipTieSceneEstimate {
+    public func measure(_ image: RGBImage, markOnly: Bool = false) throws(RewardError) -> ZipTieSceneEstimate {
         let width = resolution.width, height = resolution.height
         guard image.size == resolution, image.pixels.count == width * height * 3 else {
             throw .badFrame("frame is \(image.size) but the zip-tie estimator expects \(resolution)")
@@ -79,7 +131,7 @@ public final class ZipTieSceneEstimator {
         for y in 0..<height {
             for x in 0..<width {
                 let k = classes[y * width + x]
-                guard k == PixelClass.dark || k == PixelClass.mark else { continue }
+                guard k == PixelClass.mark || (k == PixelClass.dark && !markOnly) else { continue }
                 let w = map.world(u: Double(x) + 0.5, v: Double(y) + 0.5)
                 if k == PixelClass.mark {
                     mark.add(w.x, w.y)
@@ -92,7 +144,7 @@ public final class ZipTieSceneEstimator {
                                            freeEnd: nil)
         estimate.fiducialsFound = fiducialCount
         // The clamp is 18 x 16 mm: accept it when at least half of it is seen.
-        if Double(clamp.count) * pixelArea > 0.5 * 18 * 16 {
+        if !markOnly, Double(clamp.count) * pixelArea > 0.5 * 18 * 16 {
             let c = clamp.mean
             // Tie pixels 8...20 mm from the clamp centre: the first segment leaving the clamp.
             var leaving = Moments()
@@ -110,8 +162,9 @@ public final class ZipTieSceneEstimator {
                 estimate.anchor = [c.x + 5 * cos(angle), c.y + 5 * sin(angle), angle]
                 let anchorPixel = map.image(x: c.x + 5 * cos(angle), y: c.y + 5 * sin(angle))
                 if let end = farthestTieEnd(from: anchorPixel) {
-                    let w = map.world(u: end.x, v: end.y)
+                    let w = map.world(u: end.point.x, v: end.point.y)
                     estimate.freeEnd = [w.x, w.y]
+                    estimate.freeEndAtImageEdge = end.atEdge
                 }
             }
         }
@@ -128,10 +181,73 @@ public final class ZipTieSceneEstimator {
         return estimate
     }
 
+    /// The tie's free end located in an oblique-camera frame, for when it lies outside the top camera's view.
+    ///
+    /// The oblique camera shows no fiducials, so each frame is registered to the top camera's estimates: the clamp
+    /// and the mark, found near where `framing` (the camera's nominal mount) puts the top camera's `anchor` and
+    /// `mark`, give a similarity on top of the nominal mount (the camera's small shift, turn and zoom since it
+    /// was installed). The walk along the tie from the anchor then runs in the oblique frame as in the top one.
+    /// Call it on an estimator created with the oblique camera's resolution.
+    ///
+    /// - Parameters:
+    ///   - image: the oblique camera's frame.
+    ///   - framing: the oblique camera's nominal mount.
+    ///   - anchor: anchor [x, y, direction] from the top camera.
+    ///   - mark: mark [x, y, ...] from the top camera.
+    /// - Returns: the free end [x, y] in world millimetres, or nil when the clamp or the mark is not seen well
+    ///   enough to register the frame, or the tie leaves this view too.
+    /// - Throws: ``RewardError/badFrame(_:)`` for a frame of another size than the estimator's or the framing's.
+    public func obliqueFreeEnd(_ image: RGBImage, framing: ZipTieObliqueFraming, anchor: [Double], mark: [Double])
+        throws(RewardError) -> [Double]? {
+        let width = resolution.width, height = resolution.height
+        guard image.size == resolution, framing.resolution == resolution,
+              image.pixels.count == width * height * 3 else {
+            throw .badFrame("frame is \(image.size), the estimator expects \(resolution) and the oblique framing "
+                + "\(framing.resolution); create the estimator with the oblique camera's resolution")
+        }
+        guard anchor.count >= 3, mark.count >= 2 else { return nil }
+        classify(image)
+        let clampCentre = (x: anchor[0] - 5 * cos(anchor[2]), y: anchor[1] - 5 * sin(anchor[2]))
+        var clamp = Moments(), marked = Moments()
+        for y in 0..<height {
+            for x in 0..<width {
+                let k = classes[y * width + x]
+                guard k == PixelClass.dark || k == PixelClass.mark else { continue }
+                let u = Double(x) + 0.5, v = Double(y) + 0.5
+                let w = framing.world(u: u, v: v)
+                // 25 mm windows: the clamp's half-diagonal (12 mm) plus the camera's possible shift.
+                if k == PixelClass.dark, hypot(w.x - clampCentre.x, w.y - clampCentre.y) < 25 {
+                    clamp.add(u, v)
+                } else if k == PixelClass.mark, hypot(w.x - mark[0], w.y - mark[1]) < 25 {
+                    marked.add(u, v)
+                }
+            }
+        }
+        let pixelArea = 1 / (framing.pixelsPerMillimetre * framing.pixelsPerMillimetre * framing.foreshortening)
+        guard Double(clamp.count) * pixelArea > 0.5 * 18 * 16, Double(marked.count) * pixelArea > 0.4 * 8 * 4.5 else {
+            return nil
+        }
+        // Nominal image points, y flipped for SimilarityTransform2D's world convention (y up).
+        let qc = framing.image(x: clampCentre.x, y: clampCentre.y), qm = framing.image(x: mark[0], y: mark[1])
+        guard let registration = SimilarityTransform2D.fit(world: [(qc.x, -qc.y), (qm.x, -qm.y)],
+                                                           image: [clamp.mean, marked.mean], count: 2),
+              abs(registration.scale - 1) < 0.1,
+              abs(atan2(registration.alphaImaginary, registration.alphaReal)) < 0.1 else { return nil }
+        let qa = framing.image(x: anchor[0], y: anchor[1])
+        guard let end = farthestTieEnd(from: registration.image(x: qa.x, y: -qa.y)), !end.atEdge else { return nil }
+        let q = registration.world(u: end.point.x, v: end.point.y)
+        let w = framing.world(u: q.x, v: -q.y)
+        return [w.x, w.y]
+    }
+
     private var fiducialCount = 0
 
+    /// Classifies every pixel. Tie, mark and fiducial by colour; dark (the clamp) by brightness at least
+    /// ``darkMargin`` below the table's at that pixel: the table's brightness is a plane in image coordinates
+    /// (uneven light is a linear gradient) fitted to the unclassified pixels, so a bright frame does not lift the
+    /// clamp out of the dark class nor a dim one push the table into it.
     private func classify(_ image: RGBImage) {
-        let count = resolution.width * resolution.height
+        let width = resolution.width, count = width * resolution.height
         image.pixels.withUnsafeBufferPointer { p in
             classes.withUnsafeMutableBufferPointer { out in
                 for i in 0..<count {
@@ -143,12 +259,70 @@ public final class ZipTieSceneEstimator {
                         result = (g - b) * 100 <= 35 * (r - b) ? PixelClass.mark : PixelClass.tie
                     } else if r > g + 70, b > g + 70 {
                         result = PixelClass.fiducial
-                    } else if max(r, g, b) < 90 {
-                        result = PixelClass.dark
                     }
                     out[i] = result
                 }
+                let table = tablePlane(pixels: p, classes: UnsafeBufferPointer(out))
+                for y in 0..<resolution.height {
+                    var level = table.a + table.b * Double(y)
+                    for x in 0..<width {
+                        let i = y * width + x
+                        if out[i] == PixelClass.other,
+                           Double(max(p[3 * i], p[3 * i + 1], p[3 * i + 2])) < level - Self.darkMargin {
+                            out[i] = PixelClass.dark
+                        }
+                        level += table.c
+                    }
+                }
             }
+        }
+    }
+
+    /// How much darker than the table a pixel must be to count as the clamp, in levels (the clamp is at least
+    /// about 58 levels darker under the realistic lighting's extremes; sensor grain is 4 levels).
+    static let darkMargin = 30.0
+
+    /// Least-squares plane `a + b·y + c·x` of the brightest channel over a grid of unclassified pixels, refitted
+    /// twice without those more than 20 levels off (the clamp, the tools).
+    private func tablePlane(pixels p: UnsafeBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>)
+        -> (a: Double, b: Double, c: Double) {
+        let width = resolution.width, height = resolution.height
+        var plane = (a: 150.0, b: 0.0, c: 0.0)
+        for iteration in 0..<3 {
+            // Normal equations of [1, y, x] · (a, b, c) = value.
+            var m = [Double](repeating: 0, count: 9), r = [0.0, 0.0, 0.0]
+            var samples = 0
+            for y in stride(from: 4, to: height, by: 8) {
+                for x in stride(from: 4, to: width, by: 8) where classes[y * width + x] == PixelClass.other {
+                    let i = y * width + x
+                    let value = Double(max(p[3 * i], p[3 * i + 1], p[3 * i + 2]))
+                    let fx = Double(x), fy = Double(y)
+                    if iteration > 0, abs(value - (plane.a + plane.b * fy + plane.c * fx)) > 20 { continue }
+                    let row = [1, fy, fx]
+                    for j in 0..<3 {
+                        r[j] += row[j] * value
+                        for k in 0..<3 { m[3 * j + k] += row[j] * row[k] }
+                    }
+                    samples += 1
+                }
+            }
+            guard samples >= 30, let solution = Self.solve3(m, r) else { break }
+            plane = (solution[0], solution[1], solution[2])
+        }
+        return plane
+    }
+
+    /// Solves the 3 x 3 system `m · x = r` (row-major) by Cramer's rule; nil when it is singular.
+    private static func solve3(_ m: [Double], _ r: [Double]) -> [Double]? {
+        func det(_ a: [Double]) -> Double {
+            a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6])
+        }
+        let d = det(m)
+        guard abs(d) > 1e-9 else { return nil }
+        return (0..<3).map { column in
+            var a = m
+            for row in 0..<3 { a[3 * row + column] = r[row] }
+            return det(a) / d
         }
     }
 
@@ -171,8 +345,8 @@ public final class ZipTieSceneEstimator {
     }
 
     /// The centre of the tie pixels farthest (4-connected walk over tie and mark pixels) from the tie pixel
-    /// nearest to `start`, in pixels.
-    private func farthestTieEnd(from start: (x: Double, y: Double)) -> (x: Double, y: Double)? {
+    /// nearest to `start`, in pixels, and whether those pixels touch the image border (the tie leaves the view).
+    private func farthestTieEnd(from start: (x: Double, y: Double)) -> (point: (x: Double, y: Double), atEdge: Bool)? {
         let width = resolution.width, height = resolution.height
         // Nearest tie pixel within 12 px of the anchor point.
         var seed = -1, seedDistance = Double.infinity
@@ -210,21 +384,24 @@ public final class ZipTieSceneEstimator {
         // end point is the cap's centre pushed out to the cap's farthest extent along that direction (a 4-connected
         // walk reaches one corner of the flat end first, so the farthest pixels alone sit off the centre line).
         var cap = Moments(), band = Moments()
+        var atEdge = false
         for t in 0..<tail {
             let i = Int(queue[t])
             let x = Double(i % width) + 0.5, y = Double(i / width) + 0.5
             if distance[i] >= farthest - 10 {
                 cap.add(x, y)
+                let px = i % width, py = i / width
+                if px <= 1 || py <= 1 || px >= width - 2 || py >= height - 2 { atEdge = true }
             } else if distance[i] >= farthest - 30, distance[i] < farthest - 20 {
                 band.add(x, y)
             }
         }
         guard cap.count > 0 else { return nil }
         let c1 = cap.mean
-        guard band.count > 0 else { return c1 }
+        guard band.count > 0 else { return (c1, atEdge) }
         let c2 = band.mean
         let norm = hypot(c1.x - c2.x, c1.y - c2.y)
-        guard norm > 1e-6 else { return c1 }
+        guard norm > 1e-6 else { return (c1, atEdge) }
         let ux = (c1.x - c2.x) / norm, uy = (c1.y - c2.y) / norm
         var extent = 0.0
         for t in 0..<tail {
@@ -234,7 +411,7 @@ public final class ZipTieSceneEstimator {
             extent = max(extent, (x - c1.x) * ux + (y - c1.y) * uy)
         }
         // Pixel centres lie half a pixel inside the edge.
-        return (c1.x + (extent + 0.5) * ux, c1.y + (extent + 0.5) * uy)
+        return ((c1.x + (extent + 0.5) * ux, c1.y + (extent + 0.5) * uy), atEdge)
     }
 }
 
