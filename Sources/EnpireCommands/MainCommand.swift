@@ -42,6 +42,8 @@ struct MainCommand: AsyncParsableCommand {
     var confirmationEpisodes = 100
     @Option(help: "How many of the best kept recipes (distinct, at most one per station) enter confirmation.")
     var confirmationCandidates = 4
+    @Option(help: "Probability that a researcher samples the recipe space afresh instead of perturbing the best recipe so far.")
+    var exploration = 0.15
     @Option(help: "Start every station from the best recipe of an earlier run (its report.json) instead of the naive one.")
     var initialRecipe: String?
     @Flag(help: "Do not score the naive baseline recipe on the held-out seeds (halves the final scoring).")
@@ -64,6 +66,7 @@ struct MainCommand: AsyncParsableCommand {
         try OptionLimits.check(confirmationCandidates, 0...64, "--confirmation-candidates")
         try OptionLimits.check(learnedRounds, 1...100, "--learned-rounds")
         try OptionLimits.check(learnedEpisodes, 1...10_000, "--learned-episodes")
+        guard (0...1).contains(exploration) else { throw ValidationError("--exploration must be 0...1, got \(exploration)") }
     }
 
     func run() async throws {
@@ -136,6 +139,7 @@ struct MainCommand: AsyncParsableCommand {
         configuration.scoreBaseline = !noBaseline
         configuration.confirmationEpisodes = max(0, confirmationEpisodes)
         configuration.confirmationCandidates = max(0, confirmationCandidates)
+        configuration.exploration = exploration
         configuration.taskOptions = try Assignment.dictionary(taskOptions)
         return configuration
     }

@@ -62,7 +62,7 @@ actor CampaignStation {
         finishedIterations = done.count
         stationStart = done.first.map { Date(timeIntervalSince1970: $0.startedAtUnixSeconds) } ?? Date()
         researcher = BuiltInResearcher(space: task.space, initial: configuration.initialRecipe ?? task.baseline,
-                                       seed: configuration.seed &* 1_000_003 &+ UInt64(index)
+                                       exploration: configuration.exploration, seed: configuration.seed &* 1_000_003 &+ UInt64(index)
                                            &+ UInt64(done.count) &* 0x9E37_79B9_7F4A_7C15)
         for (offset, record) in done.enumerated() {
             robotSeconds += record.robotTimeSeconds

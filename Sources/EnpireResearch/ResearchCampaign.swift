@@ -38,6 +38,9 @@ public struct ResearchCampaign: Sendable {
         public var initialRecipe: Recipe?
         /// Whether the task's baseline is scored on the held-out seeds too (for comparison).
         public var scoreBaseline = true
+        /// Probability that a researcher proposes a fresh sample of the space instead of perturbing the best recipe
+        /// so far (the built-in researcher's exploration). Raise it when the baseline sits in a flat region.
+        public var exploration = 0.15
         /// Task options (``ResearchTask/configured(_:)``), kept so that a resumed campaign rebuilds the same task.
         public var taskOptions: [String: String] = [:]
 
