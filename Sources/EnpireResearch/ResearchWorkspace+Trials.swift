@@ -1,0 +1,158 @@
+public import Enpire
+public import EnpireFleet
+import Foundation
+
+extension ResearchWorkspace {
+    // MARK: Trials, decisions, evaluation
+
+    /// Runs a trial of a recipe of the workspace's task on the development seeds and stores it as pending.
+    ///
+    /// Everything that can refuse the trial (criteria, recipe, ledger) is checked before the budget is charged,
+    /// and the budget is charged (under the operator lock) before any episode runs.
+    public func runTrial(recipe parameters: [String: Double], hypothesis: String) async throws -> PendingTrial {
+        let file = try station()
+        let criteria = try frozenCriteria()
+        let task = try task()
+        let recipe = Recipe(family: task.space.family, parameters: parameters)
+        let policy: any Policy
+        do { policy = try task.policy(for: recipe) } catch {
+            throw WorkspaceError.badRecipe("\(error)")
+        }
+        _ = try ledger()
+        let number = try updateState { state -> Int in
+            // A claim left by an agent run whose runner died (kill -9) limits nothing any more.
+            if let run = state.agentRun, !Self.isAlive(run.pid) { state.agentRun = nil }
+            if let run = state.agentRun {
+                guard run.trialsRemaining > 0 else { throw WorkspaceError.trialBudgetExhausted }
+                state.agentRun?.trialsRemaining = run.trialsRemaining - 1
+            }
+            state.trialsStarted += 1
+            return state.trialsStarted
+        }
+        let start = Date()
+        let station = try await task.makeStation(role: .workspace, name: file.name)
+        let tally = try await TrialRunner.run(station: station, policy: policy, seeds: criteria.seeds.developmentSeeds,
+                                              split: "development")
+        let trial = PendingTrial(id: "\(file.name)-\(number)", recipe: recipe, hypothesis: hypothesis,
+                                 results: try tally.results(),
+                                 robotSeconds: tally.robotSeconds, wallSeconds: Date().timeIntervalSince(start),
+                                 startedAt: start.timeIntervalSince1970)
+        try JSONEncoder().encode(trial).write(to: pendingURL.appendingPathComponent("\(trial.id).json"), options: .atomic)
+        return trial
+    }
+
+    /// Records the decision on a pending trial in the ledger; a kept result is published to the fleet.
+    public func decide(_ id: String, keep: Bool, tokens: Int = 0) async throws -> ExperimentRecord {
+        let file = try station()
+        let ledger = try ledger()
+        // Claiming the pending trial must happen once: a rename is atomic, so of two parallel decisions on one id
+        // the second finds nothing. The claim is undone if the ledger refuses the record.
+        guard let (trial, pendingFile) = try pendingTrialFiles().first(where: { $0.trial.id == id }) else {
+            // A keep recorded earlier whose publish failed: publishing it now completes the keep.
+            if keep, let record = try await keptRecord(id) {
+                try await publishKept(record)
+                return record
+            }
+            throw WorkspaceError.noSuchTrial(id)
+        }
+        let claimed = pendingURL.appendingPathComponent("\(trial.id).claimed-\(getpid())")
+        guard rename(pendingFile.path, claimed.path) == 0 else { throw WorkspaceError.noSuchTrial(id) }
+        let record = ExperimentRecord(
+            id: trial.id, task: file.task, station: file.name, hypothesis: trial.hypothesis,
+            diffSummary: "recipe \(trial.recipe)", recipe: trial.recipe, config: trial.recipe.config,
+            frozenHash: file.frozenHash, trialBudget: trial.results.trials, results: trial.results,
+            decision: keep ? .keep : .revert, wallTimeSeconds: trial.wallSeconds, robotTimeSeconds: trial.robotSeconds,
+            tokens: max(0, tokens), startedAtUnixSeconds: trial.startedAt, finishedAtUnixSeconds: Date().timeIntervalSince1970)
+        do { try await ledger.append(record) } catch {
+            _ = rename(claimed.path, pendingFile.path)
+            throw error
+        }
+        if keep { try recordKept(record) }
+        try? FileManager.default.removeItem(at: claimed)
+        if keep { try await publishKept(record) }
+        return record
+    }
+
+    /// The station's fleet handle, if the workspace joined a fleet.
+    public func fleetStation() async throws -> FleetStation? {
+        let file = try station()
+        guard let fleet = file.fleet else { return nil }
+        return try await FleetStation(name: file.name, remote: Self.fleetRemote(fleet),
+                                      clonePath: folder.appendingPathComponent("fleet-clone"))
+    }
+
+    /// Held-out score of the best kept recipe (own or fleet). Only aggregates leave this function.
+    ///
+    /// Each call counts against the workspace's evaluation limit (checked and counted under the operator lock
+    /// before any episode runs) and is appended to the ledger as an `evaluation` record
+    /// (`ExperimentDecision.evaluation`).
+    public func evaluateBest() async throws -> (recipe: Recipe, results: TrialResults) {
+        let file = try station()
+        let criteria = try frozenCriteria()
+        let ledger = try ledger()
+        let choice = try await bestKeptRecipe()
+        let best = choice.best
+        let recipe = choice.recipe
+        let task = try task()
+        let policy: any Policy
+        do { policy = try task.policy(for: recipe) } catch { throw WorkspaceError.badRecipe("\(error)") }
+        let (number, limit, secret, count) = try updateState { state in
+            guard state.evaluationsUsed < state.evaluationLimit else {
+                throw WorkspaceError.evaluationLimitReached(limit: state.evaluationLimit)
+            }
+            state.evaluationsUsed += 1
+            return (state.evaluationsUsed, state.evaluationLimit, state.heldOutSecret, state.heldOutCount)
+        }
+        let seeds = Self.heldOutSeeds(secret: secret, count: count, excluding: Set(criteria.seeds.developmentSeeds))
+        // The derived seeds must be the ones frozen at init (digest check): a changed secret cannot score.
+        _ = try criteria.seeds.unsealed(heldOut: seeds, secret: secret)
+        let start = Date()
+        let station = try await task.makeStation(role: .evaluation(lane: 0), name: "evaluator")
+        let tally = try await TrialRunner.run(station: station, policy: policy, seeds: seeds, split: "heldout")
+        // Held-out results count the ground truth where the station has one.
+        let results = try TrialResults(successes: tally.successes, trials: seeds.count,
+                                       meanStepsToSuccess: tally.successes > 0
+                                           ? Double(tally.successSteps) / Double(tally.successes) : nil)
+        let robot = tally.robotSeconds
+        try await ledger.append(ExperimentRecord(
+            id: "\(file.name)-eval-\(number)", task: file.task, station: file.name,
+            hypothesis: "held-out evaluation \(number) of \(limit) (best kept: \(best?.id ?? "baseline"))",
+            diffSummary: "recipe \(recipe)", recipe: recipe, config: recipe.config, frozenHash: file.frozenHash,
+            trialBudget: seeds.count, results: results, decision: .evaluation, wallTimeSeconds: Date().timeIntervalSince(start),
+            robotTimeSeconds: robot, tokens: 0, startedAtUnixSeconds: start.timeIntervalSince1970,
+            finishedAtUnixSeconds: Date().timeIntervalSince1970))
+        return (recipe, results)
+    }
+
+    /// The brief handed to an external agent: what is frozen, how to run trials, the budget.
+    public func brief(budget: AgentBudget) throws -> String {
+        let file = try station()
+        let criteria = try frozenCriteria()
+        let task = try task()
+        let names = task.space.ranges.map { "\($0.name) in [\($0.lower), \($0.upper)]" }
+        return """
+        # Enpire station brief: \(file.name) (task \(file.task))
+
+        Goal: raise the success rate (\(criteria.successDefinition)) of this station's policy: \(task.summary).
+        The policy is configured by a recipe of numbers (family \(task.space.family)):
+        \(names.joined(separator: "; ")).
+        \(task.privilege.map { "Note: the policy is privileged: \($0)." } ?? "")
+
+        Frozen (you cannot change them; trials under changed criteria are refused): reward
+        `\(criteria.rewardIdentity)`, reset `\(criteria.resetIdentity)`, safety `\(criteria.safetyLimits)`,
+        \(criteria.seeds.developmentSeeds.count) development seeds per trial, \(criteria.seeds.heldOutCount) sealed
+        held-out seeds scored only by `enpire eval` (each evaluation is counted in the ledger and the number allowed
+        is limited: use it for a final check, not as a search signal). Frozen hash \(file.frozenHash.prefix(16)).
+
+        Commands (all accept --json; run them from any folder):
+          enpire status --workspace \(folder.path)
+          enpire trial  --workspace \(folder.path) --recipe '{"angleWeight": 100, ...}' --hypothesis "why"
+          enpire keep ID --workspace \(folder.path)      (or: enpire revert ID ...)
+          enpire ledger --workspace \(folder.path)
+          enpire fleet sync --workspace \(folder.path)   (see what other stations kept)
+
+        Budget: \(budget.trials) trials, \(Int(budget.wallSeconds)) s wall, \(budget.tokens) tokens. Report your token use
+        by printing lines `ENPIRE_TOKENS <n>`.
+        """
+    }
+}
