@@ -9,7 +9,7 @@
 // held-out seeds (success by the simulator's rule; the verifier's agreement beside it). The expert reads the
 // simulator's exact hole pose: its figures are privileged, and the report says so.
 //
-// Usage: PinInsertionExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--output DIR]
+// Usage: PinInsertionExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--confirmation N] [--seed N] [--no-baseline] [--output DIR]
 import EnpireResearch
 import EnpireTasks
 import Foundation

@@ -7,7 +7,7 @@
 // tunes reads the simulator's exact state and plans with a copy of the simulator: an oracle, labelled as such in
 // the report. `enpire main` runs the same campaign with the learned camera policy on top.
 //
-// Usage: PushTExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--output DIR]
+// Usage: PushTExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--confirmation N] [--seed N] [--no-baseline] [--output DIR]
 import EnpireResearch
 import EnpireTasks
 import Foundation

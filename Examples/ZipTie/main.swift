@@ -9,7 +9,7 @@
 // confirms the leaders and scores the kept recipe on sealed held-out seeds (success by the simulator's rule). The
 // expert reads the simulator's exact tie features: its figures are privileged, and the report says so.
 //
-// Usage: ZipTieExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--output DIR]
+// Usage: ZipTieExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--confirmation N] [--seed N] [--no-baseline] [--output DIR]
 import EnpireResearch
 import EnpireTasks
 import Foundation

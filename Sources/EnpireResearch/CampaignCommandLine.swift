@@ -1,7 +1,7 @@
 import Foundation
 
 /// A task's own research executable in a few lines: parses `--stations N --iterations N --episodes N --held-out N
-/// --confirmation N --seed N --output DIR`, runs ``ResearchCampaign`` on the task, writes the report and prints the
+/// --confirmation N --seed N --output DIR` and `--no-baseline`, runs ``ResearchCampaign`` on the task, writes the report and prints the
 /// held-out scores. The per-task examples (`Examples/`) are built on it; a lab's own executable can be too.
 public enum CampaignCommandLine {
     /// Runs the campaign with `defaults` overridden by `arguments` (without the program name); returns the result.
@@ -14,6 +14,11 @@ public enum CampaignCommandLine {
         var index = 0
         while index < arguments.count {
             let name = arguments[index]
+            if name == "--no-baseline" {
+                configuration.scoreBaseline = false
+                index += 1
+                continue
+            }
             guard index + 1 < arguments.count else {
                 throw ResearchError.badOption(task: task.name, option: name, reason: "needs a value")
             }
@@ -35,7 +40,7 @@ public enum CampaignCommandLine {
             case "--output": output = value
             default:
                 throw ResearchError.badOption(task: task.name, option: name, reason: "known options: --stations, "
-                                              + "--iterations, --episodes, --held-out, --confirmation, --seed, --output")
+                                              + "--iterations, --episodes, --held-out, --confirmation, --seed, --output, --no-baseline")
             }
             index += 2
         }

@@ -121,7 +121,7 @@ struct AgentLoopTests {
         let process = Process()
         process.executableURL = example
         process.arguments = ["--stations", "1", "--iterations", "2", "--episodes", "2", "--held-out", "2",
-                             "--confirmation", "0", "--output", folder.path]
+                             "--confirmation", "0", "--no-baseline", "--output", folder.path]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
