@@ -1,10 +1,8 @@
 import ArgumentParser
-import Dispatch
 import Enpire
 import EnpireReward
 import EnpireSim
 import Foundation
-import Synchronization
 
 /// `enpire verifier ...`: camera verifiers of the simulated pin-insertion and zip-tie tasks.
 struct VerifierCommand: AsyncParsableCommand {
@@ -175,25 +173,12 @@ struct VerifierCommand: AsyncParsableCommand {
         /// Runs `body(index)` for every episode on `workers` threads; each thread gets its own context.
         private func parallel<Context>(_ makeContext: @Sendable () throws -> Context,
                                        _ body: @Sendable (Int, inout Context) throws -> Outcome) throws -> [Outcome] {
-            let results = Mutex<[Outcome]>([])
-            let failure = Mutex<String?>(nil)
-            let next = Atomic<Int>(0)
-            let count = episodes
-            DispatchQueue.concurrentPerform(iterations: max(1, min(workers, count))) { _ in
-                do {
-                    var context = try makeContext()
-                    while true {
-                        let index = next.add(1, ordering: .relaxed).oldValue
-                        guard index < count else { return }
-                        let outcome = try body(index, &context)
-                        results.withLock { $0.append(outcome) }
-                    }
-                } catch {
-                    failure.withLock { $0 = "\(error)" }
-                }
+            do {
+                return try ParallelEpisodes.run(count: episodes, workers: workers, makeWorker: { _ in try makeContext() },
+                                                body: { context, index in try body(index, &context) })
+            } catch {
+                throw CommandFailure("study failed: \(error)")
             }
-            if let message = failure.withLock({ $0 }) { throw CommandFailure("study failed: \(message)") }
-            return results.withLock { $0 }
         }
 
         private func writePNG(_ frame: Frame, name: String, codec: JPEGCodec) {
