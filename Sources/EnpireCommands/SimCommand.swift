@@ -135,9 +135,7 @@ struct SimCommand: AsyncParsableCommand {
                         FileHandle.standardError.write(Data("expert: \(done)/\(total)\n".utf8))
                     }
                 }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                try printJSON(summary)
                 return
             }
             if cameraReward || robotReset {

@@ -1,10 +1,8 @@
 import ArgumentParser
-import Dispatch
 import Enpire
 import EnpireReward
 import EnpireSim
 import Foundation
-import Synchronization
 
 /// `enpire verifier ...`: camera verifiers of the simulated pin-insertion and zip-tie tasks.
 struct VerifierCommand: AsyncParsableCommand {
@@ -82,6 +80,18 @@ struct VerifierCommand: AsyncParsableCommand {
             var verifierDetail: String
             var truthDetail: String
             var latencySeconds: Double
+
+            /// An episode of `kind` whose ground truth was `truth` and that the verifier judged `verdict`.
+            init(seed: UInt64, kind: String, truth: Bool, truthDetail: String?, verdict: Verdict) {
+                self.seed = seed
+                self.kind = kind
+                self.truth = truth
+                predicted = verdict.success
+                status = verdict.status
+                verifierDetail = verdict.detail ?? ""
+                self.truthDetail = truthDetail ?? ""
+                latencySeconds = verdict.latencySeconds
+            }
         }
 
         /// Confusion counts of one group of episodes.
@@ -176,28 +186,32 @@ struct VerifierCommand: AsyncParsableCommand {
             }
         }
 
-        /// Runs `body(index)` for every episode on `workers` threads; each thread gets its own context.
-        private func parallel<Context>(_ makeContext: @Sendable () throws -> Context,
-                                       _ body: @Sendable (Int, inout Context) throws -> Outcome) throws -> [Outcome] {
-            let results = Mutex<[Outcome]>([])
-            let failure = Mutex<String?>(nil)
-            let next = Atomic<Int>(0)
-            let count = episodes
-            DispatchQueue.concurrentPerform(iterations: max(1, min(workers, count))) { _ in
-                do {
-                    var context = try makeContext()
-                    while true {
-                        let index = next.add(1, ordering: .relaxed).oldValue
-                        guard index < count else { return }
-                        let outcome = try body(index, &context)
-                        results.withLock { $0.append(outcome) }
-                    }
-                } catch {
-                    failure.withLock { $0 = "\(error)" }
-                }
+        /// What each thread of a study holds: its own JPEG codec and verifier.
+        final class Worker<Verifier> {
+            let codec: JPEGCodec
+            let verifier: Verifier
+            init(_ verifier: Verifier) throws {
+                codec = try JPEGCodec()
+                self.verifier = verifier
             }
-            if let message = failure.withLock({ $0 }) { throw CommandFailure("study failed: \(message)") }
-            return results.withLock { $0 }
+        }
+
+        /// Runs `body(seed, dump, worker)` for every episode's seed on `workers` threads; each thread makes its own
+        /// worker around `makeVerifier()`. `dump` is true for the first `--frames` episodes, whose frames are
+        /// written even when the verifier agrees with the ground truth.
+        private func parallel<Verifier>(_ makeVerifier: @Sendable @escaping () -> Verifier,
+                                        _ body: @Sendable (_ seed: UInt64, _ dump: Bool, Worker<Verifier>) throws
+                                            -> Outcome) throws -> [Outcome] {
+            let first = seed, dump = frames
+            do {
+                return try ParallelEpisodes.run(count: episodes, workers: workers,
+                                                makeWorker: { _ in try Worker(makeVerifier()) },
+                                                body: { worker, index in
+                                                    try body(first + UInt64(index), index < dump, worker)
+                                                })
+            } catch {
+                throw CommandFailure("study failed: \(error)")
+            }
         }
 
         private func writePNG(_ frame: Frame, name: String, codec: JPEGCodec) {
@@ -210,56 +224,38 @@ struct VerifierCommand: AsyncParsableCommand {
 
         private func runPin() throws -> [Outcome] {
             let generator = PinInsertionLabelledEpisodes()
-            let first = seed
-            let dump = frames
-            final class Context {
-                let codec: JPEGCodec
-                let verifier = PinInsertionCameraVerifier()
-                init() throws { codec = try JPEGCodec() }
-            }
-            return try parallel({ try Context() }) { index, context in
-                let sample = try generator.sample(seed: first + UInt64(index), codec: context.codec)
-                let streak = LowForceStreak.of(sample.forces, bound: context.verifier.model.forceBound)
-                let verdict = context.verifier.verdict(frame: sample.frame, handPose: sample.handPose,
-                                                       lowForceStreak: streak)
-                if verdict.success != sample.success || index < dump {
-                    writePNG(sample.frame, name: "pin-\(sample.seed)-\(sample.kind)", codec: context.codec)
+            return try parallel({ PinInsertionCameraVerifier() }) { seed, dump, worker in
+                let sample = try generator.sample(seed: seed, codec: worker.codec)
+                let streak = LowForceStreak.of(sample.forces, bound: worker.verifier.model.forceBound)
+                let verdict = worker.verifier.verdict(frame: sample.frame, handPose: sample.handPose,
+                                                      lowForceStreak: streak)
+                if verdict.success != sample.success || dump {
+                    writePNG(sample.frame, name: "pin-\(sample.seed)-\(sample.kind)", codec: worker.codec)
                 }
                 return Outcome(seed: sample.seed, kind: sample.kind.rawValue, truth: sample.success,
-                               predicted: verdict.success, status: verdict.status,
-                               verifierDetail: verdict.detail ?? "", truthDetail: sample.groundTruth.detail ?? "",
-                               latencySeconds: verdict.latencySeconds)
+                               truthDetail: sample.groundTruth.detail, verdict: verdict)
             }
         }
 
         private func runZipTie() throws -> [Outcome] {
             let generator = ZipTieLabelledEpisodes()
-            let first = seed
-            let dump = frames
-            final class Context {
-                let codec: JPEGCodec
-                let verifier = ZipTieCameraVerifier()
-                init() throws { codec = try JPEGCodec() }
-            }
-            return try parallel({ try Context() }) { index, context in
-                let sample = try generator.sample(seed: first + UInt64(index), codec: context.codec)
-                var monitor = ZipTieCutTensionMonitor(closedJawOpening: context.verifier.model.closedJawOpening)
+            return try parallel({ ZipTieCameraVerifier() }) { seed, dump, worker in
+                let sample = try generator.sample(seed: seed, codec: worker.codec)
+                var monitor = ZipTieCutTensionMonitor(closedJawOpening: worker.verifier.model.closedJawOpening)
                 for (left, cutter) in zip(sample.leftReadings, sample.cutterReadings) {
                     monitor.record(left: left, cutter: cutter)
                 }
                 var frames: [String: Frame] = [:]
                 for frame in sample.frames { frames[frame.cameraName] = frame }
-                let verdict = context.verifier.verdict(frames: frames, tensionAtClosure: monitor.tensionAtClosure)
-                if verdict.success != sample.success || index < dump {
+                let verdict = worker.verifier.verdict(frames: frames, tensionAtClosure: monitor.tensionAtClosure)
+                if verdict.success != sample.success || dump {
                     for frame in sample.frames {
                         writePNG(frame, name: "ziptie-\(sample.seed)-\(sample.kind)-\(frame.cameraName)",
-                                 codec: context.codec)
+                                 codec: worker.codec)
                     }
                 }
                 return Outcome(seed: sample.seed, kind: sample.kind.rawValue, truth: sample.success,
-                               predicted: verdict.success, status: verdict.status,
-                               verifierDetail: verdict.detail ?? "", truthDetail: sample.groundTruth.detail ?? "",
-                               latencySeconds: verdict.latencySeconds)
+                               truthDetail: sample.groundTruth.detail, verdict: verdict)
             }
         }
     }

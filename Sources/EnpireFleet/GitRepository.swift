@@ -160,14 +160,7 @@ final class GitRepository {
         try Self.check(git_index_new(&index), "new index")
         defer { git_index_free(index) }
         if let base {
-            var baseOID = try Self.oid(base)
-            var baseCommit: OpaquePointer?
-            try Self.check(git_commit_lookup(&baseCommit, repo, &baseOID), "lookup commit \(base)")
-            defer { git_commit_free(baseCommit) }
-            var baseTree: OpaquePointer?
-            try Self.check(git_commit_tree(&baseTree, baseCommit), "tree of \(base)")
-            defer { git_tree_free(baseTree) }
-            try Self.check(git_index_read_tree(index, baseTree), "read tree of \(base)")
+            try withRootTree(of: base) { try Self.check(git_index_read_tree(index, $0), "read tree of \(base)") }
         }
         for folder in removing {
             try Self.check(git_index_remove_directory(index, folder, 0), "unstage \(folder)")

@@ -165,31 +165,31 @@ public struct ServoPacketParser: Sendable {
             while buffer.count >= 3, buffer[2] == 0xFF { buffer.removeFirst() }
         }
         guard buffer.count >= header.count + 3 else { return .needMore(missing: header.count + 3 - buffer.count) }
+        // Feetech: FF FF id length(1) …, length ≥ 2 (instruction or error, checksum).
+        // Dynamixel 2.0: FF FF FD 00 id length(2) …, length ≥ 3 (instruction, CRC), 4 with a status error byte.
+        let id: UInt8, length: Int, minimumLength: Int, prefix: Int
         switch dialect {
         case .feetech:
-            let id = buffer[2], length = Int(buffer[3])
-            guard length >= 2 else {
-                buffer.removeFirst(2)
-                return .corrupt(id: id)
-            }
-            let total = 4 + length
-            guard buffer.count >= total else { return .needMore(missing: total - buffer.count) }
-            let packet = Array(buffer[0..<total])
-            buffer.removeFirst(total)
+            (id, length, minimumLength, prefix) = (buffer[2], Int(buffer[3]), 2, 4)
+        case .dynamixel2:
+            (id, length, minimumLength, prefix) = (buffer[4], Int(buffer[5]) | Int(buffer[6]) << 8,
+                                                   statusPackets ? 4 : 3, 7)
+        }
+        guard length >= minimumLength else {
+            buffer.removeFirst(header.count)
+            return .corrupt(id: id)
+        }
+        let total = prefix + length
+        guard buffer.count >= total else { return .needMore(missing: total - buffer.count) }
+        let packet = Array(buffer[0..<total])
+        buffer.removeFirst(total)
+        switch dialect {
+        case .feetech:
             guard ServoDialect.feetechChecksum(packet[2..<(total - 1)]) == packet[total - 1] else { return .corrupt(id: id) }
             let code = packet[4]
             return .packet(ServoPacket(id: id, instruction: statusPackets ? 0 : code, error: statusPackets ? code : 0,
                                        parameters: Array(packet[5..<(total - 1)])))
         case .dynamixel2:
-            let id = buffer[4], length = Int(buffer[5]) | Int(buffer[6]) << 8
-            guard length >= (statusPackets ? 4 : 3) else {
-                buffer.removeFirst(4)
-                return .corrupt(id: id)
-            }
-            let total = 7 + length
-            guard buffer.count >= total else { return .needMore(missing: total - buffer.count) }
-            let packet = Array(buffer[0..<total])
-            buffer.removeFirst(total)
             let crc = UInt16(packet[total - 2]) | UInt16(packet[total - 1]) << 8
             guard ServoDialect.crc16(packet[0..<(total - 2)]) == crc else { return .corrupt(id: id) }
             let body = ServoDialect.unstuff(Array(packet[7..<(total - 2)]))

@@ -42,11 +42,7 @@ public final class EpisodeStore: EpisodeRecorder {
         guard (1...100).contains(jpegQuality) else {
             throw EpisodeStoreError.writeFailed(path: root.path, reason: "JPEG quality must be 1...100, got \(jpegQuality)")
         }
-        do {
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        } catch {
-            throw EpisodeStoreError.writeFailed(path: root.path, reason: error.localizedDescription)
-        }
+        try EpisodeStore.createFolder(root)
         self.root = root
         self.jpegQuality = jpegQuality
         self.syncToDisk = syncToDisk
@@ -177,6 +173,17 @@ public final class EpisodeStore: EpisodeRecorder {
         return steps
     }
 
+    /// Creates `folder` and its parents if missing.
+    ///
+    /// - Throws: ``EpisodeStoreError/writeFailed(path:reason:)`` when it cannot.
+    static func createFolder(_ folder: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw EpisodeStoreError.writeFailed(path: folder.path, reason: error.localizedDescription)
+        }
+    }
+
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         do {
@@ -216,11 +223,7 @@ public actor EpisodeWriter: EpisodeRecording {
     private var finished = false
 
     init(folder: URL, metadata: EpisodeMetadata, jpegQuality: Int, syncToDisk: Bool) throws {
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw EpisodeStoreError.writeFailed(path: folder.path, reason: error.localizedDescription)
-        }
+        try EpisodeStore.createFolder(folder)
         self.folder = folder
         self.metadata = metadata
         self.jpegQuality = jpegQuality

@@ -9,20 +9,21 @@ import Synchronization
 /// stops the other workers from taking new episodes and is rethrown.
 public enum ParallelEpisodes {
     /// Runs `body(&worker, index)` for every index in `0..<count` on up to `workers` threads; each thread makes
-    /// its own worker with `makeWorker(threadIndex)` before its first episode.
-    public static func run<Worker, Outcome: Sendable>(
-        count: Int, workers: Int, makeWorker: @Sendable (Int) throws -> Worker,
-        body: @Sendable (inout Worker, Int) throws -> Outcome
-    ) throws -> [Outcome] {
+    /// its own worker with `makeWorker(threadIndex)` before its first episode. Throws what the closures throw
+    /// (nothing, when they cannot).
+    public static func run<Worker, Outcome: Sendable, E: Error>(
+        count: Int, workers: Int, makeWorker: @Sendable (Int) throws(E) -> Worker,
+        body: @Sendable (inout Worker, Int) throws(E) -> Outcome
+    ) throws(E) -> [Outcome] {
         guard count > 0 else { return [] }
         let threads = max(1, min(workers, count))
         let outcomes = Mutex<[Int: Outcome]>([:])
-        let failure = Mutex<(any Error)?>(nil)
+        let failure = Mutex<E?>(nil)
         let next = Atomic<Int>(0)
         let lane = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             let thread = lane.add(1, ordering: .relaxed).oldValue
-            do {
+            do throws(E) {
                 var worker = try makeWorker(thread)
                 while failure.withLock({ $0 == nil }) {
                     let index = next.add(1, ordering: .relaxed).oldValue
@@ -37,6 +38,15 @@ public enum ParallelEpisodes {
         if let error = failure.withLock({ $0 }) { throw error }
         let done = outcomes.withLock { $0 }
         return (0..<count).compactMap { done[$0] }
+    }
+
+    /// Runs `body(index)` for every index in `0..<count` on up to `workers` threads, for episodes that need no
+    /// per-thread state. Throws what `body` throws (nothing, when it cannot).
+    public static func run<Outcome: Sendable, E: Error>(
+        count: Int, workers: Int, body: @Sendable (Int) throws(E) -> Outcome
+    ) throws(E) -> [Outcome] {
+        try run(count: count, workers: workers, makeWorker: { _ throws(E) in () },
+                body: { _, index throws(E) in try body(index) })
     }
 
     /// Runs `body(lane, index)` for every index in `0..<count` on up to `lanes` concurrent tasks; each task makes

@@ -45,29 +45,29 @@ struct Canvas {
     }
 
     mutating func text(_ string: String, x: Int, y: Int, scale: Int = 1, _ color: (UInt8, UInt8, UInt8)) {
-        var cursor = x
-        for character in string {
-            let rows = BitmapFont.rows(for: character)
-            for (row, bits) in rows.enumerated() {
-                for column in 0..<BitmapFont.glyphWidth where bits & (0x10 >> UInt8(column)) != 0 {
-                    fillRect(x: cursor + column * scale, y: y + row * scale, width: scale, height: scale, color)
-                }
-            }
-            cursor += (BitmapFont.glyphWidth + 1) * scale
+        Self.forEachGlyphPixel(string, scale: scale) { advance, row, column in
+            fillRect(x: x + advance + column * scale, y: y + row * scale, width: scale, height: scale, color)
         }
     }
 
     /// Draws text rotated 90° counter-clockwise (for a y-axis label), reading bottom to top.
     mutating func verticalText(_ string: String, x: Int, y: Int, scale: Int = 1, _ color: (UInt8, UInt8, UInt8)) {
-        var cursor = y
-        for character in string {
-            let rows = BitmapFont.rows(for: character)
-            for (row, bits) in rows.enumerated() {
+        Self.forEachGlyphPixel(string, scale: scale) { advance, row, column in
+            fillRect(x: x + row * scale, y: y - advance - column * scale, width: scale, height: scale, color)
+        }
+    }
+
+    /// Calls `body` for every lit pixel of `string` in the bitmap font: how far along the line its glyph starts
+    /// (in pixels at `scale`), and its glyph row and column.
+    private static func forEachGlyphPixel(_ string: String, scale: Int,
+                                          _ body: (_ advance: Int, _ row: Int, _ column: Int) -> Void) {
+        for (index, character) in string.enumerated() {
+            let advance = index * (BitmapFont.glyphWidth + 1) * scale
+            for (row, bits) in BitmapFont.rows(for: character).enumerated() {
                 for column in 0..<BitmapFont.glyphWidth where bits & (0x10 >> UInt8(column)) != 0 {
-                    fillRect(x: x + row * scale, y: cursor - column * scale, width: scale, height: scale, color)
+                    body(advance, row, column)
                 }
             }
-            cursor -= (BitmapFont.glyphWidth + 1) * scale
         }
     }
 }

@@ -71,25 +71,19 @@ public struct MiniBatchSampler: Sendable {
     /// Copies batch `index` of the current epoch into `inputs` and `targets`.
     public func fill(batch index: Int, from dataset: SupervisedDataset, inputs: inout Tensor, targets: inout Tensor) {
         let start = index * batchSize
-        let rows = min(batchSize, order.count - start)
-        let inWidth = dataset.inputs.columns, outWidth = dataset.targets.columns
-        inputs.resize(rows: rows, columns: inWidth)
-        targets.resize(rows: rows, columns: outWidth)
-        dataset.inputs.scalars.withUnsafeBufferPointer { source in
-            inputs.scalars.withUnsafeMutableBufferPointer { destination in
-                for r in 0..<rows {
-                    let row = order[start + r]
-                    (destination.baseAddress! + r * inWidth).update(from: source.baseAddress! + row * inWidth,
-                                                                    count: inWidth)
-                }
-            }
-        }
-        dataset.targets.scalars.withUnsafeBufferPointer { source in
-            targets.scalars.withUnsafeMutableBufferPointer { destination in
-                for r in 0..<rows {
-                    let row = order[start + r]
-                    (destination.baseAddress! + r * outWidth).update(from: source.baseAddress! + row * outWidth,
-                                                                     count: outWidth)
+        let batch = order[start..<min(start + batchSize, order.count)]
+        gather(rows: batch, of: dataset.inputs, into: &inputs)
+        gather(rows: batch, of: dataset.targets, into: &targets)
+    }
+
+    /// Copies the given rows of `source`, in order, into `destination` (resized to fit).
+    private func gather(rows selected: ArraySlice<Int>, of source: Tensor, into destination: inout Tensor) {
+        let width = source.columns
+        destination.resize(rows: selected.count, columns: width)
+        source.scalars.withUnsafeBufferPointer { from in
+            destination.scalars.withUnsafeMutableBufferPointer { to in
+                for (r, row) in selected.enumerated() {
+                    (to.baseAddress! + r * width).update(from: from.baseAddress! + row * width, count: width)
                 }
             }
         }

@@ -9,26 +9,10 @@ public struct HuberLoss: Sendable {
     /// Returns the loss and writes `∂loss/∂prediction` into `gradient`.
     public func callAsFunction(prediction: Tensor, target: Tensor, gradient: inout Tensor) throws(TensorError)
         -> Float {
-        try LossCheck.sameCount(prediction, target)
-        gradient.resize(to: prediction.shape)
-        let n = prediction.count
-        let inverseCount = 1 / Float(n)
-        var total: Float = 0
-        prediction.scalars.withUnsafeBufferPointer { p in
-            target.scalars.withUnsafeBufferPointer { t in
-                gradient.scalars.withUnsafeMutableBufferPointer { g in
-                    for index in 0..<n {
-                        let d = p[index] - t[index]
-                        if abs(d) <= delta {
-                            total += 0.5 * d * d
-                            g[index] = d * inverseCount
-                        } else {
-                            total += delta * (abs(d) - 0.5 * delta)
-                            g[index] = (d > 0 ? delta : -delta) * inverseCount
-                        }
-                    }
-                }
-            }
+        let inverseCount = 1 / Float(prediction.count)
+        let total = try LossCheck.elementwise(prediction, target, gradient: &gradient) { d in
+            if abs(d) <= delta { return (0.5 * d * d, d * inverseCount) }
+            return (delta * (abs(d) - 0.5 * delta), (d > 0 ? delta : -delta) * inverseCount)
         }
         return total * inverseCount
     }

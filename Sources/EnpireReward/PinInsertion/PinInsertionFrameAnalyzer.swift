@@ -145,57 +145,45 @@ public final class PinInsertionFrameAnalyzer {
     private func blockTop(_ image: RGBImage, scale s: Double) throws(RewardError)
         -> (line: RobustLineFit, slotCentre: Double) {
         let width = model.resolution.width, height = model.resolution.height
-        var count = 0
         var deepStart = -1, bestDeepStart = -1, bestDeepLength = 0
         let holePixels = model.holeWidth * s
-        let fit: RobustLineFit? = image.pixels.withUnsafeBufferPointer { p in
-            classes.withUnsafeBufferPointer { classes in
-                xs.withUnsafeMutableBufferPointer { edges in
-                    ys.withUnsafeMutableBufferPointer { columns in
-                        keep.withUnsafeMutableBufferPointer { keep in
-                            func level(_ x: Int, _ y: Int) -> Double {
-                                let i = 3 * (y * width + x)
-                                return Double(Int(p[i + 2]) - Int(p[i]))
-                            }
-                            for x in 0..<width {
-                                var first = -1
-                                var y = 0
-                                while y + 2 < height {
-                                    if classes[y * width + x] == PixelClass.block,
-                                       classes[(y + 1) * width + x] == PixelClass.block,
-                                       classes[(y + 2) * width + x] == PixelClass.block {
-                                        first = y
-                                        break
-                                    }
-                                    y += 1
-                                }
-                                guard first >= 14, first + 10 < height else { continue }
-                                var clean = true
-                                for row in (first - 13)..<(first + 9) {
-                                    let k = classes[row * width + x]
-                                    if k != PixelClass.block && k != PixelClass.other { clean = false; break }
-                                }
-                                guard clean else { continue }
-                                var above = 0.0, below = 0.0
-                                for row in (first - 13)..<(first - 9) { above += level(x, row) }
-                                for row in (first + 5)..<(first + 9) { below += level(x, row) }
-                                above /= 4
-                                below /= 4
-                                guard below - above > 25 else { continue }
-                                var edge = Double(first - 8)
-                                for row in (first - 8)..<(first + 4) {
-                                    let f = min(max((level(x, row) - above) / (below - above), 0), 1)
-                                    edge += 1 - f
-                                }
-                                edges[count] = edge
-                                columns[count] = Double(x) + 0.5
-                                count += 1
-                            }
-                            return RobustLineFit.fit(xs: UnsafeBufferPointer(edges), ys: UnsafeBufferPointer(columns),
-                                                     count: count, keep: keep, outlierDistance: 1.0,
-                                                     minimumPoints: 40)
+        let (fit, count) = fitLine(outlierDistance: 1.0, minimumPoints: 40) { classes, add in
+            image.pixels.withUnsafeBufferPointer { p in
+                func level(_ x: Int, _ y: Int) -> Double {
+                    let i = 3 * (y * width + x)
+                    return Double(Int(p[i + 2]) - Int(p[i]))
+                }
+                for x in 0..<width {
+                    var first = -1
+                    var y = 0
+                    while y + 2 < height {
+                        if classes[y * width + x] == PixelClass.block,
+                           classes[(y + 1) * width + x] == PixelClass.block,
+                           classes[(y + 2) * width + x] == PixelClass.block {
+                            first = y
+                            break
                         }
+                        y += 1
                     }
+                    guard first >= 14, first + 10 < height else { continue }
+                    var clean = true
+                    for row in (first - 13)..<(first + 9) {
+                        let k = classes[row * width + x]
+                        if k != PixelClass.block && k != PixelClass.other { clean = false; break }
+                    }
+                    guard clean else { continue }
+                    var above = 0.0, below = 0.0
+                    for row in (first - 13)..<(first - 9) { above += level(x, row) }
+                    for row in (first + 5)..<(first + 9) { below += level(x, row) }
+                    above /= 4
+                    below /= 4
+                    guard below - above > 25 else { continue }
+                    var edge = Double(first - 8)
+                    for row in (first - 8)..<(first + 4) {
+                        let f = min(max((level(x, row) - above) / (below - above), 0), 1)
+                        edge += 1 - f
+                    }
+                    add(edge, Double(x) + 0.5)
                 }
             }
         }
@@ -240,61 +228,50 @@ public final class PinInsertionFrameAnalyzer {
         let holePixels = model.holeWidth * s
         let mouthRow = top.x(at: slotCentre)
         let firstRow = Int(mouthRow + 1.5 * s), lastRow = min(height - 1, Int(mouthRow + (model.holeDepth - 2.5) * s))
-        var count = 0
         var widthSum = 0.0
-        let fit: RobustLineFit? = image.pixels.withUnsafeBufferPointer { p in
-            classes.withUnsafeBufferPointer { classes in
-                xs.withUnsafeMutableBufferPointer { mids in
-                    ys.withUnsafeMutableBufferPointer { rows in
-                        keep.withUnsafeMutableBufferPointer { keep in
-                            func level(_ x: Int, _ y: Int) -> Double {
-                                let i = 3 * (y * width + x)
-                                return Double(Int(p[i + 2]) - Int(p[i]))
-                            }
-                            func isBlock(_ x: Int, _ y: Int) -> Bool {
-                                x >= 0 && x < width && classes[y * width + x] == PixelClass.block
-                            }
-                            var centre = slotCentre
-                            let reach = Int(holePixels) + 15
-                            guard firstRow >= 0, lastRow > firstRow else { return nil }
-                            for y in firstRow...lastRow {
-                                let c = Int(centre)
-                                var left = -1, right = -1
-                                var x = c
-                                while x > c - reach, x > 7 {
-                                    if isBlock(x, y), isBlock(x - 1, y) { left = x; break }
-                                    x -= 1
-                                }
-                                x = c
-                                while x < c + reach, x < width - 8 {
-                                    if isBlock(x, y), isBlock(x + 1, y) { right = x; break }
-                                    x += 1
-                                }
-                                guard left > 0, right > 0 else { continue }
-                                var leftRef = 0.0, rightRef = 0.0
-                                for k in (left - 6)..<(left - 2) { leftRef += level(k, y) }
-                                for k in (right + 3)..<(right + 7) { rightRef += level(k, y) }
-                                leftRef /= 4
-                                rightRef /= 4
-                                guard leftRef > 25, rightRef > 25 else { continue }
-                                var leftWall = Double(left - 2)
-                                for k in (left - 2)..<(left + 3) { leftWall += min(max(level(k, y) / leftRef, 0), 1) }
-                                var rightWall = Double(right + 3)
-                                for k in (right - 2)..<(right + 3) {
-                                    rightWall -= min(max(level(k, y) / rightRef, 0), 1)
-                                }
-                                let slot = rightWall - leftWall
-                                guard abs(slot - holePixels) <= 0.6 * s else { continue }
-                                mids[count] = (leftWall + rightWall) / 2
-                                rows[count] = Double(y) + 0.5
-                                widthSum += slot
-                                count += 1
-                                centre = mids[count - 1]
-                            }
-                            return RobustLineFit.fit(xs: UnsafeBufferPointer(mids), ys: UnsafeBufferPointer(rows),
-                                                     count: count, keep: keep, outlierDistance: 0.8, minimumPoints: 30)
-                        }
+        let (fit, count) = fitLine(outlierDistance: 0.8, minimumPoints: 30) { classes, add in
+            image.pixels.withUnsafeBufferPointer { p in
+                func level(_ x: Int, _ y: Int) -> Double {
+                    let i = 3 * (y * width + x)
+                    return Double(Int(p[i + 2]) - Int(p[i]))
+                }
+                func isBlock(_ x: Int, _ y: Int) -> Bool {
+                    x >= 0 && x < width && classes[y * width + x] == PixelClass.block
+                }
+                var centre = slotCentre
+                let reach = Int(holePixels) + 15
+                guard firstRow >= 0, lastRow > firstRow else { return }
+                for y in firstRow...lastRow {
+                    let c = Int(centre)
+                    var left = -1, right = -1
+                    var x = c
+                    while x > c - reach, x > 7 {
+                        if isBlock(x, y), isBlock(x - 1, y) { left = x; break }
+                        x -= 1
                     }
+                    x = c
+                    while x < c + reach, x < width - 8 {
+                        if isBlock(x, y), isBlock(x + 1, y) { right = x; break }
+                        x += 1
+                    }
+                    guard left > 0, right > 0 else { continue }
+                    var leftRef = 0.0, rightRef = 0.0
+                    for k in (left - 6)..<(left - 2) { leftRef += level(k, y) }
+                    for k in (right + 3)..<(right + 7) { rightRef += level(k, y) }
+                    leftRef /= 4
+                    rightRef /= 4
+                    guard leftRef > 25, rightRef > 25 else { continue }
+                    var leftWall = Double(left - 2)
+                    for k in (left - 2)..<(left + 3) { leftWall += min(max(level(k, y) / leftRef, 0), 1) }
+                    var rightWall = Double(right + 3)
+                    for k in (right - 2)..<(right + 3) {
+                        rightWall -= min(max(level(k, y) / rightRef, 0), 1)
+                    }
+                    let slot = rightWall - leftWall
+                    guard abs(slot - holePixels) <= 0.6 * s else { continue }
+                    centre = (leftWall + rightWall) / 2
+                    add(centre, Double(y) + 0.5)
+                    widthSum += slot
                 }
             }
         }
@@ -309,37 +286,53 @@ public final class PinInsertionFrameAnalyzer {
     private func pinAxis(scale s: Double) throws(RewardError) -> (RobustLineFit, Double) {
         let width = model.resolution.width, height = model.resolution.height
         let pinPixels = model.pinWidth * s
-        var count = 0
         var widthSum = 0.0
-        let fit: RobustLineFit? = classes.withUnsafeBufferPointer { classes in
-            xs.withUnsafeMutableBufferPointer { mids in
-                ys.withUnsafeMutableBufferPointer { rows in
-                    keep.withUnsafeMutableBufferPointer { keep in
-                        for y in 0..<height {
-                            var bestStart = 0, bestLength = 0, start = -1
-                            let base = y * width
-                            for x in 0...width {
-                                let isPin = x < width && classes[base + x] == PixelClass.pin
-                                if isPin {
-                                    if start < 0 { start = x }
-                                } else if start >= 0 {
-                                    if x - start > bestLength { bestLength = x - start; bestStart = start }
-                                    start = -1
-                                }
-                            }
-                            guard abs(Double(bestLength) - pinPixels) <= 0.6 * s else { continue }
-                            mids[count] = Double(bestStart) + Double(bestLength) / 2
-                            rows[count] = Double(y) + 0.5
-                            widthSum += Double(bestLength)
-                            count += 1
-                        }
-                        return RobustLineFit.fit(xs: UnsafeBufferPointer(mids), ys: UnsafeBufferPointer(rows),
-                                                 count: count, keep: keep, outlierDistance: 1.0, minimumPoints: 20)
+        let (fit, count) = fitLine(outlierDistance: 1.0, minimumPoints: 20) { classes, add in
+            for y in 0..<height {
+                var bestStart = 0, bestLength = 0, start = -1
+                let base = y * width
+                for x in 0...width {
+                    let isPin = x < width && classes[base + x] == PixelClass.pin
+                    if isPin {
+                        if start < 0 { start = x }
+                    } else if start >= 0 {
+                        if x - start > bestLength { bestLength = x - start; bestStart = start }
+                        start = -1
                     }
                 }
+                guard abs(Double(bestLength) - pinPixels) <= 0.6 * s else { continue }
+                add(Double(bestStart) + Double(bestLength) / 2, Double(y) + 0.5)
+                widthSum += Double(bestLength)
             }
         }
         guard let axis = fit else { throw .badFrame("the pin is not visible (\(count) clean rows)") }
         return (axis, widthSum / Double(max(count, 1)))
+    }
+
+    // MARK: - Line fits
+
+    /// Runs `collect` with the pixel classes and an `add(x, y)` that appends a point to the scratch arrays, then
+    /// fits a robust line through the points (`nil` when too few survive). Returns the fit and the points added.
+    private func fitLine(outlierDistance: Double, minimumPoints: Int,
+                         _ collect: (_ classes: UnsafeBufferPointer<UInt8>, _ add: (Double, Double) -> Void) -> Void)
+        -> (fit: RobustLineFit?, count: Int) {
+        var count = 0
+        let fit = classes.withUnsafeBufferPointer { classes in
+            xs.withUnsafeMutableBufferPointer { xs in
+                ys.withUnsafeMutableBufferPointer { ys in
+                    keep.withUnsafeMutableBufferPointer { keep in
+                        collect(classes) { x, y in
+                            xs[count] = x
+                            ys[count] = y
+                            count += 1
+                        }
+                        return RobustLineFit.fit(xs: UnsafeBufferPointer(xs), ys: UnsafeBufferPointer(ys), count: count,
+                                                 keep: keep, outlierDistance: outlierDistance,
+                                                 minimumPoints: minimumPoints)
+                    }
+                }
+            }
+        }
+        return (fit, count)
     }
 }

@@ -46,10 +46,5 @@ public struct PinInsertionVerifierModel: Sendable, Codable, Equatable {
     public init() {}
 
     /// A stable description of every number, part of a frozen evaluation's hash.
-    public var identity: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
-        return "pin.camera-verifier/v1 " + json
-    }
+    public var identity: String { stableIdentity("pin.camera-verifier/v1") }
 }

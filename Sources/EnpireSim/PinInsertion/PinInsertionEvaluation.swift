@@ -1,3 +1,4 @@
+import Enpire
 import Foundation
 
 /// Headless evaluation of ``PinInsertionExpert`` on seeded hole poses, without a station.
@@ -44,20 +45,19 @@ public enum PinInsertionEvaluation {
     /// Runs one episode per seed on `workers` threads and summarises them.
     public static func evaluateExpert(seeds: [UInt64], maxSteps: Int = PinInsertionGeometry.maxEpisodeSteps,
                                       workers: Int = 2) -> Result {
-        let outcomes = runEpisodesInParallel(count: seeds.count, workers: workers) {
+        let outcomes = ParallelEpisodes.run(count: seeds.count, workers: workers) {
             runEpisode(seed: seeds[$0], maxSteps: maxSteps)
         }
         return summarise(seeds: seeds, outcomes: outcomes,
                          periodSeconds: 1 / PinInsertionGeometry.controlRateHz)
     }
 
-    /// Summarises per-seed outcomes (keyed by seed index) in seed order.
-    static func summarise(seeds: [UInt64], outcomes: [Int: (success: Bool, steps: Int)], periodSeconds: Double)
+    /// Summarises per-seed outcomes (one per seed, in the same order).
+    static func summarise(seeds: [UInt64], outcomes: [(success: Bool, steps: Int)], periodSeconds: Double)
         -> Result {
         var successes = 0, streak = 0, longest = 0, steps = 0
         var failed: [UInt64] = []
-        for index in seeds.indices {
-            guard let outcome = outcomes[index] else { continue }
+        for (seed, outcome) in zip(seeds, outcomes) {
             steps += outcome.steps
             if outcome.success {
                 successes += 1
@@ -65,7 +65,7 @@ public enum PinInsertionEvaluation {
                 longest = max(longest, streak)
             } else {
                 streak = 0
-                failed.append(seeds[index])
+                failed.append(seed)
             }
         }
         return Result(successes: successes, trials: seeds.count,

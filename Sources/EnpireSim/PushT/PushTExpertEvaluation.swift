@@ -1,5 +1,5 @@
+import Enpire
 import Foundation
-import Synchronization
 
 /// Headless evaluation of ``PushTHeuristicExpert`` on seeded gym-pusht starts, without a station.
 public enum PushTExpertEvaluation {
@@ -55,18 +55,9 @@ public enum PushTExpertEvaluation {
     /// Runs one episode per seed on `workers` threads and summarises them.
     public static func run(seeds: [UInt64], parameters: PushTPlannerParameters = PushTPlannerParameters(),
                            maxSteps: Int = PushTGeometry.maxEpisodeSteps, workers: Int = 2) -> Result {
-        let episodes = Mutex<[Episode]>([])
-        let next = Atomic<Int>(0)
-        let threads = max(1, min(workers, seeds.count))
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < seeds.count else { return }
-                let episode = runEpisode(seed: seeds[index], parameters: parameters, maxSteps: maxSteps)
-                episodes.withLock { $0.append(episode) }
-            }
-        }
-        let all = episodes.withLock { $0 }.sorted { $0.seed < $1.seed }
+        let all = ParallelEpisodes.run(count: seeds.count, workers: workers) {
+            runEpisode(seed: seeds[$0], parameters: parameters, maxSteps: maxSteps)
+        }.sorted { $0.seed < $1.seed }
         let successful = all.filter(\.success)
         return Result(
             successes: successful.count, trials: all.count,

@@ -30,11 +30,10 @@ public enum ZipTieEvaluation {
     /// Runs one episode per seed on `workers` threads and summarises them in seed order.
     public static func evaluateExpert(seeds: [UInt64], maxSteps: Int = ZipTieGeometry.maxEpisodeSteps,
                                       workers: Int = 2) -> Result {
-        let outcomes = runEpisodesInParallel(count: seeds.count, workers: workers) {
+        let outcomes = ParallelEpisodes.run(count: seeds.count, workers: workers) {
             runEpisode(seed: seeds[$0], maxSteps: maxSteps)
         }
-        let all = outcomes
-        return PinInsertionEvaluation.summarise(seeds: seeds, outcomes: all,
+        return PinInsertionEvaluation.summarise(seeds: seeds, outcomes: outcomes,
                                                 periodSeconds: 1 / ZipTieGeometry.controlRateHz)
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import Enpire
 import EnpireLearning
 public import Foundation
@@ -90,19 +89,11 @@ struct ImitationLoop: Sendable {
     /// Rollouts for every seed on `workers` threads, in seed order; `finished` is called after each one.
     func rollouts(seeds: [UInt64], observe: ObservationMode, actor: RolloutActor, workers: Int,
                   finished: @Sendable () -> Void) -> [RolloutResult] {
-        let results = Mutex<[Int: RolloutResult]>([:])
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, seeds.count))) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < seeds.count else { return }
-                let result = rollout(seed: seeds[index], observe: observe, actor: actor)
-                results.withLock { $0[index] = result }
-                finished()
-            }
+        ParallelEpisodes.run(count: seeds.count, workers: workers) { index in
+            let result = rollout(seed: seeds[index], observe: observe, actor: actor)
+            finished()
+            return result
         }
-        let all = results.withLock { $0 }
-        return seeds.indices.compactMap { all[$0] }
     }
 
     /// Training seeds of a run: far from the development (900 000…) and held-out (5 000 000…) ranges.

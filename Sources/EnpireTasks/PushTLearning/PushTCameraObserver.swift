@@ -77,3 +77,12 @@ public enum PushTObservationError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension PushTObservationError {
+    /// Throws ``missing(_:)`` when `mode` is ``ObservationMode/camera`` and there is no observer to read frames.
+    static func checkObserver(_ observer: PushTCameraObserver?, for mode: ObservationMode) throws(Self) {
+        if mode == .camera, observer == nil {
+            throw .missing("camera mode needs a calibrated PushTCameraObserver")
+        }
+    }
+}

@@ -19,9 +19,7 @@ public struct PushTObservingExpert: Policy {
 
     /// Creates the observing planner; camera mode needs an observer.
     public init(parameters: PushTPlannerParameters, mode: ObservationMode, observer: PushTCameraObserver? = nil) throws {
-        if mode == .camera, observer == nil {
-            throw PushTObservationError.missing("camera mode needs a calibrated PushTCameraObserver")
-        }
+        try PushTObservationError.checkObserver(observer, for: mode)
         self.mode = mode
         self.observer = observer
         expert = PushTHeuristicExpert(parameters: parameters)

@@ -29,9 +29,7 @@ public struct PushTPrimitivePolicy: Policy {
 
     /// Creates the policy; camera mode needs an observer.
     public init(model: PushTPrimitiveModel, mode: ObservationMode, observer: PushTCameraObserver? = nil) throws {
-        if mode == .camera, observer == nil {
-            throw PushTObservationError.missing("camera mode needs a calibrated PushTCameraObserver")
-        }
+        try PushTObservationError.checkObserver(observer, for: mode)
         self.model = model
         self.mode = mode
         self.observer = observer

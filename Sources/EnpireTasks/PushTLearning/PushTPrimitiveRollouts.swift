@@ -64,22 +64,16 @@ public enum PushTPrimitiveRollouts {
                            teacherShare: Double, label: Bool, temperature: Double, positionNoise: Double,
                            angleNoise: Double, noiseSeed: UInt64, workers: Int,
                            onEpisode: @Sendable (Int) -> Void = { _ in }) -> Batch {
-        let results = Mutex<[Episode]>([])
-        let next = Atomic<Int>(0)
         let finished = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, seeds.count))) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < seeds.count else { return }
-                let episode = runEpisode(seed: seeds[index], library: library, learner: learner,
-                                         teacherShare: teacherShare, label: label, temperature: temperature,
-                                         positionNoise: positionNoise, angleNoise: angleNoise,
-                                         noiseSeed: noiseSeed ^ (seeds[index] &* 0x9E37_79B9_7F4A_7C15))
-                results.withLock { $0.append(episode) }
-                onEpisode(finished.add(1, ordering: .relaxed).newValue)
-            }
+        let episodes = ParallelEpisodes.run(count: seeds.count, workers: workers) { index in
+            let episode = runEpisode(seed: seeds[index], library: library, learner: learner,
+                                     teacherShare: teacherShare, label: label, temperature: temperature,
+                                     positionNoise: positionNoise, angleNoise: angleNoise,
+                                     noiseSeed: noiseSeed ^ (seeds[index] &* 0x9E37_79B9_7F4A_7C15))
+            onEpisode(finished.add(1, ordering: .relaxed).newValue)
+            return episode
         }
-        return Batch(episodes: results.withLock { $0 }.sorted { $0.seed < $1.seed })
+        return Batch(episodes: episodes.sorted { $0.seed < $1.seed })
     }
 
     /// Runs one episode (see ``run(seeds:library:learner:teacherShare:label:temperature:positionNoise:angleNoise:noiseSeed:workers:onEpisode:)``).
