@@ -42,7 +42,8 @@ for point in research confirmation heldout; do
     echo "$point: $(grep 'held-out:' "$ROOT/$point.resume.out")"
     python3 - "$out/report.json" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
+full = json.load(open(sys.argv[1]))
+r = dict(full.get("research", full), behaviourCloning=full.get("behaviourCloning"))
 kept = sum(1 for x in r["records"] if x["decision"] == "keep")
 print(f"  report: {len(r['records'])} trials ({kept} kept), resumes {r['resumes']}, best {r['best']['successes']}/{r['best']['trials']}"
       + (f", baseline {r['baseline']['successes']}/{r['baseline']['trials']}" if r.get('baseline') else "")

@@ -117,15 +117,15 @@ struct MainCommand: AsyncParsableCommand {
             ?? PushTCampaign(configuration: configuration, output: folder)
         let result = try await campaign.run(log: log)
         let report = try PushTCampaignReport.write(result, to: folder)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
-        } else {
-            print("report: \(report.path)")
-            let scores = [result.best, result.baseline, result.behaviourCloning, result.learned].compactMap { $0 }
-            print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
-        }
+        try printOutcome(result, report: report,
+                         scores: [result.best, result.baseline, result.behaviourCloning, result.learned].compactMap { $0 })
+    }
+
+    /// The result as JSON with `--json`, else the report's path and the held-out scores.
+    func printOutcome<Result: Encodable>(_ result: Result, report: URL, scores: [HeldOutScore]) throws {
+        if json { try printJSON(result); return }
+        print("report: \(report.path)")
+        print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
     }
 
     /// The research loop's part of the options (every task).
@@ -165,15 +165,8 @@ struct MainCommand: AsyncParsableCommand {
         intro += "held-out successes counted by the simulator's rule (\(campaign.task.criteria.successDefinition)).\n"
         let report = try ResearchReport.write(result, json: result, title: "\(campaign.task.name) on a simulated fleet: report",
                                               introduction: intro, to: folder)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
-        } else {
-            print("report: \(report.path)")
-            let scores = [result.best, result.baseline].compactMap { $0 } + result.followUps.map(\.score)
-            print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
-        }
+        try printOutcome(result, report: report,
+                         scores: [result.best, result.baseline].compactMap { $0 } + result.followUps.map(\.score))
     }
 
     /// The best recipe of an earlier run's report.json, if it is one of `task`'s.

@@ -59,9 +59,9 @@ struct StudyCommand: AsyncParsableCommand {
                         configuration: configuration,
                         output: folder.appendingPathComponent("n\(count)-seed\(seed)")).run { _ in }
                     let row = Row(stations: count, seed: seed,
-                                  robotMinutesTo95: result.fleetRobotSeconds(toReach: 0.95).map { $0 / 60 },
-                                  robotMinutesTo99: result.fleetRobotSeconds(toReach: 0.99).map { $0 / 60 },
-                                  fleetRobotMinutes: result.researchRobotSeconds / 60,
+                                  robotMinutesTo95: result.research.fleetRobotSeconds(toReach: 0.95).map { $0 / 60 },
+                                  robotMinutesTo99: result.research.fleetRobotSeconds(toReach: 0.99).map { $0 / 60 },
+                                  fleetRobotMinutes: result.research.researchRobotSeconds / 60,
                                   wallSeconds: Date().timeIntervalSince(start))
                     rows.append(row)
                     FileHandle.standardError.write(Data("stations \(count) seed \(seed): to 95% \(row.robotMinutesTo95.map { String(format: "%.1f", $0) } ?? "-") min, to 99% \(row.robotMinutesTo99.map { String(format: "%.1f", $0) } ?? "-") min (robot time), \(Int(row.wallSeconds)) s wall\n".utf8))

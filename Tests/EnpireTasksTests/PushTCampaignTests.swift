@@ -51,14 +51,14 @@ struct PushTCampaignTests {
             atPath: folder.appendingPathComponent("checkpoints/learned/policy.safetensors").path))
 
         // Three candidates ran one block; the better two (half of three, rounded up) a second; one was left.
-        try #require(result.confirmation.count == 3)
-        #expect(result.confirmation.map(\.rounds).sorted() == [1, 2, 2])
-        let finalists = result.confirmation.filter { $0.rounds == 2 }
+        try #require(result.research.confirmation.count == 3)
+        #expect(result.research.confirmation.map(\.rounds).sorted() == [1, 2, 2])
+        let finalists = result.research.confirmation.filter { $0.rounds == 2 }
         #expect(finalists.allSatisfy { $0.confirmed.trials == 10 })
-        let kept = try #require(result.confirmation.first { $0.recipe == result.bestRecipe })
+        let kept = try #require(result.research.confirmation.first { $0.recipe == result.bestRecipe })
         #expect(kept.rounds == 2)
         #expect(finalists.allSatisfy { kept.confirmed.successes >= $0.confirmed.successes })
-        #expect(result.confirmationRobotSeconds > 0)
+        #expect(result.research.confirmationRobotSeconds > 0)
         let best = try #require(result.best)
         #expect(best.trials == 6)
         // Research trials record their speed for the tie-break.

@@ -27,22 +27,13 @@ extension PushTCampaign {
         public var checkpoint: String
     }
 
-    /// Everything the report shows (`report.json`).
+    /// Everything the report shows (`report.json`): the research loop's result and Push-T's follow-ups.
     public struct Result: Sendable, Codable {
         /// The configuration used.
         public var configuration: Configuration
-        /// Hash of the frozen evaluation criteria.
-        public var frozenHash: String
-        /// Learning curve per station.
-        public var curves: [String: [CurvePoint]]
-        /// Every ledger record of every station.
-        public var records: [ExperimentRecord]
-        /// The best kept recipe in the fleet.
-        public var bestRecipe: Recipe
-        /// Held-out score of the best recipe (absent when final evaluation was off).
-        public var best: HeldOutScore?
-        /// Held-out score of the naive baseline (absent when final evaluation was off).
-        public var baseline: HeldOutScore?
+        /// The research loop's result (curves, ledger records, best recipe, held-out scores, confirmation,
+        /// utilisation, wall and robot times, resumes).
+        public var research: ResearchResult
         /// Held-out score of the behaviour-cloned network, when distillation ran.
         public var behaviourCloning: HeldOutScore?
         /// Behaviour-cloning training metrics.
@@ -51,52 +42,28 @@ extension PushTCampaign {
         public var learned: HeldOutScore?
         /// How the learned policy was trained and what it reached.
         public var learnedDetails: LearnedPolicyDetails?
-        /// Robot utilisation per station over the research phase.
-        public var utilization: FleetUtilization
-        /// Wall time of the research phase, seconds.
-        public var researchWallSeconds: Double
-        /// Wall time of the whole campaign, seconds.
-        public var totalWallSeconds: Double
-        /// Robot time of the research phase summed over stations, seconds.
-        public var researchRobotSeconds: Double
-        /// Robot seconds each station used until its best kept rate first reached 95%, if it did.
-        public var robotSecondsTo95: [String: Double]
-        /// The confirmation round.
-        public var confirmation: [Confirmation] = []
-        /// Robot seconds of the confirmation round summed over stations.
-        public var confirmationRobotSeconds = 0.0
-        /// How many times the campaign was resumed after an interruption (`enpire main --resume`).
-        public var resumes = 0
-        /// The research loop's result this was built from.
-        public var research: ResearchResult
+
+        /// Held-out score of the best recipe.
+        public var best: HeldOutScore? { research.best }
+        /// Held-out score of the naive baseline.
+        public var baseline: HeldOutScore? { research.baseline }
+        /// The best kept recipe in the fleet.
+        public var bestRecipe: Recipe { research.bestRecipe }
+        /// Every ledger record of every station.
+        public var records: [ExperimentRecord] { research.records }
+        /// How many times the campaign was resumed.
+        public var resumes: Int { research.resumes }
 
         init(research: ResearchResult, configuration: Configuration, output: URL) {
             self.research = research
             self.configuration = configuration
-            frozenHash = research.frozenHash
-            curves = research.curves
-            records = research.records
-            bestRecipe = research.bestRecipe
-            best = research.best
-            baseline = research.baseline
             let distilled = CampaignFiles.readJSON(Distilled.self, from: PushTCampaign.distilledURL(output))
             behaviourCloning = configuration.demonstrations > 0 ? distilled?.score : nil
             behaviourCloningMetrics = configuration.demonstrations > 0 ? distilled?.metrics ?? [:] : [:]
             let learnedRun = CampaignFiles.readJSON(Learned.self, from: PushTCampaign.learnedURL(output))
             learned = configuration.learnedPolicy ? learnedRun?.score : nil
             learnedDetails = configuration.learnedPolicy ? learnedRun?.details : nil
-            utilization = research.utilization
-            researchWallSeconds = research.researchWallSeconds
-            totalWallSeconds = research.totalWallSeconds
-            researchRobotSeconds = research.researchRobotSeconds
-            robotSecondsTo95 = research.robotSecondsTo95
-            confirmation = research.confirmation
-            confirmationRobotSeconds = research.confirmationRobotSeconds
-            resumes = research.resumes
         }
-
-        /// Fleet robot time to a success rate (see `ResearchResult.fleetRobotSeconds(toReach:)`).
-        public func fleetRobotSeconds(toReach rate: Double) -> Double? { research.fleetRobotSeconds(toReach: rate) }
     }
 
     struct Distilled: Codable { var score: HeldOutScore; var metrics: [String: Double] }
