@@ -173,8 +173,12 @@ struct MainCommand: AsyncParsableCommand {
     static func earlierRecipe(_ path: String, task: any ResearchTask) throws -> Recipe {
         let url = URL(fileURLWithPath: path)
         let data = try SafeFile.read(url, limit: 1 << 26)
+        // A research report has `bestRecipe` at the top; a Push-T report has it under `research`.
         struct Earlier: Decodable { var bestRecipe: Recipe }
-        guard let earlier = try? JSONDecoder().decode(Earlier.self, from: data), task.accepts(earlier.bestRecipe) else {
+        struct Wrapped: Decodable { var research: Earlier }
+        let decoded = (try? JSONDecoder().decode(Earlier.self, from: data))
+            ?? (try? JSONDecoder().decode(Wrapped.self, from: data))?.research
+        guard let earlier = decoded, task.accepts(earlier.bestRecipe) else {
             throw CommandFailure("\(url.path) holds no \(task.name) bestRecipe (is it an `enpire main --task \(task.name)` report.json?)")
         }
         return earlier.bestRecipe
