@@ -56,6 +56,9 @@ public struct PinResearchTask: ResearchTask {
 
     /// A simulated station; each research station's side camera has its own noise, the evaluators' another.
     public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
+        // HARDWARE: replace the simulated hand (`parts.arm`, a RobotArm that also reports its force estimate), the side
+        // camera, the reset (`parts.reset`) and the clock (use `SystemClock()`) with your own; the verifier reads only
+        // the camera frame and the arm's readings.
         let parts = PinInsertionStation()
         let noiseSeed: UInt64 = switch role {
         case .research(let index): 7 + UInt64(index)

@@ -62,6 +62,9 @@ public struct ZipTieResearchTask: ResearchTask {
     /// its inspection pose with the jaws open (where the expert parks it after a cut), the only moment the
     /// verifier needs pictures.
     public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
+        // HARDWARE: replace the two simulated arms (`parts.left`, `parts.cutter`), the top and oblique cameras, the
+        // reset (a person replaces the tie) and the clock (use `SystemClock()`) with your own; the trigger becomes a
+        // pose check on your cutter arm or a trigger line.
         let parts = ZipTieStation()
         let cutter = parts.cutter
         let inspection = ZipTieGeometry.inspectionPose
