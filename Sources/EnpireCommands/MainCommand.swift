@@ -21,7 +21,8 @@ struct MainCommand: AsyncParsableCommand {
     var taskOptions: [Assignment] = []
 
     @Option(help: "Simulated stations in the fleet.") var stations = 4
-    @Option(help: "Research iterations per station.") var iterations = 8
+    @Option(help: "Research iterations per station (default: the task's research budget; 8 for Push-T and zip-tie, 12 for pin).")
+    var iterations: Int?
     @Option(help: "Episodes per trial (development seeds).") var episodesPerTrial = 20
     @Option(help: "Held-out episodes for the final scores.") var heldOut = 500
     @Option(help: "Demonstrations for behaviour cloning (0 skips it).") var demonstrations = 60
@@ -42,8 +43,8 @@ struct MainCommand: AsyncParsableCommand {
     var confirmationEpisodes = 100
     @Option(help: "How many of the best kept recipes (distinct, at most one per station) enter confirmation.")
     var confirmationCandidates = 4
-    @Option(help: "Probability that a researcher samples the recipe space afresh instead of perturbing the best recipe so far.")
-    var exploration = 0.15
+    @Option(help: "Probability that a researcher samples the recipe space afresh instead of perturbing the best recipe so far (default: the task's; 0.15, 0.3 for pin).")
+    var exploration: Double?
     @Option(help: "Start every station from the best recipe of an earlier run (its report.json) instead of the naive one.")
     var initialRecipe: String?
     @Flag(help: "Do not score the naive baseline recipe on the held-out seeds (halves the final scoring).")
@@ -56,7 +57,7 @@ struct MainCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard stations >= 1, stations <= 16 else { throw ValidationError("--stations must be 1...16, got \(stations)") }
-        try OptionLimits.check(iterations, 1...OptionLimits.iterations, "--iterations")
+        if let iterations { try OptionLimits.check(iterations, 1...OptionLimits.iterations, "--iterations") }
         guard episodesPerTrial >= 1, episodesPerTrial <= 400 else { throw ValidationError("--episodes-per-trial must be 1...400") }
         try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
         try OptionLimits.check(demonstrations, 0...OptionLimits.episodes, "--demonstrations")
@@ -66,7 +67,9 @@ struct MainCommand: AsyncParsableCommand {
         try OptionLimits.check(confirmationCandidates, 0...64, "--confirmation-candidates")
         try OptionLimits.check(learnedRounds, 1...100, "--learned-rounds")
         try OptionLimits.check(learnedEpisodes, 1...10_000, "--learned-episodes")
-        guard (0...1).contains(exploration) else { throw ValidationError("--exploration must be 0...1, got \(exploration)") }
+        if let exploration, !(0...1).contains(exploration) {
+            throw ValidationError("--exploration must be 0...1, got \(exploration)")
+        }
     }
 
     func run() async throws {
@@ -86,7 +89,7 @@ struct MainCommand: AsyncParsableCommand {
             return
         }
         var configuration = PushTCampaign.Configuration()
-        configuration.research = try researchConfiguration()
+        configuration.research = try researchConfiguration(task: PushTResearchTask())
         configuration.research.taskOptions = [:]  // Push-T's are typed below (robotReset, cameraReward)
         configuration.demonstrations = demonstrations
         configuration.bcEpochs = bcEpochs
@@ -129,17 +132,17 @@ struct MainCommand: AsyncParsableCommand {
     }
 
     /// The research loop's part of the options (every task).
-    func researchConfiguration() throws -> ResearchCampaign.Configuration {
-        var configuration = ResearchCampaign.Configuration()
+    func researchConfiguration(task: any ResearchTask) throws -> ResearchCampaign.Configuration {
+        var configuration = task.campaignDefaults
         configuration.stations = stations
-        configuration.iterations = iterations
+        if let iterations { configuration.iterations = iterations }
         configuration.episodesPerTrial = episodesPerTrial
         configuration.heldOutEpisodes = heldOut
         configuration.seed = seed
         configuration.scoreBaseline = !noBaseline
         configuration.confirmationEpisodes = max(0, confirmationEpisodes)
         configuration.confirmationCandidates = max(0, confirmationCandidates)
-        configuration.exploration = exploration
+        if let exploration { configuration.exploration = exploration }
         configuration.taskOptions = try Assignment.dictionary(taskOptions)
         return configuration
     }
@@ -149,7 +152,7 @@ struct MainCommand: AsyncParsableCommand {
         if robotReset || cameraReward {
             throw ValidationError("--robot-reset and --camera-reward are Push-T options; task \(named.name) takes --task-option NAME=VALUE (\(named.options.keys.sorted().joined(separator: ", ")))")
         }
-        var configuration = try researchConfiguration()
+        var configuration = try researchConfiguration(task: named)
         let campaign: ResearchCampaign
         if resume != nil {
             campaign = try ResearchCampaign.resuming(task: named, output: folder)

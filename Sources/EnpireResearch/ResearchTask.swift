@@ -38,6 +38,10 @@ public protocol ResearchTask: Sendable {
     /// Whether the stations' own verdict is the ground truth (a simulator's success rule); when false, held-out
     /// scores report the stations' calls and their agreement with the ground truth beside the successes.
     var verdictIsGroundTruth: Bool { get }
+    /// The research budget `enpire main --task` uses when the command line does not set it (iterations,
+    /// exploration, ...): a task whose recipe space is hard to search from its baseline asks for more. The default
+    /// is `ResearchCampaign.Configuration()`.
+    var campaignDefaults: ResearchCampaign.Configuration { get }
     /// Options the task takes (`--task-option NAME=VALUE`), name to meaning; empty by default.
     var options: [String: String] { get }
     /// This task with `options` applied; throws ``ResearchError/badOption(task:option:reason:)`` for an option
@@ -54,6 +58,8 @@ extension ResearchTask {
     public func researchScore(_ results: TrialResults) -> Double {
         ResearchScore.rateThenSpeed(results, episodeLimit: episodeLimit)
     }
+    /// The campaign's defaults.
+    public var campaignDefaults: ResearchCampaign.Configuration { ResearchCampaign.Configuration() }
     /// The verdict is a camera (or other) reward, not the ground truth.
     public var verdictIsGroundTruth: Bool { false }
     /// No options.

@@ -34,6 +34,15 @@ public struct PinResearchTask: ResearchTask {
     }
     /// 300 control steps.
     public var episodeLimit: Int { PinInsertionGeometry.maxEpisodeSteps }
+    /// A longer, more exploratory search: every small perturbation of the coarse baseline scores the same on the
+    /// development seeds (measured: 8 iterations at exploration 0.15 kept a recipe that held 73 % of the held-out
+    /// seeds), while fresh samples of the space find the reliable region.
+    public var campaignDefaults: ResearchCampaign.Configuration {
+        var configuration = ResearchCampaign.Configuration()
+        configuration.iterations = 12
+        configuration.exploration = 0.3
+        return configuration
+    }
     /// The expert reads the exact hole pose.
     public var privilege: String? { "the scripted expert reads the simulator's exact hole pose" }
 
