@@ -16,7 +16,7 @@ extension ResearchWorkspace {
         let recipe = Recipe(family: task.space.family, parameters: parameters)
         let policy: any Policy
         do { policy = try task.policy(for: recipe) } catch {
-            throw WorkspaceError.badRecipe("\(error)")
+            throw WorkspaceError.badRecipe(Self.reason(error))
         }
         _ = try ledger()
         let number = try updateState { state -> Int in
@@ -95,7 +95,7 @@ extension ResearchWorkspace {
         let recipe = choice.recipe
         let task = try task()
         let policy: any Policy
-        do { policy = try task.policy(for: recipe) } catch { throw WorkspaceError.badRecipe("\(error)") }
+        do { policy = try task.policy(for: recipe) } catch { throw WorkspaceError.badRecipe(Self.reason(error)) }
         let (number, limit, secret, count) = try updateState { state in
             guard state.evaluationsUsed < state.evaluationLimit else {
                 throw WorkspaceError.evaluationLimitReached(limit: state.evaluationLimit)
@@ -154,5 +154,11 @@ extension ResearchWorkspace {
         Budget: \(budget.trials) trials, \(Int(budget.wallSeconds)) s wall, \(budget.tokens) tokens. Report your token use
         by printing lines `ENPIRE_TOKENS <n>`.
         """
+    }
+
+    /// Why a task refused a recipe, without a second "invalid recipe" prefix.
+    static func reason(_ error: any Error) -> String {
+        if case ResearchError.badRecipe(let reason) = error { return reason }
+        return "\(error)"
     }
 }
