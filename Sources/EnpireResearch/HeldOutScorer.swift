@@ -86,6 +86,8 @@ public struct HeldOutScorer: Sendable {
         log(finished.isEmpty ? "held-out: \(label) scoring \(seeds.count) episodes"
             : "held-out: \(label) resuming: \(seeds.count - remaining.count) of \(seeds.count) episodes were scored before")
         let progress = Progress(total: tally)
+        let started = Date()
+        let alreadyScored = tally.episodes
         let task = self.task, checkpoint = self.checkpoint, log = self.log
         let outcomes = try await ParallelEpisodes.run(count: remaining.count, lanes: workers) { lane in
             try await task.makeStation(role: .evaluation(lane: lane), name: "evaluator-\(lane + 1)")
@@ -95,8 +97,10 @@ public struct HeldOutScorer: Sendable {
             try await file?.append(ScoredEpisode(seed: seed, outcome: outcome))
             let sofar = await progress.add(outcome)
             try checkpoint?(.heldOutEpisode(label: label, scored: sofar.episodes))
-            if sofar.episodes % 100 == 0 {
-                log("held-out: \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes")
+            if sofar.episodes % 100 == 0, sofar.episodes < seeds.count {
+                let eta = ResearchCampaign.eta(since: started, done: sofar.episodes - alreadyScored,
+                                               total: seeds.count - alreadyScored)
+                log("held-out: \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes, \(eta)")
             }
             return outcome
         }

@@ -113,6 +113,7 @@ public struct ResearchCampaign: Sendable {
                 index: index, task: task, configuration: configuration, remote: remote, frozenHash: frozenHash,
                 split: split, output: output, researchStart: researchStart, checkpoint: checkpoint, log: log))
         }
+        let roundsStart = Date()
         for iteration in 1...max(1, configuration.iterations) where configuration.iterations > 0 {
             // Everyone decides on what the fleet knew at the end of the previous round, then everyone runs.
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -122,6 +123,9 @@ public struct ResearchCampaign: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for station in stations { group.addTask { try await station.execute(iteration: iteration) } }
                 try await group.waitForAll()
+            }
+            if iteration < configuration.iterations {
+                log("research: round \(iteration)/\(configuration.iterations) done, \(Self.eta(since: roundsStart, done: iteration, total: configuration.iterations))")
             }
         }
         var outcomes: [CampaignStation.Outcome] = []
@@ -174,6 +178,14 @@ public struct ResearchCampaign: Sendable {
             best: best, baseline: baseline, followUps: followUpResults, confirmation: confirmation.entries,
             confirmationRobotSeconds: confirmation.robotSeconds,
             totalWallSeconds: Date().timeIntervalSince(campaignStart), resumes: state.resumes)
+    }
+
+    /// "ETA 2 min 10 s" for `total` units when `done` took the time since `start` (a resumed run's first rounds are
+    /// quick, so the estimate runs a little short).
+    static func eta(since start: Date, done: Int, total: Int) -> String {
+        guard done > 0, total > done else { return "ETA 0 s" }
+        let seconds = Int((Date().timeIntervalSince(start) / Double(done) * Double(total - done)).rounded())
+        return seconds >= 60 ? "ETA \(seconds / 60) min \(seconds % 60) s" : "ETA \(seconds) s"
     }
 
     /// A campaign that continues the one in `output` (started by ``run(log:)`` and interrupted), with the
