@@ -8,7 +8,7 @@ swift build
 triple=$(swift -print-target-info | sed -n 's/.*"triple": "\(.*\)".*/\1/p' | head -1)
 modules=.build/debug/Modules
 [ -d "$modules" ] || modules=.build/debug
-for target in Enpire EnpireFleet EnpireReward EnpireReset EnpireLearning EnpireSim EnpireResearch EnpireTasks EnpireTesting EnpireHardware EnpireCommands; do
+for target in Enpire EnpireFleet EnpireReward EnpireReset EnpireLearning EnpireSim EnpireResearch EnpireTasks EnpireTesting EnpireHardware EnpireMCP EnpireCommands; do
     graphs=.build/docs/symbol-graphs/$target
     rm -rf "$graphs" && mkdir -p "$graphs"
     swift symbolgraph-extract -module-name "$target" -target "$triple" -I "$modules" -I Sources/CTurboJPEG \

@@ -92,8 +92,7 @@ public struct StationMCPServer: Sendable {
             })
             return CallTool.Result(content: [.text(text: json, annotations: nil, _meta: nil)], isError: false)
         } catch {
-            return CallTool.Result(content: [.text(text: ErrorMessage.oneLine(error), annotations: nil, _meta: nil)],
-                                   isError: true)
+            return CallTool.Result(content: [.text(text: message(error), annotations: nil, _meta: nil)], isError: true)
         }
     }
 
@@ -114,8 +113,15 @@ public struct StationMCPServer: Sendable {
             }
             return ReadResource.Result(contents: [.text(text, uri: uri, mimeType: resource.resource.mimeType)])
         } catch {
-            throw MCPError.internalError(ErrorMessage.oneLine(error))
+            throw MCPError.internalError(message(error))
         }
+    }
+
+    /// The one-line message of `error` with the operator folder's path replaced: the agent gets no path into it.
+    func message(_ error: any Error) -> String {
+        ErrorMessage.oneLine(error).replacingOccurrences(of: workspace.operatorFolder.standardizedFileURL.path,
+                                                         with: "<operator folder>")
+            .replacingOccurrences(of: workspace.operatorFolder.path, with: "<operator folder>")
     }
 
     /// The agent brief: how to use this server, then the workspace's brief for the session's budget.

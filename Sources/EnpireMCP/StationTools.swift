@@ -238,7 +238,7 @@ extension StationMCPServer {
         let evaluations = try workspace.evaluations()
         let spent = await session.snapshot()
         var problem: String?
-        if case .failure(let error) = criteria { problem = ErrorMessage.oneLine(error) }
+        if case .failure(let error) = criteria { problem = message(error) }
         return StatusResult(
             station: station, frozenCriteriaIntact: problem == nil, frozenCriteriaProblem: problem,
             trialsRecorded: await ledger.allRecords().filter { $0.decision != .evaluation }.count,
