@@ -21,12 +21,13 @@ struct ServedStation {
     let client: Client
     let progress = ProgressLog()
 
-    static func start(trials: Int = 1) async throws -> ServedStation {
+    static func start(trials: Int = 1, fleet: Bool = false) async throws -> ServedStation {
         BuiltInTasks.register()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-mcp-\(UUID().uuidString)")
         let folder = root.appendingPathComponent("station")
         let workspace = ResearchWorkspace(folder: folder)
-        _ = try await workspace.initialise(task: PushTResearchTask(), station: "mcp-1", fleet: nil, episodesPerTrial: 1,
+        _ = try await workspace.initialise(task: PushTResearchTask(), station: "mcp-1",
+                                           fleet: fleet ? root.appendingPathComponent("fleet.git").path : nil, episodesPerTrial: 1,
                                            heldOut: 1, evaluationLimit: 0)
         let server = StationMCPServer(workspace: workspace, budget: AgentBudget(wallSeconds: 600, trials: trials, tokens: 1000))
         let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
@@ -155,6 +156,20 @@ struct StationMCPServerTests {
         let brief = try #require(try await station.client.readResource(uri: "enpire://brief").first?.text)
         #expect(brief.contains("run_trial") && brief.contains("Budget: 1 trials"))
         #expect(!brief.contains(".operator"))
+        try await station.stop()
+    }
+
+    @Test("a station in a fleet gets fleet_sync, which lists what was kept")
+    func fleetSync() async throws {
+        let station = try await ServedStation.start(fleet: true)
+        let tools = try await station.client.listTools().tools.map(\.name)
+        #expect(tools.last == "fleet_sync")
+        let id = try #require(try station.json(try await station.call("run_trial", ["hypothesis": "baseline"]).text)["id"] as? String)
+        #expect(try await station.call("keep", ["id": .string(id)]).isError == false)
+        let synced = try await station.call("fleet_sync")
+        #expect(!synced.isError, "\(synced.text)")
+        let records = try #require(try station.json(synced.text)["records"] as? [[String: Any]])
+        #expect(records.map { $0["id"] as? String } == [id])
         try await station.stop()
     }
 }
