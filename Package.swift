@@ -21,10 +21,13 @@ let package = Package(
         .library(name: "EnpireFleet", targets: ["EnpireFleet"]),
         .library(name: "EnpireTasks", targets: ["EnpireTasks"]),
         .library(name: "EnpireHardware", targets: ["EnpireHardware"]),
+        .library(name: "EnpireMCP", targets: ["EnpireMCP"]),
         .executable(name: "enpire", targets: ["EnpireCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only EnpireMCP (and the commands and tests above it) link the MCP SDK; it brings swift-log and swift-system.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     // Each target declares exactly the targets its sources import: scripts/check-imports.sh (run by
     // scripts/test.sh) fails when they drift.
@@ -62,11 +65,17 @@ let package = Package(
         .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet"], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
         .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch"], swiftSettings: strict),
+        // A station workspace served to a coding agent over the Model Context Protocol (`enpire mcp`). The only
+        // target that links the MCP SDK: the core and EnpireResearch build without it.
+        .target(name: "EnpireMCP", dependencies: [
+                    "Enpire", "EnpireFleet", "EnpireResearch", .product(name: "MCP", package: "swift-sdk")],
+                swiftSettings: strict),
         // The `enpire` commands for people and coding agents, as a library (tested, reusable by a lab's own tool)...
         .target(
             name: "EnpireCommands",
             dependencies: [
-                "Enpire", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks",
+                "Enpire", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks", "EnpireMCP",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -99,6 +108,9 @@ let package = Package(
         .testTarget(name: "EnpireCommandsTests", dependencies: [
                         "EnpireCommands", "EnpireResearch",
                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                    swiftSettings: strict),
+        .testTarget(name: "EnpireMCPTests", dependencies: [
+                        "EnpireMCP", "Enpire", "EnpireResearch", "EnpireTasks", .product(name: "MCP", package: "swift-sdk")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireSim", "EnpireLearning", "EnpireReward"],
                     swiftSettings: strict),

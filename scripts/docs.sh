@@ -8,11 +8,13 @@ swift build
 triple=$(swift -print-target-info | sed -n 's/.*"triple": "\(.*\)".*/\1/p' | head -1)
 modules=.build/debug/Modules
 [ -d "$modules" ] || modules=.build/debug
-for target in Enpire EnpireFleet EnpireReward EnpireReset EnpireLearning EnpireSim EnpireResearch EnpireTasks EnpireTesting EnpireHardware EnpireCommands; do
+# EnpireMCP and EnpireCommands import the MCP SDK, whose SystemPackage needs swift-system's C module (CSystem).
+for target in Enpire EnpireFleet EnpireReward EnpireReset EnpireLearning EnpireSim EnpireResearch EnpireTasks EnpireTesting EnpireHardware EnpireMCP EnpireCommands; do
     graphs=.build/docs/symbol-graphs/$target
     rm -rf "$graphs" && mkdir -p "$graphs"
     swift symbolgraph-extract -module-name "$target" -target "$triple" -I "$modules" -I Sources/CTurboJPEG \
-        -I Sources/CBlas -I Sources/CGit2 -I Sources/CChipmunk -minimum-access-level public -output-dir "$graphs"
+        -I Sources/CBlas -I Sources/CGit2 -I Sources/CChipmunk -I .build/checkouts/swift-system/Sources/CSystem/include \
+        -minimum-access-level public -output-dir "$graphs"
     docc convert "Sources/$target/$target.docc" --additional-symbol-graph-dir "$graphs" \
         --fallback-display-name "$target" --fallback-bundle-identifier "org.enpire.$target" \
         --output-path ".build/docs/$target.doccarchive" --warnings-as-errors
