@@ -10,24 +10,8 @@ struct TasksCommand: AsyncParsableCommand {
         commandName: "tasks", abstract: "List the registered tasks: recipe parameters, baseline, options, criteria.")
     @Flag(help: "Print JSON instead of text.") var json = false
 
-    struct Entry: Encodable {
-        var name: String
-        var aliases: [String]
-        var summary: String
-        var space: RecipeSpace
-        var baseline: Recipe
-        var episodeLimit: Int
-        var options: [String: String]
-        var privilege: String?
-        var criteria: TaskCriteria
-    }
-
     func run() async throws {
-        let entries = TaskRegistry.shared.all.map { task in
-            Entry(name: task.name, aliases: task.aliases, summary: task.summary, space: task.space,
-                  baseline: task.baseline, episodeLimit: task.episodeLimit, options: task.options,
-                  privilege: task.privilege, criteria: task.criteria)
-        }
+        let entries = TaskRegistry.shared.all.map(TaskSummary.init)
         if json { try printJSON(entries); return }
         for entry in entries {
             print("\(entry.name)\(entry.aliases.isEmpty ? "" : " (\(entry.aliases.joined(separator: ", ")))"): \(entry.summary)")

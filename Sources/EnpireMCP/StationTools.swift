@@ -170,7 +170,7 @@ extension StationMCPServer {
     func run(_ tool: StationTool, _ arguments: ToolArguments, progress: ProgressReporter?) async throws -> String {
         switch tool {
         case .tasks:
-            return try encode(TaskRegistry.shared.all.map(TaskEntry.init))
+            return try encode(TaskRegistry.shared.all.map(TaskSummary.init))
         case .status:
             return try encode(await status())
         case .runTrial:
@@ -246,29 +246,6 @@ extension StationMCPServer {
             remainingTrials: try workspace.remainingTrials(), remainingWallSeconds: max(0, spent.wallSecondsLeft.rounded()),
             tokensReported: spent.tokensReported, tokenBudget: budget.tokens,
             evaluationsUsed: evaluations.used, evaluationLimit: evaluations.limit)
-    }
-}
-
-/// One registered task as the `tasks` tool lists it.
-struct TaskEntry: Encodable {
-    var name: String
-    var aliases: [String]
-    var summary: String
-    var space: RecipeSpace
-    var baseline: Recipe
-    var episodeLimit: Int
-    var privilege: String?
-    var criteria: TaskCriteria
-
-    init(_ task: any ResearchTask) {
-        name = task.name
-        aliases = task.aliases
-        summary = task.summary
-        space = task.space
-        baseline = task.baseline
-        episodeLimit = task.episodeLimit
-        privilege = task.privilege
-        criteria = task.criteria
     }
 }
 

@@ -1,3 +1,4 @@
+public import Enpire
 import Synchronization
 
 /// The tasks `--task` can name: the built-in ones (EnpireTasks registers them) and any a lab registers from its
@@ -45,4 +46,39 @@ public final class TaskRegistry: Sendable {
 
     /// Every registered task, in registration order.
     public var all: [any ResearchTask] { tasks.withLock { $0 } }
+}
+
+/// What a registered task is, as `enpire tasks` and the MCP `tasks` tool list it.
+public struct TaskSummary: Sendable, Codable, Equatable {
+    /// Registry name.
+    public var name: String
+    /// Other names.
+    public var aliases: [String]
+    /// One line.
+    public var summary: String
+    /// The recipe space (parameters and ranges).
+    public var space: RecipeSpace
+    /// The baseline recipe.
+    public var baseline: Recipe
+    /// Control steps per episode at most.
+    public var episodeLimit: Int
+    /// Task options, name to meaning.
+    public var options: [String: String]
+    /// How the task's recipes are privileged, if they are.
+    public var privilege: String?
+    /// The frozen criteria (without seeds).
+    public var criteria: TaskCriteria
+
+    /// The summary of `task`.
+    public init(_ task: any ResearchTask) {
+        name = task.name
+        aliases = task.aliases
+        summary = task.summary
+        space = task.space
+        baseline = task.baseline
+        episodeLimit = task.episodeLimit
+        options = task.options
+        privilege = task.privilege
+        criteria = task.criteria
+    }
 }
