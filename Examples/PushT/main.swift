@@ -10,19 +10,5 @@
 // Usage: PushTExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--confirmation N] [--seed N] [--no-baseline] [--output DIR]
 import EnpireResearch
 import EnpireTasks
-import Foundation
 
-var defaults = ResearchCampaign.Configuration()
-defaults.stations = 2
-defaults.iterations = 4
-defaults.episodesPerTrial = 10
-defaults.heldOutEpisodes = 100
-defaults.confirmationEpisodes = 20
-do {
-    try await CampaignCommandLine.run(task: PushTResearchTask(), defaults: defaults,
-                                      arguments: Array(CommandLine.arguments.dropFirst()),
-                                      defaultOutput: "reports/example-pusht")
-} catch {
-    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-    exit(1)
-}
+await CampaignCommandLine.main(task: PushTResearchTask(), defaultOutput: "reports/example-pusht")

@@ -4,6 +4,30 @@ import Foundation
 /// --confirmation N --seed N --output DIR` and `--no-baseline`, runs ``ResearchCampaign`` on the task, writes the report and prints the
 /// held-out scores. The per-task examples (`Examples/`) are built on it; a lab's own executable can be too.
 public enum CampaignCommandLine {
+    /// Sizes for an example run: 2 stations, 4 iterations of 10 episodes, 20 confirmation and 100 held-out episodes.
+    public static var exampleDefaults: ResearchCampaign.Configuration {
+        var defaults = ResearchCampaign.Configuration()
+        defaults.stations = 2
+        defaults.iterations = 4
+        defaults.episodesPerTrial = 10
+        defaults.heldOutEpisodes = 100
+        defaults.confirmationEpisodes = 20
+        return defaults
+    }
+
+    /// A research executable's whole `main`: ``run(task:defaults:arguments:defaultOutput:)`` on the process's
+    /// arguments; a failure prints one line `Error: ...` on standard error and exits with status 1.
+    public static func main(task: any ResearchTask, defaults: ResearchCampaign.Configuration = exampleDefaults,
+                            defaultOutput: String) async {
+        do {
+            try await run(task: task, defaults: defaults, arguments: Array(CommandLine.arguments.dropFirst()),
+                          defaultOutput: defaultOutput)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
     /// Runs the campaign with `defaults` overridden by `arguments` (without the program name); returns the result.
     /// Unknown options or bad values throw a ``ResearchError/badOption(task:option:reason:)``.
     @discardableResult
