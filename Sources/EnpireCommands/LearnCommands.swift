@@ -1,5 +1,6 @@
 import ArgumentParser
 import Enpire
+import EnpireResearch
 import EnpireTasks
 import Foundation
 import Synchronization
@@ -51,7 +52,7 @@ struct LearnCommand: AsyncParsableCommand {
             proprioception; `--observe state` reads the simulator's exact state (privileged).
             """)
 
-    @Option(help: "Task: \(LearnableTasks.all.map(\.name).joined(separator: ", ")).") var task: String
+    @Option(help: "Task: \(LearnableTasks.all.map(\.name).joined(separator: ", ")) (or a registered name or alias: pin, zip-tie).") var task: String
     @Option(help: "bc or dagger.") var paradigm = "dagger"
     @Option(help: "camera (what a real station sees) or state (privileged).") var observe = "camera"
     @Option(help: "Output directory for the checkpoint and learning curve.") var output: String
@@ -68,7 +69,7 @@ struct LearnCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
-        let learner = try LearnableTasks.named(task)
+        let learner = try learnableTask(named: task)
         let widths = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !widths.isEmpty, widths.count == hidden.split(separator: ",").count else {
             throw ValidationError("--hidden must be comma-separated integers, e.g. 128,128; got \(hidden)")
@@ -105,7 +106,7 @@ struct PolicyCommand: AsyncParsableCommand {
             commandName: "eval",
             abstract: "Score a checkpoint on explicit seeds with the simulator's ground truth.")
 
-        @Option(help: "Task: \(LearnableTasks.all.map(\.name).joined(separator: ", ")).") var task: String
+        @Option(help: "Task: \(LearnableTasks.all.map(\.name).joined(separator: ", ")) (or a registered name or alias: pin, zip-tie).") var task: String
         @Option(help: "Checkpoint directory written by `enpire learn`.") var policy: String
         @Option(help: "First seed (held-out: far from training and development seeds, e.g. 5000000).")
         var firstSeed: UInt64 = 5_000_000
@@ -115,7 +116,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let learner = try LearnableTasks.named(task)
+            let learner = try learnableTask(named: task)
             let result = try await learner.evaluate(
                 policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,
                 observe: try observationMode(observe), workers: workers, progress: throttled())
@@ -136,4 +137,16 @@ struct PolicyCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// The learnable task `--task` names: a registered research task's name or alias (`pin`, `pin-insertion`, `zip-tie`)
+/// or a learnable task's own name.
+func learnableTask(named name: String) throws -> any LearnableTask {
+    BuiltInTasks.register()
+    if let research = try? TaskRegistry.shared.task(named: name) {
+        for candidate in [research.name] + research.aliases {
+            if let task = try? LearnableTasks.named(candidate) { return task }
+        }
+    }
+    return try LearnableTasks.named(name)
 }

@@ -36,4 +36,13 @@ struct CommandParsingTests {
                                                    "--set", "stepPenalty=0.1", "--hypothesis", "h"])
         #expect((trial as? TrialCommand)?.assignments.map(\.name) == ["angleWeight", "stepPenalty"])
     }
+
+    @Test("learn and policy eval accept the registered task names and aliases")
+    func learnableNames() throws {
+        #expect(try learnableTask(named: "pin").name == "pin-insertion")
+        #expect(try learnableTask(named: "pin-insertion").name == "pin-insertion")
+        #expect(try learnableTask(named: "zip-tie").name == "ziptie")
+        #expect(try learnableTask(named: "pusht").name == "pusht")
+        #expect(throws: (any Error).self) { try learnableTask(named: "cartpole") }
+    }
 }
