@@ -54,6 +54,8 @@ struct MainCommand: AsyncParsableCommand {
     @Option(help: "DAgger rounds of the learned policy.") var learnedRounds = 5
     @Option(help: "Episodes collected per DAgger round of the learned policy.") var learnedEpisodes = 150
     @Flag(help: "Print the result as JSON on standard output.") var json = false
+    @Option(help: ArgumentHelp("Progress on standard error: text lines, or json (one JSON object per line: log lines and progress events with an ETA).", valueName: "text|json"))
+    var progress: ProgressFormat = .text
 
     func validate() throws {
         guard stations >= 1, stations <= 16 else { throw ValidationError("--stations must be 1...16, got \(stations)") }
@@ -77,15 +79,14 @@ struct MainCommand: AsyncParsableCommand {
             throw ValidationError("give either --resume \(resume) or --output, not both (a resumed run writes into its own folder)")
         }
         let start = Date()
-        let log: @Sendable (String) -> Void = { line in
-            let elapsed = String(format: "%6.1fs", Date().timeIntervalSince(start))
-            FileHandle.standardError.write(Data("[\(elapsed)] \(line)\n".utf8))
-        }
+        let log = progress.log(since: start)
+        let events = progress.events(since: start)
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
         let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
         let taskName = try resume.map { _ in try ResearchCampaign.taskName(ofCampaignAt: folder) } ?? task.task.name
         if taskName != "pusht" {
-            try await runGeneric(task: try TaskRegistry.shared.task(named: taskName), folder: folder, log: log)
+            try await runGeneric(task: try TaskRegistry.shared.task(named: taskName), folder: folder, log: log,
+                                 events: events)
             return
         }
         var configuration = PushTCampaign.Configuration()
@@ -116,8 +117,9 @@ struct MainCommand: AsyncParsableCommand {
                 + "confirmation margin \(report.model.boundaryMargin), validation accuracy "
                 + String(format: "%.2f", report.validation.accuracy))
         }
-        let campaign = try resume.map { _ in try PushTCampaign.resuming(output: folder) }
+        var campaign = try resume.map { _ in try PushTCampaign.resuming(output: folder) }
             ?? PushTCampaign(configuration: configuration, output: folder)
+        campaign.progress = events
         let result = try await campaign.run(log: log)
         let report = try PushTCampaignReport.write(result, to: folder)
         try printOutcome(result, report: report,
@@ -148,12 +150,13 @@ struct MainCommand: AsyncParsableCommand {
     }
 
     /// Any other task: the research campaign and its report, no follow-ups.
-    func runGeneric(task named: any ResearchTask, folder: URL, log: @escaping @Sendable (String) -> Void) async throws {
+    func runGeneric(task named: any ResearchTask, folder: URL, log: @escaping @Sendable (String) -> Void,
+                    events: (@Sendable (ProgressEvent) -> Void)?) async throws {
         if robotReset || cameraReward {
             throw ValidationError("--robot-reset and --camera-reward are Push-T options; task \(named.name) takes --task-option NAME=VALUE (\(named.options.keys.sorted().joined(separator: ", ")))")
         }
         var configuration = try researchConfiguration(task: named)
-        let campaign: ResearchCampaign
+        var campaign: ResearchCampaign
         if resume != nil {
             campaign = try ResearchCampaign.resuming(task: named, output: folder)
         } else {
@@ -163,6 +166,7 @@ struct MainCommand: AsyncParsableCommand {
             }
             campaign = ResearchCampaign(task: task, configuration: configuration, output: folder)
         }
+        campaign.progress = events
         let result = try await campaign.run(log: log)
         var intro = "Task: \(campaign.task.summary). Stations judged by their own reward (`\(campaign.task.criteria.rewardIdentity.prefix(60))`); "
         intro += "held-out successes counted by the simulator's rule (\(campaign.task.criteria.successDefinition)).\n"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Enpire
 import EnpireResearch
 import EnpireTasks
+import Foundation
 
 /// A `--task` value: the name (or an alias) of a task in the registry (the built-in ones plus any a lab registered
 /// before running the commands).
@@ -58,5 +59,46 @@ struct Assignment: ExpressibleByArgument, Sendable {
             result[item.name] = item.value
         }
         return result
+    }
+}
+
+/// How a long command reports progress on standard error.
+enum ProgressFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// `[  12.3s] message` lines.
+    case text
+    /// One JSON object per line: `{"event":"log",...}` for each message, `{"event":"progress",...}` with
+    /// phase, done, total and eta_seconds for each progress event.
+    case json
+
+    /// The log closure for this format.
+    func log(since start: Date) -> @Sendable (String) -> Void {
+        let json = self == .json
+        return { line in
+            let elapsed = Date().timeIntervalSince(start)
+            if json {
+                Self.writeJSON(["event": "log", "elapsed_seconds": (elapsed * 10).rounded() / 10, "message": line])
+            } else {
+                FileHandle.standardError.write(Data("[\(String(format: "%6.1fs", elapsed))] \(line)\n".utf8))
+            }
+        }
+    }
+
+    /// The progress-event closure for this format (`nil` for text: the log lines carry the ETA).
+    func events(since start: Date) -> (@Sendable (ProgressEvent) -> Void)? {
+        guard self == .json else { return nil }
+        return { event in
+            var object: [String: Any] = ["event": "progress", "phase": event.phase, "done": event.done,
+                                         "elapsed_seconds": (Date().timeIntervalSince(start) * 10).rounded() / 10]
+            if !event.label.isEmpty { object["label"] = event.label }
+            if let total = event.total { object["total"] = total }
+            if let eta = event.etaSeconds { object["eta_seconds"] = (eta * 10).rounded() / 10 }
+            Self.writeJSON(object)
+        }
+    }
+
+    private static func writeJSON(_ object: [String: Any]) {
+        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        data.append(0x0a)
+        FileHandle.standardError.write(data)
     }
 }

@@ -38,6 +38,7 @@ enum Confirmation {
     static func run(ranked: [ExperimentRecord], stations: [CampaignStation],
                     configuration: ResearchCampaign.Configuration, output: URL,
                     checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?,
+                    progress: (@Sendable (ProgressEvent) -> Void)? = nil,
                     log: @escaping @Sendable (String) -> Void) async throws -> Outcome {
         var outcome = Outcome()
         guard configuration.confirmationEpisodes > 0, configuration.confirmationCandidates > 1 else { return outcome }
@@ -90,6 +91,9 @@ enum Confirmation {
                                                  rounds: rounds, alive: alive, nextSeed: nextSeed), to: progressURL)
             blocksDone += 1
             try checkpoint?(.confirmationBlock(blocksDone))
+            // Successive halving: the number of blocks left is known only when one recipe remains.
+            progress?(ProgressEvent(phase: "confirmation", done: rounds.max() ?? blocksDone,
+                                    total: alive.count > 1 ? nil : rounds.max(), etaSeconds: alive.count > 1 ? nil : 0))
         }
         for index in candidates.indices where rounds[index] > 0 {
             outcome.entries.append(ConfirmationEntry(recipe: candidates[index].recipe,

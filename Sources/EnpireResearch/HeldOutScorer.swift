@@ -60,6 +60,8 @@ public struct HeldOutScorer: Sendable {
     public let output: URL?
     let checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
     let log: @Sendable (String) -> Void
+    /// Receives a progress event every 10 scored episodes and at the end.
+    public var progress: (@Sendable (ProgressEvent) -> Void)?
 
     /// Creates a scorer.
     public init(task: any ResearchTask, workers: Int, output: URL?,
@@ -88,7 +90,7 @@ public struct HeldOutScorer: Sendable {
         let progress = Progress(total: tally)
         let started = Date()
         let alreadyScored = tally.episodes
-        let task = self.task, checkpoint = self.checkpoint, log = self.log
+        let task = self.task, checkpoint = self.checkpoint, log = self.log, report = self.progress
         let outcomes = try await ParallelEpisodes.run(count: remaining.count, lanes: workers) { lane in
             try await task.makeStation(role: .evaluation(lane: lane), name: "evaluator-\(lane + 1)")
         } body: { station, index in
@@ -97,6 +99,10 @@ public struct HeldOutScorer: Sendable {
             try await file?.append(ScoredEpisode(seed: seed, outcome: outcome))
             let sofar = await progress.add(outcome)
             try checkpoint?(.heldOutEpisode(label: label, scored: sofar.episodes))
+            if sofar.episodes % 10 == 0 || sofar.episodes == seeds.count {
+                report?(ProgressEvent(phase: "heldout", label: label, done: sofar.episodes, total: seeds.count,
+                                      since: started, doneBefore: alreadyScored))
+            }
             if sofar.episodes % 100 == 0, sofar.episodes < seeds.count {
                 let eta = ResearchCampaign.eta(since: started, done: sofar.episodes - alreadyScored,
                                                total: seeds.count - alreadyScored)

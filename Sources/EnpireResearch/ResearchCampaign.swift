@@ -64,6 +64,8 @@ public struct ResearchCampaign: Sendable {
     public internal(set) var resume = false
     /// Called at each point where finished work has just been saved; a test throws here to stand in for a kill.
     public var checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
+    /// Receives machine-readable progress (research rounds, confirmation blocks, held-out episodes) with ETAs.
+    public var progress: (@Sendable (ProgressEvent) -> Void)?
 
     /// Creates a campaign of `task` writing into `output` (which must be empty or absent).
     public init(task: any ResearchTask, configuration: Configuration = Configuration(), output: URL) {
@@ -124,6 +126,8 @@ public struct ResearchCampaign: Sendable {
                 for station in stations { group.addTask { try await station.execute(iteration: iteration) } }
                 try await group.waitForAll()
             }
+            progress?(ProgressEvent(phase: "research", done: iteration, total: configuration.iterations,
+                                    since: roundsStart))
             if iteration < configuration.iterations {
                 log("research: round \(iteration)/\(configuration.iterations) done, \(Self.eta(since: roundsStart, done: iteration, total: configuration.iterations))")
             }
@@ -144,13 +148,14 @@ public struct ResearchCampaign: Sendable {
 
         let confirmation = try await Confirmation.run(
             ranked: ranked, stations: stations, configuration: configuration, output: output,
-            checkpoint: checkpoint, log: log)
+            checkpoint: checkpoint, progress: progress, log: log)
         if let winner = confirmation.winner { bestRecipe = winner }
 
         // Held-out scoring: the only place the sealed seeds are opened.
         let seeds = try split.unsealed(heldOut: state.heldOutSeeds, secret: state.secret).heldOutSeeds()
-        let scorer = HeldOutScorer(task: task, workers: configuration.scoringWorkers, output: output,
+        var scorer = HeldOutScorer(task: task, workers: configuration.scoringWorkers, output: output,
                                    checkpoint: checkpoint, log: log)
+        scorer.progress = progress
         var best: HeldOutScore?
         var baseline: HeldOutScore?
         if configuration.finalEvaluation {

@@ -36,7 +36,15 @@ struct LabTaskTests {
         configuration.confirmationCandidates = 2
         let output = Self.folder("campaign")
         defer { try? FileManager.default.removeItem(at: output) }
-        let result = try await ResearchCampaign(task: task, configuration: configuration, output: output).run { _ in }
+        var campaign = ResearchCampaign(task: task, configuration: configuration, output: output)
+        let events = EventBox()
+        campaign.progress = { events.append($0) }
+        let result = try await campaign.run { _ in }
+        // Progress: one event per research round (the last with nothing left), held-out episodes up to the total.
+        let research = events.all.filter { $0.phase == "research" }
+        #expect(research.map(\.done) == Array(1...6) && research.last?.etaSeconds == 0)
+        let heldOut = events.all.filter { $0.phase == "heldout" && $0.label == "best recipe" }
+        #expect(heldOut.last?.done == 40 && heldOut.last?.total == 40)
         let best = try #require(result.best)
         let baseline = try #require(result.baseline)
         // The baseline's gain cannot arrive in 20 steps; research finds one that does.
@@ -78,5 +86,23 @@ struct LabTaskTests {
         let evaluation = try await workspace.evaluateBest()
         #expect(evaluation.results.successes == 20)
         #expect(try workspace.brief(budget: AgentBudget(wallSeconds: 60, trials: 3, tokens: 1000)).contains("gain in [0.02, 1.0]"))
+    }
+}
+
+/// Collects progress events from concurrent tasks.
+final class EventBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [ProgressEvent] = []
+
+    func append(_ event: ProgressEvent) {
+        lock.lock()
+        events.append(event)
+        lock.unlock()
+    }
+
+    var all: [ProgressEvent] {
+        lock.lock()
+        defer { lock.unlock() }
+        return events
     }
 }

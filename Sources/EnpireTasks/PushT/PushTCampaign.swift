@@ -64,6 +64,8 @@ public struct PushTCampaign: Sendable {
     public internal(set) var resume = false
     /// Called at each point where finished work has just been saved; a test throws here to stand in for a kill.
     public var checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
+    /// Receives machine-readable progress of the research loop (see `ResearchCampaign.progress`).
+    public var progress: (@Sendable (ProgressEvent) -> Void)?
 
     /// Creates a campaign writing into `output`.
     public init(configuration: Configuration = Configuration(), output: URL) {
@@ -86,6 +88,7 @@ public struct PushTCampaign: Sendable {
             research.requireEmptyOutput = false
         }
         research.checkpoint = checkpoint
+        research.progress = progress
         if configuration.demonstrations > 0 { research.followUps.append(distillation) }
         if configuration.learnedPolicy { research.followUps.append(learnedSelector) }
         let result = try await research.run(log: log)
