@@ -90,11 +90,12 @@ public struct ServoCalibration: Sendable, Codable, Equatable {
     /// 1. with the arm held in the middle of its range, sets each homing offset so the present position reads half a
     ///    turn (the offset is written to the servo);
     /// 2. records the lowest and highest present position while a person moves every joint through its range, for
-    ///    `recordSeconds` (sampling with sync reads), calling `progress` with each sample.
+    ///    `recordSeconds` and at least `minimumSamples` samples (sync reads; a busy host that reads slowly records
+    ///    longer rather than ending with too few samples), calling `progress` with each sample.
     ///
     /// - Throws: ``ServoBusError`` from the bus, ``CalibrationError/invalidRange(_:min:max:)`` for a joint that did
     ///   not move.
-    public static func record(bus: ServoBus, joints: [ServoJoint], recordSeconds: Double,
+    public static func record(bus: ServoBus, joints: [ServoJoint], recordSeconds: Double, minimumSamples: Int = 3,
                               progress: (@Sendable ([Int]) -> Void)? = nil) async throws -> ServoCalibration {
         guard let model = joints.first?.model else { return ServoCalibration(joints: [:]) }
         let ids = joints.map(\.id)
@@ -115,7 +116,9 @@ public struct ServoCalibration: Sendable, Codable, Equatable {
         var highs = [Int](repeating: Int.min, count: joints.count)
         let block = model.presentPosition
         let deadline = Date().addingTimeInterval(recordSeconds)
+        var sampled = 0
         repeat {
+            sampled += 1
             let samples = try await bus.syncRead(ids: ids, address: block.address, length: block.size).map(block.decode)
             for (index, value) in samples.enumerated() {
                 lows[index] = min(lows[index], value)
@@ -123,7 +126,7 @@ public struct ServoCalibration: Sendable, Codable, Equatable {
             }
             progress?(samples)
             try await Task.sleep(nanoseconds: 20_000_000)
-        } while Date() < deadline
+        } while Date() < deadline || sampled < minimumSamples
         var result: [String: JointCalibration] = [:]
         for (index, joint) in joints.enumerated() {
             guard lows[index] < highs[index] else {

@@ -140,7 +140,9 @@ struct ServoArmTests {
         // The "person" moves the joints in step with the recording (driven by its per-sample callback), so a loaded
         // test run cannot make the recorder miss a pose: first to encoder 1000, then, once that was sampled, to 3500.
         let stage = Mutex(0)
-        let calibration = try await ServoCalibration.record(bus: bus, joints: joints, recordSeconds: 1.5) { samples in
+        // No time budget: the recording takes its minimum of 3 samples whatever the load (a busy host once ended a
+        // 1.5 s recording after one sample).
+        let calibration = try await ServoCalibration.record(bus: bus, joints: joints, recordSeconds: 0) { samples in
             stage.withLock { stage in
                 if stage == 0 {
                     for id in 1...6 { fake.moveShaft(of: UInt8(id), toEncoder: 1000) }
