@@ -83,11 +83,14 @@ let package = Package(
         .executableTarget(name: "EnpireCLI", dependencies: ["EnpireCommands"], swiftSettings: strict),
 
         // Examples: one executable per task, composing a station from the library as a lab would.
-        .executableTarget(name: "PushTExample", dependencies: ["EnpireResearch", "EnpireTasks"],
+        // What the example executables share: parsing a research run's options, running it, printing the result.
+        .target(name: "ExampleSupport", dependencies: ["EnpireResearch"], path: "Examples/Support",
+                swiftSettings: strict),
+        .executableTarget(name: "PushTExample", dependencies: ["ExampleSupport", "EnpireTasks"],
                           path: "Examples/PushT", swiftSettings: strict),
-        .executableTarget(name: "PinInsertionExample", dependencies: ["EnpireResearch", "EnpireTasks"],
+        .executableTarget(name: "PinInsertionExample", dependencies: ["ExampleSupport", "EnpireTasks"],
                           path: "Examples/PinInsertion", swiftSettings: strict),
-        .executableTarget(name: "ZipTieExample", dependencies: ["EnpireResearch", "EnpireTasks"],
+        .executableTarget(name: "ZipTieExample", dependencies: ["ExampleSupport", "EnpireTasks"],
                           path: "Examples/ZipTie", swiftSettings: strict),
 
         .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),

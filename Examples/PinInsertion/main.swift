@@ -10,7 +10,7 @@
 // simulator's exact hole pose: its figures are privileged, and the report says so.
 //
 // Usage: PinInsertionExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--confirmation N] [--seed N] [--no-baseline] [--output DIR]
-import EnpireResearch
+import ExampleSupport
 import EnpireTasks
 
 await CampaignCommandLine.main(task: PinResearchTask(), defaultOutput: "reports/example-pin")

@@ -8,7 +8,7 @@
 // the report. `enpire main` runs the same campaign with the learned camera policy on top.
 //
 // Usage: PushTExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--confirmation N] [--seed N] [--no-baseline] [--output DIR]
-import EnpireResearch
+import ExampleSupport
 import EnpireTasks
 
 await CampaignCommandLine.main(task: PushTResearchTask(), defaultOutput: "reports/example-pusht")

@@ -10,7 +10,7 @@
 // expert reads the simulator's exact tie features: its figures are privileged, and the report says so.
 //
 // Usage: ZipTieExample [--stations N] [--iterations N] [--episodes N] [--held-out N] [--confirmation N] [--seed N] [--no-baseline] [--output DIR]
-import EnpireResearch
+import ExampleSupport
 import EnpireTasks
 
 await CampaignCommandLine.main(task: ZipTieResearchTask(), defaultOutput: "reports/example-ziptie")

@@ -1,8 +1,11 @@
+public import EnpireResearch
 import Foundation
 
 /// A task's own research executable in a few lines: parses `--stations N --iterations N --episodes N --held-out N
-/// --confirmation N --seed N --output DIR` and `--no-baseline`, runs ``ResearchCampaign`` on the task, writes the report and prints the
-/// held-out scores. The per-task examples (`Examples/`) are built on it; a lab's own executable can be too.
+/// --confirmation N --seed N --output DIR` and `--no-baseline`, runs `ResearchCampaign` on the task, writes the report
+/// and prints the held-out scores. It is example code shared by the three example executables (target
+/// `ExampleSupport`, not a product): it prints, so it stays out of the libraries Enpire ships; a lab copies it into
+/// its own executable.
 public enum CampaignCommandLine {
     /// Sizes for an example run: 2 stations, 4 iterations of 10 episodes, 20 confirmation and 100 held-out episodes.
     public static var exampleDefaults: ResearchCampaign.Configuration {
