@@ -99,14 +99,11 @@ public struct HeldOutScorer: Sendable {
             try await file?.append(ScoredEpisode(seed: seed, outcome: outcome))
             let sofar = await progress.add(outcome)
             try checkpoint?(.heldOutEpisode(label: label, scored: sofar.episodes))
-            if sofar.episodes % 10 == 0 || sofar.episodes == seeds.count {
-                report?(ProgressEvent(phase: "heldout", label: label, done: sofar.episodes, total: seeds.count,
-                                      since: started, doneBefore: alreadyScored))
-            }
+            let event = ProgressEvent(phase: "heldout", label: label, done: sofar.episodes, total: seeds.count,
+                                      since: started, doneBefore: alreadyScored)
+            if sofar.episodes % 10 == 0 || sofar.episodes == seeds.count { report?(event) }
             if sofar.episodes % 100 == 0, sofar.episodes < seeds.count {
-                let eta = ResearchCampaign.eta(since: started, done: sofar.episodes - alreadyScored,
-                                               total: seeds.count - alreadyScored)
-                log("held-out: \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes, \(eta)")
+                log("held-out: \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes, \(event.etaText)")
             }
             return outcome
         }

@@ -29,4 +29,11 @@ public struct ProgressEvent: Sendable, Codable, Equatable {
             ? Date().timeIntervalSince(start) / Double(counted) * Double(total - done) : (total > done ? nil : 0)
         self.init(phase: phase, label: label, done: done, total: total, etaSeconds: eta)
     }
+
+    /// The ETA as log lines show it: "ETA 2 min 10 s", "ETA 40 s" or "ETA unknown".
+    public var etaText: String {
+        guard let etaSeconds else { return "ETA unknown" }
+        let seconds = Int(etaSeconds.rounded())
+        return seconds >= 60 ? "ETA \(seconds / 60) min \(seconds % 60) s" : "ETA \(seconds) s"
+    }
 }

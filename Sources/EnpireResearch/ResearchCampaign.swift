@@ -126,10 +126,11 @@ public struct ResearchCampaign: Sendable {
                 for station in stations { group.addTask { try await station.execute(iteration: iteration) } }
                 try await group.waitForAll()
             }
-            progress?(ProgressEvent(phase: "research", done: iteration, total: configuration.iterations,
-                                    since: roundsStart))
+            let event = ProgressEvent(phase: "research", done: iteration, total: configuration.iterations,
+                                      since: roundsStart)
+            progress?(event)
             if iteration < configuration.iterations {
-                log("research: round \(iteration)/\(configuration.iterations) done, \(Self.eta(since: roundsStart, done: iteration, total: configuration.iterations))")
+                log("research: round \(iteration)/\(configuration.iterations) done, \(event.etaText)")
             }
         }
         var outcomes: [CampaignStation.Outcome] = []
@@ -183,14 +184,6 @@ public struct ResearchCampaign: Sendable {
             best: best, baseline: baseline, followUps: followUpResults, confirmation: confirmation.entries,
             confirmationRobotSeconds: confirmation.robotSeconds,
             totalWallSeconds: Date().timeIntervalSince(campaignStart), resumes: state.resumes)
-    }
-
-    /// "ETA 2 min 10 s" for `total` units when `done` took the time since `start` (a resumed run's first rounds are
-    /// quick, so the estimate runs a little short).
-    static func eta(since start: Date, done: Int, total: Int) -> String {
-        guard done > 0, total > done else { return "ETA 0 s" }
-        let seconds = Int((Date().timeIntervalSince(start) / Double(done) * Double(total - done)).rounded())
-        return seconds >= 60 ? "ETA \(seconds / 60) min \(seconds % 60) s" : "ETA \(seconds) s"
     }
 
     /// A campaign that continues the one in `output` (started by ``run(log:)`` and interrupted), with the
