@@ -85,19 +85,3 @@ public struct PinResearchTask: ResearchTask {
         }
     }
 }
-
-/// A simulated station as research sees it: episodes judged by the station's own reward, success counted by the
-/// simulator's ground truth read after each episode.
-struct SimulatedResearchStation: ResearchStation {
-    let station: Station
-    let episodeLimit: Int
-    let groundTruth: @Sendable () async -> Bool
-
-    func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome {
-        let episode = try await station.runEpisode(policy: policy, seed: seed, maxSteps: episodeLimit,
-                                                   tags: ["split": split])
-        var outcome = EpisodeOutcome(episode: episode)
-        outcome.success = await groundTruth()
-        return outcome
-    }
-}

@@ -101,23 +101,13 @@ public struct PushTResearchTask: ResearchTask {
         case .workspace: judgeSeed = 0
         }
         let reset = role == .workspace ? false : robotReset
-        return PushTResearchStation(
-            simulated: try PushTSimulatedStation(name: name, robotReset: reset, cameraReward: cameraReward,
-                                                 judgeCameraSeed: judgeSeed),
-            judgedByCamera: cameraReward != nil)
-    }
-}
-
-/// A simulated Push-T station as research sees it.
-struct PushTResearchStation: ResearchStation {
-    let simulated: PushTSimulatedStation
-    let judgedByCamera: Bool
-
-    func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome {
-        let episode = try await simulated.runEpisode(policy: policy, seed: seed, tags: ["split": split])
-        var outcome = EpisodeOutcome(episode: episode)
-        // Under a camera judge the camera's call is the verdict; success is gym-pusht's rule on the final state.
-        if judgedByCamera { outcome.success = await simulated.world.coverage > PushTGeometry.successThreshold }
-        return outcome
+        let simulated = try PushTSimulatedStation(name: name, robotReset: reset, cameraReward: cameraReward,
+                                                  judgeCameraSeed: judgeSeed)
+        // Under a camera judge the camera's call is the verdict and success is gym-pusht's rule on the final state;
+        // otherwise the coverage reward's verdict is that rule.
+        let judgedByCamera = cameraReward != nil
+        return SimulatedResearchStation(station: simulated.station, episodeLimit: episodeLimit) {
+            judgedByCamera ? await simulated.world.coverage > PushTGeometry.successThreshold : nil
+        }
     }
 }
