@@ -123,7 +123,12 @@ struct MainCommand: AsyncParsableCommand {
         let result = try await campaign.run(log: log)
         let report = try PushTCampaignReport.write(result, to: folder)
         try printOutcome(result, report: report,
-                         scores: [result.best, result.baseline, result.behaviourCloning, result.learned].compactMap { $0 })
+                         scores: [result.best, result.baseline, result.behaviourCloning, result.learnedBC, result.learned]
+                            .compactMap { $0 })
+        if !json, let kept = result.keptParadigm {
+            print("kept paradigm: \(kept.paradigm) (development \(kept.development.map { "\($0.successes)/\($0.trials)" } ?? "–"), "
+                  + "reads \(kept.reads))")
+        }
     }
 
     /// The result as JSON with `--json`, else the report's path and the held-out scores.

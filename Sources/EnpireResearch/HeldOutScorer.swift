@@ -76,7 +76,9 @@ public struct HeldOutScorer: Sendable {
 
     /// Scores the policies `policy()` makes (one per episode) on `seeds`; with an output folder, episodes are
     /// appended to `progress/<progressName>` as they finish and episodes already there are counted, not rerun.
-    public func score(label: String, progressName: String? = nil, seeds: [UInt64],
+    /// `phase` names the seeds in logs and progress events (`held-out`, or `development` for seeds a choice is
+    /// made on).
+    public func score(label: String, progressName: String? = nil, seeds: [UInt64], phase: String = "held-out",
                       policy: @escaping @Sendable () throws -> any Policy) async throws -> HeldOutScore {
         let file: HeldOutProgressFile? = if let output, let progressName {
             HeldOutProgressFile(url: CampaignFiles.progressURL(output, progressName))
@@ -85,8 +87,8 @@ public struct HeldOutScorer: Sendable {
         var tally = TrialTally()
         for seed in Set(seeds) { if let done = finished[seed] { tally.add(done.outcome) } }
         let remaining = seeds.filter { finished[$0] == nil }
-        log(finished.isEmpty ? "held-out: \(label) scoring \(seeds.count) episodes"
-            : "held-out: \(label) resuming: \(seeds.count - remaining.count) of \(seeds.count) episodes were scored before")
+        log(finished.isEmpty ? "\(phase): \(label) scoring \(seeds.count) episodes"
+            : "\(phase): \(label) resuming: \(seeds.count - remaining.count) of \(seeds.count) episodes were scored before")
         let progress = Progress(total: tally)
         let started = Date()
         let alreadyScored = tally.episodes
@@ -99,18 +101,18 @@ public struct HeldOutScorer: Sendable {
             try await file?.append(ScoredEpisode(seed: seed, outcome: outcome))
             let sofar = await progress.add(outcome)
             try checkpoint?(.heldOutEpisode(label: label, scored: sofar.episodes))
-            let event = ProgressEvent(phase: "heldout", label: label, done: sofar.episodes, total: seeds.count,
+            let event = ProgressEvent(phase: phase.replacingOccurrences(of: "-", with: ""), label: label, done: sofar.episodes, total: seeds.count,
                                       since: started, doneBefore: alreadyScored)
             if sofar.episodes % 10 == 0 || sofar.episodes == seeds.count { report?(event) }
             if sofar.episodes % 100 == 0, sofar.episodes < seeds.count {
-                log("held-out: \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes, \(event.etaText)")
+                log("\(phase): \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes, \(event.etaText)")
             }
             return outcome
         }
         await file?.close()
         for outcome in outcomes { tally.add(outcome) }
         let score = try HeldOutScore(policy: label, tally: tally, verdictIsGroundTruth: task.verdictIsGroundTruth)
-        log("held-out: \(label) \(score.successes)/\(score.trials) (95% CI \(Percent.text(score.wilsonLower))-\(Percent.text(score.wilsonUpper)))")
+        log("\(phase): \(label) \(score.successes)/\(score.trials) (95% CI \(Percent.text(score.wilsonLower))-\(Percent.text(score.wilsonUpper)))")
         return score
     }
 

@@ -1,5 +1,5 @@
 import Enpire
-import EnpireTasks
+@testable import EnpireTasks
 import Foundation
 import Testing
 
@@ -42,6 +42,7 @@ struct PushTCampaignTests {
         configuration.learnedEpisodesPerRound = 2
         configuration.learnedMinimumUpdates = 5
         configuration.learnedDevelopmentEpisodes = 2
+        configuration.paradigmDevelopmentEpisodes = 4
         let result = try await PushTCampaign(configuration: configuration, output: folder).run { _ in }
         // The learned camera policy was trained, saved and scored on every held-out seed.
         let learned = try #require(result.learned)
@@ -49,6 +50,14 @@ struct PushTCampaignTests {
         #expect(result.learnedDetails?.curve.count == 1)
         #expect(FileManager.default.fileExists(
             atPath: folder.appendingPathComponent("checkpoints/learned/policy.safetensors").path))
+
+        // Paradigms: the planner and both selectors, each scored on the same 4 development seeds; one learned
+        // selector is kept, never the privileged planner.
+        #expect(result.paradigms.map(\.paradigm) == ["rules", "bc", "dagger"])
+        #expect(result.paradigms.allSatisfy { $0.development?.trials == 4 && $0.heldOut?.trials == 6 })
+        let keptParadigm = try #require(result.keptParadigm)
+        #expect(!keptParadigm.privileged)
+        #expect(result.learnedBC?.trials == 6)
 
         // Three candidates ran one block; the better two (half of three, rounded up) a second; one was left.
         try #require(result.research.confirmation.count == 3)
@@ -63,5 +72,28 @@ struct PushTCampaignTests {
         #expect(best.trials == 6)
         // Research trials record their speed for the tie-break.
         #expect(result.records.contains { $0.results.meanStepsToSuccess != nil })
+    }
+
+    @Test("paradigm choice: most development successes among non-privileged policies, ties to less wall time")
+    func paradigmChoice() throws {
+        func score(_ successes: Int) throws -> PushTCampaign.HeldOutScore {
+            let interval = try WilsonInterval(successes: successes, trials: 10)
+            return PushTCampaign.HeldOutScore(policy: "p", successes: successes, trials: 10, wilsonLower: interval.lower,
+                                wilsonUpper: interval.upper, meanStepsToSuccess: 0, robotSeconds: 0)
+        }
+        func entry(_ name: String, _ successes: Int, privileged: Bool = false, wall: Double = 10)
+            throws -> PushTCampaign.ParadigmEntry {
+            PushTCampaign.ParadigmEntry(paradigm: name, reads: "", privileged: privileged, development: try score(successes),
+                                        heldOut: nil, wallSeconds: wall, robotSeconds: 0, kept: false)
+        }
+        // The privileged planner scores best but is never kept.
+        var kept = PushTCampaign.choose([try entry("rules", 10, privileged: true), try entry("bc", 7), try entry("dagger", 9)])
+        #expect(kept.filter(\.kept).map(\.paradigm) == ["dagger"])
+        // Equal development successes: the cheaper one.
+        kept = PushTCampaign.choose([try entry("bc", 9, wall: 20), try entry("dagger", 9, wall: 50)])
+        #expect(kept.filter(\.kept).map(\.paradigm) == ["bc"])
+        // Nothing deployable: nothing kept.
+        kept = PushTCampaign.choose([try entry("rules", 10, privileged: true)])
+        #expect(kept.allSatisfy { !$0.kept })
     }
 }

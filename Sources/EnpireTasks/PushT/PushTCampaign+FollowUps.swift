@@ -42,6 +42,13 @@ extension PushTCampaign {
         public var learned: HeldOutScore?
         /// How the learned policy was trained and what it reached.
         public var learnedDetails: LearnedPolicyDetails?
+        /// Held-out score of the same selector trained by plain behaviour cloning, when the comparison ran.
+        public var learnedBC: HeldOutScore?
+        /// Every paradigm the campaign tried, scored alike, and which one it kept (empty when the comparison did
+        /// not run).
+        public var paradigms: [ParadigmEntry]
+        /// The paradigm the campaign kept (see ``ParadigmEntry``).
+        public var keptParadigm: ParadigmEntry? { paradigms.first(where: \.kept) }
 
         /// Held-out score of the best recipe.
         public var best: HeldOutScore? { research.best }
@@ -63,13 +70,37 @@ extension PushTCampaign {
             let learnedRun = CampaignFiles.readJSON(Learned.self, from: PushTCampaign.learnedURL(output))
             learned = configuration.learnedPolicy ? learnedRun?.score : nil
             learnedDetails = configuration.learnedPolicy ? learnedRun?.details : nil
+            let comparing = configuration.learnedPolicy && configuration.paradigmComparison
+            let bcRun = comparing ? CampaignFiles.readJSON(Learned.self, from: PushTCampaign.learnedURL(output, paradigm: .bc)) : nil
+            learnedBC = bcRun?.score
+            paradigms = comparing ? PushTCampaign.paradigms(
+                research: research, distilled: configuration.demonstrations > 0 ? distilled : nil,
+                learned: [bcRun, learnedRun].compactMap { $0 },
+                plannerDevelopment: CampaignFiles.readJSON(HeldOutScore.self, from: PushTCampaign.plannerDevelopmentURL(output)))
+                : []
         }
     }
 
-    struct Distilled: Codable { var score: HeldOutScore; var metrics: [String: Double] }
-    struct Learned: Codable { var score: HeldOutScore; var details: LearnedPolicyDetails }
+    struct Distilled: Codable {
+        var score: HeldOutScore
+        var metrics: [String: Double]
+        /// Score on the shared paradigm development seeds (absent in campaigns from before the comparison).
+        var development: HeldOutScore?
+        /// Wall seconds of demonstrations and training.
+        var trainingWallSeconds: Double?
+        /// Simulated robot seconds of the demonstrations.
+        var trainingRobotSeconds: Double?
+    }
+    struct Learned: Codable {
+        var score: HeldOutScore
+        var details: LearnedPolicyDetails
+        /// Score on the shared paradigm development seeds (absent in campaigns from before the comparison).
+        var development: HeldOutScore?
+    }
     static func distilledURL(_ output: URL) -> URL { CampaignFiles.progressURL(output, "behaviour-cloning.json") }
-    static func learnedURL(_ output: URL) -> URL { CampaignFiles.progressURL(output, "learned-policy.json") }
+    static func learnedURL(_ output: URL, paradigm: PushTPrimitiveLearner.Paradigm = .dagger) -> URL {
+        CampaignFiles.progressURL(output, paradigm == .dagger ? "learned-policy.json" : "learned-policy-\(paradigm.rawValue).json")
+    }
 
     /// First seed of the demonstrations for behaviour cloning.
     static let demonstrationStart: UInt64 = 2_000_000
@@ -88,12 +119,15 @@ extension PushTCampaign {
                 context.log("behaviour cloning: done before the resume (\(done.score.successes)/\(done.score.trials))")
                 return FollowUpResult(score: done.score, metrics: done.metrics)
             }
+            let started = ContinuousClock.now
             let parameters = try PushTPlannerRecipes.parameters(for: context.bestRecipe)
             let simulated = try PushTSimulatedStation(name: "demonstrator")
             var demonstrations: [RecordedEpisode] = []
+            var demonstrationSteps = 0
             for i in 0..<configuration.demonstrations {
                 let episode = try await simulated.runEpisode(policy: PushTHeuristicExpert(parameters: parameters),
                                                              seed: PushTCampaign.demonstrationStart + UInt64(i), tags: ["split": "train"])
+                demonstrationSteps += episode.steps.count
                 if episode.summary.verdict?.success == true { demonstrations.append(episode) }
             }
             context.log("behaviour cloning: \(demonstrations.count) successful demonstrations, \(demonstrations.map(\.steps.count).reduce(0, +)) steps")
@@ -110,11 +144,17 @@ extension PushTCampaign {
             }
             let trained = try await trainer.train(on: demonstrations)
             let policy = trained.policy
+            let trainingWall = (ContinuousClock.now - started).inSeconds
+            let development = try await context.scorer.score(
+                label: "behaviour-cloned MLP", seeds: PushTCampaign.paradigmDevelopmentSeeds(configuration),
+                phase: "development") { policy }
             let score = try await context.scorer.score(
                 label: "behaviour-cloned MLP", seeds: Array(context.heldOutSeeds.prefix(configuration.bcEvaluationEpisodes))) {
                 policy
             }
-            try CampaignFiles.writeJSON(Distilled(score: score, metrics: trained.metrics),
+            try CampaignFiles.writeJSON(Distilled(score: score, metrics: trained.metrics, development: development,
+                                                  trainingWallSeconds: trainingWall,
+                                                  trainingRobotSeconds: Double(demonstrationSteps) / PushTGeometry.controlRateHz),
                                         to: PushTCampaign.distilledURL(context.output))
             return FollowUpResult(score: score, metrics: trained.metrics,
                                   note: "reads the simulator's exact state (privileged)")
@@ -123,14 +163,24 @@ extension PushTCampaign {
 
     /// Distils the best recipe into a learned camera policy with DAgger and scores it on the held-out seeds,
     /// reading only each evaluator station's camera and the pusher's state.
-    var learnedSelector: FollowUp {
+    var learnedSelector: FollowUp { selectorFollowUp(.dagger) }
+
+    /// The same selector trained by plain behaviour cloning (every round follows the teacher) on the same budget,
+    /// so the report can compare paradigms trained alike.
+    var behaviourClonedSelector: FollowUp { selectorFollowUp(.bc) }
+
+    private func selectorFollowUp(_ paradigm: PushTPrimitiveLearner.Paradigm) -> FollowUp {
         let configuration = self.configuration
-        return FollowUp(name: "learned policy") { context in
-            if let done = CampaignFiles.readJSON(Learned.self, from: PushTCampaign.learnedURL(context.output)) {
-                context.log("learned policy: done before the resume (\(done.score.successes)/\(done.score.trials))")
+        let name = paradigm == .dagger ? "learned policy" : "learned policy (BC)"
+        let label = "learned primitive selector, camera (\(paradigm == .dagger ? "DAgger" : "BC"))"
+        return FollowUp(name: name) { context in
+            let url = PushTCampaign.learnedURL(context.output, paradigm: paradigm)
+            if let done = CampaignFiles.readJSON(Learned.self, from: url) {
+                context.log("\(name): done before the resume (\(done.score.successes)/\(done.score.trials))")
                 return FollowUpResult(score: done.score)
             }
             var settings = PushTPrimitiveLearner.Configuration()
+            settings.paradigm = paradigm
             settings.library = try PushTPlannerRecipes.parameters(for: context.bestRecipe)
             settings.rounds = configuration.learnedRounds
             settings.episodesPerRound = configuration.learnedEpisodesPerRound
@@ -141,31 +191,47 @@ extension PushTCampaign {
             settings.workers = configuration.research.scoringWorkers
             settings.seed = configuration.research.seed
             let log = context.log
-            log("learned policy: DAgger primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
+            log("\(name): \(paradigm.rawValue) primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
             let result = try PushTPrimitiveLearner(configuration: settings).run { progress in
-                if progress.phase == "round" { log("learned policy: \(progress.message)") }
+                if progress.phase == "round" { log("\(name): \(progress.message)") }
             }
-            let checkpoint = context.output.appendingPathComponent("checkpoints/learned")
+            let checkpoint = context.output.appendingPathComponent(paradigm == .dagger ? "checkpoints/learned"
+                                                                   : "checkpoints/learned-\(paradigm.rawValue)")
             try result.model.save(to: checkpoint)
             try CampaignFiles.writeJSON(result.curve, to: checkpoint.appendingPathComponent("curve.json"))
+            var development: HeldOutScore?
+            if configuration.paradigmComparison {
+                let summary = try await PushTPolicyEvaluation.evaluate(
+                    model: result.model, mode: .camera, seeds: PushTCampaign.paradigmDevelopmentSeeds(configuration),
+                    workers: configuration.research.scoringWorkers)
+                log("development: \(label) \(summary.successes)/\(summary.episodes)")
+                development = HeldOutScore(summary, label: label)
+            }
             let summary = try await PushTPolicyEvaluation.evaluate(
                 model: result.model, mode: .camera, seeds: context.heldOutSeeds,
                 workers: configuration.research.scoringWorkers) { done, total in
-                if done % 100 == 0 || done == total { log("held-out: learned policy (camera) \(done)/\(total)") }
+                if done % 100 == 0 || done == total { log("held-out: \(label) \(done)/\(total)") }
             }
-            log("held-out: learned policy (camera) \(summary.successes)/\(summary.episodes) (95% CI \(Percent.text(summary.wilsonLow))-\(Percent.text(summary.wilsonHigh))), mean max coverage \(String(format: "%.3f", summary.meanMaximumCoverage))")
-            let score = HeldOutScore(policy: "learned primitive selector, camera (DAgger)", successes: summary.successes,
-                                     trials: summary.episodes, wilsonLower: summary.wilsonLow,
-                                     wilsonUpper: summary.wilsonHigh, meanStepsToSuccess: summary.meanStepsToSuccess,
-                                     robotSeconds: summary.robotSeconds)
+            log("held-out: \(label) \(summary.successes)/\(summary.episodes) (95% CI \(Percent.text(summary.wilsonLow))-\(Percent.text(summary.wilsonHigh))), mean max coverage \(String(format: "%.3f", summary.meanMaximumCoverage))")
+            let score = HeldOutScore(summary, label: label)
             let details = LearnedPolicyDetails(
-                paradigm: settings.paradigm.rawValue, observe: ObservationMode.camera.rawValue,
+                paradigm: paradigm.rawValue, observe: ObservationMode.camera.rawValue,
                 teacher: context.bestRecipe, trainingWallSeconds: result.wallSeconds,
                 trainingRobotSeconds: result.curve.last?.robotSeconds ?? 0, keptRound: result.keptRound,
                 curve: result.curve, meanMaximumCoverage: summary.meanMaximumCoverage, checkpoint: checkpoint.path)
-            try CampaignFiles.writeJSON(Learned(score: score, details: details), to: PushTCampaign.learnedURL(context.output))
+            try CampaignFiles.writeJSON(Learned(score: score, details: details, development: development),
+                                        to: url)
             return FollowUpResult(score: score, metrics: ["trainingWallSeconds": result.wallSeconds],
                                   note: "reads only the evaluator's camera and the pusher's own state")
         }
+    }
+}
+
+extension HeldOutScore {
+    /// The score of a learned-policy evaluation.
+    init(_ summary: PushTPolicyEvaluation.Summary, label: String) {
+        self.init(policy: label, successes: summary.successes, trials: summary.episodes, wilsonLower: summary.wilsonLow,
+                  wilsonUpper: summary.wilsonHigh, meanStepsToSuccess: summary.meanStepsToSuccess,
+                  robotSeconds: summary.robotSeconds)
     }
 }

@@ -31,6 +31,11 @@ public struct PushTCampaign: Sendable {
         public var learnedMinimumUpdates = 1500
         /// Development episodes after each DAgger round (checkpoint selection).
         public var learnedDevelopmentEpisodes = 60
+        /// Whether the selector is also trained by plain behaviour cloning on the same budget, and every paradigm
+        /// (planner, per-step BC, BC and DAgger selectors) scored on shared development seeds to pick one.
+        public var paradigmComparison = true
+        /// Development episodes every paradigm is scored on before the choice.
+        public var paradigmDevelopmentEpisodes = 200
         /// Whether research stations reset with the pusher itself (verified) instead of placing start states.
         public var robotReset = false
         /// When set, every station is judged by this camera reward (thresholds; each station calibrates its own
@@ -91,6 +96,9 @@ public struct PushTCampaign: Sendable {
         research.progress = progress
         if configuration.demonstrations > 0 { research.followUps.append(distillation) }
         if configuration.learnedPolicy { research.followUps.append(learnedSelector) }
+        if configuration.learnedPolicy && configuration.paradigmComparison {
+            research.followUps += [behaviourClonedSelector, plannerDevelopment]
+        }
         let result = try await research.run(log: log)
         return Result(research: result, configuration: configuration, output: output)
     }

@@ -34,11 +34,31 @@ public enum PushTCampaignReport {
                 sections += "\(String(format: "%.1f%%", 100 * point.validationAgreement)) |\n"
             }
         }
+        if !result.paradigms.isEmpty { sections += paradigmTable(result.paradigms) }
         if !result.behaviourCloningMetrics.isEmpty {
             sections += "\nBehaviour cloning metrics: " + result.behaviourCloningMetrics.keys.sorted()
                 .map { "\($0) = \(String(format: "%.4g", result.behaviourCloningMetrics[$0] ?? 0))" }.joined(separator: ", ") + ".\n"
         }
         return try ResearchReport.write(result.research, json: result, title: "Push-T on a simulated fleet: report",
                                         introduction: intro, sections: sections, to: folder)
+    }
+
+    static func paradigmTable(_ entries: [PushTCampaign.ParadigmEntry]) -> String {
+        func score(_ s: HeldOutScore?) -> String {
+            guard let s else { return "–" }
+            return "\(s.successes)/\(s.trials) (\(Percent.text(s.wilsonLower))–\(Percent.text(s.wilsonUpper)))"
+        }
+        var text = "\n## Paradigms, scored alike\n\n"
+        text += "Every paradigm is scored on the same fresh development seeds; the campaign keeps the non-privileged one "
+        text += "with the most development successes (a privileged policy cannot run on a real station: it is the "
+        text += "teacher or an oracle). Held-out scores (Wilson 95%) are read only after the choice.\n\n"
+        text += "| paradigm | reads | privileged | development | held-out | wall s | robot min | kept |\n"
+        text += "|---|---|---|---|---|---|---|---|\n"
+        for e in entries {
+            text += "| \(e.paradigm) | \(e.reads) | \(e.privileged ? "yes" : "no") | \(score(e.development)) | "
+            text += "\(score(e.heldOut)) | \(String(format: "%.0f", e.wallSeconds)) | "
+            text += "\(String(format: "%.1f", e.robotSeconds / 60)) | \(e.kept ? "**kept**" : "") |\n"
+        }
+        return text
     }
 }
