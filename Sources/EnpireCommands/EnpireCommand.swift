@@ -30,7 +30,7 @@ struct EnpireCommand: AsyncParsableCommand {
         BuiltInTasks.register()
         let command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try await asyncParseAsRoot()
         } catch {
             exit(withError: error)
         }
@@ -60,6 +60,9 @@ struct CommandFailure: Error, CustomStringConvertible {
     static func presentable(_ error: any Error) -> any Error {
         switch error {
         case is ValidationError, is ExitCode, is CleanExit, is CommandFailure: return error
+        // ArgumentParser's own requests (`--help`, `help SUBCOMMAND`, `--version`) run as built-in commands that
+        // throw its internal `CommandError`; it prints them itself.
+        case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."): return error
         default: return CommandFailure(ErrorMessage.oneLine(error))
         }
     }

@@ -45,4 +45,20 @@ struct CommandParsingTests {
         #expect(try learnableTask(named: "pusht").name == "pusht")
         #expect(throws: (any Error).self) { try learnableTask(named: "cartpole") }
     }
+
+    @Test("--help and help SUBCOMMAND print the help, not an error (the built-in help command's error passes through)")
+    func helpRequests() async throws {
+        for arguments in [["--help"], ["main", "--help"], ["help", "tasks"]] {
+            let command = try await EnpireCommand.asyncParseAsRoot(arguments)
+            var thrown: (any Error)?
+            do {
+                var runnable = command
+                try runnable.run()
+            } catch { thrown = error }
+            let error = try #require(thrown, "\(arguments): the help command should end by throwing its request")
+            let message = EnpireCommand.fullMessage(for: CommandFailure.presentable(error))
+            #expect(message.contains("OVERVIEW:"), "\(arguments): \(message.prefix(120))")
+            #expect(EnpireCommand.exitCode(for: CommandFailure.presentable(error)) == .success)
+        }
+    }
 }
