@@ -76,6 +76,12 @@ extension ResearchTask {
     /// Whether `recipe` is of the task's recipe family (the research loop reads records of other families as
     /// another task's; whether the values make a policy is ``policy(for:)``'s call).
     public func accepts(_ recipe: Recipe) -> Bool { recipe.family == space.family }
+    /// A ``policy(for:)`` body: checks that `recipe` is of the task's family, then builds the policy with `build`;
+    /// a wrong family, or any error `build` throws, becomes ``ResearchError/badRecipe(_:)``.
+    public func policy(for recipe: Recipe, building build: (Recipe) throws -> any Policy) throws -> any Policy {
+        guard accepts(recipe) else { throw ResearchError.badRecipe("family \(recipe.family) is not \(space.family)") }
+        do { return try build(recipe) } catch { throw ResearchError.badRecipe("\(error)") }
+    }
 }
 
 /// What a station is for: research stations differ from one another (as a real fleet's do); evaluation stations

@@ -57,10 +57,7 @@ public struct PinResearchTask: ResearchTask {
 
     /// The expert with a recipe's parameters.
     public func policy(for recipe: Recipe) throws -> any Policy {
-        guard recipe.family == Self.family else { throw ResearchError.badRecipe("family \(recipe.family) is not \(Self.family)") }
-        do { return PinInsertionExpert(parameters: try PinInsertionExpert.Parameters(recipe: recipe.parameters)) } catch {
-            throw ResearchError.badRecipe("\(error)")
-        }
+        try policy(for: recipe) { PinInsertionExpert(parameters: try PinInsertionExpert.Parameters(recipe: $0.parameters)) }
     }
 
     /// A simulated station; each research station's side camera has its own noise, the evaluators' another.

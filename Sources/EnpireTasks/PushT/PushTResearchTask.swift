@@ -83,12 +83,7 @@ public struct PushTResearchTask: ResearchTask {
 
     /// The planner with a recipe's parameters.
     public func policy(for recipe: Recipe) throws -> any Policy {
-        guard recipe.family == PushTPlannerRecipes.family else {
-            throw ResearchError.badRecipe("family \(recipe.family) is not \(PushTPlannerRecipes.family)")
-        }
-        do { return PushTHeuristicExpert(parameters: try PushTPlannerRecipes.parameters(for: recipe)) } catch {
-            throw ResearchError.badRecipe("\(error)")
-        }
+        try policy(for: recipe) { PushTHeuristicExpert(parameters: try PushTPlannerRecipes.parameters(for: $0)) }
     }
 
     /// A simulated station; under a camera reward each research station has its own camera (mount, lighting,

@@ -52,10 +52,7 @@ public struct ZipTieResearchTask: ResearchTask {
 
     /// The expert with a recipe's parameters.
     public func policy(for recipe: Recipe) throws -> any Policy {
-        guard recipe.family == Self.family else { throw ResearchError.badRecipe("family \(recipe.family) is not \(Self.family)") }
-        do { return ZipTieExpert(parameters: try ZipTieExpert.Parameters(recipe: recipe.parameters)) } catch {
-            throw ResearchError.badRecipe("\(error)")
-        }
+        try policy(for: recipe) { ZipTieExpert(parameters: try ZipTieExpert.Parameters(recipe: $0.parameters)) }
     }
 
     /// A simulated station with triggered cameras: they take a burst of two frames when the cutter is parked in
