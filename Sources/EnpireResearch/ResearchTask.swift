@@ -93,6 +93,19 @@ public enum StationRole: Sendable, Hashable {
     case evaluation(lane: Int)
     /// A station an agent's workspace runs trials on.
     case workspace
+
+    /// The camera-noise seed the built-in tasks give evaluator stations: a set-up no research station had.
+    public static let evaluationCameraSeed: UInt64 = 1_000_003
+
+    /// A camera-noise seed for this role: `research(index)` for research station `index` (each its own camera
+    /// mount and lighting), `workspace` for the workspace station, ``evaluationCameraSeed`` for every evaluator.
+    public func cameraSeed(workspace: UInt64, research: (Int) -> UInt64) -> UInt64 {
+        switch self {
+        case .research(let index): research(index)
+        case .evaluation: Self.evaluationCameraSeed
+        case .workspace: workspace
+        }
+    }
 }
 
 /// The frozen parts of a task's evaluation criteria, hashed with the seed split into `FrozenCriteria`.

@@ -66,11 +66,7 @@ public struct PinResearchTask: ResearchTask {
         // camera, the reset (`parts.reset`) and the clock (use `SystemClock()`) with your own; the verifier reads only
         // the camera frame and the arm's readings.
         let parts = PinInsertionStation()
-        let noiseSeed: UInt64 = switch role {
-        case .research(let index): 7 + UInt64(index)
-        case .evaluation: 1_000_003
-        case .workspace: 7
-        }
+        let noiseSeed = role.cameraSeed(workspace: 7) { 7 + UInt64($0) }
         let camera = try PinInsertionCamera(noise: PinInsertionRenderer.realisticNoise(seed: noiseSeed),
                                             clock: parts.clock) { await parts.world.state }
         let station = try Station(configuration: .init(name: name, task: "pin"), arms: [parts.arm],

@@ -89,12 +89,7 @@ public struct PushTResearchTask: ResearchTask {
     /// A simulated station; under a camera reward each research station has its own camera (mount, lighting,
     /// noise) and the evaluators one no research station had.
     public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
-        let judgeSeed: UInt64
-        switch role {
-        case .research(let index): judgeSeed = UInt64(index + 1)
-        case .evaluation: judgeSeed = 1_000_003
-        case .workspace: judgeSeed = 0
-        }
+        let judgeSeed = role.cameraSeed(workspace: 0) { UInt64($0 + 1) }
         let reset = role == .workspace ? false : robotReset
         let simulated = try PushTSimulatedStation(name: name, robotReset: reset, cameraReward: cameraReward,
                                                   judgeCameraSeed: judgeSeed)
