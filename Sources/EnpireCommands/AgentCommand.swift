@@ -20,9 +20,7 @@ struct AgentCommand: AsyncParsableCommand {
             bubblewrap unless --unsandboxed is given.
             """)
     @OptionGroup var options: WorkspaceOptions
-    @Option(help: "Wall-clock budget in seconds (finite, at most 30 days).") var wallSeconds = 1800.0
-    @Option(help: "Trials the agent may start.") var trials = 10
-    @Option(help: "Tokens the agent may spend (as it reports them).") var tokens = 2_000_000
+    @OptionGroup var budgetOptions: AgentBudgetOptions
     @Option(help: "Extra path the agent may read (repeatable), e.g. its configuration folder.") var expose: [String] = []
     @Option(help: "Extra path the agent may read and write (repeatable).") var exposeWritable: [String] = []
     @Option(help: "Environment variable passed into the sandbox (repeatable), e.g. the agent's API key.")
@@ -37,15 +35,9 @@ struct AgentCommand: AsyncParsableCommand {
     /// Station commands an agent may send to the runner.
     static let forwardable: Set<String> = ["status", "trial", "keep", "revert", "ledger", "eval"]
 
-    func validate() throws {
-        do { try AgentBudget(wallSeconds: wallSeconds, trials: trials, tokens: tokens).validate() } catch {
-            throw ValidationError("\(error)")
-        }
-    }
-
     func run() async throws {
         let workspace = options.value
-        let budget = AgentBudget(wallSeconds: wallSeconds, trials: trials, tokens: tokens)
+        let budget = budgetOptions.value
         let arguments = command.first == "--" ? Array(command.dropFirst()) : command
         guard !arguments.isEmpty else { throw ValidationError("give the agent command after --") }
         let brief = try workspace.brief(budget: budget)
@@ -87,7 +79,7 @@ struct AgentCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("enpire agent: running UNSANDBOXED (--unsandboxed): the agent can read \(operatorPath)\n".utf8))
         }
 
-        try workspace.beginAgentRun(trials: trials)
+        try workspace.beginAgentRun(trials: budget.trials)
         defer { try? workspace.endAgentRun() }
         let broker = try AgentBroker(socketURL: socket) { request in
             await Self.serve(request, executable: executable, workspace: workspacePath, operatorFolder: operatorPath)

@@ -5,14 +5,6 @@ import EnpireTasks
 import Foundation
 import Synchronization
 
-/// Parses `--observe`.
-private func observationMode(_ text: String) throws -> ObservationMode {
-    guard let mode = ObservationMode(rawValue: text) else {
-        throw ValidationError("--observe must be camera or state, got \(text)")
-    }
-    return mode
-}
-
 /// Writes one progress line with an ETA to stderr.
 private func reportProgress(_ progress: LearnProgress) {
     let eta = progress.etaSeconds.map { String(format: "ETA %.0f s", $0) } ?? "ETA ?"
@@ -52,9 +44,8 @@ struct LearnCommand: AsyncParsableCommand {
             proprioception; `--observe state` reads the simulator's exact state (privileged).
             """)
 
-    @Option(help: "Task: \(LearnableTasks.all.map(\.name).joined(separator: ", ")) (or a registered name or alias: pin, zip-tie).") var task: String
+    @OptionGroup var taskOptions: LearnedTaskOptions
     @Option(help: "bc or dagger.") var paradigm = "dagger"
-    @Option(help: "camera (what a real station sees) or state (privileged).") var observe = "camera"
     @Option(help: "Output directory for the checkpoint and learning curve.") var output: String
     @Option(help: "Expert demonstration episodes.") var demonstrations = 100
     @Option(help: "Training epochs per stage.") var epochs = 30
@@ -65,20 +56,19 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Hidden layer widths, comma-separated.") var hidden = "128,128"
     @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Run seed (initialisation, shuffling, training seeds).") var seed: UInt64 = 1
-    @Option(help: "Rollout threads.") var workers = 2
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
-        let learner = try learnableTask(named: task)
+        let learner = try taskOptions.learner()
         let widths = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !widths.isEmpty, widths.count == hidden.split(separator: ",").count else {
             throw ValidationError("--hidden must be comma-separated integers, e.g. 128,128; got \(hidden)")
         }
         let options = LearnOptions(
-            paradigm: paradigm, observe: try observationMode(observe), output: URL(fileURLWithPath: output), demonstrations: demonstrations,
+            paradigm: paradigm, observe: try taskOptions.observationMode(), output: URL(fileURLWithPath: output), demonstrations: demonstrations,
             epochs: epochs, seed: seed, daggerRounds: rounds, episodesPerRound: episodesPerRound,
             firstDevSeed: firstDevSeed, devSeeds: devSeeds, hiddenWidths: widths, learningRate: learningRate,
-            workers: workers)
+            workers: taskOptions.workers)
         let summary = try await learner.learn(options, progress: throttled())
         if json { return try printJSON(summary) }
         print("\(summary.task) \(summary.paradigm) observe=\(summary.observe.rawValue)"
@@ -106,20 +96,17 @@ struct PolicyCommand: AsyncParsableCommand {
             commandName: "eval",
             abstract: "Score a checkpoint on explicit seeds with the simulator's ground truth.")
 
-        @Option(help: "Task: \(LearnableTasks.all.map(\.name).joined(separator: ", ")) (or a registered name or alias: pin, zip-tie).") var task: String
+        @OptionGroup var taskOptions: LearnedTaskOptions
         @Option(help: "Checkpoint directory written by `enpire learn`.") var policy: String
         @Option(help: "First seed (held-out: far from training and development seeds, e.g. 5000000).")
         var firstSeed: UInt64 = 5_000_000
         @Option(help: "Episodes.") var episodes = 200
-        @Option(help: "camera (what a real station sees) or state (privileged).") var observe = "camera"
-        @Option(help: "Rollout threads.") var workers = 2
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let learner = try learnableTask(named: task)
-            let result = try await learner.evaluate(
+            let result = try await taskOptions.learner().evaluate(
                 policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,
-                observe: try observationMode(observe), workers: workers, progress: throttled())
+                observe: try taskOptions.observationMode(), workers: taskOptions.workers, progress: throttled())
             if json { return try printJSON(result) }
             print("\(result.task) observe=\(result.observe.rawValue)"
                 + (result.privileged ? " (PRIVILEGED: exact simulator state)" : "")

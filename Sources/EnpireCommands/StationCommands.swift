@@ -4,19 +4,6 @@ import EnpireResearch
 import EnpireTasks
 import Foundation
 
-/// Options shared by the station commands.
-struct WorkspaceOptions: ParsableArguments {
-    @Option(help: "Station workspace folder (created by `enpire init`).") var workspace: String
-    @Option(name: .customLong("operator"),
-            help: "Operator folder: held-out secret, frozen hash, budgets, pending trials (default: <workspace>.operator).")
-    var operatorFolder: String?
-    @Flag(help: "Print JSON instead of text.") var json = false
-
-    var value: ResearchWorkspace {
-        ResearchWorkspace(folder: URL(fileURLWithPath: workspace), operatorFolder: operatorFolder.map { URL(fileURLWithPath: $0) })
-    }
-}
-
 /// Inside `enpire agent`'s sandbox (`ENPIRE_RUNNER_SOCKET` set) the operator folder is out of reach, so the
 /// station commands that need it are sent to the runner, which runs them outside the sandbox and answers with
 /// their output and exit status. Returns false when not in an agent run.
@@ -62,7 +49,7 @@ struct InitCommand: AsyncParsableCommand {
     func run() async throws {
         let file = try await options.value.initialise(task: task.task, station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
                                                      heldOut: heldOut, evaluationLimit: evalLimit)
-        if options.json { try printJSON(file) } else { print("initialised \(file.name) in \(options.workspace); frozen hash \(file.frozenHash.prefix(16))") }
+        if options.json { try printJSON(file) } else { print("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))") }
     }
 }
 
@@ -71,29 +58,10 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the station's state, best kept result and pending trials.")
     @OptionGroup var options: WorkspaceOptions
 
-    struct Status: Encodable {
-        var station: ResearchWorkspace.StationFile
-        var frozenCriteriaIntact: Bool
-        var trialsRecorded: Int
-        var bestKept: ExperimentRecord?
-        var pending: [ResearchWorkspace.PendingTrial]
-        var remainingTrials: Int?
-        var evaluationsUsed: Int
-        var evaluationLimit: Int
-    }
-
     func run() async throws {
         if try forwardedToRunner() { return }
-        let workspace = options.value
-        let station = try workspace.station()
-        let intact = (try? workspace.frozenCriteria()) != nil
-        let ledger = try workspace.ledger()
-        let evaluations = try workspace.evaluations()
-        let status = Status(station: station, frozenCriteriaIntact: intact,
-                            trialsRecorded: await ledger.allRecords().filter { $0.decision != .evaluation }.count,
-                            bestKept: await ledger.bestKept(task: station.task), pending: try workspace.pendingTrials(),
-                            remainingTrials: try workspace.remainingTrials(), evaluationsUsed: evaluations.used,
-                            evaluationLimit: evaluations.limit)
+        let status = try await options.value.status()
+        let station = status.station, intact = status.frozenCriteriaIntact
         if options.json { try printJSON(status); return }
         print("station \(station.name), task \(station.task), frozen criteria \(intact ? "intact" : "CHANGED (trials refused)")")
         print("ledger: \(status.trialsRecorded) records; best kept: \(status.bestKept.map { "\($0.id) \($0.results.successes)/\($0.results.trials)" } ?? "none")")
@@ -141,31 +109,20 @@ struct TrialCommand: AsyncParsableCommand {
     }
 }
 
-/// Records a decision on a pending trial and prints it (shared by `keep` and `revert`).
-func recordDecision(_ options: WorkspaceOptions, id: String, keep: Bool, tokens: Int) async throws {
-    if try forwardedToRunner() { return }
-    let record = try await options.value.decide(id, keep: keep, tokens: tokens)
-    if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
-}
-
 /// `enpire keep`.
 struct DecideCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "keep", abstract: "Keep a pending trial (published to the fleet).")
-    @OptionGroup var options: WorkspaceOptions
-    @Argument(help: "Pending trial id.") var id: String
-    @Option(help: "Tokens the agent spent on this iteration.") var tokens = 0
+    @OptionGroup var decision: DecisionOptions
 
-    func run() async throws { try await recordDecision(options, id: id, keep: true, tokens: tokens) }
+    func run() async throws { try await decision.record(keep: true) }
 }
 
 /// `enpire revert`.
 struct RevertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "revert", abstract: "Revert a pending trial (recorded in the ledger).")
-    @OptionGroup var options: WorkspaceOptions
-    @Argument(help: "Pending trial id.") var id: String
-    @Option(help: "Tokens the agent spent on this iteration.") var tokens = 0
+    @OptionGroup var decision: DecisionOptions
 
-    func run() async throws { try await recordDecision(options, id: id, keep: false, tokens: tokens) }
+    func run() async throws { try await decision.record(keep: false) }
 }
 
 /// `enpire ledger`.

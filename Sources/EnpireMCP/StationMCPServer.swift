@@ -118,9 +118,11 @@ public struct StationMCPServer: Sendable {
     }
 
     /// The one-line message of `error` with the operator folder's path replaced: the agent gets no path into it.
-    func message(_ error: any Error) -> String {
-        ErrorMessage.oneLine(error).replacingOccurrences(of: workspace.operatorFolder.standardizedFileURL.path,
-                                                         with: "<operator folder>")
+    func message(_ error: any Error) -> String { redacted(ErrorMessage.oneLine(error)) }
+
+    /// `text` with the operator folder's path replaced.
+    func redacted(_ text: String) -> String {
+        text.replacingOccurrences(of: workspace.operatorFolder.standardizedFileURL.path, with: "<operator folder>")
             .replacingOccurrences(of: workspace.operatorFolder.path, with: "<operator folder>")
     }
 

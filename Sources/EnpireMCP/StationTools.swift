@@ -232,37 +232,30 @@ extension StationMCPServer {
     }
 
     func status() async throws -> StatusResult {
-        let station = try workspace.station()
-        let criteria = Result { try workspace.frozenCriteria() }
-        let ledger = try workspace.ledger()
-        let evaluations = try workspace.evaluations()
+        var status = try await workspace.status()
+        status.frozenCriteriaProblem = status.frozenCriteriaProblem.map(redacted)
         let spent = await session.snapshot()
-        var problem: String?
-        if case .failure(let error) = criteria { problem = message(error) }
-        return StatusResult(
-            station: station, frozenCriteriaIntact: problem == nil, frozenCriteriaProblem: problem,
-            trialsRecorded: await ledger.allRecords().filter { $0.decision != .evaluation }.count,
-            bestKept: await ledger.bestKept(task: station.task), pending: try workspace.pendingTrials(),
-            remainingTrials: try workspace.remainingTrials(), remainingWallSeconds: max(0, spent.wallSecondsLeft.rounded()),
-            tokensReported: spent.tokensReported, tokenBudget: budget.tokens,
-            evaluationsUsed: evaluations.used, evaluationLimit: evaluations.limit)
+        return StatusResult(workspace: status, remainingWallSeconds: max(0, spent.wallSecondsLeft.rounded()),
+                            tokensReported: spent.tokensReported, tokenBudget: budget.tokens)
     }
 }
 
-/// The `status` tool's answer.
+/// The `status` tool's answer: the workspace's status and the session's budget, as one JSON object.
 struct StatusResult: Encodable {
-    var station: ResearchWorkspace.StationFile
-    var frozenCriteriaIntact: Bool
-    var frozenCriteriaProblem: String?
-    var trialsRecorded: Int
-    var bestKept: ExperimentRecord?
-    var pending: [ResearchWorkspace.PendingTrial]
-    var remainingTrials: Int?
+    var workspace: ResearchWorkspace.Status
     var remainingWallSeconds: Double
     var tokensReported: Int
     var tokenBudget: Int
-    var evaluationsUsed: Int
-    var evaluationLimit: Int
+
+    private enum CodingKeys: String, CodingKey { case remainingWallSeconds, tokensReported, tokenBudget }
+
+    func encode(to encoder: any Encoder) throws {
+        try workspace.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(remainingWallSeconds, forKey: .remainingWallSeconds)
+        try container.encode(tokensReported, forKey: .tokensReported)
+        try container.encode(tokenBudget, forKey: .tokenBudget)
+    }
 }
 
 /// The `fleet_sync` tool's answer.

@@ -76,6 +76,12 @@ extension ResearchTask {
     /// Whether `recipe` is of the task's recipe family (the research loop reads records of other families as
     /// another task's; whether the values make a policy is ``policy(for:)``'s call).
     public func accepts(_ recipe: Recipe) -> Bool { recipe.family == space.family }
+    /// A ``policy(for:)`` body: checks that `recipe` is of the task's family, then builds the policy with `build`;
+    /// a wrong family, or any error `build` throws, becomes ``ResearchError/badRecipe(_:)``.
+    public func policy(for recipe: Recipe, building build: (Recipe) throws -> any Policy) throws -> any Policy {
+        guard accepts(recipe) else { throw ResearchError.badRecipe("family \(recipe.family) is not \(space.family)") }
+        do { return try build(recipe) } catch { throw ResearchError.badRecipe("\(error)") }
+    }
 }
 
 /// What a station is for: research stations differ from one another (as a real fleet's do); evaluation stations
@@ -87,6 +93,19 @@ public enum StationRole: Sendable, Hashable {
     case evaluation(lane: Int)
     /// A station an agent's workspace runs trials on.
     case workspace
+
+    /// The camera-noise seed the built-in tasks give evaluator stations: a set-up no research station had.
+    public static let evaluationCameraSeed: UInt64 = 1_000_003
+
+    /// A camera-noise seed for this role: `research(index)` for research station `index` (each its own camera
+    /// mount and lighting), `workspace` for the workspace station, ``evaluationCameraSeed`` for every evaluator.
+    public func cameraSeed(workspace: UInt64, research: (Int) -> UInt64) -> UInt64 {
+        switch self {
+        case .research(let index): research(index)
+        case .evaluation: Self.evaluationCameraSeed
+        case .workspace: workspace
+        }
+    }
 }
 
 /// The frozen parts of a task's evaluation criteria, hashed with the seed split into `FrozenCriteria`.

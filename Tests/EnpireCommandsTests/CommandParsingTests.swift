@@ -61,4 +61,34 @@ struct CommandParsingTests {
             #expect(EnpireCommand.exitCode(for: CommandFailure.presentable(error)) == .success)
         }
     }
+
+    @Test("learn and policy eval share --task/--observe/--workers; agent and mcp share the budget; keep and revert the trial id")
+    func optionGroups() throws {
+        let learn = try #require(try EnpireCommand.parseAsRoot(
+            ["learn", "--task", "pin", "--output", "out", "--observe", "state", "--workers", "3"]) as? LearnCommand)
+        #expect(learn.taskOptions.task == "pin" && learn.taskOptions.workers == 3)
+        #expect(try learn.taskOptions.observationMode() == .state)
+        let eval = try #require(try EnpireCommand.parseAsRoot(
+            ["policy", "eval", "--task", "ziptie", "--policy", "p", "--episodes", "5"]) as? PolicyCommand.Eval)
+        #expect(eval.taskOptions.task == "ziptie" && eval.taskOptions.workers == 2 && eval.episodes == 5)
+        #expect(try eval.taskOptions.observationMode() == .camera)
+        let badObserve = try #require(try EnpireCommand.parseAsRoot(
+            ["policy", "eval", "--task", "pin", "--policy", "p", "--observe", "pixels"]) as? PolicyCommand.Eval)
+        #expect(throws: ValidationError.self) { try badObserve.taskOptions.observationMode() }
+
+        let mcp = try #require(try EnpireCommand.parseAsRoot(
+            ["mcp", "--workspace", "ws", "--operator", "op", "--trials", "4", "--wall-seconds", "60"]) as? MCPCommand)
+        #expect(mcp.location.operatorFolder == "op" && mcp.budget.value.trials == 4 && mcp.budget.value.wallSeconds == 60)
+        let agent = try #require(try EnpireCommand.parseAsRoot(
+            ["agent", "--workspace", "ws", "--tokens", "99", "--", "true"]) as? AgentCommand)
+        #expect(agent.budgetOptions.value.tokens == 99 && agent.budgetOptions.value.trials == 10)
+        for command in ["agent", "mcp"] {
+            #expect(throws: (any Error).self) { try EnpireCommand.parseAsRoot([command, "--workspace", "ws", "--wall-seconds", "nan"]) }
+        }
+
+        let keep = try #require(try EnpireCommand.parseAsRoot(["keep", "--workspace", "ws", "t-1", "--tokens", "7", "--json"]) as? DecideCommand)
+        #expect(keep.decision.id == "t-1" && keep.decision.tokens == 7 && keep.decision.options.json)
+        let revert = try #require(try EnpireCommand.parseAsRoot(["revert", "--workspace", "ws", "t-2"]) as? RevertCommand)
+        #expect(revert.decision.id == "t-2" && revert.decision.tokens == 0 && !revert.decision.options.json)
+    }
 }

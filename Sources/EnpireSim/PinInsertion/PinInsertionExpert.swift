@@ -10,7 +10,7 @@ import Foundation
 /// pose (``PinInsertionFeatures/holePose``, biased by up to 0.4 mm).
 public struct PinInsertionExpert: Policy {
     /// The expert's tunable numbers (a recipe a researcher can search).
-    public struct Parameters: Sendable, Equatable {
+    public struct Parameters: ExpertParameters {
         /// Depth added to the commanded depth per control step while descending, mm.
         public var descentStep = 1.5
         /// Lateral step of the widening search after a blocked descent, mm.
@@ -23,33 +23,17 @@ public struct PinInsertionExpert: Policy {
         /// The default (strong) setting.
         public init() {}
 
-        /// The parameters as named numbers.
-        public var recipe: [String: Double] {
-            ["descentStep": descentStep, "searchStep": searchStep, "blockForce": blockForce, "lateralGain": lateralGain]
-        }
+        /// `pin expert`.
+        public static var expertName: String { "pin expert" }
 
-        /// Reads named numbers; missing names keep their defaults.
-        ///
-        /// - Throws: ``SimulatedTaskError/invalidParameter(_:)`` naming an unknown name or a value out of range.
-        public init(recipe: [String: Double]) throws {
-            self.init()
-            for (name, value) in recipe {
-                func checked(_ range: ClosedRange<Double>) throws -> Double {
-                    guard value.isFinite, range.contains(value) else {
-                        throw SimulatedTaskError.invalidParameter("pin expert \(name) = \(value); use \(range)")
-                    }
-                    return value
-                }
-                switch name {
-                case "descentStep": descentStep = try checked(0.1...5)
-                case "searchStep": searchStep = try checked(0.05...1)
-                case "blockForce": blockForce = try checked(0.2...10)
-                case "lateralGain": lateralGain = try checked(0...1)
-                default:
-                    throw SimulatedTaskError.invalidParameter(
-                        "pin expert has no parameter \(name); known: \(Parameters().recipe.keys.sorted())")
-                }
-            }
+        /// The parameters and their accepted values.
+        public static var fields: [ExpertParameterField<Self>] {
+            [
+                ExpertParameterField("descentStep", \.descentStep, 0.1...5),
+                ExpertParameterField("searchStep", \.searchStep, 0.05...1),
+                ExpertParameterField("blockForce", \.blockForce, 0.2...10),
+                ExpertParameterField("lateralGain", \.lateralGain, 0...1),
+            ]
         }
     }
 

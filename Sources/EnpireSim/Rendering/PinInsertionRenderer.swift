@@ -72,8 +72,7 @@ public struct PinInsertionRenderer: SceneRenderer {
 
     /// Where a world point (mm, y up) lands in the image, in continuous pixel coordinates (y down).
     public func imagePoint(x: Double, y: Double) -> (x: Double, y: Double) {
-        let (u, v) = view.apply(x, y)
-        return (u, v)
+        view.apply(x, y)
     }
 
     /// Renders `state` into `image`, reusing its buffer (replaced only when its size differs).

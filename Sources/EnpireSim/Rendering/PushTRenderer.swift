@@ -57,8 +57,7 @@ public struct PushTRenderer: SceneRenderer {
 
     /// Where a world point (gym-pusht pixels) lands in the image, in continuous pixel coordinates.
     public func imagePoint(worldX: Double, worldY: Double) -> (x: Double, y: Double) {
-        let (x, y) = view.apply(worldX, worldY)
-        return (x, y)
+        view.apply(worldX, worldY)
     }
 
     /// Renders `state` into `image`, reusing its buffer (replaced only if its size differs from ``outputSize``).

@@ -89,8 +89,7 @@ public struct ZipTieRenderer: SceneRenderer {
 
     /// Where a world point (mm, y up) lands in the image, in continuous pixel coordinates (y down).
     public func imagePoint(x: Double, y: Double) -> (x: Double, y: Double) {
-        let (u, v) = transform.apply(x, y)
-        return (u, v)
+        transform.apply(x, y)
     }
 
     /// Renders `scene` into `image`, reusing its buffer (replaced only when its size differs).

@@ -6,7 +6,7 @@ import Foundation
 /// in along the blade to the mark, and closes its jaws. Returns one command per arm (left, cutter).
 public struct ZipTieExpert: Policy {
     /// The expert's tunable numbers (a recipe a researcher can search).
-    public struct Parameters: Sendable, Equatable {
+    public struct Parameters: ExpertParameters {
         /// How far beyond the tie's length the left arm pulls, mm.
         public var pullBeyond = 3.0
         /// Tension, as a multiple of the minimum the cut needs, before the cutter approaches.
@@ -19,34 +19,17 @@ public struct ZipTieExpert: Policy {
         /// The default (strong) setting.
         public init() {}
 
-        /// The parameters as named numbers.
-        public var recipe: [String: Double] {
-            ["pullBeyond": pullBeyond, "tensionFactor": tensionFactor, "approachDistance": approachDistance,
-             "closeTolerance": closeTolerance]
-        }
+        /// `zip-tie expert`.
+        public static var expertName: String { "zip-tie expert" }
 
-        /// Reads named numbers; missing names keep their defaults.
-        ///
-        /// - Throws: ``SimulatedTaskError/invalidParameter(_:)`` naming an unknown name or a value out of range.
-        public init(recipe: [String: Double]) throws {
-            self.init()
-            for (name, value) in recipe {
-                func checked(_ range: ClosedRange<Double>) throws -> Double {
-                    guard value.isFinite, range.contains(value) else {
-                        throw SimulatedTaskError.invalidParameter("zip-tie expert \(name) = \(value); use \(range)")
-                    }
-                    return value
-                }
-                switch name {
-                case "pullBeyond": pullBeyond = try checked(-5...15)
-                case "tensionFactor": tensionFactor = try checked(0...6)
-                case "approachDistance": approachDistance = try checked(5...80)
-                case "closeTolerance": closeTolerance = try checked(0.05...5)
-                default:
-                    throw SimulatedTaskError.invalidParameter(
-                        "zip-tie expert has no parameter \(name); known: \(Parameters().recipe.keys.sorted())")
-                }
-            }
+        /// The parameters and their accepted values.
+        public static var fields: [ExpertParameterField<Self>] {
+            [
+                ExpertParameterField("pullBeyond", \.pullBeyond, -5...15),
+                ExpertParameterField("tensionFactor", \.tensionFactor, 0...6),
+                ExpertParameterField("approachDistance", \.approachDistance, 5...80),
+                ExpertParameterField("closeTolerance", \.closeTolerance, 0.05...5),
+            ]
         }
     }
 

@@ -57,10 +57,7 @@ public struct PinResearchTask: ResearchTask {
 
     /// The expert with a recipe's parameters.
     public func policy(for recipe: Recipe) throws -> any Policy {
-        guard recipe.family == Self.family else { throw ResearchError.badRecipe("family \(recipe.family) is not \(Self.family)") }
-        do { return PinInsertionExpert(parameters: try PinInsertionExpert.Parameters(recipe: recipe.parameters)) } catch {
-            throw ResearchError.badRecipe("\(error)")
-        }
+        try policy(for: recipe) { PinInsertionExpert(parameters: try PinInsertionExpert.Parameters(recipe: $0.parameters)) }
     }
 
     /// A simulated station; each research station's side camera has its own noise, the evaluators' another.
@@ -69,11 +66,7 @@ public struct PinResearchTask: ResearchTask {
         // camera, the reset (`parts.reset`) and the clock (use `SystemClock()`) with your own; the verifier reads only
         // the camera frame and the arm's readings.
         let parts = PinInsertionStation()
-        let noiseSeed: UInt64 = switch role {
-        case .research(let index): 7 + UInt64(index)
-        case .evaluation: 1_000_003
-        case .workspace: 7
-        }
+        let noiseSeed = role.cameraSeed(workspace: 7) { 7 + UInt64($0) }
         let camera = try PinInsertionCamera(noise: PinInsertionRenderer.realisticNoise(seed: noiseSeed),
                                             clock: parts.clock) { await parts.world.state }
         let station = try Station(configuration: .init(name: name, task: "pin"), arms: [parts.arm],

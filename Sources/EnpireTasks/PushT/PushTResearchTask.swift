@@ -83,23 +83,13 @@ public struct PushTResearchTask: ResearchTask {
 
     /// The planner with a recipe's parameters.
     public func policy(for recipe: Recipe) throws -> any Policy {
-        guard recipe.family == PushTPlannerRecipes.family else {
-            throw ResearchError.badRecipe("family \(recipe.family) is not \(PushTPlannerRecipes.family)")
-        }
-        do { return PushTHeuristicExpert(parameters: try PushTPlannerRecipes.parameters(for: recipe)) } catch {
-            throw ResearchError.badRecipe("\(error)")
-        }
+        try policy(for: recipe) { PushTHeuristicExpert(parameters: try PushTPlannerRecipes.parameters(for: $0)) }
     }
 
     /// A simulated station; under a camera reward each research station has its own camera (mount, lighting,
     /// noise) and the evaluators one no research station had.
     public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
-        let judgeSeed: UInt64
-        switch role {
-        case .research(let index): judgeSeed = UInt64(index + 1)
-        case .evaluation: judgeSeed = 1_000_003
-        case .workspace: judgeSeed = 0
-        }
+        let judgeSeed = role.cameraSeed(workspace: 0) { UInt64($0 + 1) }
         let reset = role == .workspace ? false : robotReset
         let simulated = try PushTSimulatedStation(name: name, robotReset: reset, cameraReward: cameraReward,
                                                   judgeCameraSeed: judgeSeed)

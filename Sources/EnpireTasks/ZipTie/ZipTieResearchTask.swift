@@ -52,10 +52,7 @@ public struct ZipTieResearchTask: ResearchTask {
 
     /// The expert with a recipe's parameters.
     public func policy(for recipe: Recipe) throws -> any Policy {
-        guard recipe.family == Self.family else { throw ResearchError.badRecipe("family \(recipe.family) is not \(Self.family)") }
-        do { return ZipTieExpert(parameters: try ZipTieExpert.Parameters(recipe: recipe.parameters)) } catch {
-            throw ResearchError.badRecipe("\(error)")
-        }
+        try policy(for: recipe) { ZipTieExpert(parameters: try ZipTieExpert.Parameters(recipe: $0.parameters)) }
     }
 
     /// A simulated station with triggered cameras: they take a burst of two frames when the cutter is parked in
@@ -74,11 +71,7 @@ public struct ZipTieResearchTask: ResearchTask {
             }
             return jaws >= 0.9 && hypot(state.position[0] - inspection[0], state.position[1] - inspection[1]) < 3
         }
-        let noiseSeed: UInt64 = switch role {
-        case .research(let index): 21 + 2 * UInt64(index)
-        case .evaluation: 1_000_003
-        case .workspace: 21
-        }
+        let noiseSeed = role.cameraSeed(workspace: 21) { 21 + 2 * UInt64($0) }
         let cameras: [any Camera] = try ZipTieCameras.make(world: parts.world, clock: parts.clock, noiseSeed: noiseSeed)
             .map { TriggeredCamera($0, burst: 2, when: parked) }
         let station = try Station(configuration: .init(name: name, task: "ziptie"), arms: [parts.left, parts.cutter],

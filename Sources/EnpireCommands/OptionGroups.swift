@@ -1,0 +1,73 @@
+import ArgumentParser
+import Enpire
+import EnpireResearch
+import EnpireTasks
+import Foundation
+
+/// `--workspace` and `--operator`: where a station workspace and its operator folder are.
+struct WorkspaceLocation: ParsableArguments {
+    @Option(help: "Station workspace folder (created by `enpire init`).") var workspace: String
+    @Option(name: .customLong("operator"),
+            help: "Operator folder: held-out secret, frozen hash, budgets, pending trials (default: <workspace>.operator).")
+    var operatorFolder: String?
+
+    var value: ResearchWorkspace {
+        ResearchWorkspace(folder: URL(fileURLWithPath: workspace), operatorFolder: operatorFolder.map { URL(fileURLWithPath: $0) })
+    }
+}
+
+/// Options shared by the station commands: the workspace and `--json`.
+struct WorkspaceOptions: ParsableArguments {
+    @OptionGroup var location: WorkspaceLocation
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    var value: ResearchWorkspace { location.value }
+}
+
+/// `enpire keep` and `enpire revert`: which pending trial, and the tokens spent on it.
+struct DecisionOptions: ParsableArguments {
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "Pending trial id.") var id: String
+    @Option(help: "Tokens the agent spent on this iteration.") var tokens = 0
+
+    /// Records the decision on the pending trial and prints it.
+    func record(keep: Bool) async throws {
+        if try forwardedToRunner() { return }
+        let record = try await options.value.decide(id, keep: keep, tokens: tokens)
+        if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
+    }
+}
+
+/// The budget of an agent session (`enpire agent`, `enpire mcp`), checked before anything starts.
+struct AgentBudgetOptions: ParsableArguments {
+    @Option(help: "Wall-clock budget of the session in seconds (finite, at most 30 days); no trial starts after it.")
+    var wallSeconds = 1800.0
+    @Option(help: "Trials the agent may start.") var trials = 10
+    @Option(help: "Tokens the agent may spend, as it reports them (with keep and revert); it is stopped past them.")
+    var tokens = 2_000_000
+
+    var value: AgentBudget { AgentBudget(wallSeconds: wallSeconds, trials: trials, tokens: tokens) }
+
+    func validate() throws {
+        do { try value.validate() } catch { throw ValidationError(ErrorMessage.oneLine(error)) }
+    }
+}
+
+/// `--task`, `--observe` and `--workers` of `enpire learn` and `enpire policy eval`.
+struct LearnedTaskOptions: ParsableArguments {
+    @Option(help: "Task: \(LearnableTasks.all.map(\.name).joined(separator: ", ")) (or a registered name or alias: pin, zip-tie).")
+    var task: String
+    @Option(help: "camera (what a real station sees) or state (privileged).") var observe = "camera"
+    @Option(help: "Rollout threads.") var workers = 2
+
+    /// The task `--task` names.
+    func learner() throws -> any LearnableTask { try learnableTask(named: task) }
+
+    /// `--observe` parsed.
+    func observationMode() throws -> ObservationMode {
+        guard let mode = ObservationMode(rawValue: observe) else {
+            throw ValidationError("--observe must be camera or state, got \(observe)")
+        }
+        return mode
+    }
+}
