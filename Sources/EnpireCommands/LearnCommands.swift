@@ -13,18 +13,16 @@ private func observationMode(_ text: String) throws -> ObservationMode {
     return mode
 }
 
-/// Writes one progress line with an ETA to stderr.
-private func reportProgress(_ progress: LearnProgress) {
-    let eta = progress.etaSeconds.map { String(format: "ETA %.0f s", $0) } ?? "ETA ?"
-    let line = "[\(progress.done)/\(progress.total)] \(progress.phase) — \(eta)\n"
-    FileHandle.standardError.write(Data(line.utf8))
-}
-
-/// Progress reporting that prints at most one line per second (and always the last unit).
-private func throttled() -> @Sendable (LearnProgress) -> Void {
+/// Progress reporting at most once per second (and always the last unit): a progress event (NDJSON with
+/// `--progress json`, a bar on a terminal) or, for text off a terminal, a log line with the ETA.
+private func throttled(_ output: ProgressOutput) -> @Sendable (LearnProgress) -> Void {
     let last = LastPrint()
+    let logger = output.logger(label: "enpire.learn"), events = output.events
     return { progress in
-        if last.shouldPrint(final: progress.done >= progress.total) { reportProgress(progress) }
+        guard last.shouldPrint(final: progress.done >= progress.total) else { return }
+        let event = ProgressEvent(phase: progress.phase, done: progress.done, total: progress.total,
+                                  etaSeconds: progress.etaSeconds)
+        if let events { events(event) } else { logger.info("[\(progress.done)/\(progress.total)] \(progress.phase) — \(event.etaText)") }
     }
 }
 
@@ -67,6 +65,8 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Run seed (initialisation, shuffling, training seeds).") var seed: UInt64 = 1
     @Option(help: "Rollout threads.") var workers = 2
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
+    var progress: ProgressFormat = .text
 
     func run() async throws {
         let learner = try learnableTask(named: task)
@@ -79,7 +79,7 @@ struct LearnCommand: AsyncParsableCommand {
             epochs: epochs, seed: seed, daggerRounds: rounds, episodesPerRound: episodesPerRound,
             firstDevSeed: firstDevSeed, devSeeds: devSeeds, hiddenWidths: widths, learningRate: learningRate,
             workers: workers)
-        let summary = try await learner.learn(options, progress: throttled())
+        let summary = try await learner.learn(options, progress: throttled(progress.output(since: Date())))
         if json { return try printJSON(summary) }
         print("\(summary.task) \(summary.paradigm) observe=\(summary.observe.rawValue)"
             + (summary.privileged ? " (PRIVILEGED: exact simulator state)" : ""))
@@ -114,12 +114,14 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "camera (what a real station sees) or state (privileged).") var observe = "camera"
         @Option(help: "Rollout threads.") var workers = 2
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
+        var progress: ProgressFormat = .text
 
         func run() async throws {
             let learner = try learnableTask(named: task)
             let result = try await learner.evaluate(
                 policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,
-                observe: try observationMode(observe), workers: workers, progress: throttled())
+                observe: try observationMode(observe), workers: workers, progress: throttled(progress.output(since: Date())))
             if json { return try printJSON(result) }
             print("\(result.task) observe=\(result.observe.rawValue)"
                 + (result.privileged ? " (PRIVILEGED: exact simulator state)" : "")

@@ -1,6 +1,7 @@
 public import Enpire
 public import EnpireResearch
 import Foundation
+import Logging
 import EnpireLearning
 import EnpireSim
 
@@ -85,7 +86,7 @@ extension PushTCampaign {
         let configuration = self.configuration
         return FollowUp(name: "behaviour cloning") { context in
             if let done = CampaignFiles.readJSON(Distilled.self, from: PushTCampaign.distilledURL(context.output)) {
-                context.log("behaviour cloning: done before the resume (\(done.score.successes)/\(done.score.trials))")
+                context.logger.info("behaviour cloning: done before the resume (\(done.score.successes)/\(done.score.trials))")
                 return FollowUpResult(score: done.score, metrics: done.metrics)
             }
             let parameters = try PushTPlannerRecipes.parameters(for: context.bestRecipe)
@@ -96,17 +97,17 @@ extension PushTCampaign {
                                                              seed: PushTCampaign.demonstrationStart + UInt64(i), tags: ["split": "train"])
                 if episode.summary.verdict?.success == true { demonstrations.append(episode) }
             }
-            context.log("behaviour cloning: \(demonstrations.count) successful demonstrations, \(demonstrations.map(\.steps.count).reduce(0, +)) steps")
+            context.logger.info("behaviour cloning: \(demonstrations.count) successful demonstrations, \(demonstrations.map(\.steps.count).reduce(0, +)) steps")
             let bc = BCConfiguration(
                 observation: ObservationEncoding(featureKeys: [PushTFeatures.keypoints], includeArmPositions: true,
                                                  includeArmVelocities: true),
                 chunkSize: configuration.bcChunk, hiddenWidths: [256, 256], epochs: configuration.bcEpochs,
                 learningRate: 1e-3, batchSize: 256, seed: configuration.research.seed, validationFraction: 0.1,
                 progressEvery: max(1, configuration.bcEpochs / 4), relativeToArmPosition: true)
-            let log = context.log
+            let logger = context.logger
             let trainer = BCTrainer(configuration: bc,
                                     checkpointDirectory: context.output.appendingPathComponent("checkpoints/bc")) { progress in
-                log("behaviour cloning: epoch \(progress.epoch) train loss \(progress.trainLoss)")
+                logger.info("behaviour cloning: epoch \(progress.epoch) train loss \(progress.trainLoss)")
             }
             let trained = try await trainer.train(on: demonstrations)
             let policy = trained.policy
@@ -127,7 +128,7 @@ extension PushTCampaign {
         let configuration = self.configuration
         return FollowUp(name: "learned policy") { context in
             if let done = CampaignFiles.readJSON(Learned.self, from: PushTCampaign.learnedURL(context.output)) {
-                context.log("learned policy: done before the resume (\(done.score.successes)/\(done.score.trials))")
+                context.logger.info("learned policy: done before the resume (\(done.score.successes)/\(done.score.trials))")
                 return FollowUpResult(score: done.score)
             }
             var settings = PushTPrimitiveLearner.Configuration()
@@ -140,10 +141,10 @@ extension PushTCampaign {
             settings.developmentFirstSeed = PushTCampaign.learningDevelopmentStart
             settings.workers = configuration.research.scoringWorkers
             settings.seed = configuration.research.seed
-            let log = context.log
-            log("learned policy: DAgger primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
+            let logger = context.logger
+            logger.info("learned policy: DAgger primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
             let result = try PushTPrimitiveLearner(configuration: settings).run { progress in
-                if progress.phase == "round" { log("learned policy: \(progress.message)") }
+                if progress.phase == "round" { logger.info("learned policy: \(progress.message)") }
             }
             let checkpoint = context.output.appendingPathComponent("checkpoints/learned")
             try result.model.save(to: checkpoint)
@@ -151,9 +152,9 @@ extension PushTCampaign {
             let summary = try await PushTPolicyEvaluation.evaluate(
                 model: result.model, mode: .camera, seeds: context.heldOutSeeds,
                 workers: configuration.research.scoringWorkers) { done, total in
-                if done % 100 == 0 || done == total { log("held-out: learned policy (camera) \(done)/\(total)") }
+                if done % 100 == 0 || done == total { logger.info("held-out: learned policy (camera) \(done)/\(total)") }
             }
-            log("held-out: learned policy (camera) \(summary.successes)/\(summary.episodes) (95% CI \(Percent.text(summary.wilsonLow))-\(Percent.text(summary.wilsonHigh))), mean max coverage \(String(format: "%.3f", summary.meanMaximumCoverage))")
+            logger.info("held-out: learned policy (camera) \(summary.successes)/\(summary.episodes) (95% CI \(Percent.text(summary.wilsonLow))-\(Percent.text(summary.wilsonHigh))), mean max coverage \(String(format: "%.3f", summary.meanMaximumCoverage))")
             let score = HeldOutScore(policy: "learned primitive selector, camera (DAgger)", successes: summary.successes,
                                      trials: summary.episodes, wilsonLower: summary.wilsonLow,
                                      wilsonUpper: summary.wilsonHigh, meanStepsToSuccess: summary.meanStepsToSuccess,
