@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "EnpireCommands",
             dependencies: [
-                "Enpire", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks", "EnpireMCP",
+                "Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks", "EnpireMCP",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
