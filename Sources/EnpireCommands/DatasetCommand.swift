@@ -16,7 +16,7 @@ struct DatasetCommand: AsyncParsableCommand {
             $ENPIRE_PYTHON or ./.venv (`source scripts/python-env.sh numpy pyarrow av pillow:PIL pandas`). \
             Docs/Formats.md describes the mapping.
             """,
-        subcommands: [Export.self, Import.self, Record.self, TrainBC.self])
+        subcommands: [Export.self, Import.self, Compare.self, Record.self, TrainBC.self])
 
     /// Options shared by export and import.
     struct ConverterOptions: ParsableArguments {
@@ -71,6 +71,29 @@ struct DatasetCommand: AsyncParsableCommand {
                 ["import", dataset, store, "\(jpegQuality)"], progress: converter.progress)
             let loaded = try EpisodeStore(root: URL(fileURLWithPath: store)).loadAll()
             try report(result, json: converter.json, verb: "imported", to: store + " (\(loaded.count) episodes load)")
+        }
+    }
+
+    /// `enpire dataset compare`.
+    struct Compare: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a round trip: identical steps, summaries and frame indexes; PSNR of the camera frames.")
+        @Option(help: "The original episode store.") var original: String
+        @Option(help: "The store written by `enpire dataset import`.") var copy: String
+        @OptionGroup var converter: ConverterOptions
+
+        func run() async throws {
+            let result = try LeRobotConverter(python: converter.python).run(
+                ["compare", original, copy], progress: converter.progress)
+            if converter.json { return try report(result, json: true, verb: "", to: "") }
+            let mismatched = result["mismatched"] as? [String] ?? []
+            print("\(result["episodes"] ?? "?") episodes, \(result["steps"] ?? "?") steps: "
+                + (mismatched.isEmpty ? "steps, action sources, verdicts and frame indexes identical"
+                                      : "DIFFERENT: \(mismatched.joined(separator: ", "))"))
+            let psnr = (result["psnr_db"] as? Double).map { String(format: "%.2f dB", $0) } ?? "n/a"
+            let worst = (result["worst_frame_psnr_db"] as? Double).map { String(format: "%.2f dB", $0) } ?? "n/a"
+            print("camera frames: \(result["frames"] ?? "?"), PSNR \(psnr) (worst frame \(worst))")
+            if !mismatched.isEmpty { throw ExitCode(1) }
         }
     }
 
