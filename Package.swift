@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Only EnpireMCP (and the commands and tests above it) link the MCP SDK; it brings swift-log and swift-system.
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+        // Structured logging: library targets log through a `Logger` their caller passes in; the CLI decides where
+        // lines go (text or NDJSON on standard error).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     // Each target declares exactly the targets its sources import: scripts/check-imports.sh (run by
     // scripts/test.sh) fails when they drift.
@@ -47,7 +50,7 @@ let package = Package(
         // The Git-backed fleet: stations share kept results and checkpoints through a Git remote (libgit2).
         .target(name: "EnpireFleet", dependencies: ["Enpire", "CGit2"], swiftSettings: strict),
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
-        .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas"], swiftSettings: strict),
+        .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Camera-based reward functions.
         .target(name: "EnpireReward", dependencies: ["Enpire"], swiftSettings: strict),
         // Reset routines.
@@ -59,12 +62,13 @@ let package = Package(
         // fake servo buses on pseudo-terminals. The core does not depend on it.
         .target(name: "EnpireHardware", dependencies: ["Enpire"], swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
-        .target(name: "EnpireTesting", dependencies: ["Enpire"], swiftSettings: strict),
+        .target(name: "EnpireTesting", dependencies: ["Enpire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // The research loop for any task: the ResearchTask protocol and registry, campaign, trial runner,
         // confirmation, held-out scoring, report and the agent workspace.
-        .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet"], swiftSettings: strict),
+        .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
-        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch"], swiftSettings: strict),
+        .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch",
+                                                   .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // A station workspace served to a coding agent over the Model Context Protocol (`enpire mcp`). The only
         // target that links the MCP SDK: the core and EnpireResearch build without it.
         .target(name: "EnpireMCP", dependencies: [
@@ -74,9 +78,10 @@ let package = Package(
         .target(
             name: "EnpireCommands",
             dependencies: [
-                "Enpire", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks", "EnpireMCP",
+                "Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks", "EnpireMCP",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // ...behind a thin executable.
@@ -84,7 +89,7 @@ let package = Package(
 
         // Examples: one executable per task, composing a station from the library as a lab would.
         // What the example executables share: parsing a research run's options, running it, printing the result.
-        .target(name: "ExampleSupport", dependencies: ["EnpireResearch"], path: "Examples/Support",
+        .target(name: "ExampleSupport", dependencies: ["EnpireResearch", .product(name: "Logging", package: "swift-log")], path: "Examples/Support",
                 swiftSettings: strict),
         .executableTarget(name: "PushTExample", dependencies: ["ExampleSupport", "EnpireTasks"],
                           path: "Examples/PushT", swiftSettings: strict),
@@ -106,7 +111,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting"],
+        .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireCommandsTests", dependencies: [
                         "EnpireCommands", "EnpireResearch",
@@ -115,7 +120,8 @@ let package = Package(
         .testTarget(name: "EnpireMCPTests", dependencies: [
                         "EnpireMCP", "Enpire", "EnpireResearch", "EnpireTasks", .product(name: "MCP", package: "swift-sdk")],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireSim", "EnpireLearning", "EnpireReward"],
+        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireSim", "EnpireLearning", "EnpireReward",
+                                                          "EnpireTesting", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

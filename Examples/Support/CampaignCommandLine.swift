@@ -1,5 +1,6 @@
 public import EnpireResearch
 import Foundation
+import Logging
 
 /// A task's own research executable in a few lines: parses `--stations N --iterations N --episodes N --held-out N
 /// --confirmation N --seed N --output DIR` and `--no-baseline`, runs `ResearchCampaign` on the task, writes the report
@@ -74,9 +75,8 @@ public enum CampaignCommandLine {
         let folder = URL(fileURLWithPath: output)
         let start = Date()
         let campaign = ResearchCampaign(task: task, configuration: configuration, output: folder)
-        let result = try await campaign.run { line in
-            FileHandle.standardError.write(Data(String(format: "[%6.1fs] %@\n", Date().timeIntervalSince(start), line).utf8))
-        }
+        let logger = Logger(label: "enpire.example") { _ in ElapsedLineLogHandler(start: start) }
+        let result = try await campaign.run(logger: logger)
         let intro = "Task: \(task.summary).\n"
         let report = try ResearchReport.write(result, json: result, title: "\(task.name): research report",
                                               introduction: intro, to: folder)
@@ -85,5 +85,22 @@ public enum CampaignCommandLine {
             .joined(separator: ", "))
         print("report: \(report.path)")
         return result
+    }
+}
+
+/// A swift-log handler that writes `[  12.3s] message` lines (seconds since `start`) to standard error.
+struct ElapsedLineLogHandler: LogHandler {
+    let start: Date
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let line = String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + event.message.description + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }

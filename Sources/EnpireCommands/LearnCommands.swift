@@ -5,18 +5,16 @@ import EnpireTasks
 import Foundation
 import Synchronization
 
-/// Writes one progress line with an ETA to stderr.
-private func reportProgress(_ progress: LearnProgress) {
-    let eta = progress.etaSeconds.map { String(format: "ETA %.0f s", $0) } ?? "ETA ?"
-    let line = "[\(progress.done)/\(progress.total)] \(progress.phase) — \(eta)\n"
-    FileHandle.standardError.write(Data(line.utf8))
-}
-
-/// Progress reporting that prints at most one line per second (and always the last unit).
-private func throttled() -> @Sendable (LearnProgress) -> Void {
+/// Progress reporting at most once per second (and always the last unit): a progress event (NDJSON with
+/// `--progress json`, a bar on a terminal) or, for text off a terminal, a log line with the ETA.
+private func throttled(_ output: ProgressOutput) -> @Sendable (LearnProgress) -> Void {
     let last = LastPrint()
+    let logger = output.logger(label: "enpire.learn"), events = output.events
     return { progress in
-        if last.shouldPrint(final: progress.done >= progress.total) { reportProgress(progress) }
+        guard last.shouldPrint(final: progress.done >= progress.total) else { return }
+        let event = ProgressEvent(phase: progress.phase, done: progress.done, total: progress.total,
+                                  etaSeconds: progress.etaSeconds)
+        if let events { events(event) } else { logger.info("[\(progress.done)/\(progress.total)] \(progress.phase) — \(event.etaText)") }
     }
 }
 
@@ -57,6 +55,8 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Run seed (initialisation, shuffling, training seeds).") var seed: UInt64 = 1
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
+    var progress: ProgressFormat = .text
 
     func run() async throws {
         let learner = try taskOptions.learner()
@@ -69,7 +69,7 @@ struct LearnCommand: AsyncParsableCommand {
             epochs: epochs, seed: seed, daggerRounds: rounds, episodesPerRound: episodesPerRound,
             firstDevSeed: firstDevSeed, devSeeds: devSeeds, hiddenWidths: widths, learningRate: learningRate,
             workers: taskOptions.workers)
-        let summary = try await learner.learn(options, progress: throttled())
+        let summary = try await learner.learn(options, progress: throttled(progress.output(since: Date())))
         if json { return try printJSON(summary) }
         print("\(summary.task) \(summary.paradigm) observe=\(summary.observe.rawValue)"
             + (summary.privileged ? " (PRIVILEGED: exact simulator state)" : ""))
@@ -102,11 +102,13 @@ struct PolicyCommand: AsyncParsableCommand {
         var firstSeed: UInt64 = 5_000_000
         @Option(help: "Episodes.") var episodes = 200
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
+        var progress: ProgressFormat = .text
 
         func run() async throws {
             let result = try await taskOptions.learner().evaluate(
                 policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,
-                observe: try taskOptions.observationMode(), workers: taskOptions.workers, progress: throttled())
+                observe: try taskOptions.observationMode(), workers: taskOptions.workers, progress: throttled(progress.output(since: Date())))
             if json { return try printJSON(result) }
             print("\(result.task) observe=\(result.observe.rawValue)"
                 + (result.privileged ? " (PRIVILEGED: exact simulator state)" : "")

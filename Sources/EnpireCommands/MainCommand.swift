@@ -3,6 +3,7 @@ import Enpire
 import EnpireResearch
 import EnpireTasks
 import Foundation
+import Logging
 
 /// `enpire main`: a task's simulated fleet improving its recipe on its own (the research loop), then a report.
 struct MainCommand: AsyncParsableCommand {
@@ -79,13 +80,14 @@ struct MainCommand: AsyncParsableCommand {
             throw ValidationError("give either --resume \(resume) or --output, not both (a resumed run writes into its own folder)")
         }
         let start = Date()
-        let log = progress.log(since: start)
-        let events = progress.events(since: start)
+        let progressOutput = progress.output(since: start)
+        let logger = progressOutput.logger(label: "enpire.main")
+        let events = progressOutput.events
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
         let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
         let taskName = try resume.map { _ in try ResearchCampaign.taskName(ofCampaignAt: folder) } ?? task.task.name
         if taskName != "pusht" {
-            try await runGeneric(task: try TaskRegistry.shared.task(named: taskName), folder: folder, log: log,
+            try await runGeneric(task: try TaskRegistry.shared.task(named: taskName), folder: folder, logger: logger,
                                  events: events)
             return
         }
@@ -113,14 +115,12 @@ struct MainCommand: AsyncParsableCommand {
         if cameraReward, resume == nil {
             let report = try PushTRewardStudy(clips: 50).calibrate()
             configuration.cameraReward = report.model
-            log("camera reward calibrated on 50 labelled clips: threshold \(String(format: "%.4f", report.model.threshold)), "
-                + "confirmation margin \(report.model.boundaryMargin), validation accuracy "
-                + String(format: "%.2f", report.validation.accuracy))
+            logger.info("camera reward calibrated on 50 labelled clips: threshold \(String(format: "%.4f", report.model.threshold)), confirmation margin \(report.model.boundaryMargin), validation accuracy \(String(format: "%.2f", report.validation.accuracy))")
         }
         var campaign = try resume.map { _ in try PushTCampaign.resuming(output: folder) }
             ?? PushTCampaign(configuration: configuration, output: folder)
         campaign.progress = events
-        let result = try await campaign.run(log: log)
+        let result = try await campaign.run(logger: logger)
         let report = try PushTCampaignReport.write(result, to: folder)
         try printOutcome(result, report: report,
                          scores: [result.best, result.baseline, result.behaviourCloning, result.learnedBC, result.learned]
@@ -155,7 +155,7 @@ struct MainCommand: AsyncParsableCommand {
     }
 
     /// Any other task: the research campaign and its report, no follow-ups.
-    func runGeneric(task named: any ResearchTask, folder: URL, log: @escaping @Sendable (String) -> Void,
+    func runGeneric(task named: any ResearchTask, folder: URL, logger: Logger,
                     events: (@Sendable (ProgressEvent) -> Void)?) async throws {
         if robotReset || cameraReward {
             throw ValidationError("--robot-reset and --camera-reward are Push-T options; task \(named.name) takes --task-option NAME=VALUE (\(named.options.keys.sorted().joined(separator: ", ")))")
@@ -172,7 +172,7 @@ struct MainCommand: AsyncParsableCommand {
             campaign = ResearchCampaign(task: task, configuration: configuration, output: folder)
         }
         campaign.progress = events
-        let result = try await campaign.run(log: log)
+        let result = try await campaign.run(logger: logger)
         var intro = "Task: \(campaign.task.summary). Stations judged by their own reward (`\(campaign.task.criteria.rewardIdentity.prefix(60))`); "
         intro += "held-out successes counted by the simulator's rule (\(campaign.task.criteria.successDefinition)).\n"
         let report = try ResearchReport.write(result, json: result, title: "\(campaign.task.name) on a simulated fleet: report",

@@ -172,9 +172,9 @@ struct SimCommand: AsyncParsableCommand {
             let policy: any Policy
             do { policy = try task.policy(for: recipe) } catch { throw ValidationError("\(error)") }
             let started = Date()
-            let score = try await HeldOutScorer(task: task, workers: workers, output: nil) { line in
-                FileHandle.standardError.write(Data((line + "\n").utf8))
-            }.score(label: "expert", seeds: (0..<UInt64(seeds)).map { firstSeed &+ $0 }) { policy }
+            let output = ProgressFormat.text.output(since: started)
+            let score = try await HeldOutScorer(task: task, workers: workers, output: nil,
+                                                logger: output.logger(label: "enpire.sim.expert")).score(label: "expert", seeds: (0..<UInt64(seeds)).map { firstSeed &+ $0 }) { policy }
             var report: [String: Any] = [
                 "task": task.name, "policy": recipe.description, "first_seed": firstSeed, "trials": score.trials,
                 "successes": score.successes, "wilson_lower": score.wilsonLower, "wilson_upper": score.wilsonUpper,
@@ -199,7 +199,7 @@ struct SimCommand: AsyncParsableCommand {
             let recipe = Recipe(family: PushTPlannerRecipes.family, parameters: parameters.recipe)
             let score = try await PushTCampaign.score(
                 recipe: recipe, label: "expert", seeds: seeds, robotReset: robotReset, cameraReward: model,
-                workers: workers) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                workers: workers, logger: ProgressFormat.text.output(since: started).logger(label: "enpire.sim.expert"))
             var report: [String: Any] = [
                 "task": "pusht", "policy": "pusht-heuristic-expert", "first_seed": firstSeed, "trials": score.trials,
                 "successes": score.successes, "success_rate": Double(score.successes) / Double(score.trials),

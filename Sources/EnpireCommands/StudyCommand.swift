@@ -1,7 +1,9 @@
 import ArgumentParser
 import Enpire
 import EnpireTasks
+import EnpireResearch
 import Foundation
+import Logging
 
 /// `enpire study ...`: measurements over whole campaigns.
 struct StudyCommand: AsyncParsableCommand {
@@ -22,6 +24,8 @@ struct StudyCommand: AsyncParsableCommand {
         @Option(help: "Episodes per trial.") var episodesPerTrial = 20
         @Option(help: "Researcher seeds to average over.") var seeds = 2
         @Option(help: "Output folder (each run writes into a new run-<time> subfolder).") var output = "reports/scaling"
+        @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line: log lines and progress events with an ETA).", valueName: "text|json"))
+        var progress: ProgressFormat = .text
 
         struct Row: Codable {
             var stations: Int
@@ -45,6 +49,11 @@ struct StudyCommand: AsyncParsableCommand {
             let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
             let folder = URL(fileURLWithPath: output).appendingPathComponent("run-\(stamp)")
             var rows: [Row] = []
+            let studyStart = Date()
+            let progressOutput = progress.output(since: studyStart)
+            let logger = progressOutput.logger(label: "enpire.study.scaling")
+            let runs = stations.count * seeds
+            progressOutput.report(ProgressEvent(phase: "scaling", done: 0, total: runs, since: studyStart))
             for count in stations {
                 for seed in 1...UInt64(seeds) {
                     var configuration = PushTCampaign.Configuration()
@@ -57,14 +66,16 @@ struct StudyCommand: AsyncParsableCommand {
                     let start = Date()
                     let result = try await PushTCampaign(
                         configuration: configuration,
-                        output: folder.appendingPathComponent("n\(count)-seed\(seed)")).run { _ in }
+                        output: folder.appendingPathComponent("n\(count)-seed\(seed)")).run(logger: .init(label: "enpire.study.scaling") { _ in SwiftLogNoOpLogHandler() })
                     let row = Row(stations: count, seed: seed,
                                   robotMinutesTo95: result.research.fleetRobotSeconds(toReach: 0.95).map { $0 / 60 },
                                   robotMinutesTo99: result.research.fleetRobotSeconds(toReach: 0.99).map { $0 / 60 },
                                   fleetRobotMinutes: result.research.researchRobotSeconds / 60,
                                   wallSeconds: Date().timeIntervalSince(start))
                     rows.append(row)
-                    FileHandle.standardError.write(Data("stations \(count) seed \(seed): to 95% \(row.robotMinutesTo95.map { String(format: "%.1f", $0) } ?? "-") min, to 99% \(row.robotMinutesTo99.map { String(format: "%.1f", $0) } ?? "-") min (robot time), \(Int(row.wallSeconds)) s wall\n".utf8))
+                    let event = ProgressEvent(phase: "scaling", done: rows.count, total: runs, since: studyStart)
+                    logger.info("stations \(count) seed \(seed): to 95% \(row.robotMinutesTo95.map { String(format: "%.1f", $0) } ?? "-") min, to 99% \(row.robotMinutesTo99.map { String(format: "%.1f", $0) } ?? "-") min (robot time), \(Int(row.wallSeconds)) s wall, \(event.etaText)")
+                    progressOutput.report(event)
                 }
             }
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
 import Enpire
 import EnpireFleet
 import Foundation
+import Logging
 
 /// One station of a campaign's fleet: its station, ledger, fleet clone and researcher.
 ///
@@ -22,7 +23,7 @@ actor CampaignStation {
     let frozenHash: String
     let split: SeedSplit
     let researchStart: Date
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     let ledger: ExperimentLedger
     let fleet: FleetStation
     let station: any ResearchStation
@@ -42,7 +43,7 @@ actor CampaignStation {
     init(index: Int, task: any ResearchTask, configuration: ResearchCampaign.Configuration, remote: FleetRemote,
          frozenHash: String, split: SeedSplit, output: URL, researchStart: Date,
          checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?,
-         log: @escaping @Sendable (String) -> Void) async throws {
+         logger: Logger) async throws {
         name = "station-\(index + 1)"
         self.task = task
         self.configuration = configuration
@@ -50,7 +51,7 @@ actor CampaignStation {
         self.split = split
         self.researchStart = researchStart
         self.checkpoint = checkpoint
-        self.log = log
+        self.logger = logger
         let folder = output.appendingPathComponent("stations/\(name)")
         ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
         fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
@@ -143,7 +144,7 @@ actor CampaignStation {
         curve.append(CurvePoint(iteration: iteration, robotSeconds: robotSeconds,
                                 wallSeconds: Date().timeIntervalSince(stationStart), trialRate: results.rate,
                                 bestRate: bestRate))
-        log("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(tally.called)/\(tally.episodes)\(results.meanStepsToSuccess.map { String(format: " in %.0f steps", $0) } ?? "") \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
+        logger.info("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(tally.called)/\(tally.episodes)\(results.meanStepsToSuccess.map { String(format: " in %.0f steps", $0) } ?? "") \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
     }
 
     /// Runs `recipe` on `seeds` (a confirmation block).

@@ -1,4 +1,5 @@
 public import Enpire
+import Logging
 import Foundation
 
 /// A best kept recipe re-run on fresh development seeds after research.
@@ -39,7 +40,7 @@ enum Confirmation {
                     configuration: ResearchCampaign.Configuration, output: URL,
                     checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?,
                     progress: (@Sendable (ProgressEvent) -> Void)? = nil,
-                    log: @escaping @Sendable (String) -> Void) async throws -> Outcome {
+                    logger: Logger) async throws -> Outcome {
         var outcome = Outcome()
         guard configuration.confirmationEpisodes > 0, configuration.confirmationCandidates > 1 else { return outcome }
         var candidates: [(recipe: Recipe, research: TrialResults)] = []
@@ -58,7 +59,7 @@ enum Confirmation {
            saved.tallies.count == candidates.count {
             (tallies, rounds, alive, nextSeed) = (saved.tallies, saved.rounds, saved.alive, saved.nextSeed)
             outcome.robotSeconds = tallies.map(\.robotSeconds).reduce(0, +)
-            log("confirmation: resuming after \(rounds.max() ?? 0) finished blocks (\(alive.count) recipes left)")
+            logger.info("confirmation: resuming after \(rounds.max() ?? 0) finished blocks (\(alive.count) recipes left)")
         }
         var blocksDone = 0
         while alive.count > 1 {
@@ -66,7 +67,7 @@ enum Confirmation {
                 .prefix(configuration.confirmationEpisodes))
             guard let first = seeds.first, let last = seeds.last else { break }
             nextSeed += seeds.count
-            log("confirmation: \(alive.count) leading recipes on \(seeds.count) fresh development seeds each (seeds \(first)-\(last))")
+            logger.info("confirmation: \(alive.count) leading recipes on \(seeds.count) fresh development seeds each (seeds \(first)-\(last))")
             let block = try await withThrowingTaskGroup(of: (Int, TrialTally).self) { group in
                 for index in alive {
                     let station = stations[index]
@@ -81,7 +82,7 @@ enum Confirmation {
                 tallies[index].add(run)
                 rounds[index] += 1
                 outcome.robotSeconds += run.robotSeconds
-                log("confirmation: candidate \(index + 1) (\(candidates[index].research.successes)/\(candidates[index].research.trials) in research) -> \(run.called)/\(run.episodes) (\(tallies[index].called)/\(tallies[index].episodes) so far)")
+                logger.info("confirmation: candidate \(index + 1) (\(candidates[index].research.successes)/\(candidates[index].research.trials) in research) -> \(run.called)/\(run.episodes) (\(tallies[index].called)/\(tallies[index].episodes) so far)")
             }
             let order = alive.sorted {
                 tallies[$0].isBetter(than: tallies[$1]) || (!tallies[$1].isBetter(than: tallies[$0]) && $0 < $1)
@@ -103,7 +104,7 @@ enum Confirmation {
         }
         if let winner = alive.first, rounds[winner] > 0 {
             outcome.winner = candidates[winner].recipe
-            log("confirmation: keeping candidate \(winner + 1) (\(tallies[winner].called)/\(tallies[winner].episodes)): \(candidates[winner].recipe)")
+            logger.info("confirmation: keeping candidate \(winner + 1) (\(tallies[winner].called)/\(tallies[winner].episodes)): \(candidates[winner].recipe)")
         }
         return outcome
     }

@@ -1,4 +1,5 @@
 public import Enpire
+public import Logging
 public import Foundation
 
 /// A final score on held-out seeds.
@@ -59,19 +60,19 @@ public struct HeldOutScorer: Sendable {
     /// Campaign folder (progress files go to `progress/`); `nil` keeps nothing on disk.
     public let output: URL?
     let checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     /// Receives a progress event every 10 scored episodes and at the end.
     public var progress: (@Sendable (ProgressEvent) -> Void)?
 
     /// Creates a scorer.
     public init(task: any ResearchTask, workers: Int, output: URL?,
                 checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)? = nil,
-                log: @escaping @Sendable (String) -> Void) {
+                logger: Logger = Logger(label: "enpire.research.heldout")) {
         self.task = task
         self.workers = workers
         self.output = output
         self.checkpoint = checkpoint
-        self.log = log
+        self.logger = logger
     }
 
     /// Scores the policies `policy()` makes (one per episode) on `seeds`; with an output folder, episodes are
@@ -87,12 +88,12 @@ public struct HeldOutScorer: Sendable {
         var tally = TrialTally()
         for seed in Set(seeds) { if let done = finished[seed] { tally.add(done.outcome) } }
         let remaining = seeds.filter { finished[$0] == nil }
-        log(finished.isEmpty ? "\(phase): \(label) scoring \(seeds.count) episodes"
+        logger.info(finished.isEmpty ? "\(phase): \(label) scoring \(seeds.count) episodes"
             : "\(phase): \(label) resuming: \(seeds.count - remaining.count) of \(seeds.count) episodes were scored before")
         let progress = Progress(total: tally)
         let started = Date()
         let alreadyScored = tally.episodes
-        let task = self.task, checkpoint = self.checkpoint, log = self.log, report = self.progress
+        let task = self.task, checkpoint = self.checkpoint, logger = self.logger, report = self.progress
         let outcomes = try await ParallelEpisodes.run(count: remaining.count, lanes: workers) { lane in
             try await task.makeStation(role: .evaluation(lane: lane), name: "evaluator-\(lane + 1)")
         } body: { station, index in
@@ -105,14 +106,14 @@ public struct HeldOutScorer: Sendable {
                                       since: started, doneBefore: alreadyScored)
             if sofar.episodes % 10 == 0 || sofar.episodes == seeds.count { report?(event) }
             if sofar.episodes % 100 == 0, sofar.episodes < seeds.count {
-                log("\(phase): \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes, \(event.etaText)")
+                logger.info("\(phase): \(label) \(sofar.episodes)/\(seeds.count): \(sofar.successes) successes, \(event.etaText)")
             }
             return outcome
         }
         await file?.close()
         for outcome in outcomes { tally.add(outcome) }
         let score = try HeldOutScore(policy: label, tally: tally, verdictIsGroundTruth: task.verdictIsGroundTruth)
-        log("\(phase): \(label) \(score.successes)/\(score.trials) (95% CI \(Percent.text(score.wilsonLower))-\(Percent.text(score.wilsonUpper)))")
+        logger.info("\(phase): \(label) \(score.successes)/\(score.trials) (95% CI \(Percent.text(score.wilsonLower))-\(Percent.text(score.wilsonUpper)))")
         return score
     }
 

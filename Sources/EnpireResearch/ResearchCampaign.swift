@@ -1,4 +1,5 @@
 public import Enpire
+public import Logging
 import EnpireFleet
 public import Foundation
 
@@ -60,7 +61,7 @@ public struct ResearchCampaign: Sendable {
     /// fleet would leak into it). A wrapper that checked the folder itself and saved its own files there first sets
     /// this to false.
     public var requireEmptyOutput = true
-    /// Whether ``run(log:)`` continues the campaign already in `output` (see ``resuming(task:output:)``).
+    /// Whether ``run(logger:)`` continues the campaign already in `output` (see ``resuming(task:output:)``).
     public internal(set) var resume = false
     /// Called at each point where finished work has just been saved; a test throws here to stand in for a kill.
     public var checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
@@ -78,8 +79,8 @@ public struct ResearchCampaign: Sendable {
     /// are `0..<400`.
     public static let developmentSeeds = (0..<400).map(UInt64.init)
 
-    /// Runs the campaign; `log` receives progress lines.
-    public func run(log: @escaping @Sendable (String) -> Void) async throws -> ResearchResult {
+    /// Runs the campaign; progress lines go to `logger` at `info` level.
+    public func run(logger: Logger = Logger(label: "enpire.research")) async throws -> ResearchResult {
         var campaignStart = Date()
         let fm = FileManager.default
         var state: CampaignState
@@ -103,9 +104,9 @@ public struct ResearchCampaign: Sendable {
                                   heldOut: state.heldOutSeeds, secret: state.secret)
         let frozenHash = try task.criteria.frozen(seeds: split).contentHash()
         if resume {
-            log("resuming \(output.path) (resume \(state.resumes)): research, confirmation and scoring continue from their saved progress")
+            logger.info("resuming \(output.path) (resume \(state.resumes)): research, confirmation and scoring continue from their saved progress")
         }
-        log("\(task.name): frozen criteria \(frozenHash.prefix(12)); \(configuration.stations) stations x \(configuration.iterations) iterations x \(configuration.episodesPerTrial) episodes; held-out seeds sealed (\(state.heldOutSeeds.count))")
+        logger.info("\(task.name): frozen criteria \(frozenHash.prefix(12)); \(configuration.stations) stations x \(configuration.iterations) iterations x \(configuration.episodesPerTrial) episodes; held-out seeds sealed (\(state.heldOutSeeds.count))")
 
         let researchStart = Date(timeIntervalSince1970: state.researchStartUnixSeconds)
         campaignStart = min(campaignStart, researchStart)
@@ -113,7 +114,7 @@ public struct ResearchCampaign: Sendable {
         for index in 0..<configuration.stations {
             stations.append(try await CampaignStation(
                 index: index, task: task, configuration: configuration, remote: remote, frozenHash: frozenHash,
-                split: split, output: output, researchStart: researchStart, checkpoint: checkpoint, log: log))
+                split: split, output: output, researchStart: researchStart, checkpoint: checkpoint, logger: logger))
         }
         let roundsStart = Date()
         for iteration in 1...max(1, configuration.iterations) where configuration.iterations > 0 {
@@ -130,7 +131,7 @@ public struct ResearchCampaign: Sendable {
                                       since: roundsStart)
             progress?(event)
             if iteration < configuration.iterations {
-                log("research: round \(iteration)/\(configuration.iterations) done, \(event.etaText)")
+                logger.info("research: round \(iteration)/\(configuration.iterations) done, \(event.etaText)")
             }
         }
         var outcomes: [CampaignStation.Outcome] = []
@@ -145,17 +146,17 @@ public struct ResearchCampaign: Sendable {
         let ranked = try await observer.view(task: task.name, frozenHash: frozenHash).records
             .filter { $0.recipe.map(task.accepts) ?? false }
         var bestRecipe = ranked.first?.recipe ?? configuration.initialRecipe ?? task.baseline
-        log("fleet best: \(bestRecipe) (\(ranked.first.map { "\($0.results.successes)/\($0.results.trials) on development seeds, station \($0.station)" } ?? "none kept"))")
+        logger.info("fleet best: \(bestRecipe) (\(ranked.first.map { "\($0.results.successes)/\($0.results.trials) on development seeds, station \($0.station)" } ?? "none kept"))")
 
         let confirmation = try await Confirmation.run(
             ranked: ranked, stations: stations, configuration: configuration, output: output,
-            checkpoint: checkpoint, progress: progress, log: log)
+            checkpoint: checkpoint, progress: progress, logger: logger)
         if let winner = confirmation.winner { bestRecipe = winner }
 
         // Held-out scoring: the only place the sealed seeds are opened.
         let seeds = try split.unsealed(heldOut: state.heldOutSeeds, secret: state.secret).heldOutSeeds()
         var scorer = HeldOutScorer(task: task, workers: configuration.scoringWorkers, output: output,
-                                   checkpoint: checkpoint, log: log)
+                                   checkpoint: checkpoint, logger: logger)
         scorer.progress = progress
         var best: HeldOutScore?
         var baseline: HeldOutScore?
@@ -174,7 +175,7 @@ public struct ResearchCampaign: Sendable {
         if configuration.finalEvaluation {
             for followUp in followUps {
                 let context = FollowUpContext(task: task, bestRecipe: bestRecipe, heldOutSeeds: seeds, output: output,
-                                              configuration: configuration, scorer: scorer, log: log)
+                                              configuration: configuration, scorer: scorer, logger: logger)
                 followUpResults.append(try await followUp.run(context))
             }
         }
@@ -186,7 +187,7 @@ public struct ResearchCampaign: Sendable {
             totalWallSeconds: Date().timeIntervalSince(campaignStart), resumes: state.resumes)
     }
 
-    /// A campaign that continues the one in `output` (started by ``run(log:)`` and interrupted), with the
+    /// A campaign that continues the one in `output` (started by ``run(logger:)`` and interrupted), with the
     /// configuration it was started with; `task` must be the task it ran (its name is checked).
     public static func resuming(task: any ResearchTask, output: URL) throws -> ResearchCampaign {
         let state = try CampaignFiles.loadState(output)

@@ -1,4 +1,5 @@
 public import Enpire
+public import Logging
 public import Foundation
 
 /// One point of a station's learning curve.
@@ -45,8 +46,8 @@ public struct FollowUpContext: Sendable {
     public var configuration: ResearchCampaign.Configuration
     /// A scorer on the campaign's evaluator stations.
     public var scorer: HeldOutScorer
-    /// Progress lines.
-    public var log: @Sendable (String) -> Void
+    /// Where progress lines go (`info` level).
+    public var logger: Logger
 }
 
 /// What a follow-up reports.

@@ -1,5 +1,6 @@
 public import Enpire
 import Foundation
+public import Logging
 
 /// Runs a lab's own `RobotArm` through the checks a station relies on and reports what passed.
 ///
@@ -11,8 +12,8 @@ import Foundation
 /// ``ArmConformanceOptions/motionStep`` from where it starts unless ``ArmConformanceOptions/probeLimits`` is set:
 /// run it with the arm clear of obstacles and a hand on the e-stop.
 public enum ArmConformance {
-    /// Runs every check on `arm` (connecting it first) and returns the report; prints it when
-    /// ``ArmConformanceOptions/printReport`` is set.
+    /// Runs every check on `arm` (connecting it first) and returns the report; logs it (`info`) to
+    /// ``ArmConformanceOptions/logger`` when ``ArmConformanceOptions/logReport`` is set.
     public static func run(_ arm: any RobotArm, options: ArmConformanceOptions = ArmConformanceOptions()) async
         -> ArmConformanceReport {
         var checks: [ArmConformanceCheck] = []
@@ -179,7 +180,7 @@ public enum ArmConformance {
     private static func finish(_ name: String, _ checks: [ArmConformanceCheck], _ options: ArmConformanceOptions)
         -> ArmConformanceReport {
         let report = ArmConformanceReport(arm: name, checks: checks)
-        if options.printReport { print(report) }
+        if options.logReport { options.logger.info("\(report)") }
         return report
     }
 
@@ -214,14 +215,16 @@ public struct ArmConformanceOptions: Sendable {
     public var injectFault: (@Sendable () async -> Void)?
     /// Clears the injected fault.
     public var clearFault: (@Sendable () async -> Void)?
-    /// Whether to print the report.
-    public var printReport: Bool
+    /// Whether to log the report.
+    public var logReport: Bool
+    /// Where the report goes when ``logReport`` is set.
+    public var logger: Logger
 
     /// Creates options; defaults suit a hobby arm in radians at 30 Hz.
     public init(stateSamples: Int = 60, latencySamples: Int = 60, holdSeconds: Double = 0.3, tolerance: Double = 0.01,
                 motionStep: Double = 0.05, settleSeconds: Double = 2, probeLimits: Bool = false,
                 injectFault: (@Sendable () async -> Void)? = nil, clearFault: (@Sendable () async -> Void)? = nil,
-                printReport: Bool = true) {
+                logReport: Bool = true, logger: Logger = Logger(label: "enpire.testing.conformance")) {
         self.stateSamples = stateSamples
         self.latencySamples = latencySamples
         self.holdSeconds = holdSeconds
@@ -231,7 +234,8 @@ public struct ArmConformanceOptions: Sendable {
         self.probeLimits = probeLimits
         self.injectFault = injectFault
         self.clearFault = clearFault
-        self.printReport = printReport
+        self.logReport = logReport
+        self.logger = logger
     }
 }
 

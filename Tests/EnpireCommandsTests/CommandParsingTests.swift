@@ -1,6 +1,7 @@
 import ArgumentParser
 @testable import EnpireCommands
 import EnpireResearch
+import Foundation
 import Testing
 
 /// The commands parse in-process (the library target's own tests; the binary's behaviour is tested in
@@ -90,5 +91,30 @@ struct CommandParsingTests {
         #expect(keep.decision.id == "t-1" && keep.decision.tokens == 7 && keep.decision.options.json)
         let revert = try #require(try EnpireCommand.parseAsRoot(["revert", "--workspace", "ws", "t-2"]) as? RevertCommand)
         #expect(revert.decision.id == "t-2" && revert.decision.tokens == 0 && !revert.decision.options.json)
+    }
+}
+
+@Suite("Progress output")
+struct ProgressOutputTests {
+    @Test("a progress event as NDJSON carries phase, done, total and the ETA; as a bar it fills by done/total")
+    func eventFormats() throws {
+        let event = ProgressEvent(phase: "export", label: "pusht", done: 3, total: 12, etaSeconds: 65)
+        let line = ProgressOutput.json(event, start: Date())
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["event"] as? String == "progress")
+        #expect(object["phase"] as? String == "export")
+        #expect(object["label"] as? String == "pusht")
+        #expect(object["done"] as? Int == 3)
+        #expect(object["total"] as? Int == 12)
+        #expect(object["eta_seconds"] as? Double == 65)
+        #expect(!line.contains("\n"))
+        #expect(ProgressOutput.bar(event, width: 8) == "export pusht [##......] 3/12  ETA 1 min 5 s")
+    }
+
+    @Test("enpire learn and study scaling take --progress json")
+    func progressOption() throws {
+        #expect(try LearnCommand.parse(["--task", "pusht", "--output", "x", "--progress", "json"]).progress == .json)
+        #expect(try StudyCommand.Scaling.parse(["--progress", "json"]).progress == .json)
+        #expect(throws: (any Error).self) { try LearnCommand.parse(["--task", "pusht", "--output", "x", "--progress", "xml"]) }
     }
 }

@@ -1,6 +1,8 @@
 import Enpire
 import EnpireResearch
+import EnpireTesting
 import Foundation
+import Logging
 import Testing
 
 /// A task defined in this test target (a lab's own package) runs through the registry, the research campaign
@@ -39,7 +41,7 @@ struct LabTaskTests {
         var campaign = ResearchCampaign(task: task, configuration: configuration, output: output)
         let events = EventBox()
         campaign.progress = { events.append($0) }
-        let result = try await campaign.run { _ in }
+        let result = try await campaign.run(logger: .silent)
         // Progress: one event per research round (the last with nothing left), held-out episodes up to the total.
         let research = events.all.filter { $0.phase == "research" }
         #expect(research.map(\.done) == Array(1...6) && research.last?.etaSeconds == 0)

@@ -1,7 +1,9 @@
 import Enpire
 import EnpireFleet
 @testable import EnpireTasks
+import EnpireTesting
 import Foundation
+import Logging
 import Testing
 
 /// Issue 17, class 8: an interrupted `enpire main` continues with `--resume` and loses only work in flight.
@@ -45,24 +47,24 @@ struct PushTCampaignResumeTests {
             default: return
             }
         }
-        await #expect(throws: Killed.self) { _ = try await first.run { _ in } }
+        await #expect(throws: Killed.self) { _ = try await first.run(logger: .silent) }
         let ledger = folder.appendingPathComponent("stations/station-1/ledger.jsonl")
         let before = try ExperimentLedger.readRecords(at: ledger)
         #expect(!before.isEmpty)
 
         // A new campaign refuses the folder; the resumed one continues it.
         await #expect(throws: CampaignError.self) {
-            _ = try await PushTCampaign(configuration: Self.configuration(), output: folder).run { _ in }
+            _ = try await PushTCampaign(configuration: Self.configuration(), output: folder).run(logger: .silent)
         }
-        let lines = LogLines()
-        let result = try await PushTCampaign.resuming(output: folder).run { lines.append($0) }
+        let recording = RecordingLogHandler.Recording()
+        let result = try await PushTCampaign.resuming(output: folder).run(logger: Logger(label: "test") { _ in RecordingLogHandler(recording) })
         #expect(result.resumes == 1)
         let after = try ExperimentLedger.readRecords(at: ledger)
         #expect(after.count == 3)
         #expect(Array(after.prefix(before.count)) == before)
         let best = try #require(result.best)
         #expect(best.trials == 8)
-        let log = lines.all.joined(separator: "\n")
+        let log = recording.messages.joined(separator: "\n")
         switch point {
         case .research:
             #expect(before.count == 2)
@@ -77,23 +79,5 @@ struct PushTCampaignResumeTests {
                                               clonePath: folder.appendingPathComponent("check-clone"))
         let kept = Set(try await observer.keptResults().map(\.id))
         #expect(kept == Set(result.records.filter { $0.decision == .keep }.map(\.id)))
-    }
-}
-
-/// Collects log lines from concurrent tasks.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    func append(_ line: String) {
-        lock.lock()
-        lines.append(line)
-        lock.unlock()
-    }
-
-    var all: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
     }
 }

@@ -1,6 +1,8 @@
 import Enpire
 @testable import EnpireTasks
+import EnpireTesting
 import Foundation
+import Logging
 import Testing
 
 @Suite("Push-T campaign")
@@ -43,7 +45,7 @@ struct PushTCampaignTests {
         configuration.learnedMinimumUpdates = 5
         configuration.learnedDevelopmentEpisodes = 2
         configuration.paradigmDevelopmentEpisodes = 4
-        let result = try await PushTCampaign(configuration: configuration, output: folder).run { _ in }
+        let result = try await PushTCampaign(configuration: configuration, output: folder).run(logger: .silent)
         // The learned camera policy was trained, saved and scored on every held-out seed.
         let learned = try #require(result.learned)
         #expect(learned.trials == 6)

@@ -1,5 +1,6 @@
 public import Enpire
 public import Foundation
+public import Logging
 
 /// Behaviour cloning: fits an MLP from encoded observations to (chunks of) recorded arm commands.
 ///
@@ -12,14 +13,19 @@ public struct BCTrainer: Trainer {
     public var configuration: BCConfiguration
     /// Where to write the checkpoint (`policy.safetensors` + `policy.json`); nil writes none.
     public var checkpointDirectory: URL?
-    /// Called every `configuration.progressEvery` epochs; when nil and `progressEvery > 0`, progress is printed.
+    /// Called every `configuration.progressEvery` epochs; when nil and `progressEvery > 0`, progress is logged to
+    /// ``logger`` instead.
     public var progress: (@Sendable (BCProgress) -> Void)?
+    /// Where progress lines go (`info` level) when ``progress`` is nil.
+    public var logger: Logger
 
     /// Creates a trainer.
     public init(configuration: BCConfiguration, checkpointDirectory: URL? = nil,
+                logger: Logger = Logger(label: "enpire.learning.bc"),
                 progress: (@Sendable (BCProgress) -> Void)? = nil) {
         self.configuration = configuration
         self.checkpointDirectory = checkpointDirectory
+        self.logger = logger
         self.progress = progress
     }
 
@@ -141,8 +147,9 @@ public struct BCTrainer: Trainer {
                 if let progress {
                     progress(update)
                 } else {
-                    print("bc epoch \(epoch)/\(configuration.epochs) train_loss=\(lastTrainLoss) "
-                        + "validation_mse=\(lastValidation.map { "\($0)" } ?? "n/a")")
+                    let validation = lastValidation.map { "\($0)" } ?? "n/a"
+                    logger.info("bc epoch \(epoch)/\(configuration.epochs) train_loss=\(lastTrainLoss) validation_mse=\(validation)",
+                        metadata: ["epoch": "\(epoch)", "epochs": "\(configuration.epochs)"])
                 }
             }
         }

@@ -1,6 +1,7 @@
 public import Enpire
 public import EnpireResearch
 import Foundation
+import Logging
 import EnpireLearning
 import EnpireSim
 
@@ -116,7 +117,7 @@ extension PushTCampaign {
         let configuration = self.configuration
         return FollowUp(name: "behaviour cloning") { context in
             if let done = CampaignFiles.readJSON(Distilled.self, from: PushTCampaign.distilledURL(context.output)) {
-                context.log("behaviour cloning: done before the resume (\(done.score.successes)/\(done.score.trials))")
+                context.logger.info("behaviour cloning: done before the resume (\(done.score.successes)/\(done.score.trials))")
                 return FollowUpResult(score: done.score, metrics: done.metrics)
             }
             let started = ContinuousClock.now
@@ -130,17 +131,17 @@ extension PushTCampaign {
                 demonstrationSteps += episode.steps.count
                 if episode.summary.verdict?.success == true { demonstrations.append(episode) }
             }
-            context.log("behaviour cloning: \(demonstrations.count) successful demonstrations, \(demonstrations.map(\.steps.count).reduce(0, +)) steps")
+            context.logger.info("behaviour cloning: \(demonstrations.count) successful demonstrations, \(demonstrations.map(\.steps.count).reduce(0, +)) steps")
             let bc = BCConfiguration(
                 observation: ObservationEncoding(featureKeys: [PushTFeatures.keypoints], includeArmPositions: true,
                                                  includeArmVelocities: true),
                 chunkSize: configuration.bcChunk, hiddenWidths: [256, 256], epochs: configuration.bcEpochs,
                 learningRate: 1e-3, batchSize: 256, seed: configuration.research.seed, validationFraction: 0.1,
                 progressEvery: max(1, configuration.bcEpochs / 4), relativeToArmPosition: true)
-            let log = context.log
+            let logger = context.logger
             let trainer = BCTrainer(configuration: bc,
                                     checkpointDirectory: context.output.appendingPathComponent("checkpoints/bc")) { progress in
-                log("behaviour cloning: epoch \(progress.epoch) train loss \(progress.trainLoss)")
+                logger.info("behaviour cloning: epoch \(progress.epoch) train loss \(progress.trainLoss)")
             }
             let trained = try await trainer.train(on: demonstrations)
             let policy = trained.policy
@@ -176,7 +177,7 @@ extension PushTCampaign {
         return FollowUp(name: name) { context in
             let url = PushTCampaign.learnedURL(context.output, paradigm: paradigm)
             if let done = CampaignFiles.readJSON(Learned.self, from: url) {
-                context.log("\(name): done before the resume (\(done.score.successes)/\(done.score.trials))")
+                context.logger.info("\(name): done before the resume (\(done.score.successes)/\(done.score.trials))")
                 return FollowUpResult(score: done.score)
             }
             var settings = PushTPrimitiveLearner.Configuration()
@@ -190,10 +191,10 @@ extension PushTCampaign {
             settings.developmentFirstSeed = PushTCampaign.learningDevelopmentStart
             settings.workers = configuration.research.scoringWorkers
             settings.seed = configuration.research.seed
-            let log = context.log
-            log("\(name): \(paradigm.rawValue) primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
+            let logger = context.logger
+            logger.info("\(name): \(paradigm.rawValue) primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
             let result = try PushTPrimitiveLearner(configuration: settings).run { progress in
-                if progress.phase == "round" { log("\(name): \(progress.message)") }
+                if progress.phase == "round" { logger.info("\(name): \(progress.message)") }
             }
             let checkpoint = context.output.appendingPathComponent(paradigm == .dagger ? "checkpoints/learned"
                                                                    : "checkpoints/learned-\(paradigm.rawValue)")
@@ -204,15 +205,15 @@ extension PushTCampaign {
                 let summary = try await PushTPolicyEvaluation.evaluate(
                     model: result.model, mode: .camera, seeds: PushTCampaign.paradigmDevelopmentSeeds(configuration),
                     workers: configuration.research.scoringWorkers)
-                log("development: \(label) \(summary.successes)/\(summary.episodes)")
+                logger.info("development: \(label) \(summary.successes)/\(summary.episodes)")
                 development = HeldOutScore(summary, label: label)
             }
             let summary = try await PushTPolicyEvaluation.evaluate(
                 model: result.model, mode: .camera, seeds: context.heldOutSeeds,
                 workers: configuration.research.scoringWorkers) { done, total in
-                if done % 100 == 0 || done == total { log("held-out: \(label) \(done)/\(total)") }
+                if done % 100 == 0 || done == total { logger.info("held-out: \(label) \(done)/\(total)") }
             }
-            log("held-out: \(label) \(summary.successes)/\(summary.episodes) (95% CI \(Percent.text(summary.wilsonLow))-\(Percent.text(summary.wilsonHigh))), mean max coverage \(String(format: "%.3f", summary.meanMaximumCoverage))")
+            logger.info("held-out: \(label) \(summary.successes)/\(summary.episodes) (95% CI \(Percent.text(summary.wilsonLow))-\(Percent.text(summary.wilsonHigh))), mean max coverage \(String(format: "%.3f", summary.meanMaximumCoverage))")
             let score = HeldOutScore(summary, label: label)
             let details = LearnedPolicyDetails(
                 paradigm: paradigm.rawValue, observe: ObservationMode.camera.rawValue,

@@ -2,6 +2,7 @@ public import Enpire
 public import EnpireResearch
 public import EnpireReward
 public import Foundation
+public import Logging
 import EnpireSim
 
 /// The main job for Push-T: `ResearchCampaign` on ``PushTResearchTask`` plus two Push-T follow-ups on the same
@@ -65,7 +66,7 @@ public struct PushTCampaign: Sendable {
     public var configuration: Configuration
     /// Folder for the fleet remote, ledgers, checkpoints and report.
     public var output: URL
-    /// Whether ``run(log:)`` continues the campaign already in `output` (see ``resuming(output:)``).
+    /// Whether ``run(logger:)`` continues the campaign already in `output` (see ``resuming(output:)``).
     public internal(set) var resume = false
     /// Called at each point where finished work has just been saved; a test throws here to stand in for a kill.
     public var checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
@@ -78,8 +79,8 @@ public struct PushTCampaign: Sendable {
         self.output = output
     }
 
-    /// Runs the campaign; `log` receives progress lines.
-    public func run(log: @escaping @Sendable (String) -> Void) async throws -> Result {
+    /// Runs the campaign; progress lines go to `logger` at `info` level.
+    public func run(logger: Logger = Logger(label: "enpire.pusht")) async throws -> Result {
         var research: ResearchCampaign
         if resume {
             research = try ResearchCampaign.resuming(task: configuration.task, output: output)
@@ -99,13 +100,13 @@ public struct PushTCampaign: Sendable {
         if configuration.learnedPolicy && configuration.paradigmComparison {
             research.followUps += [behaviourClonedSelector, plannerDevelopment]
         }
-        let result = try await research.run(log: log)
+        let result = try await research.run(logger: logger)
         return Result(research: result, configuration: configuration, output: output)
     }
 
     static func configurationURL(_ output: URL) -> URL { output.appendingPathComponent("operator/pusht-campaign.json") }
 
-    /// A campaign that continues the one in `output` (started by ``run(log:)`` and interrupted), with the
+    /// A campaign that continues the one in `output` (started by ``run(logger:)`` and interrupted), with the
     /// configuration it was started with.
     public static func resuming(output: URL) throws -> PushTCampaign {
         guard let configuration = CampaignFiles.readJSON(Configuration.self, from: configurationURL(output)) else {
@@ -125,10 +126,10 @@ public struct PushTCampaign: Sendable {
     /// putting the T back (verified). `workers` evaluator stations run in parallel.
     public static func score(recipe: Recipe, label: String, seeds: [UInt64], robotReset: Bool = false,
                              cameraReward: PushTRewardModel? = nil, workers: Int = 2,
-                             log: @escaping @Sendable (String) -> Void) async throws -> HeldOutScore {
+                             logger: Logger = Logger(label: "enpire.pusht")) async throws -> HeldOutScore {
         let task = PushTResearchTask(robotReset: robotReset, cameraReward: cameraReward)
         let policy = try task.policy(for: recipe)
-        return try await HeldOutScorer(task: task, workers: workers, output: nil, log: log)
+        return try await HeldOutScorer(task: task, workers: workers, output: nil, logger: logger)
             .score(label: label, seeds: seeds) { policy }
     }
 }
