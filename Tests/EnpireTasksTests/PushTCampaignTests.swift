@@ -76,23 +76,26 @@ struct PushTCampaignTests {
         #expect(result.records.contains { $0.results.meanStepsToSuccess != nil })
     }
 
-    @Test("paradigm choice: most development successes among non-privileged policies, ties to less wall time")
+    @Test("paradigm choice: most development successes among non-privileged policies, ties to fewer steps, then robot time")
     func paradigmChoice() throws {
-        func score(_ successes: Int) throws -> PushTCampaign.HeldOutScore {
+        func score(_ successes: Int, steps: Double = 100) throws -> PushTCampaign.HeldOutScore {
             let interval = try WilsonInterval(successes: successes, trials: 10)
             return PushTCampaign.HeldOutScore(policy: "p", successes: successes, trials: 10, wilsonLower: interval.lower,
-                                wilsonUpper: interval.upper, meanStepsToSuccess: 0, robotSeconds: 0)
+                                wilsonUpper: interval.upper, meanStepsToSuccess: steps, robotSeconds: 0)
         }
-        func entry(_ name: String, _ successes: Int, privileged: Bool = false, wall: Double = 10)
+        func entry(_ name: String, _ successes: Int, privileged: Bool = false, steps: Double = 100, robot: Double = 10)
             throws -> PushTCampaign.ParadigmEntry {
-            PushTCampaign.ParadigmEntry(paradigm: name, reads: "", privileged: privileged, development: try score(successes),
-                                        heldOut: nil, wallSeconds: wall, robotSeconds: 0, kept: false)
+            PushTCampaign.ParadigmEntry(paradigm: name, reads: "", privileged: privileged,
+                                        development: try score(successes, steps: steps), heldOut: nil,
+                                        wallSeconds: 1, robotSeconds: robot, kept: false)
         }
         // The privileged planner scores best but is never kept.
         var kept = PushTCampaign.choose([try entry("rules", 10, privileged: true), try entry("bc", 7), try entry("dagger", 9)])
         #expect(kept.filter(\.kept).map(\.paradigm) == ["dagger"])
-        // Equal development successes: the cheaper one.
-        kept = PushTCampaign.choose([try entry("bc", 9, wall: 20), try entry("dagger", 9, wall: 50)])
+        // Equal development successes: the faster one; equal speed too: the one that took less robot time.
+        kept = PushTCampaign.choose([try entry("bc", 9, steps: 140), try entry("dagger", 9, steps: 130)])
+        #expect(kept.filter(\.kept).map(\.paradigm) == ["dagger"])
+        kept = PushTCampaign.choose([try entry("bc", 9, robot: 20), try entry("dagger", 9, robot: 50)])
         #expect(kept.filter(\.kept).map(\.paradigm) == ["bc"])
         // Nothing deployable: nothing kept.
         kept = PushTCampaign.choose([try entry("rules", 10, privileged: true)])

@@ -54,8 +54,7 @@ extension PushTCampaign {
         }
     }
 
-    /// The comparison table: every paradigm that ran, and which one the campaign keeps. The kept paradigm is the
-    /// non-privileged one with the most development successes (equal counts: the one that took less wall time);
+    /// The comparison table: every paradigm that ran, and which one the campaign keeps (see ``choose(_:)``);
     /// held-out scores play no part in the choice.
     static func paradigms(research: ResearchResult, distilled: Distilled?, learned: [Learned],
                           plannerDevelopment: HeldOutScore?) -> [ParadigmEntry] {
@@ -81,15 +80,19 @@ extension PushTCampaign {
         return choose(entries)
     }
 
-    /// Marks the kept entry: the non-privileged one with the most development successes, equal counts to the one
-    /// that took less wall time.
+    /// Marks the kept entry: the non-privileged one with the most development successes; equal counts go to the
+    /// one that succeeds in fewer control steps on average (the research loop's own tie-break), then to the one that
+    /// took less robot time to produce. Wall time plays no part: it depends on the machine's load.
     static func choose(_ candidates: [ParadigmEntry]) -> [ParadigmEntry] {
         var entries = candidates.map { entry in var entry = entry; entry.kept = false; return entry }
         let candidates = entries.indices.filter { !entries[$0].privileged && entries[$0].development != nil }
         if let kept = candidates.max(by: { a, b in
-            let (x, y) = (entries[a], entries[b])
-            let (sx, sy) = (x.development?.successes ?? 0, y.development?.successes ?? 0)
-            return sx != sy ? sx < sy : x.wallSeconds > y.wallSeconds
+            let (x, y) = (entries[a].development, entries[b].development)
+            let (sx, sy) = (x?.successes ?? 0, y?.successes ?? 0)
+            if sx != sy { return sx < sy }
+            let (tx, ty) = (x?.meanStepsToSuccess ?? .infinity, y?.meanStepsToSuccess ?? .infinity)
+            if tx != ty { return tx > ty }
+            return entries[a].robotSeconds > entries[b].robotSeconds
         }) {
             entries[kept].kept = true
         }

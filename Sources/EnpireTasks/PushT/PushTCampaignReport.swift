@@ -50,12 +50,14 @@ public enum PushTCampaignReport {
         }
         var text = "\n## Paradigms, scored alike\n\n"
         text += "Every paradigm is scored on the same fresh development seeds; the campaign keeps the non-privileged one "
-        text += "with the most development successes (a privileged policy cannot run on a real station: it is the "
-        text += "teacher or an oracle). Held-out scores (Wilson 95%) are read only after the choice.\n\n"
-        text += "| paradigm | reads | privileged | development | held-out | wall s | robot min | kept |\n"
-        text += "|---|---|---|---|---|---|---|---|\n"
+        text += "with the most development successes, equal counts to the one that succeeds in fewer steps (a "
+        text += "privileged policy cannot run on a real station: it is the teacher or an oracle). Held-out scores "
+        text += "(Wilson 95%) are read only after the choice.\n\n"
+        text += "| paradigm | reads | privileged | development | steps to success | held-out | wall s | robot min | kept |\n"
+        text += "|---|---|---|---|---|---|---|---|---|\n"
         for e in entries {
             text += "| \(e.paradigm) | \(e.reads) | \(e.privileged ? "yes" : "no") | \(score(e.development)) | "
+            text += "\(e.development.map { String(format: "%.1f", $0.meanStepsToSuccess) } ?? "–") | "
             text += "\(score(e.heldOut)) | \(String(format: "%.0f", e.wallSeconds)) | "
             text += "\(String(format: "%.1f", e.robotSeconds / 60)) | \(e.kept ? "**kept**" : "") |\n"
         }
