@@ -264,7 +264,7 @@ public struct PushTPrimitiveLearner: Sendable {
                       teacherSuccesses: teacherSuccesses)
     }
 
-    private func snapshot(ema: ExponentialMovingAverage, specification: MLPSpecification,
+    func snapshot(ema: ExponentialMovingAverage, specification: MLPSpecification,
                           metrics: [String: Double]) throws -> PushTPrimitiveModel {
         var rng = SplitMix64(seed: 0)
         let copy = try specification.makeNetwork(rng: &rng)
@@ -273,7 +273,7 @@ public struct PushTPrimitiveLearner: Sendable {
                                    network: copy)
     }
 
-    private func train(network: Sequential, optimizer: Adam, ema: ExponentialMovingAverage, samples: [Sample],
+    func train(network: Sequential, optimizer: Adam, ema: ExponentialMovingAverage, samples: [Sample],
                        classes: Int, rng: inout SplitMix64, epochDone: (Int, Int) -> Void) throws {
         guard !samples.isEmpty else { return }
         let width = PushTPrimitiveFeatures.count
