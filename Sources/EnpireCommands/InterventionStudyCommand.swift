@@ -23,6 +23,8 @@ extension StudyCommand {
         @Option(help: "Steps without coverage progress before the person takes over.") var stallSteps = 25
         @Option(help: "Times each intervention decision is repeated in the training set.") var interventionWeight = 1
         @Option(help: "Worker threads.") var workers = 2
+        @Flag(help: "Skip the control (behaviour cloning on as many teacher decisions, no interventions).")
+        var noTeacherControl = false
         @Option(help: "Write the result as JSON here.") var output: String?
 
         func validate() throws {
@@ -43,6 +45,7 @@ extension StudyCommand {
             configuration.stallSteps = stallSteps
             configuration.interventionWeight = interventionWeight
             configuration.learner.workers = workers
+            configuration.teacherControl = !noTeacherControl
             let result = try await PushTInterventionStudy(configuration: configuration).run { line in
                 FileHandle.standardError.write(Data("\(line)\n".utf8))
             }

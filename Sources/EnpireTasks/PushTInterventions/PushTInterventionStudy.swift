@@ -34,6 +34,9 @@ public struct PushTInterventionStudy: Sendable {
         public var heldOutFirstSeed: UInt64 = 6_000_000
         /// Held-out episodes (before and after).
         public var heldOutEpisodes = 200
+        /// Whether to also train a control: behaviour cloning on teacher-driven episodes (seeds after the
+        /// demonstrations') until it has as many decisions as the final aggregate, scored on the same held-out seeds.
+        public var teacherControl = true
         /// Times each intervention decision is repeated in the training set (≥ 1).
         public var interventionWeight = 1
         /// Control steps per station episode (gym-pusht: 300).
@@ -113,6 +116,12 @@ public struct PushTInterventionStudy: Sendable {
         public var rounds: [Round]
         /// Held-out success after the last retraining.
         public var after: PushTPolicyEvaluation.Summary?
+        /// The control's held-out success: as many decisions from teacher-driven episodes, no interventions.
+        public var teacherControl: PushTPolicyEvaluation.Summary?
+        /// Teacher episodes and decisions the control was trained on.
+        public var teacherControlEpisodes = 0
+        /// Decisions of the control's training set.
+        public var teacherControlDecisions = 0
         /// Total wall seconds.
         public var wallSeconds: Double
     }
@@ -174,8 +183,29 @@ public struct PushTInterventionStudy: Sendable {
                      + "\(Int(elapsed())) s")
         }
         let after = config.rounds == 0 ? before : try await heldOut(model, label: "after", progress: progress)
-        return Result(configuration: config, demonstrationDecisions: demonstrationDecisions, before: before,
-                      rounds: rounds, after: after, wallSeconds: elapsed())
+        var result = Result(configuration: config, demonstrationDecisions: demonstrationDecisions, before: before,
+                            rounds: rounds, after: after, wallSeconds: elapsed())
+        if config.teacherControl, config.rounds > 0 {
+            // As many decisions, all from teacher-driven episodes (plain behaviour cloning), on fresh seeds.
+            var control: [PushTPrimitiveRollouts.Decision] = []
+            var next = config.demonstrationFirstSeed
+            var episodes = 0
+            while control.count < samples.count / config.interventionWeight, episodes < 100_000 {
+                let seeds = (0..<10).map { next + UInt64($0) }
+                next += 10
+                episodes += seeds.count
+                control += PushTPrimitiveRollouts.run(
+                    seeds: seeds, library: config.learner.library, learner: nil, teacherShare: 1, label: true,
+                    temperature: config.learner.temperature, positionNoise: 0, angleNoise: 0,
+                    noiseSeed: config.learner.seed, workers: config.learner.workers).episodes.flatMap(\.decisions)
+            }
+            progress("teacher control: \(episodes) teacher episodes, \(control.count) decisions")
+            result.teacherControl = try await heldOut(try fit(control), label: "teacher control", progress: progress)
+            result.teacherControlEpisodes = episodes
+            result.teacherControlDecisions = control.count
+            result.wallSeconds = elapsed()
+        }
+        return result
     }
 
     /// Fits a fresh selector (same initial weights every time: the configured seed) on `decisions`.
