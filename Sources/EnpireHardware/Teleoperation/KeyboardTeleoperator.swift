@@ -135,7 +135,7 @@ public final class KeyboardInput: Sendable {
     }
 }
 
-/// A person moving a planar arm's target with the keyboard (Push-T's pusher), as an ``InterventionSource``.
+/// A person moving a planar arm's target with the keyboard (Push-T's pusher), as an `InterventionSource`.
 ///
 /// The first movement key takes the episode over: the target starts at the arm's observed position and each key
 /// press moves it by ``stepSize`` (in the arm's units: pixels for Push-T) along x (left/right) or y (up/down).

@@ -1,7 +1,7 @@
 public import Enpire
 
 /// A person teleoperating a follower arm with a leader arm (an SO-101 or Koch leader: the same servos, read through
-/// the same driver), as an ``InterventionSource`` for `Station.runEpisode`.
+/// the same driver), as an `InterventionSource` for `Station.runEpisode`.
 ///
 /// The leader's joint angles become the follower's position targets (the two arms share joint order and
 /// calibration convention: zero at the middle of each range), and the station passes them through the follower's

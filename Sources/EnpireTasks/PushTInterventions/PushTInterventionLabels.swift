@@ -7,7 +7,7 @@ import Foundation
 ///
 /// A person's commands are pusher targets, not primitive indices. At the first step of each run of `human` steps the
 /// labeller rebuilds every primitive of the policy's library from what the policy observed on that step (its
-/// scripted executor, geometry only: ``PushTPushPlanner/candidateTargets(_:state:)``) and keeps the one whose targets
+/// scripted executor, geometry only: `PushTPushPlanner.candidateTargets(_:state:)`) and keeps the one whose targets
 /// follow the person's recorded targets most closely (mean distance over the shorter of the two, at most
 /// ``tolerance`` pixels). The decision is that step's input features with the chosen primitive as a one-hot target;
 /// the next decision is where the matched primitive ended, while the person still holds. Steps no primitive

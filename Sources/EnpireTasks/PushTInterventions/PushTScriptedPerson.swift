@@ -3,7 +3,7 @@ public import EnpireSim
 
 /// A scripted stand-in for a person watching a Push-T station: it takes over when the policy strays and hands
 /// back once the block is on track again. **Privileged**: it reads the simulator's exact state and coverage (the
-/// `"pusht.state"` and `"pusht.coverage"` features) and drives with the planner (``PushTHeuristicExpert``), which
+/// `"pusht.state"` and `"pusht.coverage"` features) and drives with the planner (`PushTHeuristicExpert`), which
 /// plans with a private copy of the simulator. It stands in for a person only in simulation.
 ///
 /// While the policy drives, the person remembers the best coverage so far. It takes over when coverage has not
