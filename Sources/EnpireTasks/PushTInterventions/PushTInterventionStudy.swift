@@ -212,13 +212,8 @@ public struct PushTInterventionStudy: Sendable {
     public func fit(_ decisions: [PushTPrimitiveRollouts.Decision]) throws -> PushTPrimitiveModel {
         let settings = configuration.learner
         let learner = PushTPrimitiveLearner(configuration: settings)
-        let classes = PushTPushPlanner(parameters: settings.library).candidateCount
         var rng = SplitMix64(seed: settings.seed)
-        let specification = MLPSpecification(inputFeatures: PushTPrimitiveFeatures.count,
-                                              hiddenWidths: settings.hiddenWidths, outputFeatures: classes)
-        let network = try specification.makeNetwork(rng: &rng)
-        let optimizer = Adam(parameters: network.parameters, learningRate: settings.learningRate)
-        let ema = ExponentialMovingAverage(parameters: network.parameters, decay: settings.emaDecay)
+        let (specification, network, optimizer, ema, classes) = try learner.freshNetwork(rng: &rng)
         let samples = decisions.map {
             PushTPrimitiveLearner.Sample(features: $0.features, target: $0.target, best: $0.best, validation: false)
         }

@@ -171,13 +171,8 @@ public struct PushTPrimitiveLearner: Sendable {
         let config = configuration
         let start = ContinuousClock.now
         let elapsed = { (ContinuousClock.now - start).inSeconds }
-        let classes = PushTPushPlanner(parameters: config.library).candidateCount
         var rng = SplitMix64(seed: config.seed)
-        let specification = MLPSpecification(inputFeatures: PushTPrimitiveFeatures.count,
-                                              hiddenWidths: config.hiddenWidths, outputFeatures: classes)
-        let network = try specification.makeNetwork(rng: &rng)
-        let optimizer = Adam(parameters: network.parameters, learningRate: config.learningRate)
-        let ema = ExponentialMovingAverage(parameters: network.parameters, decay: config.emaDecay)
+        let (specification, network, optimizer, ema, classes) = try freshNetwork(rng: &rng)
         var samples: [Sample] = []
         var curve: [CurvePoint] = []
         var robotSeconds = 0.0
@@ -262,6 +257,17 @@ public struct PushTPrimitiveLearner: Sendable {
         guard let best else { throw PushTLearningError.invalidSetting("no round ran") }
         return Result(model: best.model, curve: curve, keptRound: best.round, wallSeconds: elapsed(),
                       teacherSuccesses: teacherSuccesses)
+    }
+
+    /// A fresh selector network for the library's primitives (initialised from `rng`), its optimiser and its EMA.
+    func freshNetwork(rng: inout SplitMix64) throws -> (specification: MLPSpecification, network: Sequential,
+                                                         optimizer: Adam, ema: ExponentialMovingAverage, classes: Int) {
+        let classes = PushTPushPlanner(parameters: configuration.library).candidateCount
+        let specification = MLPSpecification(inputFeatures: PushTPrimitiveFeatures.count,
+                                              hiddenWidths: configuration.hiddenWidths, outputFeatures: classes)
+        let network = try specification.makeNetwork(rng: &rng)
+        return (specification, network, Adam(parameters: network.parameters, learningRate: configuration.learningRate),
+                ExponentialMovingAverage(parameters: network.parameters, decay: configuration.emaDecay), classes)
     }
 
     func snapshot(ema: ExponentialMovingAverage, specification: MLPSpecification,
