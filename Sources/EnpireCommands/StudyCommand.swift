@@ -8,7 +8,7 @@ import Logging
 /// `enpire study ...`: measurements over whole campaigns.
 struct StudyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "study", abstract: "Measurements over whole simulated campaigns.", subcommands: [Scaling.self])
+        commandName: "study", abstract: "Measurements over whole simulated campaigns.", subcommands: [Scaling.self, Interventions.self])
 
     /// Fleet-size scaling: robot time to 95% and 99% development success with 1, 2, 4, 8 stations.
     struct Scaling: AsyncParsableCommand {

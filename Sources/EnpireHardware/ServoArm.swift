@@ -272,6 +272,18 @@ public actor ServoArm: RobotArm {
         }
     }
 
+    /// Turns torque on or off on every servo. Off, the arm goes limp and a hand can move it (a leader arm while a
+    /// person teleoperates); on, every goal is first set to the present position, so the arm holds where it is.
+    public func setTorque(_ enabled: Bool) async throws {
+        try requireConnected()
+        do {
+            if enabled { try await holdHere() }
+            for servo in servos { try await bus.write(id: servo.id, servo.model.torqueEnable, value: enabled ? 1 : 0) }
+        } catch {
+            throw fault(error)
+        }
+    }
+
     /// Moves toward the home pose (zero radians: the middle of every calibrated range), clamped to the limits.
     public func home() async throws {
         _ = try await send(.moveTo(specification.homePosition ?? [Double](repeating: 0, count: joints.count)))

@@ -61,10 +61,13 @@ public struct EpisodeSummary: Sendable, Codable, Equatable {
     public var reset: ResetOutcome?
     /// Why the episode was aborted or found incomplete.
     public var reason: String?
+    /// Interventions of the episode's ``InterventionSource`` (nil when it ran without one).
+    public var interventions: InterventionSummary?
 
     /// Creates a summary.
     public init(metadata: EpisodeMetadata, status: EpisodeStatus, stepCount: Int, durationSeconds: Double,
-                verdict: Verdict? = nil, reset: ResetOutcome? = nil, reason: String? = nil) {
+                verdict: Verdict? = nil, reset: ResetOutcome? = nil, reason: String? = nil,
+                interventions: InterventionSummary? = nil) {
         self.metadata = metadata
         self.status = status
         self.stepCount = stepCount
@@ -72,6 +75,7 @@ public struct EpisodeSummary: Sendable, Codable, Equatable {
         self.verdict = verdict
         self.reset = reset
         self.reason = reason
+        self.interventions = interventions
     }
 }
 

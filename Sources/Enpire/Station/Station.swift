@@ -54,7 +54,7 @@ public actor Station {
     private var health: StationHealth
     private var stopRequested = false
     private var episodeCounter = 0
-    /// Whether ``runEpisode(policy:seed:maxSteps:stopOnSuccess:tags:)`` is between its first observation and its end.
+    /// Whether ``runEpisode(policy:seed:maxSteps:stopOnSuccess:tags:interventions:)`` is between its first observation and its end.
     private var episodeRunning = false
     /// What ``send(_:source:)`` applied during the running episode's current control period, not yet recorded.
     private var takeover: Takeover?
@@ -223,8 +223,13 @@ public actor Station {
     /// `maxSteps`, a stop request or a fault; returns the recorded episode. The reward hears of the episode
     /// through ``RewardFunction/beginEpisode(_:firstObservation:)`` after the reset and
     /// ``RewardFunction/endEpisode(_:)`` once the summary is formed.
+    ///
+    /// With `interventions`, a person (or a scripted stand-in) is asked after the policy on every step and may take
+    /// the step over (see ``InterventionSource``): the person's commands pass the same safety gate and the step is
+    /// recorded with source ``ActionSource/human``; the summary counts the interventions and the steps held.
     public func runEpisode(policy: any Policy, seed: UInt64? = nil, maxSteps: Int, stopOnSuccess: Bool = true,
-                           tags: [String: String] = [:]) async throws -> RecordedEpisode {
+                           tags: [String: String] = [:], interventions: (any InterventionSource)? = nil)
+        async throws -> RecordedEpisode {
         if health.emergencyStopLatched { throw StationError.emergencyStopLatched }
         if health.paused { throw StationError.paused(reason: health.pauseReason ?? "paused") }
         guard maxSteps > 0 else { throw StationError.invalidConfiguration("maxSteps must be positive, got \(maxSteps)") }
@@ -261,6 +266,9 @@ public actor Station {
 
         var policy = policy
         policy.reset()
+        var person = interventions
+        var interventionSummary: InterventionSummary? = person == nil ? nil : InterventionSummary()
+        var personHeldLastStep = false
         episodeCounter += 1
         let metadata = EpisodeMetadata(
             id: "\(name)-\(Int(Date().timeIntervalSince1970 * 1000))-\(episodeCounter)", task: task, station: name,
@@ -299,12 +307,27 @@ public actor Station {
                 break
             }
             do {
+                if index == 0 { try await person?.beginEpisode() }
                 let requested = try await policy.action(for: current)
-                // A command sent (`send`) since this step began takes precedence: the policy's is not sent.
-                let (applied, interventions) = takeover == nil ? try await apply(requested) : ([], [])
-                var step = StepRecord(index: index, timeSeconds: current.elapsedSeconds, source: .policy,
+                var step: StepRecord
+                if let commands = try await person?.commands(for: current, policyRequested: requested) {
+                    // The person holds this step: their commands replace the policy's, through the same gate.
+                    let (applied, interventions) = takeover == nil
+                        ? try await apply(commands, source: .human) : ([], [])
+                    step = StepRecord(index: index, timeSeconds: current.elapsedSeconds, source: .human,
+                                      arms: current.arms, features: current.features, requested: commands,
+                                      applied: applied, interventions: interventions, policyRequested: requested)
+                    interventionSummary?.steps += 1
+                    if !personHeldLastStep { interventionSummary?.count += 1 }
+                    personHeldLastStep = true
+                } else {
+                    // A command sent (`send`) since this step began takes precedence: the policy's is not sent.
+                    let (applied, interventions) = takeover == nil ? try await apply(requested) : ([], [])
+                    step = StepRecord(index: index, timeSeconds: current.elapsedSeconds, source: .policy,
                                       arms: current.arms, features: current.features, requested: requested,
                                       applied: applied, interventions: interventions)
+                    personHeldLastStep = false
+                }
                 try await clock.sleep(untilSeconds: start + Double(index + 1) * controlPeriodSeconds)
                 takeover?.record(in: &step)
                 takeover = nil
@@ -340,7 +363,7 @@ public actor Station {
         if lastVerdict?.success == true { health.successes += 1 }
         let summary = EpisodeSummary(metadata: metadata, status: status, stepCount: steps.count,
                                      durationSeconds: duration, verdict: lastVerdict, reset: resetOutcome,
-                                     reason: reason)
+                                     reason: reason, interventions: interventionSummary)
         await reward?.endEpisode(summary)
         if !steps.isEmpty, let final = observation, !final.frames.isEmpty {
             try await recording?.appendFinalFrames(Array(final.frames.values), stepIndex: steps.count)
@@ -378,9 +401,9 @@ public actor Station {
         return features
     }
 
-    private func apply(_ requested: [ArmCommand]) async throws
+    private func apply(_ requested: [ArmCommand], source: ActionSource = .policy) async throws
         -> (applied: [ArmCommand], interventions: [SafetyIntervention]) {
-        let outcome = try await gate.submitAll(requested, source: .policy)
+        let outcome = try await gate.submitAll(requested, source: source)
         watchdog.noteCommand(at: clock.now())
         count(outcome.interventions)
         return outcome

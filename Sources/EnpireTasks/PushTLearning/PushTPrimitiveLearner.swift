@@ -171,13 +171,8 @@ public struct PushTPrimitiveLearner: Sendable {
         let config = configuration
         let start = ContinuousClock.now
         let elapsed = { (ContinuousClock.now - start).inSeconds }
-        let classes = PushTPushPlanner(parameters: config.library).candidateCount
         var rng = SplitMix64(seed: config.seed)
-        let specification = MLPSpecification(inputFeatures: PushTPrimitiveFeatures.count,
-                                              hiddenWidths: config.hiddenWidths, outputFeatures: classes)
-        let network = try specification.makeNetwork(rng: &rng)
-        let optimizer = Adam(parameters: network.parameters, learningRate: config.learningRate)
-        let ema = ExponentialMovingAverage(parameters: network.parameters, decay: config.emaDecay)
+        let (specification, network, optimizer, ema, classes) = try freshNetwork(rng: &rng)
         var samples: [Sample] = []
         var curve: [CurvePoint] = []
         var robotSeconds = 0.0
@@ -264,7 +259,18 @@ public struct PushTPrimitiveLearner: Sendable {
                       teacherSuccesses: teacherSuccesses)
     }
 
-    private func snapshot(ema: ExponentialMovingAverage, specification: MLPSpecification,
+    /// A fresh selector network for the library's primitives (initialised from `rng`), its optimiser and its EMA.
+    func freshNetwork(rng: inout SplitMix64) throws -> (specification: MLPSpecification, network: Sequential,
+                                                         optimizer: Adam, ema: ExponentialMovingAverage, classes: Int) {
+        let classes = PushTPushPlanner(parameters: configuration.library).candidateCount
+        let specification = MLPSpecification(inputFeatures: PushTPrimitiveFeatures.count,
+                                              hiddenWidths: configuration.hiddenWidths, outputFeatures: classes)
+        let network = try specification.makeNetwork(rng: &rng)
+        return (specification, network, Adam(parameters: network.parameters, learningRate: configuration.learningRate),
+                ExponentialMovingAverage(parameters: network.parameters, decay: configuration.emaDecay), classes)
+    }
+
+    func snapshot(ema: ExponentialMovingAverage, specification: MLPSpecification,
                           metrics: [String: Double]) throws -> PushTPrimitiveModel {
         var rng = SplitMix64(seed: 0)
         let copy = try specification.makeNetwork(rng: &rng)
@@ -273,7 +279,7 @@ public struct PushTPrimitiveLearner: Sendable {
                                    network: copy)
     }
 
-    private func train(network: Sequential, optimizer: Adam, ema: ExponentialMovingAverage, samples: [Sample],
+    func train(network: Sequential, optimizer: Adam, ema: ExponentialMovingAverage, samples: [Sample],
                        classes: Int, rng: inout SplitMix64, epochDone: (Int, Int) -> Void) throws {
         guard !samples.isEmpty else { return }
         let width = PushTPrimitiveFeatures.count
