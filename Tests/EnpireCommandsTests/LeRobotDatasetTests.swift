@@ -31,17 +31,23 @@ struct LeRobotDatasetTests {
         return url
     }
 
+    /// Records 2 Push-T episodes into `folder/store` and exports them to `folder/dataset`.
+    static func recordAndExport(in folder: URL) async throws -> (store: String, dataset: String, result: [String: Any]) {
+        let store = folder.appendingPathComponent("store").path
+        let dataset = folder.appendingPathComponent("dataset").path
+        try await DatasetCommand.Record.parse(["--task", "pusht", "--episodes", "2", "--store", store]).run()
+        let result = try LeRobotConverter(python: nil).run(["export", store, dataset, "libx264", "18", ""], progress: .text)
+        return (store, dataset, result)
+    }
+
     @Test("Push-T episodes survive export and import: identical steps, sources, verdicts; frames above 35 dB PSNR",
           .enabled(if: converterAvailable))
     func roundTrip() async throws {
         let folder = try Self.temporary()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = folder.appendingPathComponent("store").path
-        let dataset = folder.appendingPathComponent("dataset").path
+        let (store, dataset, exported) = try await Self.recordAndExport(in: folder)
         let back = folder.appendingPathComponent("back").path
-        try await DatasetCommand.Record.parse(["--task", "pusht", "--episodes", "2", "--store", store]).run()
         let converter = LeRobotConverter(python: nil)
-        let exported = try converter.run(["export", store, dataset, "libx264", "18", ""], progress: .text)
         #expect(exported["episodes"] as? Int == 2)
         #expect(exported["fps"] as? Int == 10)
         let info = try JSONSerialization.jsonObject(
@@ -75,10 +81,7 @@ struct LeRobotDatasetTests {
     func lerobotOpensExport() async throws {
         let folder = try Self.temporary()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = folder.appendingPathComponent("store").path
-        let dataset = folder.appendingPathComponent("dataset").path
-        try await DatasetCommand.Record.parse(["--task", "pusht", "--episodes", "2", "--store", store]).run()
-        _ = try LeRobotConverter(python: nil).run(["export", store, dataset, "libx264", "18", ""], progress: .text)
+        let dataset = try await Self.recordAndExport(in: folder).dataset
         let script = """
             import json, os, sys
             os.environ["HF_HUB_OFFLINE"] = "1"
