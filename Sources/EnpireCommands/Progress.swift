@@ -53,7 +53,7 @@ struct ProgressOutput: Sendable {
             return { event in sink.writeLine(Self.json(event, start: start)) }
         case .text:
             guard sink.terminal else { return nil }
-            return { event in sink.drawBar(Self.bar(event)) }
+            return { event in sink.drawBar(Self.bar(event), final: event.total.map { event.done >= $0 } ?? false) }
         }
     }
 
@@ -102,11 +102,11 @@ final class ProgressSink: Sendable {
         }
     }
 
-    /// Replaces the bar.
-    func drawBar(_ text: String) {
+    /// Replaces the bar; a `final` bar (its phase is done) stays on its own line and the next output starts below.
+    func drawBar(_ text: String, final: Bool) {
         bar.withLock { bar in
-            bar = text
-            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+            bar = final ? nil : text
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text + (final ? "\n" : "")).utf8))
         }
     }
 }
