@@ -9,6 +9,8 @@ source scripts/python-env.sh numpy safetensors pillow:PIL feetech-servo-sdk:scse
 # Declared target dependencies must match what each target imports.
 bash scripts/check-imports.sh
 bash scripts/check-imports.sh Benchmarks
+# Library targets log through a Logger; only the CLI and the examples print.
+bash scripts/check-no-print.sh
 swift build --build-tests
 swift test --skip-build --parallel
 # Every target's DocC catalog must build without warnings (broken symbol links fail it).
