@@ -112,4 +112,56 @@ struct LeRobotDatasetTests {
         #expect(result["state"] as? [Int] == [2])
         #expect(result["action"] as? [Int] == [2])
     }
+
+    @Test("a dataset LeRobot's own writer made imports, and Enpire's BC trains on it (ENPIRE_HEAVY=1)",
+          .enabled(if: heavy))
+    func importLeRobotWritten() async throws {
+        let folder = try Self.temporary()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dataset = folder.appendingPathComponent("reach").path
+        let store = folder.appendingPathComponent("store").path
+        let checkpoint = folder.appendingPathComponent("bc").path
+        // LeRobot's writer: 3 episodes of a 2-D reach (action = 0.8 x state), one 64x48 camera, AV1 video.
+        let script = """
+            import sys, numpy as np
+            from lerobot.datasets.lerobot_dataset import LeRobotDataset
+            features = {"observation.state": {"dtype": "float32", "shape": (2,), "names": ["x", "y"]},
+                        "action": {"dtype": "float32", "shape": (2,), "names": ["x", "y"]},
+                        "observation.images.top": {"dtype": "video", "shape": (48, 64, 3),
+                                                   "names": ["height", "width", "channels"]}}
+            ds = LeRobotDataset.create(repo_id="local/reach", fps=10, root=sys.argv[1], features=features,
+                                       robot_type="toy", use_videos=True)
+            rng = np.random.default_rng(0)
+            for e in range(3):
+                pos = rng.uniform(-1, 1, 2).astype(np.float32)
+                for t in range(30):
+                    act = (0.8 * pos).astype(np.float32)
+                    img = np.zeros((48, 64, 3), np.uint8)
+                    cx, cy = int(32 + 20 * pos[0]), int(24 + 15 * pos[1])
+                    img[max(cy - 3, 0):cy + 3, max(cx - 3, 0):cx + 3] = 255
+                    ds.add_frame({"observation.state": pos.copy(), "action": act, "observation.images.top": img,
+                                  "task": "reach the origin"})
+                    pos = act
+                ds.save_episode()
+            ds.finalize()
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [Self.python, "-c", script, dataset]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let imported = try LeRobotConverter(python: nil).run(["import", dataset, store, "90"], progress: .text)
+        #expect(imported["episodes"] as? Int == 3)
+        #expect(imported["frames"] as? Int == 90)
+        try await DatasetCommand.TrainBC.parse(["--store", store, "--output", checkpoint, "--epochs", "100"]).run()
+        let model = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: checkpoint + "/policy.json"))) as? [String: Any]
+        let metrics = try #require(model?["metrics"] as? [String: Double])
+        #expect(metrics["examples"] == 90)
+        // The action variance is about 0.03; a network that learned the map does far better.
+        #expect(try #require(metrics["validation_mse"]) < 0.003)
+    }
 }
