@@ -5,10 +5,12 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 # Python interoperability checks (safetensors files read by Python, gym-pusht fixtures) run when
 # python3 has these packages; install them into a private venv when pip can reach PyPI.
-source scripts/python-env.sh numpy safetensors pillow:PIL feetech-servo-sdk:scservo_sdk dynamixel-sdk:dynamixel_sdk || echo "test: Python interop checks will be skipped" >&2
+source scripts/python-env.sh numpy safetensors pillow:PIL feetech-servo-sdk:scservo_sdk dynamixel-sdk:dynamixel_sdk pyarrow av pandas || echo "test: Python interop checks will be skipped" >&2
 # Declared target dependencies must match what each target imports.
 bash scripts/check-imports.sh
 bash scripts/check-imports.sh Benchmarks
+# Library targets log through a Logger; only the CLI and the examples print.
+bash scripts/check-no-print.sh
 swift build --build-tests
 swift test --skip-build --parallel
 # Every target's DocC catalog must build without warnings (broken symbol links fail it).

@@ -73,9 +73,8 @@ public enum CampaignCommandLine {
             index += 2
         }
         let folder = URL(fileURLWithPath: output)
-        let start = Date()
         let campaign = ResearchCampaign(task: task, configuration: configuration, output: folder)
-        let logger = Logger(label: "enpire.example") { _ in ElapsedLineLogHandler(start: start) }
+        let logger = Logger(label: "enpire.example") { label in StreamLogHandler.standardError(label: label) }
         let result = try await campaign.run(logger: logger)
         let intro = "Task: \(task.summary).\n"
         let report = try ResearchReport.write(result, json: result, title: "\(task.name): research report",
@@ -88,19 +87,3 @@ public enum CampaignCommandLine {
     }
 }
 
-/// A swift-log handler that writes `[  12.3s] message` lines (seconds since `start`) to standard error.
-struct ElapsedLineLogHandler: LogHandler {
-    let start: Date
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let line = String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + event.message.description + "\n"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-}

@@ -53,12 +53,24 @@ struct ProgressOutput: Sendable {
             return { event in sink.writeLine(Self.json(event, start: start)) }
         case .text:
             guard sink.terminal else { return nil }
-            return { event in sink.drawBar(Self.bar(event)) }
+            return { event in sink.drawBar(Self.bar(event), final: event.total.map { event.done >= $0 } ?? false) }
         }
     }
 
     /// Reports `event` (the events sink, if there is one).
     func report(_ event: ProgressEvent) { events?(event) }
+
+    /// A closure to call with the units done so far: a progress event with an ETA (NDJSON, or a bar on a terminal)
+    /// or, for text off a terminal, a log line every `every` units and at the end.
+    func counter(phase: String, total: Int, every: Int = 1) -> @Sendable (Int) -> Void {
+        let start = Date(), logger = logger(label: "enpire.\(phase)"), events = self.events
+        return { done in
+            let event = ProgressEvent(phase: phase, done: done, total: total, since: start)
+            if let events { events(event) } else if done % max(every, 1) == 0 || done == total {
+                logger.info("\(phase): \(done)/\(total), \(event.etaText)")
+            }
+        }
+    }
 
     /// An event as one NDJSON object.
     static func json(_ event: ProgressEvent, start: Date) -> String {
@@ -102,11 +114,11 @@ final class ProgressSink: Sendable {
         }
     }
 
-    /// Replaces the bar.
-    func drawBar(_ text: String) {
+    /// Replaces the bar; a `final` bar (its phase is done) stays on its own line and the next output starts below.
+    func drawBar(_ text: String, final: Bool) {
         bar.withLock { bar in
-            bar = text
-            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+            bar = final ? nil : text
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text + (final ? "\n" : "")).utf8))
         }
     }
 }
@@ -138,5 +150,21 @@ struct ProgressLogHandler: LogHandler {
             let level = event.level == .info ? "" : "\(event.level.rawValue): "
             sink.writeLine("[\(String(format: "%6.1fs", elapsed))] \(level)\(event.message)")
         }
+    }
+}
+
+/// Counts finished units from several threads and reports each new total to a ``ProgressOutput/counter(phase:total:every:)``.
+final class ProgressTicker: Sendable {
+    private let count = Mutex(0)
+    private let report: @Sendable (Int) -> Void
+
+    init(_ report: @escaping @Sendable (Int) -> Void) { self.report = report }
+
+    /// One more unit is done.
+    func tick() {
+        report(count.withLock { count in
+            count += 1
+            return count
+        })
     }
 }

@@ -169,6 +169,8 @@ struct RewardCommand: AsyncParsableCommand {
         @Option(help: "Seed of those episodes.") var episodeSeed: UInt64 = 30
         @Option(help: "Margin added to the fitted coverage threshold.") var margin: Double?
         @Option(help: "Coverage the expert policies of the episodes aim at.") var expertTarget = 0.97
+        @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
+        var progress: ProgressFormat = .text
 
         func validate() throws {
             guard (10...10_000).contains(clips), (1...100_000).contains(heldOut) else {
@@ -187,18 +189,12 @@ struct RewardCommand: AsyncParsableCommand {
             let data: Data
             if let episodes {
                 let report = try study.calibrate()
-                let total = episodes
                 let result = try study.runEpisodes(episodes, seed: episodeSeed, model: report.model,
-                                                   expertTarget: expertTarget) { done in
-                    if done % 50 == 0 || done == total {
-                        FileHandle.standardError.write(Data("episodes \(done)/\(total)\n".utf8))
-                    }
-                }
+                                                   expertTarget: expertTarget,
+                                                   progress: progress.output(since: Date()).counter(phase: "episodes", total: episodes, every: 50))
                 data = try encoder.encode(result)
             } else {
-                let result = try study.run { done in
-                    FileHandle.standardError.write(Data("judged \(done)/\(heldOut) held-out frames\n".utf8))
-                }
+                let result = try study.run(progress: progress.output(since: Date()).counter(phase: "held-out frames", total: heldOut))
                 data = try encoder.encode(result)
             }
             if let output { try writeOutput(data, to: output) }

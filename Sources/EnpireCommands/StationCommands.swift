@@ -81,6 +81,8 @@ struct TrialCommand: AsyncParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("One recipe parameter NAME=VALUE (repeatable; instead of or on top of --recipe).", valueName: "name=value"))
     var assignments: [Assignment] = []
     @Option(help: "What you expect this change to do.") var hypothesis: String
+    @Option(help: ArgumentHelp("Progress on standard error: none, text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
+    var progress: ProgressFormat?
 
     func run() async throws {
         if try forwardedToRunner() { return }
@@ -102,7 +104,12 @@ struct TrialCommand: AsyncParsableCommand {
             parameters[key] = number
         }
         for item in assignments { parameters[item.name] = try item.number() }
-        let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis)
+        let output = progress?.output(since: Date())
+        let logger = output?.logger(label: "enpire.trial")
+        let events: (@Sendable (ProgressEvent) -> Void)? = output.map { output in
+            output.events ?? { event in logger?.info("trial: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)") }
+        }
+        let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
         if options.json { try printJSON(trial) } else {
             print("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s; decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
         }

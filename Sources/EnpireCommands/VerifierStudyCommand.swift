@@ -34,6 +34,8 @@ struct VerifierCommand: AsyncParsableCommand {
         var framesFolder: String?
         @Option(help: "With --frames-folder: also write the first N agreeing episodes.") var frames = 0
         @Flag(help: "Print one line per episode.") var verbose = false
+        @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
+        var progress: ProgressFormat = .text
 
         func validate() throws {
             guard task == "pin" || task == "ziptie" else {
@@ -203,11 +205,15 @@ struct VerifierCommand: AsyncParsableCommand {
                                         _ body: @Sendable (_ seed: UInt64, _ dump: Bool, Worker<Verifier>) throws
                                             -> Outcome) throws -> [Outcome] {
             let first = seed, dump = frames
+            let ticker = ProgressTicker(progress.output(since: Date()).counter(phase: "verifier study", total: episodes,
+                                                                               every: 50))
             do {
                 return try ParallelEpisodes.run(count: episodes, workers: workers,
                                                 makeWorker: { _ in try Worker(makeVerifier()) },
                                                 body: { worker, index in
-                                                    try body(first + UInt64(index), index < dump, worker)
+                                                    let outcome = try body(first + UInt64(index), index < dump, worker)
+                                                    ticker.tick()
+                                                    return outcome
                                                 })
             } catch {
                 throw CommandFailure("study failed: \(error)")

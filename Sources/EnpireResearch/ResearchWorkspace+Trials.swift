@@ -8,8 +8,10 @@ extension ResearchWorkspace {
     /// Runs a trial of a recipe of the workspace's task on the development seeds and stores it as pending.
     ///
     /// Everything that can refuse the trial (criteria, recipe, ledger) is checked before the budget is charged,
-    /// and the budget is charged (under the operator lock) before any episode runs.
-    public func runTrial(recipe parameters: [String: Double], hypothesis: String) async throws -> PendingTrial {
+    /// and the budget is charged (under the operator lock) before any episode runs. `progress` gets a `trial`
+    /// event with an ETA after each development episode.
+    public func runTrial(recipe parameters: [String: Double], hypothesis: String,
+                         progress: (@Sendable (ProgressEvent) -> Void)? = nil) async throws -> PendingTrial {
         let file = try station()
         let criteria = try frozenCriteria()
         let task = try task()
@@ -32,7 +34,7 @@ extension ResearchWorkspace {
         let start = Date()
         let station = try await task.makeStation(role: .workspace, name: file.name)
         let tally = try await TrialRunner.run(station: station, policy: policy, seeds: criteria.seeds.developmentSeeds,
-                                              split: "development")
+                                              split: "development", progress: progress)
         let trial = PendingTrial(id: "\(file.name)-\(number)", recipe: recipe, hypothesis: hypothesis,
                                  results: try tally.results(),
                                  robotSeconds: tally.robotSeconds, wallSeconds: Date().timeIntervalSince(start),

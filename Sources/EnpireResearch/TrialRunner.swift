@@ -1,4 +1,5 @@
 public import Enpire
+import Foundation
 
 /// Running totals of episodes of one policy: the one place research and evaluation count successes and robot time
 /// (resets included).
@@ -74,12 +75,15 @@ public struct TrialTally: Sendable, Codable, Equatable {
 
 /// Runs a policy on seeds through one station and tallies the episodes.
 public enum TrialRunner {
-    /// Runs `policy` once per seed on `station` (in order), tagging recordings with `split`.
-    public static func run(station: any ResearchStation, policy: any Policy, seeds: [UInt64], split: String)
-        async throws -> TrialTally {
+    /// Runs `policy` once per seed on `station` (in order), tagging recordings with `split`; `progress` gets a
+    /// `trial` event with an ETA after each episode.
+    public static func run(station: any ResearchStation, policy: any Policy, seeds: [UInt64], split: String,
+                           progress: (@Sendable (ProgressEvent) -> Void)? = nil) async throws -> TrialTally {
         var tally = TrialTally()
-        for seed in seeds {
+        let start = Date()
+        for (index, seed) in seeds.enumerated() {
             tally.add(try await station.runEpisode(policy: policy, seed: seed, split: split))
+            progress?(ProgressEvent(phase: "trial", done: index + 1, total: seeds.count, since: start))
         }
         return tally
     }

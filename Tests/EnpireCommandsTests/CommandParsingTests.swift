@@ -2,6 +2,7 @@ import ArgumentParser
 @testable import EnpireCommands
 import EnpireResearch
 import Foundation
+import Synchronization
 import Testing
 
 /// The commands parse in-process (the library target's own tests; the binary's behaviour is tested in
@@ -111,10 +112,22 @@ struct ProgressOutputTests {
         #expect(ProgressOutput.bar(event, width: 8) == "export pusht [##......] 3/12  ETA 1 min 5 s")
     }
 
-    @Test("enpire learn and study scaling take --progress json")
+    @Test("a ticker shared by threads reports every total once, ending at the count of ticks")
+    func ticker() {
+        let seen = Mutex<[Int]>([])
+        let ticker = ProgressTicker { done in seen.withLock { $0.append(done) } }
+        DispatchQueue.concurrentPerform(iterations: 100) { _ in ticker.tick() }
+        #expect(seen.withLock { $0.sorted() } == Array(1...100))
+    }
+
+    @Test("learn, the studies, trial and dataset export take --progress json")
     func progressOption() throws {
         #expect(try LearnCommand.parse(["--task", "pusht", "--output", "x", "--progress", "json"]).progress == .json)
         #expect(try StudyCommand.Scaling.parse(["--progress", "json"]).progress == .json)
+        #expect(try RewardCommand.Study.parse(["--progress", "json"]).progress == .json)
+        #expect(try VerifierCommand.Study.parse(["--task", "pin", "--progress", "json"]).progress == .json)
+        #expect(try TrialCommand.parse(["--workspace", "w", "--hypothesis", "h", "--progress", "json"]).progress == .json)
+        #expect(try DatasetCommand.Export.parse(["--store", "s", "--output", "o", "--progress", "json"]).converter.progress == .json)
         #expect(throws: (any Error).self) { try LearnCommand.parse(["--task", "pusht", "--output", "x", "--progress", "xml"]) }
     }
 }
