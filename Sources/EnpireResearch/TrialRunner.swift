@@ -75,10 +75,12 @@ public struct TrialTally: Sendable, Codable, Equatable {
 /// Runs a policy on seeds through one station and tallies the episodes.
 public enum TrialRunner {
     /// Runs `policy` once per seed on `station` (in order), tagging recordings with `split`.
-    public static func run(station: any ResearchStation, policy: any Policy, seeds: [UInt64], split: String)
-        async throws -> TrialTally {
+    /// `beforeEach` runs before every episode; what it throws ends the trial.
+    public static func run(station: any ResearchStation, policy: any Policy, seeds: [UInt64], split: String,
+                           beforeEach: () throws -> Void = {}) async throws -> TrialTally {
         var tally = TrialTally()
         for seed in seeds {
+            try beforeEach()
             tally.add(try await station.runEpisode(policy: policy, seed: seed, split: split))
         }
         return tally
