@@ -2,7 +2,9 @@ public import Enpire
 public import Foundation
 
 /// Records what a workspace trial's episodes left behind for the agent to inspect: each episode's summary and the
-/// last frame of each camera (PNG), in `<operator>/trials/<trial id>/`. Steps are not kept; only the latest frames.
+/// last frame of each camera, in `<operator>/trials/<trial id>/`. Steps are not kept; only the latest frames.
+/// Frames of at most ``TrialEvidence/largestPNGPixels`` pixels are stored as PNG (lossless), larger ones as JPEG
+/// (quality 85, so an agent's context gets tens of kilobytes, not a megabyte), JPEG-only frames as they came.
 ///
 /// Only development episodes are recorded this way (held-out evaluation runs without it), so nothing read back
 /// from this folder can reveal a held-out seed.
@@ -57,9 +59,12 @@ public actor TrialEvidenceRecorder: EpisodeRecorder {
         func finish(_ summary: EpisodeSummary) async throws {
             for (camera, frame) in latest {
                 let name = prefix.lastPathComponent + "-" + TrialEvidence.fileSafe(camera)
-                if let image = frame.image {
+                if let image = frame.image, image.size.width * image.size.height <= TrialEvidence.largestPNGPixels {
                     try Data(PNGEncoder.encode(image)).write(to: prefix.deletingLastPathComponent()
                         .appendingPathComponent(name + ".png"), options: .atomic)
+                } else if let image = frame.image {
+                    try Data(JPEGCodec().encode(image, quality: 85)).write(
+                        to: prefix.deletingLastPathComponent().appendingPathComponent(name + ".jpg"), options: .atomic)
                 } else if let jpeg = frame.jpeg {
                     try Data(jpeg).write(to: prefix.deletingLastPathComponent().appendingPathComponent(name + ".jpg"),
                                          options: .atomic)
@@ -91,6 +96,9 @@ public struct TrialEvidence: Sendable {
     public var summaries: [EpisodeSummary]
     /// The last frame of each camera of each episode, by episode then camera.
     public var frames: [Image]
+
+    /// Frames up to this many pixels (128 x 128) are kept as PNG, larger ones as JPEG.
+    public static let largestPNGPixels = 128 * 128
 
     /// `name` with every character outside `[A-Za-z0-9_-]` replaced by `_`.
     static func fileSafe(_ name: String) -> String {
