@@ -114,20 +114,19 @@ extension StationMCPServer {
     func describe(_ tool: StationTool, task: (any ResearchTask)?) -> Tool {
         let readOnly = Tool.Annotations(readOnlyHint: true, openWorldHint: false)
         let none: Value = .object(["type": "object", "properties": .object([:]), "additionalProperties": false])
-        let decision: Value = .object([
-            "type": "object",
-            "properties": .object([
-                "id": .object(["type": "string", "description": "Pending trial id (from run_trial or status)."]),
-                "tokens": .object(["type": "integer", "minimum": 0,
-                                   "description": "Tokens you spent on this iteration (counted against the session's token budget)."]),
-            ]),
-            "required": .array(["id"]), "additionalProperties": false,
+        /// An object schema with a required trial `id` described by `idText` and `more` optional properties.
+        func withID(_ idText: String, _ more: [String: Value] = [:]) -> Value {
+            .object([
+                "type": "object",
+                "properties": .object(more.merging(["id": .object(["type": "string", "description": .string(idText)])]) { $1 }),
+                "required": .array(["id"]), "additionalProperties": false,
+            ])
+        }
+        let decision = withID("Pending trial id (from run_trial or status).", [
+            "tokens": .object(["type": "integer", "minimum": 0,
+                               "description": "Tokens you spent on this iteration (counted against the session's token budget)."]),
         ])
-        let trialID: Value = .object([
-            "type": "object",
-            "properties": .object(["id": .object(["type": "string", "description": "Trial id (from run_trial, status or the ledger)."])]),
-            "required": .array(["id"]), "additionalProperties": false,
-        ])
+        let recorded = "Trial id (from run_trial, status or the ledger)."
         switch tool {
         case .tasks:
             return Tool(name: tool.rawValue, description: "The registered tasks: summary, recipe parameters with their "
@@ -184,18 +183,13 @@ extension StationMCPServer {
         case .episodes:
             return Tool(name: tool.rawValue, description: "Episode summaries of a trial (pending or decided): seed, "
                             + "status, steps, duration, the station's verdict and score, why an episode was aborted.",
-                        inputSchema: trialID, annotations: readOnly)
+                        inputSchema: withID(recorded), annotations: readOnly)
         case .frames:
             return Tool(name: tool.rawValue, description: "The latest camera frames of a trial as images: the last "
                             + "frame of each camera in one episode (by default the trial's last episode).",
-                        inputSchema: .object([
-                            "type": "object",
-                            "properties": .object([
-                                "id": .object(["type": "string", "description": "Trial id (from run_trial, status or the ledger)."]),
-                                "episode": .object(["type": "integer", "minimum": 0,
-                                                    "description": "Episode index in the trial (0 is the first); default the last."]),
-                            ]),
-                            "required": .array(["id"]), "additionalProperties": false,
+                        inputSchema: withID(recorded, [
+                            "episode": .object(["type": "integer", "minimum": 0,
+                                                "description": "Episode index in the trial (0 is the first); default the last."]),
                         ]), annotations: readOnly)
         case .estop:
             return Tool(name: tool.rawValue, description: "Latch the station's emergency stop: every later run_trial is "
