@@ -75,6 +75,31 @@ struct StationEvidenceToolTests {
         try await station.stop()
     }
 
+    @Test("estop during a running trial ends it before its next episode, as a tool error naming the stop")
+    func emergencyStopWhileRunning() async throws {
+        let episodes = 12
+        let station = try await ServedStation.start(episodesPerTrial: episodes)
+        let recorded = station.server.workspace.operatorFolder.appendingPathComponent("trials/mcp-1-1")
+        let finished = {
+            ((try? FileManager.default.contentsOfDirectory(atPath: recorded.path)) ?? []).filter { $0.hasSuffix(".json") }.count
+        }
+        let trial = Task { try await station.call("run_trial", ["hypothesis": "long trial"]) }
+        // Wait for the first recorded episode (the files, not the notifications, which a loaded machine may deliver
+        // late), then stop the station from the same client while the trial runs.
+        for _ in 0..<1200 where finished() == 0 { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(try await station.call("estop", ["reason": "hand in the cell"]).isError == false)
+        let atStop = finished()
+        #expect(atStop < episodes, "the trial had finished before the stop arrived")
+        let answer = try await trial.value
+        #expect(answer.isError && answer.text.contains("emergency stop is latched (MCP client: hand in the cell)"),
+                "\(answer.text)")
+        // The episode running when the stop latched finishes; no other starts.
+        #expect(finished() <= atStop + 1, "\(finished()) episodes recorded, \(atStop) when the stop latched")
+        let status = try station.json(try await station.call("status").text)
+        #expect((status["pending"] as? [Any])?.isEmpty == true)
+        try await station.stop()
+    }
+
     @Test("no tool answer or resource contains a held-out seed or the secret, and evaluations have no episodes to read")
     func heldOutSeedsUnreachable() async throws {
         let station = try await ServedStation.start(trials: 2, evaluationLimit: 1)

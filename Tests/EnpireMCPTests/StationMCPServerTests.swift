@@ -21,14 +21,14 @@ struct ServedStation {
     let client: Client
     let progress = ProgressLog()
 
-    static func start(trials: Int = 1, fleet: Bool = false, evaluationLimit: Int = 0,
+    static func start(trials: Int = 1, fleet: Bool = false, evaluationLimit: Int = 0, episodesPerTrial: Int = 1,
                       prepare: (URL) throws -> Void = { _ in }) async throws -> ServedStation {
         BuiltInTasks.register()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-mcp-\(UUID().uuidString)")
         let folder = root.appendingPathComponent("station")
         let workspace = ResearchWorkspace(folder: folder)
         _ = try await workspace.initialise(task: PushTResearchTask(), station: "mcp-1",
-                                           fleet: fleet ? root.appendingPathComponent("fleet.git").path : nil, episodesPerTrial: 1,
+                                           fleet: fleet ? root.appendingPathComponent("fleet.git").path : nil, episodesPerTrial: episodesPerTrial,
                                            heldOut: 1, evaluationLimit: evaluationLimit)
         try prepare(folder)
         let server = StationMCPServer(workspace: workspace, budget: AgentBudget(wallSeconds: 600, trials: trials, tokens: 1000))
