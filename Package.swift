@@ -118,8 +118,9 @@ let package = Package(
                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireMCPTests", dependencies: [
-                        "EnpireMCP", "Enpire", "EnpireResearch", "EnpireTasks", .product(name: "MCP", package: "swift-sdk")],
-                    swiftSettings: strict),
+                        "EnpireMCP", "Enpire", "EnpireResearch", "EnpireTasks", "EnpireTesting",
+                        .product(name: "MCP", package: "swift-sdk")],
+                    exclude: ["Python"], swiftSettings: strict),
         .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireSim", "EnpireLearning", "EnpireReward",
                                                           "EnpireTesting", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),

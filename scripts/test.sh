@@ -4,8 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 # Python interoperability checks (safetensors files read by Python, gym-pusht fixtures) run when
-# python3 has these packages; install them into a private venv when pip can reach PyPI.
-source scripts/python-env.sh numpy safetensors pillow:PIL feetech-servo-sdk:scservo_sdk dynamixel-sdk:dynamixel_sdk pyarrow av pandas || echo "test: Python interop checks will be skipped" >&2
+# python3 has these packages; install them into a private venv when pip can reach PyPI. The Python MCP client
+# (`mcp`) is only needed by the heavy PythonClientTests, so it is installed only with ENPIRE_HEAVY=1.
+heavy_python=()
+[ "${ENPIRE_HEAVY:-}" = 1 ] && heavy_python=(mcp)
+source scripts/python-env.sh numpy safetensors pillow:PIL feetech-servo-sdk:scservo_sdk dynamixel-sdk:dynamixel_sdk pyarrow av pandas "${heavy_python[@]}" || echo "test: Python interop checks will be skipped" >&2
 # Declared target dependencies must match what each target imports.
 bash scripts/check-imports.sh
 bash scripts/check-imports.sh Benchmarks

@@ -3,7 +3,7 @@ import CGit2
 import Foundation
 
 /// libgit2 needs one global initialisation per process; Swift runs a global's initialiser exactly once.
-private let libgit2Initialized: Bool = {
+let libgit2Initialized: Bool = {
     git_libgit2_init()
     return true
 }()

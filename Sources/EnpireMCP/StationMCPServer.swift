@@ -87,10 +87,10 @@ public struct StationMCPServer: Sendable {
                 throw MCPToolError("no tool '\(params.name)' on this server; list the tools (tools/list) for the ones it has")
             }
             let arguments = ToolArguments(params.arguments ?? [:], tool: tool.rawValue)
-            let json = try await run(tool, arguments, progress: params._meta?.progressToken.map { token in
+            let content = try await run(tool, arguments, progress: params._meta?.progressToken.map { token in
                 ProgressReporter(token: token, server: server)
             })
-            return CallTool.Result(content: [.text(text: json, annotations: nil, _meta: nil)], isError: false)
+            return CallTool.Result(content: content, isError: false)
         } catch {
             return CallTool.Result(content: [.text(text: message(error), annotations: nil, _meta: nil)], isError: true)
         }
@@ -133,8 +133,9 @@ public struct StationMCPServer: Sendable {
                                     trials: try workspace.remainingTrials() ?? budget.trials,
                                     tokens: max(0, budget.tokens - spent.tokensReported))
         return """
-        Through this MCP server: tools `tasks`, `status`, `run_trial` (recipe + hypothesis), `keep`/`revert` (trial id,
-        tokens spent), `ledger`\(try workspace.station().fleet == nil ? "" : ", `fleet_sync`"); resources enpire://brief,
+        Through this MCP server: tools `tasks`, `status`, `health`, `run_trial` (recipe + hypothesis), `keep`/`revert`
+        (trial id, tokens spent), `ledger`, `episodes` and `frames` (a trial's episode summaries and latest camera
+        images), `estop`\(try workspace.station().fleet == nil ? "" : ", `fleet_sync`"); resources enpire://brief,
         enpire://criteria, enpire://ledger. Held-out evaluation is not offered here (the operator runs `enpire eval`).
         Report the tokens you spent on each iteration in `keep`/`revert`.
 
@@ -161,8 +162,13 @@ actor SessionLedger {
     let budget: AgentBudget
     var started = Date()
     var tokensReported = 0
+    var trialRunning = false
 
     init(budget: AgentBudget) { self.budget = budget }
+
+    func trialStarted() { trialRunning = true }
+
+    func trialEnded() { trialRunning = false }
 
     func begin() { started = Date() }
 

@@ -4,10 +4,12 @@ import EnpireResearch
 import Foundation
 import MCP
 
-/// The tools the server offers. There is no held-out evaluation tool (operators run `enpire eval`) and no
-/// emergency stop: a workspace's trials run on a station made for each trial, so no live station outlasts a call.
+/// The tools the server offers. There is no held-out evaluation tool (operators run `enpire eval`). The emergency
+/// stop latches in the operator folder: a workspace's trials run on a station made for each trial, so the latch
+/// refuses every later trial and ends a running one before its next episode.
 enum StationTool: String, CaseIterable {
-    case tasks, status, runTrial = "run_trial", keep, revert, ledger, fleetSync = "fleet_sync"
+    case tasks, status, health, runTrial = "run_trial", keep, revert, ledger, episodes, frames, estop
+    case fleetSync = "fleet_sync"
 }
 
 /// The resources the server offers.
@@ -52,8 +54,18 @@ struct ToolArguments {
         return value
     }
 
+    /// The string argument `name`, or `nil` when it is absent, empty or not a string.
+    func optionalString(_ name: String) -> String? {
+        guard let value = values[name]?.stringValue, !value.isEmpty else { return nil }
+        return value
+    }
+
     func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
-        guard let value = values[name], value != .null else { return fallback }
+        try optionalInteger(name, in: range) ?? fallback
+    }
+
+    func optionalInteger(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = values[name], value != .null else { return nil }
         guard let number = Self.number(value), number.rounded() == number, let integer = Int(exactly: number),
               range.contains(integer) else {
             throw MCPToolError("\(tool): argument '\(name)' must be an integer in \(range.lowerBound)...\(range.upperBound), got \(value)")
@@ -102,15 +114,19 @@ extension StationMCPServer {
     func describe(_ tool: StationTool, task: (any ResearchTask)?) -> Tool {
         let readOnly = Tool.Annotations(readOnlyHint: true, openWorldHint: false)
         let none: Value = .object(["type": "object", "properties": .object([:]), "additionalProperties": false])
-        let decision: Value = .object([
-            "type": "object",
-            "properties": .object([
-                "id": .object(["type": "string", "description": "Pending trial id (from run_trial or status)."]),
-                "tokens": .object(["type": "integer", "minimum": 0,
-                                   "description": "Tokens you spent on this iteration (counted against the session's token budget)."]),
-            ]),
-            "required": .array(["id"]), "additionalProperties": false,
+        /// An object schema with a required trial `id` described by `idText` and `more` optional properties.
+        func withID(_ idText: String, _ more: [String: Value] = [:]) -> Value {
+            .object([
+                "type": "object",
+                "properties": .object(more.merging(["id": .object(["type": "string", "description": .string(idText)])]) { $1 }),
+                "required": .array(["id"]), "additionalProperties": false,
+            ])
+        }
+        let decision = withID("Pending trial id (from run_trial or status).", [
+            "tokens": .object(["type": "integer", "minimum": 0,
+                               "description": "Tokens you spent on this iteration (counted against the session's token budget)."]),
         ])
+        let recorded = "Trial id (from run_trial, status or the ledger)."
         switch tool {
         case .tasks:
             return Tool(name: tool.rawValue, description: "The registered tasks: summary, recipe parameters with their "
@@ -159,6 +175,31 @@ extension StationMCPServer {
                                 "description": "How many records, newest last."])]),
                             "additionalProperties": false,
                         ]), annotations: readOnly)
+        case .health:
+            return Tool(name: tool.rawValue, description: "Whether the station can run trials: emergency stop (latched "
+                            + "and why), frozen criteria intact, a trial running now, and how the last trial's episodes "
+                            + "ended (completed, aborted, incomplete).",
+                        inputSchema: none, annotations: readOnly)
+        case .episodes:
+            return Tool(name: tool.rawValue, description: "Episode summaries of a trial (pending or decided): seed, "
+                            + "status, steps, duration, the station's verdict and score, why an episode was aborted.",
+                        inputSchema: withID(recorded), annotations: readOnly)
+        case .frames:
+            return Tool(name: tool.rawValue, description: "The latest camera frames of a trial as images: the last "
+                            + "frame of each camera in one episode (by default the trial's last episode).",
+                        inputSchema: withID(recorded, [
+                            "episode": .object(["type": "integer", "minimum": 0,
+                                                "description": "Episode index in the trial (0 is the first); default the last."]),
+                        ]), annotations: readOnly)
+        case .estop:
+            return Tool(name: tool.rawValue, description: "Latch the station's emergency stop: every later run_trial is "
+                            + "refused and a running trial stops before its next episode. Only the operator clears it "
+                            + "(`enpire estop --clear`).",
+                        inputSchema: .object([
+                            "type": "object",
+                            "properties": .object(["reason": .object(["type": "string", "description": "Why you stop the station."])]),
+                            "additionalProperties": false,
+                        ]), annotations: .init(destructiveHint: true, idempotentHint: true, openWorldHint: false))
         case .fleetSync:
             return Tool(name: tool.rawValue, description: "Fetch the fleet and list every valid result other stations "
                             + "kept for this task; invalid files are listed as skipped.",
@@ -166,9 +207,30 @@ extension StationMCPServer {
         }
     }
 
-    /// Runs `tool` and answers its result as JSON text.
-    func run(_ tool: StationTool, _ arguments: ToolArguments, progress: ProgressReporter?) async throws -> String {
+    /// Runs `tool` and answers its result: JSON text, and images for `frames`.
+    func run(_ tool: StationTool, _ arguments: ToolArguments, progress: ProgressReporter?) async throws -> [Tool.Content] {
         switch tool {
+        case .frames:
+            return try await frames(arguments)
+        default:
+            return [.text(text: try await json(tool, arguments, progress: progress), annotations: nil, _meta: nil)]
+        }
+    }
+
+    /// Runs a tool whose answer is JSON text.
+    func json(_ tool: StationTool, _ arguments: ToolArguments, progress: ProgressReporter?) async throws -> String {
+        switch tool {
+        case .frames:
+            throw MCPToolError("frames answers images, not JSON")
+        case .health:
+            return try encode(await health())
+        case .episodes:
+            let evidence = try await workspace.trialEvidence(try arguments.string("id"))
+            return try encode(EpisodesResult(evidence))
+        case .estop:
+            let reason = arguments.optionalString("reason") ?? "estop tool of the MCP server"
+            try workspace.latchEmergencyStop(reason: "MCP client: \(reason)")
+            return try encode(["latched": "true", "reason": try workspace.emergencyStopReason() ?? reason])
         case .tasks:
             return try encode(TaskRegistry.shared.all.map(TaskSummary.init))
         case .status:
@@ -213,22 +275,24 @@ extension StationMCPServer {
         try await session.checkBeforeTrial()
         let parameters = task.baseline.parameters.merging(given) { _, new in new }
         let episodes = (try? workspace.frozenCriteria().seeds.developmentSeeds.count) ?? 0
-        await progress?.send(0, "running \(episodes) development episode(s) of \(task.name)")
-        let start = Date()
-        // The workspace reports no per-episode progress, so while the trial runs the server sends the seconds elapsed.
-        let heartbeat = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(2))
-                let elapsed = Date().timeIntervalSince(start)
-                await progress?.send(elapsed, "trial running for \(Int(elapsed)) s")
-            }
+        await progress?.send(0, total: Double(episodes), "running \(episodes) development episode(s) of \(task.name)")
+        await session.trialStarted()
+        do {
+            let trial = try await workspace.runTrial(recipe: parameters, hypothesis: hypothesis,
+                                                     episodes: { finished, total, summary in
+                let verdict = summary.verdict.map { $0.success ? "success" : "no success" } ?? summary.status.rawValue
+                await progress?.send(Double(finished), total: Double(total),
+                                     "episode \(finished)/\(total) (seed \(summary.metadata.seed.map(String.init) ?? "-")): "
+                                        + "\(verdict) in \(summary.stepCount) steps")
+            })
+            await session.trialEnded()
+            await progress?.send(Double(max(episodes, 1)), total: Double(max(episodes, 1)),
+                                 "trial \(trial.id) done: \(trial.results.successes)/\(trial.results.trials)")
+            return trial
+        } catch {
+            await session.trialEnded()
+            throw error
         }
-        defer { heartbeat.cancel() }
-        let trial = try await workspace.runTrial(recipe: parameters, hypothesis: hypothesis)
-        heartbeat.cancel()
-        await progress?.send(max(Date().timeIntervalSince(start), 0.001), "trial \(trial.id) done: "
-                                + "\(trial.results.successes)/\(trial.results.trials)")
-        return trial
     }
 
     func status() async throws -> StatusResult {
@@ -262,4 +326,89 @@ struct StatusResult: Encodable {
 struct FleetSyncResult: Encodable {
     var records: [ExperimentRecord]
     var skipped: [String]
+}
+
+extension StationMCPServer {
+    /// The `frames` tool: a line naming the episode, then each camera's last frame as image content.
+    func frames(_ arguments: ToolArguments) async throws -> [Tool.Content] {
+        let id = try arguments.string("id")
+        let evidence = try await workspace.trialEvidence(id)
+        guard let last = evidence.frames.map(\.episode).max() else {
+            throw MCPToolError("frames: trial \(id) recorded no camera frames (its task's stations have no cameras, "
+                                + "or they took no picture)")
+        }
+        let episode = try arguments.optionalInteger("episode", in: 0...Int(Int32.max)) ?? last
+        let images = evidence.frames.filter { $0.episode == episode }
+        guard !images.isEmpty else {
+            throw MCPToolError("frames: trial \(id) has no frames for episode \(episode); episodes with frames: "
+                                + "0...\(last)")
+        }
+        let seed = evidence.summaries.indices.contains(episode)
+            ? evidence.summaries[episode].metadata.seed.map { " (seed \($0))" } ?? "" : ""
+        let header = "trial \(id), episode \(episode)\(seed): last frame of "
+            + images.map { "\($0.camera) (\($0.mimeType))" }.joined(separator: ", ")
+        return [.text(text: header, annotations: nil, _meta: nil)]
+            + images.map { .image(data: $0.data.base64EncodedString(), mimeType: $0.mimeType, annotations: nil, _meta: nil) }
+    }
+
+    /// The `health` tool's answer.
+    func health() async throws -> HealthResult {
+        let status = try await workspace.status()
+        let running = await session.trialRunning
+        let last = try await workspace.ledger().allRecords().last { $0.decision != .evaluation }?.id
+        let pendingLast = status.pending.max { $0.startedAt < $1.startedAt }
+        let lastID = pendingLast.map(\.id) ?? last
+        var endings: [String: Int] = [:]
+        if let lastID, let evidence = try? await workspace.trialEvidence(lastID) {
+            for summary in evidence.summaries { endings[summary.status.rawValue, default: 0] += 1 }
+        }
+        return HealthResult(station: status.station.name, task: status.station.task,
+                            emergencyStopLatched: try workspace.emergencyStopReason() != nil,
+                            emergencyStopReason: try workspace.emergencyStopReason(),
+                            frozenCriteriaIntact: status.frozenCriteriaIntact,
+                            frozenCriteriaProblem: status.frozenCriteriaProblem.map(redacted),
+                            trialRunning: running, lastTrial: lastID, lastTrialEpisodes: endings)
+    }
+}
+
+/// The `health` tool's answer.
+struct HealthResult: Encodable {
+    var station: String
+    var task: String
+    var emergencyStopLatched: Bool
+    var emergencyStopReason: String?
+    var frozenCriteriaIntact: Bool
+    var frozenCriteriaProblem: String?
+    var trialRunning: Bool
+    var lastTrial: String?
+    /// How the last trial's recorded episodes ended: status name to count.
+    var lastTrialEpisodes: [String: Int]
+}
+
+/// The `episodes` tool's answer: one compact line of facts per recorded episode.
+struct EpisodesResult: Encodable {
+    struct Episode: Encodable {
+        var episode: Int
+        var seed: UInt64?
+        var status: String
+        var steps: Int
+        var durationSeconds: Double
+        var success: Bool?
+        var score: Double?
+        var verdictStatus: String?
+        var reason: String?
+    }
+
+    var trial: String
+    var episodes: [Episode]
+
+    init(_ evidence: TrialEvidence) {
+        trial = evidence.trial
+        episodes = evidence.summaries.enumerated().map { index, summary in
+            Episode(episode: index, seed: summary.metadata.seed, status: summary.status.rawValue, steps: summary.stepCount,
+                    durationSeconds: summary.durationSeconds, success: summary.verdict?.success,
+                    score: summary.verdict?.score, verdictStatus: summary.verdict.map { "\($0.status)" },
+                    reason: summary.reason ?? summary.verdict?.detail)
+        }
+    }
 }

@@ -32,6 +32,10 @@ public protocol ResearchTask: Sendable {
     /// A station for `role`, named `name`; a research station `index` differs from the others where a real fleet
     /// differs (its camera's mount and lighting, for example).
     func makeStation(role: StationRole, name: String) async throws -> any ResearchStation
+    /// A station like ``makeStation(role:name:)`` whose episodes are also handed to `recorder` (steps and camera
+    /// frames); workspace trials use it to keep episode summaries and the latest frames for the agent. The default
+    /// ignores `recorder` (the task's trials then record nothing, and tools that read recordings say so).
+    func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws -> any ResearchStation
     /// The score research ranks trial results by (higher is better). The default is the success rate with equal
     /// rates ordered by speed (see ``ResearchScore/rateThenSpeed(_:episodeLimit:)``).
     func researchScore(_ results: TrialResults) -> Double
@@ -50,6 +54,11 @@ public protocol ResearchTask: Sendable {
 }
 
 extension ResearchTask {
+    /// Ignores `recorder`: a task records its episodes only when it implements this itself.
+    public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws
+        -> any ResearchStation {
+        try await makeStation(role: role, name: name)
+    }
     /// No other names.
     public var aliases: [String] { [] }
     /// Nothing privileged.

@@ -8,10 +8,16 @@ extension ResearchWorkspace {
     /// Runs a trial of a recipe of the workspace's task on the development seeds and stores it as pending.
     ///
     /// Everything that can refuse the trial (criteria, recipe, ledger) is checked before the budget is charged,
-    /// and the budget is charged (under the operator lock) before any episode runs. `progress` gets a `trial`
-    /// event with an ETA after each development episode.
+    /// and the budget is charged (under the operator lock) before any episode runs.
+    ///
+    /// Each episode's summary and the last frame of each camera are kept in the operator folder (see
+    /// ``trialEvidence(_:)``); `episodes` is called after each episode with the number finished, the total and the
+    /// episode's summary, and `progress` gets a `trial` event with an ETA. The commit of the workspace's Git work
+    /// tree (when it is one) is recorded as the trial's ``PendingTrial/commit``.
     public func runTrial(recipe parameters: [String: Double], hypothesis: String,
-                         progress: (@Sendable (ProgressEvent) -> Void)? = nil) async throws -> PendingTrial {
+                         progress: (@Sendable (ProgressEvent) -> Void)? = nil,
+                         episodes: (@Sendable (_ finished: Int, _ total: Int, _ summary: EpisodeSummary) async -> Void)? = nil)
+        async throws -> PendingTrial {
         let file = try station()
         let criteria = try frozenCriteria()
         let task = try task()
@@ -21,7 +27,9 @@ extension ResearchWorkspace {
             throw WorkspaceError.badRecipe(Self.reason(error))
         }
         _ = try ledger()
+        let commit = try Self.headCommit(of: folder)
         let number = try updateState { state -> Int in
+            if let reason = state.emergencyStop { throw WorkspaceError.emergencyStopLatched(reason: reason) }
             // A claim left by an agent run whose runner died (kill -9) limits nothing any more.
             if let run = state.agentRun, !Self.isAlive(run.pid) { state.agentRun = nil }
             if let run = state.agentRun {
@@ -32,13 +40,21 @@ extension ResearchWorkspace {
             return state.trialsStarted
         }
         let start = Date()
-        let station = try await task.makeStation(role: .workspace, name: file.name)
+        let id = "\(file.name)-\(number)"
+        let total = criteria.seeds.developmentSeeds.count
+        let recorder = try TrialEvidenceRecorder(folder: trialsURL.appendingPathComponent(id)) { finished, summary in
+            await episodes?(finished, total, summary)
+        }
+        let station = try await task.makeStation(role: .workspace, name: file.name, recorder: recorder)
         let tally = try await TrialRunner.run(station: station, policy: policy, seeds: criteria.seeds.developmentSeeds,
-                                              split: "development", progress: progress)
-        let trial = PendingTrial(id: "\(file.name)-\(number)", recipe: recipe, hypothesis: hypothesis,
+                                              split: "development", progress: progress) {
+            // The emergency stop also ends a running trial, at the next episode.
+            if let reason = try readState().emergencyStop { throw WorkspaceError.emergencyStopLatched(reason: reason) }
+        }
+        let trial = PendingTrial(id: id, recipe: recipe, hypothesis: hypothesis,
                                  results: try tally.results(),
                                  robotSeconds: tally.robotSeconds, wallSeconds: Date().timeIntervalSince(start),
-                                 startedAt: start.timeIntervalSince1970)
+                                 startedAt: start.timeIntervalSince1970, commit: commit)
         try JSONEncoder().encode(trial).write(to: pendingURL.appendingPathComponent("\(trial.id).json"), options: .atomic)
         return trial
     }
@@ -61,7 +77,7 @@ extension ResearchWorkspace {
         guard rename(pendingFile.path, claimed.path) == 0 else { throw WorkspaceError.noSuchTrial(id) }
         let record = ExperimentRecord(
             id: trial.id, task: file.task, station: file.name, hypothesis: trial.hypothesis,
-            diffSummary: "recipe \(trial.recipe)", recipe: trial.recipe, config: trial.recipe.config,
+            parentCommit: trial.commit, diffSummary: "recipe \(trial.recipe)", recipe: trial.recipe, config: trial.recipe.config,
             frozenHash: file.frozenHash, trialBudget: trial.results.trials, results: trial.results,
             decision: keep ? .keep : .revert, wallTimeSeconds: trial.wallSeconds, robotTimeSeconds: trial.robotSeconds,
             tokens: max(0, tokens), startedAtUnixSeconds: trial.startedAt, finishedAtUnixSeconds: Date().timeIntervalSince1970)
@@ -73,6 +89,43 @@ extension ResearchWorkspace {
         try? FileManager.default.removeItem(at: claimed)
         if keep { try await publishKept(record) }
         return record
+    }
+
+    /// The commit `HEAD` of the Git work tree `folder` is in, or `nil` when it is in none.
+    static func headCommit(of folder: URL) throws -> String? {
+        do { return try WorkTreeCommit.head(of: folder) } catch {
+            throw WorkspaceError.io(path: folder.path, reason: "cannot read the Git work tree's HEAD: \(error)")
+        }
+    }
+
+    // MARK: Emergency stop and recorded evidence
+
+    /// Latches the station's emergency stop: no trial starts until ``clearEmergencyStop()``, and a running trial
+    /// stops before its next episode. Latching again keeps the first reason.
+    public func latchEmergencyStop(reason: String) throws {
+        try updateState { state in
+            if state.emergencyStop == nil { state.emergencyStop = reason.isEmpty ? "no reason given" : reason }
+        }
+    }
+
+    /// Clears a latched emergency stop (the operator's decision, after checking the station).
+    public func clearEmergencyStop() throws {
+        try updateState { state in state.emergencyStop = nil }
+    }
+
+    /// Why the emergency stop is latched, or `nil` when it is not.
+    public func emergencyStopReason() throws -> String? {
+        try readState().emergencyStop
+    }
+
+    /// The episode summaries and latest camera frames a trial of this workspace recorded. Throws
+    /// ``WorkspaceError/noRecordedTrial(_:)`` for an id that is neither pending nor in the ledger as a kept or
+    /// reverted trial (held-out evaluations record no episodes).
+    public func trialEvidence(_ id: String) async throws -> TrialEvidence {
+        let pending = try pendingTrialFiles().contains { $0.trial.id == id }
+        let decided = try await ledger().allRecords().contains { $0.id == id && $0.decision != .evaluation }
+        guard pending || decided, TrialEvidence.fileSafe(id) == id else { throw WorkspaceError.noRecordedTrial(id) }
+        return try TrialEvidence.read(trial: id, folder: trialsURL.appendingPathComponent(id))
     }
 
     /// The station's fleet handle, if the workspace joined a fleet.
@@ -119,7 +172,7 @@ extension ResearchWorkspace {
         try await ledger.append(ExperimentRecord(
             id: "\(file.name)-eval-\(number)", task: file.task, station: file.name,
             hypothesis: "held-out evaluation \(number) of \(limit) (best kept: \(best?.id ?? "baseline"))",
-            diffSummary: "recipe \(recipe)", recipe: recipe, config: recipe.config, frozenHash: file.frozenHash,
+            parentCommit: try Self.headCommit(of: folder), diffSummary: "recipe \(recipe)", recipe: recipe, config: recipe.config, frozenHash: file.frozenHash,
             trialBudget: seeds.count, results: results, decision: .evaluation, wallTimeSeconds: Date().timeIntervalSince(start),
             robotTimeSeconds: robot, tokens: 0, startedAtUnixSeconds: start.timeIntervalSince1970,
             finishedAtUnixSeconds: Date().timeIntervalSince1970))

@@ -53,6 +53,8 @@ public struct ResearchWorkspace: Sendable {
         public var wallSeconds: Double
         /// Start, seconds since 1970.
         public var startedAt: Double
+        /// The commit the workspace's Git work tree had checked out when the trial ran (`nil` outside a repository).
+        public var commit: String?
     }
 
     /// Errors a workspace reports.
@@ -77,6 +79,10 @@ public struct ResearchWorkspace: Sendable {
         case evaluationLimitReached(limit: Int)
         /// No pending trial with that id.
         case noSuchTrial(String)
+        /// No trial with that id was recorded (pending or decided).
+        case noRecordedTrial(String)
+        /// The station's emergency stop is latched.
+        case emergencyStopLatched(reason: String)
         /// A recipe was not valid.
         case badRecipe(String)
         /// A value given to `init` is out of range.
@@ -108,6 +114,11 @@ public struct ResearchWorkspace: Sendable {
                 return "the \(limit) held-out evaluations allowed for this workspace are used (see the ledger); "
                     + "the held-out set is not an oracle: initialise a new workspace for a new evaluation generation"
             case .noSuchTrial(let id): return "no pending trial '\(id)': run `enpire status` to list pending trials"
+            case .noRecordedTrial(let id):
+                return "no trial '\(id)' was run in this workspace: give the id of a pending or decided trial (see `enpire status` and the ledger)"
+            case .emergencyStopLatched(let reason):
+                return "the station's emergency stop is latched (\(reason)): no trial runs until the operator clears it "
+                    + "(`enpire estop --clear --workspace DIR`) after checking the station"
             case .badRecipe(let reason): return "invalid recipe: \(reason)"
             case .badValue(let reason): return reason
             case .io(let path, let reason): return "cannot use \(path): \(reason)"
@@ -149,6 +160,7 @@ public struct ResearchWorkspace: Sendable {
     var pendingURL: URL { operatorFolder.appendingPathComponent("pending") }
     var lockURL: URL { operatorFolder.appendingPathComponent("lock") }
     var keptURL: URL { operatorFolder.appendingPathComponent("kept") }
+    var trialsURL: URL { operatorFolder.appendingPathComponent("trials") }
 
     /// What `operator.json` holds. Only the runner side (outside the agent sandbox) reads or writes it.
     struct OperatorState: Codable {
@@ -166,6 +178,8 @@ public struct ResearchWorkspace: Sendable {
         var evaluationsUsed: Int
         var trialsStarted: Int
         var agentRun: AgentRun?
+        /// Why the emergency stop was latched; trials are refused while it is set.
+        var emergencyStop: String?
     }
 
     /// Most held-out evaluations `init` accepts per workspace.

@@ -76,12 +76,15 @@ public struct TrialTally: Sendable, Codable, Equatable {
 /// Runs a policy on seeds through one station and tallies the episodes.
 public enum TrialRunner {
     /// Runs `policy` once per seed on `station` (in order), tagging recordings with `split`; `progress` gets a
-    /// `trial` event with an ETA after each episode.
+    /// `trial` event with an ETA after each episode. `beforeEach` runs before every episode; what it throws ends
+    /// the trial.
     public static func run(station: any ResearchStation, policy: any Policy, seeds: [UInt64], split: String,
-                           progress: (@Sendable (ProgressEvent) -> Void)? = nil) async throws -> TrialTally {
+                           progress: (@Sendable (ProgressEvent) -> Void)? = nil,
+                           beforeEach: () throws -> Void = {}) async throws -> TrialTally {
         var tally = TrialTally()
         let start = Date()
         for (index, seed) in seeds.enumerated() {
+            try beforeEach()
             tally.add(try await station.runEpisode(policy: policy, seed: seed, split: split))
             progress?(ProgressEvent(phase: "trial", done: index + 1, total: seeds.count, since: start))
         }

@@ -21,14 +21,16 @@ struct ServedStation {
     let client: Client
     let progress = ProgressLog()
 
-    static func start(trials: Int = 1, fleet: Bool = false) async throws -> ServedStation {
+    static func start(trials: Int = 1, fleet: Bool = false, evaluationLimit: Int = 0, episodesPerTrial: Int = 1,
+                      prepare: (URL) throws -> Void = { _ in }) async throws -> ServedStation {
         BuiltInTasks.register()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-mcp-\(UUID().uuidString)")
         let folder = root.appendingPathComponent("station")
         let workspace = ResearchWorkspace(folder: folder)
         _ = try await workspace.initialise(task: PushTResearchTask(), station: "mcp-1",
-                                           fleet: fleet ? root.appendingPathComponent("fleet.git").path : nil, episodesPerTrial: 1,
-                                           heldOut: 1, evaluationLimit: 0)
+                                           fleet: fleet ? root.appendingPathComponent("fleet.git").path : nil, episodesPerTrial: episodesPerTrial,
+                                           heldOut: 1, evaluationLimit: evaluationLimit)
+        try prepare(folder)
         let server = StationMCPServer(workspace: workspace, budget: AgentBudget(wallSeconds: 600, trials: trials, tokens: 1000))
         let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
         let running = try await server.start(transport: serverTransport)
@@ -51,11 +53,15 @@ struct ServedStation {
     /// Calls a tool and returns its text and error flag.
     func call(_ name: String, _ arguments: [String: Value] = [:], meta: Metadata? = nil) async throws -> (text: String, isError: Bool) {
         let (content, isError) = try await client.callTool(name: name, arguments: arguments, meta: meta)
-        let text = content.compactMap { item -> String? in
+        return (Self.text(content), isError ?? false)
+    }
+
+    /// The text items of a tool's content, joined.
+    static func text(_ content: [Tool.Content]) -> String {
+        content.compactMap { item -> String? in
             if case .text(let text, _, _) = item { return text }
             return nil
         }.joined()
-        return (text, isError ?? false)
     }
 
     func json(_ text: String) throws -> [String: Any] {
@@ -70,8 +76,8 @@ struct StationMCPServerTests {
         let station = try await ServedStation.start()
 
         let tools = try await station.client.listTools().tools.map(\.name)
-        #expect(tools == ["tasks", "status", "run_trial", "keep", "revert", "ledger"])
-        #expect(!tools.contains { $0.contains("eval") || $0.contains("stop") || $0.contains("fleet") })
+        #expect(tools == ["tasks", "status", "health", "run_trial", "keep", "revert", "ledger", "episodes", "frames", "estop"])
+        #expect(!tools.contains { $0.contains("eval") || $0.contains("fleet") })
 
         let tasks = try await station.call("tasks")
         #expect(!tasks.isError && tasks.text.contains("\"name\":\"pusht\""))
@@ -141,7 +147,7 @@ struct StationMCPServerTests {
         #expect(!changed.isError, "reverting needs no criteria: \(changed.text)")
         await #expect(throws: (any Error).self) { try await station.client.readResource(uri: "enpire://criteria") }
         // Still answering.
-        #expect(try await station.client.listTools().tools.count == 6)
+        #expect(try await station.client.listTools().tools.count == 10)
         try await station.stop()
     }
 

@@ -62,6 +62,16 @@ public struct PinResearchTask: ResearchTask {
 
     /// A simulated station; each research station's side camera has its own noise, the evaluators' another.
     public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
+        try station(role: role, name: name, recorder: nil)
+    }
+
+    /// A simulated station whose episodes (with the side camera's frames) go to `recorder`.
+    public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws
+        -> any ResearchStation {
+        try station(role: role, name: name, recorder: recorder)
+    }
+
+    func station(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws -> any ResearchStation {
         // HARDWARE: replace the simulated hand (`parts.arm`, a RobotArm that also reports its force estimate), the side
         // camera, the reset (`parts.reset`) and the clock (use `SystemClock()`) with your own; the verifier reads only
         // the camera frame and the arm's readings.
@@ -71,7 +81,7 @@ public struct PinResearchTask: ResearchTask {
                                             clock: parts.clock) { await parts.world.state }
         let station = try Station(configuration: .init(name: name, task: "pin"), arms: [parts.arm],
                                   cameras: [camera], reward: PinInsertionCameraVerifier(), reset: parts.reset,
-                                  featureSources: [parts.world], clock: parts.clock)
+                                  recorder: recorder, featureSources: [parts.world], clock: parts.clock)
         return SimulatedResearchStation(station: station, episodeLimit: episodeLimit) {
             PinInsertionReward.verdict(state: await parts.world.state,
                                        lowForceStreak: await parts.world.lowForceStreak).success

@@ -89,9 +89,22 @@ public struct PushTResearchTask: ResearchTask {
     /// A simulated station; under a camera reward each research station has its own camera (mount, lighting,
     /// noise) and the evaluators one no research station had.
     public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
+        try station(role: role, name: name, recorder: nil)
+    }
+
+    /// A simulated station whose episodes go to `recorder`; without a camera reward the station gets a 96 x 96
+    /// `top` camera (gym-pusht's image size) so the recording has frames to show (the verdict stays the coverage rule).
+    public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws
+        -> any ResearchStation {
+        try station(role: role, name: name, recorder: recorder)
+    }
+
+    func station(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws -> any ResearchStation {
         let judgeSeed = role.cameraSeed(workspace: 0) { UInt64($0 + 1) }
         let reset = role == .workspace ? false : robotReset
-        let simulated = try PushTSimulatedStation(name: name, robotReset: reset, cameraReward: cameraReward,
+        let recordingCamera = recorder != nil && cameraReward == nil ? [ImageSize(width: 96, height: 96)] : []
+        let simulated = try PushTSimulatedStation(name: name, recorder: recorder, cameraResolutions: recordingCamera,
+                                                  robotReset: reset, cameraReward: cameraReward,
                                                   judgeCameraSeed: judgeSeed)
         // Under a camera judge the camera's call is the verdict and success is gym-pusht's rule on the final state;
         // otherwise the coverage reward's verdict is that rule.

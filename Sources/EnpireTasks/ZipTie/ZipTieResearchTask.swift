@@ -59,6 +59,16 @@ public struct ZipTieResearchTask: ResearchTask {
     /// its inspection pose with the jaws open (where the expert parks it after a cut), the only moment the
     /// verifier needs pictures.
     public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
+        try station(role: role, name: name, recorder: nil)
+    }
+
+    /// A simulated station whose episodes (with the triggered cameras' bursts) go to `recorder`.
+    public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws
+        -> any ResearchStation {
+        try station(role: role, name: name, recorder: recorder)
+    }
+
+    func station(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws -> any ResearchStation {
         // HARDWARE: replace the two simulated arms (`parts.left`, `parts.cutter`), the top and oblique cameras, the
         // reset (a person replaces the tie) and the clock (use `SystemClock()`) with your own; the trigger becomes a
         // pose check on your cutter arm or a trigger line.
@@ -76,7 +86,7 @@ public struct ZipTieResearchTask: ResearchTask {
             .map { TriggeredCamera($0, burst: 2, when: parked) }
         let station = try Station(configuration: .init(name: name, task: "ziptie"), arms: [parts.left, parts.cutter],
                                   cameras: cameras, reward: ZipTieCameraVerifier(), reset: parts.reset,
-                                  featureSources: [parts.world], clock: parts.clock)
+                                  recorder: recorder, featureSources: [parts.world], clock: parts.clock)
         return SimulatedResearchStation(station: station, episodeLimit: episodeLimit) {
             ZipTieReward.verdict(state: await parts.world.state).success
         }
