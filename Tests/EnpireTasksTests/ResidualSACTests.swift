@@ -38,7 +38,7 @@ struct ResidualSACTests {
         #expect(summary.robotSeconds > 0)
         for file in ["residual.json", "residual-actor.safetensors", "base/policy.json", "base/policy.safetensors",
                      "learning-curve.json", "learning-curve.csv", "learn-summary.json", "residual-curve.json",
-                     "residual-curve.png", "sac-final/actor.safetensors"] {
+                     "residual-curve.png", "sac-final/actor.safetensors", "rounds/round-1/residual.json"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file)")
         }
         let policy = try ResidualPolicy.load(from: directory, task: "pin-insertion")
@@ -46,6 +46,9 @@ struct ResidualSACTests {
         #expect(policy.info.resetSeconds > 0, "robot resets are part of robot time")
         #expect(policy.info.resetSeconds < policy.info.robotSeconds)
         #expect(!policy.info.rewardPrivileged)
+        let parts = policy.info.robotTime
+        #expect(parts.demonstrations > 0 && parts.exploration > 0 && parts.evaluation > 0)
+        #expect(abs(parts.demonstrations + parts.exploration + parts.evaluation - policy.info.robotSeconds) < 1e-6)
         let scale = policy.info.scale
         #expect(scale.count == 3 && scale.allSatisfy { $0 > 0 })
         // Saturate the actor (weights ×1000): the residual still stays within ±scale, and reaches its bound.

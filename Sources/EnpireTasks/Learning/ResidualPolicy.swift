@@ -66,6 +66,8 @@ public struct ResidualCheckpointInfo: Sendable, Codable, Equatable {
     public var robotSeconds: Double
     /// Of ``robotSeconds``, the simulated seconds of robot resets.
     public var resetSeconds: Double
+    /// ``robotSeconds`` split into demonstrations, exploration and development evaluation.
+    public var robotTime: ResidualRobotTime
     /// RL training episodes (learner acting with exploration) up to this checkpoint.
     public var trainingEpisodes: Int
     /// How the reward was computed, and whether any part of it read privileged simulator state.

@@ -136,7 +136,8 @@ extension ImitationLoop {
     /// from a ``PolicyMailbox``), each transition followed by one SAC update of `options.updatesPerStep` critic
     /// steps on half-demonstration, half-online batches, and a development evaluation of the deterministic
     /// residual policy. The round with the most development successes (ties: the later) is saved as a
-    /// ``ResidualPolicy``. Robot time counts every simulated episode second and every robot reset.
+    /// ``ResidualPolicy`` in `options.output`; every round's policy is also saved in `rounds/round-N/` (for
+    /// held-out curves). Robot time counts every simulated episode second and every robot reset.
     func learnResidual(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
         -> LearnSummary {
         try options.validate(paradigms: ["residual-sac"])
@@ -180,9 +181,16 @@ extension ImitationLoop {
             total: options.demonstrations + options.devSeeds * (rounds + 1) + 2 * rounds * options.episodesPerRound,
             phase: "demonstrations", report: progress)
         var robotSeconds = 0.0, resetSeconds = 0.0
-        func account(_ results: [ResidualRolloutResult]) {
-            robotSeconds += Double(results.map { $0.steps + $0.resetSteps }.reduce(0, +)) * periodSeconds
+        var split = ResidualRobotTime()
+        func account(_ results: [ResidualRolloutResult], _ actor: ResidualRolloutActor) {
+            let seconds = Double(results.map { $0.steps + $0.resetSteps }.reduce(0, +)) * periodSeconds
+            robotSeconds += seconds
             resetSeconds += Double(results.map(\.resetSteps).reduce(0, +)) * periodSeconds
+            switch actor {
+            case .teacher: split.demonstrations += seconds
+            case .explore: split.exploration += seconds
+            case .policy: split.evaluation += seconds
+            }
         }
         func run(_ seeds: [UInt64], _ actor: ResidualRolloutActor) -> [ResidualRolloutResult] {
             let results = ParallelEpisodes.run(count: seeds.count, workers: options.workers) { index in
@@ -191,7 +199,7 @@ extension ImitationLoop {
                 ticker.tick()
                 return result
             }
-            account(results)
+            account(results, actor)
             return results
         }
 
@@ -244,13 +252,16 @@ extension ImitationLoop {
                     privileged: options.observe.isPrivileged, scale: scale, actor: actorSpecification,
                     baseStage: base.info.stage, baseSource: baseURL.path, stage: stage, devSuccesses: devSuccesses,
                     devEpisodes: devSeeds.count, robotSeconds: robotSeconds, resetSeconds: resetSeconds,
+                    robotTime: split,
                     trainingEpisodes: trainingEpisodes, reward: stationRewardDescription, rewardPrivileged: false,
                     sac: configuration)
                 return try ResidualPolicy(base: base, info: info, actorWeights: learner.actor.stateDictionary())
             }
             let successes = run(devSeeds, .policy(try policy(devSuccesses: 0))).filter(\.success).count
             try record(stage, successes, rows: online.count)
-            if successes >= (best?.successes ?? -1) { best = (try policy(devSuccesses: successes), successes) }
+            let scored = try policy(devSuccesses: successes)
+            try scored.save(to: options.output.appendingPathComponent("rounds/round-\(round)"))
+            if successes >= (best?.successes ?? -1) { best = (scored, successes) }
         }
         guard let chosen = best else { throw LearningError.invalidOption("no residual round ran") }
         try chosen.policy.save(to: options.output)
@@ -266,4 +277,17 @@ extension ImitationLoop {
                                    to: options.output.appendingPathComponent("residual-curve.png"))
         return summary
     }
+}
+
+/// Where a residual run's robot time went (simulated seconds, robot resets included in each part).
+public struct ResidualRobotTime: Sendable, Codable, Equatable {
+    /// Expert demonstrations seeding the RLPD buffer.
+    public var demonstrations = 0.0
+    /// Exploring episodes of the learner (the RL interaction proper).
+    public var exploration = 0.0
+    /// Development evaluations (the base once, then every round's policy).
+    public var evaluation = 0.0
+
+    /// Creates an empty account.
+    public init() {}
 }
