@@ -163,14 +163,10 @@ public final class ResidualPolicy: TaskPolicy {
 
     /// Writes the base copy, the actor weights and the sidecar into `directory` (created if needed).
     public func save(to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try TaskCheckpointFiles.write(weights: actor.withLock { $0.stateDictionary() }, format: info.format,
+                                      task: info.task, sidecar: info, weightsFileName: Self.weightsFileName,
+                                      sidecarFileName: Self.sidecarFileName, to: directory)
         try base.save(to: directory.appendingPathComponent(Self.baseDirectoryName))
-        let weights = actor.withLock { $0.stateDictionary() }
-        try SafeTensors.write(weights, metadata: ["format": info.format, "task": info.task],
-                              to: directory.appendingPathComponent(Self.weightsFileName))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(info).write(to: directory.appendingPathComponent(Self.sidecarFileName), options: .atomic)
     }
 
     /// Loads a checkpoint written by ``save(to:)`` and checks it is for `task`.
@@ -198,5 +194,19 @@ public final class ResidualPolicy: TaskPolicy {
             throw LearningError.checkpoint("\(directory.appendingPathComponent(weightsFileName).path): \(error)")
         }
         return try ResidualPolicy(base: base, info: info, actorWeights: weights)
+    }
+}
+
+/// Writes the two files of a task checkpoint: safetensors weights (metadata: format and task) and a pretty,
+/// key-sorted JSON sidecar, into `directory` (created if needed).
+enum TaskCheckpointFiles {
+    static func write(weights: [String: Tensor], format: String, task: String, sidecar: some Encodable,
+                      weightsFileName: String, sidecarFileName: String, to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try SafeTensors.write(weights, metadata: ["format": format, "task": task],
+                              to: directory.appendingPathComponent(weightsFileName))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(sidecar).write(to: directory.appendingPathComponent(sidecarFileName), options: .atomic)
     }
 }
