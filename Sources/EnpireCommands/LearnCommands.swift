@@ -34,21 +34,30 @@ private final class LastPrint: Sendable {
 struct LearnCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learn",
-        abstract: "Learn a policy for a simulated task from its expert (behaviour cloning or DAgger).",
+        abstract: "Learn a policy for a simulated task: behaviour cloning, DAgger or residual SAC over such a policy.",
         discussion: """
             Writes policy.safetensors + policy.json (the checkpoint with the best development success), \
             learning-curve.json/.csv and learn-summary.json into --output. Progress goes to stderr. \
             `--observe camera` builds the policy input from the station's own noisy camera frames plus \
-            proprioception; `--observe state` reads the simulator's exact state (privileged).
+            proprioception; `--observe state` reads the simulator's exact state (privileged). \
+            `--paradigm residual-sac --base DIR` (pin insertion) trains a bounded SAC residual over the bc/dagger \
+            checkpoint in DIR with a station-measured reward (--rounds x --episodes-per-round exploring \
+            episodes; --demonstrations seed the RLPD buffer) and writes base/ + residual.json + \
+            residual-actor.safetensors, loadable by `enpire policy eval`.
             """)
 
     @OptionGroup var taskOptions: LearnedTaskOptions
-    @Option(help: "bc or dagger.") var paradigm = "dagger"
+    @Option(help: "bc, dagger or residual-sac (needs --base).") var paradigm = "dagger"
     @Option(help: "Output directory for the checkpoint and learning curve.") var output: String
     @Option(help: "Expert demonstration episodes.") var demonstrations = 100
     @Option(help: "Training epochs per stage.") var epochs = 30
-    @Option(help: "DAgger rounds after the initial behaviour cloning.") var rounds = 4
-    @Option(help: "Learner episodes per DAgger round.") var episodesPerRound = 50
+    @Option(help: "DAgger rounds after the initial behaviour cloning (residual-sac: RL rounds).") var rounds = 4
+    @Option(help: "Learner episodes per DAgger (or residual-sac) round.") var episodesPerRound = 50
+    @Option(help: "residual-sac: the bc or dagger checkpoint directory of the same task to improve.")
+    var base: String?
+    @Option(help: "residual-sac: residual bound per output, as a fraction of the base's output std.")
+    var residualScale: Float = 0.2
+    @Option(help: "residual-sac: SAC critic updates per environment step.") var utd = 2
     @Option(help: "Development episodes per stage (checkpoint choice).") var devSeeds = 40
     @Option(help: "First development seed (keep it away from held-out seeds).") var firstDevSeed: UInt64 = 900_000
     @Option(help: "Hidden layer widths, comma-separated.") var hidden = "128,128"
@@ -68,7 +77,8 @@ struct LearnCommand: AsyncParsableCommand {
             paradigm: paradigm, observe: try taskOptions.observationMode(), output: URL(fileURLWithPath: output), demonstrations: demonstrations,
             epochs: epochs, seed: seed, daggerRounds: rounds, episodesPerRound: episodesPerRound,
             firstDevSeed: firstDevSeed, devSeeds: devSeeds, hiddenWidths: widths, learningRate: learningRate,
-            workers: taskOptions.workers)
+            workers: taskOptions.workers, base: base.map { URL(fileURLWithPath: $0) }, residualScale: residualScale,
+            updatesPerStep: utd)
         let summary = try await learner.learn(options, progress: throttled(progress.output(since: Date())))
         if json { return try printJSON(summary) }
         print("\(summary.task) \(summary.paradigm) observe=\(summary.observe.rawValue)"
@@ -77,7 +87,8 @@ struct LearnCommand: AsyncParsableCommand {
             print(String(format: "  %-18@ wall %7.1f s  robot %8.1f s  rows %6d  dev %d/%d", point.stage as NSString,
                          point.wallSeconds, point.robotSeconds, point.rows, point.devSuccesses, point.devEpisodes))
         }
-        print("teacher demonstrations: \(summary.teacherSuccesses)/\(demonstrations) successes")
+        print("teacher demonstrations: \(summary.teacherSuccesses)/\(demonstrations) successes"
+            + (summary.paradigm == "residual-sac" ? " (expert projected into the residual's reach)" : ""))
         print("chosen: \(summary.chosenStage), dev \(summary.devSuccesses)/\(summary.devEpisodes); "
             + String(format: "training wall %.1f s, robot %.1f min", summary.trainingWallSeconds,
                      summary.robotSeconds / 60))

@@ -24,9 +24,9 @@ enum RolloutActor: Sendable {
     /// The expert acts; its outputs are the labels (demonstrations).
     case teacher
     /// The learner acts; the expert labels every visited state (DAgger).
-    case learnerLabelled(ImitationModel)
+    case learnerLabelled(any TaskPolicy)
     /// The learner acts; no labels (evaluation).
-    case learner(ImitationModel)
+    case learner(any TaskPolicy)
 }
 
 /// What one rollout produced.
@@ -53,6 +53,10 @@ struct ImitationLoop: Sendable {
     var periodSeconds: Double
     /// Builds an episode for a seed and observation mode (called on a worker thread).
     var makeEpisode: @Sendable (UInt64, ObservationMode) -> any ImitationEpisode
+    /// The station-measured reward of `residual-sac` (nil: the task has no residual paradigm).
+    var stationReward: (@Sendable () -> any StationReward)? = nil
+    /// What ``stationReward`` computes (sidecar, docs).
+    var stationRewardDescription = ""
 
     /// One rollout until success or the step budget.
     func rollout(seed: UInt64, observe: ObservationMode, actor: RolloutActor) -> RolloutResult {
@@ -113,14 +117,8 @@ struct ImitationLoop: Sendable {
         let stages = dagger ? 1 + options.daggerRounds : 3
         let total = options.demonstrations + stages * (options.epochs + options.devSeeds)
             + (dagger ? options.daggerRounds * options.episodesPerRound : 0)
-        let done = Atomic<Int>(0)
-        let phase = Mutex("demonstrations")
-        let tick: @Sendable () -> Void = {
-            let finished = done.add(1, ordering: .relaxed).newValue
-            let elapsed = Date().timeIntervalSince(start)
-            let eta = finished > 0 ? elapsed / Double(finished) * Double(max(total - finished, 0)) : nil
-            progress(LearnProgress(phase: phase.withLock { $0 }, done: finished, total: total, etaSeconds: eta))
-        }
+        let ticker = ProgressTicker(total: total, phase: "demonstrations", report: progress)
+        let tick: @Sendable () -> Void = { ticker.tick() }
         var data = ImitationData()
         var robotSeconds = 0.0
         let demos = rollouts(seeds: Self.trainingSeeds(runSeed: options.seed, stage: 0, count: options.demonstrations),
@@ -141,7 +139,7 @@ struct ImitationLoop: Sendable {
         var current: ImitationModel?
         for stage in 0..<stages {
             if stage > 0, dagger, let learner = current {
-                phase.withLock { $0 = "dagger round \(stage) rollouts" }
+                ticker.enter("dagger round \(stage) rollouts")
                 let seeds = Self.trainingSeeds(runSeed: options.seed, stage: stage, count: options.episodesPerRound)
                 let results = rollouts(seeds: seeds, observe: options.observe, actor: .learnerLabelled(learner),
                                        workers: options.workers, finished: tick)
@@ -149,12 +147,12 @@ struct ImitationLoop: Sendable {
                 robotSeconds += Double(results.map(\.steps).reduce(0, +)) * periodSeconds
             }
             let name = dagger ? (stage == 0 ? "bc" : "dagger round \(stage)") : "bc stage \(stage + 1)"
-            phase.withLock { $0 = "\(name) training" }
+            ticker.enter("\(name) training")
             let validation = try fitter.fit(data, epochs: options.epochs) { _ in tick() }
             var model = try fitter.snapshot(task: task, observe: options.observe, inputNames: inputNames,
                                             outputNames: outputNames, stage: name, devSuccesses: 0,
                                             devEpisodes: devSeeds.count, rows: data.count)
-            phase.withLock { $0 = "\(name) dev evaluation" }
+            ticker.enter("\(name) dev evaluation")
             let dev = rollouts(seeds: devSeeds, observe: options.observe, actor: .learner(model),
                                workers: options.workers, finished: tick)
             robotSeconds += Double(dev.map(\.steps).reduce(0, +)) * periodSeconds
@@ -186,10 +184,10 @@ struct ImitationLoop: Sendable {
         guard (1...64).contains(workers) else {
             throw LearningError.invalidOption("workers must be 1...64, got \(workers)")
         }
-        let model = try ImitationModel.load(from: policyDirectory, task: task)
-        guard model.info.inputNames == inputNames, model.info.outputNames == outputNames else {
+        let model = try TaskPolicies.load(from: policyDirectory, task: task)
+        guard model.inputNames == inputNames, model.outputNames == outputNames else {
             throw LearningError.checkpoint("\(policyDirectory.path) was trained with another input or output layout "
-                + "(\(model.info.inputNames.count) inputs); retrain it with this version")
+                + "(\(model.inputNames.count) inputs); retrain it with this version")
         }
         let start = Date()
         let done = Atomic<Int>(0)
@@ -235,13 +233,20 @@ public struct ImitationTask: LearnableTask {
     /// The task's name (`pin-insertion`, `ziptie`).
     public var name: String { loop.task }
 
-    /// `bc` and `dagger`.
-    public var paradigms: [String] { ["bc", "dagger"] }
+    /// `bc`, `dagger` and, for tasks with a station-measured reward (pin insertion), `residual-sac`.
+    public var paradigms: [String] { ["bc", "dagger"] + (loop.stationReward == nil ? [] : ["residual-sac"]) }
 
     /// Learns a policy (see ``LearnOptions``).
     public func learn(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
         -> LearnSummary {
-        try await loop.learn(options, progress: progress)
+        if options.paradigm == "residual-sac" {
+            guard loop.stationReward != nil else {
+                throw LearningError.invalidOption("paradigm residual-sac is not available for \(name) (no "
+                    + "station-measured reward yet); use one of \(paradigms.joined(separator: ", "))")
+            }
+            return try await loop.learnResidual(options, progress: progress)
+        }
+        return try await loop.learn(options, progress: progress)
     }
 
     /// Scores a checkpoint on seeds `firstSeed ..< firstSeed + episodes` (ground-truth success).

@@ -66,13 +66,9 @@ public final class ImitationModel: Sendable {
 
     /// Writes `policy.safetensors` and `policy.json` into `directory` (created if needed).
     public func save(to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let weights = network.withLock { $0.stateDictionary() }
-        try SafeTensors.write(weights, metadata: ["format": info.format, "task": info.task],
-                              to: directory.appendingPathComponent(Self.weightsFileName))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(info).write(to: directory.appendingPathComponent(Self.sidecarFileName), options: .atomic)
+        try TaskCheckpointFiles.write(weights: network.withLock { $0.stateDictionary() }, format: info.format,
+                                      task: info.task, sidecar: info, weightsFileName: Self.weightsFileName,
+                                      sidecarFileName: Self.sidecarFileName, to: directory)
     }
 
     /// Loads a checkpoint written by ``save(to:)`` and checks it is for `task`.

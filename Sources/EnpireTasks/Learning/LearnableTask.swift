@@ -17,8 +17,9 @@ public enum ObservationMode: String, Sendable, Codable, CaseIterable {
 
 /// The recipe of one `enpire learn` run.
 public struct LearnOptions: Sendable, Codable, Equatable {
-    /// `bc` (behaviour cloning on expert demonstrations) or `dagger` (BC, then rounds of learner rollouts
-    /// relabelled by the expert).
+    /// `bc` (behaviour cloning on expert demonstrations), `dagger` (BC, then rounds of learner rollouts
+    /// relabelled by the expert) or `residual-sac` (a bounded SAC residual over a `bc`/`dagger` checkpoint,
+    /// ``base``).
     public var paradigm: String
     /// What the policy reads.
     public var observe: ObservationMode
@@ -46,13 +47,20 @@ public struct LearnOptions: Sendable, Codable, Equatable {
     public var batchSize: Int
     /// Threads for rollouts.
     public var workers: Int
+    /// `residual-sac` only: the base checkpoint directory (written by a `bc` or `dagger` run of the same task).
+    public var base: URL?
+    /// `residual-sac` only: bound of the residual per output entry, as a fraction of the base's output standard
+    /// deviation on its training rows.
+    public var residualScale: Float
+    /// `residual-sac` only: SAC critic updates per environment step (update-to-data ratio).
+    public var updatesPerStep: Int
 
     /// Creates options with the defaults used for the measured figures in Docs/Learning.md.
     public init(paradigm: String = "dagger", observe: ObservationMode = .camera, output: URL,
                 demonstrations: Int = 100, epochs: Int = 30, seed: UInt64 = 1, daggerRounds: Int = 4,
                 episodesPerRound: Int = 50, firstDevSeed: UInt64 = 900_000, devSeeds: Int = 40,
                 hiddenWidths: [Int] = [128, 128], learningRate: Float = 1e-3, batchSize: Int = 256,
-                workers: Int = 2) {
+                workers: Int = 2, base: URL? = nil, residualScale: Float = 0.2, updatesPerStep: Int = 2) {
         self.paradigm = paradigm
         self.observe = observe
         self.output = output
@@ -67,6 +75,9 @@ public struct LearnOptions: Sendable, Codable, Equatable {
         self.learningRate = learningRate
         self.batchSize = batchSize
         self.workers = workers
+        self.base = base
+        self.residualScale = residualScale
+        self.updatesPerStep = updatesPerStep
     }
 
     /// Checks every value a user can set.
@@ -91,6 +102,12 @@ public struct LearnOptions: Sendable, Codable, Equatable {
         }
         guard batchSize >= 1 else { throw .invalidOption("batch size must be ≥ 1, got \(batchSize)") }
         guard (1...64).contains(workers) else { throw .invalidOption("workers must be 1...64, got \(workers)") }
+        guard residualScale.isFinite, residualScale > 0, residualScale <= 10 else {
+            throw .invalidOption("residual scale must be in (0, 10] (fraction of the base's output std), got \(residualScale)")
+        }
+        guard (1...64).contains(updatesPerStep) else {
+            throw .invalidOption("updates per step must be 1...64, got \(updatesPerStep)")
+        }
     }
 }
 

@@ -236,13 +236,16 @@ final class PinInsertionImitationEpisode: ImitationEpisode {
 extension ImitationTask {
     /// Pin insertion (`pin-insertion`): behaviour cloning or DAgger from the closed-loop form of
     /// `PinInsertionExpert` (the teacher reads the exact hole pose: privileged, for labels only), policy input
-    /// from ``PinInsertionPolicyInput``.
+    /// from ``PinInsertionPolicyInput``; `residual-sac` over such a checkpoint with a station-measured reward.
     public static var pinInsertion: ImitationTask {
-        ImitationTask(loop: ImitationLoop(
+        var loop = ImitationLoop(
             task: "pin-insertion", inputNames: PinInsertionPolicyInput.inputNames,
             outputNames: PinInsertionPolicyInput.outputNames, maxSteps: PinInsertionGeometry.maxEpisodeSteps,
             periodSeconds: 1 / PinInsertionGeometry.controlRateHz) { seed, mode in
             PinInsertionImitationEpisode(seed: seed, mode: mode)
-        })
+        }
+        loop.stationReward = { PinInsertionStationReward() }
+        loop.stationRewardDescription = PinInsertionStationReward.description
+        return ImitationTask(loop: loop)
     }
 }
