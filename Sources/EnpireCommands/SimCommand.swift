@@ -99,6 +99,7 @@ struct SimCommand: AsyncParsableCommand {
             the simulator as its model (an oracle). Omit for the headless ground-truth run.
             """)
         var observe: ObservationMode?
+        @Option(help: RealityOption.help, transform: RealityOption.parse) var reality = PushTReality.clean
 
         func validate() throws {
             try OptionLimits.check(seeds, 1...OptionLimits.episodes, "--seeds")
@@ -146,9 +147,12 @@ struct SimCommand: AsyncParsableCommand {
                 return
             }
             let result = PushTExpertEvaluation.run(seeds: seedList, parameters: parameters, maxSteps: maxSteps,
-                                                   workers: workers)
+                                                   workers: workers, reality: reality)
+            let interval = try WilsonInterval(successes: result.successes, trials: result.trials)
             let report: [String: Any] = [
-                "task": "pusht", "policy": "pusht-heuristic-expert", "first_seed": firstSeed, "trials": result.trials,
+                "task": "pusht", "policy": "pusht-heuristic-expert", "privileged": "oracle: plans with the clean simulator as its model, reads the exact state",
+                "reality": reality.name, "wilson_lower": interval.lower, "wilson_upper": interval.upper,
+                "first_seed": firstSeed, "trials": result.trials,
                 "successes": result.successes, "success_rate": result.successRate,
                 "mean_steps_to_success": result.meanStepsToSuccess, "mean_final_coverage": result.meanFinalCoverage,
                 "failed_seeds": result.failedSeeds, "max_steps": maxSteps, "parameters": parameters.recipe,
