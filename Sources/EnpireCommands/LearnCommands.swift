@@ -113,15 +113,23 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Episodes.") var episodes = 200
         @Option(help: "camera (what a real station sees) or state (privileged).") var observe = "camera"
         @Option(help: "Rollout threads.") var workers = 2
+        @Option(help: RealityOption.help) var reality: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let learner = try learnableTask(named: task)
+            var learner = try learnableTask(named: task)
+            if let reality {
+                guard var pusht = learner as? PushTLearnableTask else {
+                    throw ValidationError("--reality is a Push-T option so far (task \(learner.name) has no perturbation model)")
+                }
+                pusht.reality = try RealityOption.parse(reality)
+                learner = pusht
+            }
             let result = try await learner.evaluate(
                 policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,
                 observe: try observationMode(observe), workers: workers, progress: throttled())
             if json { return try printJSON(result) }
-            print("\(result.task) observe=\(result.observe.rawValue)"
+            print("\(result.task) observe=\(result.observe.rawValue) reality=\(reality ?? "clean")"
                 + (result.privileged ? " (PRIVILEGED: exact simulator state)" : "")
                 + " seeds \(result.firstSeed)..<\(result.firstSeed + UInt64(result.episodes))")
             print(String(format: "successes %d/%d (%.1f %%), Wilson 95%% [%.3f, %.3f], mean task score %.3f",

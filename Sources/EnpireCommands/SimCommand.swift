@@ -130,7 +130,8 @@ struct SimCommand: AsyncParsableCommand {
                     throw ValidationError("--observe runs its own evaluator stations: drop --camera-reward, --robot-reset and --max-steps")
                 }
                 let summary = try await PushTPolicyEvaluation.evaluatePlanner(
-                    parameters: parameters, mode: observe, firstSeed: firstSeed, episodes: seeds, workers: workers
+                    parameters: parameters, mode: observe, firstSeed: firstSeed, episodes: seeds, workers: workers,
+                    reality: reality
                 ) { done, total in
                     if done % 50 == 0 || done == total {
                         FileHandle.standardError.write(Data("expert: \(done)/\(total)\n".utf8))
@@ -140,6 +141,9 @@ struct SimCommand: AsyncParsableCommand {
                 return
             }
             if cameraReward || robotReset {
+                guard reality.isClean else {
+                    throw ValidationError("--reality runs headless or with --observe; drop --camera-reward and --robot-reset")
+                }
                 guard maxSteps == PushTGeometry.maxEpisodeSteps else {
                     throw ValidationError("--max-steps cannot change the station's step limit (\(PushTGeometry.maxEpisodeSteps)) with --camera-reward or --robot-reset")
                 }
@@ -164,6 +168,7 @@ struct SimCommand: AsyncParsableCommand {
 
         /// Any other task: its baseline recipe with the overrides, through the task's evaluator stations.
         private func runTask(_ task: any ResearchTask) async throws {
+            guard reality.isClean else { throw ValidationError("--reality is a Push-T option so far") }
             guard !cameraReward, !robotReset, observe == nil, maxSteps == 300 else {
                 throw ValidationError("--camera-reward, --robot-reset, --observe and --max-steps are Push-T options")
             }
