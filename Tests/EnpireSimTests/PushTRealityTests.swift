@@ -118,4 +118,18 @@ struct PushTRealityTests {
         #expect(throws: PushTRealityError.self) { try PushTReality.decode(huge) }
         #expect(throws: PushTRealityError.self) { try PushTReality.load(nameOrPath: "/nonexistent/reality.json") }
     }
+
+    /// `ENPIRE_HEAVY=1`: control steps per second with perturbations off (nil), clean and harsh, printed.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ENPIRE_HEAVY"] == "1"))
+    func stepsPerSecond() throws {
+        for (label, reality) in [("off", nil), ("clean", PushTReality.clean), ("harsh", PushTReality.harsh)] {
+            let start = Date()
+            var steps = 0
+            for seed: UInt64 in 0..<100 {
+                steps += try Self.trajectory(seed: seed, reality: reality).count
+            }
+            let seconds = Date().timeIntervalSince(start)
+            print("reality \(label): \(steps) steps in \(String(format: "%.2f", seconds)) s = \(Int(Double(steps) / seconds)) steps/s")
+        }
+    }
 }
