@@ -188,6 +188,11 @@ struct MainCommand: AsyncParsableCommand {
         let result = try await campaign.run(log: log)
         var intro = "Task: \(campaign.task.summary). Stations judged by their own reward (`\(campaign.task.criteria.rewardIdentity.prefix(60))`); "
         intro += "held-out successes counted by the simulator's rule (\(campaign.task.criteria.successDefinition)).\n"
+        if let pusht = campaign.task as? PushTResearchTask, pusht.isPerturbed {
+            intro += "Research stations lived in reality `\(pusht.reality?.name ?? "clean")`; the evaluator stations (the "
+                + "best recipe and baseline rows) in `\((pusht.heldOutReality ?? pusht.reality)?.name ?? "clean")`, which no "
+                + "research station saw (Docs/SimToReal.md).\n"
+        }
         let report = try ResearchReport.write(result, json: result, title: "\(campaign.task.name) on a simulated fleet: report",
                                               introduction: intro, to: folder)
         try printOutcome(result, report: report,

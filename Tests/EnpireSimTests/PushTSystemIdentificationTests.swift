@@ -5,8 +5,11 @@ import Testing
 /// System identification of a simulated "real" station with hidden latency, lag, gain and friction.
 @Suite("Push-T system identification")
 struct PushTSystemIdentificationTests {
-    static func hidden(latency: Int, lag: Double, gain: Double, friction: Double?) -> PushTPerturbation {
+    static func hidden(latency: Int, lag: Double, gain: Double, friction: Double?, noise: Double = 0)
+        -> PushTPerturbation {
         var truth = PushTPerturbation()
+        truth.actionNoisePixels = noise
+        truth.noiseSeed = 99
         truth.latencySteps = latency
         truth.trackingLagSeconds = lag
         truth.trackingGainScale = gain
@@ -24,14 +27,16 @@ struct PushTSystemIdentificationTests {
         #expect(estimate.pusherRMS < 0.5)
     }
 
-    /// `ENPIRE_HEAVY=1`: five hidden parameter sets, 20 recorded episodes each; prints the estimate errors.
+    /// `ENPIRE_HEAVY=1`: five hidden parameter sets off the search grid, with 0.5 px of action noise the estimator
+    /// does not model, 20 recorded episodes each; prints the estimate errors.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["ENPIRE_HEAVY"] == "1"))
     func fiveHiddenStations() {
         let sets: [(Int, Double, Double, Double?)] = [
-            (0, 0.01, 1.1, 0.3), (1, 0.03, 0.9, 0.6), (2, 0.05, 1.3, 0.15), (3, 0.07, 0.7, 1.0), (1, 0.0, 1.0, nil),
+            (0, 0.0137, 1.083, 0.31), (1, 0.0262, 0.912, 0.57), (2, 0.0481, 1.236, 0.17), (3, 0.0655, 0.744, 0.93),
+            (1, 0.0, 1.0, nil),
         ]
         for (index, set) in sets.enumerated() {
-            let truth = Self.hidden(latency: set.0, lag: set.1, gain: set.2, friction: set.3)
+            let truth = Self.hidden(latency: set.0, lag: set.1, gain: set.2, friction: set.3, noise: 0.5)
             let recordings = PushTSystemIdentification.record(truth: truth, firstSeed: 20_000 + UInt64(index) * 100,
                                                               episodes: 20)
             let start = Date()
