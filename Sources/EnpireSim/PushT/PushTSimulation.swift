@@ -110,15 +110,20 @@ public final class PushTSimulation {
         let dt = PushTGeometry.physicsStepSeconds
         let kp = PushTGeometry.positionGain, kv = PushTGeometry.velocityGain
         for _ in 0..<PushTGeometry.substepsPerControlStep {
-            let p = cpBodyGetPosition(agent)
-            let v = cpBodyGetVelocity(agent)
-            // Same float evaluation order as gym-pusht: k_p * (action - p) + k_v * (0 - v), then v += a * dt.
-            let ax = kp * (action.x - p.x) + kv * (0 - v.x)
-            let ay = kp * (action.y - p.y) + kv * (0 - v.y)
-            cpBodySetVelocity(agent, cpv(v.x + ax * dt, v.y + ay * dt))
-            cpSpaceStep(space, dt)
+            physicsStep(toward: action, kp: kp, kv: kv, dt: dt)
         }
         stepCount += 1
+    }
+
+    /// One physics step of the agent's PD controller toward `target`, in gym-pusht's float evaluation order:
+    /// k_p * (target - p) + k_v * (0 - v), then v += a * dt, then the space steps.
+    private func physicsStep(toward target: (x: Double, y: Double), kp: Double, kv: Double, dt: Double) {
+        let p = cpBodyGetPosition(agent)
+        let v = cpBodyGetVelocity(agent)
+        let ax = kp * (target.x - p.x) + kv * (0 - v.x)
+        let ay = kp * (target.y - p.y) + kv * (0 - v.y)
+        cpBodySetVelocity(agent, cpv(v.x + ax * dt, v.y + ay * dt))
+        cpSpaceStep(space, dt)
     }
 
     /// One control step with `perturbation`'s departures: noise on the command, the command delayed by whole
@@ -146,12 +151,7 @@ public final class PushTSimulation {
         for _ in 0..<PushTGeometry.substepsPerControlStep {
             target.x += (arrived.x - target.x) * follow
             target.y += (arrived.y - target.y) * follow
-            let p = cpBodyGetPosition(agent)
-            let v = cpBodyGetVelocity(agent)
-            let ax = kp * (target.x - p.x) + kv * (0 - v.x)
-            let ay = kp * (target.y - p.y) + kv * (0 - v.y)
-            cpBodySetVelocity(agent, cpv(v.x + ax * dt, v.y + ay * dt))
-            cpSpaceStep(space, dt)
+            physicsStep(toward: target, kp: kp, kv: kv, dt: dt)
             if let deceleration = perturbation.blockTableDeceleration {
                 // Coulomb friction, translation and rotation treated apart: the speed drops by μg·dt, the spin by
                 // μg·dt·0.9/r_g (a uniform patch's mean lever arm is about 0.9 radii of gyration).
