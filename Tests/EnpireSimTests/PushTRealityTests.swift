@@ -125,7 +125,7 @@ struct PushTRealityTests {
         for (label, reality) in [("off", nil), ("clean", PushTReality.clean), ("harsh", PushTReality.harsh)] {
             let start = Date()
             var steps = 0
-            for seed: UInt64 in 0..<100 {
+            for seed: UInt64 in 0..<1_000 {
                 steps += try Self.trajectory(seed: seed, reality: reality).count
             }
             let seconds = Date().timeIntervalSince(start)
