@@ -93,8 +93,9 @@ struct MainCommand: AsyncParsableCommand {
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
         let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
         let taskName = try resume.map { _ in try ResearchCampaign.taskName(ofCampaignAt: folder) } ?? task.task.name
-        if taskName != "pusht" || reality != nil || heldOutReality != nil
-            || (resume != nil && Self.isPerturbedCampaign(at: folder)) {
+        // A clean --reality keeps the Push-T main job (with its learned follow-ups); any other takes the generic path.
+        let perturbed = try [reality, heldOutReality].compactMap { $0 }.contains { !(try RealityOption.parse($0).isClean) }
+        if taskName != "pusht" || perturbed || (resume != nil && Self.isPerturbedCampaign(at: folder)) {
             if taskName != "pusht", reality != nil || heldOutReality != nil {
                 throw ValidationError("--reality and --held-out-reality are Push-T options so far")
             }
