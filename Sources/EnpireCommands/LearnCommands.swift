@@ -112,16 +112,25 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "First seed (held-out: far from training and development seeds, e.g. 5000000).")
         var firstSeed: UInt64 = 5_000_000
         @Option(help: "Episodes.") var episodes = 200
+        @Option(help: RealityOption.help) var reality: String?
         @Flag(help: "Print JSON.") var json = false
         @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
         var progress: ProgressFormat = .text
 
         func run() async throws {
-            let result = try await taskOptions.learner().evaluate(
+            var learner = try taskOptions.learner()
+            if let reality {
+                guard var pusht = learner as? PushTLearnableTask else {
+                    throw ValidationError("--reality is a Push-T option so far (task \(learner.name) has no perturbation model)")
+                }
+                pusht.reality = try RealityOption.parse(reality)
+                learner = pusht
+            }
+            let result = try await learner.evaluate(
                 policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,
                 observe: try taskOptions.observationMode(), workers: taskOptions.workers, progress: throttled(progress.output(since: Date())))
             if json { return try printJSON(result) }
-            print("\(result.task) observe=\(result.observe.rawValue)"
+            print("\(result.task) observe=\(result.observe.rawValue) reality=\(reality ?? "clean")"
                 + (result.privileged ? " (PRIVILEGED: exact simulator state)" : "")
                 + " seeds \(result.firstSeed)..<\(result.firstSeed + UInt64(result.episodes))")
             print(String(format: "successes %d/%d (%.1f %%), Wilson 95%% [%.3f, %.3f], mean task score %.3f",

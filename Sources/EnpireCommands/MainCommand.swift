@@ -54,6 +54,11 @@ struct MainCommand: AsyncParsableCommand {
     var noLearned = false
     @Option(help: "DAgger rounds of the learned policy.") var learnedRounds = 5
     @Option(help: "Episodes collected per DAgger round of the learned policy.") var learnedEpisodes = 150
+    @Option(help: RealityOption.help) var reality: String?
+    @Option(help: ArgumentHelp("Push-T: the reality of the evaluator stations only (default: --reality), a range the research stations never saw. With either option the campaign runs without the behaviour-cloning and learned follow-ups and also scores its best recipe (and any --reference recipe) under clean.", valueName: "name|file"))
+    var heldOutReality: String?
+    @Option(help: ArgumentHelp("Push-T with --reality: a reference recipe parameter NAME=VALUE (repeatable; for example the clean-tuned recipe), scored held out under clean and under the held-out reality beside the campaign's best.", valueName: "name=value"))
+    var reference: [Assignment] = []
     @Flag(help: "Print the result as JSON on standard output.") var json = false
     @Option(help: ArgumentHelp("Progress on standard error: text lines, or json (one JSON object per line: log lines and progress events with an ETA).", valueName: "text|json"))
     var progress: ProgressFormat = .text
@@ -61,6 +66,10 @@ struct MainCommand: AsyncParsableCommand {
     func validate() throws {
         guard stations >= 1, stations <= 16 else { throw ValidationError("--stations must be 1...16, got \(stations)") }
         if let iterations { try OptionLimits.check(iterations, 1...OptionLimits.iterations, "--iterations") }
+        for value in [reality, heldOutReality].compactMap({ $0 }) { _ = try RealityOption.parse(value) }
+        if !reference.isEmpty, reality == nil, heldOutReality == nil {
+            throw ValidationError("--reference is scored beside a --reality campaign; add --reality or --held-out-reality")
+        }
         guard episodesPerTrial >= 1, episodesPerTrial <= 400 else { throw ValidationError("--episodes-per-trial must be 1...400") }
         try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
         try OptionLimits.check(demonstrations, 0...OptionLimits.episodes, "--demonstrations")
@@ -86,7 +95,12 @@ struct MainCommand: AsyncParsableCommand {
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
         let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
         let taskName = try resume.map { _ in try ResearchCampaign.taskName(ofCampaignAt: folder) } ?? task.task.name
-        if taskName != "pusht" {
+        // A clean --reality keeps the Push-T main job (with its learned follow-ups); any other takes the generic path.
+        let perturbed = try [reality, heldOutReality].compactMap { $0 }.contains { !(try RealityOption.parse($0).isClean) }
+        if taskName != "pusht" || perturbed || (resume != nil && Self.isPerturbedCampaign(at: folder)) {
+            if taskName != "pusht", reality != nil || heldOutReality != nil {
+                throw ValidationError("--reality and --held-out-reality are Push-T options so far")
+            }
             try await runGeneric(task: try TaskRegistry.shared.task(named: taskName), folder: folder, logger: logger,
                                  events: events)
             return
@@ -161,6 +175,8 @@ struct MainCommand: AsyncParsableCommand {
             throw ValidationError("--robot-reset and --camera-reward are Push-T options; task \(named.name) takes --task-option NAME=VALUE (\(named.options.keys.sorted().joined(separator: ", ")))")
         }
         var configuration = try researchConfiguration(task: named)
+        if let reality { configuration.taskOptions["reality"] = reality }
+        if let heldOutReality { configuration.taskOptions["held-out-reality"] = heldOutReality }
         var campaign: ResearchCampaign
         if resume != nil {
             campaign = try ResearchCampaign.resuming(task: named, output: folder)
@@ -172,13 +188,55 @@ struct MainCommand: AsyncParsableCommand {
             campaign = ResearchCampaign(task: task, configuration: configuration, output: folder)
         }
         campaign.progress = events
+        if let pusht = campaign.task as? PushTResearchTask, pusht.isPerturbed {
+            campaign.followUps = try realityFollowUps(task: pusht)
+        }
         let result = try await campaign.run(logger: logger)
         var intro = "Task: \(campaign.task.summary). Stations judged by their own reward (`\(campaign.task.criteria.rewardIdentity.prefix(60))`); "
         intro += "held-out successes counted by the simulator's rule (\(campaign.task.criteria.successDefinition)).\n"
+        if let pusht = campaign.task as? PushTResearchTask, pusht.isPerturbed {
+            intro += "Research stations lived in reality `\(pusht.reality?.name ?? "clean")`; the evaluator stations (the "
+                + "best recipe and baseline rows) in `\((pusht.heldOutReality ?? pusht.reality)?.name ?? "clean")`, which no "
+                + "research station saw (Docs/SimToReal.md).\n"
+        }
         let report = try ResearchReport.write(result, json: result, title: "\(campaign.task.name) on a simulated fleet: report",
                                               introduction: intro, to: folder)
         try printOutcome(result, report: report,
                          scores: [result.best, result.baseline].compactMap { $0 } + result.followUps.map(\.score))
+    }
+
+    /// Whether the campaign in `folder` was started with a Push-T reality (so a resume takes the generic path).
+    static func isPerturbedCampaign(at folder: URL) -> Bool {
+        guard let configuration = try? ResearchCampaign.savedConfiguration(at: folder) else { return false }
+        return configuration.taskOptions["reality"] != nil || configuration.taskOptions["held-out-reality"] != nil
+    }
+
+    /// Follow-ups of a campaign under a reality: its best recipe under clean, and the `--reference` recipe under
+    /// the held-out reality and under clean, all on the campaign's sealed held-out seeds.
+    func realityFollowUps(task: PushTResearchTask) throws -> [FollowUp] {
+        let clean = PushTResearchTask(robotReset: task.robotReset, cameraReward: task.cameraReward)
+        let heldOutName = (task.heldOutReality ?? task.reality)?.name ?? "clean"
+        var followUps = [FollowUp(name: "best-clean") { context in
+            let policy = try clean.policy(for: context.bestRecipe)
+            let scorer = HeldOutScorer(task: clean, workers: context.configuration.stations, output: nil, logger: context.logger)
+            let score = try await scorer.score(label: "best under clean", seeds: context.heldOutSeeds) { policy }
+            return FollowUpResult(score: score, note: "the campaign's best recipe on the same seeds, clean simulator")
+        }]
+        guard !reference.isEmpty else { return followUps }
+        var parameters: [String: Double] = [:]
+        for item in reference { parameters[item.name] = try item.number() }
+        let recipe = Recipe(family: PushTPlannerRecipes.family, parameters: parameters)
+        _ = try task.policy(for: recipe)
+        for (label, scored) in [("reference under \(heldOutName)", task), ("reference under clean", clean)] {
+            followUps.append(FollowUp(name: label) { context in
+                let policy = try scored.policy(for: recipe)
+                let scorer = HeldOutScorer(task: scored, workers: context.configuration.stations, output: nil,
+                                           logger: context.logger)
+                let score = try await scorer.score(label: label, seeds: context.heldOutSeeds) { policy }
+                return FollowUpResult(score: score, note: "the --reference recipe \(recipe.description)")
+            })
+        }
+        return followUps
     }
 
     /// The best recipe of an earlier run's report.json, if it is one of `task`'s.

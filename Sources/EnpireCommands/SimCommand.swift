@@ -99,6 +99,7 @@ struct SimCommand: AsyncParsableCommand {
             the simulator as its model (an oracle). Omit for the headless ground-truth run.
             """)
         var observe: ObservationMode?
+        @Option(help: RealityOption.help, transform: RealityOption.parse) var reality = PushTReality.clean
 
         func validate() throws {
             try OptionLimits.check(seeds, 1...OptionLimits.episodes, "--seeds")
@@ -129,7 +130,8 @@ struct SimCommand: AsyncParsableCommand {
                     throw ValidationError("--observe runs its own evaluator stations: drop --camera-reward, --robot-reset and --max-steps")
                 }
                 let summary = try await PushTPolicyEvaluation.evaluatePlanner(
-                    parameters: parameters, mode: observe, firstSeed: firstSeed, episodes: seeds, workers: workers
+                    parameters: parameters, mode: observe, firstSeed: firstSeed, episodes: seeds, workers: workers,
+                    reality: reality
                 ) { done, total in
                     if done % 50 == 0 || done == total {
                         FileHandle.standardError.write(Data("expert: \(done)/\(total)\n".utf8))
@@ -139,6 +141,9 @@ struct SimCommand: AsyncParsableCommand {
                 return
             }
             if cameraReward || robotReset {
+                guard reality.isClean else {
+                    throw ValidationError("--reality runs headless or with --observe; drop --camera-reward and --robot-reset")
+                }
                 guard maxSteps == PushTGeometry.maxEpisodeSteps else {
                     throw ValidationError("--max-steps cannot change the station's step limit (\(PushTGeometry.maxEpisodeSteps)) with --camera-reward or --robot-reset")
                 }
@@ -146,9 +151,12 @@ struct SimCommand: AsyncParsableCommand {
                 return
             }
             let result = PushTExpertEvaluation.run(seeds: seedList, parameters: parameters, maxSteps: maxSteps,
-                                                   workers: workers)
+                                                   workers: workers, reality: reality)
+            let interval = try WilsonInterval(successes: result.successes, trials: result.trials)
             let report: [String: Any] = [
-                "task": "pusht", "policy": "pusht-heuristic-expert", "first_seed": firstSeed, "trials": result.trials,
+                "task": "pusht", "policy": "pusht-heuristic-expert", "privileged": "oracle: plans with the clean simulator as its model, reads the exact state",
+                "reality": reality.name, "wilson_lower": interval.lower, "wilson_upper": interval.upper,
+                "first_seed": firstSeed, "trials": result.trials,
                 "successes": result.successes, "success_rate": result.successRate,
                 "mean_steps_to_success": result.meanStepsToSuccess, "mean_final_coverage": result.meanFinalCoverage,
                 "failed_seeds": result.failedSeeds, "max_steps": maxSteps, "parameters": parameters.recipe,
@@ -160,6 +168,7 @@ struct SimCommand: AsyncParsableCommand {
 
         /// Any other task: its baseline recipe with the overrides, through the task's evaluator stations.
         private func runTask(_ task: any ResearchTask) async throws {
+            guard reality.isClean else { throw ValidationError("--reality is a Push-T option so far") }
             guard !cameraReward, !robotReset, observe == nil, maxSteps == 300 else {
                 throw ValidationError("--camera-reward, --robot-reset, --observe and --max-steps are Push-T options")
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Enpire
 import EnpireResearch
+import EnpireSim
 import EnpireTasks
 import Foundation
 
@@ -39,6 +40,8 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Development episodes per trial.") var episodesPerTrial = 20
     @Option(help: "Sealed held-out episodes for `enpire eval`.") var heldOut = 200
     @Option(help: "Held-out evaluations allowed in this workspace (each is recorded in the ledger).") var evalLimit = 10
+    @Option(help: ArgumentHelp("Push-T: the reality every trial and evaluation of this workspace runs in (clean, mild, harsh or a JSON file, Docs/SimToReal.md); frozen with the criteria.", valueName: "name|file"))
+    var reality: String?
 
     func validate() throws {
         try OptionLimits.check(episodesPerTrial, 1...400, "--episodes-per-trial")
@@ -47,8 +50,16 @@ struct InitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var taskOptions: [String: String] = [:]
+        if let reality {
+            guard task.task is PushTResearchTask else { throw ValidationError("--reality is a Push-T option so far") }
+            _ = try RealityOption.parse(reality)
+            // A file is kept by its absolute path, so trials run from elsewhere read the same file.
+            taskOptions["reality"] = PushTReality.presets[reality] != nil ? reality
+                : URL(fileURLWithPath: reality).standardizedFileURL.path
+        }
         let file = try await options.value.initialise(task: task.task, station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
-                                                     heldOut: heldOut, evaluationLimit: evalLimit)
+                                                     heldOut: heldOut, evaluationLimit: evalLimit, taskOptions: taskOptions)
         if options.json { try printJSON(file) } else { print("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))") }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Enpire
 import EnpireResearch
+import EnpireSim
 import EnpireTasks
 import Foundation
 
@@ -60,4 +61,18 @@ struct Assignment: ExpressibleByArgument, Sendable {
         }
         return result
     }
+}
+
+/// The `--reality` option: a preset (`clean`, `mild`, `harsh`) or a JSON file of a lab's measured ranges
+/// (Docs/SimToReal.md), used as `@Option(help: RealityOption.help, transform: RealityOption.parse)`.
+enum RealityOption {
+    /// Loads `argument`, turning a bad name or file into a usage error with the loader's message.
+    static func parse(_ argument: String) throws -> PushTReality {
+        do { return try PushTReality.load(nameOrPath: argument) } catch { throw ValidationError("--reality: \(error)") }
+    }
+
+    /// Help text for a `--reality` option.
+    static let help = ArgumentHelp(
+        "Simulated departure from the clean simulator, drawn per episode from the seed: clean, mild, harsh or a JSON "
+            + "file of measured ranges (Docs/SimToReal.md).", valueName: "name|file")
 }

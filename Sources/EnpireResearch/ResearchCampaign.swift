@@ -204,6 +204,11 @@ public struct ResearchCampaign: Sendable {
     public static func taskName(ofCampaignAt output: URL) throws -> String {
         try CampaignFiles.loadState(output).task
     }
+
+    /// The configuration a campaign folder was started with, read from its saved state.
+    public static func savedConfiguration(at output: URL) throws -> Configuration {
+        try CampaignFiles.loadState(output).configuration
+    }
 }
 
 /// Points at which a campaign has saved its progress.

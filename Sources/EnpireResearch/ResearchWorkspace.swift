@@ -35,6 +35,8 @@ public struct ResearchWorkspace: Sendable {
         public var fleet: String?
         /// Hash of the frozen criteria at init.
         public var frozenHash: String
+        /// Task options the workspace was initialised with (``ResearchTask/configured(_:)``; nil: none).
+        public var taskOptions: [String: String]?
     }
 
     /// A finished trial waiting for a decision.
@@ -143,7 +145,10 @@ public struct ResearchWorkspace: Sendable {
 
     /// The workspace's task.
     public func task() throws -> any ResearchTask {
-        try registry.task(named: try station().task)
+        let station = try station()
+        let task = try registry.task(named: station.task)
+        guard let options = station.taskOptions, !options.isEmpty else { return task }
+        return try task.configured(options)
     }
 
     /// The default operator folder of a workspace: the sibling `<workspace>.operator`.
@@ -188,8 +193,12 @@ public struct ResearchWorkspace: Sendable {
     /// Initialises the workspace: frozen criteria (development seeds visible, held-out seeds derived from a
     /// random secret kept in the operator folder), an empty ledger, and optionally a fleet remote (a bare
     /// repository is created at a local path if absent). Refuses an existing workspace or operator folder.
-    public func initialise(task: any ResearchTask, station: String, fleet: String?, episodesPerTrial: Int, heldOut: Int,
-                           evaluationLimit: Int = 10) async throws -> StationFile {
+    /// `taskOptions` configure the task (for example Push-T's `reality=mild`); they are kept in `station.json`, so
+    /// every trial and evaluation of the workspace runs the same configured task.
+    public func initialise(task unconfigured: any ResearchTask, station: String, fleet: String?, episodesPerTrial: Int,
+                           heldOut: Int, evaluationLimit: Int = 10, taskOptions: [String: String] = [:]) async throws
+        -> StationFile {
+        let task = taskOptions.isEmpty ? unconfigured : try unconfigured.configured(taskOptions)
         let fm = FileManager.default
         try FleetStation.validate(station, kind: "station name")
         guard (0...Self.maximumEvaluationLimit).contains(evaluationLimit) else {
@@ -214,7 +223,8 @@ public struct ResearchWorkspace: Sendable {
         let seeds = Self.heldOutSeeds(secret: secret, count: heldOut, excluding: Set(development))
         let split = try SeedSplit(development: development, heldOut: seeds, secret: secret)
         let criteria = task.criteria.frozen(seeds: split)
-        let file = StationFile(name: station, task: task.name, fleet: fleet, frozenHash: try criteria.contentHash())
+        let file = StationFile(name: station, task: task.name, fleet: fleet, frozenHash: try criteria.contentHash(),
+                               taskOptions: taskOptions.isEmpty ? nil : taskOptions)
         let state = OperatorState(workspace: folder.resolvingSymlinksInPath().path, station: file, heldOutSecret: secret,
                                   heldOutCount: heldOut, evaluationLimit: evaluationLimit, evaluationsUsed: 0,
                                   trialsStarted: 0, agentRun: nil)

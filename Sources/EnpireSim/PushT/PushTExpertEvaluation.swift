@@ -34,9 +34,13 @@ public enum PushTExpertEvaluation {
 
     /// Runs one episode from gym-pusht's start state for `seed`, stopping at success (gym-pusht terminates) or
     /// after `maxSteps`.
+    /// Under a `reality`, the episode's departures from gym-pusht are drawn from it with the seed; the planner
+    /// still plans with clean gym-pusht as its model.
     public static func runEpisode(seed: UInt64, parameters: PushTPlannerParameters = PushTPlannerParameters(),
-                                  maxSteps: Int = PushTGeometry.maxEpisodeSteps) -> Episode {
+                                  maxSteps: Int = PushTGeometry.maxEpisodeSteps,
+                                  reality: PushTReality? = nil) -> Episode {
         let simulation = PushTSimulation()
+        simulation.reality = reality
         simulation.reset(seed: seed)
         var expert = PushTHeuristicExpert(parameters: parameters)
         var coverage = simulation.coverage
@@ -54,9 +58,10 @@ public enum PushTExpertEvaluation {
 
     /// Runs one episode per seed on `workers` threads and summarises them.
     public static func run(seeds: [UInt64], parameters: PushTPlannerParameters = PushTPlannerParameters(),
-                           maxSteps: Int = PushTGeometry.maxEpisodeSteps, workers: Int = 2) -> Result {
+                           maxSteps: Int = PushTGeometry.maxEpisodeSteps, workers: Int = 2,
+                           reality: PushTReality? = nil) -> Result {
         let all = ParallelEpisodes.run(count: seeds.count, workers: workers) {
-            runEpisode(seed: seeds[$0], parameters: parameters, maxSteps: maxSteps)
+            runEpisode(seed: seeds[$0], parameters: parameters, maxSteps: maxSteps, reality: reality)
         }.sorted { $0.seed < $1.seed }
         let successful = all.filter(\.success)
         return Result(

@@ -1,4 +1,5 @@
 import CChipmunk
+import Enpire
 import Foundation
 
 /// The Push-T physics of gym-pusht 0.1.8, reproduced call for call on Chipmunk 7.0.3.
@@ -17,6 +18,16 @@ public final class PushTSimulation {
     public private(set) var stepCount = 0
     /// Damping of the space (gym-pusht default 0: the block keeps no momentum between physics steps).
     public let damping: Double
+    /// Ranges a perturbation is drawn from at every seeded reset (nil or clean: gym-pusht exactly).
+    public var reality: PushTReality?
+    /// The departures from gym-pusht in effect (nil: none, the simulation is bit-exact gym-pusht). Drawn from
+    /// ``reality`` by ``reset(seed:)``; set directly, it takes effect at the next reset or placement.
+    public var perturbation: PushTPerturbation?
+    /// Commands on their way to the controller (latency), the target the lagging controller tracks, and the
+    /// action-noise stream; all restarted by every reset.
+    private var pendingTargets: [(x: Double, y: Double)] = []
+    private var trackedTarget: (x: Double, y: Double)?
+    private var actionNoise = SplitMix64(seed: 0)
 
     /// Creates a simulation in gym-pusht's initial layout (agent at (256, 400), block at (256, 300), angle 0).
     public init(damping: Double = 0) {
@@ -51,6 +62,7 @@ public final class PushTSimulation {
 
     /// Resets to the start state gym-pusht 0.1.8 draws for `env.reset(seed: seed)`.
     public func reset(seed: UInt64) {
+        if let reality { perturbation = reality.perturbation(seed: seed) }
         let start = PushTSimulation.startState(seed: seed)
         // A drawn start state is always five finite numbers.
         try? reset(toState: start)
@@ -91,17 +103,68 @@ public final class PushTSimulation {
         guard abs(action.x) <= Self.maximumCoordinate, abs(action.y) <= Self.maximumCoordinate else {
             throw PushTError.outOfRange("action", [action.x, action.y])
         }
+        if let perturbation {
+            stepPerturbed(action: action, perturbation)
+            return
+        }
         let dt = PushTGeometry.physicsStepSeconds
         let kp = PushTGeometry.positionGain, kv = PushTGeometry.velocityGain
         for _ in 0..<PushTGeometry.substepsPerControlStep {
-            let p = cpBodyGetPosition(agent)
-            let v = cpBodyGetVelocity(agent)
-            // Same float evaluation order as gym-pusht: k_p * (action - p) + k_v * (0 - v), then v += a * dt.
-            let ax = kp * (action.x - p.x) + kv * (0 - v.x)
-            let ay = kp * (action.y - p.y) + kv * (0 - v.y)
-            cpBodySetVelocity(agent, cpv(v.x + ax * dt, v.y + ay * dt))
-            cpSpaceStep(space, dt)
+            physicsStep(toward: action, kp: kp, kv: kv, dt: dt)
         }
+        stepCount += 1
+    }
+
+    /// One physics step of the agent's PD controller toward `target`, in gym-pusht's float evaluation order:
+    /// k_p * (target - p) + k_v * (0 - v), then v += a * dt, then the space steps.
+    private func physicsStep(toward target: (x: Double, y: Double), kp: Double, kv: Double, dt: Double) {
+        let p = cpBodyGetPosition(agent)
+        let v = cpBodyGetVelocity(agent)
+        let ax = kp * (target.x - p.x) + kv * (0 - v.x)
+        let ay = kp * (target.y - p.y) + kv * (0 - v.y)
+        cpBodySetVelocity(agent, cpv(v.x + ax * dt, v.y + ay * dt))
+        cpSpaceStep(space, dt)
+    }
+
+    /// One control step with `perturbation`'s departures: noise on the command, the command delayed by whole
+    /// control steps, a first-order lag on the tracked target, scaled controller gains, then table friction on
+    /// the sliding block after every physics step.
+    private func stepPerturbed(action: (x: Double, y: Double), _ perturbation: PushTPerturbation) {
+        let dt = PushTGeometry.physicsStepSeconds
+        let position = cpBodyGetPosition(agent)
+        if trackedTarget == nil {
+            trackedTarget = (position.x, position.y)
+            pendingTargets = Array(repeating: (position.x, position.y), count: perturbation.latencySteps)
+        }
+        var command = action
+        if perturbation.actionNoisePixels > 0 {
+            command.x += perturbation.actionNoisePixels * actionNoise.nextGaussian()
+            command.y += perturbation.actionNoisePixels * actionNoise.nextGaussian()
+        }
+        pendingTargets.append(command)
+        let arrived = pendingTargets.removeFirst()
+        let kp = PushTGeometry.positionGain * perturbation.trackingGainScale
+        let kv = PushTGeometry.velocityGain * perturbation.trackingGainScale.squareRoot()
+        let follow = perturbation.trackingLagSeconds > 0 ? 1 - exp(-dt / perturbation.trackingLagSeconds) : 1
+        let radiusOfGyration = (cpBodyGetMoment(block) / cpBodyGetMass(block)).squareRoot()
+        var target = trackedTarget ?? (position.x, position.y)
+        for _ in 0..<PushTGeometry.substepsPerControlStep {
+            target.x += (arrived.x - target.x) * follow
+            target.y += (arrived.y - target.y) * follow
+            physicsStep(toward: target, kp: kp, kv: kv, dt: dt)
+            if let deceleration = perturbation.blockTableDeceleration {
+                // Coulomb friction, translation and rotation treated apart: the speed drops by μg·dt, the spin by
+                // μg·dt·0.9/r_g (a uniform patch's mean lever arm is about 0.9 radii of gyration).
+                let velocity = cpBodyGetVelocity(block)
+                let speed = (velocity.x * velocity.x + velocity.y * velocity.y).squareRoot()
+                let keep = speed > 0 ? max(0, speed - deceleration * dt) / speed : 0
+                cpBodySetVelocity(block, cpv(velocity.x * keep, velocity.y * keep))
+                let spin = cpBodyGetAngularVelocity(block)
+                let spinDrop = deceleration * dt * 0.9 / radiusOfGyration
+                cpBodySetAngularVelocity(block, spin > 0 ? max(0, spin - spinDrop) : min(0, spin + spinDrop))
+            }
+        }
+        trackedTarget = target
         stepCount += 1
     }
 
@@ -126,7 +189,8 @@ public final class PushTSimulation {
         _ = ChipmunkSupport.silencedBanner
         let space = cpSpaceNew()!
         cpSpaceSetGravity(space, cpv(0, 0))
-        cpSpaceSetDamping(space, damping)
+        // Table friction lets the block keep its momentum (no damping) and slows it explicitly.
+        cpSpaceSetDamping(space, perturbation?.blockTableDeceleration == nil ? damping : 1)
         self.space = space
 
         // pymunk's Space.static_body: its own static body, added on first use.
@@ -143,13 +207,18 @@ public final class PushTSimulation {
         let agent = cpBodyNewKinematic()!
         cpBodySetPosition(agent, cpv(PushTGeometry.initialAgentPosition.x, PushTGeometry.initialAgentPosition.y))
         let circle = cpCircleShapeNew(agent, PushTGeometry.agentRadius, cpvzero)!
+        if let perturbation {
+            // Chipmunk multiplies the two shapes' coefficients: the block's are 1, the walls' stay 0.
+            cpShapeSetFriction(circle, perturbation.pusherBlockFriction)
+        }
         cpSpaceAddBody(space, agent)
         cpSpaceAddShape(space, circle)
         ownedBodies.append(agent)
         ownedShapes.append(circle)
         self.agent = agent
 
-        let block = cpBodyNew(PushTGeometry.blockMass, PushTGeometry.blockMoment)!
+        let block = cpBodyNew(PushTGeometry.blockMass * (perturbation?.blockMassScale ?? 1),
+                              PushTGeometry.blockMoment * (perturbation?.blockInertiaScale ?? 1))!
         var bar = PushTGeometry.barVertices.map { cpv($0.x, $0.y) }
         var stem = PushTGeometry.stemVertices.map { cpv($0.x, $0.y) }
         let barShape = cpPolyShapeNew(block, Int32(bar.count), &bar, cpTransformIdentity, 0)!
@@ -158,12 +227,19 @@ public final class PushTSimulation {
         cpBodySetAngle(block, 0)
         cpBodySetPosition(block, cpv(PushTGeometry.initialBlockPosition.x, PushTGeometry.initialBlockPosition.y))
         cpSpaceAddBody(space, block)
+        if perturbation != nil {
+            cpShapeSetFriction(barShape, 1)
+            cpShapeSetFriction(stemShape, 1)
+        }
         cpSpaceAddShape(space, barShape)
         cpSpaceAddShape(space, stemShape)
         ownedBodies.append(block)
         ownedShapes.append(contentsOf: [barShape, stemShape])
         self.block = block
         stepCount = 0
+        pendingTargets.removeAll(keepingCapacity: true)
+        trackedTarget = nil
+        actionNoise = SplitMix64(seed: perturbation?.noiseSeed ?? 0)
     }
 
     private func tearDown() {

@@ -8,9 +8,19 @@ public actor PushTWorld: FeatureSource {
     /// The seed of the last seeded reset, if any.
     public private(set) var seed: UInt64?
 
-    /// Creates a world in gym-pusht's initial layout.
-    public init(damping: Double = 0) {
+    /// Creates a world in gym-pusht's initial layout; with a `reality` that is not clean, every seeded reset draws
+    /// that episode's departures from gym-pusht (physics, commands, camera) from it.
+    public init(damping: Double = 0, reality: PushTReality? = nil) {
         simulation = PushTSimulation(damping: damping)
+        simulation.reality = reality.flatMap { $0.isClean ? nil : $0 }
+    }
+
+    /// The departures from gym-pusht in effect this episode (nil: none).
+    public var perturbation: PushTPerturbation? { simulation.perturbation }
+
+    /// The scene and how the camera departs from its calibration this episode: what a perturbed camera renders.
+    public var cameraScene: (state: PushTState, change: PushTCameraChange) {
+        (simulation.state, simulation.perturbation?.camera ?? PushTCameraChange())
     }
 
     /// Resets to gym-pusht's start state for `seed`.

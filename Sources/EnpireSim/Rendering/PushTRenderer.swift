@@ -22,8 +22,18 @@ public struct PushTRenderer: SceneRenderer {
     /// Whether the goal T is drawn (gym-pusht draws it).
     public var drawGoal: Bool
     /// Map from world pixels (gym-pusht's 512 frame) to continuous image coordinates (pixel `i` spans `[i, i+1)`).
-    let view: AffineTransform2D
+    private(set) var view: AffineTransform2D
     private var canvas: SceneCanvas
+    /// The pose and lighting drawn from ``noise``, before any ``cameraChange``.
+    private let calibratedPerturbation: CameraPerturbation
+    /// How the camera departs from its calibration (moved, zoomed, exposed): identity unless set.
+    public var cameraChange = PushTCameraChange() {
+        didSet {
+            guard cameraChange != oldValue else { return }
+            canvas.perturbation = cameraChange.applied(to: calibratedPerturbation)
+            view = Self.viewTransform(outputSize: outputSize, perturbation: canvas.perturbation)
+        }
+    }
 
     /// The largest width or height accepted.
     public static let maxDimension = 8192
@@ -36,6 +46,7 @@ public struct PushTRenderer: SceneRenderer {
         canvas = try SceneCanvas(renderer: "PushTRenderer", outputSize: outputSize, sides: 1...Self.maxDimension,
                                  noise: noise)
         self.drawGoal = drawGoal
+        calibratedPerturbation = canvas.perturbation
         self.view = Self.viewTransform(outputSize: outputSize, perturbation: canvas.perturbation)
     }
 

@@ -31,7 +31,7 @@ extension SceneRenderer {
 struct SceneCanvas: Sendable {
     let outputSize: ImageSize
     let noise: CameraNoise
-    let perturbation: CameraPerturbation
+    var perturbation: CameraPerturbation
     var rasterizer: CoverageRasterizer
 
     /// Checks `outputSize` against `sides` (per side) and the noise; `renderer` names the renderer in messages.

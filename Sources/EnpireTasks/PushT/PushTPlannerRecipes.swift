@@ -18,6 +18,13 @@ public enum PushTPlannerRecipes {
         ParameterRange("targetCoverage", 0.95, 0.985),
     ])
 
+    /// ``space`` plus the push speed and the settling steps after a push: what a search under a perturbed reality
+    /// (lag, latency, friction) also tunes.
+    public static let robustSpace = RecipeSpace(family: family, ranges: space.ranges + [
+        ParameterRange("pushSpeed", 3, 12),
+        ParameterRange("settleSteps", 0, 6, integer: true),
+    ])
+
     /// The deliberately naive starting point of every station: one contact per edge, two coarse push
     /// lengths, no coverage term. Campaigns start here so that the report shows what the search finds.
     public static let baseline = Recipe(family: family, parameters: [

@@ -28,11 +28,22 @@ public struct PushTSimulatedStation: Sendable {
     /// With `cameraTrigger`, the cameras of `cameraResolutions` take a frame only while it returns true (see
     /// `TriggeredCamera`): a policy that needs a picture only at its decision points asks for one, and the station
     /// spends no rendering on the other steps.
+    ///
+    /// With a `reality` that is not clean, every seeded episode draws its departures from gym-pusht from it
+    /// (friction, mass, pusher lag, gain, latency and noise, and a camera moved, zoomed and exposed differently
+    /// from its calibration): a simulated stand-in for a real station. Clean or nil keeps gym-pusht exactly.
     public init(name: String, recorder: (any EpisodeRecorder)? = nil, cameraResolutions: [ImageSize] = [],
                 cameraNoise: CameraNoise = .none, robotReset: Bool = false, cameraReward: PushTRewardModel? = nil,
-                judgeCameraSeed: UInt64 = 0, cameraTrigger: (@Sendable () async -> Bool)? = nil) throws {
+                judgeCameraSeed: UInt64 = 0, cameraTrigger: (@Sendable () async -> Bool)? = nil,
+                reality: PushTReality? = nil) throws {
         let clock = SimulatedClock()
-        let world = PushTWorld()
+        let world = PushTWorld(reality: reality)
+        let perturbed = !(reality?.isClean ?? true)
+        func makeCamera(_ name: String, _ size: ImageSize, _ noise: CameraNoise) throws -> any Camera {
+            perturbed
+                ? try PushTRealityCamera(name: name, resolution: size, noise: noise, world: world, clock: clock)
+                : try PushTCamera(name: name, resolution: size, noise: noise, clock: clock, state: { await world.state })
+        }
         let arm = PushTPusherArm(world: world, clock: clock)
         var cameras: [any Camera] = []
         var reward: any RewardFunction = PushTCoverageReward(world: world)
@@ -47,14 +58,12 @@ public struct PushTSimulatedStation: Sendable {
             let camera = PushTCameraReward(model: model)
             judge = camera
             reward = camera
-            cameras.append(try PushTCamera(name: model.cameraName, resolution: size, noise: noise, clock: clock,
-                                           state: { await world.state }))
+            cameras.append(try makeCamera(model.cameraName, size, noise))
         }
         for size in cameraResolutions {
             let index = cameras.count
-            let camera = try PushTCamera(name: index == 0 ? "top" : "top\(index + 1)", resolution: size,
-                                         noise: cameraNoise, clock: clock, state: { await world.state })
-            cameras.append(cameraTrigger.map { TriggeredCamera(camera, when: $0) } ?? camera)
+            let made = try makeCamera(index == 0 ? "top" : "top\(index + 1)", size, cameraNoise)
+            cameras.append(cameraTrigger.map { TriggeredCamera(made, when: $0) } ?? made)
         }
         // The pusher's targets stay on the 512 x 512 table; gym-pusht itself never clips, a station does.
         let safety = try SafetyEnvelope(specification: arm.specification)

@@ -1,3 +1,4 @@
+public import EnpireSim
 public import Foundation
 
 /// Push-T in `enpire learn` / `enpire policy eval`: the learned primitive selector (``PushTPrimitiveLearner``,
@@ -11,8 +12,12 @@ public import Foundation
 /// is `--demonstrations 150 --rounds 4 --episodes-per-round 150 --dev-seeds 60 --first-dev-seed 200000
 /// --hidden 256,256,256 --epochs 20`.
 public struct PushTLearnableTask: LearnableTask {
-    /// Creates the task.
-    public init() {}
+    /// The reality ``evaluate(policyDirectory:firstSeed:episodes:observe:workers:progress:)`` scores in (nil: clean
+    /// gym-pusht): every episode's departures drawn from it with the seed.
+    public var reality: PushTReality?
+
+    /// Creates the task (scoring in `reality`, when given).
+    public init(reality: PushTReality? = nil) { self.reality = reality }
 
     /// `"pusht"`.
     public var name: String { "pusht" }
@@ -68,7 +73,8 @@ public struct PushTLearnableTask: LearnableTask {
                          progress: @escaping @Sendable (LearnProgress) -> Void) async throws -> PolicyEvaluation {
         let model = try PushTPrimitiveModel.load(from: policyDirectory)
         let summary = try await PushTPolicyEvaluation.evaluate(model: model, mode: observe, firstSeed: firstSeed,
-                                                               episodes: episodes, workers: workers) { done, total in
+                                                               episodes: episodes, workers: workers,
+                                                               reality: reality) { done, total in
             progress(LearnProgress(phase: "evaluation", done: done, total: total, etaSeconds: nil))
         }
         return PolicyEvaluation(task: name, observe: observe, firstSeed: firstSeed, successes: summary.successes,

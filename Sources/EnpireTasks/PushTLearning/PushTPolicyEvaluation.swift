@@ -40,24 +40,27 @@ public enum PushTPolicyEvaluation {
         public var wallSeconds: Double
         /// Failed seeds.
         public var failedSeeds: [UInt64]
+        /// The reality the stations lived in (nil: clean gym-pusht).
+        public var reality: String?
     }
 
-    /// Runs the learned policy for one episode per seed from `firstSeed` on `workers` stations.
+    /// Runs the learned policy for one episode per seed from `firstSeed` on `workers` stations (in `reality`, when
+    /// given: every episode's departures from gym-pusht drawn from it with the seed).
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
-                                workers: Int = 2, cameraSeed: UInt64 = 77,
+                                workers: Int = 2, cameraSeed: UInt64 = 77, reality: PushTReality? = nil,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         try await evaluate(model: model, mode: mode, seeds: try seedRange(from: firstSeed, count: episodes),
-                           workers: workers, cameraSeed: cameraSeed, progress: progress)
+                           workers: workers, cameraSeed: cameraSeed, reality: reality, progress: progress)
     }
 
     /// Runs the learned policy for one episode per seed of `seeds`.
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, seeds: [UInt64], workers: Int = 2,
-                                cameraSeed: UInt64 = 77,
+                                cameraSeed: UInt64 = 77, reality: PushTReality? = nil,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
             of: "/state", with: "/\(mode.rawValue)")
         return try await evaluate(policyName: name, mode: mode, seeds: seeds, workers: workers, cameraSeed: cameraSeed,
-                                  progress: progress) { observer, request in
+                                  reality: reality, progress: progress) { observer, request in
             var policy = try PushTPrimitivePolicy(model: model, mode: mode, observer: observer)
             policy.frameRequest = request
             return policy
@@ -67,12 +70,12 @@ public enum PushTPolicyEvaluation {
     /// Runs the planner (the heuristic expert with `parameters`) reading the block from the camera or from the
     /// simulator. Either way it plans with the simulator as its model: an oracle, privileged.
     public static func evaluatePlanner(parameters: PushTPlannerParameters, mode: ObservationMode, firstSeed: UInt64,
-                                       episodes: Int, workers: Int = 2, cameraSeed: UInt64 = 77,
+                                       episodes: Int, workers: Int = 2, cameraSeed: UInt64 = 77, reality: PushTReality? = nil,
                                        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws
         -> Summary {
         var summary = try await evaluate(policyName: "pusht-planner-oracle/\(mode.rawValue)", mode: mode,
                                          firstSeed: firstSeed, episodes: episodes, workers: workers,
-                                         cameraSeed: cameraSeed, progress: progress) { observer, request in
+                                         cameraSeed: cameraSeed, reality: reality, progress: progress) { observer, request in
             var policy = try PushTObservingExpert(parameters: parameters, mode: mode, observer: observer)
             policy.frameRequest = request
             return policy
@@ -84,12 +87,12 @@ public enum PushTPolicyEvaluation {
     /// Runs the policy `makePolicy` builds (given the lane's camera observer in camera mode and its frame request)
     /// for one episode per seed from `firstSeed` on `workers` stations.
     public static func evaluate(policyName: String, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
-                                workers: Int = 2, cameraSeed: UInt64 = 77,
+                                workers: Int = 2, cameraSeed: UInt64 = 77, reality: PushTReality? = nil,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
                                 makePolicy: (PushTCameraObserver?, PushTFrameRequest) throws -> any Policy)
         async throws -> Summary {
         try await evaluate(policyName: policyName, mode: mode, seeds: try seedRange(from: firstSeed, count: episodes),
-                           workers: workers, cameraSeed: cameraSeed, progress: progress, makePolicy: makePolicy)
+                           workers: workers, cameraSeed: cameraSeed, reality: reality, progress: progress, makePolicy: makePolicy)
     }
 
     /// `count` consecutive seeds from `first`, refusing a count out of 1...1,000,000 or an overflowing range.
@@ -105,7 +108,7 @@ public enum PushTPolicyEvaluation {
 
     /// Runs the policy `makePolicy` builds for one episode per seed of `seeds` on `workers` stations.
     public static func evaluate(policyName: String, mode: ObservationMode, seeds: [UInt64], workers: Int = 2,
-                                cameraSeed: UInt64 = 77, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+                                cameraSeed: UInt64 = 77, reality: PushTReality? = nil, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
                                 makePolicy: (PushTCameraObserver?, PushTFrameRequest) throws -> any Policy)
         async throws -> Summary {
         let episodes = seeds.count
@@ -123,7 +126,7 @@ public enum PushTPolicyEvaluation {
                 let station = try PushTSimulatedStation(
                     name: "learned-eval-\(lane)",
                     cameraResolutions: mode == .camera ? [ImageSize(width: 640, height: 480)] : [],
-                    cameraNoise: mode == .camera ? noise : .none, cameraTrigger: { request.isRaised })
+                    cameraNoise: mode == .camera ? noise : .none, cameraTrigger: { request.isRaised }, reality: reality)
                 let observer = mode == .camera ? try PushTCameraObserver.simulated(cameraName: "top", noise: noise) : nil
                 let policy = try makePolicy(observer, request)
                 group.addTask {
@@ -157,7 +160,8 @@ public enum PushTPolicyEvaluation {
             meanStepsToSuccess: successes.isEmpty ? 0 : Double(successes.reduce(0) { $0 + $1.2 }) / Double(successes.count),
             robotSeconds: Double(outcomes.reduce(0) { $0 + $1.2 }) / PushTGeometry.controlRateHz,
             wallSeconds: (ContinuousClock.now - start).inSeconds,
-            failedSeeds: outcomes.filter { !$0.1 }.map(\.0))
+            failedSeeds: outcomes.filter { !$0.1 }.map(\.0),
+            reality: reality.flatMap { $0.isClean ? nil : $0.name })
     }
 
     /// Work-stealing counters shared by the evaluation lanes.

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+@testable import EnpireSim
+
+/// The Push-T perturbation model: clean is gym-pusht bit for bit, draws repeat per seed, files are checked.
+@Suite("Push-T reality (sim-to-real perturbations)")
+struct PushTRealityTests {
+    /// States after every step of a fixed push sequence from `seed`'s start.
+    static func trajectory(seed: UInt64, reality: PushTReality?) throws -> [PushTState] {
+        let simulation = PushTSimulation()
+        simulation.reality = reality
+        simulation.reset(seed: seed)
+        let start = simulation.state
+        var states: [PushTState] = []
+        // Drive the pusher into the block and beyond so that contacts happen.
+        for step in 0..<40 {
+            let t = Double(step) / 40
+            try simulation.step(action: (start.agentX + (start.blockX - start.agentX) * 1.5 * t,
+                                         start.agentY + (start.blockY - start.agentY) * 1.5 * t))
+            states.append(simulation.state)
+        }
+        return states
+    }
+
+    @Test func cleanIsBitExactTheUnperturbedSimulator() throws {
+        for seed: UInt64 in [0, 1, 42, 8_000_000] {
+            let plain = try Self.trajectory(seed: seed, reality: nil)
+            #expect(try Self.trajectory(seed: seed, reality: .clean) == plain)
+            #expect(PushTReality.clean.perturbation(seed: seed) == nil)
+            #expect(PushTReality.clean.isClean && !PushTReality.mild.isClean)
+        }
+        // The fixed push makes contact (otherwise the comparison would prove little).
+        let plain = try Self.trajectory(seed: 1, reality: nil)
+        let start = PushTSimulation.startState(seed: 1)
+        #expect(abs(plain.last!.blockX - start[2]) + abs(plain.last!.blockY - start[3]) > 1)
+    }
+
+    @Test func drawsRepeatPerSeedAndStayInTheirRanges() throws {
+        let a = try #require(PushTReality.harsh.perturbation(seed: 8_000_001))
+        #expect(PushTReality.harsh.perturbation(seed: 8_000_001) == a)
+        #expect(PushTReality.harsh.perturbation(seed: 8_000_002) != a)
+        var latencies = Set<Int>()
+        for seed: UInt64 in 0..<200 {
+            let p = try #require(PushTReality.harsh.perturbation(seed: seed))
+            latencies.insert(p.latencySteps)
+            #expect((0.5...2).contains(p.blockMassScale))
+            #expect((0...0.08).contains(p.trackingLagSeconds))
+            #expect(abs(p.camera.shiftX) <= 4 && abs(p.camera.rotationRadians) <= 0.015)
+        }
+        #expect(latencies == [0, 1, 2, 3])
+        // Perturbed runs repeat exactly, and differ from clean.
+        let once = try Self.trajectory(seed: 3, reality: .harsh)
+        #expect(try Self.trajectory(seed: 3, reality: .harsh) == once)
+        #expect(once != (try Self.trajectory(seed: 3, reality: nil)))
+    }
+
+    @Test func latencyDelaysTheCommandByWholeSteps() throws {
+        var reality = PushTReality(name: "late")
+        reality.latencySteps = .init(2, 2)
+        let simulation = PushTSimulation()
+        simulation.reality = reality
+        simulation.reset(seed: 5)
+        let start = simulation.state
+        try simulation.step(action: (start.agentX + 50, start.agentY))
+        try simulation.step(action: (start.agentX + 50, start.agentY))
+        #expect(abs(simulation.state.agentX - start.agentX) < 1e-9, "two steps of latency: still at rest")
+        try simulation.step(action: (start.agentX + 50, start.agentY))
+        #expect(simulation.state.agentX > start.agentX + 10)
+    }
+
+    @Test func tableFrictionLetsTheBlockSlideAfterAPush() throws {
+        func slide(_ reality: PushTReality?) throws -> Double {
+            let simulation = PushTSimulation()
+            // Pusher left of the bar's end, block at rest; push right fast, then pull back.
+            simulation.perturbation = reality?.perturbation(seed: 0)
+            try simulation.reset(toState: [150, 215, 256, 200, 0])
+            for _ in 0..<4 { try simulation.step(action: (260, 215)) }
+            let pushed = simulation.state.blockX
+            for _ in 0..<5 { try simulation.step(action: (100, 215)) }
+            return simulation.state.blockX - pushed
+        }
+        var slippery = PushTReality(name: "slippery")
+        slippery.blockTableFriction = .init(0.05, 0.05)
+        let stuck = try slide(nil), slid = try slide(slippery)
+        #expect(slid > stuck + 2, "clean \(stuck) px, slippery \(slid) px")
+    }
+
+    @Test func cameraChangeMovesThePicture() throws {
+        var renderer = try PushTRenderer(outputSize: .init(width: 96, height: 96))
+        let state = PushTState(agentX: 100, agentY: 100, blockX: 300, blockY: 300, blockAngle: 0.3)
+        let before = renderer.render(state)
+        var change = PushTCameraChange()
+        change.shiftX = 6
+        renderer.cameraChange = change
+        #expect(renderer.render(state) != before)
+        renderer.cameraChange = PushTCameraChange()
+        #expect(renderer.render(state) == before)
+    }
+
+    @Test func presetsAndFilesLoadAndBadFilesSayWhy() throws {
+        #expect(try PushTReality.load(nameOrPath: "mild") == .mild)
+        let good = Data(#"{"name": "lab", "latencySteps": [1, 2], "blockTableFriction": 0.4}"#.utf8)
+        let lab = try PushTReality.decode(good)
+        #expect(lab.latencySteps == .init(1, 2) && lab.blockTableFriction == .init(0.4, 0.4))
+        // Round trip through the encoder.
+        #expect(try PushTReality.decode(JSONEncoder().encode(lab)) == lab)
+        func message(_ json: String) -> String {
+            do { _ = try PushTReality.decode(Data(json.utf8)); return "" } catch { return error.description }
+        }
+        #expect(message(#"{"name": "lab", "latency": [0, 1]}"#).contains("unknown key 'latency'"))
+        #expect(message(#"{"name": "lab", "latencySteps": [3, 1]}"#).contains("low <= high"))
+        #expect(message(#"{"name": "lab", "latencySteps": [0, 40]}"#).contains("within [0.0, 10.0]"))
+        #expect(message(#"{"name": "lab", "latencySteps": [0, 1, 2]}"#).contains("[low, high]"))
+        #expect(message("[1, 2]").contains("JSON object"))
+        #expect(message("{").contains("not valid JSON"))
+        #expect(message(#"{"latencySteps": [0, 1]}"#).contains("name"))
+        let huge = Data(repeating: 0x20, count: PushTReality.maximumFileBytes + 1)
+        #expect(throws: PushTRealityError.self) { try PushTReality.decode(huge) }
+        #expect(throws: PushTRealityError.self) { try PushTReality.load(nameOrPath: "/nonexistent/reality.json") }
+    }
+
+    /// `ENPIRE_HEAVY=1`: control steps per second with perturbations off (nil), clean and harsh, printed.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ENPIRE_HEAVY"] == "1"))
+    func stepsPerSecond() throws {
+        for (label, reality) in [("off", nil), ("clean", PushTReality.clean), ("harsh", PushTReality.harsh)] {
+            let start = Date()
+            var steps = 0
+            for seed: UInt64 in 0..<1_000 {
+                steps += try Self.trajectory(seed: seed, reality: reality).count
+            }
+            let seconds = Date().timeIntervalSince(start)
+            print("reality \(label): \(steps) steps in \(String(format: "%.2f", seconds)) s = \(Int(Double(steps) / seconds)) steps/s")
+        }
+    }
+}
