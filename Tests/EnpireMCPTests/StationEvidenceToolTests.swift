@@ -75,26 +75,27 @@ struct StationEvidenceToolTests {
         try await station.stop()
     }
 
-    @Test("estop during a running trial ends it before its next episode, as a tool error naming the stop")
+    @Test("an e-stop latched while a trial runs ends it before its next episode; over MCP the stop is a tool error")
     func emergencyStopWhileRunning() async throws {
-        let episodes = 12
+        // The mechanism, deterministically: the stop is latched from the trial's own per-episode callback (which the
+        // trial awaits), so the race with a loaded machine's scheduling is gone.
+        let episodes = 6
         let station = try await ServedStation.start(episodesPerTrial: episodes)
-        let recorded = station.server.workspace.operatorFolder.appendingPathComponent("trials/mcp-1-1")
+        let workspace = station.server.workspace
+        let recorded = workspace.operatorFolder.appendingPathComponent("trials/mcp-1-1")
         let finished = {
             ((try? FileManager.default.contentsOfDirectory(atPath: recorded.path)) ?? []).filter { $0.hasSuffix(".json") }.count
         }
-        let trial = Task { try await station.call("run_trial", ["hypothesis": "long trial"]) }
-        // Wait for the first recorded episode (the files, not the notifications, which a loaded machine may deliver
-        // late), then stop the station from the same client while the trial runs.
-        for _ in 0..<1200 where finished() == 0 { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(try await station.call("estop", ["reason": "hand in the cell"]).isError == false)
-        let atStop = finished()
-        #expect(atStop < episodes, "the trial had finished before the stop arrived")
-        let answer = try await trial.value
-        #expect(answer.isError && answer.text.contains("emergency stop is latched (MCP client: hand in the cell)"),
+        await #expect(throws: ResearchWorkspace.WorkspaceError.self) {
+            _ = try await workspace.runTrial(recipe: [:], hypothesis: "long trial", episodes: { done, _, _ in
+                if done == 2 { try? workspace.latchEmergencyStop(reason: "hand in the cell") }
+            })
+        }
+        #expect(finished() == 2, "\(finished()) episodes recorded; the stop latched after the second")
+        // Over MCP: the latched stop refuses the next trial with a tool error naming it, and nothing is left pending.
+        let answer = try await station.call("run_trial", ["hypothesis": "after the stop"])
+        #expect(answer.isError && answer.text.contains("emergency stop is latched") && answer.text.contains("hand in the cell"),
                 "\(answer.text)")
-        // The episode running when the stop latched finishes; no other starts.
-        #expect(finished() <= atStop + 1, "\(finished()) episodes recorded, \(atStop) when the stop latched")
         let status = try station.json(try await station.call("status").text)
         #expect((status["pending"] as? [Any])?.isEmpty == true)
         try await station.stop()
