@@ -57,7 +57,8 @@ public enum PushTCampaignReport {
         text += "|---|---|---|---|---|---|---|---|---|\n"
         for e in entries {
             text += "| \(e.paradigm) | \(e.reads) | \(e.privileged ? "yes" : "no") | \(score(e.development)) | "
-            text += "\(e.development.map { String(format: "%.1f", $0.meanStepsToSuccess) } ?? "–") | "
+            let steps = e.development.flatMap { $0.successes > 0 ? String(format: "%.1f", $0.meanStepsToSuccess) : nil }
+            text += "\(steps ?? "–") | "
             text += "\(score(e.heldOut)) | \(String(format: "%.0f", e.wallSeconds)) | "
             text += "\(String(format: "%.1f", e.robotSeconds / 60)) | \(e.kept ? "**kept**" : "") |\n"
         }
