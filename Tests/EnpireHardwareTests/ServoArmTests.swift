@@ -14,6 +14,17 @@ struct SinePolicy: Policy {
     }
 }
 
+/// The sine policy that makes servo 2 report an overload (twice) when it is asked for the action of `step`.
+struct FaultAtStep: Policy {
+    let step: Int
+    let fake: FakeServoBus
+    var name: String { "sine with a fault at step \(step)" }
+    func action(for observation: Observation) async throws -> [ArmCommand] {
+        if observation.stepIndex == step { fake.inject(.status(0x20), id: 2, count: 2) }
+        return try await SinePolicy().action(for: observation)
+    }
+}
+
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return .nan }
@@ -221,13 +232,12 @@ struct ServoArmTests {
         let arm = try ServoArm.so101Follower(bus: bus, calibration: wideCalibration(names: armJointNames))
         let station = try Station(configuration: .init(name: "so101-sim", task: "sine"), arms: [arm])
         try await station.connect()
-        let injector = Task {
-            try await Task.sleep(nanoseconds: 150_000_000)
-            fake.inject(.status(0x20), id: 2, count: 2)
-        }
-        let episode = try await station.runEpisode(policy: SinePolicy(), maxSteps: 30, stopOnSuccess: false)
-        try await injector.value
+        // The fault is injected from the policy at step 4 (not by a timer, which a loaded machine may fire after the
+        // episode ended), so the next exchanges with the bus meet it.
+        let episode = try await station.runEpisode(policy: FaultAtStep(step: 4, fake: fake), maxSteps: 30,
+                                                   stopOnSuccess: false)
         #expect(episode.summary.status == .aborted)
+        #expect(episode.steps.count < 30)
         #expect(episode.summary.reason?.contains("servo 2 reports a fault (0x20: overload)") == true,
                 "\(episode.summary.reason ?? "")")
     }
