@@ -53,6 +53,27 @@ public protocol ResearchTask: Sendable {
     func configured(_ options: [String: String]) throws -> any ResearchTask
 }
 
+/// A task whose stations can hand their episodes to a recorder. It writes one station factory, with an optional
+/// recorder, and both of ``ResearchTask``'s factories come from it.
+public protocol RecordingResearchTask: ResearchTask {
+    /// A station for `role`, named `name`, whose episodes (steps and camera frames) also go to `recorder` when
+    /// there is one.
+    func makeStation(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) async throws
+        -> any ResearchStation
+}
+
+extension RecordingResearchTask {
+    /// The station without a recorder.
+    public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
+        try await makeStation(role: role, name: name, recorder: nil)
+    }
+    /// The station with `recorder`.
+    public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws
+        -> any ResearchStation {
+        try await makeStation(role: role, name: name, recorder: .some(recorder))
+    }
+}
+
 extension ResearchTask {
     /// Ignores `recorder`: a task records its episodes only when it implements this itself.
     public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws

@@ -8,7 +8,7 @@ import EnpireSim
 /// estimate (`PinInsertionCameraVerifier`); held-out successes are counted by the simulator's rule.
 ///
 /// The expert reads the simulator's exact hole pose: its results are privileged, and reports say so.
-public struct PinResearchTask: ResearchTask {
+public struct PinResearchTask: RecordingResearchTask {
     /// Creates the task.
     public init() {}
 
@@ -60,18 +60,10 @@ public struct PinResearchTask: ResearchTask {
         try policy(for: recipe) { PinInsertionExpert(parameters: try PinInsertionExpert.Parameters(recipe: $0.parameters)) }
     }
 
-    /// A simulated station; each research station's side camera has its own noise, the evaluators' another.
-    public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
-        try station(role: role, name: name, recorder: nil)
-    }
-
-    /// A simulated station whose episodes (with the side camera's frames) go to `recorder`.
-    public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws
+    /// A simulated station; each research station's side camera has its own noise, the evaluators' another. With a
+    /// recorder, its episodes (with the side camera's frames) go there.
+    public func makeStation(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws
         -> any ResearchStation {
-        try station(role: role, name: name, recorder: recorder)
-    }
-
-    func station(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws -> any ResearchStation {
         // HARDWARE: replace the simulated hand (`parts.arm`, a RobotArm that also reports its force estimate), the side
         // camera, the reset (`parts.reset`) and the clock (use `SystemClock()`) with your own; the verifier reads only
         // the camera frame and the arm's readings.

@@ -9,7 +9,7 @@ import Foundation
 ///
 /// The recipes are the planner, which reads the simulator's exact state and plans with a copy of the simulator:
 /// privileged (an oracle), and labelled so in every report.
-public struct PushTResearchTask: ResearchTask {
+public struct PushTResearchTask: RecordingResearchTask {
     /// Whether research stations reset with the pusher itself (verified) instead of placing start states.
     public var robotReset: Bool
     /// When set, every station is judged by this camera reward instead of the simulator's coverage.
@@ -112,20 +112,12 @@ public struct PushTResearchTask: ResearchTask {
         try policy(for: recipe) { PushTHeuristicExpert(parameters: try PushTPlannerRecipes.parameters(for: $0)) }
     }
 
-    /// A simulated station (in ``heldOutReality`` when it evaluates, else in ``reality``); under a camera reward each research station has its own camera (mount, lighting,
-    /// noise) and the evaluators one no research station had.
-    public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
-        try station(role: role, name: name, recorder: nil)
-    }
-
-    /// A simulated station whose episodes go to `recorder`; without a camera reward the station gets a 96 x 96
-    /// `top` camera (gym-pusht's image size) so the recording has frames to show (the verdict stays the coverage rule).
-    public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws
+    /// A simulated station (in ``heldOutReality`` when it evaluates, else in ``reality``); under a camera reward each
+    /// research station has its own camera (mount, lighting, noise) and the evaluators one no research station had.
+    /// With a recorder and no camera reward the station gets a 96 x 96 `top` camera (gym-pusht's image size) so the
+    /// recording has frames to show (the verdict stays the coverage rule).
+    public func makeStation(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws
         -> any ResearchStation {
-        try station(role: role, name: name, recorder: recorder)
-    }
-
-    func station(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws -> any ResearchStation {
         let judgeSeed = role.cameraSeed(workspace: 0) { UInt64($0 + 1) }
         let reset = role == .workspace ? false : robotReset
         let recordingCamera = recorder != nil && cameraReward == nil ? [ImageSize(width: 96, height: 96)] : []

@@ -11,7 +11,7 @@ import Foundation
 ///
 /// The expert reads the simulator's exact tie features (anchor, free end, mark): its results are privileged, and
 /// reports say so.
-public struct ZipTieResearchTask: ResearchTask {
+public struct ZipTieResearchTask: RecordingResearchTask {
     /// Creates the task.
     public init() {}
 
@@ -57,18 +57,9 @@ public struct ZipTieResearchTask: ResearchTask {
 
     /// A simulated station with triggered cameras: they take a burst of two frames when the cutter is parked in
     /// its inspection pose with the jaws open (where the expert parks it after a cut), the only moment the
-    /// verifier needs pictures.
-    public func makeStation(role: StationRole, name: String) async throws -> any ResearchStation {
-        try station(role: role, name: name, recorder: nil)
-    }
-
-    /// A simulated station whose episodes (with the triggered cameras' bursts) go to `recorder`.
-    public func makeStation(role: StationRole, name: String, recorder: any EpisodeRecorder) async throws
+    /// verifier needs pictures. With a recorder, its episodes (with the bursts) go there.
+    public func makeStation(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws
         -> any ResearchStation {
-        try station(role: role, name: name, recorder: recorder)
-    }
-
-    func station(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws -> any ResearchStation {
         // HARDWARE: replace the two simulated arms (`parts.left`, `parts.cutter`), the top and oblique cameras, the
         // reset (a person replaces the tie) and the clock (use `SystemClock()`) with your own; the trigger becomes a
         // pose check on your cutter arm or a trigger line.
