@@ -210,10 +210,11 @@ struct ServoArmTests {
         // Control-period jitter: how far each period (observation to observation) is from 1/30 s.
         let jitter = zip(episode.steps.dropFirst(), episode.steps.dropFirst(2))
             .map { abs($1.timeSeconds - $0.timeSeconds - period) }
-        print(String(format: "SO-101 sim station: %d steps at 30 Hz, lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
+        print(String(format: "SO-101 sim station: %d of %d steps at 30 Hz (%@), lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
                      + "%d steps with envelope interventions, late >2 ms: %d, late by more than a period: %d; "
                      + "period jitter p50 %.2f ms, p99 %.2f ms, max %.2f ms, periods off by >2 ms: %d; "
-                     + "load average before %@, after %@", steps,
+                     + "load average before %@, after %@", episode.steps.count, steps,
+                     episode.summary.status.rawValue + (episode.summary.reason.map { ": " + $0 } ?? ""),
                      percentile(lateness, 0.5) * 1000, p99 * 1000, worst * 1000, clamped,
                      lateness.filter { $0 > 0.002 }.count, lateness.filter { $0 > period }.count,
                      percentile(jitter, 0.5) * 1000, percentile(jitter, 0.99) * 1000, (jitter.max() ?? 0) * 1000,

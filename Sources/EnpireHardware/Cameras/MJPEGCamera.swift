@@ -55,7 +55,7 @@ public struct MJPEGCameraStatistics: Sendable, Equatable {
 /// - ``Source/snapshot``: one JPEG per request (`/?action=snapshot`, `/capture`, `/snapshot.jpg`), fetched on each
 ///   ``latestFrame()``.
 ///
-/// The JPEG bytes go into ``Frame/jpeg`` exactly as the camera sent them (no decoding, no re-encoding); only the
+/// The JPEG bytes go into `Frame.jpeg` exactly as the camera sent them (no decoding, no re-encoding); only the
 /// JPEG header is read to check the size against `resolution` (when `checksResolution`). Every read is bounded by
 /// ``MJPEGLimits`` (part and header sizes, connect, stall and per-part deadlines), so a broken or hostile server
 /// costs at most about `maximumPartBytes` of memory and never blocks the station.

@@ -62,9 +62,9 @@ public enum V4L2CameraError: Error, Equatable, CustomStringConvertible {
 /// dequeues each filled buffer, copies it and queues it again, so ``latestFrame()`` returns the newest frame
 /// without waiting for the next one.
 ///
-/// - `MJPG` frames go into ``Frame/jpeg`` exactly as the camera compressed them (no decoding, no re-encoding).
+/// - `MJPG` frames go into `Frame.jpeg` exactly as the camera compressed them (no decoding, no re-encoding).
 /// - `YUYV` frames are converted to RGB (``YUYVConversion``) and JPEG-encoded when ``latestFrame()`` asks for
-///   them (once per captured frame), so the frame carries both ``Frame/image`` and ``Frame/jpeg``.
+///   them (once per captured frame), so the frame carries both `Frame.image` and `Frame.jpeg`.
 ///
 /// Only the newest frame is kept. The camera starts on ``start()`` or the first ``latestFrame()`` and releases the
 /// device on ``stop()`` (or when released).

@@ -1,12 +1,12 @@
 public import Enpire
 
 /// Fills RLPD's two replay buffers from recorded station episodes, HIL-SERL style: the steps a person drove
-/// (source `human`, from ``Station``'s intervention hook) go to the demonstration side of the symmetric sampling
+/// (source `human`, from `Station`'s intervention hook) go to the demonstration side of the symmetric sampling
 /// with the person's own commands, and, by default, to the online side as well (HIL-SERL adds intervention data
 /// to both buffers); the policy's own steps go to the online side.
 ///
 /// Each step becomes one transition: the observation encoded from the step, the action encoded from its commands
-/// (the person's on a `human` step; what the policy had asked for on such a step, ``StepRecord/policyRequested``,
+/// (the person's on a `human` step; what the policy had asked for on such a step, `StepRecord.policyRequested`,
 /// is not used), the reward after the step, and the next step's observation. The last step of an episode has no
 /// next observation: it is kept only when it ended in success (a terminal transition, which does not bootstrap).
 /// `script` steps (scripted demonstrations) are treated as demonstrations; `reset` and `safety` steps are dropped.
