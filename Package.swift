@@ -44,6 +44,8 @@ let package = Package(
                        providers: [.apt(["libgit2-dev"])]),
         // Debian ships no chipmunk.pc: the modulemap links libchipmunk directly.
         .systemLibrary(name: "CChipmunk", providers: [.apt(["libchipmunk-dev"])]),
+        // Video4Linux2 ioctls for EnpireHardware's V4L2 camera: the kernel's UAPI header only, nothing to link.
+        .systemLibrary(name: "CV4L2", providers: [.apt(["linux-libc-dev"])]),
 
         // Core: protocols, station runtime, safety, episodes, evaluation, ledger. Links no libgit2.
         .target(name: "Enpire", dependencies: ["CTurboJPEG"], swiftSettings: strict),
@@ -59,8 +61,8 @@ let package = Package(
         // EnpireReset's escalation ladder).
         .target(name: "EnpireSim", dependencies: ["Enpire", "EnpireReset", "CChipmunk"], swiftSettings: strict),
         // Real hardware: servo-bus drivers (Feetech STS, Dynamixel 2.0) over termios, SO-101 and Koch arms, and
-        // fake servo buses on pseudo-terminals. The core does not depend on it.
-        .target(name: "EnpireHardware", dependencies: ["Enpire"], swiftSettings: strict),
+        // fake servo buses on pseudo-terminals, MJPEG-over-HTTP and V4L2 cameras. The core does not depend on it.
+        .target(name: "EnpireHardware", dependencies: ["Enpire", "CV4L2"], swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // The research loop for any task: the ResearchTask protocol and registry, campaign, trial runner,

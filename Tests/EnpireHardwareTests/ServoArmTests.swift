@@ -191,6 +191,7 @@ struct ServoArmTests {
         try await station.connect()
         let watchdog = Task { await station.runWatchdog() }
         let steps = heavy ? 30 * 600 : 90
+        let loadBefore = loadAverage()
         let episode = try await station.runEpisode(policy: SinePolicy(), maxSteps: steps, stopOnSuccess: false)
         watchdog.cancel()
         // Timing is asserted only in the heavy run (alone on the machine): in the default suite the station's loop
@@ -206,10 +207,18 @@ struct ServoArmTests {
         let lateness = episode.steps.dropFirst().map { $0.timeSeconds - Double($0.index) * period }
         let p99 = percentile(lateness, 0.99), worst = lateness.max() ?? 0
         let clamped = episode.steps.filter { !$0.interventions.isEmpty }.count
-        print(String(format: "SO-101 sim station: %d steps at 30 Hz, lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
-                     + "%d steps with envelope interventions, late >2 ms: %d, late by more than a period: %d", steps,
+        // Control-period jitter: how far each period (observation to observation) is from 1/30 s.
+        let jitter = zip(episode.steps.dropFirst(), episode.steps.dropFirst(2))
+            .map { abs($1.timeSeconds - $0.timeSeconds - period) }
+        print(String(format: "SO-101 sim station: %d of %d steps at 30 Hz (%@), lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
+                     + "%d steps with envelope interventions, late >2 ms: %d, late by more than a period: %d; "
+                     + "period jitter p50 %.2f ms, p99 %.2f ms, max %.2f ms, periods off by >2 ms: %d; "
+                     + "load average before %@, after %@", episode.steps.count, steps,
+                     episode.summary.status.rawValue + (episode.summary.reason.map { ": " + $0 } ?? ""),
                      percentile(lateness, 0.5) * 1000, p99 * 1000, worst * 1000, clamped,
-                     lateness.filter { $0 > 0.002 }.count, lateness.filter { $0 > period }.count))
+                     lateness.filter { $0 > 0.002 }.count, lateness.filter { $0 > period }.count,
+                     percentile(jitter, 0.5) * 1000, percentile(jitter, 0.99) * 1000, (jitter.max() ?? 0) * 1000,
+                     jitter.filter { $0 > 0.002 }.count, loadBefore, loadAverage()))
         // The observation after each step is taken on its period boundary: a typical lateness above a whole period
         // would mean the loop cannot keep 30 Hz. (The p99 is reported, not asserted: it measures the machine's load.)
         if heavy { #expect(percentile(lateness, 0.5) < period, "p99 \(p99)") }
@@ -277,4 +286,10 @@ struct ServoArmTests {
         #expect(packets == cycles * 8)
         #expect(percentile(latencies, 0.99) < 1.0 / 30)
     }
+}
+
+/// The 1, 5 and 15 minute load averages (`/proc/loadavg`), or "n/a" where the file does not exist.
+private func loadAverage() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "n/a" }
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
 }

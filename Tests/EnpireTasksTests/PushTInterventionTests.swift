@@ -1,4 +1,5 @@
 import Enpire
+import EnpireLearning
 import EnpireSim
 @testable import EnpireTasks
 import Testing
@@ -55,6 +56,52 @@ struct PushTInterventionTests {
         let labels = try PushTInterventionLabels(library: study.configuration.learner.library).label(episodes)
         #expect(labels.decisions.isEmpty)
         #expect(labels.humanSteps == 0)
+    }
+
+    @Test("RLPD: the scripted person's steps fill the demonstration buffer with the person's targets (HIL-SERL)")
+    func interventionsFeedTheRLPDBuffers() async throws {
+        let study = Self.study()
+        let episodes = try await study.collect(model: try study.fit([]), seeds: [300_000])
+        // Observation: gym-pusht's state (agent x, y; block x, y, angle; privileged exact state) scaled to about
+        // [-1, 1]; action: the pusher's target in [-1, 1] over the 512-pixel world.
+        let world = PushTGeometry.worldSize
+        let replay = InterventionReplay(
+            observation: { step in
+                let state = step.features[PushTFeatures.state] ?? [0, 0, 0, 0, 0]
+                return state.enumerated().map { Float($0 == 4 ? $1 / Double.pi : $1 / world * 2 - 1) }
+            },
+            action: { commands in
+                guard let target = commands.first?.target, target.count == 2 else { return nil }
+                return target.map { Float($0 / world * 2 - 1) }
+            },
+            commands: .requested)
+        var online = try ReplayBuffer(observationWidth: 5, actionWidth: 2, capacity: 1_000)
+        var demonstrations = try ReplayBuffer(observationWidth: 5, actionWidth: 2, capacity: 1_000)
+        let counts = try replay.fill(online: &online, demonstrations: &demonstrations, from: episodes)
+        let steps = try #require(episodes.first?.steps)
+        let human = steps.enumerated().filter { $0.element.source == .human }
+        #expect(!human.isEmpty && counts.humanSteps == human.count)
+        // Every person step with a successor (or ending in success) is a demonstration, in order.
+        let usable = human.filter { $0.offset + 1 < steps.count || $0.element.success == true }
+        #expect(counts.demonstrationTransitions == usable.count && demonstrations.count == usable.count)
+        #expect(counts.onlineTransitions == online.count)
+        var differsFromPolicy = 0
+        for (row, (_, step)) in usable.enumerated() {
+            let transition = try #require(demonstrations.transition(at: row))
+            let target = step.requested[0].target.map { Float($0 / world * 2 - 1) }
+            #expect(zip(transition.action, target).allSatisfy { abs($0 - $1) < 1e-5 }, "row \(row)")
+            if let asked = step.policyRequested?.first?.target.map({ Float($0 / world * 2 - 1) }),
+               zip(transition.action, asked).contains(where: { abs($0 - $1) > 1e-3 }) { differsFromPolicy += 1 }
+        }
+        #expect(differsFromPolicy > 0, "the demonstrations hold the person's targets, not the policy's")
+        // The buffers are what SoftActorCritic's symmetric sampling consumes.
+        var configuration = SACConfiguration()
+        configuration.actorHiddenWidths = [16]
+        configuration.criticHiddenWidths = [16]
+        configuration.batchSize = 16
+        let learner = try SoftActorCritic(observationWidth: 5, actionWidth: 2, configuration: configuration)
+        let metrics = try learner.update(online: online, demonstrations: demonstrations)
+        #expect(metrics.criticLoss.isFinite)
     }
 
     @Test("held-out seeds that overlap the training seeds are refused")

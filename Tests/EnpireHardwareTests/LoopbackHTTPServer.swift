@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// A scripted HTTP server on 127.0.0.1 (an ephemeral port) for camera tests: each accepted connection reads
+/// the request head and runs the handler with the connection's index. Stops (closes the listener and every open
+/// connection) on ``stop()``; connections are bounded by the handlers, which send a finite script.
+final class LoopbackHTTPServer: Sendable {
+    final class Connection: Sendable {
+        let fd: Int32
+        let index: Int
+        let request: String
+        init(fd: Int32, index: Int, request: String) {
+            self.fd = fd
+            self.index = index
+            self.request = request
+        }
+
+        /// Sends bytes; false once the peer is gone.
+        @discardableResult
+        func send(_ bytes: [UInt8]) -> Bool {
+            var offset = 0
+            while offset < bytes.count {
+                let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if sent <= 0 { return false }
+                offset += sent
+            }
+            return true
+        }
+
+        @discardableResult
+        func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+    }
+
+    let port: UInt16
+    private let listener: Int32
+    private let open = Mutex<(stopped: Bool, fds: [Int32], accepted: Int)>((false, [], 0))
+
+    init(handler: @escaping @Sendable (Connection) -> Void) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+        listener = fd
+        let thread = Thread { [self] in
+            while true {
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                let index = open.withLock { state -> Int? in
+                    guard !state.stopped else { return nil }
+                    state.fds.append(client)
+                    state.accepted += 1
+                    return state.accepted - 1
+                }
+                guard let index else { close(client); return }
+                let worker = Thread {
+                    var head: [UInt8] = []
+                    var byte: UInt8 = 0
+                    while head.count < 8_192, recv(client, &byte, 1, 0) == 1 {
+                        head.append(byte)
+                        if head.suffix(4) == [13, 10, 13, 10] { break }
+                    }
+                    handler(Connection(fd: client, index: index, request: String(decoding: head, as: UTF8.self)))
+                    shutdown(client, Int32(SHUT_RDWR))
+                    self.open.withLock { state in
+                        state.fds.removeAll { $0 == client }
+                        close(client)
+                    }
+                }
+                worker.start()
+            }
+        }
+        thread.start()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+    var connectionsAccepted: Int { open.withLock { $0.accepted } }
+
+    func stop() {
+        let fds = open.withLock { state -> [Int32]? in
+            guard !state.stopped else { return nil }   // once: the descriptor number may be reused afterwards
+            state.stopped = true
+            return state.fds
+        }
+        guard fds != nil else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        // Under the lock: a handler's thread closes its descriptor under the same lock, so none is reused here.
+        open.withLock { state in for fd in state.fds { shutdown(fd, Int32(SHUT_RDWR)) } }
+    }
+
+    deinit { stop() }
+}
