@@ -322,18 +322,24 @@ struct MJPEGCameraTests {
     }
 
     @Test func stalledServerMakesTheFrameStaleThenTheCameraGivesUp() async throws {
+        // The first connection keeps sending frames until the test has seen one, then stalls: on a busy machine
+        // a single frame followed by a stall could time out and give up before the test's first read.
+        let seen = StallGate()
         let server = try LoopbackHTTPServer { connection in
             connection.send(streamHead)
-            if connection.index == 0 { connection.send(part(jpegs[0])) }
-            usleep(1_000_000)   // stall (bounded)
+            if connection.index == 0 {
+                for _ in 0..<500 where !seen.isOpen && connection.send(part(jpegs[0])) { usleep(20_000) }
+            }
+            usleep(3_000_000)   // stall (bounded)
         }
         defer { server.stop() }
         var limits = MJPEGLimits()
-        limits.readTimeoutSeconds = 0.15
+        limits.readTimeoutSeconds = 0.6
         let camera = try MJPEGCamera(name: "stall", url: server.url + "/", resolution: size, limits: limits,
                                      reconnect: MJPEGReconnectPolicy(initialDelaySeconds: 0.02, maximumConsecutiveFailures: 2),
                                      maximumFrameAgeSeconds: 0.1)
         #expect(try await camera.latestFrame().jpeg == jpegs[0])
+        seen.open()
         try await Task.sleep(for: .milliseconds(150))
         var messages: [String] = []
         #expect(try await waitUntil {
@@ -377,4 +383,12 @@ struct MJPEGCameraTests {
             _ = try MJPEGCamera(name: "x", url: "http://127.0.0.1/", resolution: size, limits: { var l = MJPEGLimits(); l.maximumPartBytes = 10; return l }())
         }
     }
+}
+
+/// A flag the stalled-server test opens once it has read a frame.
+private final class StallGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var opened = false
+    var isOpen: Bool { lock.withLock { opened } }
+    func open() { lock.withLock { opened = true } }
 }
