@@ -42,6 +42,8 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Held-out evaluations allowed in this workspace (each is recorded in the ledger).") var evalLimit = 10
     @Option(help: ArgumentHelp("Push-T: the reality every trial and evaluation of this workspace runs in (clean, mild, harsh or a JSON file, Docs/SimToReal.md); frozen with the criteria.", valueName: "name|file"))
     var reality: String?
+    @Flag(help: "A code workspace: the policy is the Git work tree <workspace>/policy (the task's recipe as Python code, enpire-policy.json says how to build and run it); `enpire trial` commits, builds and runs it.")
+    var code = false
 
     func validate() throws {
         try OptionLimits.check(episodesPerTrial, 1...400, "--episodes-per-trial")
@@ -59,8 +61,14 @@ struct InitCommand: AsyncParsableCommand {
                 : URL(fileURLWithPath: reality).standardizedFileURL.path
         }
         let file = try await options.value.initialise(task: task.task, station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
-                                                     heldOut: heldOut, evaluationLimit: evalLimit, taskOptions: taskOptions)
-        if options.json { try printJSON(file) } else { print("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))") }
+                                                     heldOut: heldOut, evaluationLimit: evalLimit, taskOptions: taskOptions,
+                                                     code: code)
+        if options.json { try printJSON(file) } else {
+            print("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))")
+            if let tree = try options.value.policyWorkTree(), let kept = try options.value.keptCommit() {
+                print("policy code: \(tree.folder.path) at \(kept.prefix(12)) (edit it, then `enpire trial --hypothesis ...`)")
+            }
+        }
     }
 }
 
@@ -85,7 +93,8 @@ struct StatusCommand: AsyncParsableCommand {
 /// `enpire trial`.
 struct TrialCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "trial", abstract: "Run a recipe on the development seeds; the result waits for keep or revert.")
+        commandName: "trial",
+        abstract: "Run a recipe (or, in a code workspace, the policy work tree) on the development seeds; the result waits for keep or revert.")
     @OptionGroup var options: WorkspaceOptions
     @Option(help: "Recipe as a JSON object of the task's parameters, e.g. '{\"angleWeight\": 100}' (missing ones keep the baseline's; `enpire tasks` lists them).")
     var recipe: String?
@@ -97,7 +106,23 @@ struct TrialCommand: AsyncParsableCommand {
 
     func run() async throws {
         if try forwardedToRunner() { return }
+        let parameters = try recipeParameters()
+        let output = progress?.output(since: Date())
+        let logger = output?.logger(label: "enpire.trial")
+        let events: (@Sendable (ProgressEvent) -> Void)? = output.map { output in
+            output.events ?? { event in logger?.info("trial: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)") }
+        }
+        let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
+        if options.json { try printJSON(trial) } else {
+            let code = trial.code.map { ", commit \($0.commit.prefix(12)) on \($0.parentCommit.prefix(12)) (\($0.diffSummary); build \(String(format: "%.1f", $0.buildSeconds)) s)" } ?? ""
+            print("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s\(code); decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
+        }
+    }
+
+    /// The recipe of `--recipe`/`--set` over the baseline; empty in a code workspace when neither is given.
+    func recipeParameters() throws -> [String: Double] {
         let object: [String: Any]
+        if recipe == nil, assignments.isEmpty, try options.value.policyWorkTree() != nil { return [:] }
         if let recipe {
             guard let parsed = try? JSONSerialization.jsonObject(with: Data(recipe.utf8)) as? [String: Any] else {
                 throw ValidationError("--recipe must be a JSON object of numbers, got \(recipe)")
@@ -115,14 +140,28 @@ struct TrialCommand: AsyncParsableCommand {
             parameters[key] = number
         }
         for item in assignments { parameters[item.name] = try item.number() }
-        let output = progress?.output(since: Date())
-        let logger = output?.logger(label: "enpire.trial")
-        let events: (@Sendable (ProgressEvent) -> Void)? = output.map { output in
-            output.events ?? { event in logger?.info("trial: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)") }
-        }
-        let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
-        if options.json { try printJSON(trial) } else {
-            print("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s; decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
+        return parameters
+    }
+}
+
+/// `enpire adopt`.
+struct AdoptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adopt",
+        abstract: "Code workspaces: check out another station's published code (or a commit) in the policy work tree; run a trial of it, then keep it.")
+    @OptionGroup var options: WorkspaceOptions
+    @Option(help: "The station whose published code (branch code/<station> of the fleet) to check out.") var station: String?
+    @Option(help: "A commit (full id, or a prefix of a station's published commit).") var commit: String?
+
+    func validate() throws {
+        guard (station == nil) != (commit == nil) else { throw ValidationError("give one of --station NAME or --commit ID") }
+    }
+
+    func run() async throws {
+        if try forwardedToRunner() { return }
+        let adopted = try await options.value.adopt(station: station, commit: commit)
+        if options.json { try printJSON(["commit": adopted]) } else {
+            print("checked out \(adopted.prefix(12)) in the policy work tree; run `enpire trial --hypothesis ...` to try it")
         }
     }
 }

@@ -13,7 +13,7 @@ typealias GitObjectID = String
 
 /// The thin, synchronous libgit2 wrapper the fleet uses. Not thread-safe: one owner (an actor) per instance.
 final class GitRepository {
-    private let repo: OpaquePointer
+    let repo: OpaquePointer
 
     /// Opens the repository at `path`, creating a bare one there when none exists.
     init(openingOrCreatingBareAt path: String) throws {
@@ -21,6 +21,17 @@ final class GitRepository {
         var pointer: OpaquePointer?
         if git_repository_open(&pointer, path) < 0 {
             try Self.check(git_repository_init(&pointer, path, 1), "init \(path)")
+        }
+        guard let pointer else { throw FleetError.git(operation: "open \(path)", code: -1, message: "no handle") }
+        repo = pointer
+    }
+
+    /// Opens the non-bare repository whose work tree is `path`, creating one there when none exists.
+    init(workTreeAt path: String) throws {
+        _ = libgit2Initialized
+        var pointer: OpaquePointer?
+        if git_repository_open(&pointer, path) < 0 {
+            try Self.check(git_repository_init(&pointer, path, 0), "init \(path)")
         }
         guard let pointer else { throw FleetError.git(operation: "open \(path)", code: -1, message: "no handle") }
         repo = pointer
