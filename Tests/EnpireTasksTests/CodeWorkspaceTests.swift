@@ -148,6 +148,11 @@ struct CodeWorkspaceTests {
         _ = try await a.decide(third.id, keep: true)
         await #expect(throws: CodeWorkspaceError.self) { _ = try await a.decide(second.id, keep: true) }
         #expect(try a.keptCommit() == third.code?.commit)
+        // Held-out evaluation scores the kept commit's code (only what the work tree holds at the kept commit).
+        let (_, heldOut) = try await a.evaluateBest()
+        #expect(heldOut.trials == 2)
+        let evaluation = try #require(await (try a.ledger()).allRecords().last)
+        #expect(evaluation.decision == .evaluation && evaluation.commit == third.code?.commit)
         // A code workspace takes no recipe.
         await #expect(throws: CodeWorkspaceError.self) { _ = try await a.runTrial(recipe: ["angleWeight": 1], hypothesis: "h") }
     }
