@@ -44,8 +44,14 @@ struct InitCommand: AsyncParsableCommand {
     var reality: String?
     @Flag(help: "A code workspace: the policy is the Git work tree <workspace>/policy (the task's recipe as Python code, enpire-policy.json says how to build and run it); `enpire trial` commits, builds and runs it.")
     var code = false
+    @Option(help: ArgumentHelp("With --code: the template's language, python (a script, checked with py_compile) or swift (a dependency-free Swift package built with swift build -c release).", valueName: "python|swift"))
+    var codeLanguage = PolicyLanguage.python.rawValue
 
     func validate() throws {
+        guard PolicyLanguage(rawValue: codeLanguage) != nil else {
+            throw ValidationError("--code-language must be one of \(PolicyLanguage.allCases.map(\.rawValue).joined(separator: ", ")), got \(codeLanguage)")
+        }
+        if codeLanguage != PolicyLanguage.python.rawValue, !code { throw ValidationError("--code-language needs --code") }
         try OptionLimits.check(episodesPerTrial, 1...400, "--episodes-per-trial")
         try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
         try OptionLimits.check(evalLimit, 0...ResearchWorkspace.maximumEvaluationLimit, "--eval-limit")
@@ -62,7 +68,7 @@ struct InitCommand: AsyncParsableCommand {
         }
         let file = try await options.value.initialise(task: task.task, station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
                                                      heldOut: heldOut, evaluationLimit: evalLimit, taskOptions: taskOptions,
-                                                     code: code)
+                                                     code: code, language: PolicyLanguage(rawValue: codeLanguage) ?? .python)
         if options.json { try printJSON(file) } else {
             print("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))")
             if let tree = try options.value.policyWorkTree(), let kept = try options.value.keptCommit() {
@@ -209,7 +215,8 @@ struct EvalCommand: AsyncParsableCommand {
         if try forwardedToRunner() { return }
         let (recipe, results) = try await options.value.evaluateBest()
         if options.json { try printJSON(Output(recipe: recipe, results: results)) } else {
-            print("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(recipe)")
+            let what = try options.value.keptCommit().map { "the kept code \($0.prefix(12))" } ?? "\(recipe)"
+            print("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(what)")
         }
     }
 }

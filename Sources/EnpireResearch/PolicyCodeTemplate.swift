@@ -1,4 +1,20 @@
-public import Enpire
+import Enpire
+
+/// The language of a code workspace's template (`enpire init --code --code-language`).
+public enum PolicyLanguage: String, Sendable, CaseIterable, Codable {
+    /// A Python script (the task's ``ResearchTask/codeTemplate``), checked with `py_compile`.
+    case python
+    /// A dependency-free Swift package (``PolicyCodeTemplate/swiftPackage(for:)``), built with `swift build -c release`.
+    case swift
+
+    /// The template of `task` in this language.
+    public func template(for task: any ResearchTask) -> PolicyCodeTemplate {
+        switch self {
+        case .python: task.codeTemplate
+        case .swift: .swiftPackage(for: task)
+        }
+    }
+}
 
 /// The policy code a code workspace starts from (`enpire init --code`): files of a Git work tree with an
 /// `enpire-policy.json` manifest (``PolicyManifest``) and a program speaking ``CodePolicy``'s line protocol.
@@ -56,6 +72,7 @@ public struct PolicyCodeTemplate: Sendable, Equatable {
 
         \(body)
 
+
         def answer(value):
             sys.stdout.write(json.dumps(value) + "\\n")
             sys.stdout.flush()
@@ -109,6 +126,69 @@ public struct PolicyCodeTemplate: Sendable, Equatable {
         def act(observation):
             return {"recipe": RECIPE}
         """
+    }
+
+    /// A dependency-free Swift package for `task` (built with `swift build -c release`, run as
+    /// `.build/release/policy`): the baseline recipe as a Swift dictionary, answered at every step.
+    public static func swiftPackage(for task: any ResearchTask) -> PolicyCodeTemplate {
+        let recipe = task.baseline.parameters.keys.sorted()
+            .map { "    \"\($0)\": \(task.baseline.parameters[$0].map { "\($0)" } ?? "0")," }.joined(separator: "\n")
+        let manifest = """
+        {
+          "build": ["swift", "build", "-c", "release"],
+          "run": [".build/release/policy"],
+          "privilege": "\(jsonEscaped(privilege(of: task)))"
+        }
+
+        """
+        let package = """
+        // swift-tools-version:6.0
+        import PackageDescription
+
+        let package = Package(name: "policy", targets: [.executableTarget(name: "policy")])
+
+        """
+        let main = """
+        // The \(task.name) policy of an Enpire code workspace: the recipe as code, a Swift package with no
+        // dependencies. `enpire trial` commits the work tree, builds it (`swift build -c release`: a compiler error is
+        // the trial's result and no robot time is used) and runs `.build/release/policy`, which reads one JSON object
+        // a line (hello, reset, observation) and answers hello with {"type": "ready"} and each observation with one
+        // action: {"arms": [{"target": [...]}]} or {"recipe": {...}} (the task's built-in policy with these
+        // parameters acts this step). Log to standard error, never to standard output.
+        // Privileged: \(privilege(of: task))
+        import Foundation
+
+        // The recipe, as code: the task's built-in policy with these parameters acts every step.
+        let recipe: [String: Double] = [
+        \(recipe)
+        ]
+
+        func act(_ observation: [String: Any]) -> [String: Any] {
+            ["recipe": recipe]
+        }
+
+        func answer(_ object: [String: Any]) {
+            guard let data = try? JSONSerialization.data(withJSONObject: object) else { return }
+            FileHandle.standardOutput.write(data + Data("\\n".utf8))
+        }
+
+        while let line = readLine() {
+            guard let message = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                answer(["error": "not a JSON object: \\(line.prefix(100))"])
+                continue
+            }
+            switch message["type"] as? String {
+            case "hello": answer(["type": "ready", "name": "\(task.name)-swift"])
+            case "observation": answer(act(message))
+            default: break
+            }
+        }
+
+        """
+        return PolicyCodeTemplate(files: [
+            PolicyManifest.fileName: manifest, "Package.swift": package, "Sources/policy/main.swift": main,
+            ".gitignore": ".build/\n",
+        ])
     }
 
     /// `name = {...}` with one parameter a line, sorted.

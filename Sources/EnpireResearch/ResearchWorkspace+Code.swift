@@ -65,12 +65,12 @@ extension ResearchWorkspace {
         try readState().keptCommit
     }
 
-    /// Creates the policy work tree of a code workspace from `task`'s template; returns its first commit.
-    func createPolicyWorkTree(task: any ResearchTask, station: String) throws -> String {
+    /// Creates the policy work tree of a code workspace from `template`; returns its first commit.
+    func createPolicyWorkTree(template: PolicyCodeTemplate, task: any ResearchTask, station: String) throws -> String {
         do {
             return try PolicyWorkTree.create(
                 at: folder.appendingPathComponent(Self.policyFolder),
-                files: task.codeTemplate.files.sorted { $0.key < $1.key }.map { PolicyWorkTree.File(path: $0.key, contents: $0.value) },
+                files: template.files.sorted { $0.key < $1.key }.map { PolicyWorkTree.File(path: $0.key, contents: $0.value) },
                 message: "\(task.name) policy code (enpire init)", author: station)
         } catch {
             throw CodeWorkspaceError.git("cannot create \(Self.policyFolder): \(error)")

@@ -203,10 +203,11 @@ public struct ResearchWorkspace: Sendable {
     /// `taskOptions` configure the task (for example Push-T's `reality=mild`); they are kept in `station.json`, so
     /// every trial and evaluation of the workspace runs the same configured task. With `code` the workspace is a
     /// code workspace: its policy is the Git work tree `<workspace>/policy`, created from the task's
-    /// ``ResearchTask/codeTemplate`` and committed on its branch `policy` (the first kept commit).
+    /// ``ResearchTask/codeTemplate`` (or, with `language` `.swift`, ``PolicyCodeTemplate/swiftPackage(for:)``) and
+    /// committed on its branch `policy` (the first kept commit).
     public func initialise(task unconfigured: any ResearchTask, station: String, fleet: String?, episodesPerTrial: Int,
                            heldOut: Int, evaluationLimit: Int = 10, taskOptions: [String: String] = [:],
-                           code: Bool = false) async throws -> StationFile {
+                           code: Bool = false, language: PolicyLanguage = .python) async throws -> StationFile {
         let task = taskOptions.isEmpty ? unconfigured : try unconfigured.configured(taskOptions)
         let fm = FileManager.default
         try FleetStation.validate(station, kind: "station name")
@@ -234,7 +235,7 @@ public struct ResearchWorkspace: Sendable {
         let criteria = task.criteria.frozen(seeds: split)
         let file = StationFile(name: station, task: task.name, fleet: fleet, frozenHash: try criteria.contentHash(),
                                taskOptions: taskOptions.isEmpty ? nil : taskOptions, code: code ? Self.policyFolder : nil)
-        let kept = code ? try createPolicyWorkTree(task: task, station: station) : nil
+        let kept = code ? try createPolicyWorkTree(template: language.template(for: task), task: task, station: station) : nil
         let state = OperatorState(workspace: folder.resolvingSymlinksInPath().path, station: file, heldOutSecret: secret,
                                   heldOutCount: heldOut, evaluationLimit: evaluationLimit, evaluationsUsed: 0,
                                   trialsStarted: 0, agentRun: nil, keptCommit: kept)

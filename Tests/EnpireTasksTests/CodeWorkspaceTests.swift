@@ -171,4 +171,29 @@ struct CodeWorkspaceTests {
         let trial = try await a.runTrial(recipe: [:], hypothesis: "the baseline as code")
         #expect(trial.results.trials == 1 && trial.code?.commit == trial.code?.parentCommit)
     }
+
+    @Test("ENPIRE_HEAVY: the Swift package template: a compiler error is the trial's result, the fixed code runs",
+          .enabled(if: ProcessInfo.processInfo.environment["ENPIRE_HEAVY"] == "1"))
+    func swiftPackage() async throws {
+        let outer = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: outer) }
+        let registry = TaskRegistry()
+        BuiltInTasks.register(in: registry)
+        let a = ResearchWorkspace(folder: outer.appendingPathComponent("station-a"), registry: registry)
+        _ = try await a.initialise(task: PushTResearchTask(), station: "station-a", fleet: nil, episodesPerTrial: 1,
+                                   heldOut: 1, code: true, language: .swift)
+        let main = "Sources/policy/main.swift"
+        try Self.edit(a, main) { $0.replacingOccurrences(of: "[\"recipe\": recipe]", with: "[\"recipe\": recipe") }
+        await #expect(throws: CodeWorkspaceError.self) { _ = try await a.runTrial(recipe: [:], hypothesis: "a typo") }
+        let failed = try #require(await (try a.ledger()).allRecords().last)
+        #expect(failed.decision == .buildFailed && failed.robotTimeSeconds == 0)
+        #expect(failed.failure?.contains("error:") == true)
+        try Self.edit(a, main) {
+            $0.replacingOccurrences(of: "[\"recipe\": recipe", with: "[\"recipe\": recipe]")
+                .replacingOccurrences(of: "\"angleWeight\": 20.0", with: "\"angleWeight\": 100.0")
+        }
+        let trial = try await a.runTrial(recipe: [:], hypothesis: "angle weight 100 in Swift")
+        #expect(trial.results.trials == 1 && trial.code?.diffSummary.contains("main.swift") == true)
+        print("swift package template: build \(trial.code?.buildSeconds ?? -1) s, trial wall \(trial.wallSeconds) s")
+    }
 }
