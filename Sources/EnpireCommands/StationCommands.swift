@@ -92,6 +92,9 @@ struct StatusCommand: AsyncParsableCommand {
         print("ledger: \(status.trialsRecorded) records; best kept: \(status.bestKept.map { "\($0.id) \($0.results.successes)/\($0.results.trials)" } ?? "none")")
         for trial in status.pending { print("pending: \(trial.id) \(trial.results.successes)/\(trial.results.trials) \(trial.recipe)") }
         if let remaining = status.remainingTrials { print("trials left in this agent run: \(remaining)") }
+        if let kept = status.keptCommit, let tree = try options.value.policyWorkTree() {
+            print("policy code: \(tree.folder.path), kept commit \(kept.prefix(12))")
+        }
         print("held-out evaluations: \(status.evaluationsUsed) of \(status.evaluationLimit) used")
     }
 }

@@ -200,13 +200,30 @@ extension ResearchWorkspace {
         let criteria = try frozenCriteria()
         let task = try task()
         let names = task.space.ranges.map { "\($0.name) in [\($0.lower), \($0.upper)]" }
+        let workTree = try policyWorkTree()
+        let policy = workTree.map { tree in
+            """
+            The policy is code: the Git work tree \(tree.folder.path) (branch `policy` = the kept commit). Edit it;
+            `enpire trial` commits what the work tree holds, builds it (a build error is the trial's result, recorded
+            as build-failed, and uses no robot time) and runs it; keep moves the branch to that commit and publishes it,
+            revert resets the work tree to the kept commit. `\(PolicyManifest.fileName)` says how it is built and run;
+            the program's docstring or header describes the line protocol. A `recipe` answer runs the task's built-in
+            policy with these parameters: \(names.joined(separator: "; ")).
+            \((try? PolicyManifest.load(from: tree.folder).privilege).flatMap { $0 }.map { "Note: the policy is privileged: \($0)." } ?? "")
+            """
+        } ?? """
+            The policy is configured by a recipe of numbers (family \(task.space.family)):
+            \(names.joined(separator: "; ")).
+            \(task.privilege.map { "Note: the policy is privileged: \($0)." } ?? "")
+            """
+        let trial = workTree == nil ? "--recipe '{\"angleWeight\": 100, ...}' --hypothesis \"why\""
+            : "--hypothesis \"why\"                 (runs the work tree)"
+        let adopt = workTree == nil ? "" : "\n  enpire adopt  --workspace \(folder.path) --station NAME   (check out a station's published code)"
         return """
         # Enpire station brief: \(file.name) (task \(file.task))
 
         Goal: raise the success rate (\(criteria.successDefinition)) of this station's policy: \(task.summary).
-        The policy is configured by a recipe of numbers (family \(task.space.family)):
-        \(names.joined(separator: "; ")).
-        \(task.privilege.map { "Note: the policy is privileged: \($0)." } ?? "")
+        \(policy)
 
         Frozen (you cannot change them; trials under changed criteria are refused): reward
         `\(criteria.rewardIdentity)`, reset `\(criteria.resetIdentity)`, safety `\(criteria.safetyLimits)`,
@@ -216,7 +233,7 @@ extension ResearchWorkspace {
 
         Commands (all accept --json; run them from any folder):
           enpire status --workspace \(folder.path)
-          enpire trial  --workspace \(folder.path) --recipe '{"angleWeight": 100, ...}' --hypothesis "why"
+          enpire trial  --workspace \(folder.path) \(trial)\(adopt)
           enpire keep ID --workspace \(folder.path)      (or: enpire revert ID ...)
           enpire ledger --workspace \(folder.path)
           enpire fleet sync --workspace \(folder.path)   (see what other stations kept)
