@@ -169,7 +169,7 @@ public struct PolicyCodeTemplate: Sendable, Equatable {
 
         func answer(_ object: [String: Any]) {
             guard let data = try? JSONSerialization.data(withJSONObject: object) else { return }
-            FileHandle.standardOutput.write(data + Data("\\n".utf8))
+            FileHandle(fileDescriptor: 1).write(data + Data("\\n".utf8))  // standard output: the protocol
         }
 
         while let line = readLine() {
