@@ -85,27 +85,17 @@ public struct PolicyWorkTree: Sendable {
         var treeOID = git_oid()
         try GitRepository.check(git_index_write_tree(&treeOID, index), "write the tree of \(folder.path)")
         let head = try repository.target(of: "HEAD")
-        var parent: OpaquePointer?
-        defer { git_commit_free(parent) }
         if let head {
             var headOID = try GitRepository.oid(head)
+            var parent: OpaquePointer?
             try GitRepository.check(git_commit_lookup(&parent, repo, &headOID), "look up HEAD \(head)")
+            defer { git_commit_free(parent) }
             if git_oid_equal(git_commit_tree_id(parent), &treeOID) != 0 { return (head, false) }
         }
         if let earlier = try earlierTrialCommit(in: repository, tree: &treeOID, parent: head) { return (earlier, false) }
-        var tree: OpaquePointer?
-        try GitRepository.check(git_tree_lookup(&tree, repo, &treeOID), "look up the work tree's tree")
-        defer { git_tree_free(tree) }
-        var signature: UnsafeMutablePointer<git_signature>?
-        try GitRepository.check(git_signature_now(&signature, author, "\(author)@enpire.station"), "signature")
-        defer { git_signature_free(signature) }
-        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
-        var commitOID = git_oid()
-        try parents.withUnsafeMutableBufferPointer { buffer in
-            try GitRepository.check(git_commit_create(&commitOID, repo, nil, signature, signature, nil, message, tree,
-                                                      buffer.count, buffer.baseAddress), "commit the work tree")
-        }
-        return (GitRepository.hex(commitOID), true)
+        let commit = try repository.createCommit(tree: &treeOID, parents: head.map { [$0] } ?? [], message: message,
+                                                  author: author, email: "\(author)@enpire.station")
+        return (commit, true)
     }
 
     /// A commit pinned under `refs/enpire/trials/` with this tree and parent: the same work tree tried again is the
