@@ -157,6 +157,27 @@ struct CodeWorkspaceTests {
         await #expect(throws: CodeWorkspaceError.self) { _ = try await a.runTrial(recipe: ["angleWeight": 1], hypothesis: "h") }
     }
 
+    @Test("a policy that answers an error or exits aborts its episodes, with its message as the reason",
+          .enabled(if: hasPython))
+    func policyFailsMidTrial() async throws {
+        let outer = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: outer) }
+        let a = try await Self.workspace(outer, station: "station-a", task: PushTResearchTask(), fleet: nil, episodes: 1)
+        let answer = "    return {\"recipe\": recipe}"
+        let refusal = "    return {\"error\": \"no idea at step %d\" % observation[\"step\"]}"
+        try Self.edit(a, "policy.py") { $0.replacingOccurrences(of: answer, with: refusal) }
+        let refused = try await a.runTrial(recipe: [:], hypothesis: "give up")
+        #expect(refused.results.successes == 0)
+        let reason = try await a.trialEvidence(refused.id).summaries.first?.reason ?? ""
+        #expect(reason.contains("no idea at step 0"), "\(reason)")
+        try Self.edit(a, "policy.py") {
+            $0.replacingOccurrences(of: refusal, with: "    sys.stderr.write(\"leaving\\n\")\n    sys.exit(3)")
+        }
+        let exited = try await a.runTrial(recipe: [:], hypothesis: "exit")
+        let exitReason = try await a.trialEvidence(exited.id).summaries.first?.reason ?? ""
+        #expect(exitReason.contains("status 3") && exitReason.contains("leaving"), "\(exitReason)")
+    }
+
     @Test("every built-in task's template builds and runs one episode", .enabled(if: hasPython),
           arguments: ["pin", "ziptie"])
     func builtInTemplates(task name: String) async throws {
