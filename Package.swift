@@ -123,7 +123,7 @@ let package = Package(
                         "EnpireMCP", "Enpire", "EnpireResearch", "EnpireTasks", "EnpireTesting",
                         .product(name: "MCP", package: "swift-sdk")],
                     exclude: ["Python"], swiftSettings: strict),
-        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireSim", "EnpireLearning", "EnpireReward",
+        .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireResearch", "EnpireSim", "EnpireLearning", "EnpireReward",
                                                           "EnpireTesting", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
     ],

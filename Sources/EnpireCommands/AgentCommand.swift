@@ -33,7 +33,7 @@ struct AgentCommand: AsyncParsableCommand {
     var command: [String] = []
 
     /// Station commands an agent may send to the runner.
-    static let forwardable: Set<String> = ["status", "trial", "keep", "revert", "ledger", "eval"]
+    static let forwardable: Set<String> = ["status", "trial", "adopt", "keep", "revert", "ledger", "eval"]
 
     func run() async throws {
         let workspace = options.value

@@ -19,7 +19,7 @@ struct EnpireCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enpire",
         abstract: "Train a robot station on its own: reset, act safely, judge, learn, evaluate, share.",
-        subcommands: [MainCommand.self, TasksCommand.self, InitCommand.self, StatusCommand.self, TrialCommand.self, DecideCommand.self,
+        subcommands: [MainCommand.self, TasksCommand.self, InitCommand.self, StatusCommand.self, TrialCommand.self, AdoptCommand.self, DecideCommand.self,
                       RevertCommand.self, LedgerCommand.self, EvalCommand.self, FleetCommand.self, AgentCommand.self,
                       StudyCommand.self, SimCommand.self, RewardCommand.self, DebugCommand.self, VerifierCommand.self,
                       LearnCommand.self, PolicyCommand.self, MCPCommand.self, DatasetCommand.self, EStopCommand.self])

@@ -42,8 +42,16 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Held-out evaluations allowed in this workspace (each is recorded in the ledger).") var evalLimit = 10
     @Option(help: ArgumentHelp("Push-T: the reality every trial and evaluation of this workspace runs in (clean, mild, harsh or a JSON file, Docs/SimToReal.md); frozen with the criteria.", valueName: "name|file"))
     var reality: String?
+    @Flag(help: "A code workspace: the policy is the Git work tree <workspace>/policy (the task's recipe as Python code, enpire-policy.json says how to build and run it); `enpire trial` commits, builds and runs it.")
+    var code = false
+    @Option(help: ArgumentHelp("With --code: the template's language, python (a script, checked with py_compile) or swift (a dependency-free Swift package built with swift build -c release).", valueName: "python|swift"))
+    var codeLanguage = PolicyLanguage.python.rawValue
 
     func validate() throws {
+        guard PolicyLanguage(rawValue: codeLanguage) != nil else {
+            throw ValidationError("--code-language must be one of \(PolicyLanguage.allCases.map(\.rawValue).joined(separator: ", ")), got \(codeLanguage)")
+        }
+        if codeLanguage != PolicyLanguage.python.rawValue, !code { throw ValidationError("--code-language needs --code") }
         try OptionLimits.check(episodesPerTrial, 1...400, "--episodes-per-trial")
         try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
         try OptionLimits.check(evalLimit, 0...ResearchWorkspace.maximumEvaluationLimit, "--eval-limit")
@@ -59,8 +67,14 @@ struct InitCommand: AsyncParsableCommand {
                 : URL(fileURLWithPath: reality).standardizedFileURL.path
         }
         let file = try await options.value.initialise(task: task.task, station: station, fleet: fleet, episodesPerTrial: episodesPerTrial,
-                                                     heldOut: heldOut, evaluationLimit: evalLimit, taskOptions: taskOptions)
-        if options.json { try printJSON(file) } else { print("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))") }
+                                                     heldOut: heldOut, evaluationLimit: evalLimit, taskOptions: taskOptions,
+                                                     code: code, language: PolicyLanguage(rawValue: codeLanguage) ?? .python)
+        if options.json { try printJSON(file) } else {
+            print("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))")
+            if let tree = try options.value.policyWorkTree(), let kept = try options.value.keptCommit() {
+                print("policy code: \(tree.folder.path) at \(kept.prefix(12)) (edit it, then `enpire trial --hypothesis ...`)")
+            }
+        }
     }
 }
 
@@ -78,6 +92,9 @@ struct StatusCommand: AsyncParsableCommand {
         print("ledger: \(status.trialsRecorded) records; best kept: \(status.bestKept.map { "\($0.id) \($0.results.successes)/\($0.results.trials)" } ?? "none")")
         for trial in status.pending { print("pending: \(trial.id) \(trial.results.successes)/\(trial.results.trials) \(trial.recipe)") }
         if let remaining = status.remainingTrials { print("trials left in this agent run: \(remaining)") }
+        if let kept = status.keptCommit, let tree = try options.value.policyWorkTree() {
+            print("policy code: \(tree.folder.path), kept commit \(kept.prefix(12))")
+        }
         print("held-out evaluations: \(status.evaluationsUsed) of \(status.evaluationLimit) used")
     }
 }
@@ -85,7 +102,8 @@ struct StatusCommand: AsyncParsableCommand {
 /// `enpire trial`.
 struct TrialCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "trial", abstract: "Run a recipe on the development seeds; the result waits for keep or revert.")
+        commandName: "trial",
+        abstract: "Run a recipe (or, in a code workspace, the policy work tree) on the development seeds; the result waits for keep or revert.")
     @OptionGroup var options: WorkspaceOptions
     @Option(help: "Recipe as a JSON object of the task's parameters, e.g. '{\"angleWeight\": 100}' (missing ones keep the baseline's; `enpire tasks` lists them).")
     var recipe: String?
@@ -97,7 +115,23 @@ struct TrialCommand: AsyncParsableCommand {
 
     func run() async throws {
         if try forwardedToRunner() { return }
+        let parameters = try recipeParameters()
+        let output = progress?.output(since: Date())
+        let logger = output?.logger(label: "enpire.trial")
+        let events: (@Sendable (ProgressEvent) -> Void)? = output.map { output in
+            output.events ?? { event in logger?.info("trial: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)") }
+        }
+        let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
+        if options.json { try printJSON(trial) } else {
+            let code = trial.code.map { ", commit \($0.commit.prefix(12)) on \($0.parentCommit.prefix(12)) (\($0.diffSummary); build \(String(format: "%.1f", $0.buildSeconds)) s)" } ?? ""
+            print("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s\(code); decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
+        }
+    }
+
+    /// The recipe of `--recipe`/`--set` over the baseline; empty in a code workspace when neither is given.
+    func recipeParameters() throws -> [String: Double] {
         let object: [String: Any]
+        if recipe == nil, assignments.isEmpty, try options.value.policyWorkTree() != nil { return [:] }
         if let recipe {
             guard let parsed = try? JSONSerialization.jsonObject(with: Data(recipe.utf8)) as? [String: Any] else {
                 throw ValidationError("--recipe must be a JSON object of numbers, got \(recipe)")
@@ -115,14 +149,28 @@ struct TrialCommand: AsyncParsableCommand {
             parameters[key] = number
         }
         for item in assignments { parameters[item.name] = try item.number() }
-        let output = progress?.output(since: Date())
-        let logger = output?.logger(label: "enpire.trial")
-        let events: (@Sendable (ProgressEvent) -> Void)? = output.map { output in
-            output.events ?? { event in logger?.info("trial: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)") }
-        }
-        let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
-        if options.json { try printJSON(trial) } else {
-            print("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s; decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
+        return parameters
+    }
+}
+
+/// `enpire adopt`.
+struct AdoptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adopt",
+        abstract: "Code workspaces: check out another station's published code (or a commit) in the policy work tree; run a trial of it, then keep it.")
+    @OptionGroup var options: WorkspaceOptions
+    @Option(help: "The station whose published code (branch code/<station> of the fleet) to check out.") var station: String?
+    @Option(help: "A commit (full id, or a prefix of a station's published commit).") var commit: String?
+
+    func validate() throws {
+        guard (station == nil) != (commit == nil) else { throw ValidationError("give one of --station NAME or --commit ID") }
+    }
+
+    func run() async throws {
+        if try forwardedToRunner() { return }
+        let adopted = try await options.value.adopt(station: station, commit: commit)
+        if options.json { try printJSON(["commit": adopted]) } else {
+            print("checked out \(adopted.prefix(12)) in the policy work tree; run `enpire trial --hypothesis ...` to try it")
         }
     }
 }
@@ -170,7 +218,8 @@ struct EvalCommand: AsyncParsableCommand {
         if try forwardedToRunner() { return }
         let (recipe, results) = try await options.value.evaluateBest()
         if options.json { try printJSON(Output(recipe: recipe, results: results)) } else {
-            print("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(recipe)")
+            let what = try options.value.keptCommit().map { "the kept code \($0.prefix(12))" } ?? "\(recipe)"
+            print("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(what)")
         }
     }
 }

@@ -13,14 +13,23 @@ typealias GitObjectID = String
 
 /// The thin, synchronous libgit2 wrapper the fleet uses. Not thread-safe: one owner (an actor) per instance.
 final class GitRepository {
-    private let repo: OpaquePointer
+    let repo: OpaquePointer
 
     /// Opens the repository at `path`, creating a bare one there when none exists.
-    init(openingOrCreatingBareAt path: String) throws {
+    convenience init(openingOrCreatingBareAt path: String) throws {
+        try self.init(openingOrCreating: path, bare: true)
+    }
+
+    /// Opens the non-bare repository whose work tree is `path`, creating one there when none exists.
+    convenience init(workTreeAt path: String) throws {
+        try self.init(openingOrCreating: path, bare: false)
+    }
+
+    private init(openingOrCreating path: String, bare: Bool) throws {
         _ = libgit2Initialized
         var pointer: OpaquePointer?
         if git_repository_open(&pointer, path) < 0 {
-            try Self.check(git_repository_init(&pointer, path, 1), "init \(path)")
+            try Self.check(git_repository_init(&pointer, path, bare ? 1 : 0), "init \(path)")
         }
         guard let pointer else { throw FleetError.git(operation: "open \(path)", code: -1, message: "no handle") }
         repo = pointer
@@ -185,11 +194,18 @@ final class GitRepository {
         }
         var treeOID = git_oid()
         try Self.check(git_index_write_tree_to(&treeOID, index, repo), "write tree")
+        return try createCommit(tree: &treeOID, parents: parentIDs, message: message, author: author,
+                                email: "\(author)@enpire.fleet")
+    }
+
+    /// Writes a commit of the tree `treeOID` with `parents`, moving no reference.
+    func createCommit(tree treeOID: inout git_oid, parents parentIDs: [GitObjectID], message: String, author: String,
+                      email: String) throws -> GitObjectID {
         var tree: OpaquePointer?
         try Self.check(git_tree_lookup(&tree, repo, &treeOID), "lookup tree")
         defer { git_tree_free(tree) }
         var signature: UnsafeMutablePointer<git_signature>?
-        try Self.check(git_signature_now(&signature, author, "\(author)@enpire.fleet"), "signature")
+        try Self.check(git_signature_now(&signature, author, email), "signature")
         defer { git_signature_free(signature) }
         var parents: [OpaquePointer?] = []
         defer { parents.forEach { git_commit_free($0) } }

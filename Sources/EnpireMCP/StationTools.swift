@@ -153,6 +153,10 @@ extension StationMCPServer {
                                     "description": .string("Parameter name to number; missing ones keep the baseline's. \(parameters)"),
                                 ]),
                                 "hypothesis": .object(["type": "string", "description": "What you expect this change to do, and why."]),
+                                "revision": .object([
+                                    "type": "string",
+                                    "description": "Code workspaces only (no recipe): a commit, or station:NAME for a station's code published to the fleet, to check out in the policy work tree before the trial; absent: the work tree as it is (committed by the trial).",
+                                ]),
                             ]),
                             "required": .array(["hypothesis"]), "additionalProperties": false,
                         ]),
@@ -260,6 +264,19 @@ extension StationMCPServer {
     func runTrial(_ arguments: ToolArguments, progress: ProgressReporter?) async throws -> ResearchWorkspace.PendingTrial {
         let hypothesis = try arguments.string("hypothesis")
         let given = try arguments.recipe()
+        let revision = arguments.optionalString("revision")
+        if try workspace.policyWorkTree() != nil {
+            // A code workspace: the policy is the work tree (optionally another revision checked out first).
+            try await session.checkBeforeTrial()
+            if let revision {
+                let station = revision.hasPrefix("station:") ? String(revision.dropFirst("station:".count)) : nil
+                _ = try await workspace.adopt(station: station, commit: station == nil ? revision : nil)
+            }
+            return try await runTrial(parameters: given, hypothesis: hypothesis, progress: progress)
+        }
+        guard revision == nil else {
+            throw MCPToolError("run_trial: 'revision' is for code workspaces (enpire init --code); this one takes a recipe")
+        }
         let task = try workspace.task()
         let names = Set(task.space.ranges.map(\.name))
         let unknown = given.keys.filter { !names.contains($0) }.sorted()
@@ -273,7 +290,14 @@ extension StationMCPServer {
             }
         }
         try await session.checkBeforeTrial()
-        let parameters = task.baseline.parameters.merging(given) { _, new in new }
+        return try await runTrial(parameters: task.baseline.parameters.merging(given) { _, new in new },
+                                  hypothesis: hypothesis, progress: progress)
+    }
+
+    /// Runs the trial with progress notifications (the workspace refuses a recipe in a code workspace).
+    func runTrial(parameters: [String: Double], hypothesis: String, progress: ProgressReporter?) async throws
+        -> ResearchWorkspace.PendingTrial {
+        let task = try workspace.task()
         let episodes = (try? workspace.frozenCriteria().seeds.developmentSeeds.count) ?? 0
         await progress?.send(0, total: Double(episodes), "running \(episodes) development episode(s) of \(task.name)")
         await session.trialStarted()

@@ -51,6 +51,9 @@ public protocol ResearchTask: Sendable {
     /// This task with `options` applied; throws ``ResearchError/badOption(task:option:reason:)`` for an option
     /// it does not have or a bad value. The default accepts only no options.
     func configured(_ options: [String: String]) throws -> any ResearchTask
+    /// The policy code a code workspace of this task starts from (`enpire init --code`): the recipe as code. The
+    /// default is ``PolicyCodeTemplate/generic(for:)`` (the baseline recipe as a Python dictionary).
+    var codeTemplate: PolicyCodeTemplate { get }
 }
 
 /// A task whose stations can hand their episodes to a recorder. It writes one station factory, with an optional
@@ -94,6 +97,8 @@ extension ResearchTask {
     public var verdictIsGroundTruth: Bool { false }
     /// No options.
     public var options: [String: String] { [:] }
+    /// The baseline recipe as Python code.
+    public var codeTemplate: PolicyCodeTemplate { .generic(for: self) }
     /// Accepts only no options.
     public func configured(_ options: [String: String]) throws -> any ResearchTask {
         if let name = options.keys.sorted().first {

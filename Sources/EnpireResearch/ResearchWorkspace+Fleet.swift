@@ -108,6 +108,8 @@ extension ResearchWorkspace {
     func publishKept(_ record: ExperimentRecord) async throws {
         do {
             guard let fleet = try await fleetStation() else { return }
+            // The code first: a record that names a commit is only useful once peers can fetch the commit.
+            try publishKeptCode(record)
             if try await fleet.isPublished(record.id) { return }
             try await fleet.publish(record)
         } catch {

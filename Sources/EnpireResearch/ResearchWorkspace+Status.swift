@@ -22,6 +22,8 @@ extension ResearchWorkspace {
         public var evaluationsUsed: Int
         /// Held-out evaluations allowed.
         public var evaluationLimit: Int
+        /// A code workspace's kept commit (`nil` for a recipe workspace).
+        public var keptCommit: String?
     }
 
     /// Reads the workspace's status (station file, frozen criteria, ledger, pending trials, budgets).
@@ -36,6 +38,6 @@ extension ResearchWorkspace {
                       trialsRecorded: await ledger.allRecords().filter { $0.decision != .evaluation }.count,
                       bestKept: await ledger.bestKept(task: station.task), pending: try pendingTrials(),
                       remainingTrials: try remainingTrials(), evaluationsUsed: evaluations.used,
-                      evaluationLimit: evaluations.limit)
+                      evaluationLimit: evaluations.limit, keptCommit: try keptCommit())
     }
 }

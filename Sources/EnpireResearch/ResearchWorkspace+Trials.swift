@@ -14,10 +14,18 @@ extension ResearchWorkspace {
     /// ``trialEvidence(_:)``); `episodes` is called after each episode with the number finished, the total and the
     /// episode's summary, and `progress` gets a `trial` event with an ETA. The commit of the workspace's Git work
     /// tree (when it is one) is recorded as the trial's ``PendingTrial/commit``.
+    ///
+    /// In a code workspace `parameters` must be empty: the trial commits, builds and runs the policy work tree
+    /// instead (see ``CodePolicy``); a build that fails is recorded as `build-failed` and thrown as
+    /// ``CodeWorkspaceError/buildFailed(id:reason:)`` before any robot time is used.
     public func runTrial(recipe parameters: [String: Double], hypothesis: String,
                          progress: (@Sendable (ProgressEvent) -> Void)? = nil,
                          episodes: (@Sendable (_ finished: Int, _ total: Int, _ summary: EpisodeSummary) async -> Void)? = nil)
         async throws -> PendingTrial {
+        if let workTree = try policyWorkTree() {
+            guard parameters.isEmpty else { throw CodeWorkspaceError.recipeGiven(workTree: workTree.folder.path) }
+            return try await runCodeTrial(workTree: workTree, hypothesis: hypothesis, progress: progress, episodes: episodes)
+        }
         let file = try station()
         let criteria = try frozenCriteria()
         let task = try task()
@@ -28,17 +36,7 @@ extension ResearchWorkspace {
         }
         _ = try ledger()
         let commit = try Self.headCommit(of: folder)
-        let number = try updateState { state -> Int in
-            if let reason = state.emergencyStop { throw WorkspaceError.emergencyStopLatched(reason: reason) }
-            // A claim left by an agent run whose runner died (kill -9) limits nothing any more.
-            if let run = state.agentRun, !Self.isAlive(run.pid) { state.agentRun = nil }
-            if let run = state.agentRun {
-                guard run.trialsRemaining > 0 else { throw WorkspaceError.trialBudgetExhausted }
-                state.agentRun?.trialsRemaining = run.trialsRemaining - 1
-            }
-            state.trialsStarted += 1
-            return state.trialsStarted
-        }
+        let number = try chargeTrial().number
         let start = Date()
         let id = "\(file.name)-\(number)"
         let total = criteria.seeds.developmentSeeds.count
@@ -73,11 +71,15 @@ extension ResearchWorkspace {
             }
             throw WorkspaceError.noSuchTrial(id)
         }
+        try checkCodeTrialIsCurrent(trial, keep: keep)
         let claimed = pendingURL.appendingPathComponent("\(trial.id).claimed-\(getpid())")
         guard rename(pendingFile.path, claimed.path) == 0 else { throw WorkspaceError.noSuchTrial(id) }
+        let code = trial.code
         let record = ExperimentRecord(
             id: trial.id, task: file.task, station: file.name, hypothesis: trial.hypothesis,
-            parentCommit: trial.commit, diffSummary: "recipe \(trial.recipe)", recipe: trial.recipe, config: trial.recipe.config,
+            parentCommit: code?.parentCommit ?? trial.commit, commit: code?.commit,
+            diffSummary: code.map { "code \($0.diffSummary)" } ?? "recipe \(trial.recipe)",
+            recipe: code == nil ? trial.recipe : nil, config: code.map { ["code": $0.commit] } ?? trial.recipe.config,
             frozenHash: file.frozenHash, trialBudget: trial.results.trials, results: trial.results,
             decision: keep ? .keep : .revert, wallTimeSeconds: trial.wallSeconds, robotTimeSeconds: trial.robotSeconds,
             tokens: max(0, tokens), startedAtUnixSeconds: trial.startedAt, finishedAtUnixSeconds: Date().timeIntervalSince1970)
@@ -87,6 +89,7 @@ extension ResearchWorkspace {
         }
         if keep { try recordKept(record) }
         try? FileManager.default.removeItem(at: claimed)
+        if let code { try applyCodeDecision(code, id: trial.id, keep: keep) }
         if keep { try await publishKept(record) }
         return record
     }
@@ -145,12 +148,22 @@ extension ResearchWorkspace {
         let file = try station()
         let criteria = try frozenCriteria()
         let ledger = try ledger()
-        let choice = try await bestKeptRecipe()
-        let best = choice.best
-        let recipe = choice.recipe
         let task = try task()
-        let policy: any Policy
-        do { policy = try task.policy(for: recipe) } catch { throw WorkspaceError.badRecipe(Self.reason(error)) }
+        let best: ExperimentRecord?, recipe: Recipe, policy: any Policy, code: (policy: CodePolicy, commit: String)?
+        if let workTree = try policyWorkTree() {
+            let started = try evaluateKeptCode(workTree: workTree, task: task)
+            code = started
+            best = await ledger.allRecords().last { $0.decision == .keep && $0.commit == started.commit }
+            recipe = Recipe(family: Self.codeFamily, parameters: [:])
+            policy = started.policy
+        } else {
+            code = nil
+            let choice = try await bestKeptRecipe()
+            best = choice.best
+            recipe = choice.recipe
+            do { policy = try task.policy(for: recipe) } catch { throw WorkspaceError.badRecipe(Self.reason(error)) }
+        }
+        defer { code?.policy.finish() }
         let (number, limit, secret, count) = try updateState { state in
             guard state.evaluationsUsed < state.evaluationLimit else {
                 throw WorkspaceError.evaluationLimitReached(limit: state.evaluationLimit)
@@ -172,7 +185,9 @@ extension ResearchWorkspace {
         try await ledger.append(ExperimentRecord(
             id: "\(file.name)-eval-\(number)", task: file.task, station: file.name,
             hypothesis: "held-out evaluation \(number) of \(limit) (best kept: \(best?.id ?? "baseline"))",
-            parentCommit: try Self.headCommit(of: folder), diffSummary: "recipe \(recipe)", recipe: recipe, config: recipe.config, frozenHash: file.frozenHash,
+            parentCommit: code?.commit ?? Self.headCommit(of: folder), commit: code?.commit,
+            diffSummary: code.map { "code \($0.commit)" } ?? "recipe \(recipe)", recipe: code == nil ? recipe : nil,
+            config: code.map { ["code": $0.commit] } ?? recipe.config, frozenHash: file.frozenHash,
             trialBudget: seeds.count, results: results, decision: .evaluation, wallTimeSeconds: Date().timeIntervalSince(start),
             robotTimeSeconds: robot, tokens: 0, startedAtUnixSeconds: start.timeIntervalSince1970,
             finishedAtUnixSeconds: Date().timeIntervalSince1970))
@@ -185,13 +200,30 @@ extension ResearchWorkspace {
         let criteria = try frozenCriteria()
         let task = try task()
         let names = task.space.ranges.map { "\($0.name) in [\($0.lower), \($0.upper)]" }
+        let workTree = try policyWorkTree()
+        let policy = workTree.map { tree in
+            """
+            The policy is code: the Git work tree \(tree.folder.path) (branch `policy` = the kept commit). Edit it;
+            `enpire trial` commits what the work tree holds, builds it (a build error is the trial's result, recorded
+            as build-failed, and uses no robot time) and runs it; keep moves the branch to that commit and publishes it,
+            revert resets the work tree to the kept commit. `\(PolicyManifest.fileName)` says how it is built and run;
+            the program's docstring or header describes the line protocol. A `recipe` answer runs the task's built-in
+            policy with these parameters: \(names.joined(separator: "; ")).
+            \((try? PolicyManifest.load(from: tree.folder).privilege).flatMap { $0 }.map { "Note: the policy is privileged: \($0)." } ?? "")
+            """
+        } ?? """
+            The policy is configured by a recipe of numbers (family \(task.space.family)):
+            \(names.joined(separator: "; ")).
+            \(task.privilege.map { "Note: the policy is privileged: \($0)." } ?? "")
+            """
+        let trial = workTree == nil ? "--recipe '{\"angleWeight\": 100, ...}' --hypothesis \"why\""
+            : "--hypothesis \"why\"                 (runs the work tree)"
+        let adopt = workTree == nil ? "" : "\n  enpire adopt  --workspace \(folder.path) --station NAME   (check out a station's published code)"
         return """
         # Enpire station brief: \(file.name) (task \(file.task))
 
         Goal: raise the success rate (\(criteria.successDefinition)) of this station's policy: \(task.summary).
-        The policy is configured by a recipe of numbers (family \(task.space.family)):
-        \(names.joined(separator: "; ")).
-        \(task.privilege.map { "Note: the policy is privileged: \($0)." } ?? "")
+        \(policy)
 
         Frozen (you cannot change them; trials under changed criteria are refused): reward
         `\(criteria.rewardIdentity)`, reset `\(criteria.resetIdentity)`, safety `\(criteria.safetyLimits)`,
@@ -201,7 +233,7 @@ extension ResearchWorkspace {
 
         Commands (all accept --json; run them from any folder):
           enpire status --workspace \(folder.path)
-          enpire trial  --workspace \(folder.path) --recipe '{"angleWeight": 100, ...}' --hypothesis "why"
+          enpire trial  --workspace \(folder.path) \(trial)\(adopt)
           enpire keep ID --workspace \(folder.path)      (or: enpire revert ID ...)
           enpire ledger --workspace \(folder.path)
           enpire fleet sync --workspace \(folder.path)   (see what other stations kept)

@@ -37,6 +37,8 @@ public struct ResearchWorkspace: Sendable {
         public var frozenHash: String
         /// Task options the workspace was initialised with (``ResearchTask/configured(_:)``; nil: none).
         public var taskOptions: [String: String]?
+        /// The policy work tree's folder inside the workspace when this is a code workspace (`policy`), else nil.
+        public var code: String?
     }
 
     /// A finished trial waiting for a decision.
@@ -55,8 +57,11 @@ public struct ResearchWorkspace: Sendable {
         public var wallSeconds: Double
         /// Start, seconds since 1970.
         public var startedAt: Double
-        /// The commit the workspace's Git work tree had checked out when the trial ran (`nil` outside a repository).
+        /// The commit the workspace's Git work tree had checked out when the trial ran (`nil` outside a repository);
+        /// in a code workspace the commit of the policy code the trial built and ran.
         public var commit: String?
+        /// The code a code-workspace trial ran (`nil` for a recipe trial).
+        public var code: CodeRevision?
     }
 
     /// Errors a workspace reports.
@@ -185,6 +190,8 @@ public struct ResearchWorkspace: Sendable {
         var agentRun: AgentRun?
         /// Why the emergency stop was latched; trials are refused while it is set.
         var emergencyStop: String?
+        /// A code workspace's kept commit: where revert resets the work tree, every trial's parent.
+        var keptCommit: String?
     }
 
     /// Most held-out evaluations `init` accepts per workspace.
@@ -194,10 +201,13 @@ public struct ResearchWorkspace: Sendable {
     /// random secret kept in the operator folder), an empty ledger, and optionally a fleet remote (a bare
     /// repository is created at a local path if absent). Refuses an existing workspace or operator folder.
     /// `taskOptions` configure the task (for example Push-T's `reality=mild`); they are kept in `station.json`, so
-    /// every trial and evaluation of the workspace runs the same configured task.
+    /// every trial and evaluation of the workspace runs the same configured task. With `code` the workspace is a
+    /// code workspace: its policy is the Git work tree `<workspace>/policy`, created from the task's
+    /// ``ResearchTask/codeTemplate`` (or, with `language` `.swift`, ``PolicyCodeTemplate/swiftPackage(for:)``) and
+    /// committed on its branch `policy` (the first kept commit).
     public func initialise(task unconfigured: any ResearchTask, station: String, fleet: String?, episodesPerTrial: Int,
-                           heldOut: Int, evaluationLimit: Int = 10, taskOptions: [String: String] = [:]) async throws
-        -> StationFile {
+                           heldOut: Int, evaluationLimit: Int = 10, taskOptions: [String: String] = [:],
+                           code: Bool = false, language: PolicyLanguage = .python) async throws -> StationFile {
         let task = taskOptions.isEmpty ? unconfigured : try unconfigured.configured(taskOptions)
         let fm = FileManager.default
         try FleetStation.validate(station, kind: "station name")
@@ -224,10 +234,11 @@ public struct ResearchWorkspace: Sendable {
         let split = try SeedSplit(development: development, heldOut: seeds, secret: secret)
         let criteria = task.criteria.frozen(seeds: split)
         let file = StationFile(name: station, task: task.name, fleet: fleet, frozenHash: try criteria.contentHash(),
-                               taskOptions: taskOptions.isEmpty ? nil : taskOptions)
+                               taskOptions: taskOptions.isEmpty ? nil : taskOptions, code: code ? Self.policyFolder : nil)
+        let kept = code ? try createPolicyWorkTree(template: language.template(for: task), task: task, station: station) : nil
         let state = OperatorState(workspace: folder.resolvingSymlinksInPath().path, station: file, heldOutSecret: secret,
                                   heldOutCount: heldOut, evaluationLimit: evaluationLimit, evaluationsUsed: 0,
-                                  trialsStarted: 0, agentRun: nil)
+                                  trialsStarted: 0, agentRun: nil, keptCommit: kept)
         try writeState(state)
         let encoder = Self.encoder
         try encoder.encode(criteria).write(to: originalCriteriaURL, options: .atomic)

@@ -2,6 +2,7 @@ import Enpire
 import EnpireMCP
 import EnpireResearch
 import EnpireTasks
+import EnpireTesting
 import Foundation
 import MCP
 import Testing
@@ -22,14 +23,14 @@ struct ServedStation {
     let progress = ProgressLog()
 
     static func start(trials: Int = 1, fleet: Bool = false, evaluationLimit: Int = 0, episodesPerTrial: Int = 1,
-                      prepare: (URL) throws -> Void = { _ in }) async throws -> ServedStation {
+                      code: Bool = false, prepare: (URL) throws -> Void = { _ in }) async throws -> ServedStation {
         BuiltInTasks.register()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-mcp-\(UUID().uuidString)")
         let folder = root.appendingPathComponent("station")
         let workspace = ResearchWorkspace(folder: folder)
         _ = try await workspace.initialise(task: PushTResearchTask(), station: "mcp-1",
                                            fleet: fleet ? root.appendingPathComponent("fleet.git").path : nil, episodesPerTrial: episodesPerTrial,
-                                           heldOut: 1, evaluationLimit: evaluationLimit)
+                                           heldOut: 1, evaluationLimit: evaluationLimit, code: code)
         try prepare(folder)
         let server = StationMCPServer(workspace: workspace, budget: AgentBudget(wallSeconds: 600, trials: trials, tokens: 1000))
         let (clientTransport, serverTransport) = await InMemoryTransport.createConnectedPair()
@@ -176,6 +177,24 @@ struct StationMCPServerTests {
         #expect(!synced.isError, "\(synced.text)")
         let records = try #require(try station.json(synced.text)["records"] as? [[String: Any]])
         #expect(records.map { $0["id"] as? String } == [id])
+        try await station.stop()
+    }
+}
+
+@Suite("StationMCPServer: code workspaces")
+struct StationMCPCodeTests {
+    @Test("run_trial runs the policy work tree (a revision checked out first); a recipe is a tool error",
+          .enabled(if: (try? PythonProbe.run("python3", script: "import json", arguments: [])) != nil))
+    func codeRevision() async throws {
+        let station = try await ServedStation.start(trials: 2, code: true)
+        let workspace = ResearchWorkspace(folder: station.folder)
+        let kept = try #require(try workspace.keptCommit())
+        let refused = try await station.call("run_trial", ["hypothesis": "a recipe", "recipe": ["angleWeight": 50]])
+        #expect(refused.isError && refused.text.contains("code workspace"))
+        let ran = try await station.call("run_trial", ["hypothesis": "the kept code", "revision": .string(kept)])
+        #expect(!ran.isError)
+        let code = try #require(try station.json(ran.text)["code"] as? [String: Any])
+        #expect(code["commit"] as? String == kept && code["parentCommit"] as? String == kept)
         try await station.stop()
     }
 }

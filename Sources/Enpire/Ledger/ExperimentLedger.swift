@@ -186,20 +186,27 @@ public actor ExperimentLedger {
     }
 
     /// Renders records as a Markdown table a person can read.
+    /// Records of code trials (a ``ExperimentRecord/commit``) add a `commits` column: parent and trial commit,
+    /// 12 characters each.
     public static func markdownTable(_ records: [ExperimentRecord]) -> String {
+        let commits = records.contains { $0.commit != nil }
         var text = "# Experiment ledger\n\n"
         text += "| # | id | station | task | decision | successes/trials | rate | Wilson 95% | robot s | wall s "
-            + "| tokens | hypothesis |\n"
-        text += "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            + "| tokens | hypothesis |" + (commits ? " commits |\n" : "\n")
+        text += "|---|---|---|---|---|---|---|---|---|---|---|---|" + (commits ? "---|\n" : "\n")
         for (index, record) in records.enumerated() {
             let results = record.results
-            let cells = [
+            var cells = [
                 "\(index + 1)", record.id, record.station, record.task, record.decision.rawValue,
                 "\(results.successes)/\(results.trials)", format(results.rate),
                 "[\(format(results.wilsonLower)), \(format(results.wilsonUpper))]",
                 format(record.robotTimeSeconds, digits: 1), format(record.wallTimeSeconds, digits: 1),
                 "\(record.tokens)", record.hypothesis,
             ]
+            if commits {
+                cells.append("\(record.parentCommit.map { String($0.prefix(12)) } ?? "-") -> "
+                             + "\(record.commit.map { String($0.prefix(12)) } ?? "-")")
+            }
             text += "| " + cells.map(escapeCell).joined(separator: " | ") + " |\n"
         }
         return text

@@ -7,6 +7,9 @@ public enum ExperimentDecision: String, Sendable, Codable, Hashable {
     /// Not a change: a held-out evaluation of an existing recipe, recorded so that every look at the held-out
     /// seeds is counted (its results are held-out aggregates; it is never published or ranked as a kept result).
     case evaluation
+    /// The trial's policy code did not build or start: nothing ran on the robot (robot time 0); the record's
+    /// ``ExperimentRecord/failure`` holds the compiler's (or interpreter's) output.
+    case buildFailed = "build-failed"
 }
 
 /// Outcome of an iteration's trials: counts, rate and Wilson 95% interval.
@@ -53,6 +56,11 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
     public var hypothesis: String
     /// Code commit the change started from, when the agent works in a repository.
     public var parentCommit: String?
+    /// The commit the trial ran (a code workspace's trial commit), when it ran code from a repository.
+    public var commit: String?
+    /// Why the trial could not run (``ExperimentDecision/buildFailed``): the end of the build's or the policy
+    /// process's output.
+    public var failure: String?
     /// Short description of the code change (for example `git diff --stat`).
     public var diffSummary: String?
     /// The recipe: hyperparameters and choices that reproduce the policy.
@@ -85,7 +93,7 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
 
     /// Creates a record.
     public init(id: String, task: String, station: String, hypothesis: String, parentCommit: String? = nil,
-                diffSummary: String? = nil, recipe: Recipe? = nil, config: [String: String] = [:],
+                commit: String? = nil, failure: String? = nil, diffSummary: String? = nil, recipe: Recipe? = nil, config: [String: String] = [:],
                 dataRefs: [String] = [],
                 checkpointRefs: [String] = [], frozenHash: String, trialBudget: Int, results: TrialResults,
                 decision: ExperimentDecision, wallTimeSeconds: Double, robotTimeSeconds: Double, tokens: Int,
@@ -95,6 +103,8 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
         self.station = station
         self.hypothesis = hypothesis
         self.parentCommit = parentCommit
+        self.commit = commit
+        self.failure = failure
         self.diffSummary = diffSummary
         self.config = config
         self.recipe = recipe
@@ -129,7 +139,7 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, task, station, hypothesis, parentCommit, diffSummary, config, recipe, dataRefs, checkpointRefs
+        case id, task, station, hypothesis, parentCommit, commit, failure, diffSummary, config, recipe, dataRefs, checkpointRefs
         case frozenHash, trialBudget, results, decision, wallTimeSeconds, robotTimeSeconds, tokens
         case startedAtUnixSeconds, finishedAtUnixSeconds
     }
@@ -142,6 +152,8 @@ public struct ExperimentRecord: Sendable, Codable, Equatable, Identifiable {
         station = try c.decode(String.self, forKey: .station)
         hypothesis = try c.decode(String.self, forKey: .hypothesis)
         parentCommit = try c.decodeIfPresent(String.self, forKey: .parentCommit)
+        commit = try c.decodeIfPresent(String.self, forKey: .commit)
+        failure = try c.decodeIfPresent(String.self, forKey: .failure)
         diffSummary = try c.decodeIfPresent(String.self, forKey: .diffSummary)
         config = try c.decodeIfPresent([String: String].self, forKey: .config) ?? [:]
         recipe = try c.decodeIfPresent(Recipe.self, forKey: .recipe) ?? Recipe(config: config)
