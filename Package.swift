@@ -31,6 +31,8 @@ let package = Package(
         // Structured logging: library targets log through a `Logger` their caller passes in; the CLI decides where
         // lines go (text or NDJSON on standard error).
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        // SHA-256 content hashes (frozen criteria, held-out seeds, checkpoints): BoringSSL on Linux.
+        .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"5.0.0"),
     ],
     // Each target declares exactly the targets its sources import: scripts/check-imports.sh (run by
     // scripts/test.sh) fails when they drift.
@@ -40,6 +42,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2",
                        providers: [.apt(["libgit2-dev"])]),
         // Debian ships no chipmunk.pc: the modulemap links libchipmunk directly.
@@ -47,8 +51,10 @@ let package = Package(
         // Video4Linux2 ioctls for EnpireHardware's V4L2 camera: the kernel's UAPI header only, nothing to link.
         .systemLibrary(name: "CV4L2", providers: [.apt(["linux-libc-dev"])]),
 
-        // Core: protocols, station runtime, safety, episodes, evaluation, ledger. Links no libgit2.
-        .target(name: "Enpire", dependencies: ["CTurboJPEG"], swiftSettings: strict),
+        // Core: protocols, station runtime, safety, episodes, evaluation, ledger. Links no libgit2; JPEG through
+        // libturbojpeg, PNG through libpng, SHA-256 through swift-crypto.
+        .target(name: "Enpire", dependencies: ["CTurboJPEG", "CPNG", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         // The Git-backed fleet: stations share kept results and checkpoints through a Git remote (libgit2).
         .target(name: "EnpireFleet", dependencies: ["Enpire", "CGit2"], swiftSettings: strict),
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
@@ -105,7 +111,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireLearningTests", dependencies: ["EnpireLearning", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting"],
+        .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting", "CPNG"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "EnpireResetTests", dependencies: ["EnpireReset", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),

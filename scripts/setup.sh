@@ -4,7 +4,7 @@
 # nothing that is already there.
 set -euo pipefail
 
-packages=(libopenblas-dev libturbojpeg0-dev libgit2-dev libchipmunk-dev pkg-config)
+packages=(libopenblas-dev libturbojpeg0-dev libpng-dev libgit2-dev libchipmunk-dev pkg-config)
 # Optional: without bubblewrap `enpire agent` refuses to run unless --unsandboxed, and its sandbox tests skip.
 optional=(bubblewrap)
 missing=()

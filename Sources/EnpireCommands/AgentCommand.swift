@@ -76,7 +76,7 @@ struct AgentCommand: AsyncParsableCommand {
                 hidden: [workspace.operatorFolder], environment: inside, workingDirectory: workspace.folder,
                 shareNetwork: !isolateNetwork)
         } else {
-            FileHandle.standardError.write(Data("enpire agent: running UNSANDBOXED (--unsandboxed): the agent can read \(operatorPath)\n".utf8))
+            CommandOutput.current.standardError(Data("enpire agent: running UNSANDBOXED (--unsandboxed): the agent can read \(operatorPath)\n".utf8))
         }
 
         try workspace.beginAgentRun(trials: budget.trials)
@@ -87,9 +87,10 @@ struct AgentCommand: AsyncParsableCommand {
         defer { broker.close() }
         let runner = AgentRunner(command: arguments, workingDirectory: workspace.folder, environment: environment,
                                  budget: budget, sandbox: sandbox)
+        let commandOutput = CommandOutput.current
         let run = Task {
             try await runner.run(brief: brief) { line in
-                FileHandle.standardError.write(Data("agent| \(line)\n".utf8))
+                commandOutput.standardError(Data("agent| \(line)\n".utf8))
             }
         }
         // SIGINT, SIGTERM or SIGHUP to the runner stop the agent's process group (through cancellation) before
@@ -104,7 +105,7 @@ struct AgentCommand: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         let report = try await run.value
         if options.json { try printJSON(report) } else {
-            print("agent \(report.ending.rawValue) (status \(report.exitStatus)) after \(String(format: "%.0f", report.wallSeconds)) s, \(report.tokens) tokens (\(String(format: "%.0f", report.tokensPerMinute)) per minute)")
+            CommandOutput.current.line("agent \(report.ending.rawValue) (status \(report.exitStatus)) after \(String(format: "%.0f", report.wallSeconds)) s, \(report.tokens) tokens (\(String(format: "%.0f", report.tokensPerMinute)) per minute)")
         }
     }
 

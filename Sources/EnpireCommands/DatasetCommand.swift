@@ -87,12 +87,12 @@ struct DatasetCommand: AsyncParsableCommand {
                 ["compare", original, copy], progress: converter.progress)
             if converter.json { return try report(result, json: true, verb: "", to: "") }
             let mismatched = result["mismatched"] as? [String] ?? []
-            print("\(result["episodes"] ?? "?") episodes, \(result["steps"] ?? "?") steps: "
+            CommandOutput.current.line("\(result["episodes"] ?? "?") episodes, \(result["steps"] ?? "?") steps: "
                 + (mismatched.isEmpty ? "steps, action sources, verdicts and frame indexes identical"
                                       : "DIFFERENT: \(mismatched.joined(separator: ", "))"))
             let psnr = (result["psnr_db"] as? Double).map { String(format: "%.2f dB", $0) } ?? "n/a"
             let worst = (result["worst_frame_psnr_db"] as? Double).map { String(format: "%.2f dB", $0) } ?? "n/a"
-            print("camera frames: \(result["frames"] ?? "?"), PSNR \(psnr) (worst frame \(worst))")
+            CommandOutput.current.line("camera frames: \(result["frames"] ?? "?"), PSNR \(psnr) (worst frame \(worst))")
             if !mismatched.isEmpty { throw ExitCode(1) }
         }
     }
@@ -150,7 +150,7 @@ struct DatasetCommand: AsyncParsableCommand {
                                                            maxSteps: limit, stopOnSuccess: true)
                 if episode.summary.verdict?.success == true { successes += 1 }
             }
-            print("recorded \(episodes) \(task) episodes (\(successes) judged successful by the station) into \(store)")
+            CommandOutput.current.line("recorded \(episodes) \(task) episodes (\(successes) judged successful by the station) into \(store)")
         }
     }
 
@@ -179,9 +179,9 @@ struct DatasetCommand: AsyncParsableCommand {
             var metrics = outcome.metrics
             metrics["episodes"] = Double(episodes.count)
             if json { return try printJSON(metrics) }
-            print("behaviour cloning on \(episodes.count) episodes: " + metrics.sorted { $0.key < $1.key }
+            CommandOutput.current.line("behaviour cloning on \(episodes.count) episodes: " + metrics.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.6g", $0.value))" }.joined(separator: ", "))
-            print("checkpoint: \(output)")
+            CommandOutput.current.line("checkpoint: \(output)")
         }
     }
 }
@@ -190,10 +190,10 @@ struct DatasetCommand: AsyncParsableCommand {
 private func report(_ result: [String: Any], json: Bool, verb: String, to destination: String) throws {
     if json {
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        CommandOutput.current.line(String(decoding: data, as: UTF8.self))
         return
     }
-    print("\(verb) \(result["episodes"] ?? "?") episodes, \(result["frames"] ?? "?") frames at \(result["fps"] ?? "?") fps: \(destination)")
+    CommandOutput.current.line("\(verb) \(result["episodes"] ?? "?") episodes, \(result["frames"] ?? "?") frames at \(result["fps"] ?? "?") fps: \(destination)")
 }
 
 /// Runs the embedded Enpire <-> LeRobot converter in a Python interpreter, forwarding its progress.

@@ -56,7 +56,7 @@ struct DebugCommand: AsyncParsableCommand {
                 _ = try await station.station.runEpisode(
                     policy: PushTHeuristicExpert(), seed: UInt64(index),
                     maxSteps: index < failing ? 15 : PushTGeometry.maxEpisodeSteps, stopOnSuccess: true, tags: [:])
-                print("sealed \(index)")
+                CommandOutput.current.line("sealed \(index)")
                 fflush(nil)
             }
         }
@@ -75,7 +75,7 @@ private struct AnnouncingRecorder: EpisodeRecorder {
         let id: String
         func append(_ step: StepRecord, frames: [Frame]) async throws {
             try await inner.append(step, frames: frames)
-            print("flushed \(id) \(step.index)")
+            CommandOutput.current.line("flushed \(id) \(step.index)")
             fflush(nil)
         }
         func appendFinalFrames(_ frames: [Frame], stepIndex: Int) async throws {

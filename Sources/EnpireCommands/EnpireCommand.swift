@@ -8,9 +8,26 @@ import Foundation
 /// The commands live in this library target so that they can be tested and so that a lab can build its own
 /// `enpire` with its own tasks registered: register them in `TaskRegistry.shared`, then call ``main()``.
 public enum EnpireTool {
-    /// Parses the process's arguments and runs the command (exits the process).
-    public static func main() async {
-        await EnpireCommand.main()
+    /// Parses the process's arguments and runs the command with its output going to `output` (by default the
+    /// process's standard output and error); exits the process.
+    public static func main(output: CommandOutput = .terminal) async {
+        await CommandOutput.$current.withValue(output) {
+            await EnpireCommand.main()
+        }
+    }
+
+    /// Parses `arguments` (without the program name) and runs the command with its output going to `output`.
+    /// Unlike ``main(output:)`` it does not exit: it throws a usage error or the command's failure.
+    public static func run(_ arguments: [String], output: CommandOutput) async throws {
+        BuiltInTasks.register()
+        var command = try EnpireCommand.parseAsRoot(arguments)
+        try await CommandOutput.$current.withValue(output) {
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        }
     }
 }
 

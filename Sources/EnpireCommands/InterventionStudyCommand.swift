@@ -46,8 +46,9 @@ extension StudyCommand {
             configuration.interventionWeight = interventionWeight
             configuration.learner.workers = workers
             configuration.teacherControl = !noTeacherControl
+            let commandOutput = CommandOutput.current
             let result = try await PushTInterventionStudy(configuration: configuration).run { line in
-                FileHandle.standardError.write(Data("\(line)\n".utf8))
+                commandOutput.standardError(Data("\(line)\n".utf8))
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -55,7 +56,7 @@ extension StudyCommand {
             if let output {
                 try data.write(to: URL(fileURLWithPath: output), options: .atomic)
             }
-            print(String(decoding: data, as: UTF8.self))
+            CommandOutput.current.line(String(decoding: data, as: UTF8.self))
         }
     }
 }

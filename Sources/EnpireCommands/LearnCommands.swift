@@ -81,18 +81,18 @@ struct LearnCommand: AsyncParsableCommand {
             updatesPerStep: utd)
         let summary = try await learner.learn(options, progress: throttled(progress.output(since: Date())))
         if json { return try printJSON(summary) }
-        print("\(summary.task) \(summary.paradigm) observe=\(summary.observe.rawValue)"
+        CommandOutput.current.line("\(summary.task) \(summary.paradigm) observe=\(summary.observe.rawValue)"
             + (summary.privileged ? " (PRIVILEGED: exact simulator state)" : ""))
         for point in summary.curve {
-            print(String(format: "  %-18@ wall %7.1f s  robot %8.1f s  rows %6d  dev %d/%d", point.stage as NSString,
+            CommandOutput.current.line(String(format: "  %-18@ wall %7.1f s  robot %8.1f s  rows %6d  dev %d/%d", point.stage as NSString,
                          point.wallSeconds, point.robotSeconds, point.rows, point.devSuccesses, point.devEpisodes))
         }
-        print("teacher demonstrations: \(summary.teacherSuccesses)/\(demonstrations) successes"
+        CommandOutput.current.line("teacher demonstrations: \(summary.teacherSuccesses)/\(demonstrations) successes"
             + (summary.paradigm == "residual-sac" ? " (expert projected into the residual's reach)" : ""))
-        print("chosen: \(summary.chosenStage), dev \(summary.devSuccesses)/\(summary.devEpisodes); "
+        CommandOutput.current.line("chosen: \(summary.chosenStage), dev \(summary.devSuccesses)/\(summary.devEpisodes); "
             + String(format: "training wall %.1f s, robot %.1f min", summary.trainingWallSeconds,
                      summary.robotSeconds / 60))
-        print("checkpoint: \(summary.checkpoint.path)")
+        CommandOutput.current.line("checkpoint: \(summary.checkpoint.path)")
     }
 }
 
@@ -130,19 +130,19 @@ struct PolicyCommand: AsyncParsableCommand {
                 policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,
                 observe: try taskOptions.observationMode(), workers: taskOptions.workers, progress: throttled(progress.output(since: Date())))
             if json { return try printJSON(result) }
-            print("\(result.task) observe=\(result.observe.rawValue) reality=\(reality ?? "clean")"
+            CommandOutput.current.line("\(result.task) observe=\(result.observe.rawValue) reality=\(reality ?? "clean")"
                 + (result.privileged ? " (PRIVILEGED: exact simulator state)" : "")
                 + " seeds \(result.firstSeed)..<\(result.firstSeed + UInt64(result.episodes))")
-            print(String(format: "successes %d/%d (%.1f %%), Wilson 95%% [%.3f, %.3f], mean task score %.3f",
+            CommandOutput.current.line(String(format: "successes %d/%d (%.1f %%), Wilson 95%% [%.3f, %.3f], mean task score %.3f",
                          result.successes, result.episodes, 100 * Double(result.successes) / Double(result.episodes),
                          result.wilsonLow, result.wilsonHigh, result.meanTaskScore))
-            print(String(format: "robot time %.1f min, wall %.1f s", result.robotSeconds / 60, result.wallSeconds))
+            CommandOutput.current.line(String(format: "robot time %.1f min, wall %.1f s", result.robotSeconds / 60, result.wallSeconds))
             if result.inputFailures > 0 {
-                print("episodes ended because the policy input could not be built: \(result.inputFailures) "
+                CommandOutput.current.line("episodes ended because the policy input could not be built: \(result.inputFailures) "
                     + "(first: \(result.firstInputFailure ?? "?"))")
             }
             if !result.failedSeeds.isEmpty {
-                print("failed seeds: \(result.failedSeeds.map(String.init).joined(separator: " "))")
+                CommandOutput.current.line("failed seeds: \(result.failedSeeds.map(String.init).joined(separator: " "))")
             }
         }
     }

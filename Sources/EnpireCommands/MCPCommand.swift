@@ -35,10 +35,10 @@ struct EStopCommand: AsyncParsableCommand {
         let workspace = location.value
         if clear {
             try workspace.clearEmergencyStop()
-            print("emergency stop cleared")
+            CommandOutput.current.line("emergency stop cleared")
         } else {
             try workspace.latchEmergencyStop(reason: reason)
-            print("emergency stop latched: \(try workspace.emergencyStopReason() ?? reason)")
+            CommandOutput.current.line("emergency stop latched: \(try workspace.emergencyStopReason() ?? reason)")
         }
     }
 }

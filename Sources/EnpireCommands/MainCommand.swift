@@ -140,7 +140,7 @@ struct MainCommand: AsyncParsableCommand {
                          scores: [result.best, result.baseline, result.behaviourCloning, result.learnedBC, result.learned]
                             .compactMap { $0 })
         if !json, let kept = result.keptParadigm {
-            print("kept paradigm: \(kept.paradigm) (development \(kept.development.map { "\($0.successes)/\($0.trials)" } ?? "–"), "
+            CommandOutput.current.line("kept paradigm: \(kept.paradigm) (development \(kept.development.map { "\($0.successes)/\($0.trials)" } ?? "–"), "
                   + "reads \(kept.reads))")
         }
     }
@@ -148,8 +148,8 @@ struct MainCommand: AsyncParsableCommand {
     /// The result as JSON with `--json`, else the report's path and the held-out scores.
     func printOutcome<Result: Encodable>(_ result: Result, report: URL, scores: [HeldOutScore]) throws {
         if json { try printJSON(result); return }
-        print("report: \(report.path)")
-        print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
+        CommandOutput.current.line("report: \(report.path)")
+        CommandOutput.current.line("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials)" }.joined(separator: ", "))
     }
 
     /// The research loop's part of the options (every task).

@@ -34,7 +34,7 @@ struct DecisionOptions: ParsableArguments {
     func record(keep: Bool) async throws {
         if try forwardedToRunner() { return }
         let record = try await options.value.decide(id, keep: keep, tokens: tokens)
-        if options.json { try printJSON(record) } else { print("\(record.id): \(record.decision.rawValue)") }
+        if options.json { try printJSON(record) } else { CommandOutput.current.line("\(record.id): \(record.decision.rawValue)") }
     }
 }
 

@@ -20,7 +20,8 @@ enum ProgressFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 
     /// The logger and progress sink of one command run that started at `start`.
     func output(since start: Date) -> ProgressOutput {
-        ProgressOutput(format: self, start: start, terminal: self == .text && isatty(STDERR_FILENO) == 1)
+        ProgressOutput(format: self, start: start,
+                       terminal: self == .text && CommandOutput.current.standardErrorIsTerminal)
     }
 }
 
@@ -103,6 +104,8 @@ struct ProgressOutput: Sendable {
 final class ProgressSink: Sendable {
     let terminal: Bool
     private let bar = Mutex<String?>(nil)
+    /// The command's sink, captured when the command starts: log lines come from any thread.
+    private let output = CommandOutput.current
 
     init(terminal: Bool) { self.terminal = terminal }
 
@@ -110,7 +113,7 @@ final class ProgressSink: Sendable {
     func writeLine(_ line: String) {
         bar.withLock { bar in
             let clear = terminal && bar != nil ? "\r\u{1B}[2K" : ""
-            FileHandle.standardError.write(Data((clear + line + "\n" + (terminal ? bar ?? "" : "")).utf8))
+            output.standardError(Data((clear + line + "\n" + (terminal ? bar ?? "" : "")).utf8))
         }
     }
 
@@ -118,7 +121,7 @@ final class ProgressSink: Sendable {
     func drawBar(_ text: String, final: Bool) {
         bar.withLock { bar in
             bar = final ? nil : text
-            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text + (final ? "\n" : "")).utf8))
+            output.standardError(Data(("\r\u{1B}[2K" + text + (final ? "\n" : "")).utf8))
         }
     }
 }

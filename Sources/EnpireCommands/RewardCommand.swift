@@ -91,7 +91,7 @@ struct RewardCommand: AsyncParsableCommand {
                     examples.append(.init(features: try probe.features(of: frame, calibration: calibration),
                                           success: label))
                 } catch {
-                    FileHandle.standardError.write(Data("skipping \(id): \(ErrorMessage.oneLine(error))\n".utf8))
+                    CommandOutput.current.standardError(Data("skipping \(id): \(ErrorMessage.oneLine(error))\n".utf8))
                     skipped.append(id)
                 }
             }
@@ -198,7 +198,7 @@ struct RewardCommand: AsyncParsableCommand {
                 data = try encoder.encode(result)
             }
             if let output { try writeOutput(data, to: output) }
-            print(String(decoding: data, as: UTF8.self))
+            CommandOutput.current.line(String(decoding: data, as: UTF8.self))
         }
     }
 }

@@ -36,7 +36,7 @@ struct RewardFramesDebug: AsyncParsableCommand {
         defer {
             errors.sort()
             let q = { (f: Double) in errors.isEmpty ? 0 : errors[min(errors.count - 1, Int(f * Double(errors.count)))] }
-            print(String(format: "abs error p50 %.4f p90 %.4f p99 %.4f max %.4f", q(0.5), q(0.9), q(0.99), errors.last ?? 0))
+            CommandOutput.current.line(String(format: "abs error p50 %.4f p90 %.4f p99 %.4f max %.4f", q(0.5), q(0.9), q(0.99), errors.last ?? 0))
         }
         let reward = PushTCameraReward(model: PushTRewardModel(threshold: threshold))
         for (index, sample) in try frames.make(count: count, seed: seed).enumerated() {
@@ -54,18 +54,18 @@ struct RewardFramesDebug: AsyncParsableCommand {
                 let tb = renderer.imagePoint(worldX: sample.state.blockX, worldY: sample.state.blockY)
                 let eg = calibration.goal, eb = features.block
                 if detail {
-                    print(String(format: "   goal err %+.3f %+.3f %+.4f  block err %+.3f %+.3f %+.4f",
+                    CommandOutput.current.line(String(format: "   goal err %+.3f %+.3f %+.4f  block err %+.3f %+.3f %+.4f",
                                  eg.x - tg.x, eg.y - tg.y, eg.angle - g.angle - rotation,
                                  (eb?.x ?? 0) - tb.x, (eb?.y ?? 0) - tb.y,
                                  (eb?.angle ?? 0) - sample.state.blockAngle - rotation))
                 }
                 line = String(format: "%3d %@ true %.4f est %.4f err %+.4f area %.3f", index, sample.kind.rawValue,
                               sample.coverage, features.estimatedCoverage, error, features.blockAreaRatio)
-                if abs(error) < 0.02 { if !quiet { print(line) }; continue }
+                if abs(error) < 0.02 { if !quiet { CommandOutput.current.line(line) }; continue }
             } catch {
                 line = "\(index) \(sample.kind.rawValue) error: \(error)"
             }
-            print(line, "-> written")
+            CommandOutput.current.line(line + " -> written")
             guard sample.frame.jpeg != nil else { continue }
             let codec = try JPEGCodec()
             var image = RGBImage(size: frames.resolution)

@@ -46,8 +46,8 @@ struct SimCommand: AsyncParsableCommand {
             if let output {
                 try writeOutput(encoded, to: output)
             } else {
-                FileHandle.standardOutput.write(encoded)
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                CommandOutput.current.standardOutput(encoded)
+                CommandOutput.current.standardOutput(Data("\n".utf8))
             }
         }
     }
@@ -63,7 +63,7 @@ struct SimCommand: AsyncParsableCommand {
         func run() throws {
             let rows = seeds.map { PushTSimulation.startState(seed: $0) }
             let data = try JSONSerialization.data(withJSONObject: rows)
-            print(String(decoding: data, as: UTF8.self))
+            CommandOutput.current.line(String(decoding: data, as: UTF8.self))
         }
     }
 
@@ -129,12 +129,13 @@ struct SimCommand: AsyncParsableCommand {
                 guard !cameraReward, !robotReset, maxSteps == PushTGeometry.maxEpisodeSteps else {
                     throw ValidationError("--observe runs its own evaluator stations: drop --camera-reward, --robot-reset and --max-steps")
                 }
+                let commandOutput = CommandOutput.current
                 let summary = try await PushTPolicyEvaluation.evaluatePlanner(
                     parameters: parameters, mode: observe, firstSeed: firstSeed, episodes: seeds, workers: workers,
                     reality: reality
                 ) { done, total in
                     if done % 50 == 0 || done == total {
-                        FileHandle.standardError.write(Data("expert: \(done)/\(total)\n".utf8))
+                        commandOutput.standardError(Data("expert: \(done)/\(total)\n".utf8))
                     }
                 }
                 try printJSON(summary)
@@ -163,7 +164,7 @@ struct SimCommand: AsyncParsableCommand {
                 "wall_seconds": Date().timeIntervalSince(started),
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            CommandOutput.current.line(String(decoding: data, as: UTF8.self))
         }
 
         /// Any other task: its baseline recipe with the overrides, through the task's evaluator stations.
@@ -195,7 +196,7 @@ struct SimCommand: AsyncParsableCommand {
                 report["verifier_successes"] = called
                 report["verifier_agreements"] = agreed
             }
-            print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
+            CommandOutput.current.line(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
         }
 
         /// Scores the recipe the way the campaign's final scoring does: through stations, with their reset and
@@ -222,7 +223,7 @@ struct SimCommand: AsyncParsableCommand {
                 report["camera_agreements"] = agreed
             }
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            CommandOutput.current.line(String(decoding: data, as: UTF8.self))
         }
     }
 
@@ -238,7 +239,7 @@ struct SimCommand: AsyncParsableCommand {
             guard (32...1024).contains(tile) else { throw ValidationError("--tile must be 32...1024") }
             let sheet = try PushTContactSheet.expertEpisode(seed: seed, tileSize: tile)
             try writeOutput(Data(PNGEncoder.encode(sheet.image, compression: .deflate)), to: output)
-            print("seed \(seed): \(sheet.success ? "success" : "failure") after \(sheet.steps) steps, coverage \(String(format: "%.4f", sheet.coverage)) -> \(output)")
+            CommandOutput.current.line("seed \(seed): \(sheet.success ? "success" : "failure") after \(sheet.steps) steps, coverage \(String(format: "%.4f", sheet.coverage)) -> \(output)")
         }
     }
 
@@ -256,14 +257,15 @@ struct SimCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let commandOutput = CommandOutput.current
             let summary = try await PushTResetStudy.run(cases: cases, workers: workers) { item in
                 if !item.verified || item.index % 50 == 0 {
-                    FileHandle.standardError.write(Data("case \(item.index) \(item.kind.rawValue): \(item.verified ? "verified" : "FAILED") in \(String(format: "%.1f", item.seconds)) s\(item.reason.map { " (\($0))" } ?? "")\n".utf8))
+                    commandOutput.standardError(Data("case \(item.index) \(item.kind.rawValue): \(item.verified ? "verified" : "FAILED") in \(String(format: "%.1f", item.seconds)) s\(item.reason.map { " (\($0))" } ?? "")\n".utf8))
                 }
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            CommandOutput.current.line(String(decoding: try encoder.encode(summary), as: UTF8.self))
         }
     }
 }

@@ -16,8 +16,8 @@ func forwardedToRunner() throws -> Bool {
         arguments[index + 1] = URL(fileURLWithPath: arguments[index + 1]).standardizedFileURL.path
     }
     let response = try AgentBroker.send(AgentBrokerRequest(arguments: arguments), to: URL(fileURLWithPath: socket))
-    FileHandle.standardOutput.write(Data(response.standardOutput.utf8))
-    FileHandle.standardError.write(Data(response.standardError.utf8))
+    CommandOutput.current.standardOutput(Data(response.standardOutput.utf8))
+    CommandOutput.current.standardError(Data(response.standardError.utf8))
     if response.status != 0 { throw ExitCode(response.status) }
     return true
 }
@@ -26,7 +26,7 @@ func forwardedToRunner() throws -> Bool {
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    CommandOutput.current.line(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 /// `enpire init`.
@@ -70,9 +70,9 @@ struct InitCommand: AsyncParsableCommand {
                                                      heldOut: heldOut, evaluationLimit: evalLimit, taskOptions: taskOptions,
                                                      code: code, language: PolicyLanguage(rawValue: codeLanguage) ?? .python)
         if options.json { try printJSON(file) } else {
-            print("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))")
+            CommandOutput.current.line("initialised \(file.name) in \(options.location.workspace); frozen hash \(file.frozenHash.prefix(16))")
             if let tree = try options.value.policyWorkTree(), let kept = try options.value.keptCommit() {
-                print("policy code: \(tree.folder.path) at \(kept.prefix(12)) (edit it, then `enpire trial --hypothesis ...`)")
+                CommandOutput.current.line("policy code: \(tree.folder.path) at \(kept.prefix(12)) (edit it, then `enpire trial --hypothesis ...`)")
             }
         }
     }
@@ -88,14 +88,14 @@ struct StatusCommand: AsyncParsableCommand {
         let status = try await options.value.status()
         let station = status.station, intact = status.frozenCriteriaIntact
         if options.json { try printJSON(status); return }
-        print("station \(station.name), task \(station.task), frozen criteria \(intact ? "intact" : "CHANGED (trials refused)")")
-        print("ledger: \(status.trialsRecorded) records; best kept: \(status.bestKept.map { "\($0.id) \($0.results.successes)/\($0.results.trials)" } ?? "none")")
-        for trial in status.pending { print("pending: \(trial.id) \(trial.results.successes)/\(trial.results.trials) \(trial.recipe)") }
-        if let remaining = status.remainingTrials { print("trials left in this agent run: \(remaining)") }
+        CommandOutput.current.line("station \(station.name), task \(station.task), frozen criteria \(intact ? "intact" : "CHANGED (trials refused)")")
+        CommandOutput.current.line("ledger: \(status.trialsRecorded) records; best kept: \(status.bestKept.map { "\($0.id) \($0.results.successes)/\($0.results.trials)" } ?? "none")")
+        for trial in status.pending { CommandOutput.current.line("pending: \(trial.id) \(trial.results.successes)/\(trial.results.trials) \(trial.recipe)") }
+        if let remaining = status.remainingTrials { CommandOutput.current.line("trials left in this agent run: \(remaining)") }
         if let kept = status.keptCommit, let tree = try options.value.policyWorkTree() {
-            print("policy code: \(tree.folder.path), kept commit \(kept.prefix(12))")
+            CommandOutput.current.line("policy code: \(tree.folder.path), kept commit \(kept.prefix(12))")
         }
-        print("held-out evaluations: \(status.evaluationsUsed) of \(status.evaluationLimit) used")
+        CommandOutput.current.line("held-out evaluations: \(status.evaluationsUsed) of \(status.evaluationLimit) used")
     }
 }
 
@@ -124,7 +124,7 @@ struct TrialCommand: AsyncParsableCommand {
         let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
         if options.json { try printJSON(trial) } else {
             let code = trial.code.map { ", commit \($0.commit.prefix(12)) on \($0.parentCommit.prefix(12)) (\($0.diffSummary); build \(String(format: "%.1f", $0.buildSeconds)) s)" } ?? ""
-            print("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s\(code); decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
+            CommandOutput.current.line("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s\(code); decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
         }
     }
 
@@ -170,7 +170,7 @@ struct AdoptCommand: AsyncParsableCommand {
         if try forwardedToRunner() { return }
         let adopted = try await options.value.adopt(station: station, commit: commit)
         if options.json { try printJSON(["commit": adopted]) } else {
-            print("checked out \(adopted.prefix(12)) in the policy work tree; run `enpire trial --hypothesis ...` to try it")
+            CommandOutput.current.line("checked out \(adopted.prefix(12)) in the policy work tree; run `enpire trial --hypothesis ...` to try it")
         }
     }
 }
@@ -199,7 +199,7 @@ struct LedgerCommand: AsyncParsableCommand {
     func run() async throws {
         if try forwardedToRunner() { return }
         let records = await (try options.value.ledger()).allRecords()
-        if options.json { try printJSON(records) } else { print(ExperimentLedger.markdownTable(records)) }
+        if options.json { try printJSON(records) } else { CommandOutput.current.line(ExperimentLedger.markdownTable(records)) }
     }
 }
 
@@ -219,7 +219,7 @@ struct EvalCommand: AsyncParsableCommand {
         let (recipe, results) = try await options.value.evaluateBest()
         if options.json { try printJSON(Output(recipe: recipe, results: results)) } else {
             let what = try options.value.keptCommit().map { "the kept code \($0.prefix(12))" } ?? "\(recipe)"
-            print("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(what)")
+            CommandOutput.current.line("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(what)")
         }
     }
 }
@@ -241,10 +241,10 @@ struct FleetCommand: AsyncParsableCommand {
             try await fleet.sync()
             let view = try await fleet.view(task: "pusht")
             for rejected in view.rejected {
-                FileHandle.standardError.write(Data("skipped \(rejected)\n".utf8))
+                CommandOutput.current.standardError(Data("skipped \(rejected)\n".utf8))
             }
             if options.json { try printJSON(view.records) } else {
-                for record in view.records { print("\(record.station) \(record.id) \(record.results.successes)/\(record.results.trials)") }
+                for record in view.records { CommandOutput.current.line("\(record.station) \(record.id) \(record.results.successes)/\(record.results.trials)") }
             }
         }
     }
@@ -257,7 +257,7 @@ struct FleetCommand: AsyncParsableCommand {
         func run() async throws {
             let receipt = try await options.value.republish()
             if options.json { try printJSON(receipt.recordIDs) } else {
-                print("republished \(receipt.recordIDs.count) kept records (station commit \(receipt.stationCommit.prefix(12)), results commit \(receipt.resultsCommit.prefix(12)))")
+                CommandOutput.current.line("republished \(receipt.recordIDs.count) kept records (station commit \(receipt.stationCommit.prefix(12)), results commit \(receipt.resultsCommit.prefix(12)))")
             }
         }
     }

@@ -97,7 +97,7 @@ struct StudyCommand: AsyncParsableCommand {
                 md += "\(String(format: "%.2f", base / max(m95.0, 1e-9)))x |\n"
             }
             try Data(md.utf8).write(to: folder.appendingPathComponent("scaling.md"), options: .atomic)
-            print(md)
+            CommandOutput.current.line(md)
         }
     }
 }

@@ -14,13 +14,13 @@ struct TasksCommand: AsyncParsableCommand {
         let entries = TaskRegistry.shared.all.map(TaskSummary.init)
         if json { try printJSON(entries); return }
         for entry in entries {
-            print("\(entry.name)\(entry.aliases.isEmpty ? "" : " (\(entry.aliases.joined(separator: ", ")))"): \(entry.summary)")
-            print("  recipe \(entry.space.family): " + entry.space.ranges.map {
+            CommandOutput.current.line("\(entry.name)\(entry.aliases.isEmpty ? "" : " (\(entry.aliases.joined(separator: ", ")))"): \(entry.summary)")
+            CommandOutput.current.line("  recipe \(entry.space.family): " + entry.space.ranges.map {
                 "\($0.name) in [\($0.lower), \($0.upper)]\($0.isInteger ? " integer" : "")\($0.logScale ? " log" : "")"
             }.joined(separator: "; "))
-            print("  baseline \(entry.baseline); at most \(entry.episodeLimit) control steps; success: \(entry.criteria.successDefinition)")
-            for (name, meaning) in entry.options.sorted(by: { $0.key < $1.key }) { print("  --task-option \(name)=... \(meaning)") }
-            if let privilege = entry.privilege { print("  privileged: \(privilege)") }
+            CommandOutput.current.line("  baseline \(entry.baseline); at most \(entry.episodeLimit) control steps; success: \(entry.criteria.successDefinition)")
+            for (name, meaning) in entry.options.sorted(by: { $0.key < $1.key }) { CommandOutput.current.line("  --task-option \(name)=... \(meaning)") }
+            if let privilege = entry.privilege { CommandOutput.current.line("  privileged: \(privilege)") }
         }
     }
 }

@@ -59,14 +59,14 @@ struct VerifierCommand: AsyncParsableCommand {
                 report.record(outcome)
                 if verbose || outcome.predicted != outcome.truth {
                     let mark = outcome.predicted == outcome.truth ? "  " : "!!"
-                    print("\(mark) seed \(outcome.seed) \(outcome.kind): truth \(outcome.truth) verifier \(outcome.predicted) [\(outcome.status)] | \(outcome.verifierDetail) | truth: \(outcome.truthDetail)")
+                    CommandOutput.current.line("\(mark) seed \(outcome.seed) \(outcome.kind): truth \(outcome.truth) verifier \(outcome.predicted) [\(outcome.status)] | \(outcome.verifierDetail) | truth: \(outcome.truthDetail)")
                 }
             }
             report.wallSeconds = Date().timeIntervalSince(start)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let json = try encoder.encode(report)
-            print(String(decoding: json, as: UTF8.self))
+            CommandOutput.current.line(String(decoding: json, as: UTF8.self))
             if let output {
                 try writeOutput(json, to: output)
             }

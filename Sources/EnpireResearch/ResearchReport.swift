@@ -1,7 +1,7 @@
 import Enpire
 public import Foundation
 
-/// Writes a campaign's report: `report.md` with PNG figures, and `report.json` with every number.
+/// Writes a campaign's report: `report.md` with SVG figures, and `report.json` with every number.
 public enum ResearchReport {
     /// Writes `report.json` (`json`, the caller's full result) and `report.md` into `folder` and returns the
     /// Markdown file's URL. `title` heads the page, `introduction` describes the task's set-up (simulator, judge,
@@ -69,15 +69,13 @@ public enum ResearchReport {
             series: stations.map { name in
                 .init(label: name, points: (result.curves[name] ?? []).map { ($0.robotSeconds / 60, $0.bestRate) })
             }, yRange: 0...1, referenceLines: [0.95])
-        try Data(PNGEncoder.encode(bestCurve.render(), compression: .deflate))
-            .write(to: folder.appendingPathComponent("success_vs_robot_time.png"), options: .atomic)
+        try Data(bestCurve.svg().utf8).write(to: folder.appendingPathComponent("success_vs_robot_time.svg"), options: .atomic)
         let trialCurve = LinePlot(
             title: "Every trial (kept or reverted)", xLabel: "iteration", yLabel: "success rate (dev seeds)",
             series: stations.map { name in
                 .init(label: name, points: (result.curves[name] ?? []).map { (Double($0.iteration), $0.trialRate) })
             }, yRange: 0...1)
-        try Data(PNGEncoder.encode(trialCurve.render(), compression: .deflate))
-            .write(to: folder.appendingPathComponent("trials.png"), options: .atomic)
+        try Data(trialCurve.svg().utf8).write(to: folder.appendingPathComponent("trials.svg"), options: .atomic)
         let robots = result.utilization.robots.enumerated()
         let mru = LinePlot(
             title: "Robot utilisation per station", xLabel: "station", yLabel: "share of wall time",
@@ -85,8 +83,7 @@ public enum ResearchReport {
                 .init(label: "experiment (MRU)", points: robots.map { (Double($0.offset + 1), $0.element.mru) }),
                 .init(label: "idle", points: robots.map { (Double($0.offset + 1), $0.element.idleShare) }),
             ], yRange: 0...1)
-        try Data(PNGEncoder.encode(mru.render(), compression: .deflate))
-            .write(to: folder.appendingPathComponent("mru.png"), options: .atomic)
+        try Data(mru.svg().utf8).write(to: folder.appendingPathComponent("mru.svg"), options: .atomic)
     }
 
     static func confirmationSection(_ result: ResearchResult) -> String {
@@ -108,7 +105,7 @@ public enum ResearchReport {
     }
 
     static func learningSection(_ result: ResearchResult) -> String {
-        var md = "\n## Learning\n\n![best kept success vs robot time](success_vs_robot_time.png)\n\n![every trial](trials.png)\n\n"
+        var md = "\n## Learning\n\n![best kept success vs robot time](success_vs_robot_time.svg)\n\n![every trial](trials.svg)\n\n"
         md += "| station | iterations | best dev rate | robot minutes | robot minutes to 95% |\n|---|---|---|---|---|\n"
         for name in result.curves.keys.sorted() {
             let curve = result.curves[name] ?? []
@@ -116,7 +113,7 @@ public enum ResearchReport {
             md += "\(String(format: "%.1f", (curve.last?.robotSeconds ?? 0) / 60)) | "
             md += (result.robotSecondsTo95[name].map { String(format: "%.1f", $0 / 60) } ?? "not reached") + " |\n"
         }
-        md += "\n## Robot utilisation (research phase, wall clock)\n\n![MRU](mru.png)\n\n"
+        md += "\n## Robot utilisation (research phase, wall clock)\n\n![MRU](mru.svg)\n\n"
         md += "In simulation every robot is a task on this machine's cores, so a robot also waits while the others "
         md += "compute: read these shares as the campaign's scheduling, not as hardware idleness.\n\n"
         md += "| station | MRU (executing) | idle (deciding, fleet sync, waiting for the round) |\n|---|---|---|\n"

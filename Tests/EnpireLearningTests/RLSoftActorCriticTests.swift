@@ -25,18 +25,18 @@ struct RLSoftActorCriticTests {
         #expect(after.meanReturn > before.meanReturn + 2)
         #expect(after.successes >= 7)
         #expect(learner.temperature < configuration.initialTemperature)
-        // The curve is saved as JSON and drawn as a PNG with Wilson bands.
+        // The curve is saved as JSON and drawn as SVG with Wilson bands.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("curve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try curve.writeJSON(to: directory.appendingPathComponent("curve.json"))
-        try LearningCurve.writePNG([curve], title: "SAC reach", target: 0.95,
-                                   to: directory.appendingPathComponent("curve.png"))
+        try LearningCurve.writeSVG([curve], title: "SAC reach", target: 0.95,
+                                   to: directory.appendingPathComponent("curve.svg"))
         let decoded = try JSONDecoder().decode(LearningCurve.self,
                                                from: Data(contentsOf: directory.appendingPathComponent("curve.json")))
         #expect(decoded == curve)
-        let png = try Data(contentsOf: directory.appendingPathComponent("curve.png"))
-        #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+        let svg = try String(contentsOf: directory.appendingPathComponent("curve.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg ") && svg.contains(">SAC reach</text>") && svg.hasSuffix("</svg>\n"))
     }
 
     @Test("Residual SAC improves a biased base controller while |applied − base| ≤ fraction")

@@ -38,7 +38,7 @@ struct ResidualSACTests {
         #expect(summary.robotSeconds > 0)
         for file in ["residual.json", "residual-actor.safetensors", "base/policy.json", "base/policy.safetensors",
                      "learning-curve.json", "learning-curve.csv", "learn-summary.json", "residual-curve.json",
-                     "residual-curve.png", "sac-final/actor.safetensors", "rounds/round-1/residual.json"] {
+                     "residual-curve.svg", "sac-final/actor.safetensors", "rounds/round-1/residual.json"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file)")
         }
         let policy = try ResidualPolicy.load(from: directory, task: "pin-insertion")

@@ -1,4 +1,4 @@
-/// A line chart rendered to an ``RGBImage``: learning curves, success versus robot time, MRU per station.
+/// A line chart written as SVG: learning curves, success versus robot time, MRU per station.
 ///
 /// Non-finite points are skipped. Axis ranges default to the data's range (the y range can be fixed, for
 /// example `0...1` for success rates).
@@ -44,17 +44,15 @@ public struct LinePlot: Sendable {
         self.referenceLines = referenceLines
     }
 
-    static let palette: [(UInt8, UInt8, UInt8)] = [
-        (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40),
-        (148, 103, 189), (140, 86, 75), (227, 119, 194), (127, 127, 127),
-    ]
+    /// Line colours, one per series in order (matplotlib's default cycle).
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
-    /// Renders the plot at the given size.
-    public func render(width: Int = 800, height: Int = 500) -> RGBImage {
-        var canvas = Canvas(width: width, height: height)
-        let black: (UInt8, UInt8, UInt8) = (30, 30, 30)
-        let grid: (UInt8, UInt8, UInt8) = (225, 225, 225)
-        let left = 70, right = width - 20, top = 40, bottom = height - 60
+    /// The plot as a standalone SVG document of the given size in pixels.
+    ///
+    /// Text is SVG `<text>` set in the viewer's sans-serif font, so the figure needs no font of its own and stays
+    /// sharp at any zoom; browsers, Markdown viewers and the dashboard show it as is.
+    public func svg(width: Int = 800, height: Int = 500) -> String {
+        let left = 70.0, right = Double(width) - 20, top = 40.0, bottom = Double(height) - 60
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         var xMin = finite.map(\.x).min() ?? 0, xMax = finite.map(\.x).max() ?? 1
         var yMin = yRange?.lowerBound ?? (finite.map(\.y).min() ?? 0)
@@ -62,61 +60,82 @@ public struct LinePlot: Sendable {
         if xMax <= xMin { xMax = xMin + 1 }
         if yMax <= yMin { yMin -= 0.5; yMax += 0.5 }
         if xMin > 0, xMin < 0.25 * xMax { xMin = 0 }
-        func px(_ x: Double) -> Double { Double(left) + (x - xMin) / (xMax - xMin) * Double(right - left) }
-        func py(_ y: Double) -> Double { Double(bottom) - (y - yMin) / (yMax - yMin) * Double(bottom - top) }
+        func px(_ x: Double) -> String { Self.number(left + (x - xMin) / (xMax - xMin) * (right - left)) }
+        func py(_ y: Double) -> String { Self.number(bottom - (y - yMin) / (yMax - yMin) * (bottom - top)) }
+        let l = Self.number(left), r = Self.number(right), t = Self.number(top), b = Self.number(bottom)
 
-        canvas.text(title, x: max(4, (width - Canvas.textWidth(title, scale: 2)) / 2), y: 10, scale: 2, black)
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
+        svg += "viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\" font-size=\"12\" fill=\"#1e1e1e\">\n"
+        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        svg += "<text x=\"\(width / 2)\" y=\"24\" font-size=\"16\" text-anchor=\"middle\">\(Self.escaped(title))</text>\n"
         for i in 0...5 {
             let fraction = Double(i) / 5
-            let y = Int(py(yMin + fraction * (yMax - yMin)).rounded())
-            canvas.line(Double(left), Double(y), Double(right), Double(y), thickness: 1, grid)
-            let label = Self.format(yMin + fraction * (yMax - yMin))
-            canvas.text(label, x: left - 6 - Canvas.textWidth(label, scale: 1), y: y - 3, scale: 1, black)
-            let x = Int(px(xMin + fraction * (xMax - xMin)).rounded())
-            canvas.line(Double(x), Double(top), Double(x), Double(bottom), thickness: 1, grid)
-            let xText = Self.format(xMin + fraction * (xMax - xMin))
-            canvas.text(xText, x: x - Canvas.textWidth(xText, scale: 1) / 2, y: bottom + 8, scale: 1, black)
+            let yValue = yMin + fraction * (yMax - yMin), xValue = xMin + fraction * (xMax - xMin)
+            svg += "<line x1=\"\(l)\" y1=\"\(py(yValue))\" x2=\"\(r)\" y2=\"\(py(yValue))\" stroke=\"#e1e1e1\"/>\n"
+            svg += "<text x=\"\(Self.number(left - 6))\" y=\"\(py(yValue))\" text-anchor=\"end\" dominant-baseline=\"middle\">"
+            svg += "\(Self.format(yValue))</text>\n"
+            svg += "<line x1=\"\(px(xValue))\" y1=\"\(t)\" x2=\"\(px(xValue))\" y2=\"\(b)\" stroke=\"#e1e1e1\"/>\n"
+            svg += "<text x=\"\(px(xValue))\" y=\"\(Self.number(bottom + 18))\" text-anchor=\"middle\">\(Self.format(xValue))</text>\n"
         }
         for reference in referenceLines where reference >= yMin && reference <= yMax {
-            let y = py(reference)
-            var x = Double(left)
-            while x < Double(right) {
-                canvas.line(x, y, min(x + 6, Double(right)), y, thickness: 1, (120, 120, 120))
-                x += 12
-            }
+            svg += "<line x1=\"\(l)\" y1=\"\(py(reference))\" x2=\"\(r)\" y2=\"\(py(reference))\" stroke=\"#787878\" "
+            svg += "stroke-dasharray=\"6 6\"/>\n"
         }
-        canvas.line(Double(left), Double(bottom), Double(right), Double(bottom), thickness: 2, black)
-        canvas.line(Double(left), Double(top), Double(left), Double(bottom), thickness: 2, black)
-        canvas.text(xLabel, x: (left + right - Canvas.textWidth(xLabel, scale: 1)) / 2, y: bottom + 24, scale: 1, black)
-        canvas.verticalText(yLabel, x: 8, y: (top + bottom + Canvas.textWidth(yLabel, scale: 1)) / 2, scale: 1, black)
+        svg += "<polyline points=\"\(l),\(t) \(l),\(b) \(r),\(b)\" fill=\"none\" stroke=\"#1e1e1e\" stroke-width=\"2\"/>\n"
+        svg += "<text x=\"\(Self.number((left + right) / 2))\" y=\"\(Self.number(bottom + 40))\" text-anchor=\"middle\">"
+        svg += "\(Self.escaped(xLabel))</text>\n"
+        svg += "<text transform=\"translate(16 \(Self.number((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">"
+        svg += "\(Self.escaped(yLabel))</text>\n"
 
         for (index, line) in series.enumerated() {
             let color = Self.palette[index % Self.palette.count]
             if let band = line.band, band.count == line.points.count {
-                let light = (UInt8(255 - (255 - Int(color.0)) / 4), UInt8(255 - (255 - Int(color.1)) / 4),
-                             UInt8(255 - (255 - Int(color.2)) / 4))
                 for (point, interval) in zip(line.points, band)
                 where point.x.isFinite && interval.low.isFinite && interval.high.isFinite {
-                    canvas.line(px(point.x), py(interval.low), px(point.x), py(interval.high), thickness: 3, light)
+                    svg += "<line x1=\"\(px(point.x))\" y1=\"\(py(interval.low))\" x2=\"\(px(point.x))\" "
+                    svg += "y2=\"\(py(interval.high))\" stroke=\"\(color)\" stroke-opacity=\"0.25\" stroke-width=\"3\"/>\n"
                 }
             }
-            var previous: (Double, Double)?
-            for point in line.points where point.x.isFinite && point.y.isFinite {
-                let current = (px(point.x), py(point.y))
-                if let previous { canvas.line(previous.0, previous.1, current.0, current.1, thickness: 2, color) }
-                canvas.fillRect(x: Int(current.0) - 2, y: Int(current.1) - 2, width: 5, height: 5, color)
-                previous = current
+            let points = line.points.filter { $0.x.isFinite && $0.y.isFinite }
+            svg += "<polyline points=\"\(points.map { "\(px($0.x)),\(py($0.y))" }.joined(separator: " "))\" "
+            svg += "fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            for point in points {
+                svg += "<circle cx=\"\(px(point.x))\" cy=\"\(py(point.y))\" r=\"2.5\" fill=\"\(color)\"/>\n"
             }
-            let legendY = bottom - 8 - (series.count - index) * 14
-            canvas.fillRect(x: right - 150, y: legendY, width: 12, height: 8, color)
-            canvas.text(line.label, x: right - 134, y: legendY, scale: 1, black)
+            let legendY = bottom - 8 - Double((series.count - index) * 16)
+            svg += "<rect x=\"\(Self.number(right - 150))\" y=\"\(Self.number(legendY))\" width=\"12\" height=\"8\" fill=\"\(color)\"/>\n"
+            svg += "<text x=\"\(Self.number(right - 132))\" y=\"\(Self.number(legendY + 8))\">\(Self.escaped(line.label))</text>\n"
         }
-        return canvas.image
+        return svg + "</svg>\n"
+    }
+
+    /// A coordinate with at most one decimal.
+    static func number(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        guard rounded.isFinite, abs(rounded) < 1e15 else { return rounded.isFinite ? String(rounded) : "0" }
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+
+    /// `text` with XML's special characters escaped.
+    static func escaped(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            default: result.append(character)
+            }
+        }
+        return result
     }
 
     static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e6 { return String(Int(value)) }
         let magnitude = abs(value)
+        // Beyond a million (or not finite), a short exponent form; Int(value) would trap past Int's range.
+        if !(magnitude < 1e6) { return String(format: "%.3g", value) }
         let digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }

@@ -1,7 +1,7 @@
 public import Enpire
 public import Foundation
 
-/// Success rate versus robot time with Wilson 95% intervals, saved as JSON and drawn as a PNG.
+/// Success rate versus robot time with Wilson 95% intervals, saved as JSON and drawn as SVG.
 public struct LearningCurve: Sendable, Codable, Equatable {
     /// One evaluation point.
     public struct Point: Sendable, Codable, Equatable {
@@ -52,9 +52,8 @@ public struct LearningCurve: Sendable, Codable, Equatable {
                         yRange: 0...1, referenceLines: target.map { [$0] } ?? [])
     }
 
-    /// Writes the plot of `curves` as a PNG.
-    public static func writePNG(_ curves: [LearningCurve], title: String, target: Double? = nil, to url: URL) throws {
-        let image = plot(curves, title: title, target: target).render()
-        try Data(PNGEncoder.encode(image)).write(to: url, options: .atomic)
+    /// Writes the plot of `curves` as an SVG file.
+    public static func writeSVG(_ curves: [LearningCurve], title: String, target: Double? = nil, to url: URL) throws {
+        try Data(plot(curves, title: title, target: target).svg().utf8).write(to: url, options: .atomic)
     }
 }

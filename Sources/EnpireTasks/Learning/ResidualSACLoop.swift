@@ -273,8 +273,8 @@ extension ImitationLoop {
             teacherSuccesses: teacherSuccesses, curve: curve)
         try Self.writeCurve(summary, to: options.output)
         try rlCurve.writeJSON(to: options.output.appendingPathComponent("residual-curve.json"))
-        try LearningCurve.writePNG([rlCurve], title: "\(task) residual-sac: dev success vs robot time",
-                                   to: options.output.appendingPathComponent("residual-curve.png"))
+        try LearningCurve.writeSVG([rlCurve], title: "\(task) residual-sac: dev success vs robot time",
+                                   to: options.output.appendingPathComponent("residual-curve.svg"))
         return summary
     }
 }

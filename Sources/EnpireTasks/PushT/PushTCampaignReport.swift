@@ -2,7 +2,7 @@ import Enpire
 import EnpireResearch
 public import Foundation
 
-/// Writes a Push-T campaign's report: `report.md` with PNG figures, and `report.json` with every number.
+/// Writes a Push-T campaign's report: `report.md` with SVG figures, and `report.json` with every number.
 public enum PushTCampaignReport {
     /// Writes the report files into `folder` and returns the Markdown file's URL.
     @discardableResult
