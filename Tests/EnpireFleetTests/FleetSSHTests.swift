@@ -219,6 +219,7 @@ struct FleetSSHTests {
         var spread: [Double] = []
         var publishTimes: [Double] = []
         var lastPerRound: [Double] = []
+        let syncTimes = SyncTimes()
         for round in 0..<rounds {
             let publisher = stations[round % stations.count]
             let id = "\(publisher.name)-r\(round)"
@@ -234,7 +235,9 @@ struct FleetSSHTests {
                 for station in stations where station !== publisher {
                     group.addTask {
                         while true {
+                            let syncStart = ContinuousClock.now
                             try await station.sync()
+                            syncTimes.append((ContinuousClock.now - syncStart).seconds)
                             if try await station.bestRecipe(task: "pusht")?.id == id {
                                 return (ContinuousClock.now - start).seconds
                             }
@@ -267,8 +270,17 @@ struct FleetSSHTests {
               + "\(spread.count) adoptions: p50 \(ms(percentile(spread, 0.5))), p95 \(ms(percentile(spread, 0.95))), "
               + "max \(ms(spread.max() ?? 0)); last station per round p50 \(ms(percentile(lastPerRound, 0.5))), "
               + "p95 \(ms(percentile(lastPerRound, 0.95))); publish p50 \(ms(percentile(publishTimes, 0.5))), "
-              + "p95 \(ms(percentile(publishTimes, 0.95)))")
+              + "p95 \(ms(percentile(publishTimes, 0.95))); one sync p50 \(ms(percentile(syncTimes.values, 0.5))), "
+              + "p95 \(ms(percentile(syncTimes.values, 0.95)))")
     }
+}
+
+/// Sync durations collected by concurrent pollers.
+final class SyncTimes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Double] = []
+    func append(_ value: Double) { lock.withLock { stored.append(value) } }
+    var values: [Double] { lock.withLock { stored } }
 }
 
 extension Duration {
