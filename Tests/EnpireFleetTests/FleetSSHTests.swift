@@ -23,18 +23,15 @@ struct FleetSSHTests {
 
     @Test("three stations publish and adopt kept results through sshd on loopback (hashed known_hosts)")
     func stationsShareOverSSH() async throws {
-        let folder = try LedgerFixtures.temporaryFolder("fleet-ssh")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try LoopbackSSHServer(folder: folder.appendingPathComponent("server"))
-        defer { server.stop() }
-        let repo = try FleetRemote.createBare(at: folder.appendingPathComponent("fleet.git"))
+        let setup = try SSHFleetFixture("fleet-ssh")
+        defer { setup.close() }
+        let (folder, server, repoPath) = (setup.folder, setup.server, setup.repoPath)
         // Debian's ssh hashes known_hosts (HashKnownHosts yes); check such a file is understood.
         let knownHosts = folder.appendingPathComponent("known_hosts")
         try server.knownHostsLine.write(to: knownHosts, atomically: true, encoding: .utf8)
         try LoopbackSSHServer.run("ssh-keygen", ["-q", "-H", "-f", knownHosts.path])
         #expect(try String(contentsOf: knownHosts, encoding: .utf8).hasPrefix("|1|"))
-        let remote = try Self.remote(server, repo: URL(fileURLWithPath: try #require(repo.localPath)),
-                                     knownHosts: knownHosts)
+        let remote = try Self.remote(server, repo: repoPath, knownHosts: knownHosts)
         var stations: [FleetStation] = []
         for name in ["alpha", "beta", "gamma"] {
             stations.append(try await FleetStation(name: name, remote: remote,
@@ -53,12 +50,9 @@ struct FleetSSHTests {
 
     @Test("an unknown host is refused; trust on first use records it; a changed host key is refused")
     func hostKeys() async throws {
-        let folder = try LedgerFixtures.temporaryFolder("fleet-ssh-hostkey")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try LoopbackSSHServer(folder: folder.appendingPathComponent("server"))
-        defer { server.stop() }
-        let repoPath = folder.appendingPathComponent("fleet.git")
-        try FleetRemote.createBare(at: repoPath)
+        let setup = try SSHFleetFixture("fleet-ssh-hostkey")
+        defer { setup.close() }
+        let (folder, server, repoPath) = (setup.folder, setup.server, setup.repoPath)
         let knownHosts = folder.appendingPathComponent("ssh/known_hosts")
 
         do {
@@ -103,12 +97,9 @@ struct FleetSSHTests {
 
     @Test("rejected credentials stop after the attempt bound, naming what was tried")
     func boundedAttempts() async throws {
-        let folder = try LedgerFixtures.temporaryFolder("fleet-ssh-auth")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try LoopbackSSHServer(folder: folder.appendingPathComponent("server"))
-        defer { server.stop() }
-        let repoPath = folder.appendingPathComponent("fleet.git")
-        try FleetRemote.createBare(at: repoPath)
+        let setup = try SSHFleetFixture("fleet-ssh-auth")
+        defer { setup.close() }
+        let (folder, server, repoPath) = (setup.folder, setup.server, setup.repoPath)
         var strangers: [String] = []
         for index in 0..<3 {
             let key = folder.appendingPathComponent("stranger\(index)")
@@ -151,12 +142,9 @@ struct FleetSSHTests {
 
     @Test("a passphrase-protected key (passphrase from the environment) and the ssh agent authenticate")
     func passphraseAndAgent() async throws {
-        let folder = try LedgerFixtures.temporaryFolder("fleet-ssh-agent")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try LoopbackSSHServer(folder: folder.appendingPathComponent("server"))
-        defer { server.stop() }
-        let repoPath = folder.appendingPathComponent("fleet.git")
-        try FleetRemote.createBare(at: repoPath)
+        let setup = try SSHFleetFixture("fleet-ssh-agent")
+        defer { setup.close() }
+        let (folder, server, repoPath) = (setup.folder, setup.server, setup.repoPath)
         let locked = folder.appendingPathComponent("locked_key")
         try LoopbackSSHServer.keygen(locked, passphrase: "correct horse")
         let authorized = server.folder.appendingPathComponent("authorized_keys")
@@ -204,12 +192,9 @@ struct FleetSSHTests {
         let environment = ProcessInfo.processInfo.environment
         let rounds = environment["ENPIRE_SSH_ROUNDS"].flatMap(Int.init) ?? 10
         let pollMilliseconds = environment["ENPIRE_SSH_POLL_MS"].flatMap(Int.init) ?? 0
-        let folder = try LedgerFixtures.temporaryFolder("fleet-ssh-spread")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try LoopbackSSHServer(folder: folder.appendingPathComponent("server"))
-        defer { server.stop() }
-        let repoPath = folder.appendingPathComponent("fleet.git")
-        try FleetRemote.createBare(at: repoPath)
+        let setup = try SSHFleetFixture("fleet-ssh-spread")
+        defer { setup.close() }
+        let (folder, server, repoPath) = (setup.folder, setup.server, setup.repoPath)
         let remote = try Self.remote(server, repo: repoPath)
         var stations: [FleetStation] = []
         for index in 0..<8 {
@@ -276,6 +261,30 @@ struct FleetSSHTests {
               + "p95 \(ms(percentile(lastPerRound, 0.95))); publish p50 \(ms(percentile(publishTimes, 0.5))), "
               + "p95 \(ms(percentile(publishTimes, 0.95))); one sync p50 \(ms(percentile(syncTimes.values, 0.5))), "
               + "p95 \(ms(percentile(syncTimes.values, 0.95)))")
+    }
+}
+
+/// A temporary folder with a loopback sshd and an empty bare repository; ``close()`` stops sshd and removes it.
+final class SSHFleetFixture {
+    let folder: URL
+    let server: LoopbackSSHServer
+    let repoPath: URL
+
+    init(_ label: String) throws {
+        folder = try LedgerFixtures.temporaryFolder(label)
+        do {
+            server = try LoopbackSSHServer(folder: folder.appendingPathComponent("server"))
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
+        repoPath = folder.appendingPathComponent("fleet.git")
+        try FleetRemote.createBare(at: repoPath)
+    }
+
+    func close() {
+        server.stop()
+        try? FileManager.default.removeItem(at: folder)
     }
 }
 
