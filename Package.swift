@@ -46,6 +46,9 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2",
                        providers: [.apt(["libgit2-dev"])]),
+        // libssh2 (libgit2's ssh backend on Debian): its known_hosts reader checks an ssh remote's host key.
+        .systemLibrary(name: "CSSH2", pkgConfig: "libssh2",
+                       providers: [.apt(["libssh2-1-dev"])]),
         // Debian ships no chipmunk.pc: the modulemap links libchipmunk directly.
         .systemLibrary(name: "CChipmunk", providers: [.apt(["libchipmunk-dev"])]),
         // Video4Linux2 ioctls for EnpireHardware's V4L2 camera: the kernel's UAPI header only, nothing to link.
@@ -56,7 +59,7 @@ let package = Package(
         .target(name: "Enpire", dependencies: ["CTurboJPEG", "CPNG", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // The Git-backed fleet: stations share kept results and checkpoints through a Git remote (libgit2).
-        .target(name: "EnpireFleet", dependencies: ["Enpire", "CGit2"], swiftSettings: strict),
+        .target(name: "EnpireFleet", dependencies: ["Enpire", "CGit2", "CSSH2"], swiftSettings: strict),
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
         .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Camera-based reward functions.

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Enpire needs on a Debian machine when it is missing: the C libraries behind the
-# system-library targets, and bubblewrap (the sandbox of `enpire agent`). Safe to run again: it installs
-# nothing that is already there.
+# system-library targets, bubblewrap (the sandbox of `enpire agent`) and openssh-server (the fleet's ssh tests
+# start their own sshd on loopback). Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
-packages=(libopenblas-dev libturbojpeg0-dev libpng-dev libgit2-dev libchipmunk-dev pkg-config)
-# Optional: without bubblewrap `enpire agent` refuses to run unless --unsandboxed, and its sandbox tests skip.
-optional=(bubblewrap)
+packages=(libopenblas-dev libturbojpeg0-dev libpng-dev libgit2-dev libssh2-1-dev libchipmunk-dev pkg-config)
+# Optional: without bubblewrap `enpire agent` refuses to run unless --unsandboxed, and its sandbox tests skip;
+# without openssh-server (and git, which serves the repository) the fleet's ssh tests skip.
+optional=(bubblewrap openssh-server git)
 missing=()
 for p in "${packages[@]}" "${optional[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,6 +28,11 @@ fi
 if ((${#missing[@]})); then
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+# sshd started as root needs its privilege-separation folder, which systemd creates at boot (absent in containers).
+if [ -x /usr/sbin/sshd ] && [ ! -d /run/sshd ]; then
+    if [ "$(id -u)" -eq 0 ]; then mkdir -p -m 0755 /run/sshd
+    elif command -v sudo >/dev/null; then sudo mkdir -p -m 0755 /run/sshd || true; fi
 fi
 
 if ! command -v swift >/dev/null; then

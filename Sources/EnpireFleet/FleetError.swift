@@ -23,6 +23,12 @@ public enum FleetError: Error, Equatable, CustomStringConvertible {
     case stationNameTaken(station: String, remote: String)
     /// A record cannot be published: it would be rejected by every reader.
     case invalidRecord(id: String, reason: String)
+    /// A network remote refused every credential offered, or none could be offered.
+    case authenticationFailed(remote: String, tried: [String], reason: String)
+    /// An ssh remote's host key was not accepted (unknown host, changed key or revoked key).
+    case hostKeyRejected(host: String, knownHosts: String, reason: String)
+    /// This libgit2 was built without the transport the remote needs (ssh or https).
+    case transportUnavailable(remote: String, transport: String)
 
     /// A message saying what failed and what to do.
     public var description: String {
@@ -57,6 +63,16 @@ public enum FleetError: Error, Equatable, CustomStringConvertible {
                 + "another name (enpire init --station NAME)"
         case let .invalidRecord(id, reason):
             return "record \(id) cannot be published: \(reason)"
+        case let .authenticationFailed(remote, tried, reason):
+            return "could not authenticate to \(remote): \(reason); tried: "
+                + (tried.isEmpty ? "nothing" : tried.joined(separator: "; ")) + ". Load a key into the ssh agent, "
+                + "set ENPIRE_SSH_KEY (and ENPIRE_SSH_KEY_PASSPHRASE) or ENPIRE_GIT_TOKEN, and check that the "
+                + "server accepts that key or token"
+        case let .hostKeyRejected(host, knownHosts, reason):
+            return "host key of \(host) refused (\(knownHosts)): \(reason)"
+        case let .transportUnavailable(remote, transport):
+            return "this libgit2 has no \(transport) support, so \(remote) cannot be reached; install a libgit2 "
+                + "built with \(transport) (Debian's libgit2-1.5 has ssh through libssh2) or use a path remote"
         }
     }
 }

@@ -64,7 +64,7 @@ public actor FleetStation {
         }
         repository = try GitRepository(openingOrCreatingBareAt: clonePath.path)
         ownerToken = try Self.ownerToken(in: clonePath)
-        try repository.setOrigin(url: remote.url)
+        try repository.setOrigin(remote)
         rewrittenBranches = try fetchAndAdopt(refspecs: Self.allBranches)
     }
 

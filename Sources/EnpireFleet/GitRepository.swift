@@ -14,6 +14,8 @@ typealias GitObjectID = String
 /// The thin, synchronous libgit2 wrapper the fleet uses. Not thread-safe: one owner (an actor) per instance.
 final class GitRepository {
     let repo: OpaquePointer
+    /// The remote `origin` points at, with its credentials and host-key policy (set by ``setOrigin(_:)``).
+    private var origin: FleetRemote?
 
     /// Opens the repository at `path`, creating a bare one there when none exists.
     convenience init(openingOrCreatingBareAt path: String) throws {
@@ -51,8 +53,16 @@ final class GitRepository {
 
     // MARK: Remote
 
+    /// Points remote `origin` at `remote`, creating it when missing; fetches and pushes authenticate with the
+    /// remote's credentials and check its host key.
+    func setOrigin(_ remote: FleetRemote) throws {
+        try RemoteAccess.checkTransport(for: remote)
+        try setOrigin(url: remote.url)
+        origin = remote
+    }
+
     /// Points remote `origin` at `url`, creating it when missing.
-    func setOrigin(url: String) throws {
+    private func setOrigin(url: String) throws {
         var remote: OpaquePointer?
         if git_remote_lookup(&remote, repo, "origin") == 0 {
             git_remote_free(remote)
@@ -72,9 +82,18 @@ final class GitRepository {
         try Self.check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "fetch options")
         options.update_fetchhead = 0
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        try withStringArray(refspecs) { array in
-            try Self.check(git_remote_fetch(remote, &array, &options, nil), "fetch")
+        let access = remoteAccess()
+        access.install(into: &options.callbacks)
+        let code = try withStringArray(refspecs) { array in
+            withExtendedLifetime(access) { git_remote_fetch(remote, &array, &options, nil) }
         }
+        if code < 0 { throw access.error(code: code, operation: "fetch") }
+    }
+
+    /// Callbacks for one connection to origin (no credentials, every host key refused, before ``setOrigin(_:)``).
+    private func remoteAccess() -> RemoteAccess {
+        RemoteAccess(remote: origin ?? FleetRemote("origin", credentials: FleetCredentials(methods: []),
+                                                   hostKeys: FleetHostKeyPolicy(knownHostsFile: "/dev/null")))
     }
 
     /// Outcome of a push.
@@ -91,30 +110,28 @@ final class GitRepository {
         defer { git_remote_free(remote) }
         var options = git_push_options()
         try Self.check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "push options")
-        let rejections = RejectionCollector()
-        options.callbacks.payload = Unmanaged.passUnretained(rejections).toOpaque()
+        // One payload serves every callback: the remote's credentials and host-key check, and the collector
+        // of rejected references.
+        let access = remoteAccess()
+        access.install(into: &options.callbacks)
         options.callbacks.push_update_reference = { refname, status, payload in
             guard let status, let payload else { return 0 }
-            let collector = Unmanaged<RejectionCollector>.fromOpaque(payload).takeUnretainedValue()
-            collector.messages.append("\(refname.map { String(cString: $0) } ?? "?"): \(String(cString: status))")
+            let access = Unmanaged<RemoteAccess>.fromOpaque(payload).takeUnretainedValue()
+            access.rejectedReferences.append("\(refname.map { String(cString: $0) } ?? "?"): \(String(cString: status))")
             return 0
         }
         let code = try withStringArray(refspecs) { array in
-            withExtendedLifetime(rejections) { git_remote_push(remote, &array, &options) }
+            withExtendedLifetime(access) { git_remote_push(remote, &array, &options) }
         }
         let retryable: Set<Int32> = [GIT_ENONFASTFORWARD.rawValue, GIT_ELOCKED.rawValue, GIT_EMODIFIED.rawValue]
         if code < 0 {
             if retryable.contains(code) { return .remoteMoved(Self.lastErrorMessage()) }
-            try Self.check(code, "push")
+            throw access.error(code: code, operation: "push")
         }
-        if !rejections.messages.isEmpty {
-            return .remoteMoved(rejections.messages.joined(separator: "; "))
+        if !access.rejectedReferences.isEmpty {
+            return .remoteMoved(access.rejectedReferences.joined(separator: "; "))
         }
         return .pushed
-    }
-
-    private final class RejectionCollector {
-        var messages: [String] = []
     }
 
     // MARK: References

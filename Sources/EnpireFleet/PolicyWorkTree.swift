@@ -191,7 +191,7 @@ public struct PolicyWorkTree: Sendable {
     public func publish(_ commit: String, station: String, remote: FleetRemote) throws {
         try FleetStation.validate(station, kind: "station name")
         let repository = try GitRepository(workTreeAt: folder.path)
-        try repository.setOrigin(url: remote.url)
+        try repository.setOrigin(remote)
         try repository.setReference("refs/enpire/published", to: commit)
         if case .remoteMoved(let reason) = try repository.push(refspecs: ["+refs/enpire/published:refs/heads/code/\(station)"]) {
             throw FleetError.git(operation: "publish code/\(station) to \(remote)", code: -1, message: reason)
@@ -201,7 +201,7 @@ public struct PolicyWorkTree: Sendable {
     /// Fetches every station's published code from `remote`; returns station name to commit.
     public func fetchPublished(from remote: FleetRemote) throws -> [String: String] {
         let repository = try GitRepository(workTreeAt: folder.path)
-        try repository.setOrigin(url: remote.url)
+        try repository.setOrigin(remote)
         try repository.fetch(refspecs: ["+refs/heads/code/*:refs/remotes/fleet/code/*"])
         let prefix = "refs/remotes/fleet/code/"
         var published: [String: String] = [:]
