@@ -95,7 +95,15 @@ public actor MJPEGCamera: Camera {
     /// Creates a camera; a stream starts connecting on ``start()`` or the first ``latestFrame()``.
     ///
     /// - Parameters:
+    ///   - name: the camera's name within the station.
     ///   - url: `http://[user:password@]host[:port]/path[?query]`.
+    ///   - resolution: the size of the camera's frames.
+    ///   - source: a multipart stream or a snapshot URL.
+    ///   - limits: size limits and deadlines.
+    ///   - reconnect: reconnection after a failed stream.
+    ///   - maximumFrameAgeSeconds: oldest stream frame returned.
+    ///   - firstFrameTimeoutSeconds: how long the first request waits for a stream's first frame.
+    ///   - checksResolution: whether each JPEG header's size must equal `resolution`.
     ///   - clock: the station's clock, which stamps each frame when its last byte arrived.
     /// - Throws: ``MJPEGCameraError/invalidURL(_:reason:)`` or ``MJPEGCameraError/invalidSetting(_:)``.
     public init(name: String, url: String, resolution: ImageSize, source: Source = .stream,

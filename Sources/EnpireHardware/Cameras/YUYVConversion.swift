@@ -28,6 +28,7 @@ public enum YUYVConversion {
     ///
     /// - Parameters:
     ///   - bytes: the frame, `bytesPerLine` bytes per row (drivers may pad rows).
+    ///   - size: the frame's size (even width).
     ///   - bytesPerLine: row stride; `nil` means `2 × width`.
     public static func rgb(from bytes: UnsafeRawBufferPointer, size: ImageSize,
                            bytesPerLine: Int? = nil) throws(Failure) -> RGBImage {
