@@ -31,8 +31,8 @@ public struct CommandOutput: Sendable {
 
     /// The process's standard output and standard error.
     public static var terminal: CommandOutput {
-        CommandOutput(standardOutput: { CommandOutput.current.standardOutput($0) },
-                      standardError: { CommandOutput.current.standardError($0) },
+        CommandOutput(standardOutput: { FileHandle.standardOutput.write($0) },
+                      standardError: { FileHandle.standardError.write($0) },
                       standardErrorIsTerminal: isatty(STDERR_FILENO) == 1)
     }
 

@@ -29,4 +29,12 @@ struct CommandOutputTests {
         #expect(lines[4] == "")
         #expect(station.standardError == "")
     }
+
+    @Test("the terminal sink writes to the process's streams (it once called itself until the stack overflowed)")
+    func terminalWrites() {
+        let terminal = CommandOutput.terminal
+        terminal.standardOutput(Data())
+        terminal.standardError(Data())
+        #expect(CommandOutput.current.standardErrorIsTerminal == terminal.standardErrorIsTerminal)
+    }
 }

@@ -58,6 +58,12 @@ struct LabTaskTests {
         let report = try ResearchReport.write(result, json: result, title: "reach", introduction: "", to: output)
         let text = try String(contentsOf: report, encoding: .utf8)
         #expect(text.contains("| best recipe | \(best.successes)/40 |"))
+        // The figures are SVG files the Markdown links; each names its stations in text (no bitmap font).
+        for figure in ["success_vs_robot_time.svg", "trials.svg", "mru.svg"] {
+            #expect(text.contains("](\(figure))"), "\(figure) not linked")
+            let svg = try String(contentsOf: output.appendingPathComponent(figure), encoding: .utf8)
+            #expect(svg.hasPrefix("<svg ") && svg.hasSuffix("</svg>\n") && svg.contains("</text>"), "\(figure)")
+        }
         // Resuming names the task it ran: another task cannot continue it.
         #expect(try ResearchCampaign.taskName(ofCampaignAt: output) == "reach")
     }
