@@ -9,7 +9,7 @@ triple=$(swift -print-target-info | sed -n 's/.*"triple": "\(.*\)".*/\1/p' | hea
 modules=.build/debug/Modules
 [ -d "$modules" ] || modules=.build/debug
 # EnpireMCP and EnpireCommands import the MCP SDK, whose SystemPackage needs swift-system's C module (CSystem).
-for target in Enpire EnpireFleet EnpireReward EnpireReset EnpireLearning EnpireSim EnpireResearch EnpireTasks EnpireTesting EnpireHardware EnpireMCP EnpireCommands; do
+for target in Enpire EnpireFleet EnpireReward EnpireReset EnpireLearning EnpireSim EnpireResearch EnpireTasks EnpireTesting EnpireHardware EnpireMCP EnpireDashboard EnpireCommands; do
     graphs=.build/docs/symbol-graphs/$target
     rm -rf "$graphs" && mkdir -p "$graphs"
     swift symbolgraph-extract -module-name "$target" -target "$triple" -I "$modules" -I Sources/CTurboJPEG \
