@@ -80,6 +80,7 @@ enum DashboardPage {
     dl { display: grid; grid-template-columns: auto 1fr; gap: 0 1em; margin: 0; }
     dt { color: #666; }
     progress { width: 100%; }
+    #chart { width: 100%; height: 260px; }
     """
 
     static let script = #"""

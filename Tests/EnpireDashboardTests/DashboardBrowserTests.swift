@@ -80,6 +80,10 @@ struct DashboardBrowserTests {
         }
         let latched = try #require(latchedAt, "the e-stop was not latched within 60 s")
         let outcome = await trial.result
+        let runningID = "dash-1"  // the first trial this workspace ran (the kept records above were written directly)
+        let episodesRun = ((try? FileManager.default.contentsOfDirectory(
+            atPath: workspace.operatorFolder.appendingPathComponent("trials/\(runningID)").path)) ?? [])
+            .filter { $0.hasPrefix("episode-") && $0.hasSuffix(".json") }.count
         let stoppedAfter = try workspace.runningTrial() == nil
         #expect(stoppedAfter)
         guard case .failure(let error) = outcome, case ResearchWorkspace.WorkspaceError.emergencyStopLatched = error else {
@@ -100,8 +104,8 @@ struct DashboardBrowserTests {
         print(String(format: "dashboard-browser: page load %.0f ms (navigation to load event %.0f ms); kept trial to row over %d: p50 %.0f ms, p95 %.0f ms, max %.0f ms",
                      report?["pageLoad"] as? Double ?? -1, report?["navigation"] as? Double ?? -1, latencies.count,
                      latencies[latencies.count / 2], p95, latencies.last ?? -1))
-        print(String(format: "dashboard-browser: e-stop click to latched flag %.0f ms, click to page showing LATCHED %.0f ms; running trial stopped: %@",
-                     latched - click, shown - click, "\(stoppedAfter)"))
+        print(String(format: "dashboard-browser: e-stop click to latched flag %.0f ms, click to page showing LATCHED %.0f ms; running trial stopped: %@ after %d of 60 episodes",
+                     latched - click, shown - click, "\(stoppedAfter)", episodesRun))
         #expect(p95 < 2000, "a kept trial took \(p95) ms (p95) to appear")
     }
 
