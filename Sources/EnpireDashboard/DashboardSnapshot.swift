@@ -4,7 +4,7 @@ import Foundation
 
 /// What the dashboard page shows at one moment, as the `snapshot` event and `GET /api/snapshot` send it.
 ///
-/// Built only from what the workspace offers its operator through ``ResearchWorkspace``'s public methods
+/// Built only from what the workspace offers its operator through `ResearchWorkspace`'s public methods
 /// (status, ledger, pending and running trials, recorded development-episode frames, the emergency stop): it
 /// never reads the operator state file itself, so the held-out secret and seeds cannot reach it.
 public struct DashboardSnapshot: Encodable, Sendable, Equatable {
