@@ -51,7 +51,7 @@ struct DashboardBrowserTests {
         }
 
         // 1. Kept trials written to the ledger by the library while the page is open.
-        try await waitFor("ready", timeout: 120)
+        try await waitFor("ready", timeout: 400)
         let ledger = try served.workspace.ledger()
         var written: [String: Double] = [:]
         for id in ids {
@@ -61,7 +61,7 @@ struct DashboardBrowserTests {
             try await ledger.append(record)
             try await Task.sleep(for: .milliseconds(Int.random(in: 200...400)))
         }
-        try await waitFor("seen", timeout: 60)
+        try await waitFor("seen", timeout: 400)
 
         // 2. A trial runs; the e-stop is pressed in the page; the station must stop it before its next episode.
         let workspace = served.workspace
@@ -127,7 +127,8 @@ struct DashboardBrowserTests {
     try:
         start = time.time()
         driver.get(url)
-        WebDriverWait(driver, 60, poll_frequency=0.01).until(
+        # Generous: in a parallel test run on a loaded 2-core machine the in-process server can wait long for a thread.
+        WebDriverWait(driver, 300, poll_frequency=0.01).until(
             lambda d: d.find_element(By.ID, "connection").text == "live")
         page_load = (time.time() - start) * 1000
         navigation = driver.execute_script(
@@ -145,7 +146,7 @@ struct DashboardBrowserTests {
                 window.__shown = Date.now(); }).observe(state, { childList: true, characterData: true, subtree: true });
         """)
         open(os.path.join(control, "ready"), "w").close()
-        WebDriverWait(driver, 60, poll_frequency=0.05).until(
+        WebDriverWait(driver, 300, poll_frequency=0.05).until(
             lambda d: all(i in d.execute_script("return window.__seen;") for i in ids))
         seen = driver.execute_script("return window.__seen;")
         open(os.path.join(control, "seen"), "w").close()

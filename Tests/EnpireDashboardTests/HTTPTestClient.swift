@@ -9,7 +9,18 @@ import Glibc
 
 /// A raw HTTP/1.1 client over a loopback socket: sends exactly the request line it is given (no path
 /// normalisation, so traversal attempts reach the server as written) and reads the reply to the end.
+///
+/// Its socket calls block, so they run on a thread of their own (``offPool(_:)``), never on Swift's cooperative
+/// threads, which the in-process server's handlers need: on a loaded 2-core machine a blocked cooperative thread
+/// starved the server and the request timed out.
 enum HTTPTestClient {
+    /// Runs blocking `body` on a new thread and waits for it without holding a cooperative thread.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
     struct Reply {
         var status: Int
         var headers: [String: String]
@@ -22,7 +33,7 @@ enum HTTPTestClient {
     }
 
     /// A connected socket with a receive timeout.
-    static func connect(port: Int, timeout: Double = 10) throws -> Int32 {
+    static func connect(port: Int, timeout: Double = 60) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         var address = sockaddr_in()
@@ -49,7 +60,12 @@ enum HTTPTestClient {
 
     /// One request with `Connection: close`; the reply's body is de-chunked.
     static func request(port: Int, _ method: String, _ path: String, headers: [String: String] = [:],
-                        body: Data = Data()) throws -> Reply {
+                        body: Data = Data()) async throws -> Reply {
+        try await offPool { try blockingRequest(port: port, method, path, headers: headers, body: body) }
+    }
+
+    static func blockingRequest(port: Int, _ method: String, _ path: String, headers: [String: String],
+                                body: Data) throws -> Reply {
         let fd = try connect(port: port)
         defer { close(fd) }
         var head = "\(method) \(path) HTTP/1.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
@@ -93,8 +109,8 @@ enum HTTPTestClient {
         return out
     }
 
-    /// An open `GET /api/events` stream.
-    final class EventStream {
+    /// An open `GET /api/events` stream (one ``wait(for:after:timeout:)`` at a time).
+    final class EventStream: @unchecked Sendable {
         let fd: Int32
         private(set) var received = ""
 
@@ -107,7 +123,11 @@ enum HTTPTestClient {
 
         /// Reads until `text` has arrived (since `after` characters of what was received), or `timeout` passes.
         /// Returns the seconds it took, or nil.
-        func wait(for text: String, after offset: Int = 0, timeout: Double = 30) -> Double? {
+        func wait(for text: String, after offset: Int = 0, timeout: Double = 90) async -> Double? {
+            (try? await HTTPTestClient.offPool { self.blockingWait(for: text, after: offset, timeout: timeout) }) ?? nil
+        }
+
+        private func blockingWait(for text: String, after offset: Int, timeout: Double) -> Double? {
             let start = Date()
             var buffer = [UInt8](repeating: 0, count: 65536)
             while Date().timeIntervalSince(start) < timeout {
@@ -161,12 +181,12 @@ struct ServedDashboard {
         try? FileManager.default.removeItem(at: root)
     }
 
-    func get(_ path: String, headers: [String: String] = [:]) throws -> HTTPTestClient.Reply {
-        try HTTPTestClient.request(port: port, "GET", path, headers: headers)
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> HTTPTestClient.Reply {
+        try await HTTPTestClient.request(port: port, "GET", path, headers: headers)
     }
 
-    func post(_ path: String, token: String?) throws -> HTTPTestClient.Reply {
-        try HTTPTestClient.request(port: port, "POST", path, headers: token.map { ["X-Enpire-Token": $0] } ?? [:])
+    func post(_ path: String, token: String?) async throws -> HTTPTestClient.Reply {
+        try await HTTPTestClient.request(port: port, "POST", path, headers: token.map { ["X-Enpire-Token": $0] } ?? [:])
     }
 
     /// Runs a trial of the baseline recipe and returns its id.
