@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "EnpireTasks", targets: ["EnpireTasks"]),
         .library(name: "EnpireHardware", targets: ["EnpireHardware"]),
         .library(name: "EnpireMCP", targets: ["EnpireMCP"]),
+        .library(name: "EnpireDashboard", targets: ["EnpireDashboard"]),
         .executable(name: "enpire", targets: ["EnpireCLI"]),
     ],
     dependencies: [
@@ -33,6 +34,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         // SHA-256 content hashes (frozen criteria, held-out seeds, checkpoints): BoringSSL on Linux.
         .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"5.0.0"),
+        // Only EnpireDashboard (and the commands and tests above it) link Hummingbird; without its default
+        // ConfigurationSupport trait it does not pull swift-configuration. ServiceLifecycle (a Hummingbird
+        // dependency) tells the dashboard's event streams when the server shuts down; HTTPTypes (another) names headers.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     // Each target declares exactly the targets its sources import: scripts/check-imports.sh (run by
     // scripts/test.sh) fails when they drift.
@@ -85,11 +92,19 @@ let package = Package(
         .target(name: "EnpireMCP", dependencies: [
                     "Enpire", "EnpireFleet", "EnpireResearch", .product(name: "MCP", package: "swift-sdk")],
                 swiftSettings: strict),
+        // The live web dashboard of a station workspace (`enpire dashboard`): the only target that links Hummingbird.
+        .target(name: "EnpireDashboard", dependencies: [
+                    "Enpire", "EnpireResearch", .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "HTTPTypes", package: "swift-http-types"),
+                    .product(name: "Logging", package: "swift-log"),
+                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                swiftSettings: strict),
         // The `enpire` commands for people and coding agents, as a library (tested, reusable by a lab's own tool)...
         .target(
             name: "EnpireCommands",
             dependencies: [
                 "Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks", "EnpireMCP",
+                "EnpireDashboard",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,6 +147,10 @@ let package = Package(
                         "EnpireMCP", "Enpire", "EnpireResearch", "EnpireTasks", "EnpireTesting",
                         .product(name: "MCP", package: "swift-sdk")],
                     exclude: ["Python"], swiftSettings: strict),
+        .testTarget(name: "EnpireDashboardTests", dependencies: [
+                        "EnpireDashboard", "Enpire", "EnpireResearch", "EnpireTasks", "EnpireTesting",
+                        .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         .testTarget(name: "EnpireTasksTests", dependencies: ["EnpireTasks", "Enpire", "EnpireFleet", "EnpireResearch", "EnpireSim", "EnpireLearning", "EnpireReward",
                                                           "EnpireTesting", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),

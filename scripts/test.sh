@@ -5,9 +5,11 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 # Python interoperability checks (safetensors files read by Python, gym-pusht fixtures) run when
 # python3 has these packages; install them into a private venv when pip can reach PyPI. The Python MCP client
-# (`mcp`) is only needed by the heavy PythonClientTests, so it is installed only with ENPIRE_HEAVY=1.
+# (`mcp`) is only needed by the heavy PythonClientTests, and Selenium by the dashboard's browser test (which also
+# needs Debian's chromium and chromium-driver, about 127 MiB to download; this script does not install them), so
+# they are installed only with ENPIRE_HEAVY=1.
 heavy_python=()
-[ "${ENPIRE_HEAVY:-}" = 1 ] && heavy_python=(mcp)
+[ "${ENPIRE_HEAVY:-}" = 1 ] && heavy_python=(mcp selenium)
 source scripts/python-env.sh numpy safetensors pillow:PIL feetech-servo-sdk:scservo_sdk dynamixel-sdk:dynamixel_sdk pyarrow av pandas "${heavy_python[@]}" || echo "test: Python interop checks will be skipped" >&2
 # Declared target dependencies must match what each target imports.
 bash scripts/check-imports.sh

@@ -39,7 +39,8 @@ struct EnpireCommand: AsyncParsableCommand {
         subcommands: [MainCommand.self, TasksCommand.self, InitCommand.self, StatusCommand.self, TrialCommand.self, AdoptCommand.self, DecideCommand.self,
                       RevertCommand.self, LedgerCommand.self, EvalCommand.self, FleetCommand.self, AgentCommand.self,
                       StudyCommand.self, SimCommand.self, RewardCommand.self, DebugCommand.self, VerifierCommand.self,
-                      LearnCommand.self, PolicyCommand.self, MCPCommand.self, DatasetCommand.self, EStopCommand.self])
+                      LearnCommand.self, PolicyCommand.self, MCPCommand.self, DatasetCommand.self, EStopCommand.self,
+                      DashboardCommand.self])
 
     /// Parses and runs a subcommand. Usage errors (bad or missing options, a value out of its documented range)
     /// exit 64 with the usage; every other failure prints one line `Error: ...` and exits 1.

@@ -41,3 +41,53 @@ extension ResearchWorkspace {
                       evaluationLimit: evaluations.limit, keptCommit: try keptCommit())
     }
 }
+
+/// The trial a workspace is running now (``ResearchWorkspace/runningTrial()``): who runs it, since when, how
+/// far it got and when it should end. Development episodes only; held-out evaluation is never reported here.
+public struct RunningTrial: Codable, Sendable, Equatable {
+    /// What `<operator>/trials/<id>/running.json` holds while the trial runs.
+    struct Marker: Codable {
+        var pid: Int32
+        var startedAt: Double
+        var episodes: Int
+    }
+
+    /// The marker file's name inside the trial's evidence folder.
+    static let markerName = "running.json"
+
+    /// The trial id (`<station>-<n>`).
+    public var id: String
+    /// The process running it.
+    public var pid: Int32
+    /// Start, seconds since 1970.
+    public var startedAt: Double
+    /// Episodes finished so far.
+    public var episodesFinished: Int
+    /// Episodes in the trial (the development seeds).
+    public var episodes: Int
+    /// Seconds until the trial should end, extrapolated from the episodes finished (`nil` before the first).
+    public var etaSeconds: Double?
+}
+
+extension ResearchWorkspace {
+    /// The trial running now, or `nil`. A trial counts as running while its marker exists and the process that
+    /// wrote it is alive (a runner killed with `kill -9` leaves a marker that is ignored).
+    public func runningTrial() throws -> RunningTrial? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: trialsURL.path)) ?? []
+        var running: RunningTrial?
+        for name in names {
+            let folder = trialsURL.appendingPathComponent(name)
+            guard let data = try? Data(contentsOf: folder.appendingPathComponent(RunningTrial.markerName)),
+                  let marker = try? JSONDecoder().decode(RunningTrial.Marker.self, from: data),
+                  Self.isAlive(marker.pid) else { continue }
+            let finished = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                .filter { $0.hasPrefix("episode-") && $0.hasSuffix(".json") }.count
+            let event = ProgressEvent(phase: "trial", done: finished, total: marker.episodes,
+                                      since: Date(timeIntervalSince1970: marker.startedAt))
+            let trial = RunningTrial(id: name, pid: marker.pid, startedAt: marker.startedAt, episodesFinished: finished,
+                                     episodes: marker.episodes, etaSeconds: event.etaSeconds)
+            if running.map({ $0.startedAt < trial.startedAt }) ?? true { running = trial }
+        }
+        return running
+    }
+}

@@ -43,6 +43,11 @@ extension ResearchWorkspace {
         let recorder = try TrialEvidenceRecorder(folder: trialsURL.appendingPathComponent(id)) { finished, summary in
             await episodes?(finished, total, summary)
         }
+        // Marks the trial as running (process and start) for ``runningTrial()`` until it ends, however it ends.
+        let marker = trialsURL.appendingPathComponent(id).appendingPathComponent(RunningTrial.markerName)
+        try JSONEncoder().encode(RunningTrial.Marker(pid: getpid(), startedAt: start.timeIntervalSince1970, episodes: total))
+            .write(to: marker, options: .atomic)
+        defer { try? FileManager.default.removeItem(at: marker) }
         let station = try await task.makeStation(role: .workspace, name: file.name, recorder: recorder)
         let tally = try await TrialRunner.run(station: station, policy: policy, seeds: criteria.seeds.developmentSeeds,
                                               split: "development", progress: progress) {
@@ -121,13 +126,14 @@ extension ResearchWorkspace {
         try readState().emergencyStop
     }
 
-    /// The episode summaries and latest camera frames a trial of this workspace recorded. Throws
-    /// ``WorkspaceError/noRecordedTrial(_:)`` for an id that is neither pending nor in the ledger as a kept or
-    /// reverted trial (held-out evaluations record no episodes).
+    /// The episode summaries and latest camera frames a trial of this workspace recorded (so far, for the trial
+    /// running now). Throws ``WorkspaceError/noRecordedTrial(_:)`` for an id that is neither running, pending nor
+    /// in the ledger as a kept or reverted trial (held-out evaluations record no episodes).
     public func trialEvidence(_ id: String) async throws -> TrialEvidence {
         let pending = try pendingTrialFiles().contains { $0.trial.id == id }
         let decided = try await ledger().allRecords().contains { $0.id == id && $0.decision != .evaluation }
-        guard pending || decided, TrialEvidence.fileSafe(id) == id else { throw WorkspaceError.noRecordedTrial(id) }
+        let running = try !pending && !decided && runningTrial()?.id == id
+        guard pending || decided || running, TrialEvidence.fileSafe(id) == id else { throw WorkspaceError.noRecordedTrial(id) }
         return try TrialEvidence.read(trial: id, folder: trialsURL.appendingPathComponent(id))
     }
 
