@@ -7,13 +7,17 @@ public enum ZipTieEvaluation {
     public typealias Result = PinInsertionEvaluation.Result
 
     /// Runs one episode for `seed` until the reward reports success or `maxSteps`.
-    public static func runEpisode(seed: UInt64, maxSteps: Int = ZipTieGeometry.maxEpisodeSteps)
-        -> (success: Bool, steps: Int) {
+    /// Under a `reality`, the episode's departures are drawn from it with the seed (see ``ZipTieReality``); the
+    /// expert then reads ``ZipTieSimulation/observation()``.
+    public static func runEpisode(seed: UInt64, maxSteps: Int = ZipTieGeometry.maxEpisodeSteps,
+                                  parameters: ZipTieExpert.Parameters = .init(),
+                                  reality: TaskReality = ZipTieReality.clean) -> (success: Bool, steps: Int) {
         let simulation = ZipTieSimulation()
+        simulation.perturbation = ZipTieReality.perturbation(reality, seed: seed)
         simulation.reset(seed: seed)
-        var expert = ZipTieExpert()
+        var expert = ZipTieExpert(parameters: parameters)
         for step in 1...max(1, maxSteps) {
-            let s = simulation.state
+            let s = simulation.observation()
             let commands = expert.commands(
                 left: RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper),
                 cutter: RobotState(position: s.cutter, velocity: [0, 0, 0], gripper: s.jawOpening),
@@ -29,9 +33,10 @@ public enum ZipTieEvaluation {
 
     /// Runs one episode per seed on `workers` threads and summarises them in seed order.
     public static func evaluateExpert(seeds: [UInt64], maxSteps: Int = ZipTieGeometry.maxEpisodeSteps,
-                                      workers: Int = 2) -> Result {
+                                      workers: Int = 2, parameters: ZipTieExpert.Parameters = .init(),
+                                      reality: TaskReality = ZipTieReality.clean) -> Result {
         let outcomes = ParallelEpisodes.run(count: seeds.count, workers: workers) {
-            runEpisode(seed: seeds[$0], maxSteps: maxSteps)
+            runEpisode(seed: seeds[$0], maxSteps: maxSteps, parameters: parameters, reality: reality)
         }
         return PinInsertionEvaluation.summarise(seeds: seeds, outcomes: outcomes,
                                                 periodSeconds: 1 / ZipTieGeometry.controlRateHz)

@@ -15,6 +15,24 @@ public struct ZipTieResearchTask: RecordingResearchTask {
     /// Creates the task.
     public init() {}
 
+    /// The realities its stations live in (``ZipTieReality``; clean by default).
+    public var realities = TaskRealityOptions()
+
+    /// `reality=NAME|FILE`, `held-out-reality=NAME|FILE`.
+    public var options: [String: String] { TaskRealityOptions.help(task: name) }
+
+    /// The task with `options` applied.
+    public func configured(_ options: [String: String]) throws -> any ResearchTask {
+        var task = self
+        for (key, value) in options.sorted(by: { $0.key < $1.key }) {
+            guard try task.realities.apply(key: key, value: value, task: name, load: ZipTieReality.load(nameOrPath:)) else {
+                throw ResearchError.badOption(task: name, option: key,
+                                              reason: "known options: \(self.options.keys.sorted().joined(separator: ", "))")
+            }
+        }
+        return task
+    }
+
     /// The expert recipe family.
     public static let family = "ziptie.expert"
 
@@ -43,7 +61,8 @@ public struct ZipTieResearchTask: RecordingResearchTask {
 
     /// Zip-tie's frozen criteria.
     public var criteria: TaskCriteria {
-        TaskCriteria(task: TaskSpec(name: "ziptie", parameters: ["maxSteps": "\(episodeLimit)"]),
+        TaskCriteria(task: TaskSpec(name: "ziptie", parameters: ["maxSteps": "\(episodeLimit)"]
+                                             .merging(realities.criteriaParameters) { $1 }),
                      rewardIdentity: ZipTieCameraVerifier().identity,
                      resetIdentity: "ziptie.replace-tie",
                      safetyLimits: "arm envelopes of ZipTieArm",
@@ -63,7 +82,7 @@ public struct ZipTieResearchTask: RecordingResearchTask {
         // HARDWARE: replace the two simulated arms (`parts.left`, `parts.cutter`), the top and oblique cameras, the
         // reset (a person replaces the tie) and the clock (use `SystemClock()`) with your own; the trigger becomes a
         // pose check on your cutter arm or a trigger line.
-        let parts = ZipTieStation()
+        let parts = ZipTieStation(reality: realities.reality(for: role, clean: ZipTieReality.clean))
         let cutter = parts.cutter
         let inspection = ZipTieGeometry.inspectionPose
         let parked: @Sendable () async -> Bool = {
