@@ -17,7 +17,6 @@ public import Enpire
 /// (``PushTSystemIdentification/estimatePusher(_:coarse:)``) after 4, 8, 16, 32, ... commands and before every
 /// plan, and plans with that model (``PushTPushPlanner/model``) from the controller state the fit implies
 /// (commands in flight, lagging target). A fit that changes the model noticeably drops the current primitive.
-/// With ``PushTPlannerParameters/modelTableFriction`` the model also lets the block slide with that friction.
 /// This uses nothing a real station lacks (its own commands and its arm's encoders); the planner as a whole is
 /// still an oracle (exact block state, simulator as model).
 public struct PushTHeuristicExpert: Policy {
@@ -40,16 +39,6 @@ public struct PushTHeuristicExpert: Policy {
     /// Creates the expert toward gym-pusht's goal.
     public init(parameters: PushTPlannerParameters = PushTPlannerParameters()) {
         planner = PushTPushPlanner(parameters: parameters, successCoverage: parameters.targetCoverage)
-        planner.model = Self.assumedModel(parameters)
-    }
-
-    /// The model before any identification: clean gym-pusht, or with ``PushTPlannerParameters/modelTableFriction``
-    /// its table friction.
-    static func assumedModel(_ parameters: PushTPlannerParameters) -> PushTPerturbation? {
-        guard parameters.modelTableFriction > 0 else { return nil }
-        var model = PushTPerturbation()
-        model.blockTableDeceleration = parameters.modelTableFriction * 9.81 * 1000
-        return model
     }
 
     /// `"pusht-heuristic-expert"`.
@@ -67,7 +56,7 @@ public struct PushTHeuristicExpert: Policy {
         position = 0
         stepsAtTarget = 0
         planner.successCoverage = planner.parameters.targetCoverage
-        planner.model = Self.assumedModel(planner.parameters)
+        planner.model = nil
         recording = nil
     }
 
@@ -131,7 +120,7 @@ public struct PushTHeuristicExpert: Policy {
             start: recording.start, commands: Array(recording.commands.prefix(horizon)),
             states: Array(recording.states.prefix(horizon)))
         let fit = PushTSystemIdentification.estimatePusher([window], coarse: true)
-        var model = Self.assumedModel(planner.parameters) ?? PushTPerturbation()
+        var model = PushTPerturbation()
         model.latencySteps = fit.latency
         model.trackingLagSeconds = fit.lag
         model.trackingGainScale = fit.gain

@@ -42,9 +42,6 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
     /// that model, commands in flight included (``PushTHeuristicExpert``); 0 (default): it plans with clean
     /// gym-pusht, which has none of them.
     public var identifyPusher: Int
-    /// Block-table friction coefficient μ the planner's model assumes (0, the default: none, gym-pusht's block that
-    /// stops dead after every physics step). A station's table is not measured online; a researcher searches this.
-    public var modelTableFriction: Double
 
     /// Creates parameters; the defaults are the strong setting.
     public init(contactsPerEdge: Int = 3, pushDistanceCount: Int = 5, pushDistanceMin: Double = 0.5,
@@ -52,10 +49,8 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
                 approachRadius: Double = 105, clearanceMargin: Double = 4, contactGap: Double = 3,
                 settleSteps: Int = 2, angleWeight: Double = 80, coverageWeight: Double = 60,
                 stepPenalty: Double = 0.3, replanInterval: Int = 0,
-                targetCoverage: Double = PushTGeometry.successThreshold, identifyPusher: Int = 0,
-                modelTableFriction: Double = 0) {
+                targetCoverage: Double = PushTGeometry.successThreshold, identifyPusher: Int = 0) {
         self.targetCoverage = targetCoverage
-        self.modelTableFriction = modelTableFriction
         self.identifyPusher = identifyPusher
         self.contactsPerEdge = contactsPerEdge
         self.pushDistanceCount = pushDistanceCount
@@ -82,7 +77,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             "contactGap": contactGap, "settleSteps": Double(settleSteps), "angleWeight": angleWeight,
             "coverageWeight": coverageWeight,
             "stepPenalty": stepPenalty, "replanInterval": Double(replanInterval), "targetCoverage": targetCoverage,
-            "identifyPusher": Double(identifyPusher), "modelTableFriction": modelTableFriction,
+            "identifyPusher": Double(identifyPusher),
         ]
     }
 
@@ -119,7 +114,6 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             case "replanInterval": replanInterval = try count(0...100)
             case "targetCoverage": targetCoverage = try length(PushTGeometry.successThreshold...0.995)
             case "identifyPusher": identifyPusher = try count(0...1)
-            case "modelTableFriction": modelTableFriction = try length(0...2)
             default: throw PushTPlannerError.unknownParameter(name, Array(PushTPlannerParameters().recipe.keys).sorted())
             }
         }
