@@ -109,4 +109,34 @@ struct TaskRealityTests {
         #expect(throws: PushTRealityError.self) { try ZipTieReality.load(nameOrPath: "no-such-preset") }
         #expect(try ZipTieReality.load(nameOrPath: "mild") == ZipTieReality.mild)
     }
+
+    /// `ENPIRE_HEAVY=1`: control steps per second of the pin and zip-tie simulators (expert-driven, reset
+    /// included) with perturbations off and drawn from `harsh`, printed with the load average before each run.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ENPIRE_HEAVY"] == "1"))
+    func stepsPerSecond() throws {
+        func load() -> String {
+            (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+        }
+        for round in 1...3 {
+            for harsh in [false, true] {
+                let before = load()
+                var start = Date()
+                var steps = 0
+                for seed: UInt64 in 0..<40 {
+                    let p = harsh ? PinInsertionReality.perturbation(PinInsertionReality.harsh, seed: seed) : nil
+                    steps += Self.pinTrajectory(seed: seed, perturbation: p).count
+                }
+                let pin = Double(steps) / Date().timeIntervalSince(start)
+                start = Date()
+                steps = 0
+                for seed: UInt64 in 0..<20 {
+                    let p = harsh ? ZipTieReality.perturbation(ZipTieReality.harsh, seed: seed) : nil
+                    steps += Self.zipTieTrajectory(seed: seed, perturbation: p).count
+                }
+                let tie = Double(steps) / Date().timeIntervalSince(start)
+                print("round \(round) reality \(harsh ? "harsh" : "off") load \(before): pin \(Int(pin)) steps/s, "
+                      + "zip-tie \(Int(tie)) steps/s")
+            }
+        }
+    }
 }
