@@ -155,7 +155,9 @@ struct SimCommand: AsyncParsableCommand {
                                                    workers: workers, reality: reality)
             let interval = try WilsonInterval(successes: result.successes, trials: result.trials)
             let report: [String: Any] = [
-                "task": "pusht", "policy": "pusht-heuristic-expert", "privileged": "oracle: plans with the clean simulator as its model, reads the exact state",
+                "task": "pusht", "policy": "pusht-heuristic-expert", "privileged": parameters.identifyPusher == 1
+                    ? "oracle: reads the exact state, plans with the simulator as its model (the pusher's latency, lag and gain identified online from its own commands and track)"
+                    : "oracle: plans with the clean simulator as its model, reads the exact state",
                 "reality": reality.name, "wilson_lower": interval.lower, "wilson_upper": interval.upper,
                 "first_seed": firstSeed, "trials": result.trials,
                 "successes": result.successes, "success_rate": result.successRate,

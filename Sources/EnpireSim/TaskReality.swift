@@ -18,6 +18,33 @@ public struct RealityKey: Sendable, Equatable {
     }
 }
 
+/// A task's perturbation model: its keys and presets; ``clean``, ``presets`` and ``load(nameOrPath:)`` follow.
+public protocol TaskRealityModel {
+    /// The task's name in reality files and messages.
+    static var task: String { get }
+    /// The keys a reality file of the task may hold.
+    static var keys: [RealityKey] { get }
+    /// The `mild` preset.
+    static var mild: TaskReality { get }
+    /// The `harsh` preset.
+    static var harsh: TaskReality { get }
+}
+
+extension TaskRealityModel {
+    /// The clean simulator (no range).
+    public static var clean: TaskReality { TaskReality(task: task, name: "clean") }
+
+    /// The presets by name.
+    public static var presets: [String: TaskReality] { ["clean": clean, "mild": mild, "harsh": harsh] }
+
+    /// A preset by name or a reality file by path.
+    ///
+    /// - Throws: ``PushTRealityError`` when it is neither, or the file is invalid.
+    public static func load(nameOrPath: String) throws(PushTRealityError) -> TaskReality {
+        try TaskReality.load(nameOrPath: nameOrPath, task: task, keys: keys, presets: presets)
+    }
+}
+
 /// Named ranges of a simulated task's departures from its clean simulator (pin insertion, zip-tie), with the same
 /// file format as ``PushTReality``: a JSON object `{"name": ..., "key": [low, high] or number, ...}`, at most
 /// 64 KiB, unknown keys and out-of-bounds ranges refused. One concrete draw per episode, seeded by the episode

@@ -30,18 +30,28 @@ public struct TaskRealityOptions: Sendable, Equatable {
          "held-out-reality": "clean|mild|harsh|FILE: the departures of the evaluator stations only (default: reality)"]
     }
 
-    /// Applies `key` = `value` when `key` is one of the two options; false for any other key.
+    /// `task` with `options` (only `reality=` and `held-out-reality=`, loaded as `Model`'s) applied to the
+    /// options at `realities`.
     ///
-    /// - Throws: `ResearchError.badOption` when the reality cannot be loaded.
-    public mutating func apply(key: String, value: String, task: String,
-                               load: (String) throws(PushTRealityError) -> TaskReality) throws -> Bool {
-        guard key == "reality" || key == "held-out-reality" else { return false }
-        let loaded: TaskReality
-        do { loaded = try load(value) } catch {
-            throw ResearchError.badOption(task: task, option: key, reason: "\(error)")
+    /// - Throws: `ResearchError.badOption` for another key or a reality that cannot be loaded.
+    public static func configured<Task: ResearchTask, Model: TaskRealityModel>(
+        _ task: Task, _ options: [String: String], realities: WritableKeyPath<Task, TaskRealityOptions>,
+        model: Model.Type) throws -> Task {
+        var task = task
+        for (key, value) in options.sorted(by: { $0.key < $1.key }) {
+            guard key == "reality" || key == "held-out-reality" else {
+                throw ResearchError.badOption(task: task.name, option: key,
+                                              reason: "known options: \(task.options.keys.sorted().joined(separator: ", "))")
+            }
+            let loaded: TaskReality
+            do { loaded = try Model.load(nameOrPath: value) } catch {
+                throw ResearchError.badOption(task: task.name, option: key, reason: "\(error)")
+            }
+            if key == "reality" { task[keyPath: realities].reality = loaded } else {
+                task[keyPath: realities].heldOutReality = loaded
+            }
         }
-        if key == "reality" { reality = loaded } else { heldOutReality = loaded }
-        return true
+        return task
     }
 
     /// The criteria parameters that freeze the realities (empty when clean, so clean criteria stay as they were).

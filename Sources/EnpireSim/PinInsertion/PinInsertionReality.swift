@@ -4,7 +4,7 @@ import Foundation
 /// Pin insertion's departures from its clean simulator: where the tracked hole really is, how much clearance the
 /// hole has, how the surfaces rub, how the force sensor errs and how compliant the arm is. Presets ``clean``,
 /// ``mild``, ``harsh``; a lab's own ranges in a reality file (``TaskReality``'s format, keys ``keys``).
-public enum PinInsertionReality {
+public enum PinInsertionReality: TaskRealityModel {
     /// `pin`.
     public static let task = "pin"
 
@@ -24,9 +24,6 @@ public enum PinInsertionReality {
     static let drawOrder = ["holePositionErrorMM", "clearanceMM", "friction", "forceBiasNewtons", "forceBiasNewtons",
                             "forceNoiseNewtons", "graspStiffnessScale"]
 
-    /// The clean simulator.
-    public static let clean = TaskReality(task: task, name: "clean")
-
     /// A well-built cell: a calibrated tracker, a hole within tolerance, a good force sensor, a stiff arm.
     public static let mild = TaskReality(task: task, name: "mild", ranges: [
         "holePositionErrorMM": .init(-0.3, 0.3), "clearanceMM": .init(0.4, 0.6), "friction": .init(0.2, 0.45),
@@ -39,16 +36,6 @@ public enum PinInsertionReality {
         "holePositionErrorMM": .init(-1, 1), "clearanceMM": .init(0.25, 0.75), "friction": .init(0.1, 0.8),
         "forceBiasNewtons": .init(-0.8, 0.8), "forceNoiseNewtons": .init(0, 0.4), "graspStiffnessScale": .init(0.5, 2),
     ])
-
-    /// The presets by name.
-    public static let presets = ["clean": clean, "mild": mild, "harsh": harsh]
-
-    /// A preset by name or a reality file by path.
-    ///
-    /// - Throws: ``PushTRealityError`` when it is neither, or the file is invalid.
-    public static func load(nameOrPath: String) throws(PushTRealityError) -> TaskReality {
-        try TaskReality.load(nameOrPath: nameOrPath, task: task, keys: keys, presets: presets)
-    }
 
     /// The departures of the episode with `seed` (nil when `reality` is clean).
     public static func perturbation(_ reality: TaskReality, seed: UInt64) -> PinInsertionPerturbation? {

@@ -5,7 +5,7 @@ import Foundation
 /// jaws that start late and close at another speed, a grip of other stiffness whose pull reading is noisy.
 /// Presets ``clean``, ``mild``, ``harsh``; a lab's own ranges in a reality file (``TaskReality``'s format, keys
 /// ``keys``).
-public enum ZipTieReality {
+public enum ZipTieReality: TaskRealityModel {
     /// `ziptie`.
     public static let task = "ziptie"
 
@@ -24,9 +24,6 @@ public enum ZipTieReality {
     static let drawOrder = ["tieStiffnessScale", "tiePositionErrorMM", "tiePositionErrorMM", "jawDelaySteps",
                             "jawSpeedScale", "graspStiffnessScale", "graspForceNoiseNewtons"]
 
-    /// The clean simulator.
-    public static let clean = TaskReality(task: task, name: "clean")
-
     /// A well-built cell: ties from one batch, a calibrated camera, a prompt cutter, a steady grip.
     public static let mild = TaskReality(task: task, name: "mild", ranges: [
         "tieStiffnessScale": .init(0.8, 1.25), "tiePositionErrorMM": .init(-0.5, 0.5), "jawDelaySteps": .init(0, 1),
@@ -39,16 +36,6 @@ public enum ZipTieReality {
         "tieStiffnessScale": .init(0.5, 2), "tiePositionErrorMM": .init(-1.5, 1.5), "jawDelaySteps": .init(0, 3),
         "jawSpeedScale": .init(0.5, 1.5), "graspStiffnessScale": .init(0.5, 2), "graspForceNoiseNewtons": .init(0, 0.2),
     ])
-
-    /// The presets by name.
-    public static let presets = ["clean": clean, "mild": mild, "harsh": harsh]
-
-    /// A preset by name or a reality file by path.
-    ///
-    /// - Throws: ``PushTRealityError`` when it is neither, or the file is invalid.
-    public static func load(nameOrPath: String) throws(PushTRealityError) -> TaskReality {
-        try TaskReality.load(nameOrPath: nameOrPath, task: task, keys: keys, presets: presets)
-    }
 
     /// The departures of the episode with `seed` (nil when `reality` is clean).
     public static func perturbation(_ reality: TaskReality, seed: UInt64) -> ZipTiePerturbation? {

@@ -23,14 +23,7 @@ public struct ZipTieResearchTask: RecordingResearchTask {
 
     /// The task with `options` applied.
     public func configured(_ options: [String: String]) throws -> any ResearchTask {
-        var task = self
-        for (key, value) in options.sorted(by: { $0.key < $1.key }) {
-            guard try task.realities.apply(key: key, value: value, task: name, load: ZipTieReality.load(nameOrPath:)) else {
-                throw ResearchError.badOption(task: name, option: key,
-                                              reason: "known options: \(self.options.keys.sorted().joined(separator: ", "))")
-            }
-        }
-        return task
+        try TaskRealityOptions.configured(self, options, realities: \.realities, model: ZipTieReality.self)
     }
 
     /// The expert recipe family.
