@@ -1,7 +1,7 @@
 public import EnpireResearch
 public import EnpireSim
 
-/// The `reality=` and `held-out-reality=` options of a simulated task with a ``TaskReality`` perturbation model
+/// The `reality=` and `held-out-reality=` options of a simulated task with a `TaskReality` perturbation model
 /// (pin insertion, zip-tie): research stations live in ``reality``, evaluator stations in ``heldOutReality``
 /// (default: ``reality``), a range the research stations never saw.
 public struct TaskRealityOptions: Sendable, Equatable {
@@ -20,7 +20,7 @@ public struct TaskRealityOptions: Sendable, Equatable {
     public var isPerturbed: Bool { !(reality?.isClean ?? true) || !(heldOutReality?.isClean ?? true) }
 
     /// The reality a station of `role` lives in.
-    public func reality(for role: StationRole, clean: TaskReality) -> TaskReality {
+    public func stationReality(for role: StationRole, clean: TaskReality) -> TaskReality {
         (role.isEvaluation ? heldOutReality ?? reality : reality) ?? clean
     }
 

@@ -2,7 +2,7 @@ import Enpire
 import Foundation
 
 /// Pin insertion's departures from its clean simulator: where the tracked hole really is, how much clearance the
-/// hole has, how the surfaces rub, how the force sensor errs and how compliant the arm is. Presets ``clean``,
+/// hole has, how the surfaces rub, how the force sensor errs and how compliant the arm is. Presets `clean`,
 /// ``mild``, ``harsh``; a lab's own ranges in a reality file (``TaskReality``'s format, keys ``keys``).
 public enum PinInsertionReality: TaskRealityModel {
     /// `pin`.

@@ -3,7 +3,7 @@ import Foundation
 
 /// Zip-tie's departures from its clean simulator: a stiffer or softer tie seen slightly off where it is, cutter
 /// jaws that start late and close at another speed, a grip of other stiffness whose pull reading is noisy.
-/// Presets ``clean``, ``mild``, ``harsh``; a lab's own ranges in a reality file (``TaskReality``'s format, keys
+/// Presets `clean` (no range), ``mild``, ``harsh``; a lab's own ranges in a reality file (``TaskReality``'s format, keys
 /// ``keys``).
 public enum ZipTieReality: TaskRealityModel {
     /// `ziptie`.

@@ -12,7 +12,7 @@ public struct PinResearchTask: RecordingResearchTask {
     /// Creates the task.
     public init() {}
 
-    /// The realities its stations live in (``PinInsertionReality``; clean by default).
+    /// The realities its stations live in (`PinInsertionReality`; clean by default).
     public var realities = TaskRealityOptions()
 
     /// `reality=NAME|FILE`, `held-out-reality=NAME|FILE`.
@@ -79,7 +79,7 @@ public struct PinResearchTask: RecordingResearchTask {
         // HARDWARE: replace the simulated hand (`parts.arm`, a RobotArm that also reports its force estimate), the side
         // camera, the reset (`parts.reset`) and the clock (use `SystemClock()`) with your own; the verifier reads only
         // the camera frame and the arm's readings.
-        let parts = PinInsertionStation(reality: realities.reality(for: role, clean: PinInsertionReality.clean))
+        let parts = PinInsertionStation(reality: realities.stationReality(for: role, clean: PinInsertionReality.clean))
         let noiseSeed = role.cameraSeed(workspace: 7) { 7 + UInt64($0) }
         let camera = try PinInsertionCamera(noise: PinInsertionRenderer.realisticNoise(seed: noiseSeed),
                                             clock: parts.clock) { await parts.world.state }

@@ -15,7 +15,7 @@ public struct ZipTieResearchTask: RecordingResearchTask {
     /// Creates the task.
     public init() {}
 
-    /// The realities its stations live in (``ZipTieReality``; clean by default).
+    /// The realities its stations live in (`ZipTieReality`; clean by default).
     public var realities = TaskRealityOptions()
 
     /// `reality=NAME|FILE`, `held-out-reality=NAME|FILE`.
@@ -75,7 +75,7 @@ public struct ZipTieResearchTask: RecordingResearchTask {
         // HARDWARE: replace the two simulated arms (`parts.left`, `parts.cutter`), the top and oblique cameras, the
         // reset (a person replaces the tie) and the clock (use `SystemClock()`) with your own; the trigger becomes a
         // pose check on your cutter arm or a trigger line.
-        let parts = ZipTieStation(reality: realities.reality(for: role, clean: ZipTieReality.clean))
+        let parts = ZipTieStation(reality: realities.stationReality(for: role, clean: ZipTieReality.clean))
         let cutter = parts.cutter
         let inspection = ZipTieGeometry.inspectionPose
         let parked: @Sendable () async -> Bool = {
