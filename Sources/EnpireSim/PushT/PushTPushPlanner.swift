@@ -70,8 +70,8 @@ public struct PushTPushPlanner: Sendable {
 
     /// What one candidate primitive is predicted to achieve from a state.
     public struct CandidateScore: Sendable, Equatable, Codable {
-        /// Predicted cost at the end of the primitive (see ``plan(state:agentVelocity:)``); for a candidate that
-        /// reaches the goal, the control steps until it does.
+        /// Predicted cost at the end of the primitive (see ``plan(state:agentVelocity:controller:)``); for a
+        /// candidate that reaches the goal, the control steps until it does.
         public var cost: Double
         /// Whether the rollout reached the goal.
         public var reachesGoal: Bool
