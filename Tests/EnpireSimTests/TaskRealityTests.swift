@@ -33,15 +33,8 @@ struct TaskRealityTests {
         var expert = ZipTieExpert()
         var rows: [[Double]] = []
         for _ in 0..<200 {
-            let s = simulation.observation()
-            let commands = expert.commands(
-                left: RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper),
-                cutter: RobotState(position: s.cutter, velocity: [0, 0, 0], gripper: s.jawOpening),
-                anchor: s.anchor, freeEnd: s.freeEnd, mark: s.mark + [s.markDirection], stretch: s.stretch,
-                tension: s.tension, grasped: s.grasped, cut: s.cut)
-            try? simulation.step(left: commands[0].target, leftGripper: commands[0].gripper ?? 1,
-                                 right: commands[1].target, jaws: commands[1].gripper ?? 1)
-            let scene = simulation.scene
+            ZipTieEvaluation.expertStep(simulation, expert: &expert)
+            let scene = simulation.scene, s = simulation.state
             rows.append(scene.segments + scene.cutter + [scene.jawOpening, s.tension, s.cut ? 1 : 0])
         }
         return rows

@@ -17,18 +17,23 @@ public enum ZipTieEvaluation {
         simulation.reset(seed: seed)
         var expert = ZipTieExpert(parameters: parameters)
         for step in 1...max(1, maxSteps) {
-            let s = simulation.observation()
-            let commands = expert.commands(
-                left: RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper),
-                cutter: RobotState(position: s.cutter, velocity: [0, 0, 0], gripper: s.jawOpening),
-                anchor: s.anchor, freeEnd: s.freeEnd, mark: s.mark + [s.markDirection], stretch: s.stretch,
-                tension: s.tension, grasped: s.grasped, cut: s.cut)
-            // Expert commands are finite functions of finite observations.
-            try? simulation.step(left: commands[0].target, leftGripper: commands[0].gripper ?? 1,
-                                 right: commands[1].target, jaws: commands[1].gripper ?? 1)
+            expertStep(simulation, expert: &expert)
             if ZipTieReward.verdict(state: simulation.state).success { return (true, step) }
         }
         return (false, maxSteps)
+    }
+
+    /// One control step of `expert` reading `simulation`'s observation.
+    static func expertStep(_ simulation: ZipTieSimulation, expert: inout ZipTieExpert) {
+        let s = simulation.observation()
+        let commands = expert.commands(
+            left: RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper),
+            cutter: RobotState(position: s.cutter, velocity: [0, 0, 0], gripper: s.jawOpening),
+            anchor: s.anchor, freeEnd: s.freeEnd, mark: s.mark + [s.markDirection], stretch: s.stretch,
+            tension: s.tension, grasped: s.grasped, cut: s.cut)
+        // Expert commands are finite functions of finite observations.
+        try? simulation.step(left: commands[0].target, leftGripper: commands[0].gripper ?? 1,
+                             right: commands[1].target, jaws: commands[1].gripper ?? 1)
     }
 
     /// Runs one episode per seed on `workers` threads and summarises them in seed order.
