@@ -120,11 +120,17 @@ struct PolicyCommand: AsyncParsableCommand {
         func run() async throws {
             var learner = try taskOptions.learner()
             if let reality {
-                guard var pusht = learner as? PushTLearnableTask else {
-                    throw ValidationError("--reality is a Push-T option so far (task \(learner.name) has no perturbation model)")
+                if var pusht = learner as? PushTLearnableTask {
+                    pusht.reality = try RealityOption.parse(reality)
+                    learner = pusht
+                } else if var imitation = learner as? ImitationTask {
+                    do { imitation.reality = try imitation.loadReality(reality) } catch {
+                        throw ValidationError("--reality: \(error)")
+                    }
+                    learner = imitation
+                } else {
+                    throw ValidationError("--reality: task \(learner.name) has no perturbation model (pusht, pin and ziptie have)")
                 }
-                pusht.reality = try RealityOption.parse(reality)
-                learner = pusht
             }
             let result = try await learner.evaluate(
                 policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,

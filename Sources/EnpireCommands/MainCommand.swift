@@ -55,7 +55,7 @@ struct MainCommand: AsyncParsableCommand {
     @Option(help: "DAgger rounds of the learned policy.") var learnedRounds = 5
     @Option(help: "Episodes collected per DAgger round of the learned policy.") var learnedEpisodes = 150
     @Option(help: RealityOption.help) var reality: String?
-    @Option(help: ArgumentHelp("Push-T: the reality of the evaluator stations only (default: --reality), a range the research stations never saw. With either option the campaign runs without the behaviour-cloning and learned follow-ups and also scores its best recipe (and any --reference recipe) under clean.", valueName: "name|file"))
+    @Option(help: ArgumentHelp("Push-T, pin, zip-tie: the reality of the evaluator stations only (default: --reality), a range the research stations never saw. Push-T: with either option the campaign runs without the behaviour-cloning and learned follow-ups and also scores its best recipe (and any --reference recipe) under clean.", valueName: "name|file"))
     var heldOutReality: String?
     @Option(help: ArgumentHelp("Push-T with --reality: a reference recipe parameter NAME=VALUE (repeatable; for example the clean-tuned recipe), scored held out under clean and under the held-out reality beside the campaign's best.", valueName: "name=value"))
     var reference: [Assignment] = []
@@ -66,7 +66,9 @@ struct MainCommand: AsyncParsableCommand {
     func validate() throws {
         guard stations >= 1, stations <= 16 else { throw ValidationError("--stations must be 1...16, got \(stations)") }
         if let iterations { try OptionLimits.check(iterations, 1...OptionLimits.iterations, "--iterations") }
-        for value in [reality, heldOutReality].compactMap({ $0 }) { _ = try RealityOption.parse(value) }
+        for value in [reality, heldOutReality].compactMap({ $0 }) where resume == nil {
+            _ = try RealityOption.isClean(value, task: task.task.name)
+        }
         if !reference.isEmpty, reality == nil, heldOutReality == nil {
             throw ValidationError("--reference is scored beside a --reality campaign; add --reality or --held-out-reality")
         }
@@ -96,11 +98,8 @@ struct MainCommand: AsyncParsableCommand {
         let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
         let taskName = try resume.map { _ in try ResearchCampaign.taskName(ofCampaignAt: folder) } ?? task.task.name
         // A clean --reality keeps the Push-T main job (with its learned follow-ups); any other takes the generic path.
-        let perturbed = try [reality, heldOutReality].compactMap { $0 }.contains { !(try RealityOption.parse($0).isClean) }
+        let perturbed = try [reality, heldOutReality].compactMap { $0 }.contains { !(try RealityOption.isClean($0, task: taskName)) }
         if taskName != "pusht" || perturbed || (resume != nil && Self.isPerturbedCampaign(at: folder)) {
-            if taskName != "pusht", reality != nil || heldOutReality != nil {
-                throw ValidationError("--reality and --held-out-reality are Push-T options so far")
-            }
             try await runGeneric(task: try TaskRegistry.shared.task(named: taskName), folder: folder, logger: logger,
                                  events: events)
             return

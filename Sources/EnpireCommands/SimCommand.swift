@@ -99,7 +99,7 @@ struct SimCommand: AsyncParsableCommand {
             the simulator as its model (an oracle). Omit for the headless ground-truth run.
             """)
         var observe: ObservationMode?
-        @Option(help: RealityOption.help, transform: RealityOption.parse) var reality = PushTReality.clean
+        @Option(name: .customLong("reality"), help: RealityOption.help) var realityArgument: String?
 
         func validate() throws {
             try OptionLimits.check(seeds, 1...OptionLimits.episodes, "--seeds")
@@ -109,6 +109,7 @@ struct SimCommand: AsyncParsableCommand {
 
         func run() async throws {
             if task.task.name != "pusht" { try await runTask(task.task); return }
+            let reality = try RealityOption.parse(realityArgument ?? "clean")
             var recipe: [String: Double] = [:]
             for item in param {
                 let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -155,7 +156,9 @@ struct SimCommand: AsyncParsableCommand {
                                                    workers: workers, reality: reality)
             let interval = try WilsonInterval(successes: result.successes, trials: result.trials)
             let report: [String: Any] = [
-                "task": "pusht", "policy": "pusht-heuristic-expert", "privileged": "oracle: plans with the clean simulator as its model, reads the exact state",
+                "task": "pusht", "policy": "pusht-heuristic-expert", "privileged": parameters.identifyPusher == 1
+                    ? "oracle: reads the exact state, plans with the simulator as its model (the pusher's latency, lag and gain identified online from its own commands and track)"
+                    : "oracle: plans with the clean simulator as its model, reads the exact state",
                 "reality": reality.name, "wilson_lower": interval.lower, "wilson_upper": interval.upper,
                 "first_seed": firstSeed, "trials": result.trials,
                 "successes": result.successes, "success_rate": result.successRate,
@@ -169,7 +172,10 @@ struct SimCommand: AsyncParsableCommand {
 
         /// Any other task: its baseline recipe with the overrides, through the task's evaluator stations.
         private func runTask(_ task: any ResearchTask) async throws {
-            guard reality.isClean else { throw ValidationError("--reality is a Push-T option so far") }
+            var task = task
+            if let realityArgument, !(try RealityOption.isClean(realityArgument, task: task.name)) {
+                do { task = try task.configured(["reality": realityArgument]) } catch { throw ValidationError("\(error)") }
+            }
             guard !cameraReward, !robotReset, observe == nil, maxSteps == 300 else {
                 throw ValidationError("--camera-reward, --robot-reset, --observe and --max-steps are Push-T options")
             }
@@ -192,6 +198,7 @@ struct SimCommand: AsyncParsableCommand {
                 "wall_seconds": Date().timeIntervalSince(started),
             ]
             if let privilege = task.privilege { report["privileged"] = privilege }
+            report["reality"] = realityArgument ?? "clean"
             if let called = score.cameraSuccesses, let agreed = score.cameraAgreements {
                 report["verifier_successes"] = called
                 report["verifier_agreements"] = agreed

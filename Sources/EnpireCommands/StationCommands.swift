@@ -40,7 +40,7 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Development episodes per trial.") var episodesPerTrial = 20
     @Option(help: "Sealed held-out episodes for `enpire eval`.") var heldOut = 200
     @Option(help: "Held-out evaluations allowed in this workspace (each is recorded in the ledger).") var evalLimit = 10
-    @Option(help: ArgumentHelp("Push-T: the reality every trial and evaluation of this workspace runs in (clean, mild, harsh or a JSON file, Docs/SimToReal.md); frozen with the criteria.", valueName: "name|file"))
+    @Option(help: ArgumentHelp("Push-T, pin, zip-tie: the reality every trial and evaluation of this workspace runs in (clean, mild, harsh or a JSON file, Docs/SimToReal.md); frozen with the criteria.", valueName: "name|file"))
     var reality: String?
     @Flag(help: "A code workspace: the policy is the Git work tree <workspace>/policy (the task's recipe as Python code, enpire-policy.json says how to build and run it); `enpire trial` commits, builds and runs it.")
     var code = false
@@ -60,8 +60,7 @@ struct InitCommand: AsyncParsableCommand {
     func run() async throws {
         var taskOptions: [String: String] = [:]
         if let reality {
-            guard task.task is PushTResearchTask else { throw ValidationError("--reality is a Push-T option so far") }
-            _ = try RealityOption.parse(reality)
+            _ = try RealityOption.isClean(reality, task: task.task.name)
             // A file is kept by its absolute path, so trials run from elsewhere read the same file.
             taskOptions["reality"] = PushTReality.presets[reality] != nil ? reality
                 : URL(fileURLWithPath: reality).standardizedFileURL.path

@@ -71,6 +71,19 @@ enum RealityOption {
         do { return try PushTReality.load(nameOrPath: argument) } catch { throw ValidationError("--reality: \(error)") }
     }
 
+    /// Loads `argument` as a reality of the task named `task` (`pusht`, `pin`, `ziptie`) and tells whether it is
+    /// clean; a task without a perturbation model, a bad name or a bad file is a usage error.
+    static func isClean(_ argument: String, task: String) throws -> Bool {
+        do {
+            switch task {
+            case "pusht": return try PushTReality.load(nameOrPath: argument).isClean
+            case "pin": return try PinInsertionReality.load(nameOrPath: argument).isClean
+            case "ziptie": return try ZipTieReality.load(nameOrPath: argument).isClean
+            default: throw ValidationError("--reality: task \(task) has no perturbation model (pusht, pin and ziptie have)")
+            }
+        } catch let error as ValidationError { throw error } catch { throw ValidationError("--reality: \(error)") }
+    }
+
     /// Help text for a `--reality` option.
     static let help = ArgumentHelp(
         "Simulated departure from the clean simulator, drawn per episode from the seed: clean, mild, harsh or a JSON "

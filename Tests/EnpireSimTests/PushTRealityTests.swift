@@ -132,4 +132,34 @@ struct PushTRealityTests {
             print("reality \(label): \(steps) steps in \(String(format: "%.2f", seconds)) s = \(Int(Double(steps) / seconds)) steps/s")
         }
     }
+
+    /// With `identifyPusher`, the expert fits its pusher's latency, lag and gain from its own commands and the
+    /// observed track, and plans with them (commands in flight included); without it the model stays clean.
+    @Test func expertIdentifiesItsPusherOnline() throws {
+        var truth = PushTPerturbation()
+        truth.latencySteps = 2
+        truth.trackingLagSeconds = 0.04
+        truth.trackingGainScale = 0.7
+        var cheap = PushTPlannerParameters(contactsPerEdge: 1, pushDistanceCount: 2)
+        let simulation = PushTSimulation()
+        simulation.perturbation = truth
+        let start = PushTSimulation.startState(seed: 5)
+        simulation.place(PushTState(agentX: start[0], agentY: start[1], blockX: start[2], blockY: start[3],
+                                    blockAngle: start[4]))
+        cheap.identifyPusher = 1
+        var expert = PushTHeuristicExpert(parameters: cheap)
+        var plain = PushTHeuristicExpert(parameters: PushTPlannerParameters(contactsPerEdge: 1, pushDistanceCount: 2))
+        for _ in 0..<20 {
+            let target = expert.nextTarget(state: simulation.state, agentVelocity: simulation.agentVelocity)
+            _ = plain.nextTarget(state: simulation.state, agentVelocity: simulation.agentVelocity)
+            try simulation.step(action: (target.x, target.y))
+        }
+        let model = try #require(expert.planner.model)
+        #expect(model.latencySteps == 2)
+        #expect(abs(model.trackingLagSeconds - 0.04) < 0.01 && abs(model.trackingGainScale - 0.7) < 0.1,
+                "fitted lag \(model.trackingLagSeconds) gain \(model.trackingGainScale)")
+        #expect(plain.planner.model == nil)
+        #expect(try PushTPlannerParameters(recipe: ["identifyPusher": 1]).identifyPusher == 1)
+        #expect(throws: PushTPlannerError.self) { try PushTPlannerParameters(recipe: ["identifyPusher": 2]) }
+    }
 }

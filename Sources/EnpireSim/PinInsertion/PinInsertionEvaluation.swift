@@ -22,13 +22,16 @@ public enum PinInsertionEvaluation {
 
     /// Runs one episode: hole at the seed's pose, hand at the start pose, expert until success or `maxSteps`.
     /// Returns whether it succeeded and the control steps taken.
-    public static func runEpisode(seed: UInt64, maxSteps: Int = PinInsertionGeometry.maxEpisodeSteps)
-        -> (success: Bool, steps: Int) {
+    /// Under a `reality`, the episode's departures are drawn from it with the seed (see ``PinInsertionReality``).
+    public static func runEpisode(seed: UInt64, maxSteps: Int = PinInsertionGeometry.maxEpisodeSteps,
+                                  parameters: PinInsertionExpert.Parameters = .init(),
+                                  reality: TaskReality = PinInsertionReality.clean) -> (success: Bool, steps: Int) {
         let simulation = PinInsertionSimulation()
         let pose = PinInsertionSimulation.holePose(seed: seed)
-        let bias = PinInsertionSimulation.holeEstimateBias(seed: seed)
+        simulation.perturbation = PinInsertionReality.perturbation(reality, seed: seed)
+        let bias = PinInsertionSimulation.holeEstimateBias(seed: seed) + (simulation.perturbation?.holePositionError ?? 0)
         simulation.setHole(x: pose.x, angle: pose.angle)
-        var expert = PinInsertionExpert()
+        var expert = PinInsertionExpert(parameters: parameters)
         for step in 1...max(1, maxSteps) {
             let state = simulation.state
             let target = expert.nextTarget(hand: state.hand, force: state.force,
@@ -44,9 +47,10 @@ public enum PinInsertionEvaluation {
 
     /// Runs one episode per seed on `workers` threads and summarises them.
     public static func evaluateExpert(seeds: [UInt64], maxSteps: Int = PinInsertionGeometry.maxEpisodeSteps,
-                                      workers: Int = 2) -> Result {
+                                      workers: Int = 2, parameters: PinInsertionExpert.Parameters = .init(),
+                                      reality: TaskReality = PinInsertionReality.clean) -> Result {
         let outcomes = ParallelEpisodes.run(count: seeds.count, workers: workers) {
-            runEpisode(seed: seeds[$0], maxSteps: maxSteps)
+            runEpisode(seed: seeds[$0], maxSteps: maxSteps, parameters: parameters, reality: reality)
         }
         return summarise(seeds: seeds, outcomes: outcomes,
                          periodSeconds: 1 / PinInsertionGeometry.controlRateHz)

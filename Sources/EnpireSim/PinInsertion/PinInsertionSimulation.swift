@@ -23,6 +23,12 @@ public final class PinInsertionSimulation {
     public private(set) var lowForceStreak = 0
     /// Control steps since the last rebuild.
     public private(set) var stepCount = 0
+    /// Departures from the clean simulator (nil: none, the clean code path). Takes effect at the next rebuild
+    /// (``setHole(x:angle:)`` or ``placeHand(_:)``); the force-sensor errors act on ``state``'s `force` (what the
+    /// sensor reports), never on the success check's true force.
+    public var perturbation: PinInsertionPerturbation?
+    private var measuredForce = cpvzero
+    private var sensorNoise = SplitMix64(seed: 0)
 
     /// Creates a scene with the hole at its nominal pose and the hand at the start pose.
     public init() {
@@ -101,6 +107,10 @@ public final class PinInsertionSimulation {
         lastForce = cpv(impulse.x / seconds / 1000, impulse.y / seconds / 1000)
         let magnitude = (lastForce.x * lastForce.x + lastForce.y * lastForce.y).squareRoot()
         lowForceStreak = magnitude <= g.forceBound ? lowForceStreak + 1 : 0
+        if let perturbation {
+            measuredForce = cpv(lastForce.x + perturbation.forceBias[0] + perturbation.forceNoise * sensorNoise.nextGaussian(),
+                                lastForce.y + perturbation.forceBias[1] + perturbation.forceNoise * sensorNoise.nextGaussian())
+        }
         stepCount += 1
     }
 
@@ -122,7 +132,8 @@ public final class PinInsertionSimulation {
         }
         return PinInsertionState(
             hand: [h.x, h.y, cpBodyGetAngle(hand)], handVelocity: [hv.x, hv.y, cpBodyGetAngularVelocity(hand)],
-            pin: [p.x, p.y, pa], hole: [holeX, 0, holeAngle], force: [lastForce.x, lastForce.y],
+            pin: [p.x, p.y, pa], hole: [holeX, 0, holeAngle],
+            force: perturbation == nil ? [lastForce.x, lastForce.y] : [measuredForce.x, measuredForce.y],
             depth: depth, lateralOffset: lateral, angleError: pa - holeAngle, contactCount: contacts)
     }
 
@@ -147,11 +158,11 @@ public final class PinInsertionSimulation {
         cpBodySetAngle(block, holeAngle)
         cpSpaceAddBody(space, block)
         ownedBodies.append(block)
-        let w = g.holeWidth / 2, b = g.blockHalfWidth, bottom = -g.holeDepth - 10
+        let w = (perturbation.map { g.pinWidth + $0.clearance } ?? g.holeWidth) / 2, b = g.blockHalfWidth, bottom = -g.holeDepth - 10
         let boxes = [cpBBNew(-w - b, bottom, -w, 0), cpBBNew(w, bottom, w + b, 0), cpBBNew(-w, bottom, w, -g.holeDepth)]
         for box in boxes {
             let shape = cpBoxShapeNew2(block, box, 0)!
-            cpShapeSetFriction(shape, 0.3)
+            cpShapeSetFriction(shape, perturbation?.friction ?? 0.3)
             cpSpaceAddShape(space, shape)
             ownedShapes.append(shape)
         }
@@ -171,21 +182,24 @@ public final class PinInsertionSimulation {
         cpSpaceAddBody(space, pin)
         ownedBodies.append(pin)
         let pinShape = cpBoxShapeNew(pin, g.pinWidth, g.pinLength, 0)!
-        cpShapeSetFriction(pinShape, 0.3)
+        cpShapeSetFriction(pinShape, perturbation?.friction ?? 0.3)
         cpSpaceAddShape(space, pinShape)
         ownedShapes.append(pinShape)
         self.pin = pin
 
         // Stiffness in N/mm is 1000 kg/s² in Chipmunk units (mm, kg, s); damping near critical.
-        let k = g.graspStiffness * 1000
+        let compliance = perturbation?.graspStiffnessScale ?? 1
+        let k = g.graspStiffness * 1000 * compliance
         let spring = cpDampedSpringNew(hand, pin, cpvzero, cpv(0, g.graspOffset), 0, k, 10)!
-        let kTheta = g.graspAngularStiffness * 1000
+        let kTheta = g.graspAngularStiffness * 1000 * compliance
         let rotary = cpDampedRotarySpringNew(hand, pin, 0, kTheta, 1200)!
         for constraint in [spring, rotary] {
             cpSpaceAddConstraint(space, constraint)
             ownedConstraints.append(constraint)
         }
         lastForce = cpvzero
+        measuredForce = cpv(perturbation?.forceBias[0] ?? 0, perturbation?.forceBias[1] ?? 0)
+        sensorNoise = SplitMix64(seed: perturbation?.noiseSeed ?? 0)
         lowForceStreak = 0
         stepCount = 0
     }

@@ -14,9 +14,9 @@ public struct PinInsertionStation: Sendable {
     /// The clock every part stamps time with.
     public let clock: SimulatedClock
 
-    /// Builds the parts over a fresh world and simulated clock.
-    public init(clock: SimulatedClock = SimulatedClock()) {
-        let world = PinInsertionWorld()
+    /// Builds the parts over a fresh world (living in `reality`) and simulated clock.
+    public init(clock: SimulatedClock = SimulatedClock(), reality: TaskReality = PinInsertionReality.clean) {
+        let world = PinInsertionWorld(reality: reality)
         self.world = world
         self.clock = clock
         arm = PinInsertionArm(world: world, clock: clock)

@@ -8,14 +8,21 @@ public actor PinInsertionWorld: FeatureSource {
     public private(set) var seed: UInt64?
     private var estimateBias = 0.0
 
-    /// Creates a world with the hole at its nominal pose and the hand at the start pose.
-    public init() {}
+    /// Departures from the clean simulator each seeded hole draws its own from (``PinInsertionReality``).
+    public let reality: TaskReality
 
-    /// Moves the block to the hole pose drawn from `seed` (the pin must be clear of the block).
+    /// Creates a world with the hole at its nominal pose and the hand at the start pose, living in `reality`.
+    public init(reality: TaskReality = PinInsertionReality.clean) {
+        self.reality = reality
+    }
+
+    /// Moves the block to the hole pose drawn from `seed` (the pin must be clear of the block); under a reality
+    /// the seed also draws the episode's departures.
     public func randomiseHole(seed: UInt64) {
         self.seed = seed
         let pose = PinInsertionSimulation.holePose(seed: seed)
-        estimateBias = PinInsertionSimulation.holeEstimateBias(seed: seed)
+        simulation.perturbation = PinInsertionReality.perturbation(reality, seed: seed)
+        estimateBias = PinInsertionSimulation.holeEstimateBias(seed: seed) + (simulation.perturbation?.holePositionError ?? 0)
         simulation.setHole(x: pose.x, angle: pose.angle)
     }
 

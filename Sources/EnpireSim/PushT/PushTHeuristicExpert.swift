@@ -11,6 +11,14 @@ public import Enpire
 /// a station judged by a camera may not (the camera confirms only with a margin above 0.95), so when the episode
 /// is still running ``patienceSteps`` steps after the target was reached, the expert raises its target by
 /// ``targetStep`` (up to ``maximumTarget``) and pushes on, instead of waiting out the step limit.
+///
+/// With ``PushTPlannerParameters/identifyPusher`` on, it also records the commands it sends and the pusher
+/// positions it observes, fits the pusher's command latency, tracking lag and controller gain to them
+/// (``PushTSystemIdentification/estimatePusher(_:coarse:)``) after 4, 8, 16, 32, ... commands and before every
+/// plan, and plans with that model (``PushTPushPlanner/model``) from the controller state the fit implies
+/// (commands in flight, lagging target). A fit that changes the model noticeably drops the current primitive.
+/// This uses nothing a real station lacks (its own commands and its arm's encoders); the planner as a whole is
+/// still an oracle (exact block state, simulator as model).
 public struct PushTHeuristicExpert: Policy {
     /// The planner (goal and tunable parameters).
     public var planner: PushTPushPlanner
@@ -23,6 +31,10 @@ public struct PushTHeuristicExpert: Policy {
     private var queue: [SIMD2<Double>] = []
     private var position = 0
     private var stepsAtTarget = 0
+    /// Commands sent and pusher positions observed this episode (with ``PushTPlannerParameters/identifyPusher``).
+    private var recording: PushTSystemIdentification.Recording?
+    /// Steps of the recording the online fit uses at most (bounds its cost).
+    static let identificationHorizon = 150
 
     /// Creates the expert toward gym-pusht's goal.
     public init(parameters: PushTPlannerParameters = PushTPlannerParameters()) {
@@ -44,6 +56,8 @@ public struct PushTHeuristicExpert: Policy {
         position = 0
         stepsAtTarget = 0
         planner.successCoverage = planner.parameters.targetCoverage
+        planner.model = nil
+        recording = nil
     }
 
     /// The next pusher target from the observation's Push-T features.
@@ -70,13 +84,61 @@ public struct PushTHeuristicExpert: Policy {
                 position = 0
             }
         }
+        let identify = planner.parameters.identifyPusher == 1
+        if identify { observe(state) }
         let interval = planner.parameters.replanInterval
-        if position >= queue.count || (interval > 0 && position >= interval) {
-            queue = planner.plan(state: state, agentVelocity: agentVelocity).targets
+        var exhausted = position >= queue.count || (interval > 0 && position >= interval)
+        if identify, let count = recording?.commands.count, count >= 4, exhausted || count & (count - 1) == 0 {
+            if refitModel() { exhausted = true }
+        }
+        if exhausted {
+            queue = planner.plan(state: state, agentVelocity: agentVelocity,
+                                 controller: identify ? believedController() : nil).targets
             position = 0
         }
         defer { position += 1 }
+        if identify { recording?.commands.append([queue[position].x, queue[position].y]) }
         return queue[position]
+    }
+
+    /// Adds an observed scene to the recording (the first one of an episode starts it).
+    private mutating func observe(_ state: PushTState) {
+        guard var current = recording else {
+            recording = .init(start: state, commands: [], states: [])
+            return
+        }
+        recording = nil
+        if current.states.count < current.commands.count { current.states.append(state) }
+        recording = current
+    }
+
+    /// Fits latency, lag and gain to the recording; true when the fit changed the planner's model noticeably.
+    private mutating func refitModel() -> Bool {
+        guard let recording else { return false }
+        let horizon = Self.identificationHorizon
+        let window = PushTSystemIdentification.Recording(
+            start: recording.start, commands: Array(recording.commands.prefix(horizon)),
+            states: Array(recording.states.prefix(horizon)))
+        let fit = PushTSystemIdentification.estimatePusher([window], coarse: true)
+        var model = PushTPerturbation()
+        model.latencySteps = fit.latency
+        model.trackingLagSeconds = fit.lag
+        model.trackingGainScale = fit.gain
+        let previous = planner.model ?? PushTPerturbation()
+        planner.model = model
+        return previous.latencySteps != model.latencySteps
+            || abs(previous.trackingLagSeconds - model.trackingLagSeconds) > 0.01
+            || abs(previous.trackingGainScale - model.trackingGainScale) > 0.1
+    }
+
+    /// The pusher controller's state under the identified model: the last commands, as many as the latency,
+    /// still in flight, and the lagging target replayed from every command sent.
+    private func believedController() -> PushTControllerState? {
+        guard let recording, let model = planner.model, !recording.commands.isEmpty else { return nil }
+        let replay = PushTSystemIdentification.replayPusher(
+            recording, latency: model.latencySteps, lag: model.trackingLagSeconds, gain: model.trackingGainScale)
+        let inFlight = recording.commands.suffix(model.latencySteps).map { SIMD2($0[0], $0[1]) }
+        return PushTControllerState(inFlight: inFlight, trackedTarget: replay.trackedTarget)
     }
 }
 

@@ -37,6 +37,11 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
     /// Coverage the planner aims for before it stops pushing. gym-pusht ends an episode at 0.95; a station
     /// judged by a camera needs a margin above that before the camera confirms (see EnpireReward).
     public var targetCoverage: Double
+    /// 1: the expert identifies its pusher's command latency, tracking lag and controller gain online, from the
+    /// commands it sent and the pusher positions it observed (what a real arm's own encoders give), and plans with
+    /// that model, commands in flight included (``PushTHeuristicExpert``); 0 (default): it plans with clean
+    /// gym-pusht, which has none of them.
+    public var identifyPusher: Int
 
     /// Creates parameters; the defaults are the strong setting.
     public init(contactsPerEdge: Int = 3, pushDistanceCount: Int = 5, pushDistanceMin: Double = 0.5,
@@ -44,8 +49,9 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
                 approachRadius: Double = 105, clearanceMargin: Double = 4, contactGap: Double = 3,
                 settleSteps: Int = 2, angleWeight: Double = 80, coverageWeight: Double = 60,
                 stepPenalty: Double = 0.3, replanInterval: Int = 0,
-                targetCoverage: Double = PushTGeometry.successThreshold) {
+                targetCoverage: Double = PushTGeometry.successThreshold, identifyPusher: Int = 0) {
         self.targetCoverage = targetCoverage
+        self.identifyPusher = identifyPusher
         self.contactsPerEdge = contactsPerEdge
         self.pushDistanceCount = pushDistanceCount
         self.pushDistanceMin = pushDistanceMin
@@ -71,6 +77,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             "contactGap": contactGap, "settleSteps": Double(settleSteps), "angleWeight": angleWeight,
             "coverageWeight": coverageWeight,
             "stepPenalty": stepPenalty, "replanInterval": Double(replanInterval), "targetCoverage": targetCoverage,
+            "identifyPusher": Double(identifyPusher),
         ]
     }
 
@@ -106,6 +113,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             case "stepPenalty": stepPenalty = try length(0...100)
             case "replanInterval": replanInterval = try count(0...100)
             case "targetCoverage": targetCoverage = try length(PushTGeometry.successThreshold...0.995)
+            case "identifyPusher": identifyPusher = try count(0...1)
             default: throw PushTPlannerError.unknownParameter(name, Array(PushTPlannerParameters().recipe.keys).sorted())
             }
         }

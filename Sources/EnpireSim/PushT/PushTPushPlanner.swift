@@ -17,6 +17,11 @@ public struct PushTPushPlanner: Sendable {
     public var parameters: PushTPlannerParameters
     /// Coverage of the goal T above which a rollout counts as reaching the goal.
     public var successCoverage: Double
+    /// The station departures the planner's model assumes (latency, tracking lag and gain, ...); nil: clean
+    /// gym-pusht. ``PushTHeuristicExpert`` sets it from its online identification of the pusher when the
+    /// parameter ``PushTPlannerParameters/identifyPusher`` is on. Under a latency every push is followed by that
+    /// many extra hold steps, so that the commands in flight land before the next plan.
+    public var model: PushTPerturbation?
 
     /// Creates a planner toward `goal` (default: gym-pusht's goal pose).
     public init(goal: (x: Double, y: Double, angle: Double) = PushTGeometry.goalPose,
@@ -51,10 +56,13 @@ public struct PushTPushPlanner: Sendable {
                                goalX: goal.x, goalY: goal.y, goalAngle: goal.angle)
     }
 
-    /// Plans the next primitive from the observed scene and agent velocity.
-    public func plan(state: PushTState, agentVelocity: (x: Double, y: Double)) -> Plan {
+    /// Plans the next primitive from the observed scene and agent velocity; under a ``model`` with latency or
+    /// lag, `controller` is the pusher controller's state as the planner believes it (commands in flight, tracked
+    /// target), where each rollout starts.
+    public func plan(state: PushTState, agentVelocity: (x: Double, y: Double),
+                     controller: PushTControllerState? = nil) -> Plan {
         var best = Plan(targets: [SIMD2(state.agentX, state.agentY)], predictedCost: .infinity, reachesGoal: false)
-        forEachCandidate(state: state, agentVelocity: agentVelocity) { _, targets, cost, reaches in
+        forEachCandidate(state: state, agentVelocity: agentVelocity, controller: controller) { _, targets, cost, reaches in
             consider(targets, cost: cost, reaches: reaches, into: &best)
         }
         return best
@@ -62,8 +70,8 @@ public struct PushTPushPlanner: Sendable {
 
     /// What one candidate primitive is predicted to achieve from a state.
     public struct CandidateScore: Sendable, Equatable, Codable {
-        /// Predicted cost at the end of the primitive (see ``plan(state:agentVelocity:)``); for a candidate that
-        /// reaches the goal, the control steps until it does.
+        /// Predicted cost at the end of the primitive (see ``plan(state:agentVelocity:controller:)``); for a
+        /// candidate that reaches the goal, the control steps until it does.
         public var cost: Double
         /// Whether the rollout reached the goal.
         public var reachesGoal: Bool
@@ -89,7 +97,7 @@ public struct PushTPushPlanner: Sendable {
     public func scoreCandidates(state: PushTState, agentVelocity: (x: Double, y: Double)) -> [CandidateScore] {
         var scores = [CandidateScore](repeating: CandidateScore(cost: .infinity, reachesGoal: false, steps: 0),
                                       count: candidateCount)
-        forEachCandidate(state: state, agentVelocity: agentVelocity) { index, targets, cost, reaches in
+        forEachCandidate(state: state, agentVelocity: agentVelocity, controller: nil) { index, targets, cost, reaches in
             scores[index] = reaches
                 ? CandidateScore(cost: Double(targets.count), reachesGoal: true, steps: targets.count)
                 : CandidateScore(cost: cost, reachesGoal: false, steps: targets.count)
@@ -135,16 +143,18 @@ public struct PushTPushPlanner: Sendable {
         for k in 1...pushSteps {
             push.append(preContact - normal * (travel * Double(k) / Double(pushSteps)))
         }
-        for _ in 0..<parameters.settleSteps { push.append(push[push.count - 1]) }
+        for _ in 0..<(parameters.settleSteps + (model?.latencySteps ?? 0)) { push.append(push[push.count - 1]) }
         return push
     }
 
     /// Rolls every candidate out in a private simulator and reports `(index, targets, cost, reachesGoal)`;
     /// a candidate that reaches the goal reports its targets up to that step and cost `-1e6 + steps`.
     private func forEachCandidate(state: PushTState, agentVelocity: (x: Double, y: Double),
+                                  controller: PushTControllerState?,
                                   _ body: (Int, [SIMD2<Double>], Double, Bool) -> Void) {
         let simulation = PushTSimulation()
-        let start = Snapshot(state: state, velocity: agentVelocity)
+        simulation.perturbation = model
+        let start = Snapshot(state: state, velocity: agentVelocity, controller: controller)
         let distances = pushDistances()
         let world = Self.worldPieces(state)
         for (contactIndex, contact) in contacts().enumerated() {
@@ -183,13 +193,14 @@ public struct PushTPushPlanner: Sendable {
     struct Snapshot {
         var state: PushTState
         var velocity: (x: Double, y: Double)
+        var controller: PushTControllerState?
     }
 
     /// Rolls `targets` out from `start`; reports the first step (counted from the primitive's start) at which the
     /// goal is covered, if any.
     private func rollout(_ simulation: PushTSimulation, from start: Snapshot, targets: [SIMD2<Double>],
                          stepsBefore: Int) -> (end: Snapshot, successStep: Int?) {
-        simulation.place(start.state, agentVelocity: start.velocity)
+        simulation.place(start.state, agentVelocity: start.velocity, controller: start.controller)
         let (gx, gy) = Self.centerOfGravity(x: goal.x, y: goal.y, angle: goal.angle)
         for (index, target) in targets.enumerated() {
             // Targets are finite by construction (sums of finite state values and parameters).
@@ -199,10 +210,12 @@ public struct PushTPushPlanner: Sendable {
             // Coverage is only worth computing close to the goal.
             if abs(cx - gx) < 12, abs(cy - gy) < 12, abs(remainder(state.blockAngle - goal.angle, 2 * Double.pi)) < 0.2,
                goalCoverage(state) > successCoverage {
-                return (Snapshot(state: state, velocity: simulation.agentVelocity), stepsBefore + index + 1)
+                return (Snapshot(state: state, velocity: simulation.agentVelocity, controller: simulation.controller),
+                        stepsBefore + index + 1)
             }
         }
-        return (Snapshot(state: simulation.state, velocity: simulation.agentVelocity), nil)
+        return (Snapshot(state: simulation.state, velocity: simulation.agentVelocity, controller: simulation.controller),
+                nil)
     }
 
     /// Targets from the agent to `staging`: straight when the segment keeps clear of the T, otherwise out to the

@@ -91,6 +91,31 @@ public final class PushTSimulation {
         cpBodySetPosition(block, cpv(state.blockX, state.blockY))
     }
 
+    /// The pusher controller's hidden state under a ``perturbation``: the commands sent but not yet arrived
+    /// (oldest first, as many as the latency) and the lagging target the controller tracks. Nil before the first
+    /// perturbed step after a reset or placement (the controller then starts at rest at the pusher's position).
+    ///
+    /// A planner rolling out a model of a station restores this with ``place(_:agentVelocity:controller:)``.
+    public var controller: PushTControllerState? {
+        guard let trackedTarget else { return nil }
+        return PushTControllerState(inFlight: pendingTargets.map { SIMD2($0.x, $0.y) },
+                                    trackedTarget: SIMD2(trackedTarget.x, trackedTarget.y))
+    }
+
+    /// ``place(_:agentVelocity:)`` and then the controller's hidden state: `controller.inFlight` (padded with
+    /// its oldest command, or cut to its newest, to ``perturbation``'s latency) and the tracked target. Without
+    /// a perturbation the controller state has no effect (gym-pusht has neither latency nor lag).
+    public func place(_ state: PushTState, agentVelocity: (x: Double, y: Double), controller: PushTControllerState?) {
+        place(state, agentVelocity: agentVelocity)
+        guard let controller, let perturbation else { return }
+        let latency = perturbation.latencySteps
+        var inFlight = controller.inFlight.suffix(latency).map { (x: $0.x, y: $0.y) }
+        let pad = inFlight.first ?? (controller.trackedTarget.x, controller.trackedTarget.y)
+        while inFlight.count < latency { inFlight.insert(pad, at: 0) }
+        pendingTargets = inFlight
+        trackedTarget = (controller.trackedTarget.x, controller.trackedTarget.y)
+    }
+
     /// Advances one control step (ten physics steps) with the agent's PD controller targeting `action`.
     ///
     /// Like gym-pusht, the action is not clipped: out-of-range targets are used as given. Non-finite targets
@@ -248,6 +273,20 @@ public final class PushTSimulation {
         ownedShapes.removeAll(keepingCapacity: true)
         ownedBodies.removeAll(keepingCapacity: true)
         self.space = nil
+    }
+}
+
+/// The hidden state of a perturbed pusher controller (see ``PushTSimulation/controller``).
+public struct PushTControllerState: Sendable, Equatable {
+    /// Commands sent but not yet arrived, oldest first.
+    public var inFlight: [SIMD2<Double>]
+    /// The lagging target the PD controller currently tracks.
+    public var trackedTarget: SIMD2<Double>
+
+    /// Creates a controller state.
+    public init(inFlight: [SIMD2<Double>], trackedTarget: SIMD2<Double>) {
+        self.inFlight = inFlight
+        self.trackedTarget = trackedTarget
     }
 }
 

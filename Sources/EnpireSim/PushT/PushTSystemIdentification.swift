@@ -73,25 +73,7 @@ public enum PushTSystemIdentification {
 
     /// Estimates latency, lag, gain and friction from `recordings`.
     public static func estimate(_ recordings: [Recording]) -> Estimate {
-        var best = (error: Double.infinity, latency: 0, lag: 0.0, gain: 1.0)
-        func consider(latency: Int, lag: Double, gain: Double) {
-            let error = recordings.reduce(0) { $0 + pusherError($1, latency: latency, lag: lag, gain: gain) }
-            if error < best.error { best = (error, latency, lag, gain) }
-        }
-        for latency in 0...maximumLatency {
-            for lagIndex in 0...20 {
-                for gainIndex in 0...20 {
-                    consider(latency: latency, lag: Double(lagIndex) * 0.005, gain: 0.5 + Double(gainIndex) * 0.05)
-                }
-            }
-        }
-        let coarse = best
-        for lagIndex in -10...10 {
-            for gainIndex in -10...10 {
-                let lag = coarse.lag + Double(lagIndex) * 0.0005, gain = coarse.gain + Double(gainIndex) * 0.005
-                if lag >= 0, gain > 0 { consider(latency: coarse.latency, lag: lag, gain: gain) }
-            }
-        }
+        let best = estimatePusher(recordings)
         let samples = recordings.reduce(0) { $0 + $1.states.count }
         var perturbation = PushTPerturbation()
         perturbation.latencySteps = best.latency
@@ -109,9 +91,47 @@ public enum PushTSystemIdentification {
                         pusherRMS: samples == 0 ? 0 : (best.error / Double(samples)).squareRoot())
     }
 
+    /// Least-squares latency, lag and gain of the pusher alone (summed squared position error of the best fit):
+    /// a grid over latency 0...``maximumLatency``, lag 0...0.1 s and gain 0.5...1.5, refined once around its best
+    /// point. `coarse` takes a grid half as fine (for fitting online, every few control steps).
+    public static func estimatePusher(_ recordings: [Recording], coarse: Bool = false)
+        -> (latency: Int, lag: Double, gain: Double, error: Double) {
+        var best = (error: Double.infinity, latency: 0, lag: 0.0, gain: 1.0)
+        func consider(latency: Int, lag: Double, gain: Double) {
+            let error = recordings.reduce(0) { $0 + pusherError($1, latency: latency, lag: lag, gain: gain) }
+            if error < best.error { best = (error, latency, lag, gain) }
+        }
+        let cells = coarse ? 10 : 20, fine = coarse ? 4 : 10
+        for latency in 0...maximumLatency {
+            for lagIndex in 0...cells {
+                for gainIndex in 0...cells {
+                    consider(latency: latency, lag: Double(lagIndex) * 0.1 / Double(cells),
+                             gain: 0.5 + Double(gainIndex) / Double(cells))
+                }
+            }
+        }
+        let grid = best
+        let lagStep = 0.01 / Double(cells), gainStep = 0.1 / Double(cells)
+        for lagIndex in -fine...fine {
+            for gainIndex in -fine...fine {
+                let lag = grid.lag + Double(lagIndex) * lagStep * 10 / Double(fine)
+                let gain = grid.gain + Double(gainIndex) * gainStep * 10 / Double(fine)
+                if lag >= 0, gain > 0 { consider(latency: grid.latency, lag: lag, gain: gain) }
+            }
+        }
+        return (best.latency, best.lag, best.gain, best.error)
+    }
+
     /// Squared pusher position error of replaying `recording`'s commands through the controller with these
     /// settings (the same update as the simulator: the delayed command, the lagging target, then the PD step).
     static func pusherError(_ recording: Recording, latency: Int, lag: Double, gain: Double) -> Double {
+        replayPusher(recording, latency: latency, lag: lag, gain: gain).error
+    }
+
+    /// Replays `recording`'s commands through the pusher controller with these settings: the squared position
+    /// error against the observed track and the target the lagging controller tracks at the end.
+    static func replayPusher(_ recording: Recording, latency: Int, lag: Double, gain: Double)
+        -> (error: Double, trackedTarget: SIMD2<Double>) {
         let dt = PushTGeometry.physicsStepSeconds
         let kp = PushTGeometry.positionGain * gain, kv = PushTGeometry.velocityGain * gain.squareRoot()
         let follow = lag > 0 ? 1 - exp(-dt / lag) : 1
@@ -130,7 +150,7 @@ public enum PushTSystemIdentification {
             }
             error += (p.x - observed.agentX) * (p.x - observed.agentX) + (p.y - observed.agentY) * (p.y - observed.agentY)
         }
-        return error
+        return (error, SIMD2(target.x, target.y))
     }
 
     /// Squared block position error of replaying the recordings' first ``frictionHorizon`` commands in the

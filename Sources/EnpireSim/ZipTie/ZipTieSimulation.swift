@@ -26,6 +26,12 @@ public final class ZipTieSimulation {
     private var missedClosures = 0
     /// Control steps since the last reset.
     public private(set) var stepCount = 0
+    /// Departures from the clean simulator (nil: none, the clean code path), in effect from the next
+    /// ``reset(seed:)``. The observation errors act on ``observation()`` only, never on ``state`` (ground truth,
+    /// which the cut rule and the reward read).
+    public var perturbation: ZipTiePerturbation?
+    private var pendingJaws: [Double] = []
+    private var readingNoise = SplitMix64(seed: 0)
 
     /// Creates the scene for seed 0.
     public init() {
@@ -76,7 +82,8 @@ public final class ZipTieSimulation {
             // The clamp at the anchor and the bending springs keep the seeded curl until the tie is pulled.
             // Chipmunk's rotary spring measures angle(a) − angle(b).
             let rest = index == 0 ? -angle : previousAngle - angle
-            let rotary = cpDampedRotarySpringNew(previous, body, rest, g.bendingStiffness * 1000, 20)!
+            let stiffness = perturbation.map { g.bendingStiffness * $0.tieStiffnessScale } ?? g.bendingStiffness
+            let rotary = cpDampedRotarySpringNew(previous, body, rest, stiffness * 1000, 20)!
             cpSpaceAddConstraint(space, pivot)
             cpSpaceAddConstraint(space, rotary)
             pivots.append(pivot)
@@ -99,6 +106,8 @@ public final class ZipTieSimulation {
         cutWhileTensioned = false
         missedClosures = 0
         stepCount = 0
+        pendingJaws = Array(repeating: 1, count: perturbation?.jawDelaySteps ?? 0)
+        readingNoise = SplitMix64(seed: perturbation?.noiseSeed ?? 0)
     }
 
     /// Advances one control period: the left hand toward `left` = [x, y] with gripper `leftGripper`, the cutter
@@ -118,7 +127,14 @@ public final class ZipTieSimulation {
         }
         let g = ZipTieGeometry.self
         let dt = g.physicsStepSeconds
-        let leftTarget = min(max(leftCommand, 0), 1), jawTarget = min(max(jaws, 0), 1)
+        let leftTarget = min(max(leftCommand, 0), 1)
+        var jawTarget = min(max(jaws, 0), 1)
+        var jawRate = g.gripperSpeed * dt
+        if let perturbation {
+            pendingJaws.append(jawTarget)
+            jawTarget = pendingJaws.removeFirst()
+            jawRate *= perturbation.jawSpeedScale
+        }
         for _ in 0..<g.substepsPerControlStep {
             let p = cpBodyGetPosition(hand), v = cpBodyGetVelocity(hand)
             let hv = ZipTieSimulation.pd(position: [p.x, p.y], velocity: [v.x, v.y], target: left, dt: dt)
@@ -127,7 +143,7 @@ public final class ZipTieSimulation {
             for axis in 0..<3 { cutter[axis] += cutterVelocity[axis] * dt }
             leftGripper += max(-g.gripperSpeed * dt, min(g.gripperSpeed * dt, leftTarget - leftGripper))
             let wasOpen = jawOpening > g.closedOpening
-            jawOpening += max(-g.gripperSpeed * dt, min(g.gripperSpeed * dt, jawTarget - jawOpening))
+            jawOpening += max(-jawRate, min(jawRate, jawTarget - jawOpening))
             updateGrasp()
             if wasOpen, jawOpening <= g.closedOpening { closeJaws() }
             cpSpaceStep(space, dt)
@@ -144,12 +160,30 @@ public final class ZipTieSimulation {
         let mark = cpBodyLocalToWorld(markBody, cpv(-g.segmentLength / 2, 0))
         let h = cpBodyGetPosition(hand)
         let reach = hypot(end.x - anchor.x, end.y - anchor.y) / g.tieLength
-        let tension = grasp == nil ? 0 : hypot(end.x - h.x, end.y - h.y) * g.graspStiffness
+        let tension = grasp == nil ? 0
+            : hypot(end.x - h.x, end.y - h.y) * g.graspStiffness * (perturbation?.graspStiffnessScale ?? 1)
         return ZipTieState(
             anchor: [anchor.x, anchor.y, anchor.angle], freeEnd: [end.x, end.y], mark: [mark.x, mark.y],
             markDirection: cpBodyGetAngle(markBody), leftHand: [h.x, h.y], leftGripper: leftGripper,
             grasped: grasp != nil, cutter: cutter, jawOpening: jawOpening, stretch: reach, tension: tension, cut: cutOffset != nil,
             cutOffset: cutOffset, cutWhileTensioned: cutWhileTensioned, missedClosures: missedClosures)
+    }
+
+    /// The scene as the station's sensors report it: ``state`` with the perturbation's observation errors (the
+    /// tie's anchor, free end and mark shifted, noise on the measured pull); ``state`` itself when clean. Each
+    /// call draws new noise.
+    public func observation() -> ZipTieState {
+        var s = state
+        guard let perturbation else { return s }
+        let e = perturbation.tiePositionError
+        s.anchor[0] += e[0]
+        s.anchor[1] += e[1]
+        s.freeEnd[0] += e[0]
+        s.freeEnd[1] += e[1]
+        s.mark[0] += e[0]
+        s.mark[1] += e[1]
+        if perturbation.graspForceNoise > 0 { s.tension += perturbation.graspForceNoise * readingNoise.nextGaussian() }
+        return s
     }
 
     /// The scene as cameras draw it (segment poses, anchor, tools).
@@ -196,8 +230,8 @@ public final class ZipTieSimulation {
         let end = cpBodyLocalToWorld(last, cpv(g.segmentLength / 2, 0))
         let h = cpBodyGetPosition(hand)
         guard hypot(end.x - h.x, end.y - h.y) <= g.graspRadius else { return }
-        let spring = cpDampedSpringNew(hand, last, cpvzero, cpv(g.segmentLength / 2, 0), 0,
-                                       g.graspStiffness * 1000, 5)!
+        let stiffness = perturbation.map { g.graspStiffness * $0.graspStiffnessScale } ?? g.graspStiffness
+        let spring = cpDampedSpringNew(hand, last, cpvzero, cpv(g.segmentLength / 2, 0), 0, stiffness * 1000, 5)!
         cpSpaceAddConstraint(space, spring)
         grasp = spring
     }

@@ -16,9 +16,9 @@ public struct ZipTieStation: Sendable {
     /// The clock every part stamps time with.
     public let clock: SimulatedClock
 
-    /// Builds the parts over a fresh world and simulated clock.
-    public init(clock: SimulatedClock = SimulatedClock()) {
-        let world = ZipTieWorld()
+    /// Builds the parts over a fresh world (living in `reality`) and simulated clock.
+    public init(clock: SimulatedClock = SimulatedClock(), reality: TaskReality = ZipTieReality.clean) {
+        let world = ZipTieWorld(reality: reality)
         self.world = world
         self.clock = clock
         left = ZipTieArm(world: world, side: .left, clock: clock)

@@ -21,12 +21,19 @@ public actor ZipTieWorld: FeatureSource {
     /// The seed of the current tie.
     public private(set) var seed: UInt64 = 0
 
-    /// Creates a world with the tie of seed 0.
-    public init() {}
+    /// Departures from the clean simulator each seeded tie draws its own from (``ZipTieReality``).
+    public let reality: TaskReality
 
-    /// Replaces the tie with a fresh one for `seed` and puts both arms at their start poses.
+    /// Creates a world with the tie of seed 0, living in `reality`.
+    public init(reality: TaskReality = ZipTieReality.clean) {
+        self.reality = reality
+    }
+
+    /// Replaces the tie with a fresh one for `seed` and puts both arms at their start poses; under a reality the
+    /// seed also draws the tie's departures.
     public func reset(seed: UInt64) {
         self.seed = seed
+        simulation.perturbation = ZipTieReality.perturbation(reality, seed: seed)
         simulation.reset(seed: seed)
         left = nil
         right = nil
@@ -70,9 +77,10 @@ public actor ZipTieWorld: FeatureSource {
     /// The scene as cameras draw it.
     public var scene: ZipTieScene { simulation.scene }
 
-    /// Anchor pose, free end, mark, tie stretch and cut status (see ``ZipTieFeatures``).
+    /// Anchor pose, free end, mark, tie stretch and cut status (see ``ZipTieFeatures``), as the sensors report
+    /// them (``ZipTieSimulation/observation()``).
     public func features() -> [String: [Double]] {
-        let s = simulation.state
+        let s = simulation.observation()
         return [
             ZipTieFeatures.anchor: s.anchor,
             ZipTieFeatures.freeEnd: s.freeEnd,

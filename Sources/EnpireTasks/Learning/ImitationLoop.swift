@@ -1,5 +1,6 @@
 import Enpire
 import EnpireLearning
+public import EnpireSim
 public import Foundation
 import Synchronization
 
@@ -53,6 +54,10 @@ struct ImitationLoop: Sendable {
     var periodSeconds: Double
     /// Builds an episode for a seed and observation mode (called on a worker thread).
     var makeEpisode: @Sendable (UInt64, ObservationMode) -> any ImitationEpisode
+    /// An episode living in a reality (nil: the task has no perturbation model).
+    var makeRealityEpisode: (@Sendable (UInt64, ObservationMode, TaskReality) -> any ImitationEpisode)?
+    /// Loads the task's reality preset or file.
+    var loadReality: (@Sendable (String) throws(PushTRealityError) -> TaskReality)?
     /// The station-measured reward of `residual-sac` (nil: the task has no residual paradigm).
     var stationReward: (@Sendable () -> any StationReward)? = nil
     /// What ``stationReward`` computes (sidecar, docs).
@@ -229,6 +234,17 @@ struct ImitationLoop: Sendable {
 /// run headless episodes of the task's simulation with its camera renderer, policy-input source and teacher.
 public struct ImitationTask: LearnableTask {
     let loop: ImitationLoop
+    /// The departures from the clean simulator ``evaluate(policyDirectory:firstSeed:episodes:observe:workers:progress:)``
+    /// scores in (nil: clean); each episode draws its own from its seed.
+    public var reality: TaskReality?
+
+    /// The task's preset by name or a reality file by path.
+    ///
+    /// - Throws: `PushTRealityError` when it is neither, or when the task has no perturbation model.
+    public func loadReality(_ nameOrPath: String) throws(PushTRealityError) -> TaskReality {
+        guard let load = loop.loadReality else { throw .unknown("task \(name) has no perturbation model") }
+        return try load(nameOrPath)
+    }
 
     /// The task's name (`pin-insertion`, `ziptie`).
     public var name: String { loop.task }
@@ -253,7 +269,11 @@ public struct ImitationTask: LearnableTask {
     public func evaluate(policyDirectory: URL, firstSeed: UInt64, episodes: Int, observe: ObservationMode,
                          workers: Int, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
         -> PolicyEvaluation {
-        try await loop.evaluate(policyDirectory: policyDirectory, firstSeed: firstSeed, episodes: episodes,
-                                observe: observe, workers: workers, progress: progress)
+        var loop = self.loop
+        if let reality, !reality.isClean, let make = loop.makeRealityEpisode {
+            loop.makeEpisode = { seed, mode in make(seed, mode, reality) }
+        }
+        return try await loop.evaluate(policyDirectory: policyDirectory, firstSeed: firstSeed, episodes: episodes,
+                                       observe: observe, workers: workers, progress: progress)
     }
 }

@@ -179,8 +179,9 @@ final class PinInsertionImitationEpisode: ImitationEpisode {
     private let teacher = PinInsertionClosedLoopTeacher()
     private var stepIndex = 0
 
-    init(seed: UInt64, mode: ObservationMode) {
+    init(seed: UInt64, mode: ObservationMode, reality: TaskReality = PinInsertionReality.clean) {
         let pose = PinInsertionSimulation.holePose(seed: seed)
+        simulation.perturbation = PinInsertionReality.perturbation(reality, seed: seed)
         simulation.setHole(x: pose.x, angle: pose.angle)
         source = PinInsertionPolicyInput(mode: mode)
         if mode == .camera {
@@ -244,6 +245,8 @@ extension ImitationTask {
             periodSeconds: 1 / PinInsertionGeometry.controlRateHz) { seed, mode in
             PinInsertionImitationEpisode(seed: seed, mode: mode)
         }
+        loop.makeRealityEpisode = { PinInsertionImitationEpisode(seed: $0, mode: $1, reality: $2) }
+        loop.loadReality = { (name: String) throws(PushTRealityError) in try PinInsertionReality.load(nameOrPath: name) }
         loop.stationReward = { PinInsertionStationReward() }
         loop.stationRewardDescription = PinInsertionStationReward.description
         return ImitationTask(loop: loop)

@@ -299,7 +299,8 @@ final class ZipTieImitationEpisode: ImitationEpisode {
     private let teacher = ZipTieClosedLoopTeacher()
     private var stepIndex = 0
 
-    init(seed: UInt64, mode: ObservationMode) {
+    init(seed: UInt64, mode: ObservationMode, reality: TaskReality = ZipTieReality.clean) {
+        simulation.perturbation = ZipTieReality.perturbation(reality, seed: seed)
         simulation.reset(seed: seed)
         source = ZipTiePolicyInput(mode: mode)
         if mode == .camera {
@@ -320,7 +321,7 @@ final class ZipTieImitationEpisode: ImitationEpisode {
     /// source has located the tie, the only frames it reads it in) and the simulator's features (ground truth
     /// included; the camera source reads only the grasp sensor).
     func observation() -> Observation {
-        let s = simulation.state
+        let s = simulation.observation()
         let time = Double(stepIndex) / ZipTieGeometry.controlRateHz
         var frames: [String: Frame] = [:]
         if var renderer {
@@ -378,10 +379,13 @@ extension ImitationTask {
     /// Zip-tie cutting (`ziptie`): behaviour cloning or DAgger from the closed-loop form of `ZipTieExpert` (the
     /// teacher reads the exact state: privileged, for labels only), policy input from ``ZipTiePolicyInput``.
     public static var zipTie: ImitationTask {
-        ImitationTask(loop: ImitationLoop(
+        var loop = ImitationLoop(
             task: "ziptie", inputNames: ZipTiePolicyInput.inputNames, outputNames: ZipTiePolicyInput.outputNames,
             maxSteps: ZipTieGeometry.maxEpisodeSteps, periodSeconds: 1 / ZipTieGeometry.controlRateHz) { seed, mode in
             ZipTieImitationEpisode(seed: seed, mode: mode)
-        })
+        }
+        loop.makeRealityEpisode = { ZipTieImitationEpisode(seed: $0, mode: $1, reality: $2) }
+        loop.loadReality = { (name: String) throws(PushTRealityError) in try ZipTieReality.load(nameOrPath: name) }
+        return ImitationTask(loop: loop)
     }
 }

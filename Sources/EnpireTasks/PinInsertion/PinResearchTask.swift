@@ -12,6 +12,17 @@ public struct PinResearchTask: RecordingResearchTask {
     /// Creates the task.
     public init() {}
 
+    /// The realities its stations live in (`PinInsertionReality`; clean by default).
+    public var realities = TaskRealityOptions()
+
+    /// `reality=NAME|FILE`, `held-out-reality=NAME|FILE`.
+    public var options: [String: String] { TaskRealityOptions.help(task: name) }
+
+    /// The task with `options` applied.
+    public func configured(_ options: [String: String]) throws -> any ResearchTask {
+        try TaskRealityOptions.configured(self, options, realities: \.realities, model: PinInsertionReality.self)
+    }
+
     /// The expert recipe family.
     public static let family = "pin.expert"
 
@@ -48,7 +59,8 @@ public struct PinResearchTask: RecordingResearchTask {
 
     /// Pin insertion's frozen criteria.
     public var criteria: TaskCriteria {
-        TaskCriteria(task: TaskSpec(name: "pin", parameters: ["maxSteps": "\(episodeLimit)"]),
+        TaskCriteria(task: TaskSpec(name: "pin", parameters: ["maxSteps": "\(episodeLimit)"]
+                                             .merging(realities.criteriaParameters) { $1 }),
                      rewardIdentity: PinInsertionCameraVerifier().identity,
                      resetIdentity: "pin.extraction-reset",
                      safetyLimits: "hand envelope of PinInsertionArm",
@@ -67,7 +79,7 @@ public struct PinResearchTask: RecordingResearchTask {
         // HARDWARE: replace the simulated hand (`parts.arm`, a RobotArm that also reports its force estimate), the side
         // camera, the reset (`parts.reset`) and the clock (use `SystemClock()`) with your own; the verifier reads only
         // the camera frame and the arm's readings.
-        let parts = PinInsertionStation()
+        let parts = PinInsertionStation(reality: realities.stationReality(for: role, clean: PinInsertionReality.clean))
         let noiseSeed = role.cameraSeed(workspace: 7) { 7 + UInt64($0) }
         let camera = try PinInsertionCamera(noise: PinInsertionRenderer.realisticNoise(seed: noiseSeed),
                                             clock: parts.clock) { await parts.world.state }

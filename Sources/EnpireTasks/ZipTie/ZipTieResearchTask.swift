@@ -15,6 +15,17 @@ public struct ZipTieResearchTask: RecordingResearchTask {
     /// Creates the task.
     public init() {}
 
+    /// The realities its stations live in (`ZipTieReality`; clean by default).
+    public var realities = TaskRealityOptions()
+
+    /// `reality=NAME|FILE`, `held-out-reality=NAME|FILE`.
+    public var options: [String: String] { TaskRealityOptions.help(task: name) }
+
+    /// The task with `options` applied.
+    public func configured(_ options: [String: String]) throws -> any ResearchTask {
+        try TaskRealityOptions.configured(self, options, realities: \.realities, model: ZipTieReality.self)
+    }
+
     /// The expert recipe family.
     public static let family = "ziptie.expert"
 
@@ -43,7 +54,8 @@ public struct ZipTieResearchTask: RecordingResearchTask {
 
     /// Zip-tie's frozen criteria.
     public var criteria: TaskCriteria {
-        TaskCriteria(task: TaskSpec(name: "ziptie", parameters: ["maxSteps": "\(episodeLimit)"]),
+        TaskCriteria(task: TaskSpec(name: "ziptie", parameters: ["maxSteps": "\(episodeLimit)"]
+                                             .merging(realities.criteriaParameters) { $1 }),
                      rewardIdentity: ZipTieCameraVerifier().identity,
                      resetIdentity: "ziptie.replace-tie",
                      safetyLimits: "arm envelopes of ZipTieArm",
@@ -63,7 +75,7 @@ public struct ZipTieResearchTask: RecordingResearchTask {
         // HARDWARE: replace the two simulated arms (`parts.left`, `parts.cutter`), the top and oblique cameras, the
         // reset (a person replaces the tie) and the clock (use `SystemClock()`) with your own; the trigger becomes a
         // pose check on your cutter arm or a trigger line.
-        let parts = ZipTieStation()
+        let parts = ZipTieStation(reality: realities.stationReality(for: role, clean: ZipTieReality.clean))
         let cutter = parts.cutter
         let inspection = ZipTieGeometry.inspectionPose
         let parked: @Sendable () async -> Bool = {
