@@ -95,25 +95,6 @@ public struct PolicyLauncher: Sendable {
         return (minimal.map { URL(fileURLWithPath: $0) }, bin)
     }
 
-    /// `nil` when this launcher's sandbox starts (`/bin/true` in it exits with status 0), else why not.
-    func check() -> String? {
-        guard let sandbox else { return nil }
-        let process: Process
-        do { process = try self.process(["/bin/true"], in: sandbox.workingDirectory) } catch { return "\(error)" }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return "cannot start \(sandbox.bubblewrap): \(error.localizedDescription)" }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            return "bubblewrap cannot create the policy sandbox here (\(output.trimmingCharacters(in: .whitespacesAndNewlines))); "
-                + "enable unprivileged user and network namespaces or run on a machine that allows them"
-        }
-        return nil
-    }
-
     /// A process that runs `command` (a program, looked up on the sandbox's `PATH` when its name has no `/`, and
     /// its arguments) in `folder`; not started yet.
     func process(_ command: [String], in folder: URL) throws -> Process {

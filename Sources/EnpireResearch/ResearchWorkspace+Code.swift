@@ -106,7 +106,7 @@ extension ResearchWorkspace {
             return PolicyLauncher(sandbox: sandbox)
         }
         let build = try launcher(writable: true)
-        if let reason = build.check() { throw PolicySandboxError.unavailable(reason: reason) }
+        if let reason = build.sandbox?.check() { throw PolicySandboxError.unavailable(reason: reason) }
         return (build, try launcher(writable: !heldOut))
     }
 
