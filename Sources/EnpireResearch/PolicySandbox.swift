@@ -3,9 +3,9 @@ public import Foundation
 
 /// How a code workspace runs its policy code (the `build` and `run` commands of `enpire-policy.json`).
 public enum PolicyIsolation: Sendable, Equatable {
-    /// In a bubblewrap sandbox (``AgentSandbox``): the work tree, the toolchain and the system read-only (the work
+    /// In a bubblewrap sandbox (`AgentSandbox`): the work tree, the toolchain and the system read-only (the work
     /// tree writable while building and during development trials), no network, a minimal environment, and never
-    /// the operator folder. `bubblewrap` names the `bwrap` executable (`nil`: ``AgentSandbox/locateBubblewrap(path:)``).
+    /// the operator folder. `bubblewrap` names the `bwrap` executable (`nil`: `AgentSandbox/locateBubblewrap(path:)`).
     /// Trials and evaluations are refused (``PolicySandboxError``) where it cannot create its namespaces.
     case sandboxed(bubblewrap: String?)
     /// As ordinary child processes of the runner, with its environment: the code can read the operator folder and
