@@ -29,6 +29,7 @@ struct AgentCommand: AsyncParsableCommand {
     var isolateNetwork = false
     @Flag(help: "Run the agent without a sandbox: it can then read the operator folder and the runner's environment.")
     var unsandboxed = false
+    @OptionGroup var isolation: PolicyIsolationOptions
     @Argument(parsing: .captureForPassthrough, help: "The agent command; {brief} is replaced by the brief's path.")
     var command: [String] = []
 
@@ -79,10 +80,14 @@ struct AgentCommand: AsyncParsableCommand {
             CommandOutput.current.standardError(Data("enpire agent: running UNSANDBOXED (--unsandboxed): the agent can read \(operatorPath)\n".utf8))
         }
 
+        if isolation.unsandboxedPolicy {
+            CommandOutput.current.standardError(Data("enpire agent: the agent's policy code runs UNSANDBOXED (\(PolicyIsolationOptions.flag)): its trials can read \(operatorPath)\n".utf8))
+        }
         try workspace.beginAgentRun(trials: budget.trials)
         defer { try? workspace.endAgentRun() }
         let broker = try AgentBroker(socketURL: socket) { request in
-            await Self.serve(request, executable: executable, workspace: workspacePath, operatorFolder: operatorPath)
+            await Self.serve(request, executable: executable, workspace: workspacePath, operatorFolder: operatorPath,
+                             unsandboxedPolicy: isolation.unsandboxedPolicy)
         }
         defer { broker.close() }
         let runner = AgentRunner(command: arguments, workingDirectory: workspace.folder, environment: environment,
@@ -109,9 +114,10 @@ struct AgentCommand: AsyncParsableCommand {
         }
     }
 
-    /// Runs one station command the agent sent, outside the sandbox, with this runner's operator folder.
-    static func serve(_ request: AgentBrokerRequest, executable: URL, workspace: String, operatorFolder: String) async
-        -> AgentBrokerResponse {
+    /// Runs one station command the agent sent, outside the sandbox, with this runner's operator folder; `trial`
+    /// and `eval` get `--unsandboxed-policy` when the runner was given it (never from the agent).
+    static func serve(_ request: AgentBrokerRequest, executable: URL, workspace: String, operatorFolder: String,
+                      unsandboxedPolicy: Bool = false) async -> AgentBrokerResponse {
         func refuse(_ message: String) -> AgentBrokerResponse {
             AgentBrokerResponse(status: 64, standardOutput: "", standardError: "enpire (runner): \(message)\n")
         }
@@ -125,6 +131,9 @@ struct AgentCommand: AsyncParsableCommand {
             let argument = arguments[index]
             if argument == "--operator" || argument.hasPrefix("--operator=") {
                 return refuse("--operator is chosen by the runner")
+            }
+            if argument.hasPrefix(PolicyIsolationOptions.flag) {
+                return refuse("\(PolicyIsolationOptions.flag) is the operator's choice (`enpire agent \(PolicyIsolationOptions.flag)`)")
             }
             var value: String?
             if argument == "--workspace" {
@@ -143,6 +152,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if !namedWorkspace { arguments += ["--workspace", workspace] }
         arguments += ["--operator", operatorFolder]
+        if unsandboxedPolicy, ["trial", "eval"].contains(name) { arguments.append(PolicyIsolationOptions.flag) }
         return await Task.detached { Self.runCaptured(executable: executable, arguments: arguments) }.value
     }
 

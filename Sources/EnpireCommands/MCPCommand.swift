@@ -13,9 +13,10 @@ struct MCPCommand: AsyncParsableCommand {
         discussion: "Runs on the runner's side: it reads the operator folder, but serves no held-out seeds, no secret and no held-out evaluation (operators run `enpire eval`). Docs/Agents.md shows the Claude Code and Codex configuration.")
     @OptionGroup var location: WorkspaceLocation
     @OptionGroup var budget: AgentBudgetOptions
+    @OptionGroup var isolation: PolicyIsolationOptions
 
     func run() async throws {
-        let server = StationMCPServer(workspace: location.value, budget: budget.value)
+        let server = StationMCPServer(workspace: isolation.apply(to: location.value, command: "mcp"), budget: budget.value)
         let running = try await server.start(transport: StdioTransport())
         await running.waitUntilCompleted()
         try server.releaseBudget()

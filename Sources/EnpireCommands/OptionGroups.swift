@@ -16,6 +16,27 @@ struct WorkspaceLocation: ParsableArguments {
     }
 }
 
+/// `--unsandboxed-policy`: the operator's opt-out of the policy sandbox of code workspaces.
+struct PolicyIsolationOptions: ParsableArguments {
+    /// The flag's name; the runner refuses it from an agent.
+    static let flag = "--unsandboxed-policy"
+
+    @Flag(help: "Code workspaces: run the policy code's build and run commands without the bubblewrap sandbox, as this user with this environment (the code can then read the operator folder and the held-out secret). Needed where bwrap cannot create namespaces; refused from an agent inside `enpire agent`.")
+    var unsandboxedPolicy = false
+
+    /// The workspace's policy isolation, with a warning on standard error when it is off.
+    func apply(to workspace: ResearchWorkspace, command: String) -> ResearchWorkspace {
+        var workspace = workspace
+        if unsandboxedPolicy {
+            workspace.policyIsolation = .unsandboxed
+            if (try? workspace.policyWorkTree()) != nil {
+                CommandOutput.current.standardError(Data("enpire \(command): policy code runs UNSANDBOXED (\(Self.flag)): it can read \(workspace.operatorFolder.path)\n".utf8))
+            }
+        }
+        return workspace
+    }
+}
+
 /// Options shared by the station commands: the workspace and `--json`.
 struct WorkspaceOptions: ParsableArguments {
     @OptionGroup var location: WorkspaceLocation

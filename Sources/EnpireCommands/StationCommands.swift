@@ -111,6 +111,7 @@ struct TrialCommand: AsyncParsableCommand {
     @Option(help: "What you expect this change to do.") var hypothesis: String
     @Option(help: ArgumentHelp("Progress on standard error: none, text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
     var progress: ProgressFormat?
+    @OptionGroup var isolation: PolicyIsolationOptions
 
     func run() async throws {
         if try forwardedToRunner() { return }
@@ -120,7 +121,8 @@ struct TrialCommand: AsyncParsableCommand {
         let events: (@Sendable (ProgressEvent) -> Void)? = output.map { output in
             output.events ?? { event in logger?.info("trial: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)") }
         }
-        let trial = try await options.value.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
+        let workspace = isolation.apply(to: options.value, command: "trial")
+        let trial = try await workspace.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
         if options.json { try printJSON(trial) } else {
             let code = trial.code.map { ", commit \($0.commit.prefix(12)) on \($0.parentCommit.prefix(12)) (\($0.diffSummary); build \(String(format: "%.1f", $0.buildSeconds)) s)" } ?? ""
             CommandOutput.current.line("\(trial.id): \(trial.results.successes)/\(trial.results.trials) (Wilson 95% \(String(format: "%.2f-%.2f", trial.results.wilsonLower, trial.results.wilsonUpper))), robot \(Int(trial.robotSeconds)) s\(code); decide with `enpire keep \(trial.id)` or `enpire revert \(trial.id)`")
@@ -207,6 +209,7 @@ struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Score the best kept recipe on the sealed held-out seeds (aggregate only).")
     @OptionGroup var options: WorkspaceOptions
+    @OptionGroup var isolation: PolicyIsolationOptions
 
     struct Output: Encodable {
         var recipe: Recipe
@@ -215,7 +218,7 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         if try forwardedToRunner() { return }
-        let (recipe, results) = try await options.value.evaluateBest()
+        let (recipe, results) = try await isolation.apply(to: options.value, command: "eval").evaluateBest()
         if options.json { try printJSON(Output(recipe: recipe, results: results)) } else {
             let what = try options.value.keptCommit().map { "the kept code \($0.prefix(12))" } ?? "\(recipe)"
             CommandOutput.current.line("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(what)")

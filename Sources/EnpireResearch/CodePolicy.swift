@@ -94,11 +94,12 @@ enum CommandRunner {
     /// Most characters of output kept.
     static let outputLimit = 4000
 
-    static func run(_ command: [String], in folder: URL, timeout: Double) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.currentDirectoryURL = folder
+    static func run(_ command: [String], in folder: URL, timeout: Double, launcher: PolicyLauncher = .unsandboxed)
+        throws -> (status: Int32, output: String) {
+        let process: Process
+        do { process = try launcher.process(command, in: folder) } catch {
+            throw CodePolicyError.buildFailed(command: command.joined(separator: " "), status: -1, output: "\(error)")
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -152,16 +153,17 @@ public final class CodePolicy: Policy, @unchecked Sendable {
         return encoder
     }()
 
-    /// Starts the policy process of `manifest` in `folder` for `task`, with its standard error written to
-    /// `standardError`, and waits up to `startTimeout` seconds for its `ready` answer.
+    /// Starts the policy process of `manifest` in `folder` for `task` through `launcher` (``PolicyLauncher/unsandboxed``
+    /// by default; a code workspace passes its sandbox), with its standard error written to `standardError`, and
+    /// waits up to `startTimeout` seconds for its `ready` answer.
     public init(manifest: PolicyManifest, folder: URL, task: any ResearchTask, standardError: URL,
-                startTimeout: Double = 60) throws {
+                startTimeout: Double = 60, launcher: PolicyLauncher = .unsandboxed) throws {
         self.task = task
         self.standardError = standardError
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = manifest.run
-        process.currentDirectoryURL = folder
+        do { process = try launcher.process(manifest.run, in: folder) } catch {
+            throw CodePolicyError.startFailed(reason: "cannot run `\(manifest.run.joined(separator: " "))`: \(error)",
+                                              output: "")
+        }
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout

@@ -80,19 +80,52 @@ extension ResearchWorkspace {
     /// The work tree folder's name in a code workspace.
     static let policyFolder = "policy"
 
-    /// Builds the work tree's policy code and starts it; what fails here fails before any robot time.
-    func startCodePolicy(workTree: PolicyWorkTree, task: any ResearchTask, log: URL) throws
+    /// The launchers of the work tree's build and run commands under ``policyIsolation``: both in a sandbox
+    /// without network that hides the operator folder, the build with the work tree writable, the run with it
+    /// writable for development trials and read-only for held-out evaluation (so nothing it is sent can be left
+    /// where the agent reads). Throws ``PolicySandboxError`` where bubblewrap cannot run, before anything is
+    /// built, charged or recorded.
+    func policyLaunchers(workTree: PolicyWorkTree, heldOut: Bool) throws -> (build: PolicyLauncher, run: PolicyLauncher) {
+        let bubblewrap: String?
+        switch policyIsolation {
+        case .unsandboxed: return (.unsandboxed, .unsandboxed)
+        case .sandboxed(let chosen): bubblewrap = chosen ?? AgentSandbox.locateBubblewrap()
+        }
+        guard let bubblewrap else {
+            throw PolicySandboxError.unavailable(reason: AgentSandbox.probe(bubblewrap: nil) ?? "bwrap is not installed")
+        }
+        let manifest = try? PolicyManifest.load(from: workTree.folder)
+        let programs = [manifest?.build?.first, manifest?.run.first].compactMap { $0 }
+        func launcher(writable: Bool) throws -> PolicyLauncher {
+            let sandbox = PolicyLauncher.sandbox(bubblewrap: bubblewrap, workTree: workTree.folder,
+                                                 writableWorkTree: writable, programs: programs, hidden: [operatorFolder])
+            // A sandbox that would expose the operator folder is refused here, before any trial is charged.
+            do { _ = try sandbox.arguments(for: ["/bin/true"]) } catch {
+                throw PolicySandboxError.unavailable(reason: "\(error)")
+            }
+            return PolicyLauncher(sandbox: sandbox)
+        }
+        let build = try launcher(writable: true)
+        if let reason = build.sandbox?.check() { throw PolicySandboxError.unavailable(reason: reason) }
+        return (build, try launcher(writable: !heldOut))
+    }
+
+    /// Builds the work tree's policy code and starts it through `launchers`; what fails here fails before any
+    /// robot time.
+    func startCodePolicy(workTree: PolicyWorkTree, task: any ResearchTask, log: URL,
+                         launchers: (build: PolicyLauncher, run: PolicyLauncher)) throws
         -> (policy: CodePolicy, buildSeconds: Double) {
         let manifest = try PolicyManifest.load(from: workTree.folder)
         let start = Date()
         if let build = manifest.build {
-            let (status, output) = try CommandRunner.run(build, in: workTree.folder, timeout: 900)
+            let (status, output) = try CommandRunner.run(build, in: workTree.folder, timeout: 900, launcher: launchers.build)
             guard status == 0 else {
                 throw CodePolicyError.buildFailed(command: build.joined(separator: " "), status: status, output: output)
             }
         }
         let seconds = Date().timeIntervalSince(start)
-        return (try CodePolicy(manifest: manifest, folder: workTree.folder, task: task, standardError: log), seconds)
+        return (try CodePolicy(manifest: manifest, folder: workTree.folder, task: task, standardError: log,
+                               launcher: launchers.run), seconds)
     }
 
     /// Runs the code in the work tree as a trial: commits what the work tree holds (without moving the station's
@@ -106,6 +139,7 @@ extension ResearchWorkspace {
         let criteria = try frozenCriteria()
         let task = try task()
         let ledger = try ledger()
+        let launchers = try policyLaunchers(workTree: workTree, heldOut: false)
         let (number, kept) = try chargeTrial()
         let id = "\(file.name)-\(number)"
         let start = Date()
@@ -121,7 +155,7 @@ extension ResearchWorkspace {
         let started: (policy: CodePolicy, buildSeconds: Double)
         do {
             started = try startCodePolicy(workTree: workTree, task: task,
-                                          log: folder.appendingPathComponent("code-logs/\(id).stderr"))
+                                          log: folder.appendingPathComponent("code-logs/\(id).stderr"), launchers: launchers)
         } catch let error as CodePolicyError {
             let reason = error.description
             try await ledger.append(ExperimentRecord(
@@ -244,9 +278,11 @@ extension ResearchWorkspace {
             throw CodeWorkspaceError.git("\(error)")
         }
         guard current == kept else { throw CodeWorkspaceError.notAtKeptCommit(workTree: workTree.folder.path, kept: kept) }
+        let launchers = try policyLaunchers(workTree: workTree, heldOut: true)
         // Held-out episodes' standard error stays in the operator folder, out of the agent's reach.
         let started = try startCodePolicy(workTree: workTree, task: task,
-                                          log: operatorFolder.appendingPathComponent("code-logs/evaluation.stderr"))
+                                          log: operatorFolder.appendingPathComponent("code-logs/evaluation.stderr"),
+                                          launchers: launchers)
         return (started.policy, kept)
     }
 }

@@ -139,13 +139,19 @@ public struct ResearchWorkspace: Sendable {
     public let operatorFolder: URL
     /// Where the station file's task name is resolved.
     public let registry: TaskRegistry
+    /// How a code workspace's trials and evaluations run the policy code: sandboxed (the default; refused where
+    /// bubblewrap cannot run) or, when the operator opts out, unsandboxed.
+    public var policyIsolation: PolicyIsolation
 
     /// Opens a workspace folder (which may not be initialised yet) with its operator folder; `nil` selects
-    /// ``defaultOperatorFolder(for:)``. The workspace's task is looked up in `registry`.
-    public init(folder: URL, operatorFolder: URL? = nil, registry: TaskRegistry = .shared) {
+    /// ``defaultOperatorFolder(for:)``. The workspace's task is looked up in `registry`; a code workspace runs
+    /// its policy code with `policyIsolation`.
+    public init(folder: URL, operatorFolder: URL? = nil, registry: TaskRegistry = .shared,
+                policyIsolation: PolicyIsolation = .sandboxed) {
         self.folder = folder.standardizedFileURL
         self.operatorFolder = (operatorFolder ?? Self.defaultOperatorFolder(for: folder)).standardizedFileURL
         self.registry = registry
+        self.policyIsolation = policyIsolation
     }
 
     /// The workspace's task.

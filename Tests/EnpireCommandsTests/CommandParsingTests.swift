@@ -1,5 +1,6 @@
 import ArgumentParser
 @testable import EnpireCommands
+import Enpire
 import EnpireResearch
 import Foundation
 import Synchronization
@@ -92,6 +93,36 @@ struct CommandParsingTests {
         #expect(keep.decision.id == "t-1" && keep.decision.tokens == 7 && keep.decision.options.json)
         let revert = try #require(try EnpireCommand.parseAsRoot(["revert", "--workspace", "ws", "t-2"]) as? RevertCommand)
         #expect(revert.decision.id == "t-2" && revert.decision.tokens == 0 && !revert.decision.options.json)
+    }
+}
+
+@Suite("--unsandboxed-policy: the operator's choice")
+struct PolicyIsolationOptionTests {
+    @Test("trial, eval, mcp and agent take --unsandboxed-policy; the runner refuses it from an agent and adds its own")
+    func runnerDecides() async throws {
+        for command in [["trial", "--hypothesis", "h"], ["eval"], ["mcp"], ["agent", "--", "true"]] {
+            let parsed = try EnpireCommand.parseAsRoot([command[0], "--workspace", "ws", "--unsandboxed-policy"] + command.dropFirst())
+            let isolation = (parsed as? TrialCommand)?.isolation ?? (parsed as? EvalCommand)?.isolation
+                ?? (parsed as? MCPCommand)?.isolation ?? (parsed as? AgentCommand)?.isolation
+            #expect(isolation?.unsandboxedPolicy == true, "\(command[0])")
+        }
+        #expect(throws: (any Error).self) { try EnpireCommand.parseAsRoot(["keep", "--workspace", "ws", "t-1", "--unsandboxed-policy"]) }
+        // `/bin/echo` stands in for `enpire`: its output is the command line the runner would run.
+        let echo = URL(fileURLWithPath: "/bin/echo")
+        for sent in [["trial", "--hypothesis", "h", "--unsandboxed-policy"], ["eval", "--unsandboxed-policy"]] {
+            let refused = await AgentCommand.serve(AgentBrokerRequest(arguments: sent), executable: echo, workspace: "/ws",
+                                                   operatorFolder: "/op", unsandboxedPolicy: true)
+            #expect(refused.status == 64 && refused.standardError.contains("operator's choice"), "\(refused)")
+        }
+        let chosen = await AgentCommand.serve(AgentBrokerRequest(arguments: ["trial", "--hypothesis", "h"]), executable: echo,
+                                              workspace: "/ws", operatorFolder: "/op", unsandboxedPolicy: true)
+        #expect(chosen.status == 0 && chosen.standardOutput.contains("--operator /op --unsandboxed-policy"), "\(chosen)")
+        let keep = await AgentCommand.serve(AgentBrokerRequest(arguments: ["keep", "t-1"]), executable: echo,
+                                            workspace: "/ws", operatorFolder: "/op", unsandboxedPolicy: true)
+        #expect(keep.status == 0 && !keep.standardOutput.contains("unsandboxed"), "\(keep)")
+        let sandboxed = await AgentCommand.serve(AgentBrokerRequest(arguments: ["trial", "--hypothesis", "h"]), executable: echo,
+                                                 workspace: "/ws", operatorFolder: "/op")
+        #expect(!sandboxed.standardOutput.contains("unsandboxed"), "\(sandboxed)")
     }
 }
 

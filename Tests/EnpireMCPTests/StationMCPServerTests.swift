@@ -27,7 +27,9 @@ struct ServedStation {
         BuiltInTasks.register()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-mcp-\(UUID().uuidString)")
         let folder = root.appendingPathComponent("station")
-        let workspace = ResearchWorkspace(folder: folder)
+        // Code workspaces: the policy sandbox where bubblewrap runs, else the operator's opt-out.
+        let workspace = ResearchWorkspace(folder: folder,
+                                          policyIsolation: AgentSandbox.probe() == nil ? .sandboxed : .unsandboxed)
         _ = try await workspace.initialise(task: PushTResearchTask(), station: "mcp-1",
                                            fleet: fleet ? root.appendingPathComponent("fleet.git").path : nil, episodesPerTrial: episodesPerTrial,
                                            heldOut: 1, evaluationLimit: evaluationLimit, code: code)

@@ -19,11 +19,16 @@ struct CodeWorkspaceTests {
     /// The templates run `python3`; without one the tests have nothing to run.
     static var hasPython: Bool { (try? PythonProbe.run("python3", script: "import json", arguments: [])) != nil }
 
+    /// The policy sandbox where bubblewrap can run (PolicySandboxTests checks it), else the operator's opt-out:
+    /// these tests check the workspace, not the sandbox.
+    static let isolation: PolicyIsolation = AgentSandbox.probe() == nil ? .sandboxed : .unsandboxed
+
     static func workspace(_ outer: URL, station: String, task: any ResearchTask, fleet: String?,
                           episodes: Int = 2) async throws -> ResearchWorkspace {
         let registry = TaskRegistry()
         BuiltInTasks.register(in: registry)
-        let workspace = ResearchWorkspace(folder: outer.appendingPathComponent(station), registry: registry)
+        let workspace = ResearchWorkspace(folder: outer.appendingPathComponent(station), registry: registry,
+                                          policyIsolation: isolation)
         _ = try await workspace.initialise(task: task, station: station, fleet: fleet, episodesPerTrial: episodes,
                                            heldOut: 2, code: true)
         return workspace
@@ -157,6 +162,29 @@ struct CodeWorkspaceTests {
         await #expect(throws: CodeWorkspaceError.self) { _ = try await a.runTrial(recipe: ["angleWeight": 1], hypothesis: "h") }
     }
 
+    @Test("without a working bubblewrap a code trial and an evaluation are refused before anything is built or charged")
+    func noSandboxNoTrial() async throws {
+        let outer = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: outer) }
+        var a = try await Self.workspace(outer, station: "station-a", task: PushTResearchTask(), fleet: nil, episodes: 1)
+        a.policyIsolation = .sandboxed(bubblewrap: outer.appendingPathComponent("no-such-bwrap").path)
+        var message = ""
+        do {
+            _ = try await a.runTrial(recipe: [:], hypothesis: "run without a sandbox")
+            Issue.record("a code trial must not run without its sandbox")
+        } catch let error as PolicySandboxError {
+            message = error.description
+        }
+        #expect(message.contains("cannot sandbox the policy code") && message.contains("--unsandboxed-policy"), "\(message)")
+        await #expect(throws: PolicySandboxError.self) { _ = try await a.evaluateBest() }
+        // Nothing recorded, pending or counted: the next trial is still number 1.
+        #expect(await (try a.ledger()).allRecords().isEmpty)
+        #expect(try a.pendingTrials().isEmpty)
+        #expect(try a.evaluations().used == 0)
+        let tree = try #require(try a.policyWorkTree())
+        #expect(!FileManager.default.fileExists(atPath: tree.folder.appendingPathComponent("__pycache__").path))
+    }
+
     @Test("a policy that answers an error or exits aborts its episodes, with its message as the reason",
           .enabled(if: hasPython))
     func policyFailsMidTrial() async throws {
@@ -200,7 +228,8 @@ struct CodeWorkspaceTests {
         defer { try? FileManager.default.removeItem(at: outer) }
         let registry = TaskRegistry()
         BuiltInTasks.register(in: registry)
-        let a = ResearchWorkspace(folder: outer.appendingPathComponent("station-a"), registry: registry)
+        let a = ResearchWorkspace(folder: outer.appendingPathComponent("station-a"), registry: registry,
+                                  policyIsolation: Self.isolation)
         _ = try await a.initialise(task: PushTResearchTask(), station: "station-a", fleet: nil, episodesPerTrial: 1,
                                    heldOut: 1, code: true, language: .swift)
         let main = "Sources/policy/main.swift"

@@ -53,10 +53,25 @@ public struct AgentSandbox: Sendable, Equatable {
         guard let bubblewrap else {
             return "bubblewrap (bwrap) is not installed: install the Debian package `bubblewrap` (scripts/setup.sh does)"
         }
+        return run(bubblewrap, ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-pid",
+                                "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--", "/bin/true"],
+                   environment: nil)
+    }
+
+    /// `nil` when this sandbox starts on this machine (`/bin/true` in it exits with status 0), else why not: the
+    /// probe of exactly these namespaces (``probe(bubblewrap:)`` does not try the network namespace).
+    public func check() -> String? {
+        do { return Self.run(bubblewrap, try arguments(for: ["/bin/true"]), environment: environment) } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Runs bwrap with `arguments`; `nil` when it exits with status 0, else why not.
+    private static func run(_ bubblewrap: String, _ arguments: [String], environment: [String: String]?) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bubblewrap)
-        process.arguments = ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-pid", "--unshare-ipc",
-                             "--unshare-uts", "--die-with-parent", "--new-session", "--", "/bin/true"]
+        process.arguments = arguments
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
