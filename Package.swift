@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireCommandsTests", dependencies: [
-                        "EnpireCommands", "EnpireResearch",
+                        "EnpireCommands", "EnpireResearch", "Enpire",
                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireMCPTests", dependencies: [

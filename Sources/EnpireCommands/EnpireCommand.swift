@@ -6,7 +6,7 @@ import Foundation
 /// The `enpire` tool's entry point.
 ///
 /// The commands live in this library target so that they can be tested and so that a lab can build its own
-/// `enpire` with its own tasks registered: register them in `TaskRegistry.shared`, then call ``main()``.
+/// `enpire` with its own tasks registered: register them in `TaskRegistry.shared`, then call ``main(output:)``.
 public enum EnpireTool {
     /// Parses the process's arguments and runs the command with its output going to `output` (by default the
     /// process's standard output and error); exits the process.
