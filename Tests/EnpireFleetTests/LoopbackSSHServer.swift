@@ -1,3 +1,4 @@
+import EnpireTesting
 import Foundation
 
 /// Debian's OpenSSH server started by a test on a loopback port, as the current user, with its own host key,
@@ -139,21 +140,9 @@ final class LoopbackSSHServer: @unchecked Sendable {
 
     /// A port the kernel just handed out on 127.0.0.1 (closed again; sshd may lose a race for it, so callers retry).
     private static func freePort() throws -> Int {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw ServerError.cannotStart("socket() failed") }
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socketFD, pointer, length) == 0 && getsockname(socketFD, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw ServerError.cannotStart("bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        let (socketFD, port) = try LoopbackSocket.bind()
+        close(socketFD)
+        return Int(port)
     }
 
     /// Waits up to 5 s for a TCP listener on `port` while sshd runs.

@@ -93,13 +93,7 @@ struct InterventionReplayTests {
 
     @Test("SAC trained on the RLPD buffers learns the person's direction, which the policy's own steps never show")
     func sacLearnsFromInterventions() throws {
-        var configuration = SACConfiguration()
-        configuration.actorHiddenWidths = [32, 32]
-        configuration.criticHiddenWidths = [32, 32]
-        configuration.batchSize = 64
-        configuration.learningRate = 1e-3
-        configuration.discount = 0.9
-        configuration.seed = 3
+        let configuration = rlFastConfiguration(seed: 3)
         var replay = Self.replay
         replay.interventionsAlsoOnline = false
         func train(dropInterventions: Bool) throws -> (Float, Float) {

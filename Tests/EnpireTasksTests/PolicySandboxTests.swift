@@ -18,23 +18,7 @@ struct PolicySandboxTests {
         let port: UInt16
 
         init() throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                    bind(fd, pointer, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, pointer, &length) == 0
-                }
-            }
-            guard fd >= 0, bound else {
-                if fd >= 0 { close(fd) }
-                throw CocoaError(.fileWriteUnknown)
-            }
-            descriptor = fd
-            port = UInt16(bigEndian: address.sin_port)
+            (descriptor, port) = try LoopbackSocket.bind(listening: 8)
             _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
         }
 
