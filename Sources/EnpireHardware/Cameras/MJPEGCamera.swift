@@ -2,48 +2,6 @@ public import Enpire
 import Foundation
 import Synchronization
 
-/// How an ``MJPEGCamera`` reconnects after its stream fails: exponential back-off, and optionally giving up.
-public struct MJPEGReconnectPolicy: Sendable, Equatable {
-    /// Seconds before the first reconnection after a failure.
-    public var initialDelaySeconds = 0.1
-    /// Longest wait between attempts (the delay doubles up to this).
-    public var maximumDelaySeconds = 2.0
-    /// Consecutive failed connections (no frame delivered) after which the camera stops trying; `nil` retries
-    /// forever (a camera that reboots comes back).
-    public var maximumConsecutiveFailures: Int?
-
-    /// Creates a policy.
-    public init(initialDelaySeconds: Double = 0.1, maximumDelaySeconds: Double = 2.0,
-                maximumConsecutiveFailures: Int? = nil) {
-        self.initialDelaySeconds = initialDelaySeconds
-        self.maximumDelaySeconds = maximumDelaySeconds
-        self.maximumConsecutiveFailures = maximumConsecutiveFailures
-    }
-
-    /// Checks the values, naming the bad one.
-    public func validate() throws(MJPEGCameraError) {
-        guard initialDelaySeconds.isFinite, initialDelaySeconds >= 0, maximumDelaySeconds.isFinite,
-              maximumDelaySeconds >= initialDelaySeconds, maximumDelaySeconds <= 3_600 else {
-            throw .invalidSetting("reconnect delays must satisfy 0 ≤ initialDelaySeconds ≤ maximumDelaySeconds ≤ 3600")
-        }
-        if let maximumConsecutiveFailures, maximumConsecutiveFailures < 1 {
-            throw .invalidSetting("maximumConsecutiveFailures must be ≥ 1 (or nil to retry forever)")
-        }
-    }
-}
-
-/// Counters of an ``MJPEGCamera``.
-public struct MJPEGCameraStatistics: Sendable, Equatable {
-    /// JPEG frames received whole.
-    public var framesReceived = 0
-    /// Connections opened (including the first).
-    public var connections = 0
-    /// Connections or snapshots that ended in an error (each dropped what it was reading).
-    public var failures = 0
-    /// The most recent error, if any.
-    public var lastError: MJPEGCameraError?
-}
-
 /// A camera behind an HTTP URL that serves Motion JPEG: IP cameras, `mjpg-streamer`, an ESP32-CAM's web server.
 ///
 /// Two sources:
