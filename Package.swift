@@ -68,7 +68,9 @@ let package = Package(
         // The Git-backed fleet: stations share kept results and checkpoints through a Git remote (libgit2).
         .target(name: "EnpireFleet", dependencies: ["Enpire", "CGit2", "CSSH2"], swiftSettings: strict),
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
-        .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        // Hand-vectorised kernels (AVX2+FMA chosen at run time) for batch-1 inference.
+        .target(name: "CKernels"),
+        .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas", "CKernels", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Camera-based reward functions.
         .target(name: "EnpireReward", dependencies: ["Enpire"], swiftSettings: strict),
         // Reset routines.
