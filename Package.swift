@@ -32,6 +32,8 @@ let package = Package(
         // Structured logging: library targets log through a `Logger` their caller passes in; the CLI decides where
         // lines go (text or NDJSON on standard error).
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        // Markdown to HTML for the self-contained report page.
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         // SHA-256 content hashes (frozen criteria, held-out seeds, checkpoints): BoringSSL on Linux.
         .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"5.0.0"),
         // Only EnpireDashboard (and the commands and tests above it) link Hummingbird; without its default
@@ -85,7 +87,8 @@ let package = Package(
         .target(name: "EnpireTesting", dependencies: ["Enpire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // The research loop for any task: the ResearchTask protocol and registry, campaign, trial runner,
         // confirmation, held-out scoring, report and the agent workspace.
-        .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet", .product(name: "Ink", package: "Ink"),
+                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
         .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch",
                                                    .product(name: "Logging", package: "swift-log")], swiftSettings: strict),

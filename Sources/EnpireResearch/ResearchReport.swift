@@ -1,9 +1,10 @@
 import Enpire
 public import Foundation
 
-/// Writes a campaign's report: `report.md` with SVG figures, and `report.json` with every number.
+/// Writes a campaign's report: `report.md` with SVG figures, `report.html` (the same page with its figures
+/// inlined, one file to send around: ``ReportHTML``) and `report.json` with every number.
 public enum ResearchReport {
-    /// Writes `report.json` (`json`, the caller's full result) and `report.md` into `folder` and returns the
+    /// Writes `report.json` (`json`, the caller's full result), `report.md` and `report.html` into `folder` and returns the
     /// Markdown file's URL. `title` heads the page, `introduction` describes the task's set-up (simulator, judge,
     /// resets) and `sections` (task-specific Markdown, a learned policy's training, say) follow the held-out table.
     @discardableResult
@@ -46,6 +47,7 @@ public enum ResearchReport {
         md += ledgerSection(result)
         let url = folder.appendingPathComponent("report.md")
         try Data(md.utf8).write(to: url, options: .atomic)
+        try ReportHTML.write(markdown: md, title: title, folder: folder, to: folder.appendingPathComponent("report.html"))
         return url
     }
 

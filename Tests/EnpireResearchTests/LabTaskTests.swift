@@ -64,6 +64,11 @@ struct LabTaskTests {
             let svg = try String(contentsOf: output.appendingPathComponent(figure), encoding: .utf8)
             #expect(svg.hasPrefix("<svg ") && svg.hasSuffix("</svg>\n") && svg.contains("</text>"), "\(figure)")
         }
+        // report.html is the same page with the three figures inlined: no link back into the folder.
+        let html = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<table>") && html.contains("\(best.successes)/40"))
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 3)
+        #expect(!html.contains("src=\"success_vs_robot_time.svg\""))
         // Resuming names the task it ran: another task cannot continue it.
         #expect(try ResearchCampaign.taskName(ofCampaignAt: output) == "reach")
     }
