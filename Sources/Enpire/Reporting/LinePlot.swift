@@ -117,19 +117,7 @@ public struct LinePlot: Sendable {
     }
 
     /// `text` with XML's special characters escaped.
-    static func escaped(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    static func escaped(_ text: String) -> String { MarkupEscaping.escaped(text) }
 
     static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e6 { return String(Int(value)) }
