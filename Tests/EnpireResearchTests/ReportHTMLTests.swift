@@ -1,15 +1,12 @@
 import Foundation
 import Testing
+import EnpireTesting
 @testable import EnpireResearch
 
 /// The self-contained report page: Markdown through Ink, figures inlined from the report folder only.
 @Suite("Report as one HTML page")
 struct ReportHTMLTests {
-    private func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("report-html-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    private func folder() throws -> URL { try LedgerFixtures.temporaryFolder("report-html") }
 
     @Test func tablesHeadingsAndFiguresBecomeOnePage() throws {
         let dir = try folder()
