@@ -43,11 +43,14 @@ struct LearnCommand: AsyncParsableCommand {
             `--paradigm residual-sac --base DIR` (pin insertion) trains a bounded SAC residual over the bc/dagger \
             checkpoint in DIR with a station-measured reward (--rounds x --episodes-per-round exploring \
             episodes; --demonstrations seed the RLPD buffer) and writes base/ + residual.json + \
-            residual-actor.safetensors, loadable by `enpire policy eval`.
+            residual-actor.safetensors, loadable by `enpire policy eval`. \
+            `--paradigm station-residual-sac` trains the same residual through a simulated Station (its reset, \
+            safety envelope, camera reward and clock; a learner thread exchanging weights through a mailbox) and \
+            also writes station-rl.json.
             """)
 
     @OptionGroup var taskOptions: LearnedTaskOptions
-    @Option(help: "bc, dagger or residual-sac (needs --base).") var paradigm = "dagger"
+    @Option(help: "bc, dagger, residual-sac or station-residual-sac (both need --base).") var paradigm = "dagger"
     @Option(help: "Output directory for the checkpoint and learning curve.") var output: String
     @Option(help: "Expert demonstration episodes.") var demonstrations = 100
     @Option(help: "Training epochs per stage.") var epochs = 30
