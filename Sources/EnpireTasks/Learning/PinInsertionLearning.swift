@@ -257,7 +257,7 @@ extension ImitationTask {
         loop.residualStation = ResidualStationSetup(
             makeStation: { name, cameraSeed in
                 let rl = try PinRLStation(name: name, cameraSeed: cameraSeed)
-                return ResidualStationHandle(station: rl.station) { await rl.groundTruthSuccess() }
+                return ResidualStationHandle(station: rl.station) { await rl.groundTruth() }
             },
             makeMap: { base, scale, teacher in PinResidualActionMap(base: base, scale: scale, teacher: teacher) },
             shaping: PinRLStation.shaping, rewardDescription: PinRLStation.rewardDescription)

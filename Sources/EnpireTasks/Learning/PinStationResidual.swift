@@ -76,9 +76,10 @@ struct PinRLStation: Sendable {
         world = parts.world
     }
 
-    /// The simulator's success rule on the scene now (scoring only: the learner never sees it).
-    func groundTruthSuccess() async -> Bool {
-        PinInsertionReward.verdict(state: await world.state, lowForceStreak: await world.lowForceStreak).success
+    /// The simulator's success rule and task score on the scene now (scoring only: the learner never sees it).
+    func groundTruth() async -> (success: Bool, score: Double) {
+        let verdict = PinInsertionReward.verdict(state: await world.state, lowForceStreak: await world.lowForceStreak)
+        return (verdict.success, verdict.score)
     }
 
     /// Rewards from the station's measurements: 1 × the change of the verifier's score (0.99 × measured depth /

@@ -4,7 +4,7 @@ import Foundation
 
 /// What `station-residual-sac` needs from a task: a station to act on and the residual's action map.
 struct ResidualStationSetup: Sendable {
-    /// A fresh simulated station (name, camera-noise seed) and its ground-truth success rule (scoring only).
+    /// A fresh simulated station (name, camera-noise seed) and its ground-truth rule (scoring only).
     var makeStation: @Sendable (_ name: String, _ cameraSeed: UInt64) throws -> ResidualStationHandle
     /// The residual's action map over a base and scale; `teacher`: the privileged expert acts (demonstrations).
     var makeMap: @Sendable (_ base: ImitationModel, _ scale: [Float], _ teacher: Bool) -> any StationActionMap
@@ -17,7 +17,8 @@ struct ResidualStationSetup: Sendable {
 /// A station and its simulator's success rule.
 struct ResidualStationHandle: Sendable {
     var station: Station
-    var groundTruth: @Sendable () async -> Bool
+    /// The simulator's success and task score on the scene now (scoring only: the learner never sees it).
+    var groundTruth: @Sendable () async -> (success: Bool, score: Double)
 }
 
 /// What a `station-residual-sac` run measured beside its checkpoint (`station-rl.json`).
@@ -87,7 +88,7 @@ extension ImitationLoop {
         for seed in Self.trainingSeeds(runSeed: options.seed, stage: 0, count: options.demonstrations) {
             let episode = try await teacher.runEpisode(seed: seed, mode: .zero, mailbox: PolicyMailbox(),
                                                        split: "demonstration")
-            if await training.groundTruth() { teacherSuccesses += 1 }
+            if await training.groundTruth().success { teacherSuccesses += 1 }
             if episode.stationSuccess { teacherStationSuccesses += 1 }
             for transition in episode.transitions { try demonstrations.append(transition) }
             split.demonstrations += episode.robotSeconds
@@ -114,7 +115,7 @@ extension ImitationLoop {
             for seed in devSeeds {
                 let episode = try await evaluator.runEpisode(seed: seed, mode: mode, mailbox: learner.mailbox,
                                                              split: "dev")
-                let truth = await development.groundTruth()
+                let truth = await development.groundTruth().success
                 row.successes += truth ? 1 : 0
                 row.stationSuccesses += episode.stationSuccess ? 1 : 0
                 row.agreement += truth == episode.stationSuccess ? 1 : 0
