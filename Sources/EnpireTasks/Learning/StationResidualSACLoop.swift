@@ -44,11 +44,11 @@ struct StationResidualReport: Codable, Sendable {
 
 extension ImitationLoop {
     /// Residual RL on a station (`station-residual-sac`): like `residual-sac`, but every episode runs on a
-    /// simulated `Station` through ``StationEnvironment``: its reset routine, its safety envelope, its camera
+    /// simulated `Station` through `StationEnvironment`: its reset routine, its safety envelope, its camera
     /// reward, its clock. Demonstrations (`options.demonstrations` episodes of the privileged teacher, projected
     /// into the residual's reach) and `options.daggerRounds` × `options.episodesPerRound` exploring episodes run
-    /// on the training station; a ``StationLearner`` thread owes one SAC update (`options.updatesPerStep` critic
-    /// steps) per transition and publishes snapshots through its ``PolicyMailbox``; the actor waits for it between
+    /// on the training station; a `StationLearner` thread owes one SAC update (`options.updatesPerStep` critic
+    /// steps) per transition and publishes snapshots through its `PolicyMailbox`; the actor waits for it between
     /// episodes (lockstep, so the run does not depend on CPU speed). The base and every round's deterministic
     /// policy are scored on the development seeds on a second station (ground-truth success, never seen by the
     /// learner). The best round (ties: the later) is saved as a ``ResidualPolicy``, each round in `rounds/round-N`.

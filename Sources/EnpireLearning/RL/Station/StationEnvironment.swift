@@ -8,7 +8,7 @@ public import Enpire
 /// seconds on its clock).
 ///
 /// Works for any task: the task supplies a ``StationActionMap`` factory and a shaping. Pair it with a
-/// ``StationLearner`` (``collect(seeds:learner:lockstep:)``) for the actor/learner split.
+/// ``StationLearner`` (``collect(seeds:learner:lockstep:onEpisode:)``) for the actor/learner split.
 public struct StationEnvironment: Sendable {
     /// The station the actor acts on.
     public let station: Station
