@@ -43,11 +43,14 @@ struct LearnCommand: AsyncParsableCommand {
             `--paradigm residual-sac --base DIR` (pin insertion) trains a bounded SAC residual over the bc/dagger \
             checkpoint in DIR with a station-measured reward (--rounds x --episodes-per-round exploring \
             episodes; --demonstrations seed the RLPD buffer) and writes base/ + residual.json + \
-            residual-actor.safetensors, loadable by `enpire policy eval`.
+            residual-actor.safetensors, loadable by `enpire policy eval`. \
+            `--paradigm station-residual-sac` trains the same residual through a simulated Station (its reset, \
+            safety envelope, camera reward and clock; a learner thread exchanging weights through a mailbox) and \
+            also writes station-rl.json.
             """)
 
     @OptionGroup var taskOptions: LearnedTaskOptions
-    @Option(help: "bc, dagger or residual-sac (needs --base).") var paradigm = "dagger"
+    @Option(help: "bc, dagger, residual-sac or station-residual-sac (both need --base).") var paradigm = "dagger"
     @Option(help: "Output directory for the checkpoint and learning curve.") var output: String
     @Option(help: "Expert demonstration episodes.") var demonstrations = 100
     @Option(help: "Training epochs per stage.") var epochs = 30
@@ -114,10 +117,13 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Episodes.") var episodes = 200
         @Option(help: RealityOption.help) var reality: String?
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Run every episode on a simulated Station (reset, safety envelope, camera reward, clock; pin insertion, camera observations).")
+        var onStation = false
         @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
         var progress: ProgressFormat = .text
 
         func run() async throws {
+            if onStation { return try await runOnStation() }
             var learner = try taskOptions.learner()
             if let reality {
                 if var pusht = learner as? PushTLearnableTask {
@@ -149,6 +155,32 @@ struct PolicyCommand: AsyncParsableCommand {
             }
             if !result.failedSeeds.isEmpty {
                 CommandOutput.current.line("failed seeds: \(result.failedSeeds.map(String.init).joined(separator: " "))")
+            }
+        }
+
+        private func runOnStation() async throws {
+            guard let imitation = try taskOptions.learner() as? ImitationTask, reality == nil else {
+                throw ValidationError("--on-station: pin insertion in its clean reality only (camera observations)")
+            }
+            let result = try await imitation.evaluateOnStation(
+                policyDirectory: URL(fileURLWithPath: policy), firstSeed: firstSeed, episodes: episodes,
+                progress: throttled(progress.output(since: Date())))
+            if json { return try printJSON(result) }
+            let evaluation = result.evaluation
+            CommandOutput.current.line("\(evaluation.task) on a simulated station (camera observations) seeds "
+                + "\(evaluation.firstSeed)..<\(evaluation.firstSeed + UInt64(evaluation.episodes))")
+            CommandOutput.current.line(String(format: "successes %d/%d (%.1f %%), Wilson 95%% [%.3f, %.3f], mean task score %.3f",
+                         evaluation.successes, evaluation.episodes, 100 * Double(evaluation.successes) / Double(evaluation.episodes),
+                         evaluation.wilsonLow, evaluation.wilsonHigh, evaluation.meanTaskScore))
+            CommandOutput.current.line(String(format: "station verdict: %d successes, agrees with the ground truth on %d/%d; "
+                + "safety interventions %d; robot time %.1f min (resets %.1f min), wall %.1f s",
+                result.stationSuccesses, result.agreement, evaluation.episodes, result.interventions,
+                evaluation.robotSeconds / 60, result.resetSeconds / 60, evaluation.wallSeconds))
+            if evaluation.inputFailures > 0 {
+                CommandOutput.current.line("episodes aborted: \(evaluation.inputFailures) (first: \(evaluation.firstInputFailure ?? "?"))")
+            }
+            if !evaluation.failedSeeds.isEmpty {
+                CommandOutput.current.line("failed seeds: \(evaluation.failedSeeds.map(String.init).joined(separator: " "))")
             }
         }
     }

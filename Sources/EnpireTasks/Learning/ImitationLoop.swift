@@ -62,6 +62,8 @@ struct ImitationLoop: Sendable {
     var stationReward: (@Sendable () -> any StationReward)? = nil
     /// What ``stationReward`` computes (sidecar, docs).
     var stationRewardDescription = ""
+    /// The station and action map of `station-residual-sac` (nil: the task has no station RL paradigm).
+    var residualStation: ResidualStationSetup? = nil
 
     /// One rollout until success or the step budget.
     func rollout(seed: UInt64, observe: ObservationMode, actor: RolloutActor) -> RolloutResult {
@@ -249,8 +251,12 @@ public struct ImitationTask: LearnableTask {
     /// The task's name (`pin-insertion`, `ziptie`).
     public var name: String { loop.task }
 
-    /// `bc`, `dagger` and, for tasks with a station-measured reward (pin insertion), `residual-sac`.
-    public var paradigms: [String] { ["bc", "dagger"] + (loop.stationReward == nil ? [] : ["residual-sac"]) }
+    /// `bc`, `dagger` and, for tasks with a station-measured reward (pin insertion), `residual-sac` and
+    /// `station-residual-sac` (the same residual trained through a simulated `Station`).
+    public var paradigms: [String] {
+        ["bc", "dagger"] + (loop.stationReward == nil ? [] : ["residual-sac"])
+            + (loop.residualStation == nil ? [] : ["station-residual-sac"])
+    }
 
     /// Learns a policy (see ``LearnOptions``).
     public func learn(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
@@ -261,6 +267,16 @@ public struct ImitationTask: LearnableTask {
                     + "station-measured reward yet); use one of \(paradigms.joined(separator: ", "))")
             }
             return try await loop.learnResidual(options, progress: progress)
+        }
+        if options.paradigm == "station-residual-sac" {
+            guard let setup = loop.residualStation else {
+                throw LearningError.invalidOption("paradigm station-residual-sac is not available for \(name); use one "
+                    + "of \(paradigms.joined(separator: ", "))")
+            }
+            guard options.observe == .camera else {
+                throw LearningError.invalidOption("station-residual-sac acts on the station's camera: pass --observe camera")
+            }
+            return try await loop.learnStationResidual(options, setup: setup, progress: progress)
         }
         return try await loop.learn(options, progress: progress)
     }

@@ -18,8 +18,8 @@ public enum ObservationMode: String, Sendable, Codable, CaseIterable {
 /// The recipe of one `enpire learn` run.
 public struct LearnOptions: Sendable, Codable, Equatable {
     /// `bc` (behaviour cloning on expert demonstrations), `dagger` (BC, then rounds of learner rollouts
-    /// relabelled by the expert) or `residual-sac` (a bounded SAC residual over a `bc`/`dagger` checkpoint,
-    /// ``base``).
+    /// relabelled by the expert), `residual-sac` (a bounded SAC residual over a `bc`/`dagger` checkpoint,
+    /// ``base``) or `station-residual-sac` (the same residual trained through a simulated `Station`).
     public var paradigm: String
     /// What the policy reads.
     public var observe: ObservationMode
@@ -47,12 +47,12 @@ public struct LearnOptions: Sendable, Codable, Equatable {
     public var batchSize: Int
     /// Threads for rollouts.
     public var workers: Int
-    /// `residual-sac` only: the base checkpoint directory (written by a `bc` or `dagger` run of the same task).
+    /// `residual-sac` and `station-residual-sac` only: the base checkpoint directory (written by a `bc` or `dagger` run of the same task).
     public var base: URL?
-    /// `residual-sac` only: bound of the residual per output entry, as a fraction of the base's output standard
+    /// Residual paradigms only: bound of the residual per output entry, as a fraction of the base's output standard
     /// deviation on its training rows.
     public var residualScale: Float
-    /// `residual-sac` only: SAC critic updates per environment step (update-to-data ratio).
+    /// Residual paradigms only: SAC critic updates per environment step (update-to-data ratio).
     public var updatesPerStep: Int
 
     /// Creates options with the defaults used for the measured figures in Docs/Learning.md.

@@ -147,15 +147,20 @@ public final class PinInsertionPolicyInput {
 /// over the grasp stiffness (the expert's centring), and holds there.
 struct PinInsertionClosedLoopTeacher {
     func handTarget(_ state: PinInsertionState, hole: [Double]) -> [Double] {
+        handTarget(hand: state.hand, force: state.force, hole: hole)
+    }
+
+    /// The same from the hand pose [x, y, angle] and the pin's contact force [fx, fy] (a station's arm readings).
+    func handTarget(hand: [Double], force: [Double], hole: [Double]) -> [Double] {
         let g = PinInsertionGeometry.self
         let a = hole[2]
         let down = (x: sin(a), y: -cos(a)), across = (x: cos(a), y: sin(a))
-        let rx = state.hand[0] - hole[0], ry = state.hand[1] - hole[1]
+        let rx = hand[0] - hole[0], ry = hand[1] - hole[1]
         let handDepth = rx * down.x + ry * down.y + g.handToTip
         let handLateral = rx * across.x + ry * across.y
-        let lateralForce = state.force[0] * across.x + state.force[1] * across.y
+        let lateralForce = force.count >= 2 ? force[0] * across.x + force[1] * across.y : 0
         let centring = handLateral + 0.5 * lateralForce / g.graspStiffness
-        let aligned = abs(handLateral) < 0.15 && abs(state.hand[2] - a) < 0.01
+        let aligned = abs(handLateral) < 0.15 && abs(hand[2] - a) < 0.01
         let depth: Double, lateral: Double
         if handDepth > 2 {
             (depth, lateral) = (min(handDepth + 3, 24), centring)
@@ -249,6 +254,13 @@ extension ImitationTask {
         loop.loadReality = { (name: String) throws(PushTRealityError) in try PinInsertionReality.load(nameOrPath: name) }
         loop.stationReward = { PinInsertionStationReward() }
         loop.stationRewardDescription = PinInsertionStationReward.description
+        loop.residualStation = ResidualStationSetup(
+            makeStation: { name, cameraSeed in
+                let rl = try PinRLStation(name: name, cameraSeed: cameraSeed)
+                return ResidualStationHandle(station: rl.station) { await rl.groundTruth() }
+            },
+            makeMap: { base, scale, teacher in PinResidualActionMap(base: base, scale: scale, teacher: teacher) },
+            shaping: PinRLStation.shaping, rewardDescription: PinRLStation.rewardDescription)
         return ImitationTask(loop: loop)
     }
 }

@@ -150,6 +150,9 @@ public final class ResidualPolicy: TaskPolicy {
         return (baseOutput, (0..<width).map { info.scale[$0] * tanh(raw[$0]) })
     }
 
+    /// A copy of the residual actor's weights by parameter name.
+    public var actorWeights: [String: Tensor] { actor.withLock { $0.stateDictionary() } }
+
     /// The base's input names.
     public var inputNames: [String] { base.info.inputNames }
     /// The base's output names.

@@ -129,23 +129,25 @@ extension ImitationLoop {
         return result
     }
 
-    /// Residual RL (`residual-sac`): loads the `bc`/`dagger` checkpoint `options.base`, seeds an RLPD
-    /// demonstration buffer with `options.demonstrations` expert episodes projected into the residual's reach,
-    /// scores the base alone on the development seeds, then runs `options.daggerRounds` rounds of
-    /// `options.episodesPerRound` exploring episodes (2 worker threads acting with the newest actor snapshot
-    /// from a ``PolicyMailbox``), each transition followed by one SAC update of `options.updatesPerStep` critic
-    /// steps on half-demonstration, half-online batches, and a development evaluation of the deterministic
-    /// residual policy. The round with the most development successes (ties: the later) is saved as a
-    /// ``ResidualPolicy`` in `options.output`; every round's policy is also saved in `rounds/round-N/` (for
-    /// held-out curves). Robot time counts every simulated episode second and every robot reset.
-    func learnResidual(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
-        -> LearnSummary {
-        try options.validate(paradigms: ["residual-sac"])
-        guard stationReward != nil else {
-            throw LearningError.invalidOption("paradigm residual-sac is not available for \(task)")
-        }
+    /// The SAC recipe of the residual paradigms: `--hidden` widths, discount 0.98, batch `--batch-size` (≤ 256),
+    /// `--utd` critic updates per step, α from 0.01, `--seed`.
+    static func residualSACConfiguration(_ options: LearnOptions) -> SACConfiguration {
+        var configuration = SACConfiguration()
+        configuration.actorHiddenWidths = options.hiddenWidths
+        configuration.criticHiddenWidths = options.hiddenWidths
+        configuration.discount = 0.98
+        configuration.batchSize = max(2, min(options.batchSize, 256))
+        configuration.updatesPerStep = options.updatesPerStep
+        configuration.initialTemperature = 0.01
+        configuration.seed = options.seed
+        return configuration
+    }
+
+    /// The `--base` checkpoint of a residual paradigm, checked: present, not itself a residual, of this task's
+    /// input/output layout and observation mode.
+    func residualBase(_ options: LearnOptions) throws -> (ImitationModel, URL) {
         guard let baseURL = options.base else {
-            throw LearningError.invalidOption("residual-sac needs --base DIR: a checkpoint written by `enpire learn "
+            throw LearningError.invalidOption("\(options.paradigm) needs --base DIR: a checkpoint written by `enpire learn "
                 + "--task \(task) --paradigm bc` (or dagger)")
         }
         if FileManager.default.fileExists(atPath: baseURL.appendingPathComponent(ResidualPolicy.sidecarFileName).path) {
@@ -161,17 +163,29 @@ extension ImitationLoop {
             throw LearningError.checkpoint("\(baseURL.path) reads --observe \(base.info.observe.rawValue); pass "
                 + "--observe \(base.info.observe.rawValue) or train a base with --observe \(options.observe.rawValue)")
         }
+        return (base, baseURL)
+    }
+
+    /// Residual RL (`residual-sac`): loads the `bc`/`dagger` checkpoint `options.base`, seeds an RLPD
+    /// demonstration buffer with `options.demonstrations` expert episodes projected into the residual's reach,
+    /// scores the base alone on the development seeds, then runs `options.daggerRounds` rounds of
+    /// `options.episodesPerRound` exploring episodes (2 worker threads acting with the newest actor snapshot
+    /// from a ``PolicyMailbox``), each transition followed by one SAC update of `options.updatesPerStep` critic
+    /// steps on half-demonstration, half-online batches, and a development evaluation of the deterministic
+    /// residual policy. The round with the most development successes (ties: the later) is saved as a
+    /// ``ResidualPolicy`` in `options.output`; every round's policy is also saved in `rounds/round-N/` (for
+    /// held-out curves). Robot time counts every simulated episode second and every robot reset.
+    func learnResidual(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
+        -> LearnSummary {
+        try options.validate(paradigms: ["residual-sac"])
+        guard stationReward != nil else {
+            throw LearningError.invalidOption("paradigm residual-sac is not available for \(task)")
+        }
+        let (base, baseURL) = try residualBase(options)
         let start = Date()
         let width = outputNames.count
         let scale = (0..<width).map { options.residualScale * base.info.outputNormalizer.scale[$0] }
-        var configuration = SACConfiguration()
-        configuration.actorHiddenWidths = options.hiddenWidths
-        configuration.criticHiddenWidths = options.hiddenWidths
-        configuration.discount = 0.98
-        configuration.batchSize = max(2, min(options.batchSize, 256))
-        configuration.updatesPerStep = options.updatesPerStep
-        configuration.initialTemperature = 0.01
-        configuration.seed = options.seed
+        let configuration = Self.residualSACConfiguration(options)
         let learner = try SoftActorCritic(observationWidth: inputNames.count + width, actionWidth: width,
                                           configuration: configuration)
         learner.initialiseActorOutput(meanScale: 0.01, logStandardDeviation: -1)
