@@ -87,6 +87,22 @@ struct ConvolutionLayerTests {
         for error in result.parameters { #expect(error < 1e-3) }
     }
 
+    @Test("Conv2d over several example groups (a batch of 5 in groups of 2) matches one group")
+    func convolutionGroups() throws {
+        var rng = SplitMix64(seed: 30)
+        let shape = ImageShape(channels: 2, height: 5, width: 5)
+        let layer = try Conv2d(inputShape: shape, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1, rng: &rng)
+        let x = GradientCheck.randomInput(count: 5 * shape.count, seed: 31)
+        let whole = runForward(layer, x, batchSize: 5)
+        let result = GradientCheck.check(layer, input: x, batchSize: 5)
+        layer.columnBudget = 2 * layer.transform.rows * layer.transform.columns
+        #expect(zip(runForward(layer, x, batchSize: 5), whole).allSatisfy { abs($0 - $1) < 1e-5 })
+        let grouped = GradientCheck.check(layer, input: x, batchSize: 5)
+        #expect(grouped.input < 1e-3)
+        for error in grouped.parameters { #expect(error < 1e-3) }
+        #expect(result.input < 1e-3)
+    }
+
     @Test("Conv2d rejects a kernel larger than the padded input")
     func convolutionRejectsBadShapes() {
         var rng = SplitMix64(seed: 6)

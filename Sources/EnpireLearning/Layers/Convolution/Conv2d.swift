@@ -3,10 +3,13 @@ public import Enpire
 /// Two-dimensional convolution over NCHW examples (square kernel, stride, zero padding), as `im2col` plus
 /// `sgemm`, with weights `[out, in, k, k]` as in PyTorch's `nn.Conv2d`.
 ///
-/// Forward, per example: the receptive fields are laid out as columns `[in·k·k, outH·outW]` and
-/// `Y = W · columns + b`. Backward recomputes the columns rather than keeping them for the whole batch
-/// (they are `k²` times the input), then `dW += dY · columnsᵀ`, `db = Σ dY` and `dX = col2im(Wᵀ · dY)`.
-/// One column buffer is kept and reused, so steady-state training allocates nothing here.
+/// Forward: the receptive fields of a group of examples are laid out as columns `[in·k·k, group·outH·outW]`
+/// and `Y = W · columns + b` is one product per group (groups hold as many examples as fit 16 MiB of
+/// columns). Backward recomputes the columns rather than keeping them for the whole batch (they are `k²` times
+/// the input), then `dW += dY · columnsᵀ`, `db = Σ dY` and `dX = col2im(Wᵀ · dY)`. `im2col`, `col2im` and the
+/// layout copies are split across cores by example; the products are OpenBLAS's. The buffers are kept and
+/// reused, so steady-state training with a fixed batch size allocates nothing here except Dispatch's own
+/// small allocations when a pass is split (as in ``Sequential``'s element-wise kernels).
 public final class Conv2d: Layer {
     /// `"conv2d"`.
     public let kind = "conv2d"
@@ -25,7 +28,10 @@ public final class Conv2d: Layer {
     /// Bias `[outChannels]`.
     public let bias: Parameter
     let transform: Im2Col
+    /// Columns of one group of examples, side by side (`[in·k·k, group·P]`).
     private let columns = FloatBuffer()
+    /// Products (forward) or output gradients (backward) of one group, `[out, group·P]`.
+    private let products = FloatBuffer()
 
     /// Creates a convolution with PyTorch's default initialisation (uniform in ±1/√(in·k·k) for weight and
     /// bias), failing when the kernel does not fit the padded input or a size is not positive.
@@ -63,67 +69,105 @@ public final class Conv2d: Layer {
     /// Weight and bias.
     public var parameters: [Parameter] { [weight, bias] }
 
-    /// A 1×1 convolution with stride 1 and no padding reads its input directly as the column matrix.
-    private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
+    /// Column-matrix floats one group of examples may use (16 MiB by default): the group's examples share one
+    /// product. Tests lower it to exercise several groups per batch.
+    var columnBudget = 1 << 22
 
-    /// Columns of example `input` (the input itself for a pointwise convolution, else `im2col` into the buffer).
-    private func columnMatrix(_ input: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        if isPointwise { return input }
-        transform.im2col(input, columns.pointer)
-        return UnsafePointer(columns.pointer)
+    /// Examples per group for this layer: as many as fit ``columnBudget``, at most `batchSize`.
+    private func groupSize(_ batchSize: Int) -> Int {
+        max(1, min(batchSize, columnBudget / max(transform.rows * transform.columns, 1)))
     }
 
-    /// `Y = W · im2col(X) + b`, one product per example.
-    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
-                        training: Bool) {
-        let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
-        columns.reserve(k * p)
-        let w = UnsafePointer(weight.storage.pointer), b = bias.storage.pointer
-        for example in 0..<batchSize {
-            let y = output + example * outputFeatures
-            for channel in 0..<outChannels { (y + channel * p).update(repeating: b[channel], count: p) }
-            let col = columnMatrix(input + example * inputFeatures)
-            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: p, k: k, alpha: 1, a: w, lda: k,
-                      b: col, ldb: p, beta: 1, c: y, ldc: p)
+    /// Lays the columns of examples `first..<first + count` side by side into the column buffer (rows
+    /// `count · P` floats apart), one example per task, split across cores when large.
+    private func gatherColumns(_ input: UnsafePointer<Float>, first: Int, count: Int) {
+        let p = transform.columns, leading = count * p, features = inputFeatures, transform = transform
+        let col = columns.pointer
+        FusedKernels.forEachChunk(count: count, costPerItem: transform.rows * p) { start, end, _ in
+            for local in start..<end {
+                transform.im2col(input + (first + local) * features, col + local * p, leading: leading)
+            }
         }
     }
 
-    /// `dW (+)= Σ dY · columnsᵀ`, `db (+)= Σ dY`, `dX = col2im(Wᵀ · dY)`; columns are recomputed per example.
+    /// `Y = W · im2col(X) + b`: per group of examples, their columns side by side and one product
+    /// `[out, in·k·k] · [in·k·k, group·P]`, then a scatter into NCHW with the bias added.
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
+                        training: Bool) {
+        let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
+        let group = groupSize(batchSize)
+        columns.reserve(k * p * group)
+        products.reserve(outChannels * p * group)
+        let w = UnsafePointer(weight.storage.pointer), b = UnsafePointer(bias.storage.pointer)
+        let features = outputFeatures, product = products.pointer
+        var first = 0
+        while first < batchSize {
+            let count = min(group, batchSize - first), leading = count * p
+            gatherColumns(input, first: first, count: count)
+            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: leading, k: k, alpha: 1, a: w, lda: k,
+                      b: columns.pointer, ldb: leading, beta: 0, c: product, ldc: leading)
+            let base = first
+            FusedKernels.forEachChunk(count: count, costPerItem: features) { start, end, _ in
+                for local in start..<end {
+                    let y = output + (base + local) * features
+                    for channel in 0..<outChannels {
+                        let source = product + channel * leading + local * p, target = y + channel * p
+                        let shift = b[channel]
+                        for index in 0..<p { target[index] = source[index] + shift }
+                    }
+                }
+            }
+            first += count
+        }
+    }
+
+    /// Per group of examples: `dY` gathered to `[out, group·P]` (with `db`), `dW (+)= dY · columnsᵀ` on the
+    /// recomputed columns, `dColumns = Wᵀ · dY` and `col2im` into `dX`.
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                          batchSize: Int, mode: ParameterGradientMode) {
         let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
-        columns.reserve(k * p)
-        let w = UnsafePointer(weight.storage.pointer)
-        if mode != .skip {
-            let dW = weight.gradientStorage.pointer, db = bias.gradientStorage.pointer
-            if mode == .overwrite {
-                dW.update(repeating: 0, count: weight.count)
-                db.update(repeating: 0, count: outChannels)
-            }
-            for example in 0..<batchSize {
-                let dy = gradOutput + example * outputFeatures
-                for channel in 0..<outChannels {
-                    db[channel] += FusedKernels.sum(dy + channel * p, count: p)
-                }
-                let col = columnMatrix(input + example * inputFeatures)
-                BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: k, k: p, alpha: 1, a: dy, lda: p,
-                          b: col, ldb: p, beta: 1, c: dW, ldc: k)
-            }
+        let group = groupSize(batchSize)
+        columns.reserve(k * p * group)
+        products.reserve(outChannels * p * group)
+        let w = UnsafePointer(weight.storage.pointer), dW = weight.gradientStorage.pointer
+        let db = bias.gradientStorage.pointer, product = products.pointer, col = columns.pointer
+        let features = outputFeatures, inFeatures = inputFeatures, transform = transform
+        if mode == .overwrite {
+            dW.update(repeating: 0, count: weight.count)
+            db.update(repeating: 0, count: outChannels)
         }
-        guard let gradInput else { return }
-        for example in 0..<batchSize {
-            let dy = gradOutput + example * outputFeatures
-            let dx = gradInput + example * inputFeatures
-            if isPointwise {
-                BLAS.gemm(transposeA: true, transposeB: false, m: k, n: p, k: outChannels, alpha: 1, a: w, lda: k,
-                          b: dy, ldb: p, beta: 0, c: dx, ldc: p)
-                continue
+        var first = 0
+        while first < batchSize {
+            let count = min(group, batchSize - first), leading = count * p, base = first
+            FusedKernels.forEachChunk(count: count, costPerItem: features) { start, end, _ in
+                for local in start..<end {
+                    let dy = gradOutput + (base + local) * features
+                    for channel in 0..<outChannels {
+                        (product + channel * leading + local * p).update(from: dy + channel * p, count: p)
+                    }
+                }
             }
-            BLAS.gemm(transposeA: true, transposeB: false, m: k, n: p, k: outChannels, alpha: 1, a: w, lda: k,
-                      b: dy, ldb: p, beta: 0, c: columns.pointer, ldc: p)
-            dx.update(repeating: 0, count: inputFeatures)
-            transform.col2im(columns.pointer, dx)
+            if mode != .skip {
+                for channel in 0..<outChannels {
+                    db[channel] += FusedKernels.sum(product + channel * leading, count: leading)
+                }
+                gatherColumns(input, first: first, count: count)
+                BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: k, k: leading, alpha: 1, a: product,
+                          lda: leading, b: col, ldb: leading, beta: 1, c: dW, ldc: k)
+            }
+            if let gradInput {
+                BLAS.gemm(transposeA: true, transposeB: false, m: k, n: leading, k: outChannels, alpha: 1, a: w,
+                          lda: k, b: product, ldb: leading, beta: 0, c: col, ldc: leading)
+                FusedKernels.forEachChunk(count: count, costPerItem: k * p) { start, end, _ in
+                    for local in start..<end {
+                        let dx = gradInput + (base + local) * inFeatures
+                        dx.update(repeating: 0, count: inFeatures)
+                        transform.col2im(col + local * p, dx, leading: leading)
+                    }
+                }
+            }
+            first += count
         }
     }
 }

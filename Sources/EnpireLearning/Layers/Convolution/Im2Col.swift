@@ -33,9 +33,10 @@ struct Im2Col {
         return (min(first, end), end)
     }
 
-    /// Writes the column matrix of one example `x` into `col`.
-    func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
-        let h = input.height, w = input.width, columns = columns
+    /// Writes the column matrix of one example `x` into `col`, whose rows are `leading` floats apart (at least
+    /// ``columns``; larger when several examples share one matrix side by side).
+    func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, leading: Int) {
+        let h = input.height, w = input.width, columns = leading
         for c in 0..<input.channels {
             let plane = x + c * h * w
             for kh in 0..<kernel {
@@ -64,9 +65,10 @@ struct Im2Col {
         }
     }
 
-    /// Adds the columns `col` back onto one example's image gradient `dx` (which the caller zeroes first).
-    func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-        let h = input.height, w = input.width, columns = columns
+    /// Adds the columns `col` (rows `leading` floats apart) back onto one example's image gradient `dx` (which
+    /// the caller zeroes first).
+    func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, leading: Int) {
+        let h = input.height, w = input.width, columns = leading
         for c in 0..<input.channels {
             let plane = dx + c * h * w
             for kh in 0..<kernel {
