@@ -3,7 +3,7 @@
 ///
 /// Unlike batch normalisation it keeps no running statistics and behaves the same in training and evaluation
 /// and at batch size 1. Matches PyTorch's `nn.GroupNorm(groups, channels)` (biased variance, ε = 1e-5).
-/// Examples are split across cores when the block is large (``FusedKernels``' threshold).
+/// Examples are split across cores when the block is large (the threshold of the element-wise kernels, 2^18).
 public final class GroupNorm: Layer {
     /// `"groupnorm"`.
     public let kind = "groupnorm"

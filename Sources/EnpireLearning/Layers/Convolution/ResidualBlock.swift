@@ -51,11 +51,15 @@ public final class ResidualBlock: Layer {
         conv1.forward(input, convolved1.pointer, batchSize: batchSize, training: training)
         norm1.forward(convolved1.pointer, normalized1.pointer, batchSize: batchSize, training: training)
         let a = activated1.pointer, n1 = normalized1.pointer
-        for index in 0..<count { a[index] = max(n1[index], 0) }
+        FusedKernels.forEachChunk(count: count, costPerItem: 1) { start, end, _ in
+            for index in start..<end { a[index] = max(n1[index], 0) }
+        }
         conv2.forward(a, convolved2.pointer, batchSize: batchSize, training: training)
         norm2.forward(convolved2.pointer, normalized2.pointer, batchSize: batchSize, training: training)
         let n2 = normalized2.pointer
-        for index in 0..<count { output[index] = max(n2[index] + input[index], 0) }
+        FusedKernels.forEachChunk(count: count, costPerItem: 1) { start, end, _ in
+            for index in start..<end { output[index] = max(n2[index] + input[index], 0) }
+        }
     }
 
     /// Back through the final ReLU, the convolution path (reusing the cached activations) and the skip.
@@ -66,7 +70,9 @@ public final class ResidualBlock: Layer {
         gradientA.reserve(count)
         gradientB.reserve(count)
         let skip = gradientA.pointer, path = gradientB.pointer
-        for index in 0..<count { skip[index] = output[index] > 0 ? gradOutput[index] : 0 }
+        FusedKernels.forEachChunk(count: count, costPerItem: 1) { start, end, _ in
+            for index in start..<end { skip[index] = output[index] > 0 ? gradOutput[index] : 0 }
+        }
         norm2.backward(input: convolved2.pointer, output: normalized2.pointer, gradOutput: skip, gradInput: path,
                        batchSize: batchSize, mode: mode)
         // `normalized2` is not read by any backward pass (norm2 keeps its own x̂), so it takes conv2's input
@@ -75,12 +81,16 @@ public final class ResidualBlock: Layer {
         conv2.backward(input: activated1.pointer, output: convolved2.pointer, gradOutput: path,
                        gradInput: activatedGradient, batchSize: batchSize, mode: mode)
         let n1 = normalized1.pointer
-        for index in 0..<count where n1[index] <= 0 { activatedGradient[index] = 0 }
+        FusedKernels.forEachChunk(count: count, costPerItem: 1) { start, end, _ in
+            for index in start..<end where n1[index] <= 0 { activatedGradient[index] = 0 }
+        }
         norm1.backward(input: convolved1.pointer, output: normalized1.pointer, gradOutput: activatedGradient,
                        gradInput: path, batchSize: batchSize, mode: mode)
         conv1.backward(input: input, output: convolved1.pointer, gradOutput: path, gradInput: gradInput,
                        batchSize: batchSize, mode: mode)
         guard let gradInput else { return }
-        for index in 0..<count { gradInput[index] += skip[index] }
+        FusedKernels.forEachChunk(count: count, costPerItem: 1) { start, end, _ in
+            for index in start..<end { gradInput[index] += skip[index] }
+        }
     }
 }
