@@ -1,4 +1,5 @@
 public import Enpire
+import Foundation
 
 /// Two-dimensional convolution over NCHW examples (square kernel, stride, zero padding), as `im2col` plus
 /// `sgemm`, with weights `[out, in, k, k]` as in PyTorch's `nn.Conv2d`.
@@ -69,9 +70,17 @@ public final class Conv2d: Layer {
     /// Weight and bias.
     public var parameters: [Parameter] { [weight, bias] }
 
-    /// Column-matrix floats one group of examples may use (16 MiB by default): the group's examples share one
-    /// product. Tests lower it to exercise several groups per batch.
-    var columnBudget = 1 << 22
+    /// Column-matrix floats one group of examples may use: the group's examples share one product. 2^22 (16 MiB)
+    /// by default, overridable with the environment variable `ENPIRE_CONV_COLUMN_BUDGET` (for measuring).
+    static let defaultColumnBudget: Int = {
+        if let text = ProcessInfo.processInfo.environment["ENPIRE_CONV_COLUMN_BUDGET"], let value = Int(text),
+           value > 0 {
+            return value
+        }
+        return 1 << 22
+    }()
+    /// This layer's budget (tests lower it to exercise several groups per batch).
+    var columnBudget = Conv2d.defaultColumnBudget
 
     /// Examples per group for this layer: as many as fit ``columnBudget``, at most `batchSize`.
     private func groupSize(_ batchSize: Int) -> Int {
