@@ -1,6 +1,9 @@
 // Prints JSON timings of EnpireLearning workloads for Benchmarks/compare_torch.py.
-// Usage: LearningTimings [--quick] [--rl] [--only train|wide|infer|sac|sgemm] [--batch N] [--steps N]
+// Usage: LearningTimings [--quick] [--rl] [--conv] [--only train|wide|infer|sac|sgemm|conv] [--batch N] [--steps N]
+// [--size S] (conv: image side)
 // --rl times only the library's SoftActorCritic updates (2 critics UTD 1, 10 critics UTD 1, 2 critics UTD 20).
+// --conv times only the convolutional encoder (compare_conv.py): forward and training step, batch 1 and 64,
+// 96×96 and 128×128 RGB inputs.
 // --only runs one group (with --steps, exactly N untimed calls of one workload: for callgrind/perf runs).
 import Foundation
 import LearningWorkloads
@@ -40,6 +43,26 @@ if CommandLine.arguments.contains("--rl") {
     exit(0)
 }
 
+if CommandLine.arguments.contains("--conv") {
+    for size in [96, 128] {
+        for batch in [1, 64] {
+            let workload = try ConvTrainStepWorkload(size: size, batchSize: batch)
+            let large = batch > 1
+            results["conv\(size)_b\(batch)_forward_seconds"] = try timePerCall(
+                warmup: large ? 1 : 5, iterations: large ? n(3) : n(20), repeats: large ? 3 : 5) {
+                _ = try workload.forward()
+            }
+            results["conv\(size)_b\(batch)_train_seconds"] = try timePerCall(
+                warmup: large ? 1 : 5, iterations: large ? n(2) : n(10), repeats: large ? 3 : 5) {
+                try workload.step()
+            }
+        }
+    }
+    let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+    exit(0)
+}
+
 func option(_ name: String) -> String? {
     guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else {
         return nil
@@ -65,6 +88,10 @@ if let fixedSteps, let only {
         for _ in 0..<fixedSteps { workload.run() }
     case "sac":
         let workload = try SACUpdateWorkload()
+        for _ in 0..<fixedSteps { try workload.step() }
+    case "conv":
+        let size = option("--size").flatMap(Int.init) ?? 96
+        let workload = try ConvTrainStepWorkload(size: size, batchSize: batch)
         for _ in 0..<fixedSteps { try workload.step() }
     default:
         FileHandle.standardError.write(Data("unknown --only \(only)\n".utf8))

@@ -137,4 +137,63 @@ enum FusedKernels {
         }
         return total
     }
+
+    /// `Σ x` over `count` floats with eight independent SIMD accumulators.
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var accumulator = SIMD8<Float>()
+        let vectorized = count & ~7
+        var index = 0
+        while index < vectorized {
+            accumulator += UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
+            index += 8
+        }
+        var total = accumulator.sum()
+        while index < count {
+            total += x[index]
+            index += 1
+        }
+        return total
+    }
+
+    /// `Σ a·b` over `count` floats with eight independent SIMD accumulators.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var accumulator = SIMD8<Float>()
+        let vectorized = count & ~7
+        var index = 0
+        while index < vectorized {
+            accumulator += UnsafeRawPointer(a + index).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + index).loadUnaligned(as: SIMD8<Float>.self)
+            index += 8
+        }
+        var total = accumulator.sum()
+        while index < count {
+            total += a[index] * b[index]
+            index += 1
+        }
+        return total
+    }
+
+    /// `Σ (x − mean)²` over `count` floats with eight independent SIMD accumulators (the second pass of a
+    /// two-pass variance, which does not cancel like `E[x²] − E[x]²`).
+    @inline(__always)
+    static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, mean: Float, count: Int) -> Float {
+        var accumulator = SIMD8<Float>()
+        let center = SIMD8<Float>(repeating: mean)
+        let vectorized = count & ~7
+        var index = 0
+        while index < vectorized {
+            let value = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - center
+            accumulator += value * value
+            index += 8
+        }
+        var total = accumulator.sum()
+        while index < count {
+            let value = x[index] - mean
+            total += value * value
+            index += 1
+        }
+        return total
+    }
 }

@@ -41,8 +41,10 @@ public final class Sequential {
         }
         for (index, layer) in layers.enumerated() {
             for parameter in layer.parameters {
-                let base = parameter.name.split(separator: ".").last.map(String.init) ?? parameter.name
-                parameter.name = "\(index).\(base)"
+                // Drop a previous Sequential's index prefix; keep a composite layer's own path (`conv1.weight`).
+                var parts = parameter.name.split(separator: ".", omittingEmptySubsequences: false)
+                if parts.count > 1, Int(parts[0]) != nil { parts.removeFirst() }
+                parameter.name = "\(index).\(parts.joined(separator: "."))"
             }
         }
     }

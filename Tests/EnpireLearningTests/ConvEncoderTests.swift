@@ -1,0 +1,155 @@
+import Enpire
+import Testing
+@testable import EnpireLearning
+
+/// Finite-difference check of a whole network: relative errors for the input gradient and each parameter, on
+/// at most `entries` evenly spaced elements of each (the whole network is re-run twice per probed element).
+func networkGradientErrors(_ network: Sequential, input: Tensor, seed: UInt64, epsilon: Float = 3e-3,
+                           entries: Int = 48) throws
+    -> (input: Double, parameters: [(String, Double)], allParameters: Double) {
+    let batch = input.count / network.inputFeatures
+    var rng = SplitMix64(seed: seed)
+    let weights = Tensor.randomNormal([batch, network.outputFeatures], using: &rng)
+    func objective(_ x: Tensor) throws -> Double {
+        let y = try network.forward(x, training: true)
+        return zip(y.scalars, weights.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+    }
+    func probed(_ count: Int) -> [Int] { Array(stride(from: 0, to: count, by: max(1, count / entries))) }
+    _ = try objective(input)
+    var gradInput = Tensor.zeros([0, 0])
+    try network.backward(weights, gradInput: &gradInput)
+    var x = input, numeric: [Double] = []
+    let inputIndices = probed(x.count)
+    for index in inputIndices {
+        let saved = x.scalars[index]
+        x.scalars[index] = saved + epsilon
+        let plus = try objective(x)
+        x.scalars[index] = saved - epsilon
+        let minus = try objective(x)
+        x.scalars[index] = saved
+        numeric.append((plus - minus) / Double(2 * epsilon))
+    }
+    let inputError = GradientCheck.relativeError(inputIndices.map { gradInput.scalars[$0] }, numeric)
+    let analytic = network.parameters.map { $0.gradient.scalars }
+    var errors: [(String, Double)] = []
+    var allAnalytic: [Float] = [], allNumeric: [Double] = []
+    for (parameter, gradient) in zip(network.parameters, analytic) {
+        var numericParameter: [Double] = []
+        let pointer = parameter.storage.pointer, indices = probed(parameter.count)
+        for index in indices {
+            let saved = pointer[index]
+            pointer[index] = saved + epsilon
+            let plus = try objective(input)
+            pointer[index] = saved - epsilon
+            let minus = try objective(input)
+            pointer[index] = saved
+            numericParameter.append((plus - minus) / Double(2 * epsilon))
+        }
+        errors.append((parameter.name, GradientCheck.relativeError(indices.map { gradient[$0] }, numericParameter)))
+        allAnalytic += indices.map { gradient[$0] }
+        allNumeric += numericParameter
+    }
+    return (inputError, errors, GradientCheck.relativeError(allAnalytic, allNumeric))
+}
+
+@Suite("Convolutional encoder (residual block, Sequential, training)")
+struct ConvEncoderTests {
+    @Test("ResidualBlock: input and all eight parameter gradients")
+    func residualBlock() throws {
+        var rng = SplitMix64(seed: 20)
+        let shape = ImageShape(channels: 4, height: 4, width: 4)
+        let block = try ResidualBlock(shape: shape, groups: 2, rng: &rng)
+        try block.norm1.scale.assign(.randomUniform([4], in: 0.5...1.5, using: &rng))
+        try block.norm2.shift.assign(.randomUniform([4], in: 0...0.5, using: &rng))
+        #expect(block.parameters.map(\.name) == ["conv1.weight", "conv1.bias", "norm1.weight", "norm1.bias",
+                                                 "conv2.weight", "conv2.bias", "norm2.weight", "norm2.bias"])
+        let x = try Tensor(shape: [2, shape.count], scalars: GradientCheck.randomInput(count: 2 * shape.count,
+                                                                                      seed: 21))
+        let result = try networkGradientErrors(Sequential([block]), input: x, seed: 7, entries: 1000)
+        // Probes of ±0.003 rarely cross a ReLU kink (±0.01 did for one weight); a wrong backward gives errors ~1.
+        #expect(result.input < 1e-3)
+        #expect(result.parameters.count == 8)
+        for (name, error) in result.parameters { #expect(error < 1e-3, "\(name)") }
+    }
+
+    @Test("Encoder (spatial softmax and global pooling): shapes, names and gradients through Sequential",
+          arguments: ConvEncoderSpecification.Pooling.allCases)
+    func encoderGradients(pooling: ConvEncoderSpecification.Pooling) throws {
+        var rng = SplitMix64(seed: 22)
+        let spec = ConvEncoderSpecification(input: ImageShape(channels: 3, height: 16, width: 16), channels: [4, 8],
+                                            groups: 2, pooling: pooling, outputFeatures: 5)
+        let network = try spec.makeNetwork(rng: &rng)
+        #expect(network.inputFeatures == 768)
+        #expect(network.outputFeatures == 5)
+        let names = network.parameters.map(\.name)
+        #expect(Set(names).count == names.count)
+        #expect(names.contains("3.conv1.weight"))
+        let input = try Tensor(shape: [2, 768], scalars: GradientCheck.randomInput(count: 1536, seed: 23))
+        // Float32 outputs: the input gradient is checked with wide probes (rounding noise ∝ 1/ε dominates small
+        // ones), the parameters with narrow ones (ReLU kinks and curvature of tiny group norms dominate wide ones).
+        // A wrong backward leaves an error floor of order 1 that does not shrink with ε.
+        let wide = try networkGradientErrors(network, input: input, seed: 24, epsilon: 3e-2)
+        let medium = try networkGradientErrors(network, input: input, seed: 24, epsilon: 1e-2)
+        let narrow = try networkGradientErrors(network, input: input, seed: 24, epsilon: 3e-4)
+        #expect(wide.input < 2e-3)
+        #expect(narrow.allParameters < 2e-2)
+        #expect(narrow.allParameters < medium.allParameters / 2)
+        // The state dictionary round-trips into a fresh encoder with other weights.
+        var other = SplitMix64(seed: 25)
+        let copy = try spec.makeNetwork(rng: &other)
+        try copy.load(stateDictionary: network.stateDictionary())
+        #expect(try copy.forward(input) == network.forward(input))
+    }
+
+    @Test("Encoder with random shift trains: Adam on an MSE head lowers the loss on a fixed batch")
+    func encoderTrains() throws {
+        var rng = SplitMix64(seed: 26)
+        let spec = ConvEncoderSpecification(input: ImageShape(channels: 3, height: 16, width: 16), channels: [8, 8],
+                                            groups: 4, outputFeatures: 2, randomShift: 1)
+        let network = try spec.makeNetwork(rng: &rng)
+        #expect(network.layers.first is RandomShift)
+        let batch = 8
+        // Target: the (x, y) position of a bright square, a keypoint the spatial softmax can express.
+        var images = Tensor.zeros([batch, 768]), targets = Tensor.zeros([batch, 2])
+        for example in 0..<batch {
+            let row = 2 + example % 4 * 3, column = 2 + example / 4 * 8
+            for channel in 0..<3 {
+                for dr in 0..<3 {
+                    for dc in 0..<3 { images[example, channel * 256 + (row + dr) * 16 + column + dc] = 1 }
+                }
+            }
+            targets[example, 0] = Float(column) / 8 - 1
+            targets[example, 1] = Float(row) / 8 - 1
+        }
+        let adam = Adam(parameters: network.parameters, learningRate: 3e-3)
+        var prediction = Tensor.zeros([0]), gradient = Tensor.zeros([0])
+        var losses: [Float] = []
+        for _ in 0..<60 {
+            try network.forward(images, into: &prediction, training: true)
+            losses.append(try MSELoss()(prediction: prediction, target: targets, gradient: &gradient))
+            try network.backward(gradient)
+            adam.step()
+        }
+        #expect(losses.allSatisfy { $0.isFinite })
+        #expect(losses.suffix(5).reduce(0, +) / 5 < losses[0] * 0.3, "losses \(losses.first!) → \(losses.last!)")
+    }
+
+    @Test("Accumulate doubles and skip keeps the encoder's parameter gradients")
+    func gradientModes() throws {
+        var rng = SplitMix64(seed: 27)
+        let network = try ConvEncoderSpecification(input: ImageShape(channels: 2, height: 6, width: 6), channels: [4],
+                                                   groups: 2, outputFeatures: 3).makeNetwork(rng: &rng)
+        let input = Tensor.randomNormal([2, 72], using: &rng), grad = Tensor.randomNormal([2, 3], using: &rng)
+        _ = try network.forward(input, training: true)
+        try network.backward(grad, mode: .overwrite)
+        let once = network.parameters.map(\.gradient)
+        try network.backward(grad, mode: .accumulate)
+        var gradInput = Tensor.zeros([0, 0])
+        try network.backward(grad, gradInput: &gradInput, mode: .skip)
+        for (parameter, first) in zip(network.parameters, once) {
+            let twice = try parameter.gradient - first * 2
+            #expect(twice.scalars.allSatisfy { abs($0) < 1e-4 }, "\(parameter.name)")
+        }
+        #expect(gradInput.shape == [2, 72])
+    }
+}
