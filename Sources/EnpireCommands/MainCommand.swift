@@ -128,7 +128,7 @@ struct MainCommand: AsyncParsableCommand {
         if cameraReward, resume == nil {
             let report = try PushTRewardStudy(clips: 50).calibrate()
             configuration.cameraReward = report.model
-            logger.info("camera reward calibrated on 50 labelled clips: threshold \(String(format: "%.4f", report.model.threshold)), confirmation margin \(report.model.boundaryMargin), validation accuracy \(String(format: "%.2f", report.validation.accuracy))")
+            logger.info("camera reward calibrated on 50 labelled clips: threshold \(String(format: "%.4f", report.model.threshold)), confirmation margin \(report.model.boundaryMargin) over \(report.model.confirmationFrames) consecutive frames, validation accuracy \(String(format: "%.2f", report.validation.accuracy))")
         }
         var campaign = try resume.map { _ in try PushTCampaign.resuming(output: folder) }
             ?? PushTCampaign(configuration: configuration, output: folder)

@@ -169,6 +169,10 @@ struct RewardCommand: AsyncParsableCommand {
         @Option(help: "Seed of those episodes.") var episodeSeed: UInt64 = 30
         @Option(help: "Margin added to the fitted coverage threshold.") var margin: Double?
         @Option(help: "Coverage the expert policies of the episodes aim at.") var expertTarget = 0.97
+        @Option(help: "Consecutive confirmed live frames that end an episode early (default: the model's).")
+        var confirmations = PushTRewardModel.defaultConfirmationFrames
+        @Option(help: ArgumentHelp("With --episodes: run each episode to its full budget, never stopped by the camera, and write every step's estimates and coverage here (one JSON object per episode and line) to replay verdict rules on.", valueName: "file"))
+        var trace: String?
         @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
         var progress: ProgressFormat = .text
 
@@ -178,6 +182,10 @@ struct RewardCommand: AsyncParsableCommand {
             }
             guard (0.95...0.995).contains(expertTarget) else { throw ValidationError("--expert-target must be 0.95...0.995") }
             if let episodes, !(1...100_000).contains(episodes) { throw ValidationError("--episodes must be 1...100000") }
+            if trace != nil, episodes == nil { throw ValidationError("--trace needs --episodes") }
+            guard (1...PushTRewardModel.maximumConfirmationFrames).contains(confirmations) else {
+                throw ValidationError("--confirmations must be 1...\(PushTRewardModel.maximumConfirmationFrames)")
+            }
         }
 
         func run() async throws {
@@ -187,9 +195,24 @@ struct RewardCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data: Data
-            if let episodes {
+            if let episodes, let trace {
                 let report = try study.calibrate()
-                let result = try study.runEpisodes(episodes, seed: episodeSeed, model: report.model,
+                let traces = try study.traceEpisodes(
+                    episodes, seed: episodeSeed, model: report.model, expertTarget: expertTarget,
+                    progress: progress.output(since: Date()).counter(phase: "episodes", total: episodes, every: 50))
+                let lines = JSONEncoder()
+                lines.outputFormatting = [.sortedKeys]
+                var text = Data()
+                for line in traces {
+                    text.append(try lines.encode(line))
+                    text.append(0x0A)
+                }
+                try writeOutput(text, to: trace)
+                data = try encoder.encode(report)
+            } else if let episodes {
+                var model = try study.calibrate().model
+                model.confirmationFrames = confirmations
+                let result = try study.runEpisodes(episodes, seed: episodeSeed, model: model,
                                                    expertTarget: expertTarget,
                                                    progress: progress.output(since: Date()).counter(phase: "episodes", total: episodes, every: 50))
                 data = try encoder.encode(result)

@@ -14,7 +14,8 @@ import Testing
         #expect(throws: RewardError.self) {
             _ = try PushTRewardModel.decode(try JSONSerialization.data(withJSONObject: object))
         }
-        for (key, value) in [("threshold", 7.0), ("minimumArenaFraction", -1.0), ("boundaryMargin", 0.9)] {
+        for (key, value) in [("threshold", 7.0), ("minimumArenaFraction", -1.0), ("boundaryMargin", 0.9),
+                             ("confirmationFrames", 0), ("confirmationFrames", 1e6)] {
             var changed = try #require(try JSONSerialization.jsonObject(with: model.frozenJSON()) as? [String: Any])
             changed[key] = value
             #expect(throws: RewardError.self, "\(key) = \(value)") {

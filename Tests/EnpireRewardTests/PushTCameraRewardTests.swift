@@ -42,17 +42,67 @@ import Testing
     }
 
     @Test func earlySuccessNeedsConfirmationButTheLastFrameUsesTheThreshold() {
-        let reward = PushTCameraReward(model: PushTRewardModel(threshold: 0.95, boundaryMargin: 0.006))
-        func features(_ coverage: Double) -> PushTFrameFeatures {
-            PushTFrameFeatures(block: PushTImagePose(x: 0, y: 0, angle: 0, scale: 1), blockAreaRatio: 1,
-                               arenaFraction: 0.8, estimatedCoverage: coverage)
-        }
+        let reward = PushTCameraReward(model: PushTRewardModel(threshold: 0.95, boundaryMargin: 0.006,
+                                                               confirmationFrames: 1))
+        let features = Self.features
         #expect(!reward.verdict(for: features(0.953), isFinal: false).success)
         #expect(reward.verdict(for: features(0.953), isFinal: false).status == .boundary)
         #expect(reward.verdict(for: features(0.953), isFinal: true).success)
         #expect(reward.verdict(for: features(0.957), isFinal: false).status == .confirmedPass)
         #expect(!reward.verdict(for: features(0.949), isFinal: true).success)
         #expect(reward.verdict(for: features(0.90), isFinal: true).status == .likelyFail)
+    }
+
+    static func features(_ coverage: Double) -> PushTFrameFeatures {
+        PushTFrameFeatures(block: PushTImagePose(x: 0, y: 0, angle: 0, scale: 1), blockAreaRatio: 1,
+                           arenaFraction: 0.8, estimatedCoverage: coverage)
+    }
+
+    @Test func earlySuccessNeedsConsecutiveConfirmations() {
+        let reward = PushTCameraReward(model: PushTRewardModel(threshold: 0.95, boundaryMargin: 0.006,
+                                                               confirmationFrames: 3))
+        let high = Self.features(0.97)
+        for streak in [1, 2] {
+            let pending = reward.verdict(for: high, isFinal: false, confirmedFrames: streak)
+            #expect(!pending.success && pending.status == .boundary, "\(streak) of 3 confirmations")
+        }
+        #expect(reward.verdict(for: high, isFinal: false, confirmedFrames: 3).status == .confirmedPass)
+        #expect(reward.verdict(for: high, isFinal: false, confirmedFrames: 3).success)
+        // One frame alone (the stored path) cannot end an episode early, but decides on the last frame.
+        #expect(!reward.verdict(for: high, isFinal: false).success)
+        #expect(reward.verdict(for: high, isFinal: true).success)
+        // A frame that does not confirm is no success whatever streak the caller claims.
+        #expect(!reward.verdict(for: Self.features(0.953), isFinal: false, confirmedFrames: 9).success)
+        var streak = ConfirmationStreak(required: 3)
+        #expect(!streak.record(true) && !streak.record(true) && streak.record(true) && streak.count == 3)
+        #expect(!streak.record(false) && streak.count == 0)
+        #expect(ConfirmationStreak(required: 0).required == 1)
+    }
+
+    /// Through the `RewardFunction` API on real frames: a success needs three confirming frames in a row; an
+    /// unjudgeable frame breaks the streak, and `beginEpisode` starts it again.
+    @Test func liveStreakIsBrokenByUnjudgeableFramesAndResetByBeginEpisode() async throws {
+        let (frame, goal, _) = try Self.successFrame()
+        // A threshold every measurement of this frame clears: only the streak decides.
+        let reward = PushTCameraReward(model: PushTRewardModel(camera: goal, threshold: 0.3, confirmationFrames: 3))
+        let black = Frame(cameraName: "top", timestampSeconds: 0,
+                          image: RGBImage(size: ImageSize(width: 640, height: 480)))
+        func step(_ shown: Frame) async throws -> Verdict {
+            try await reward.evaluate(EpisodeContext(
+                observation: Observation(stepIndex: 0, elapsedSeconds: 0, arms: [], frames: ["top": shown]),
+                isFinal: false))
+        }
+        let metadata = EpisodeMetadata(id: "a", task: "pusht", station: "s", policy: "p", startedAtUnixSeconds: 0,
+                                       arms: [], cameras: [])
+        await reward.beginEpisode(metadata, firstObservation: nil)
+        var successes: [Bool] = []
+        for shown in [frame, frame, black, frame, frame] { successes.append(try await step(shown).success) }
+        #expect(successes == [false, false, false, false, false])
+        #expect(try await step(frame).success, "the third confirming frame in a row")
+        await reward.beginEpisode(metadata, firstObservation: nil)
+        #expect(!(try await step(frame).success), "a new episode starts its streak at zero")
+        #expect(!(try await step(frame).success))
+        #expect(try await step(frame).success)
     }
 
     static func successFrame() throws -> (Frame, PushTCameraCalibration, PushTCameraReward) {
@@ -109,6 +159,21 @@ import Testing
         #expect(throws: RewardError.self) { try PushTRewardModel.load(from: url, expectedHash: hash) }
         try Data("{\"kind\": \"other\"}".utf8).write(to: url)
         #expect(throws: RewardError.self) { try PushTRewardModel.load(from: url) }
+        // A frozen v2 file (each live frame judged alone) is refused with a message naming the change, never
+        // read with the new rule under its old hash.
+        var old = try #require(try JSONSerialization.jsonObject(with: model.frozenJSON()) as? [String: Any])
+        old["kind"] = "enpire.reward.pusht-camera.v2"
+        old.removeValue(forKey: "confirmationFrames")
+        try JSONSerialization.data(withJSONObject: old).write(to: url)
+        do {
+            _ = try PushTRewardModel.load(from: url)
+            Issue.record("a v2 reward file loaded")
+        } catch {
+            #expect("\(error)".contains("recalibrate") && "\(error)".contains("v2"))
+        }
+        var unconfirmed = model
+        unconfirmed.confirmationFrames = 3
+        #expect(unconfirmed.identity != PushTRewardModel(camera: camera, threshold: 0.951, confirmationFrames: 1).identity)
     }
 
     @Test func calibrationRefusesTooFewOrOneClassExamples() {

@@ -84,8 +84,8 @@ struct CLIErrorTests {
     }
 
     private static let rewardModel = #"""
-        {"kind": "enpire.reward.pusht-camera.v2", "cameraName": "top", "resolution": {"width": 640, "height": 480},
-         "threshold": 0.95, "boundaryMargin": 0.006, "minimumArenaFraction": 0.15}
+        {"kind": "enpire.reward.pusht-camera.v3", "cameraName": "top", "resolution": {"width": 640, "height": 480},
+         "threshold": 0.95, "boundaryMargin": 0.006, "minimumArenaFraction": 0.15, "confirmationFrames": 3}
         """#
 
     /// Runs `enpire` and kills it after `seconds` (status -1 then): an option that sizes an allocation must be
@@ -137,7 +137,7 @@ struct CLIErrorTests {
         try #require(FileManager.default.isExecutableFile(atPath: AgentLoopTests.binary.path))
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try Data(#"{"kind": "enpire.reward.pusht-camera.v2", "threshold": "#.utf8).write(to: folder.appendingPathComponent("torn.json"))
+        try Data(#"{"kind": "enpire.reward.pusht-camera.v3", "threshold": "#.utf8).write(to: folder.appendingPathComponent("torn.json"))
         try Data(Self.rewardModel.utf8).write(to: folder.appendingPathComponent("reward.json"))
         let runs = [
             ["sim", "replay", "--input", "missing.json"],

@@ -24,14 +24,31 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     public var boundaryMargin: Double
     /// Smallest share of the frame that must look like the arena for a verdict to be formed.
     public var minimumArenaFraction: Double
+    /// How many consecutive live frames must be confirmed passes (above ``threshold`` + ``boundaryMargin``)
+    /// before a success ends an episode early (see ``ConfirmationStreak``). A station judges every frame, so a
+    /// single outlier frame would otherwise have hundreds of chances per episode to end it short of the goal.
+    /// Part of the frozen file and its hash: changing it changes the reward's identity.
+    public var confirmationFrames: Int
 
-    /// The format tag of this version.
-    public static let currentKind = "enpire.reward.pusht-camera.v2"
+    /// The format tag of this version (v3: live successes need ``confirmationFrames`` consecutive confirmations;
+    /// v2 files, which judged each live frame alone, are refused with a message to recalibrate).
+    public static let currentKind = "enpire.reward.pusht-camera.v3"
+
+    /// Format tags of earlier versions, which this version refuses rather than reinterprets.
+    public static let earlierKinds = ["enpire.reward.pusht-camera.v1", "enpire.reward.pusht-camera.v2"]
+
+    /// The number of consecutive confirmed live frames a new model requires (chosen on the tuning seeds of
+    /// Docs/Reward.md, never on the held-out seed).
+    public static let defaultConfirmationFrames = 3
+
+    /// Largest ``confirmationFrames`` a frozen model may hold (a 300-step episode could never confirm more).
+    public static let maximumConfirmationFrames = 100
 
     /// Creates a model; the default threshold is gym-pusht's success coverage.
     public init(cameraName: String = "top", resolution: ImageSize = ImageSize(width: 640, height: 480),
                 camera: PushTCameraCalibration? = nil, threshold: Double = 0.95, boundaryMargin: Double = 0.006,
-                minimumArenaFraction: Double = 0.15) {
+                minimumArenaFraction: Double = 0.15,
+                confirmationFrames: Int = PushTRewardModel.defaultConfirmationFrames) {
         self.kind = Self.currentKind
         self.cameraName = cameraName
         self.resolution = resolution
@@ -39,6 +56,7 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
         self.threshold = threshold
         self.boundaryMargin = boundaryMargin
         self.minimumArenaFraction = minimumArenaFraction
+        self.confirmationFrames = confirmationFrames
     }
 
     /// Whether `features` count as success.
@@ -80,6 +98,13 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
                 "\(source) has SHA-256 \(hash) but \(expectedHash) was expected; the reward changed since it was "
                     + "frozen: recalibrate or restore the frozen file")
         }
+        struct Kind: Decodable { var kind: String }
+        if let kind = try? JSONDecoder().decode(Kind.self, from: data).kind, earlierKinds.contains(kind) {
+            throw RewardError.badRewardFile(
+                "\(source) has kind '\(kind)', an earlier verdict rule (each live frame judged alone); '\(currentKind)' "
+                    + "ends an episode only after consecutive confirmations, so its hash differs: recalibrate with "
+                    + "`enpire reward calibrate` and freeze the new file")
+        }
         let model: PushTRewardModel
         do { model = try JSONDecoder().decode(PushTRewardModel.self, from: data) } catch {
             throw RewardError.badRewardFile("\(source) is not a Push-T reward model: \(ErrorMessage.oneLine(error))")
@@ -100,13 +125,17 @@ public struct PushTRewardModel: Sendable, Codable, Equatable {
     public static let maximumBoundaryMargin = 0.5
 
     /// What is out of range in this model, if anything: ``threshold`` and ``minimumArenaFraction`` must be
-    /// finite and in 0...1, ``boundaryMargin`` finite and in 0...``maximumBoundaryMargin``, the resolution
+    /// finite and in 0...1, ``boundaryMargin`` finite and in 0...``maximumBoundaryMargin``,
+    /// ``confirmationFrames`` in 1...``maximumConfirmationFrames``, the resolution
     /// non-empty and within `JPEGCodec.maximumDimension` per side and `JPEGCodec.maximumPixelCount` pixels,
     /// and a camera calibration finite with three channels per colour.
     public var validationProblem: String? {
         if !(0...1).contains(threshold) { return "threshold \(threshold) is not in 0...1" }
         if !(0...Self.maximumBoundaryMargin).contains(boundaryMargin) {
             return "boundaryMargin \(boundaryMargin) is not in 0...\(Self.maximumBoundaryMargin)"
+        }
+        if !(1...Self.maximumConfirmationFrames).contains(confirmationFrames) {
+            return "confirmationFrames \(confirmationFrames) is not in 1...\(Self.maximumConfirmationFrames)"
         }
         if !(0...1).contains(minimumArenaFraction) {
             return "minimumArenaFraction \(minimumArenaFraction) is not in 0...1"

@@ -11,7 +11,7 @@ public enum PushTCampaignReport {
         var intro = "Simulator: EnpireSim Push-T (gym-pusht 0.1.8 physics and scoring; success = coverage > 0.95 within 300 steps).\n"
         if let camera = c.cameraReward {
             intro += "Judge: every station's own 640x480 camera (Push-T camera reward, threshold "
-            intro += "\(String(format: "%.4f", camera.threshold)), early success confirmed above +\(camera.boundaryMargin)); "
+            intro += "\(String(format: "%.4f", camera.threshold)), early success after \(camera.confirmationFrames) consecutive frames above +\(camera.boundaryMargin)); "
             intro += "the simulator's coverage is only read to score held-out episodes.\n"
         }
         intro += "Resets: \(c.robotReset ? "the pusher puts the T back itself before every research episode (verified)" : "start states placed directly").\n"

@@ -61,8 +61,12 @@ public struct PushTRewardStudy: Sendable {
     public struct EpisodeResult: Sendable, Codable {
         /// Episodes run.
         public var episodes: Int
-        /// The frozen reward's coverage threshold and confirmation margin.
+        /// The frozen reward's coverage threshold.
         public var threshold: Double
+        /// Consecutive confirmed live frames the reward needed to end an episode early.
+        public var confirmationFrames: Int
+        /// The frozen reward's identity (SHA-256 of its model file, without a camera calibration).
+        public var identity: String
         /// Coverage the expert policies aimed at.
         public var expertTarget: Double
         /// Agreement of the final live verdict (the one that ended the episode, or the last at the time limit)
@@ -108,7 +112,6 @@ public struct PushTRewardStudy: Sendable {
     public func runEpisodes(_ episodes: Int, seed: UInt64, model: PushTRewardModel, expertTarget: Double = 0.97,
                             workers: Int = 2,
                             progress: @Sendable (Int) -> Void = { _ in }) throws -> EpisodeResult {
-        let reward = PushTCameraReward(model: model)
         let start = ContinuousClock.now
         struct Outcome: Sendable {
             var index: Int, policy: String, truth: Bool, live: Bool, stored: Bool, coverage: Double
@@ -120,48 +123,37 @@ public struct PushTRewardStudy: Sendable {
         let resolution = frames.resolution
         DispatchQueue.concurrentPerform(iterations: max(1, min(workers, episodes))) { _ in
             guard let codec = try? JPEGCodec() else { return }
+            // Each worker runs one episode at a time with its own reward, as each station has its own.
+            let reward = PushTCameraReward(model: model)
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < episodes else { return }
-                var random = SplitMix64(seed: (seed << 24) ^ UInt64(index))
-                let pick = random.nextUnitDouble()
-                let policy = pick < 0.5 ? "expert" : (pick < 0.85 ? "expert-budget" : "idle")
-                let budget = policy == "expert-budget" ? 40 + Int(random.nextUnitDouble() * 220)
-                    : PushTGeometry.maxEpisodeSteps
+                var policy = "?"
                 do {
-                    var renderer = try PushTRenderer(outputSize: resolution, noise: .realistic(seed: random.next()))
-                    var image = renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
-                    let calibration = try reward.calibration(from: Frame(cameraName: "top", timestampSeconds: 0,
-                                                                         image: image))
-                    let simulation = PushTSimulation()
-                    simulation.reset(seed: random.next() % 1_000_000)
-                    var expert = PushTHeuristicExpert(parameters: PushTPlannerParameters(targetCoverage: expertTarget))
+                    var episode = try PushTStudyEpisode(index: index, seed: seed, reward: reward,
+                                                        resolution: resolution, expertTarget: expertTarget)
+                    policy = episode.policy
+                    let budget = episode.budget
                     var live = false
                     var times: [Double] = []
                     var steps = 0, estimate = Double.nan
+                    reward.resetConfirmations()
                     for step in 0..<budget {
                         steps = step + 1
-                        if policy != "idle" {
-                            let target = expert.nextTarget(state: simulation.state,
-                                                           agentVelocity: simulation.agentVelocity)
-                            try simulation.step(action: (target.x, target.y))
-                        }
-                        renderer.render(simulation.state, into: &image, frameIndex: UInt64(step + 1))
-                        // What `reward.verdict(for: frame)` does, with the estimate kept for the misjudged list.
-                        let clock = ContinuousClock.now
-                        let frame = Frame(cameraName: "top", timestampSeconds: 0, image: image)
-                        let features = try? reward.features(of: frame, calibration: calibration)
-                        let verdict = features.map { reward.verdict(for: $0, isFinal: step == budget - 1) }
-                        let elapsed = ContinuousClock.now - clock
-                        times.append(elapsed.inSeconds)
-                        estimate = features?.estimatedCoverage ?? .nan
-                        live = verdict?.success ?? false
+                        try episode.advance(step: step)
+                        // What a station's `reward.evaluate` does (the streak included), from decoded pixels.
+                        let verdict = reward.judge(episode.frame, calibration: episode.calibration,
+                                                   isFinal: step == budget - 1)
+                        times.append(verdict.latencySeconds)
+                        estimate = verdict.status == .unknown ? .nan : verdict.score
+                        live = verdict.success
                         if live { break }
                     }
+                    let image = episode.image, calibration = episode.calibration
                     let jpeg = try codec.encode(image, quality: 90)
                     let stored = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, jpeg: jpeg),
                                                 calibration: calibration).success
-                    let coverage = simulation.coverage
+                    let coverage = episode.coverage
                     outcomes.withLock {
                         $0.append(Outcome(index: index, policy: policy,
                                           truth: coverage > PushTGeometry.successThreshold, live: live,
@@ -202,7 +194,8 @@ public struct PushTRewardStudy: Sendable {
                       estimate: $0.estimate, live: $0.live, stored: $0.stored)
         }
         return EpisodeResult(
-            episodes: all.count, threshold: model.threshold, expertTarget: expertTarget, live: live, stored: stored, perPolicy: perPolicy,
+            episodes: all.count, threshold: model.threshold, confirmationFrames: model.confirmationFrames,
+            identity: model.identity, expertTarget: expertTarget, live: live, stored: stored, perPolicy: perPolicy,
             passedCoverage: [passed.first ?? .nan, passed.isEmpty ? .nan : passed[passed.count / 2]],
             verdictMilliseconds: times.isEmpty ? [] : [times[times.count / 2] * 1000,
                                                        times[min(times.count - 1, times.count * 99 / 100)] * 1000],
