@@ -15,30 +15,18 @@ fixed random batch, batch 1 and 64, 3×96×96 and 3×128×128 inputs.
 Builds `LearningTimings` (release) in Benchmarks/ and runs it with `--conv`. Every round runs each side as its own
 process, rotating the order, and records the CPU other processes used meanwhile (harness.py).
 """
-import argparse, json, statistics, sys, time
+import argparse, json, sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import harness  # noqa: E402
-from compare_torch import build_ours  # noqa: E402
+from compare_torch import build_ours, per_call  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 SCALE = 0.2 if QUICK else 1.0
 n = lambda k: max(1, int(k * SCALE))
 SIZES, BATCHES = [96, 128], [1, 64]
-
-
-def per_call(fn, warmup, iterations, repeats):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(iterations):
-            fn()
-        samples.append((time.perf_counter() - t0) / iterations)
-    return statistics.median(samples)
 
 
 def torch_timings():
