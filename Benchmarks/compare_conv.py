@@ -20,8 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import harness  # noqa: E402
-from compare_torch import build_ours, per_call  # noqa: E402
+from compare_torch import compare_with_torch, per_call  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 SCALE = 0.2 if QUICK else 1.0
@@ -113,25 +112,8 @@ def main():
     if args.side == "torch":
         print(json.dumps(torch_timings()))
         return
-    if args.rounds < 3:
-        sys.exit("--rounds must be at least 3 so the range means something")
-    try:
-        import torch
-    except ImportError as error:
-        sys.exit(f"PyTorch is not importable with {sys.executable} ({error}); "
-                 "run `source scripts/python-env.sh numpy torch` and use $ENPIRE_PYTHON")
-    print("building LearningTimings (release) ...", flush=True)
-    ours = build_ours()
-    me = [sys.executable, str(Path(__file__).resolve())] + (["--quick"] if QUICK else [])
-    sides = [("enpire", [ours, "--conv"] + (["--quick"] if QUICK else [])), ("torch", me + ["--side", "torch"])]
-    print(f"PyTorch {torch.__version__} (2 threads), {args.rounds} rounds, load average {harness.load_average()}",
-          flush=True)
-    rounds = harness.alternate(sides, args.rounds, log=lambda line: print(line, flush=True))
-    summary = harness.ratio_summary(rounds, ROWS)
-    harness.print_summary(summary, rounds, unit)
-    harness.write_json(args.json, {"torch_version": torch.__version__, "quick": QUICK, "rounds": rounds,
-                                   "summary": summary, "foreign_limit_cores": harness.FOREIGN_LIMIT})
-
+    compare_with_torch(args, lambda ours, me: [("enpire", [ours, "--conv"] + (["--quick"] if QUICK else [])),
+                                               ("torch", me + ["--side", "torch"])], ROWS, unit)
 
 if __name__ == "__main__":
     main()

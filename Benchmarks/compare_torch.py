@@ -195,6 +195,30 @@ def unit(key, value):
     return f"{value:.2f}us" if key.endswith("_us") else f"{value * 1e3:.3f}ms"
 
 
+def compare_with_torch(args, make_sides, rows, unit_format):
+    """The comparison proper, shared with compare_conv.py: checks the round count and that PyTorch imports, builds
+    our timer, alternates the sides `make_sides(ours, me)` returns over `args.rounds`, prints the summary and
+    writes the JSON (`me` is this script's command line for the Python sides)."""
+    if args.rounds < 3:
+        sys.exit("--rounds must be at least 3 so the range means something")
+    try:
+        import torch
+    except ImportError as error:
+        sys.exit(f"PyTorch is not importable with {sys.executable} ({error}); "
+                 "run `source scripts/python-env.sh numpy torch` and use $ENPIRE_PYTHON")
+    print("building LearningTimings (release) ...", flush=True)
+    ours = build_ours()
+    me = [sys.executable, str(Path(sys.argv[0]).resolve())] + (["--quick"] if QUICK else [])
+    sides = make_sides(ours, me)
+    print(f"PyTorch {torch.__version__} (2 threads), {args.rounds} rounds, load average {harness.load_average()}",
+          flush=True)
+    rounds = harness.alternate(sides, args.rounds, log=lambda line: print(line, flush=True))
+    summary = harness.ratio_summary(rounds, rows)
+    harness.print_summary(summary, rounds, unit_format)
+    harness.write_json(args.json, {"torch_version": torch.__version__, "quick": QUICK, "rounds": rounds,
+                                   "summary": summary, "foreign_limit_cores": harness.FOREIGN_LIMIT})
+
+
 def main():
     parser = argparse.ArgumentParser(description="EnpireLearning vs PyTorch CPU, alternating sides")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (>= 3)")
@@ -208,26 +232,10 @@ def main():
     if args.side == "c":
         print(json.dumps(c_timings()))
         return
-    if args.rounds < 3:
-        sys.exit("--rounds must be at least 3 so the range means something")
-    try:
-        import torch
-    except ImportError as error:
-        sys.exit(f"PyTorch is not importable with {sys.executable} ({error}); "
-                 "run `source scripts/python-env.sh numpy torch` and use $ENPIRE_PYTHON")
-    print(f"building LearningTimings (release) ...", flush=True)
-    ours = build_ours()
-    me = [sys.executable, str(Path(__file__).resolve())] + (["--quick"] if QUICK else [])
-    sides = [("enpire", [ours] + (["--quick"] if QUICK else [])), ("torch", me + ["--side", "torch"]),
-             ("c", me + ["--side", "c"])]
-    print(f"PyTorch {torch.__version__} (2 threads), {args.rounds} rounds, load average {harness.load_average()}",
-          flush=True)
-    rounds = harness.alternate(sides, args.rounds, log=lambda line: print(line, flush=True))
-    summary = harness.ratio_summary(rounds, ROWS)
-    harness.print_summary(summary, rounds, unit)
-    harness.write_json(args.json, {"torch_version": torch.__version__, "quick": QUICK, "rounds": rounds,
-                                   "summary": summary, "foreign_limit_cores": harness.FOREIGN_LIMIT})
-
+    def sides(ours, me):
+        return [("enpire", [ours] + (["--quick"] if QUICK else [])), ("torch", me + ["--side", "torch"]),
+                ("c", me + ["--side", "c"])]
+    compare_with_torch(args, sides, ROWS, unit)
 
 if __name__ == "__main__":
     main()
