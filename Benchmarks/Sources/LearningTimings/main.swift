@@ -46,7 +46,7 @@ if CommandLine.arguments.contains("--rl") {
 if CommandLine.arguments.contains("--conv") {
     for size in [96, 128] {
         for batch in [1, 64] {
-            let workload = try ConvTrainStepWorkload(size: size, batchSize: batch)
+            let workload = try TrainStepWorkload(convolutionalSize: size, batchSize: batch)
             let large = batch > 1
             results["conv\(size)_b\(batch)_forward_seconds"] = try timePerCall(
                 warmup: large ? 1 : 5, iterations: large ? n(3) : n(20), repeats: large ? 3 : 5) {
@@ -91,7 +91,7 @@ if let fixedSteps, let only {
         for _ in 0..<fixedSteps { try workload.step() }
     case "conv":
         let size = option("--size").flatMap(Int.init) ?? 96
-        let workload = try ConvTrainStepWorkload(size: size, batchSize: batch)
+        let workload = try TrainStepWorkload(convolutionalSize: size, batchSize: batch)
         for _ in 0..<fixedSteps { try workload.step() }
     default:
         FileHandle.standardError.write(Data("unknown --only \(only)\n".utf8))

@@ -12,14 +12,20 @@ public final class TrainStepWorkload {
     var prediction = Tensor.zeros([0])
     var gradient = Tensor.zeros([0])
 
-    /// Builds an MLP `input → hidden… → output` with ReLU and a batch of random data.
-    public init(input: Int, hidden: [Int], output: Int, batchSize: Int, seed: UInt64 = 0) throws {
-        var rng = SplitMix64(seed: seed)
-        network = try MLPSpecification(inputFeatures: input, hiddenWidths: hidden, outputFeatures: output)
-            .makeNetwork(rng: &rng)
+    /// Trains `network` (Adam, lr 1e-3) on a batch of `batchSize` random inputs and targets drawn from `rng`.
+    public init(network: Sequential, batchSize: Int, rng: inout SplitMix64) {
+        self.network = network
         optimizer = Adam(parameters: network.parameters, learningRate: 1e-3)
-        inputs = Tensor.randomNormal([batchSize, input], using: &rng)
-        targets = Tensor.randomNormal([batchSize, output], using: &rng)
+        inputs = Tensor.randomNormal([batchSize, network.inputFeatures], using: &rng)
+        targets = Tensor.randomNormal([batchSize, network.outputFeatures], using: &rng)
+    }
+
+    /// Builds an MLP `input → hidden… → output` with ReLU and a batch of random data.
+    public convenience init(input: Int, hidden: [Int], output: Int, batchSize: Int, seed: UInt64 = 0) throws {
+        var rng = SplitMix64(seed: seed)
+        let network = try MLPSpecification(inputFeatures: input, hiddenWidths: hidden, outputFeatures: output)
+            .makeNetwork(rng: &rng)
+        self.init(network: network, batchSize: batchSize, rng: &rng)
     }
 
     /// Runs one step and returns the loss.
@@ -30,6 +36,13 @@ public final class TrainStepWorkload {
         try network.backward(gradient)
         optimizer.step()
         return loss
+    }
+
+    /// One evaluation forward pass; returns the first output so the work cannot be elided.
+    @discardableResult
+    public func forward() throws -> Float {
+        try network.forward(inputs, into: &prediction, training: false)
+        return prediction.scalars[0]
     }
 }
 
