@@ -121,22 +121,7 @@ enum FusedKernels {
     /// `Σ x²` over `count` floats with eight independent SIMD accumulators (vectorises; plain `Float`
     /// accumulation would be serialised by IEEE ordering).
     @inline(__always)
-    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var accumulator = SIMD8<Float>()
-        let vectorized = count & ~7
-        var index = 0
-        while index < vectorized {
-            let value = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
-            accumulator += value * value
-            index += 8
-        }
-        var total = accumulator.sum()
-        while index < count {
-            total += x[index] * x[index]
-            index += 1
-        }
-        return total
-    }
+    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float { dot(x, x, count: count) }
 
     /// `Σ x` over `count` floats with eight independent SIMD accumulators.
     @inline(__always)

@@ -143,6 +143,20 @@ extension ImitationLoop {
         return configuration
     }
 
+    /// What both residual paradigms start from: the checked `--base` checkpoint and its folder, the residual's
+    /// per-output reach (`--residual-scale` × the base's output spread), and a SAC learner over `[base input, base
+    /// output]` whose actor starts near zero (round 0 is the base).
+    func residualStart(_ options: LearnOptions) throws
+        -> (base: ImitationModel, baseURL: URL, scale: [Float], sac: SoftActorCritic) {
+        let (base, baseURL) = try residualBase(options)
+        let width = outputNames.count
+        let scale = (0..<width).map { options.residualScale * base.info.outputNormalizer.scale[$0] }
+        let sac = try SoftActorCritic(observationWidth: inputNames.count + width, actionWidth: width,
+                                      configuration: Self.residualSACConfiguration(options))
+        sac.initialiseActorOutput(meanScale: 0.01, logStandardDeviation: -1)
+        return (base, baseURL, scale, sac)
+    }
+
     /// The `--base` checkpoint of a residual paradigm, checked: present, not itself a residual, of this task's
     /// input/output layout and observation mode.
     func residualBase(_ options: LearnOptions) throws -> (ImitationModel, URL) {
@@ -181,14 +195,10 @@ extension ImitationLoop {
         guard stationReward != nil else {
             throw LearningError.invalidOption("paradigm residual-sac is not available for \(task)")
         }
-        let (base, baseURL) = try residualBase(options)
+        let (base, baseURL, scale, learner) = try residualStart(options)
+        let configuration = learner.configuration
         let start = Date()
         let width = outputNames.count
-        let scale = (0..<width).map { options.residualScale * base.info.outputNormalizer.scale[$0] }
-        let configuration = Self.residualSACConfiguration(options)
-        let learner = try SoftActorCritic(observationWidth: inputNames.count + width, actionWidth: width,
-                                          configuration: configuration)
-        learner.initialiseActorOutput(meanScale: 0.01, logStandardDeviation: -1)
         let actorSpecification = learner.snapshot().specification
         let rounds = max(options.daggerRounds, 1)
         let ticker = ProgressTicker(

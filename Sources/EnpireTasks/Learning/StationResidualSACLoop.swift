@@ -55,14 +55,10 @@ extension ImitationLoop {
     func learnStationResidual(_ options: LearnOptions, setup: ResidualStationSetup,
                               progress: @escaping @Sendable (LearnProgress) -> Void) async throws -> LearnSummary {
         try options.validate(paradigms: ["station-residual-sac"])
-        let (base, baseURL) = try residualBase(options)
+        let (base, baseURL, scale, sac) = try residualStart(options)
+        let configuration = sac.configuration
         let start = Date()
         let width = outputNames.count
-        let scale = (0..<width).map { options.residualScale * base.info.outputNormalizer.scale[$0] }
-        let configuration = Self.residualSACConfiguration(options)
-        let sac = try SoftActorCritic(observationWidth: inputNames.count + width, actionWidth: width,
-                                      configuration: configuration)
-        sac.initialiseActorOutput(meanScale: 0.01, logStandardDeviation: -1)
         let actorSpecification = sac.snapshot().specification
         let rounds = max(options.daggerRounds, 1)
         let ticker = ProgressTicker(
