@@ -21,13 +21,7 @@ func networkGradientErrors(_ network: Sequential, input: Tensor, seed: UInt64, e
     var x = input, numeric: [Double] = []
     let inputIndices = probed(x.count)
     for index in inputIndices {
-        let saved = x.scalars[index]
-        x.scalars[index] = saved + epsilon
-        let plus = try objective(x)
-        x.scalars[index] = saved - epsilon
-        let minus = try objective(x)
-        x.scalars[index] = saved
-        numeric.append((plus - minus) / Double(2 * epsilon))
+        numeric.append(try GradientCheck.centralDifference(&x, \.scalars[index], epsilon: epsilon, objective))
     }
     let inputError = GradientCheck.relativeError(inputIndices.map { gradInput.scalars[$0] }, numeric)
     let analytic = network.parameters.map { $0.gradient.scalars }
@@ -37,13 +31,9 @@ func networkGradientErrors(_ network: Sequential, input: Tensor, seed: UInt64, e
         var numericParameter: [Double] = []
         let pointer = parameter.storage.pointer, indices = probed(parameter.count)
         for index in indices {
-            let saved = pointer[index]
-            pointer[index] = saved + epsilon
-            let plus = try objective(input)
-            pointer[index] = saved - epsilon
-            let minus = try objective(input)
-            pointer[index] = saved
-            numericParameter.append((plus - minus) / Double(2 * epsilon))
+            numericParameter.append(try GradientCheck.centralDifference(at: pointer + index, epsilon: epsilon) {
+                try objective(input)
+            })
         }
         errors.append((parameter.name, GradientCheck.relativeError(indices.map { gradient[$0] }, numericParameter)))
         allAnalytic += indices.map { gradient[$0] }

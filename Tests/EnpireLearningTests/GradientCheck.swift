@@ -17,6 +17,31 @@ enum GradientCheck {
         return difference.squareRoot() / max(a.squareRoot(), n.squareRoot(), 1e-12)
     }
 
+    /// Central difference `(f(x + ε) − f(x − ε)) / 2ε` in the one entry of `x` that `entry` reaches, which is
+    /// restored afterwards.
+    static func centralDifference<Value>(_ x: inout Value, _ entry: WritableKeyPath<Value, Float>, epsilon: Float,
+                                         _ objective: (Value) throws -> Double) rethrows -> Double {
+        let saved = x[keyPath: entry]
+        x[keyPath: entry] = saved + epsilon
+        let plus = try objective(x)
+        x[keyPath: entry] = saved - epsilon
+        let minus = try objective(x)
+        x[keyPath: entry] = saved
+        return (plus - minus) / Double(2 * epsilon)
+    }
+
+    /// The same for a value the objective reads in place (a parameter's storage), restored afterwards.
+    static func centralDifference(at value: UnsafeMutablePointer<Float>, epsilon: Float,
+                                  _ objective: () throws -> Double) rethrows -> Double {
+        let saved = value.pointee
+        value.pointee = saved + epsilon
+        let plus = try objective()
+        value.pointee = saved - epsilon
+        let minus = try objective()
+        value.pointee = saved
+        return (plus - minus) / Double(2 * epsilon)
+    }
+
     static func objective(_ output: UnsafePointer<Float>, _ weights: [Float]) -> Double {
         var total = 0.0
         for index in weights.indices { total += Double(output[index]) * Double(weights[index]) }
@@ -55,26 +80,13 @@ enum GradientCheck {
         let parameterGradients = layer.parameters.map { $0.gradient.scalars }
         var numericInput = [Double](repeating: 0, count: x.count)
         for index in x.indices {
-            let saved = x[index]
-            x[index] = saved + epsilon
-            let plus = evaluate(x)
-            x[index] = saved - epsilon
-            let minus = evaluate(x)
-            x[index] = saved
-            numericInput[index] = (plus - minus) / Double(2 * epsilon)
+            numericInput[index] = centralDifference(&x, \.[index], epsilon: epsilon, evaluate)
         }
         var parameterErrors: [Double] = []
         for (parameter, analytic) in zip(layer.parameters, parameterGradients) {
             var numeric = [Double](repeating: 0, count: parameter.count)
             for index in 0..<parameter.count {
-                let pointer = parameter.storage.pointer
-                let saved = pointer[index]
-                pointer[index] = saved + epsilon
-                let plus = evaluate(x)
-                pointer[index] = saved - epsilon
-                let minus = evaluate(x)
-                pointer[index] = saved
-                numeric[index] = (plus - minus) / Double(2 * epsilon)
+                numeric[index] = centralDifference(at: parameter.storage.pointer + index, epsilon: epsilon) { evaluate(x) }
             }
             parameterErrors.append(relativeError(analytic, numeric))
         }

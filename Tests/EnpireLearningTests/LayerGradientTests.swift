@@ -85,27 +85,15 @@ struct LayerGradientTests {
         var numeric = [Double]()
         var x = input
         for index in x.scalars.indices {
-            let saved = x.scalars[index]
-            x.scalars[index] = saved + eps
-            let plus = try objective(x)
-            x.scalars[index] = saved - eps
-            let minus = try objective(x)
-            x.scalars[index] = saved
-            numeric.append((plus - minus) / Double(2 * eps))
+            numeric.append(try GradientCheck.centralDifference(&x, \.scalars[index], epsilon: eps, objective))
         }
         #expect(GradientCheck.relativeError(gradInput.scalars, numeric) < 1e-3)
         let analytic = network.parameters.map { $0.gradient.scalars }
         for (parameter, gradient) in zip(network.parameters, analytic) {
             var numericParameter = [Double]()
             for index in 0..<parameter.count {
-                let pointer = parameter.storage.pointer
-                let saved = pointer[index]
-                pointer[index] = saved + eps
-                let plus = try objective(input)
-                pointer[index] = saved - eps
-                let minus = try objective(input)
-                pointer[index] = saved
-                numericParameter.append((plus - minus) / Double(2 * eps))
+                numericParameter.append(try GradientCheck.centralDifference(at: parameter.storage.pointer + index,
+                                                                            epsilon: eps) { try objective(input) })
             }
             #expect(GradientCheck.relativeError(gradient, numericParameter) < 1e-3, "\(parameter.name)")
         }

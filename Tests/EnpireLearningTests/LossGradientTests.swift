@@ -9,13 +9,7 @@ struct LossGradientTests {
         var x = x
         let eps: Float = 1e-2
         return try x.scalars.indices.map { index in
-            let saved = x.scalars[index]
-            x.scalars[index] = saved + eps
-            let plus = Double(try f(x))
-            x.scalars[index] = saved - eps
-            let minus = Double(try f(x))
-            x.scalars[index] = saved
-            return (plus - minus) / Double(2 * eps)
+            try GradientCheck.centralDifference(&x, \.scalars[index], epsilon: eps) { Double(try f($0)) }
         }
     }
 
