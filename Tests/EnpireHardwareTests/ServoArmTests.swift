@@ -190,7 +190,9 @@ struct ServoArmTests {
                                   safety: [envelope], recorder: store)
         try await station.connect()
         let watchdog = Task { await station.runWatchdog() }
-        let steps = heavy ? 30 * 600 : 90
+        // ENPIRE_SOAK_SECONDS shortens or lengthens the heavy soak (10 minutes by default).
+        let soakSeconds = ProcessInfo.processInfo.environment["ENPIRE_SOAK_SECONDS"].flatMap(Int.init).map { max(1, min($0, 3_600)) } ?? 600
+        let steps = heavy ? 30 * soakSeconds : 90
         let loadBefore = loadAverage()
         let episode = try await station.runEpisode(policy: SinePolicy(), maxSteps: steps, stopOnSuccess: false)
         watchdog.cancel()
@@ -210,6 +212,10 @@ struct ServoArmTests {
         // Control-period jitter: how far each period (observation to observation) is from 1/30 s.
         let jitter = zip(episode.steps.dropFirst(), episode.steps.dropFirst(2))
             .map { abs($1.timeSeconds - $0.timeSeconds - period) }
+        if let trace = ProcessInfo.processInfo.environment["ENPIRE_SOAK_TRACE"] {
+            let lines = episode.steps.map { String(format: "%d %.6f", $0.index, $0.timeSeconds) }.joined(separator: "\n")
+            try Data(lines.utf8).write(to: URL(fileURLWithPath: trace))
+        }
         print(String(format: "SO-101 sim station: %d of %d steps at 30 Hz (%@), lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
                      + "%d steps with envelope interventions, late >2 ms: %d, late by more than a period: %d; "
                      + "period jitter p50 %.2f ms, p99 %.2f ms, max %.2f ms, periods off by >2 ms: %d; "

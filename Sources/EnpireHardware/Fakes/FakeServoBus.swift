@@ -187,13 +187,16 @@ public final class FakeServoBus: Sendable {
             }
             parser.push(Array(buffer[0..<got]))
             while case .packet(let packet) = parser.next() {
+                // The replies to one packet (six for a sync read) follow each other on the wire: one wait for
+                // their total wire time, then one write, instead of a wake-up per reply (whose scheduling delays
+                // would add up to milliseconds a real bus does not have).
                 let replies = handle(packet)
-                for reply in replies {
-                    if let baud = emulatedBaudRate {
-                        usleep(useconds_t(Double(reply.count * 10) / Double(baud) * 1e6))
-                    }
-                    try? PosixIO.writeAll(terminal.controller, reply, path: path)
+                let bytes = replies.flatMap { $0 }
+                guard !bytes.isEmpty else { continue }
+                if let baud = emulatedBaudRate {
+                    usleep(useconds_t(Double(bytes.count * 10) / Double(baud) * 1e6))
                 }
+                try? PosixIO.writeAll(terminal.controller, bytes, path: path)
             }
         }
     }
