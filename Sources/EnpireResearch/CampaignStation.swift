@@ -18,6 +18,8 @@ actor CampaignStation {
     }
 
     let name: String
+    /// Position in the fleet (0 for `station-1`).
+    let index: Int
     let task: any ResearchTask
     let configuration: ResearchCampaign.Configuration
     let frozenHash: String
@@ -39,23 +41,29 @@ actor CampaignStation {
     /// Iterations finished before this process started (a resumed campaign).
     let finishedIterations: Int
     let checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
+    let monitor: CampaignMonitor?
+    /// Taken out of service by an emergency stop: no more trials or confirmation blocks in this campaign.
+    private(set) var stopped = false
 
     init(index: Int, task: any ResearchTask, configuration: ResearchCampaign.Configuration, remote: FleetRemote,
          frozenHash: String, split: SeedSplit, output: URL, researchStart: Date,
          checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?,
-         logger: Logger) async throws {
+         monitor: CampaignMonitor? = nil, logger: Logger) async throws {
         name = "station-\(index + 1)"
+        self.index = index
         self.task = task
         self.configuration = configuration
         self.frozenHash = frozenHash
         self.split = split
         self.researchStart = researchStart
         self.checkpoint = checkpoint
+        self.monitor = monitor
         self.logger = logger
         let folder = output.appendingPathComponent("stations/\(name)")
         ledger = try ExperimentLedger(fileURL: folder.appendingPathComponent("ledger.jsonl"), createIfMissing: true)
         fleet = try await FleetStation(name: name, remote: remote, clonePath: folder.appendingPathComponent("clone"))
         station = try await task.makeStation(role: .research(index: index), name: name)
+        monitor?.register(name: name, role: "research", station: station.liveStation)
         // A resumed station continues from its ledger: the trials it finished, its best kept result, its curve;
         // its researcher is re-seeded past the proposals it already made.
         let stationName = name
@@ -91,7 +99,7 @@ actor CampaignStation {
     /// Phase 1 of a round: sync the fleet, then adopt a better kept recipe or propose a new one.
     func decide(iteration: Int) async throws {
         proposal = nil
-        guard iteration > finishedIterations else { return }
+        guard iteration > finishedIterations, !inspectStop() else { return }
         thinkStart = Date()
         try await fleet.sync()
         let own = await ledger.allRecords()
@@ -111,14 +119,17 @@ actor CampaignStation {
 
     /// Phase 2 of a round: run the trial on the development seeds, keep or revert, publish kept results.
     func execute(iteration: Int) async throws {
-        guard let proposal else { return }
+        guard let proposal, !inspectStop() else { return }
         let policy = try task.policy(for: proposal.recipe)
         let trialStart = Date()
         intervals.append(RobotInterval(robot: name, activity: .idle,
                                        startSeconds: thinkStart.timeIntervalSince(researchStart),
                                        endSeconds: trialStart.timeIntervalSince(researchStart)))
-        let tally = try await TrialRunner.run(station: station, policy: policy, seeds: split.developmentSeeds,
-                                              split: "development")
+        let trialID = "\(name)-\(iteration)"
+        monitor?.started(name, activity: "trial", detail: proposal.hypothesis, trial: trialID,
+                         episodes: split.developmentSeeds.count)
+        guard let tally = try await run(policy: policy, seeds: split.developmentSeeds, split: "development",
+                                        what: "trial \(trialID)") else { return }
         let trialEnd = Date()
         intervals.append(RobotInterval(robot: name, activity: .experiment,
                                        startSeconds: trialStart.timeIntervalSince(researchStart),
@@ -140,6 +151,7 @@ actor CampaignStation {
             finishedAtUnixSeconds: trialEnd.timeIntervalSince1970)
         try await ledger.append(record)
         if keep { _ = try await fleet.publish(record) }
+        monitor?.finished(name, record: record)
         try checkpoint?(.researchTrial(station: name, iteration: iteration))
         curve.append(CurvePoint(iteration: iteration, robotSeconds: robotSeconds,
                                 wallSeconds: Date().timeIntervalSince(stationStart), trialRate: results.rate,
@@ -147,10 +159,41 @@ actor CampaignStation {
         logger.info("[\(name)] \(iteration)/\(configuration.iterations) \(proposal.hypothesis.prefix(60)) -> \(tally.called)/\(tally.episodes)\(results.meanStepsToSuccess.map { String(format: " in %.0f steps", $0) } ?? "") \(keep ? "keep" : "revert") (best \(Int((bestRate * 100).rounded()))%, robot \(Int(robotSeconds)) s)")
     }
 
-    /// Runs `recipe` on `seeds` (a confirmation block).
-    func confirm(recipe: Recipe, seeds: [UInt64]) async throws -> TrialTally {
-        try await TrialRunner.run(station: station, policy: try task.policy(for: recipe), seeds: seeds,
-                                  split: "confirmation")
+    /// Runs `recipe` on `seeds` (a confirmation block); `nil` when an emergency stop took the station out of
+    /// service (the block is discarded).
+    func confirm(recipe: Recipe, seeds: [UInt64]) async throws -> TrialTally? {
+        guard !inspectStop() else { return nil }
+        monitor?.started(name, activity: "confirmation", detail: "recipe \(recipe)", episodes: seeds.count)
+        let tally = try await run(policy: try task.policy(for: recipe), seeds: seeds, split: "confirmation",
+                                  what: "a confirmation block")
+        if tally != nil { monitor?.finished(name) }
+        return tally
+    }
+
+    /// Runs a trial through the station; `nil` when the station's emergency stop (from the monitor, or latched on
+    /// the station itself) ended it: the station leaves service and nothing of the trial is counted.
+    private func run(policy: any Policy, seeds: [UInt64], split: String, what: String) async throws -> TrialTally? {
+        let name = name, monitor = monitor
+        do {
+            return try await TrialRunner.run(
+                station: station, policy: policy, seeds: seeds, split: split,
+                beforeEach: { if monitor?.isStopped(name) == true { throw StationError.emergencyStopLatched } },
+                afterEach: { monitor?.episodeFinished(name, robotSeconds: $0.robotSeconds) })
+        } catch StationError.emergencyStopLatched {
+            stopped = true
+            monitor?.stopped(name, reason: "emergency stop during \(what) (discarded)")
+            logger.warning("[\(name)] emergency stop: \(what) discarded (not recorded, not counted); the station holds and takes no more work in this campaign")
+            return nil
+        }
+    }
+
+    /// Whether the station is out of service (stopped here or through the monitor).
+    private func inspectStop() -> Bool {
+        if !stopped, monitor?.isStopped(name) == true {
+            stopped = true
+            logger.warning("[\(name)] out of service (emergency stop): it takes no more work in this campaign")
+        }
+        return stopped
     }
 
     func outcome() async -> Outcome {

@@ -62,23 +62,34 @@ enum Confirmation {
             logger.info("confirmation: resuming after \(rounds.max() ?? 0) finished blocks (\(alive.count) recipes left)")
         }
         var blocksDone = 0
+        // Candidate i runs on station i while it is in service; a candidate whose station an emergency stop took
+        // out of service runs its block again on a free station still in service.
+        let pool = ConfirmationPool(stations)
+        var ranOn = stations.prefix(candidates.count).map(\.name)
         while alive.count > 1 {
             let seeds = Array(ResearchCampaign.developmentSeeds.dropFirst(nextSeed)
                 .prefix(configuration.confirmationEpisodes))
             guard let first = seeds.first, let last = seeds.last else { break }
             nextSeed += seeds.count
             logger.info("confirmation: \(alive.count) leading recipes on \(seeds.count) fresh development seeds each (seeds \(first)-\(last))")
-            let block = try await withThrowingTaskGroup(of: (Int, TrialTally).self) { group in
+            let block = try await withThrowingTaskGroup(of: (Int, String, TrialTally).self) { group in
                 for index in alive {
-                    let station = stations[index]
                     let recipe = candidates[index].recipe
-                    group.addTask { (index, try await station.confirm(recipe: recipe, seeds: seeds)) }
+                    group.addTask {
+                        while true {
+                            let station = try await pool.acquire(preferring: index)
+                            let tally = try await station.confirm(recipe: recipe, seeds: seeds)
+                            await pool.release(station, inService: tally != nil)
+                            if let tally { return (index, station.name, tally) }
+                        }
+                    }
                 }
-                var block: [(Int, TrialTally)] = []
+                var block: [(Int, String, TrialTally)] = []
                 for try await run in group { block.append(run) }
                 return block.sorted { $0.0 < $1.0 }
             }
-            for (index, run) in block {
+            for (index, name, run) in block {
+                ranOn[index] = name
                 tallies[index].add(run)
                 rounds[index] += 1
                 outcome.robotSeconds += run.robotSeconds
@@ -100,12 +111,44 @@ enum Confirmation {
             outcome.entries.append(ConfirmationEntry(recipe: candidates[index].recipe,
                                                      research: candidates[index].research,
                                                      confirmed: try tallies[index].results(),
-                                                     station: stations[index].name, rounds: rounds[index]))
+                                                     station: ranOn[index], rounds: rounds[index]))
         }
         if let winner = alive.first, rounds[winner] > 0 {
             outcome.winner = candidates[winner].recipe
             logger.info("confirmation: keeping candidate \(winner + 1) (\(tallies[winner].called)/\(tallies[winner].episodes)): \(candidates[winner].recipe)")
         }
         return outcome
+    }
+}
+
+/// The research stations confirmation blocks run on, lent one block at a time; a station an emergency stop took
+/// out of service is not given back.
+actor ConfirmationPool {
+    private var free: [Int: CampaignStation]
+    private var busy = 0
+
+    init(_ stations: [CampaignStation]) {
+        free = Dictionary(stations.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Station `preferred` when it is free, else the free station with the lowest index; waits while every
+    /// station in service is busy, and throws when none is left in service.
+    func acquire(preferring preferred: Int) async throws -> CampaignStation {
+        while true {
+            if let index = free[preferred] != nil ? preferred : free.keys.min(), let station = free.removeValue(forKey: index) {
+                if await station.stopped { continue }
+                busy += 1
+                return station
+            }
+            if busy == 0 { throw ResearchError.stationsStopped(phase: "confirmation") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Gives `station` back when it is still in service.
+    func release(_ station: CampaignStation, inService: Bool) async {
+        busy -= 1
+        guard inService else { return }
+        free[station.index] = station
     }
 }

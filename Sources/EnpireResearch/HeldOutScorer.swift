@@ -63,6 +63,9 @@ public struct HeldOutScorer: Sendable {
     let logger: Logger
     /// Receives a progress event every 10 scored episodes and at the end.
     public var progress: (@Sendable (ProgressEvent) -> Void)?
+    /// Shows the evaluator stations and the scores, and carries their emergency stops: a stopped evaluator's
+    /// interrupted episode is not counted and goes to the evaluators still in service.
+    public var monitor: CampaignMonitor?
 
     /// Creates a scorer.
     public init(task: any ResearchTask, workers: Int, output: URL?,
@@ -94,11 +97,28 @@ public struct HeldOutScorer: Sendable {
         let started = Date()
         let alreadyScored = tally.episodes
         let task = self.task, checkpoint = self.checkpoint, logger = self.logger, report = self.progress
-        let outcomes = try await ParallelEpisodes.run(count: remaining.count, lanes: workers) { lane in
-            try await task.makeStation(role: .evaluation(lane: lane), name: "evaluator-\(lane + 1)")
-        } body: { station, index in
+        let monitor = self.monitor
+        let lanes = max(1, min(workers, remaining.count))
+        let outcomes = try await ParallelEpisodes.run(count: remaining.count, lanes: lanes) { lane in
+            let name = "evaluator-\(lane + 1)"
+            let station = try await task.makeStation(role: .evaluation(lane: lane), name: name)
+            monitor?.register(name: name, role: "evaluation", station: station.liveStation)
+            monitor?.started(name, activity: "held-out", detail: label, episodes: 0)
+            return (name: name, station: station)
+        } body: { lane, index in
             let seed = remaining[index]
-            let outcome = try await station.runEpisode(policy: try policy(), seed: seed, split: "heldout")
+            guard monitor?.isStopped(lane.name) != true else {
+                throw ParallelEpisodes.LaneStopped(reason: "\(lane.name): emergency stop")
+            }
+            let outcome: EpisodeOutcome
+            do {
+                outcome = try await lane.station.runCheckedEpisode(policy: try policy(), seed: seed, split: "heldout")
+            } catch StationError.emergencyStopLatched {
+                monitor?.stopped(lane.name, reason: "emergency stop during held-out scoring (episode rerun elsewhere)")
+                logger.warning("\(phase): \(lane.name) emergency stop: its interrupted episode is not counted and goes to another evaluator")
+                throw ParallelEpisodes.LaneStopped(reason: "\(lane.name): emergency stop")
+            }
+            monitor?.episodeFinished(lane.name, robotSeconds: outcome.robotSeconds)
             try await file?.append(ScoredEpisode(seed: seed, outcome: outcome))
             let sofar = await progress.add(outcome)
             try checkpoint?(.heldOutEpisode(label: label, scored: sofar.episodes))
@@ -111,8 +131,10 @@ public struct HeldOutScorer: Sendable {
             return outcome
         }
         await file?.close()
+        for lane in 0..<lanes { monitor?.finished("evaluator-\(lane + 1)") }
         for outcome in outcomes { tally.add(outcome) }
         let score = try HeldOutScore(policy: label, tally: tally, verdictIsGroundTruth: task.verdictIsGroundTruth)
+        monitor?.scored(score)
         logger.info("\(phase): \(label) \(score.successes)/\(score.trials) (95% CI \(Percent.text(score.wilsonLower))-\(Percent.text(score.wilsonUpper)))")
         return score
     }

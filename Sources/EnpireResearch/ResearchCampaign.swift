@@ -67,6 +67,9 @@ public struct ResearchCampaign: Sendable {
     public var checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
     /// Receives machine-readable progress (research rounds, confirmation blocks, held-out episodes) with ETAs.
     public var progress: (@Sendable (ProgressEvent) -> Void)?
+    /// Receives the live state of every station and the ledger as the campaign runs, and carries an emergency stop
+    /// per station (see ``CampaignMonitor``); `enpire main --dashboard` shows it.
+    public var monitor: CampaignMonitor?
 
     /// Creates a campaign of `task` writing into `output` (which must be empty or absent).
     public init(task: any ResearchTask, configuration: Configuration = Configuration(), output: URL) {
@@ -110,11 +113,13 @@ public struct ResearchCampaign: Sendable {
 
         let researchStart = Date(timeIntervalSince1970: state.researchStartUnixSeconds)
         campaignStart = min(campaignStart, researchStart)
+        monitor?.begin(task: task.name)
         var stations: [CampaignStation] = []
         for index in 0..<configuration.stations {
             stations.append(try await CampaignStation(
                 index: index, task: task, configuration: configuration, remote: remote, frozenHash: frozenHash,
-                split: split, output: output, researchStart: researchStart, checkpoint: checkpoint, logger: logger))
+                split: split, output: output, researchStart: researchStart, checkpoint: checkpoint, monitor: monitor,
+                logger: logger))
         }
         let roundsStart = Date()
         for iteration in 1...max(1, configuration.iterations) where configuration.iterations > 0 {
@@ -127,6 +132,9 @@ public struct ResearchCampaign: Sendable {
                 for station in stations { group.addTask { try await station.execute(iteration: iteration) } }
                 try await group.waitForAll()
             }
+            var inService = false
+            for station in stations where !(await station.stopped) { inService = true }
+            if !inService { throw ResearchError.stationsStopped(phase: "research") }
             let event = ProgressEvent(phase: "research", done: iteration, total: configuration.iterations,
                                       since: roundsStart)
             progress?(event)
@@ -148,6 +156,7 @@ public struct ResearchCampaign: Sendable {
         var bestRecipe = ranked.first?.recipe ?? configuration.initialRecipe ?? task.baseline
         logger.info("fleet best: \(bestRecipe) (\(ranked.first.map { "\($0.results.successes)/\($0.results.trials) on development seeds, station \($0.station)" } ?? "none kept"))")
 
+        monitor?.phase("confirmation")
         let confirmation = try await Confirmation.run(
             ranked: ranked, stations: stations, configuration: configuration, output: output,
             checkpoint: checkpoint, progress: progress, logger: logger)
@@ -158,6 +167,8 @@ public struct ResearchCampaign: Sendable {
         var scorer = HeldOutScorer(task: task, workers: configuration.scoringWorkers, output: output,
                                    checkpoint: checkpoint, logger: logger)
         scorer.progress = progress
+        scorer.monitor = monitor
+        monitor?.phase("held-out")
         var best: HeldOutScore?
         var baseline: HeldOutScore?
         if configuration.finalEvaluation {
@@ -172,13 +183,15 @@ public struct ResearchCampaign: Sendable {
             }
         }
         var followUpResults: [FollowUpResult] = []
-        if configuration.finalEvaluation {
+        if configuration.finalEvaluation, !followUps.isEmpty {
+            monitor?.phase("follow-ups")
             for followUp in followUps {
                 let context = FollowUpContext(task: task, bestRecipe: bestRecipe, heldOutSeeds: seeds, output: output,
                                               configuration: configuration, scorer: scorer, logger: logger)
                 followUpResults.append(try await followUp.run(context))
             }
         }
+        monitor?.phase("finished")
         return ResearchResult(
             task: task.name, privilege: task.privilege, configuration: configuration, frozenHash: frozenHash,
             outcomes: outcomes, researchStart: researchStart, researchWall: researchWall, bestRecipe: bestRecipe,

@@ -179,6 +179,25 @@ public protocol ResearchStation: Sendable {
     /// Runs one episode of `policy` from `seed`'s start (reset included) and reports it; `split` tags the
     /// recording (`development`, `confirmation`, `heldout`).
     func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome
+    /// The `Station` the episodes run on, when there is one: a campaign's monitor reads its health and latest
+    /// frames, latches its emergency stop, and research discards a trial an emergency stop interrupted. `nil` by
+    /// default.
+    var liveStation: Station? { get }
+}
+
+extension ResearchStation {
+    /// No live station.
+    public var liveStation: Station? { nil }
+
+    /// ``runEpisode(policy:seed:split:)``, then a check of the live station: an episode its emergency stop ended
+    /// (during the episode or its reset) throws `StationError.emergencyStopLatched` instead of counting as a failure.
+    public func runCheckedEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome {
+        let outcome = try await runEpisode(policy: policy, seed: seed, split: split)
+        if let station = liveStation, await station.currentHealth.emergencyStopLatched {
+            throw StationError.emergencyStopLatched
+        }
+        return outcome
+    }
 }
 
 /// What one episode came to.
@@ -246,6 +265,8 @@ public enum ResearchError: Error, CustomStringConvertible, Equatable {
     case notResumable(String, reason: String)
     /// A task option the task does not have, or a bad value for one.
     case badOption(task: String, option: String, reason: String)
+    /// Every station a phase needs was taken out of service by an emergency stop.
+    case stationsStopped(phase: String)
 
     /// A message a user can act on.
     public var description: String {
@@ -260,6 +281,9 @@ public enum ResearchError: Error, CustomStringConvertible, Equatable {
             return "cannot resume \(path): \(reason); start a new campaign with `enpire main --output NEW`"
         case let .badOption(task, option, reason):
             return "task \(task): option \(option): \(reason)"
+        case .stationsStopped(let phase):
+            return "\(phase): every station is out of service after an emergency stop; nothing interrupted was "
+                + "recorded. Make the stations safe and continue with `enpire main --resume DIR`"
         }
     }
 }

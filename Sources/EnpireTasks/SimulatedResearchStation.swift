@@ -9,6 +9,8 @@ struct SimulatedResearchStation: ResearchStation {
     let episodeLimit: Int
     let groundTruth: @Sendable () async -> Bool?
 
+    var liveStation: Station? { station }
+
     func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome {
         let episode = try await station.runEpisode(policy: policy, seed: seed, maxSteps: episodeLimit,
                                                    tags: ["split": split])

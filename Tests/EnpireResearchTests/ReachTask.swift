@@ -81,6 +81,7 @@ struct ReachPolicy: Policy {
 
 struct ReachStation: ResearchStation {
     let station: Station
+    var liveStation: Station? { station }
     func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome {
         EpisodeOutcome(episode: try await station.runEpisode(policy: policy, seed: seed, maxSteps: 20,
                                                               tags: ["split": split]))

@@ -51,12 +51,16 @@ public enum ParallelEpisodes {
 
     /// Runs `body(lane, index)` for every index in `0..<count` on up to `lanes` concurrent tasks; each task makes
     /// its lane (a station, say) with `makeLane(laneIndex)` before its first episode.
+    ///
+    /// A body that throws ``LaneStopped`` takes its lane out of service (its station was e-stopped, say): the
+    /// episode it was running goes back to the queue and another lane runs it. The run throws
+    /// ``ParallelEpisodesError/noLanesLeft(remaining:reason:)`` only when every lane stopped with episodes left.
     public static func run<Lane, Outcome: Sendable>(
         count: Int, lanes: Int, makeLane: @escaping @Sendable (Int) async throws -> Lane,
         body: @escaping @Sendable (Lane, Int) async throws -> Outcome
     ) async throws -> [Outcome] {
         guard count > 0 else { return [] }
-        let counter = Counter()
+        let queue = LaneQueue(count: count)
         let results = try await withThrowingTaskGroup(of: [(Int, Outcome)].self) { group in
             for laneIndex in 0..<max(1, min(lanes, count)) {
                 group.addTask {
@@ -64,9 +68,24 @@ public enum ParallelEpisodes {
                     var done: [(Int, Outcome)] = []
                     while true {
                         try Task.checkCancellation()
-                        let index = counter.next.add(1, ordering: .relaxed).oldValue
-                        guard index < count else { return done }
-                        done.append((index, try await body(lane, index)))
+                        switch queue.take() {
+                        case .index(let index):
+                            do {
+                                done.append((index, try await body(lane, index)))
+                                queue.finished()
+                            } catch let stop as LaneStopped {
+                                queue.giveBack(index, reason: stop.reason)
+                                return done
+                            } catch {
+                                queue.finished()
+                                throw error
+                            }
+                        case .wait:
+                            // Another lane is still running an episode it may give back.
+                            try await Task.sleep(for: .milliseconds(5))
+                        case .done:
+                            return done
+                        }
                     }
                 }
             }
@@ -74,10 +93,78 @@ public enum ParallelEpisodes {
             for try await part in group { all += part }
             return all
         }
+        guard results.count == count else {
+            throw ParallelEpisodesError.noLanesLeft(remaining: count - results.count, reason: queue.lastStop ?? "stopped")
+        }
         return results.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    private final class Counter: Sendable {
-        let next = Atomic<Int>(0)
+    /// Thrown by a lane's body to take its lane out of service; the episode goes back to the other lanes.
+    public struct LaneStopped: Error, Sendable, CustomStringConvertible {
+        /// Why the lane stopped (`station evaluator-2: emergency stop`, say).
+        public let reason: String
+
+        /// A stop with its reason.
+        public init(reason: String) { self.reason = reason }
+
+        /// The reason.
+        public var description: String { reason }
+    }
+
+    /// Episodes handed to lanes: fresh indices in order, then any a stopped lane gave back.
+    private final class LaneQueue: Sendable {
+        enum Take { case index(Int), wait, done }
+        struct State {
+            var next = 0
+            var returned: [Int] = []
+            var busy = 0
+            var lastStop: String?
+        }
+        let count: Int
+        let state = Mutex(State())
+
+        init(count: Int) { self.count = count }
+
+        func take() -> Take {
+            state.withLock { state in
+                if let index = state.returned.popLast() {
+                    state.busy += 1
+                    return .index(index)
+                }
+                if state.next < count {
+                    state.next += 1
+                    state.busy += 1
+                    return .index(state.next - 1)
+                }
+                return state.busy > 0 ? .wait : .done
+            }
+        }
+
+        func finished() { state.withLock { $0.busy -= 1 } }
+
+        func giveBack(_ index: Int, reason: String) {
+            state.withLock { state in
+                state.returned.append(index)
+                state.busy -= 1
+                state.lastStop = reason
+            }
+        }
+
+        var lastStop: String? { state.withLock { $0.lastStop } }
+    }
+}
+
+/// Why ``ParallelEpisodes`` could not finish its episodes.
+public enum ParallelEpisodesError: Error, CustomStringConvertible, Equatable {
+    /// Every lane stopped (``ParallelEpisodes/LaneStopped``) with episodes still to run.
+    case noLanesLeft(remaining: Int, reason: String)
+
+    /// A message a user can act on.
+    public var description: String {
+        switch self {
+        case let .noLanesLeft(remaining, reason):
+            return "every station stopped with \(remaining) episodes left to run (last: \(reason)); clear the stops "
+                + "and run again (a campaign continues with --resume)"
+        }
     }
 }

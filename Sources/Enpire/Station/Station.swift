@@ -84,6 +84,9 @@ public actor Station {
     /// A snapshot of counters and state.
     public var currentHealth: StationHealth { health }
 
+    /// The latest frame of each camera (a camera that has none now is absent), for a live view of the station.
+    public func currentFrames() async -> [String: Frame] { await latestFrames() }
+
     /// The safety envelope of arm `index`.
     public func envelope(ofArm index: Int) async throws -> SafetyEnvelope { try await gate.envelope(ofArm: index) }
 

@@ -1,0 +1,216 @@
+public import Enpire
+import Foundation
+import Synchronization
+
+/// The live state of a running campaign, for a dashboard or any other watcher: every station (role, what it is
+/// doing, episodes of its current trial, robot time, MRU, health, cameras), the ledger as trials are decided, the
+/// held-out scores, and an emergency stop per station.
+///
+/// A campaign updates it as it goes (``ResearchCampaign/monitor``); readers take ``snapshot()``. An emergency
+/// stop through ``emergencyStop(station:reason:)`` latches that station's `Station` (its arms hold), and the
+/// campaign takes the station out of service: the trial it interrupted is discarded (not recorded, not counted),
+/// confirmation and held-out episodes go to the stations still in service.
+public final class CampaignMonitor: Sendable {
+    /// One station as the monitor sees it.
+    public struct StationState: Sendable, Codable, Equatable {
+        /// Station name (`station-2`, `evaluator-1`).
+        public var name: String
+        /// `research` or `evaluation`.
+        public var role: String
+        /// `idle`, `trial`, `confirmation`, `held-out` or `stopped`.
+        public var activity: String
+        /// What the activity is about: the trial's hypothesis, the recipe confirmed, the policy scored.
+        public var detail: String?
+        /// The trial's id while one runs (`station-2-3`).
+        public var trial: String?
+        /// Episodes of the current activity finished.
+        public var episodesDone: Int
+        /// Episodes of the current activity (0: not known).
+        public var episodesTotal: Int
+        /// Robot time the station has used in this process, resets included, seconds.
+        public var robotSeconds: Double
+        /// Seconds since the station joined (robot time divides this for the MRU).
+        public var wallSeconds: Double
+        /// Share of the station's wall time spent running episodes (robot time over wall time).
+        public var utilisation: Double
+        /// Why the station is out of service, once it is.
+        public var stoppedReason: String?
+        /// The station's health, when it has a live `Station`.
+        public var health: StationHealth?
+        /// Camera names with a frame now (``CampaignMonitor/frame(station:camera:)`` serves them).
+        public var cameras: [String]
+    }
+
+    /// The whole campaign at one moment.
+    public struct Snapshot: Sendable, Codable, Equatable {
+        /// Task name.
+        public var task: String
+        /// `research`, `confirmation`, `held-out`, `follow-ups` or `finished`.
+        public var phase: String
+        /// When the campaign started, seconds since 1970.
+        public var startedAtUnixSeconds: Double
+        /// Stations in the order they joined.
+        public var stations: [StationState]
+        /// Research trials as they were decided (kept and reverted), in order.
+        public var records: [ExperimentRecord]
+        /// Held-out scores so far.
+        public var heldOut: [HeldOutScore]
+        /// Bumped whenever anything but the stations' health changed.
+        public var version: Int
+    }
+
+    struct Entry {
+        var state: StationState
+        var station: Station?
+        var joined: Date
+    }
+
+    struct State {
+        var task = ""
+        var phase = "research"
+        var started = Date()
+        var entries: [Entry] = []
+        var records: [ExperimentRecord] = []
+        var heldOut: [HeldOutScore] = []
+        var version = 0
+    }
+
+    let state = Mutex(State())
+
+    /// An empty monitor; a campaign fills it.
+    public init() {}
+
+    /// Starts a campaign of `task`.
+    public func begin(task: String) {
+        change { state in
+            state.task = task
+            state.started = Date()
+        }
+    }
+
+    /// The campaign moved on to `phase`.
+    public func phase(_ phase: String) { change { $0.phase = phase } }
+
+    /// A station joined (or rejoined under the same name: its counters and any stop carry on).
+    public func register(name: String, role: String, station: Station?) {
+        change { state in
+            if let index = state.entries.firstIndex(where: { $0.state.name == name }) {
+                // A station out of service keeps showing the station that was stopped (the new one gets no work).
+                if state.entries[index].state.stoppedReason == nil { state.entries[index].station = station }
+                return
+            }
+            state.entries.append(Entry(
+                state: StationState(name: name, role: role, activity: "idle", episodesDone: 0, episodesTotal: 0,
+                                    robotSeconds: 0, wallSeconds: 0, utilisation: 0, cameras: []),
+                station: station, joined: Date()))
+        }
+    }
+
+    /// `name` started an activity of `episodes` episodes (`trial` with its id, `confirmation`, `held-out`).
+    public func started(_ name: String, activity: String, detail: String?, trial: String? = nil, episodes: Int) {
+        update(name) { station in
+            guard station.stoppedReason == nil else { return }
+            station.activity = activity
+            station.detail = detail
+            station.trial = trial
+            station.episodesDone = 0
+            station.episodesTotal = episodes
+        }
+    }
+
+    /// `name` finished an episode that used `robotSeconds`.
+    public func episodeFinished(_ name: String, robotSeconds: Double) {
+        update(name) { station in
+            station.episodesDone += 1
+            station.robotSeconds += robotSeconds
+        }
+    }
+
+    /// `name` finished its activity (`record`: the trial it decided).
+    public func finished(_ name: String, record: ExperimentRecord? = nil) {
+        change { state in
+            if let record { state.records.append(record) }
+            guard let index = state.entries.firstIndex(where: { $0.state.name == name }),
+                  state.entries[index].state.stoppedReason == nil else { return }
+            state.entries[index].state.activity = "idle"
+            state.entries[index].state.detail = nil
+            state.entries[index].state.trial = nil
+        }
+    }
+
+    /// A held-out score is in.
+    public func scored(_ score: HeldOutScore) { change { $0.heldOut.append(score) } }
+
+    /// Whether `name` was taken out of service.
+    public func isStopped(_ name: String) -> Bool {
+        state.withLock { $0.entries.first { $0.state.name == name }?.state.stoppedReason != nil }
+    }
+
+    /// Takes `name` out of service with `reason` (the campaign calls this when its station's stop is seen).
+    public func stopped(_ name: String, reason: String) {
+        update(name) { station in
+            if station.stoppedReason == nil { station.stoppedReason = reason }
+            station.activity = "stopped"
+            station.detail = nil
+            station.trial = nil
+        }
+    }
+
+    /// Latches the emergency stop of station `name` (its arms hold) and takes it out of service. Returns false
+    /// when no station has that name.
+    @discardableResult
+    public func emergencyStop(station name: String, reason: String = "emergency stop") async -> Bool {
+        let known = state.withLock { state in state.entries.contains { $0.state.name == name } }
+        guard known else { return false }
+        stopped(name, reason: reason)
+        let station = state.withLock { state in state.entries.first { $0.state.name == name }?.station }
+        await station?.emergencyStop()
+        return true
+    }
+
+    /// The latest frame of `camera` on station `name`, when it has one now.
+    public func frame(station name: String, camera: String) async -> Frame? {
+        let station = state.withLock { state in state.entries.first { $0.state.name == name }?.station }
+        return await station?.currentFrames()[camera]
+    }
+
+    /// The campaign now, with each live station's health and cameras read at this moment.
+    public func snapshot() async -> Snapshot {
+        let (base, live) = state.withLock { state -> (Snapshot, [(Int, Station, Date)]) in
+            let snapshot = Snapshot(task: state.task, phase: state.phase,
+                                    startedAtUnixSeconds: state.started.timeIntervalSince1970,
+                                    stations: state.entries.map(\.state), records: state.records,
+                                    heldOut: state.heldOut, version: state.version)
+            return (snapshot, state.entries.enumerated().compactMap { index, entry in
+                entry.station.map { (index, $0, entry.joined) }
+            })
+        }
+        var snapshot = base
+        let now = Date()
+        for index in snapshot.stations.indices {
+            let joined = state.withLock { $0.entries[index].joined }
+            snapshot.stations[index].wallSeconds = now.timeIntervalSince(joined)
+            let wall = max(snapshot.stations[index].wallSeconds, 1e-9)
+            snapshot.stations[index].utilisation = min(1, snapshot.stations[index].robotSeconds / wall)
+        }
+        for (index, station, _) in live {
+            snapshot.stations[index].health = await station.currentHealth
+            snapshot.stations[index].cameras = await station.currentFrames().keys.sorted()
+        }
+        return snapshot
+    }
+
+    private func change(_ body: (inout State) -> Void) {
+        state.withLock { state in
+            body(&state)
+            state.version += 1
+        }
+    }
+
+    private func update(_ name: String, _ body: (inout StationState) -> Void) {
+        change { state in
+            guard let index = state.entries.firstIndex(where: { $0.state.name == name }) else { return }
+            body(&state.entries[index].state)
+        }
+    }
+}
