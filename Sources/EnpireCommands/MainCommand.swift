@@ -59,6 +59,8 @@ struct MainCommand: AsyncParsableCommand {
     var heldOutReality: String?
     @Option(help: ArgumentHelp("Push-T with --reality: a reference recipe parameter NAME=VALUE (repeatable; for example the clean-tuned recipe), scored held out under clean and under the held-out reality beside the campaign's best.", valueName: "name=value"))
     var reference: [Assignment] = []
+    @Option(help: ArgumentHelp("Serve a live fleet dashboard on this port of 127.0.0.1 while the job runs (0: a free port): stations, trials, ledger, frames and an e-stop per station. The address, with its e-stop token, goes to standard error; ENPIRE_DASHBOARD_TOKEN sets the token.", valueName: "port"))
+    var dashboard: Int?
     @Flag(help: "Print the result as JSON on standard output.") var json = false
     @Option(help: ArgumentHelp("Progress on standard error: text lines, or json (one JSON object per line: log lines and progress events with an ETA).", valueName: "text|json"))
     var progress: ProgressFormat = .text
@@ -74,6 +76,7 @@ struct MainCommand: AsyncParsableCommand {
         }
         guard episodesPerTrial >= 1, episodesPerTrial <= 400 else { throw ValidationError("--episodes-per-trial must be 1...400") }
         try OptionLimits.check(heldOut, 1...OptionLimits.episodes, "--held-out")
+        if let dashboard { try OptionLimits.check(dashboard, 0...65535, "--dashboard") }
         try OptionLimits.check(demonstrations, 0...OptionLimits.episodes, "--demonstrations")
         try OptionLimits.check(bcEpochs, 1...OptionLimits.iterations, "--bc-epochs")
         try OptionLimits.check(bcChunk, 1...OptionLimits.bcChunk, "--bc-chunk")
@@ -94,6 +97,9 @@ struct MainCommand: AsyncParsableCommand {
         let progressOutput = progress.output(since: start)
         let logger = progressOutput.logger(label: "enpire.main")
         let events = progressOutput.events
+        var live: MainDashboard?
+        if let dashboard { live = try await MainDashboard.start(port: dashboard, host: "127.0.0.1", logger: logger) }
+        defer { live?.stop() }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
         let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")
         let taskName = try resume.map { _ in try ResearchCampaign.taskName(ofCampaignAt: folder) } ?? task.task.name
@@ -101,7 +107,7 @@ struct MainCommand: AsyncParsableCommand {
         let perturbed = try [reality, heldOutReality].compactMap { $0 }.contains { !(try RealityOption.isClean($0, task: taskName)) }
         if taskName != "pusht" || perturbed || (resume != nil && Self.isPerturbedCampaign(at: folder)) {
             try await runGeneric(task: try TaskRegistry.shared.task(named: taskName), folder: folder, logger: logger,
-                                 events: events)
+                                 events: events, monitor: live?.monitor)
             return
         }
         var configuration = PushTCampaign.Configuration()
@@ -133,6 +139,7 @@ struct MainCommand: AsyncParsableCommand {
         var campaign = try resume.map { _ in try PushTCampaign.resuming(output: folder) }
             ?? PushTCampaign(configuration: configuration, output: folder)
         campaign.progress = events
+        campaign.monitor = live?.monitor
         let result = try await campaign.run(logger: logger)
         let report = try PushTCampaignReport.write(result, to: folder)
         try printOutcome(result, report: report,
@@ -169,7 +176,7 @@ struct MainCommand: AsyncParsableCommand {
 
     /// Any other task: the research campaign and its report, no follow-ups.
     func runGeneric(task named: any ResearchTask, folder: URL, logger: Logger,
-                    events: (@Sendable (ProgressEvent) -> Void)?) async throws {
+                    events: (@Sendable (ProgressEvent) -> Void)?, monitor: CampaignMonitor? = nil) async throws {
         if robotReset || cameraReward {
             throw ValidationError("--robot-reset and --camera-reward are Push-T options; task \(named.name) takes --task-option NAME=VALUE (\(named.options.keys.sorted().joined(separator: ", ")))")
         }
@@ -187,6 +194,7 @@ struct MainCommand: AsyncParsableCommand {
             campaign = ResearchCampaign(task: task, configuration: configuration, output: folder)
         }
         campaign.progress = events
+        campaign.monitor = monitor
         if let pusht = campaign.task as? PushTResearchTask, pusht.isPerturbed {
             campaign.followUps = try realityFollowUps(task: pusht)
         }

@@ -110,6 +110,12 @@ public struct DashboardServer: Sendable {
         let router = Router()
         router.add(middleware: GuardMiddleware(allowRemote: configuration.allowRemote))
         routes(router, source: source)
+        try await Self.serve(router, configuration: configuration, logger: logger, onStart: onStart)
+    }
+
+    /// Runs `router` on the configuration's host and port until cancelled or SIGINT/SIGTERM.
+    static func serve(_ router: Router<BasicRequestContext>, configuration: DashboardConfiguration, logger: Logger,
+                      onStart: @escaping @Sendable (URL) async -> Void) async throws {
         let host = configuration.host
         let app = Application(
             router: router,
@@ -152,7 +158,10 @@ public struct DashboardServer: Sendable {
         router.get("/api/events") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                      body: ResponseBody { writer in
-                         try await Self.stream(source: source, interval: interval, to: &writer)
+                         try await Self.stream(interval: interval, to: &writer) {
+                             let current = try await source.snapshot()
+                             return (current.version, current.json)
+                         }
                      })
         }
         router.post("/api/estop") { request, _ in
@@ -169,11 +178,12 @@ public struct DashboardServer: Sendable {
 
     /// Writes a `snapshot` event now and after every change, and a comment every 15 s (so proxies keep the
     /// stream open), until the client goes away, the task is cancelled or the server shuts down.
-    static func stream(source: SnapshotSource, interval: Double, to writer: inout any ResponseBodyWriter) async throws {
+    static func stream(interval: Double, to writer: inout any ResponseBodyWriter,
+                       current next: @Sendable () async throws -> (version: Int, json: Data)) async throws {
         try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
         var sent = 0, lastWrite = Date()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            let current = try await source.snapshot()
+            let current = try await next()
             if current.version != sent {
                 var buffer = ByteBuffer(string: "event: snapshot\ndata: ")
                 buffer.writeBytes(current.json)
@@ -208,7 +218,7 @@ public struct DashboardServer: Sendable {
     }
 
     static func refused() -> Response {
-        problem(.forbidden, "missing or wrong X-Enpire-Token: use the token `enpire dashboard` printed at start")
+        problem(.forbidden, "missing or wrong X-Enpire-Token: use the token `enpire dashboard` or `enpire main --dashboard` printed at start")
     }
 
     static func text(_ text: String, type: String) -> Response {

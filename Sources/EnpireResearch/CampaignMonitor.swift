@@ -37,7 +37,7 @@ public final class CampaignMonitor: Sendable {
         public var stoppedReason: String?
         /// The station's health, when it has a live `Station`.
         public var health: StationHealth?
-        /// Camera names with a frame now (``CampaignMonitor/frame(station:camera:)`` serves them).
+        /// The station's camera names (``CampaignMonitor/frame(station:camera:)`` serves their latest frames).
         public var cameras: [String]
     }
 
@@ -176,13 +176,13 @@ public final class CampaignMonitor: Sendable {
 
     /// The campaign now, with each live station's health and cameras read at this moment.
     public func snapshot() async -> Snapshot {
-        let (base, live) = state.withLock { state -> (Snapshot, [(Int, Station, Date)]) in
+        let (base, live) = state.withLock { state -> (Snapshot, [(Int, Station)]) in
             let snapshot = Snapshot(task: state.task, phase: state.phase,
                                     startedAtUnixSeconds: state.started.timeIntervalSince1970,
                                     stations: state.entries.map(\.state), records: state.records,
                                     heldOut: state.heldOut, version: state.version)
             return (snapshot, state.entries.enumerated().compactMap { index, entry in
-                entry.station.map { (index, $0, entry.joined) }
+                entry.station.map { (index, $0) }
             })
         }
         var snapshot = base
@@ -193,9 +193,9 @@ public final class CampaignMonitor: Sendable {
             let wall = max(snapshot.stations[index].wallSeconds, 1e-9)
             snapshot.stations[index].utilisation = min(1, snapshot.stations[index].robotSeconds / wall)
         }
-        for (index, station, _) in live {
+        for (index, station) in live {
             snapshot.stations[index].health = await station.currentHealth
-            snapshot.stations[index].cameras = await station.currentFrames().keys.sorted()
+            snapshot.stations[index].cameras = station.cameraNames
         }
         return snapshot
     }

@@ -87,6 +87,9 @@ public actor Station {
     /// The latest frame of each camera (a camera that has none now is absent), for a live view of the station.
     public func currentFrames() async -> [String: Frame] { await latestFrames() }
 
+    /// The names of the station's cameras, in the order they were given.
+    public nonisolated var cameraNames: [String] { cameras.map(\.name) }
+
     /// The safety envelope of arm `index`.
     public func envelope(ofArm index: Int) async throws -> SafetyEnvelope { try await gate.envelope(ofArm: index) }
 

@@ -72,6 +72,8 @@ public struct PushTCampaign: Sendable {
     public var checkpoint: (@Sendable (CampaignCheckpoint) throws -> Void)?
     /// Receives machine-readable progress of the research loop (see `ResearchCampaign.progress`).
     public var progress: (@Sendable (ProgressEvent) -> Void)?
+    /// Receives the live state of the stations and carries their e-stops (see `ResearchCampaign.monitor`).
+    public var monitor: CampaignMonitor?
 
     /// Creates a campaign writing into `output`.
     public init(configuration: Configuration = Configuration(), output: URL) {
@@ -95,6 +97,7 @@ public struct PushTCampaign: Sendable {
         }
         research.checkpoint = checkpoint
         research.progress = progress
+        research.monitor = monitor
         if configuration.demonstrations > 0 { research.followUps.append(distillation) }
         if configuration.learnedPolicy { research.followUps.append(learnedSelector) }
         if configuration.learnedPolicy && configuration.paradigmComparison {

@@ -1,0 +1,202 @@
+/// The fleet dashboard's page, script and style (`enpire main --dashboard`): served from memory, nothing from a
+/// CDN. The script renders each `snapshot` event of `/api/events` and sends a station's e-stop with the token it
+/// reads from the address's fragment (`#token=...`) or from the token field.
+enum FleetPage {
+    static let html = """
+    <!doctype html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>Enpire fleet</title>
+    <link rel="stylesheet" href="/app.css">
+    <script src="/app.js" defer></script>
+    </head>
+    <body>
+    <header>
+      <h1>Enpire fleet <span id="task">…</span></h1>
+      <span id="phase" class="muted"></span>
+      <span id="connection" class="muted">connecting…</span>
+    </header>
+    <main>
+    <section id="stations-section">
+      <h2>Stations <span id="fleet-mru" class="muted"></span></h2>
+      <label id="token-label">E-stop token <input id="token" type="password" autocomplete="off" size="34"></label>
+      <p id="estop-message" class="muted"></p>
+      <table id="stations">
+        <thead><tr><th>station</th><th>role</th><th>doing</th><th>progress</th><th>robot s</th><th>MRU</th><th>health</th><th>e-stop</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </section>
+    <section id="frames-section">
+      <h2>Latest frames</h2>
+      <div id="frames"><p class="muted">no station has a camera</p></div>
+    </section>
+    <section id="chart-section">
+      <h2>Success vs robot time</h2>
+      <svg id="chart" viewBox="0 0 600 220" role="img" aria-label="success rate of each trial with its 95% Wilson interval against cumulative fleet robot time"></svg>
+    </section>
+    <section id="heldout-section">
+      <h2>Held-out scores</h2>
+      <ul id="heldout"><li class="muted">none yet</li></ul>
+    </section>
+    <section id="ledger-section">
+      <h2>Ledger <span id="ledger-counts" class="muted"></span></h2>
+      <table id="ledger">
+        <thead><tr><th>trial</th><th>decision</th><th>successes</th><th>rate</th><th>Wilson 95%</th><th>robot s</th><th>hypothesis</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </section>
+    </main>
+    </body>
+    </html>
+    """
+
+    static let style = DashboardPage.style + """
+    #stations-section, #frames-section { grid-column: 1 / -1; }
+    #stations button.stop { font-size: 0.9em; padding: 0.2em 0.8em; }
+    #stations progress { width: 8em; }
+    tr.stopped td { color: #c00; }
+    figure { display: inline-block; margin: 2px 6px; text-align: center; }
+    figure img { image-rendering: pixelated; width: 192px; border: 1px solid #ccc; }
+    """
+
+    static let script = #"""
+    "use strict";
+    const $ = (id) => document.getElementById(id);
+    const tokenFromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+    if (tokenFromHash) { $("token").value = tokenFromHash; $("token-label").hidden = true; }
+    const el = (tag, text, cls) => {
+      const e = document.createElement(tag);
+      if (text !== undefined) e.textContent = text;
+      if (cls) e.className = cls;
+      return e;
+    };
+    const pct = (x) => (100 * x).toFixed(1) + "%";
+
+    function renderStations(s) {
+      $("task").textContent = s.task;
+      $("phase").textContent = `phase: ${s.phase}`;
+      const research = s.stations.filter((st) => st.role === "research");
+      const robot = research.reduce((a, st) => a + st.robotSeconds, 0), wall = research.reduce((a, st) => a + st.wallSeconds, 0);
+      $("fleet-mru").textContent = wall > 0 ? `research MRU ${pct(robot / wall)}` : "";
+      const body = $("stations").tBodies[0];
+      body.replaceChildren(...s.stations.map((st) => {
+        const tr = el("tr", undefined, st.stoppedReason ? "stopped" : "");
+        tr.dataset.station = st.name;
+        const doing = st.stoppedReason ? `stopped: ${st.stoppedReason}` : st.activity + (st.trial ? ` ${st.trial}` : "") + (st.detail ? `: ${st.detail}` : "");
+        const bar = el("progress");
+        bar.max = Math.max(1, st.episodesTotal); bar.value = st.episodesDone;
+        const progress = el("td"); progress.append(bar, ` ${st.episodesDone}${st.episodesTotal ? "/" + st.episodesTotal : ""}`);
+        const h = st.health;
+        const health = h ? `${h.emergencyStopLatched ? "E-STOP LATCHED" : h.paused ? "paused" : "ok"}, ${h.episodes} episodes, ${h.steps} steps` : "no live station";
+        const button = el("button", "E-STOP", "stop");
+        button.type = "button"; button.dataset.station = st.name;
+        button.disabled = !!(h && h.emergencyStopLatched);
+        button.addEventListener("click", () => estop(st.name));
+        const stopCell = el("td"); stopCell.append(button);
+        tr.append(el("td", st.name), el("td", st.role), el("td", doing), progress, el("td", st.robotSeconds.toFixed(0)),
+                  el("td", pct(st.utilisation)), el("td", health), stopCell);
+        return tr;
+      }));
+    }
+
+    let framesKey = "";
+    function renderFrames(s) {
+      const withCameras = s.stations.filter((st) => st.cameras.length > 0 && !st.stoppedReason);
+      const key = withCameras.map((st) => st.name + ":" + st.cameras.join(",")).join(";");
+      if (key === framesKey) return;
+      framesKey = key;
+      const box = $("frames");
+      if (withCameras.length === 0) { box.replaceChildren(el("p", "no station has a camera", "muted")); return; }
+      box.replaceChildren(...withCameras.flatMap((st) => st.cameras.map((camera) => {
+        const figure = el("figure"), img = el("img");
+        img.alt = `${st.name} ${camera}`; img.dataset.station = st.name; img.dataset.camera = camera;
+        figure.append(img, el("figcaption", `${st.name} · ${camera}`));
+        return figure;
+      })));
+      refreshFrames();
+    }
+    function refreshFrames() {
+      for (const img of document.querySelectorAll("#frames img")) {
+        img.src = "/api/frame?" + new URLSearchParams({ station: img.dataset.station, camera: img.dataset.camera, t: String(Date.now()) });
+      }
+    }
+
+    function renderLedger(records) {
+      const kept = records.filter((r) => r.decision === "keep").length;
+      $("ledger-counts").textContent = `${kept} kept, ${records.length - kept} reverted`;
+      $("ledger").tBodies[0].replaceChildren(...records.slice().reverse().map((r) => {
+        const res = r.results, tr = el("tr", undefined, r.decision);
+        tr.dataset.id = r.id;
+        const bar = el("span", undefined, "interval"), fill = el("span");
+        fill.style.left = pct(res.wilsonLower); fill.style.width = pct(res.wilsonUpper - res.wilsonLower);
+        bar.append(fill);
+        const wilson = el("td"); wilson.append(bar, `${pct(res.wilsonLower)}–${pct(res.wilsonUpper)}`);
+        tr.append(el("td", r.id), el("td", r.decision), el("td", `${res.successes}/${res.trials}`), el("td", pct(res.rate)),
+                  wilson, el("td", r.robotTimeSeconds.toFixed(0)), el("td", r.hypothesis));
+        return tr;
+      }));
+    }
+
+    function renderHeldOut(scores) {
+      const list = $("heldout");
+      if (scores.length === 0) { list.replaceChildren(el("li", "none yet", "muted")); return; }
+      list.replaceChildren(...scores.map((h) => el("li", `${h.policy}: ${h.successes}/${h.trials} (Wilson 95% ${pct(h.wilsonLower)}–${pct(h.wilsonUpper)})`)));
+    }
+
+    function renderChart(records) {
+      const svg = $("chart"), ns = "http://www.w3.org/2000/svg";
+      const W = 600, H = 220, L = 40, B = 25, T = 10, R = 10;
+      const sorted = records.slice().sort((a, b) => a.finishedAtUnixSeconds - b.finishedAtUnixSeconds);
+      let t = 0;
+      const points = sorted.map((r) => { t += r.robotTimeSeconds; return { t, r: r.results, keep: r.decision === "keep" }; });
+      const maxT = Math.max(1, t);
+      const x = (v) => L + (W - L - R) * v / maxT, y = (v) => T + (H - T - B) * (1 - v);
+      const node = (tag, attrs, text) => {
+        const n = document.createElementNS(ns, tag);
+        for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+        if (text !== undefined) n.textContent = text;
+        return n;
+      };
+      const parts = [node("line", { x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: "#999" }),
+                     node("line", { x1: L, y1: y(0), x2: L, y2: y(1), stroke: "#999" }),
+                     node("text", { x: 2, y: y(1) + 4, "font-size": 10 }, "100%"),
+                     node("text", { x: 2, y: y(0), "font-size": 10 }, "0%"),
+                     node("text", { x: W - R, y: H - 5, "font-size": 10, "text-anchor": "end" }, `fleet robot time ${maxT.toFixed(0)} s`)];
+      for (const { t, r, keep } of points) {
+        const colour = keep ? "#080" : "#aaa";
+        parts.push(node("line", { x1: x(t), y1: y(r.wilsonLower), x2: x(t), y2: y(r.wilsonUpper), stroke: colour }));
+        parts.push(node("circle", { cx: x(t), cy: y(r.rate), r: 3, fill: colour }));
+      }
+      svg.replaceChildren(...parts);
+    }
+
+    function render(s) {
+      renderStations(s);
+      renderFrames(s);
+      renderLedger(s.records);
+      renderHeldOut(s.heldOut);
+      renderChart(s.records);
+    }
+
+    async function estop(station) {
+      const token = $("token").value.trim();
+      if (!token) { $("estop-message").textContent = "enter the token `enpire main --dashboard` printed"; $("token-label").hidden = false; return; }
+      try {
+        const response = await fetch("/api/estop?" + new URLSearchParams({ station }), { method: "POST", headers: { "X-Enpire-Token": token } });
+        const body = await response.json();
+        $("estop-message").textContent = response.ok
+          ? `${station}: stop latched, the station holds and takes no more work in this campaign`
+          : body.error || `refused (${response.status})`;
+      } catch (error) {
+        $("estop-message").textContent = `request failed: ${error}`;
+      }
+    }
+
+    const events = new EventSource("/api/events");
+    events.addEventListener("snapshot", (e) => { render(JSON.parse(e.data)); $("connection").textContent = "live"; });
+    events.onerror = () => { $("connection").textContent = "reconnecting…"; };
+    setInterval(refreshFrames, 2000);
+    """#
+}
