@@ -140,6 +140,7 @@ struct MainCommand: AsyncParsableCommand {
             ?? PushTCampaign(configuration: configuration, output: folder)
         campaign.progress = events
         campaign.monitor = live?.monitor
+        campaign.viewCamera = live != nil
         let result = try await campaign.run(logger: logger)
         let report = try PushTCampaignReport.write(result, to: folder)
         try printOutcome(result, report: report,

@@ -24,7 +24,7 @@ enum FleetPage {
       <label id="token-label">E-stop token <input id="token" type="password" autocomplete="off" size="34"></label>
       <p id="estop-message" class="muted"></p>
       <table id="stations">
-        <thead><tr><th>station</th><th>role</th><th>doing</th><th>progress</th><th>robot s</th><th>MRU</th><th>health</th><th>e-stop</th></tr></thead>
+        <thead><tr><th>station</th><th>role</th><th>doing</th><th>progress</th><th>robot s</th><th>MRU (wall)</th><th>health</th><th>e-stop</th></tr></thead>
         <tbody></tbody>
       </table>
     </section>
@@ -78,8 +78,8 @@ enum FleetPage {
       $("task").textContent = s.task;
       $("phase").textContent = `phase: ${s.phase}`;
       const research = s.stations.filter((st) => st.role === "research");
-      const robot = research.reduce((a, st) => a + st.robotSeconds, 0), wall = research.reduce((a, st) => a + st.wallSeconds, 0);
-      $("fleet-mru").textContent = wall > 0 ? `research MRU ${pct(robot / wall)}` : "";
+      const busy = research.reduce((a, st) => a + st.busySeconds, 0), wall = research.reduce((a, st) => a + st.wallSeconds, 0);
+      $("fleet-mru").textContent = wall > 0 ? `research stations' MRU ${pct(busy / wall)} (share of wall time running experiments)` : "";
       const body = $("stations").tBodies[0];
       body.replaceChildren(...s.stations.map((st) => {
         const tr = el("tr", undefined, st.stoppedReason ? "stopped" : "");

@@ -29,9 +29,11 @@ public final class CampaignMonitor: Sendable {
         public var episodesTotal: Int
         /// Robot time the station has used in this process, resets included, seconds.
         public var robotSeconds: Double
-        /// Seconds since the station joined (robot time divides this for the MRU).
+        /// Seconds since the station joined.
         public var wallSeconds: Double
-        /// Share of the station's wall time spent running episodes (robot time over wall time).
+        /// Wall seconds the station spent running trials, confirmation blocks or held-out episodes.
+        public var busySeconds: Double
+        /// MRU: the share of the station's wall time spent running experiments (busy over wall seconds).
         public var utilisation: Double
         /// Why the station is out of service, once it is.
         public var stoppedReason: String?
@@ -63,6 +65,13 @@ public final class CampaignMonitor: Sendable {
         var state: StationState
         var station: Station?
         var joined: Date
+        /// When the current activity began (nil: idle or stopped).
+        var activeSince: Date?
+
+        mutating func settle(_ now: Date) {
+            if let since = activeSince { state.busySeconds += now.timeIntervalSince(since) }
+            activeSince = nil
+        }
     }
 
     struct State {
@@ -101,20 +110,23 @@ public final class CampaignMonitor: Sendable {
             }
             state.entries.append(Entry(
                 state: StationState(name: name, role: role, activity: "idle", episodesDone: 0, episodesTotal: 0,
-                                    robotSeconds: 0, wallSeconds: 0, utilisation: 0, cameras: []),
+                                    robotSeconds: 0, wallSeconds: 0, busySeconds: 0, utilisation: 0, cameras: []),
                 station: station, joined: Date()))
         }
     }
 
     /// `name` started an activity of `episodes` episodes (`trial` with its id, `confirmation`, `held-out`).
     public func started(_ name: String, activity: String, detail: String?, trial: String? = nil, episodes: Int) {
-        update(name) { station in
-            guard station.stoppedReason == nil else { return }
-            station.activity = activity
-            station.detail = detail
-            station.trial = trial
-            station.episodesDone = 0
-            station.episodesTotal = episodes
+        let now = Date()
+        entry(name) { entry in
+            guard entry.state.stoppedReason == nil else { return }
+            entry.settle(now)
+            entry.activeSince = now
+            entry.state.activity = activity
+            entry.state.detail = detail
+            entry.state.trial = trial
+            entry.state.episodesDone = 0
+            entry.state.episodesTotal = episodes
         }
     }
 
@@ -128,13 +140,14 @@ public final class CampaignMonitor: Sendable {
 
     /// `name` finished its activity (`record`: the trial it decided).
     public func finished(_ name: String, record: ExperimentRecord? = nil) {
-        change { state in
-            if let record { state.records.append(record) }
-            guard let index = state.entries.firstIndex(where: { $0.state.name == name }),
-                  state.entries[index].state.stoppedReason == nil else { return }
-            state.entries[index].state.activity = "idle"
-            state.entries[index].state.detail = nil
-            state.entries[index].state.trial = nil
+        if let record { change { $0.records.append(record) } }
+        let now = Date()
+        entry(name) { entry in
+            guard entry.state.stoppedReason == nil else { return }
+            entry.settle(now)
+            entry.state.activity = "idle"
+            entry.state.detail = nil
+            entry.state.trial = nil
         }
     }
 
@@ -148,11 +161,13 @@ public final class CampaignMonitor: Sendable {
 
     /// Takes `name` out of service with `reason` (the campaign calls this when its station's stop is seen).
     public func stopped(_ name: String, reason: String) {
-        update(name) { station in
-            if station.stoppedReason == nil { station.stoppedReason = reason }
-            station.activity = "stopped"
-            station.detail = nil
-            station.trial = nil
+        let now = Date()
+        entry(name) { entry in
+            entry.settle(now)
+            if entry.state.stoppedReason == nil { entry.state.stoppedReason = reason }
+            entry.state.activity = "stopped"
+            entry.state.detail = nil
+            entry.state.trial = nil
         }
     }
 
@@ -187,11 +202,13 @@ public final class CampaignMonitor: Sendable {
         }
         var snapshot = base
         let now = Date()
-        for index in snapshot.stations.indices {
-            let joined = state.withLock { $0.entries[index].joined }
+        let times = state.withLock { state in state.entries.map { ($0.joined, $0.activeSince) } }
+        for index in snapshot.stations.indices where index < times.count {
+            let (joined, activeSince) = times[index]
             snapshot.stations[index].wallSeconds = now.timeIntervalSince(joined)
+            snapshot.stations[index].busySeconds += activeSince.map { now.timeIntervalSince($0) } ?? 0
             let wall = max(snapshot.stations[index].wallSeconds, 1e-9)
-            snapshot.stations[index].utilisation = min(1, snapshot.stations[index].robotSeconds / wall)
+            snapshot.stations[index].utilisation = min(1, snapshot.stations[index].busySeconds / wall)
         }
         for (index, station) in live {
             snapshot.stations[index].health = await station.currentHealth
@@ -208,9 +225,13 @@ public final class CampaignMonitor: Sendable {
     }
 
     private func update(_ name: String, _ body: (inout StationState) -> Void) {
+        entry(name) { body(&$0.state) }
+    }
+
+    private func entry(_ name: String, _ body: (inout Entry) -> Void) {
         change { state in
             guard let index = state.entries.firstIndex(where: { $0.state.name == name }) else { return }
-            body(&state.entries[index].state)
+            body(&state.entries[index])
         }
     }
 }

@@ -14,11 +14,12 @@ struct ServedFleet {
     let token: String
     let task: Task<Void, any Error>
 
-    static func start(token: String = "fleet-token-0123456789abcdef") async throws -> ServedFleet {
-        let monitor = CampaignMonitor()
-        monitor.begin(task: "mock")
+    /// Serves `monitor`, with `stations` mock stations registered (the first with a `top` camera).
+    static func start(monitor: CampaignMonitor = CampaignMonitor(), stations count: Int = 2,
+                      token: String = "fleet-token-0123456789abcdef") async throws -> ServedFleet {
+        if count > 0 { monitor.begin(task: "mock") }
         var stations: [Station] = []
-        for index in 1...2 {
+        for index in stride(from: 1, through: count, by: 1) {
             let clock = SimulatedClock()
             let cameras: [any Camera] = index == 1 ? [MockCamera.testPattern(name: "top")] : []
             let station = try Station(configuration: .init(name: "station-\(index)", task: "mock"),

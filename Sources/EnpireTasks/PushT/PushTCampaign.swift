@@ -74,6 +74,9 @@ public struct PushTCampaign: Sendable {
     public var progress: (@Sendable (ProgressEvent) -> Void)?
     /// Receives the live state of the stations and carries their e-stops (see `ResearchCampaign.monitor`).
     public var monitor: CampaignMonitor?
+    /// Whether the research and evaluator stations carry a 96 x 96 camera to watch (see
+    /// `PushTResearchTask.viewCamera`); `enpire main --dashboard` turns it on.
+    public var viewCamera = false
 
     /// Creates a campaign writing into `output`.
     public init(configuration: Configuration = Configuration(), output: URL) {
@@ -84,15 +87,17 @@ public struct PushTCampaign: Sendable {
     /// Runs the campaign; progress lines go to `logger` at `info` level.
     public func run(logger: Logger = Logger(label: "enpire.pusht")) async throws -> Result {
         var research: ResearchCampaign
+        var task = configuration.task
+        task.viewCamera = viewCamera
         if resume {
-            research = try ResearchCampaign.resuming(task: configuration.task, output: output)
+            research = try ResearchCampaign.resuming(task: task, output: output)
         } else {
             // A campaign's ledgers and fleet must start empty: results of an earlier run would leak into this one.
             if let existing = try? FileManager.default.contentsOfDirectory(atPath: output.path), !existing.isEmpty {
                 throw ResearchError.outputNotEmpty(output.path)
             }
             try CampaignFiles.writeJSON(configuration, to: Self.configurationURL(output))
-            research = ResearchCampaign(task: configuration.task, configuration: configuration.research, output: output)
+            research = ResearchCampaign(task: task, configuration: configuration.research, output: output)
             research.requireEmptyOutput = false
         }
         research.checkpoint = checkpoint

@@ -19,6 +19,9 @@ public struct PushTResearchTask: RecordingResearchTask {
     /// The departure the evaluator stations live in, when it differs from ``reality``: a range the research
     /// stations never saw, so that held-out scores measure transfer to an unseen reality.
     public var heldOutReality: PushTReality?
+    /// Whether every station carries a 96 x 96 `top` camera for people to watch (a live dashboard), even when it
+    /// records nothing; the verdict and the policies do not read it.
+    public var viewCamera = false
 
     /// Creates the task.
     public init(robotReset: Bool = false, cameraReward: PushTRewardModel? = nil, reality: PushTReality? = nil,
@@ -114,13 +117,13 @@ public struct PushTResearchTask: RecordingResearchTask {
 
     /// A simulated station (in ``heldOutReality`` when it evaluates, else in ``reality``); under a camera reward each
     /// research station has its own camera (mount, lighting, noise) and the evaluators one no research station had.
-    /// With a recorder and no camera reward the station gets a 96 x 96 `top` camera (gym-pusht's image size) so the
-    /// recording has frames to show (the verdict stays the coverage rule).
+    /// With a recorder (or ``viewCamera``) and no camera reward the station gets a 96 x 96 `top` camera (gym-pusht's
+    /// image size) so the recording or the dashboard has frames to show (the verdict stays the coverage rule).
     public func makeStation(role: StationRole, name: String, recorder: (any EpisodeRecorder)?) throws
         -> any ResearchStation {
         let judgeSeed = role.cameraSeed(workspace: 0) { UInt64($0 + 1) }
         let reset = role == .workspace ? false : robotReset
-        let recordingCamera = recorder != nil && cameraReward == nil ? [ImageSize(width: 96, height: 96)] : []
+        let recordingCamera = (recorder != nil || viewCamera) && cameraReward == nil ? [ImageSize(width: 96, height: 96)] : []
         let simulated = try PushTSimulatedStation(
             name: name, recorder: recorder, cameraResolutions: recordingCamera, robotReset: reset,
             cameraReward: cameraReward, judgeCameraSeed: judgeSeed,
