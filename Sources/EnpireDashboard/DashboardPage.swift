@@ -3,17 +3,37 @@
 /// itself) and sends the e-stop with the token it reads from the address's fragment (`#token=...`, never sent to
 /// the server in the URL) or from the token field.
 enum DashboardPage {
-    static let html = """
-    <!doctype html>
-    <html lang="en">
-    <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>Enpire station</title>
-    <link rel="stylesheet" href="/app.css">
-    <script src="/app.js" defer></script>
-    </head>
-    <body>
+    /// A whole page: the shared head (title, style, script) and `body`'s markup.
+    static func document(title: String, body: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <link rel="stylesheet" href="/app.css">
+        <script src="/app.js" defer></script>
+        </head>
+        <body>
+        \(body)
+        </body>
+        </html>
+        """
+    }
+
+    /// The ledger's table, newest row first (both pages).
+    static let ledgerSection = """
+    <section id="ledger-section">
+      <h2>Ledger <span id="ledger-counts" class="muted"></span></h2>
+      <table id="ledger">
+        <thead><tr><th>trial</th><th>decision</th><th>successes</th><th>rate</th><th>Wilson 95%</th><th>robot s</th><th>hypothesis</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </section>
+    """
+
+    static let html = document(title: "Enpire station", body: """
     <header>
       <h1>Enpire <span id="station">…</span></h1>
       <span id="connection" class="muted">connecting…</span>
@@ -44,17 +64,9 @@ enum DashboardPage {
       <h2>Success vs robot time</h2>
       <svg id="chart" viewBox="0 0 600 220" role="img" aria-label="success rate of each trial with its 95% Wilson interval against cumulative robot time"></svg>
     </section>
-    <section id="ledger-section">
-      <h2>Ledger <span id="ledger-counts" class="muted"></span></h2>
-      <table id="ledger">
-        <thead><tr><th>trial</th><th>decision</th><th>successes</th><th>rate</th><th>Wilson 95%</th><th>robot s</th><th>hypothesis</th></tr></thead>
-        <tbody></tbody>
-      </table>
-    </section>
+    \(DashboardPage.ledgerSection)
     </main>
-    </body>
-    </html>
-    """
+    """)
 
     static let style = """
     body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
@@ -83,13 +95,13 @@ enum DashboardPage {
     #chart { width: 100%; height: 260px; }
     """
 
-    static let script = #"""
+    /// What both pages' scripts start with: `$`, `el`, `pct`, the token taken from the address's fragment, and
+    /// `drawChart`, which draws success rates with their Wilson intervals against cumulative robot time.
+    static let prelude = #"""
     "use strict";
     const $ = (id) => document.getElementById(id);
-    let snapshot = null, receivedAt = 0;
     const tokenFromHash = new URLSearchParams(location.hash.slice(1)).get("token");
     if (tokenFromHash) { $("token").value = tokenFromHash; $("token-label").hidden = true; }
-
     function el(tag, text, cls) {
       const e = document.createElement(tag);
       if (text !== undefined) e.textContent = text;
@@ -97,6 +109,35 @@ enum DashboardPage {
       return e;
     }
     const pct = (x) => (100 * x).toFixed(1) + "%";
+    // points: [{ t, rate, lower, upper, colour }] with t the cumulative robot time; best: a rate to draw dashed.
+    function drawChart(points, label, best) {
+      const svg = $("chart"), ns = "http://www.w3.org/2000/svg";
+      const W = 600, H = 220, L = 40, B = 25, T = 10, R = 10;
+      const maxT = Math.max(1, ...points.map((p) => p.t));
+      const x = (v) => L + (W - L - R) * v / maxT, y = (v) => T + (H - T - B) * (1 - v);
+      const node = (tag, attrs, text) => {
+        const n = document.createElementNS(ns, tag);
+        for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+        if (text !== undefined) n.textContent = text;
+        return n;
+      };
+      const parts = [node("line", { x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: "#999" }),
+                     node("line", { x1: L, y1: y(0), x2: L, y2: y(1), stroke: "#999" }),
+                     node("text", { x: 2, y: y(1) + 4, "font-size": 10 }, "100%"),
+                     node("text", { x: 2, y: y(0), "font-size": 10 }, "0%"),
+                     node("text", { x: W - R, y: H - 5, "font-size": 10, "text-anchor": "end" }, `${label} ${maxT.toFixed(0)} s`)];
+      for (const p of points) {
+        parts.push(node("line", { x1: x(p.t), y1: y(p.lower), x2: x(p.t), y2: y(p.upper), stroke: p.colour }));
+        parts.push(node("circle", { cx: x(p.t), cy: y(p.rate), r: 3, fill: p.colour }));
+      }
+      if (best !== undefined) parts.push(node("line", { x1: L, y1: y(best), x2: W - R, y2: y(best), stroke: "#080", "stroke-dasharray": "4 3" }));
+      svg.replaceChildren(...parts);
+    }
+
+    """#
+
+    static let script = prelude + #"""
+    let snapshot = null, receivedAt = 0;
     function eta(seconds) {
       if (seconds === null || seconds === undefined) return "ETA unknown";
       const s = Math.max(0, Math.round(seconds));
@@ -159,33 +200,15 @@ enum DashboardPage {
     }
 
     function renderChart(rows) {
-      const svg = $("chart"), ns = "http://www.w3.org/2000/svg";
-      const W = 600, H = 220, L = 40, B = 25, T = 10, R = 10;
       const trials = rows.filter((r) => r.decision === "keep" || r.decision === "revert" || r.decision === "pending");
-      let t = 0;
-      const points = trials.map((r) => { t += r.robotSeconds; return { t, r }; });
-      const maxT = Math.max(1, t);
-      const x = (v) => L + (W - L - R) * v / maxT, y = (v) => T + (H - T - B) * (1 - v);
-      const node = (tag, attrs, text) => {
-        const n = document.createElementNS(ns, tag);
-        for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
-        if (text !== undefined) n.textContent = text;
-        return n;
-      };
-      const parts = [node("line", { x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: "#999" }),
-                     node("line", { x1: L, y1: y(0), x2: L, y2: y(1), stroke: "#999" }),
-                     node("text", { x: 2, y: y(1) + 4, "font-size": 10 }, "100%"),
-                     node("text", { x: 2, y: y(0), "font-size": 10 }, "0%"),
-                     node("text", { x: W - R, y: H - 5, "font-size": 10, "text-anchor": "end" }, `robot time ${maxT.toFixed(0)} s`)];
-      let best = null;
-      for (const { t, r } of points) {
-        const colour = r.decision === "keep" ? "#080" : r.decision === "pending" ? "#a60" : "#aaa";
-        parts.push(node("line", { x1: x(t), y1: y(r.wilsonLower), x2: x(t), y2: y(r.wilsonUpper), stroke: colour }));
-        parts.push(node("circle", { cx: x(t), cy: y(r.rate), r: 3, fill: colour }, undefined));
+      let t = 0, best = null;
+      const points = trials.map((r) => {
+        t += r.robotSeconds;
         if (r.decision === "keep" && (best === null || r.wilsonLower > best.wilsonLower)) best = r;
-      }
-      if (best) parts.push(node("line", { x1: L, y1: y(best.rate), x2: W - R, y2: y(best.rate), stroke: "#080", "stroke-dasharray": "4 3" }));
-      svg.replaceChildren(...parts);
+        const colour = r.decision === "keep" ? "#080" : r.decision === "pending" ? "#a60" : "#aaa";
+        return { t, rate: r.rate, lower: r.wilsonLower, upper: r.wilsonUpper, colour };
+      });
+      drawChart(points, "robot time", best ? best.rate : undefined);
     }
 
     function render(s) {

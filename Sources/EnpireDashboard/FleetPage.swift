@@ -2,17 +2,7 @@
 /// CDN. The script renders each `snapshot` event of `/api/events` and sends a station's e-stop with the token it
 /// reads from the address's fragment (`#token=...`) or from the token field.
 enum FleetPage {
-    static let html = """
-    <!doctype html>
-    <html lang="en">
-    <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>Enpire fleet</title>
-    <link rel="stylesheet" href="/app.css">
-    <script src="/app.js" defer></script>
-    </head>
-    <body>
+    static let html = DashboardPage.document(title: "Enpire fleet", body: """
     <header>
       <h1>Enpire fleet <span id="task">…</span></h1>
       <span id="phase" class="muted"></span>
@@ -40,17 +30,9 @@ enum FleetPage {
       <h2>Held-out scores</h2>
       <ul id="heldout"><li class="muted">none yet</li></ul>
     </section>
-    <section id="ledger-section">
-      <h2>Ledger <span id="ledger-counts" class="muted"></span></h2>
-      <table id="ledger">
-        <thead><tr><th>trial</th><th>decision</th><th>successes</th><th>rate</th><th>Wilson 95%</th><th>robot s</th><th>hypothesis</th></tr></thead>
-        <tbody></tbody>
-      </table>
-    </section>
+    \(DashboardPage.ledgerSection)
     </main>
-    </body>
-    </html>
-    """
+    """)
 
     static let style = DashboardPage.style + """
     #stations-section, #frames-section { grid-column: 1 / -1; }
@@ -61,18 +43,7 @@ enum FleetPage {
     figure img { image-rendering: pixelated; width: 192px; border: 1px solid #ccc; }
     """
 
-    static let script = #"""
-    "use strict";
-    const $ = (id) => document.getElementById(id);
-    const tokenFromHash = new URLSearchParams(location.hash.slice(1)).get("token");
-    if (tokenFromHash) { $("token").value = tokenFromHash; $("token-label").hidden = true; }
-    const el = (tag, text, cls) => {
-      const e = document.createElement(tag);
-      if (text !== undefined) e.textContent = text;
-      if (cls) e.className = cls;
-      return e;
-    };
-    const pct = (x) => (100 * x).toFixed(1) + "%";
+    static let script = DashboardPage.prelude + #"""
 
     function renderStations(s) {
       $("task").textContent = s.task;
@@ -146,30 +117,13 @@ enum FleetPage {
     }
 
     function renderChart(records) {
-      const svg = $("chart"), ns = "http://www.w3.org/2000/svg";
-      const W = 600, H = 220, L = 40, B = 25, T = 10, R = 10;
       const sorted = records.slice().sort((a, b) => a.finishedAtUnixSeconds - b.finishedAtUnixSeconds);
       let t = 0;
-      const points = sorted.map((r) => { t += r.robotTimeSeconds; return { t, r: r.results, keep: r.decision === "keep" }; });
-      const maxT = Math.max(1, t);
-      const x = (v) => L + (W - L - R) * v / maxT, y = (v) => T + (H - T - B) * (1 - v);
-      const node = (tag, attrs, text) => {
-        const n = document.createElementNS(ns, tag);
-        for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
-        if (text !== undefined) n.textContent = text;
-        return n;
-      };
-      const parts = [node("line", { x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: "#999" }),
-                     node("line", { x1: L, y1: y(0), x2: L, y2: y(1), stroke: "#999" }),
-                     node("text", { x: 2, y: y(1) + 4, "font-size": 10 }, "100%"),
-                     node("text", { x: 2, y: y(0), "font-size": 10 }, "0%"),
-                     node("text", { x: W - R, y: H - 5, "font-size": 10, "text-anchor": "end" }, `fleet robot time ${maxT.toFixed(0)} s`)];
-      for (const { t, r, keep } of points) {
-        const colour = keep ? "#080" : "#aaa";
-        parts.push(node("line", { x1: x(t), y1: y(r.wilsonLower), x2: x(t), y2: y(r.wilsonUpper), stroke: colour }));
-        parts.push(node("circle", { cx: x(t), cy: y(r.rate), r: 3, fill: colour }));
-      }
-      svg.replaceChildren(...parts);
+      drawChart(sorted.map((r) => {
+        t += r.robotTimeSeconds;
+        return { t, rate: r.results.rate, lower: r.results.wilsonLower, upper: r.results.wilsonUpper,
+                 colour: r.decision === "keep" ? "#080" : "#aaa" };
+      }), "fleet robot time");
     }
 
     function render(s) {

@@ -32,19 +32,7 @@ struct ServedFleet {
         logger.logLevel = .critical
         let server = FleetDashboardServer(monitor: monitor, configuration: DashboardConfiguration(port: 0, token: token),
                                           logger: logger)
-        let (urls, continuation) = AsyncStream<URL>.makeStream()
-        let task = Task {
-            do { try await server.run { url in continuation.yield(url) } } catch {
-                continuation.finish()
-                throw error
-            }
-            continuation.finish()
-        }
-        var iterator = urls.makeAsyncIterator()
-        guard let url = await iterator.next(), let port = url.port else {
-            _ = await task.result
-            throw HTTPTestClient.Failure(description: "the fleet dashboard did not start")
-        }
+        let (port, task) = try await HTTPTestClient.serve { try await server.run(onStart: $0) }
         return ServedFleet(monitor: monitor, stations: stations, port: port, token: token, task: task)
     }
 

@@ -15,6 +15,25 @@ import Glibc
 /// starved the server and the request timed out.
 enum HTTPTestClient {
     /// Runs blocking `body` on a new thread and waits for it without holding a cooperative thread.
+    /// Runs a server (`run` gets the callback that reports its address) and returns its port once it listens.
+    static func serve(_ run: @escaping @Sendable (@escaping @Sendable (URL) async -> Void) async throws -> Void)
+        async throws -> (port: Int, task: Task<Void, any Error>) {
+        let (urls, continuation) = AsyncStream<URL>.makeStream()
+        let task = Task {
+            do { try await run { url in continuation.yield(url) } } catch {
+                continuation.finish()
+                throw error
+            }
+            continuation.finish()
+        }
+        var iterator = urls.makeAsyncIterator()
+        guard let url = await iterator.next(), let port = url.port else {
+            _ = await task.result
+            throw Failure(description: "the dashboard did not start")
+        }
+        return (port, task)
+    }
+
     static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try body() }) }.start()
@@ -154,24 +173,12 @@ struct ServedDashboard {
         let workspace = ResearchWorkspace(folder: root.appendingPathComponent("station"))
         _ = try await workspace.initialise(task: PushTResearchTask(), station: "dash", fleet: nil,
                                            episodesPerTrial: episodesPerTrial, heldOut: 1, evaluationLimit: 0)
-        let (urls, continuation) = AsyncStream<URL>.makeStream()
         // Cancelling the server at the end of a test is logged as an error by Hummingbird: keep the output quiet.
         var logger = Logger(label: "enpire.dashboard.tests")
         logger.logLevel = .critical
         let server = DashboardServer(workspace: workspace, configuration: DashboardConfiguration(port: 0, token: token),
                                      logger: logger)
-        let task = Task {
-            do { try await server.run { url in continuation.yield(url) } } catch {
-                continuation.finish()
-                throw error
-            }
-            continuation.finish()
-        }
-        var iterator = urls.makeAsyncIterator()
-        guard let url = await iterator.next(), let port = url.port else {
-            _ = await task.result
-            throw HTTPTestClient.Failure(description: "the dashboard did not start")
-        }
+        let (port, task) = try await HTTPTestClient.serve { try await server.run(onStart: $0) }
         return ServedDashboard(root: root, workspace: workspace, port: port, token: token, task: task)
     }
 
