@@ -4,8 +4,8 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The lab's reach task with a hook before every episode of every station, so a test can press a station's
-/// e-stop at an exact point of the campaign.
+/// The lab's reach task with a hook in the middle of every episode of every station (at its third step), so a test
+/// can press a station's e-stop at an exact point of the campaign, while an episode runs.
 struct HookedReachTask: ResearchTask {
     let inner = ReachTask()
     let hook: @Sendable (_ station: String, _ episode: Int) async -> Void
@@ -30,8 +30,21 @@ struct HookedStation: ResearchStation {
     let count = EpisodeCounter()
     var liveStation: Station? { base.liveStation }
     func runEpisode(policy: any Policy, seed: UInt64, split: String) async throws -> EpisodeOutcome {
-        await hook(name, count.next())
-        return try await base.runEpisode(policy: policy, seed: seed, split: split)
+        let episode = count.next(), name = name, hook = hook
+        let hooked = HookedPolicy(inner: policy) { step in if step == 2 { await hook(name, episode) } }
+        return try await base.runEpisode(policy: hooked, seed: seed, split: split)
+    }
+}
+
+/// A policy that calls `onStep` with each step's index before acting.
+struct HookedPolicy: Policy {
+    var inner: any Policy
+    let onStep: @Sendable (Int) async -> Void
+    var name: String { inner.name }
+    mutating func reset() { inner.reset() }
+    mutating func action(for observation: Observation) async throws -> [ArmCommand] {
+        await onStep(observation.stepIndex)
+        return try await inner.action(for: observation)
     }
 }
 
@@ -46,8 +59,8 @@ struct CampaignEmergencyStopTests {
     func stationsLeaveService() async throws {
         let monitor = CampaignMonitor()
         let task = HookedReachTask { station, episode in
-            // station-2: in round 2 (its 6th episode), evaluator-1: at its 3rd held-out episode.
-            if (station == "station-2" && episode == 6) || (station == "evaluator-1" && episode == 3) {
+            // station-2: during the last episode of its round-2 trial; evaluator-1: during its 3rd held-out episode.
+            if (station == "station-2" && episode == 8) || (station == "evaluator-1" && episode == 3) {
                 #expect(await monitor.emergencyStop(station: station, reason: "test button"))
             }
         }
