@@ -17,7 +17,8 @@ struct MainDashboard {
         try configuration.validate()
         let monitor = CampaignMonitor()
         var serverLogger = Logger(label: "enpire.dashboard")
-        serverLogger.logLevel = .warning
+        // Stopping the server at the end of the job makes Hummingbird log its cancelled channels as errors.
+        serverLogger.logLevel = .critical
         let fleet = FleetDashboardServer(monitor: monitor, configuration: configuration, logger: serverLogger)
         let (started, continuation) = AsyncStream.makeStream(of: Result<URL, any Error>.self)
         let error = CommandOutput.current.standardError
