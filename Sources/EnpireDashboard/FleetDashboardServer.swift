@@ -98,7 +98,7 @@ actor FleetSource {
     private var version = 0
     private var json = Data()
 
-    init(monitor: CampaignMonitor, maximumAge: TimeInterval = 0.25) {
+    init(monitor: CampaignMonitor, maximumAge: TimeInterval = 0.1) {
         self.monitor = monitor
         self.maximumAge = maximumAge
     }

@@ -51,25 +51,41 @@ enum FleetPage {
       const research = s.stations.filter((st) => st.role === "research");
       const busy = research.reduce((a, st) => a + st.busySeconds, 0), wall = research.reduce((a, st) => a + st.wallSeconds, 0);
       $("fleet-mru").textContent = wall > 0 ? `research stations' MRU ${pct(busy / wall)} (share of wall time running experiments)` : "";
+      // Rows are made once per station and updated in place, so an E-STOP button never moves or is replaced under
+      // a pointer that is pressing it.
       const body = $("stations").tBodies[0];
-      body.replaceChildren(...s.stations.map((st) => {
-        const tr = el("tr", undefined, st.stoppedReason ? "stopped" : "");
-        tr.dataset.station = st.name;
-        const doing = st.stoppedReason ? `stopped: ${st.stoppedReason}` : st.activity + (st.trial ? ` ${st.trial}` : "") + (st.detail ? `: ${st.detail}` : "");
-        const bar = el("progress");
+      for (const st of s.stations) {
+        let tr = body.querySelector(`tr[data-station="${CSS.escape(st.name)}"]`);
+        if (!tr) {
+          tr = el("tr");
+          tr.dataset.station = st.name;
+          const cells = ["name", "role", "doing", "progress", "robot", "mru", "health", "stop"].map((key) => {
+            const td = el("td"); td.dataset.cell = key; return td;
+          });
+          const bar = el("progress"), count = el("span");
+          cells[3].append(bar, count);
+          const button = el("button", "E-STOP", "stop");
+          button.type = "button"; button.dataset.station = st.name;
+          button.addEventListener("click", () => estop(st.name));
+          cells[7].append(button);
+          tr.append(...cells);
+          body.append(tr);
+        }
+        const cell = (key) => tr.querySelector(`td[data-cell="${key}"]`);
+        tr.className = st.stoppedReason ? "stopped" : "";
+        cell("name").textContent = st.name;
+        cell("role").textContent = st.role;
+        cell("doing").textContent = st.stoppedReason ? `stopped: ${st.stoppedReason}`
+          : st.activity + (st.trial ? ` ${st.trial}` : "") + (st.detail ? `: ${st.detail}` : "");
+        const bar = cell("progress").querySelector("progress");
         bar.max = Math.max(1, st.episodesTotal); bar.value = st.episodesDone;
-        const progress = el("td"); progress.append(bar, ` ${st.episodesDone}${st.episodesTotal ? "/" + st.episodesTotal : ""}`);
+        cell("progress").querySelector("span").textContent = ` ${st.episodesDone}${st.episodesTotal ? "/" + st.episodesTotal : ""}`;
+        cell("robot").textContent = st.robotSeconds.toFixed(0);
+        cell("mru").textContent = pct(st.utilisation);
         const h = st.health;
-        const health = h ? `${h.emergencyStopLatched ? "E-STOP LATCHED" : h.paused ? "paused" : "ok"}, ${h.episodes} episodes, ${h.steps} steps` : "no live station";
-        const button = el("button", "E-STOP", "stop");
-        button.type = "button"; button.dataset.station = st.name;
-        button.disabled = !!(h && h.emergencyStopLatched);
-        button.addEventListener("click", () => estop(st.name));
-        const stopCell = el("td"); stopCell.append(button);
-        tr.append(el("td", st.name), el("td", st.role), el("td", doing), progress, el("td", st.robotSeconds.toFixed(0)),
-                  el("td", pct(st.utilisation)), el("td", health), stopCell);
-        return tr;
-      }));
+        cell("health").textContent = h ? `${h.emergencyStopLatched ? "E-STOP LATCHED" : h.paused ? "paused" : "ok"}, ${h.episodes} episodes, ${h.steps} steps` : "no live station";
+        cell("stop").querySelector("button").disabled = !!(h && h.emergencyStopLatched);
+      }
     }
 
     let framesKey = "";

@@ -149,7 +149,7 @@ struct FleetBrowserTests {
             const stations = document.querySelector('#stations tbody');
             new MutationObserver(() => { const row = stations.querySelector('tr[data-station="station-2"]');
                 if (window.__shown === null && row && row.classList.contains('stopped')) window.__shown = Date.now(); })
-                .observe(stations, { childList: true, subtree: true });
+                .observe(stations, { childList: true, subtree: true, attributes: true, characterData: true });
         """)
         open(os.path.join(control, "ready"), "w").close()
         # Wait for two decided trials and for station-2 to be running a trial, then press its e-stop.
