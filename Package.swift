@@ -43,8 +43,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        // Child processes outside the core (the LeRobot converter, `rsvg-convert` for the report's PNG figures, policy
-        // builds, the agent broker, Python probes in tests): async launch, bounded output capture, clear errors.
+        // Child processes outside the core (the LeRobot converter, `rsvg-convert` for the report's PNG figures, the
+        // agent broker's commands): async launch, bounded output capture, clear errors.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     // Each target declares exactly the targets its sources import: scripts/check-imports.sh (run by
@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "EnpireProcess", dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
                 swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
-        .target(name: "EnpireTesting", dependencies: ["Enpire", "EnpireProcess", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .target(name: "EnpireTesting", dependencies: ["Enpire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // The research loop for any task: the ResearchTask protocol and registry, campaign, trial runner,
         // confirmation, held-out scoring, report and the agent workspace.
         .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet", "EnpireProcess", .product(name: "Ink", package: "Ink"),

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Subprocess
 #if canImport(System)
 import System
@@ -9,8 +9,9 @@ import SystemPackage
 /// Runs child processes through swift-subprocess: the program looked up like a shell would, its output collected
 /// with bounded memory (the end of it), an optional time limit, and errors that say what to do.
 ///
-/// For commands that run to completion (a converter, a rasteriser, a build). A child that must be driven
-/// interactively line by line from synchronous code (a policy process) keeps Foundation's `Process`.
+/// For commands that run to completion from async code (a converter, a rasteriser, a broker command). A child
+/// that synchronous code drives line by line (a policy process), or that synchronous code runs from many tasks at
+/// once (Python probes in tests, policy builds during trials), keeps Foundation's `Process`: see ``waiting(_:)``.
 public enum ChildProcess {
     /// Bytes of each output stream kept by default (its end).
     public static let defaultOutputLimit = 64 << 10
@@ -80,22 +81,14 @@ public enum ChildProcess {
         return result.standardOutput
     }
 
-    /// ``run(_:combineOutputs:timeout:outputLimit:onOutputLine:)`` for synchronous callers: the calling thread
-    /// waits, running the child's I/O itself (it needs no other thread of the concurrency pool, so it cannot
-    /// starve it).
-    public static func runWaiting(_ command: ChildCommand, combineOutputs: Bool = false, timeout: Double? = nil,
-                                  outputLimit: Int = defaultOutputLimit,
-                                  onOutputLine: (@Sendable (String) -> Void)? = nil) throws -> ChildProcessResult {
-        try CallerThreadExecutor.wait {
-            try await run(command, combineOutputs: combineOutputs, timeout: timeout, outputLimit: outputLimit,
-                          onOutputLine: onOutputLine)
-        }
-    }
-
-    /// ``output(of:timeout:outputLimit:)`` for synchronous callers (see ``runWaiting(_:combineOutputs:timeout:outputLimit:onOutputLine:)``).
-    public static func outputWaiting(of command: ChildCommand, timeout: Double? = nil,
-                                     outputLimit: Int = defaultOutputLimit) throws -> String {
-        try CallerThreadExecutor.wait { try await output(of: command, timeout: timeout, outputLimit: outputLimit) }
+    /// Runs `work` (async child-process work) for a synchronous caller and returns its result: the calling thread
+    /// waits, running the work's jobs itself.
+    ///
+    /// swift-subprocess still starts a short unstructured task per child on the concurrency pool, so a caller that
+    /// is itself on the pool must leave one of its threads free: use this for one short child (a figure), never
+    /// from many tasks at once.
+    public static func waiting<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        try CallerThreadExecutor.wait(work)
     }
 
     // MARK: Collecting

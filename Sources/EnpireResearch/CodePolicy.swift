@@ -1,5 +1,4 @@
 public import Enpire
-import EnpireProcess
 public import Foundation
 
 /// What `enpire-policy.json` at the root of a code workspace's work tree says: how to build the policy code and
@@ -95,21 +94,27 @@ enum CommandRunner {
     /// Most characters of output kept.
     static let outputLimit = 4000
 
-    /// Runs `command` through `launcher` (swift-subprocess), SIGTERM after `timeout` seconds; returns its exit
-    /// status (the signal's number when a signal ended it) and the end of its output.
     static func run(_ command: [String], in folder: URL, timeout: Double, launcher: PolicyLauncher = .unsandboxed)
         throws -> (status: Int32, output: String) {
-        let result: ChildProcessResult
-        do {
-            // Bytes kept: enough for `outputLimit` characters of any UTF-8 text.
-            result = try ChildProcess.runWaiting(try launcher.command(command, in: folder), combineOutputs: true,
-                                                 timeout: timeout, outputLimit: 4 * outputLimit)
-        } catch {
+        let process: Process
+        do { process = try launcher.process(command, in: folder) } catch {
             throw CodePolicyError.buildFailed(command: command.joined(separator: " "), status: -1, output: "\(error)")
         }
-        var output = result.standardOutput
-        if result.signalled { output += "\n(stopped after \(Int(timeout)) s or by a signal)" }
-        return (result.signalled ? result.status - 128 : result.status, String(output.suffix(outputLimit)))
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw CodePolicyError.buildFailed(command: command.joined(separator: " "), status: -1, output: "\(error)")
+        }
+        let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        timer.cancel()
+        var output = String(decoding: data, as: UTF8.self)
+        if process.terminationReason == .uncaughtSignal { output += "\n(stopped after \(Int(timeout)) s or by a signal)" }
+        return (process.terminationStatus, String(output.suffix(outputLimit)))
     }
 }
 

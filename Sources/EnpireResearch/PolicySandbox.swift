@@ -1,5 +1,4 @@
 public import Enpire
-import EnpireProcess
 public import Foundation
 
 /// How a code workspace runs its policy code (the `build` and `run` commands of `enpire-policy.json`).
@@ -96,12 +95,15 @@ public struct PolicyLauncher: Sendable {
         return (minimal.map { URL(fileURLWithPath: $0) }, bin)
     }
 
-    /// The child command that runs `command` (a program, looked up on the sandbox's `PATH` when its name has no
-    /// `/`, and its arguments) in `folder`: `bwrap` with the sandbox's arguments and only its environment, or
-    /// (unsandboxed) `/usr/bin/env` with the command, inheriting the runner's environment.
-    func command(_ command: [String], in folder: URL) throws -> ChildCommand {
+    /// A process that runs `command` (a program, looked up on the sandbox's `PATH` when its name has no `/`, and
+    /// its arguments) in `folder`; not started yet.
+    func process(_ command: [String], in folder: URL) throws -> Process {
+        let process = Process()
+        process.currentDirectoryURL = folder
         guard let sandbox, let program = command.first else {
-            return ChildCommand("/usr/bin/env", arguments: command, workingDirectory: folder)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = command
+            return process
         }
         let resolved: String
         if program.hasPrefix("/") {
@@ -112,20 +114,10 @@ public struct PolicyLauncher: Sendable {
             resolved = (sandbox.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(program)" }
                 .first { FileManager.default.isExecutableFile(atPath: $0) } ?? program
         }
+        process.executableURL = URL(fileURLWithPath: sandbox.bubblewrap)
+        process.arguments = try sandbox.arguments(for: [resolved] + command.dropFirst())
         // bwrap's own environment is visible inside (/proc/1/environ): give it only the sandbox's.
-        return ChildCommand(sandbox.bubblewrap, arguments: try sandbox.arguments(for: [resolved] + command.dropFirst()),
-                            environment: sandbox.environment, workingDirectory: folder)
-    }
-
-    /// A Foundation process for ``command(_:in:)``, not started yet: for the policy process, which synchronous
-    /// code drives line by line while it runs (swift-subprocess runs children only inside an async scope).
-    func process(_ command: [String], in folder: URL) throws -> Process {
-        let child = try self.command(command, in: folder)
-        let process = Process()
-        process.currentDirectoryURL = child.workingDirectory
-        process.executableURL = URL(fileURLWithPath: child.program)
-        process.arguments = child.arguments
-        if let environment = child.environment { process.environment = environment }
+        process.environment = sandbox.environment
         return process
     }
 }

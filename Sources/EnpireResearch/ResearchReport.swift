@@ -16,7 +16,7 @@ public enum ResearchReport {
                                               to folder: URL) throws -> URL {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try CampaignFiles.writeJSON(json, to: folder.appendingPathComponent("report.json"))
-        let figures = rasterizer.writePNGs(for: try plots(result, to: folder))
+        let figures = rasterizer.writePNGsWaiting(for: try plots(result, to: folder))
         let c = result.configuration
         var md = "# \(title)\n\n"
         md += "Stations: \(c.stations); research iterations per station: \(c.iterations); episodes per trial: "

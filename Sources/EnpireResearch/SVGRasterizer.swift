@@ -38,19 +38,13 @@ public struct SVGRasterizer: Sendable {
 
     /// Writes `<name>.png` beside each `<name>.svg` in `svgs` at the SVG's own size; stops at the first failure
     /// (removing the PNGs of this call, so a folder never holds a partial set) and says why in the outcome.
-    public func writePNGs(for svgs: [URL]) -> Outcome {
+    public func writePNGs(for svgs: [URL]) async -> Outcome {
         var written: [URL] = []
         for svg in svgs {
             let png = svg.deletingPathExtension().appendingPathExtension("png")
-            let command = ChildCommand(tool, arguments: ["--format", "png", "--output", png.path, svg.path])
             do {
-                let result = try ChildProcess.runWaiting(command, timeout: timeout, outputLimit: 4096)
-                guard result.succeeded, FileManager.default.fileExists(atPath: png.path) else {
-                    let reason = result.timedOut ? "it took longer than \(Int(timeout)) s" : "status \(result.status)"
-                    let tail = result.standardError.split(separator: "\n").last.map { ": \($0)" } ?? ""
-                    throw ChildProcessError.cannotStart(command: "\(tool) on \(svg.lastPathComponent)",
-                                                        reason: reason + tail)
-                }
+                try Self.check(try await ChildProcess.run(command(svg, png), timeout: timeout, outputLimit: 4096),
+                               svg: svg, png: png, tool: tool, timeout: timeout)
                 written.append(png)
             } catch {
                 for file in written + [png] { try? FileManager.default.removeItem(at: file) }
@@ -58,6 +52,26 @@ public struct SVGRasterizer: Sendable {
             }
         }
         return Outcome(written: written, skipped: nil)
+    }
+
+    /// ``writePNGs(for:)`` for synchronous callers (``ResearchReport/write(_:json:title:introduction:sections:rasterizer:to:)``):
+    /// the calling thread waits while `rsvg-convert` runs; the child's I/O runs on that thread, and
+    /// swift-subprocess needs a free thread of the concurrency pool only for a moment per figure.
+    public func writePNGsWaiting(for svgs: [URL]) -> Outcome {
+        (try? ChildProcess.waiting { await writePNGs(for: svgs) })
+            ?? Outcome(written: [], skipped: "the rasteriser could not be waited for")
+    }
+
+    private func command(_ svg: URL, _ png: URL) -> ChildCommand {
+        ChildCommand(tool, arguments: ["--format", "png", "--output", png.path, svg.path])
+    }
+
+    private static func check(_ result: ChildProcessResult, svg: URL, png: URL, tool: String, timeout: Double) throws {
+        guard result.succeeded, FileManager.default.fileExists(atPath: png.path) else {
+            let reason = result.timedOut ? "it took longer than \(Int(timeout)) s" : "status \(result.status)"
+            let tail = result.standardError.split(separator: "\n").last.map { ": \($0)" } ?? ""
+            throw ChildProcessError.cannotStart(command: "\(tool) on \(svg.lastPathComponent)", reason: reason + tail)
+        }
     }
 
     private static func reason(_ error: any Error) -> String {

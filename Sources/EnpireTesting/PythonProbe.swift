@@ -1,4 +1,3 @@
-import EnpireProcess
 import Foundation
 
 /// Runs interoperability checks against Python peers (vendor SDKs, reference readers) from tests.
@@ -20,14 +19,23 @@ public enum PythonProbe {
         public var description: String
     }
 
-    /// Runs `script` with `python -c` and `arguments`; returns its standard output (its last 16 MiB).
+    /// Runs `script` with `python -c` and `arguments`; returns its standard output.
     ///
-    /// - Throws: ``Failure`` with the script's standard error when it exits with a non-zero status, and an error
-    ///   saying so when the interpreter is not installed.
+    /// - Throws: ``Failure`` with the script's standard error when it exits with a non-zero status.
     public static func run(_ interpreter: String, script: String, arguments: [String]) throws -> String {
-        let result = try ChildProcess.runWaiting(ChildCommand(interpreter, arguments: ["-c", script] + arguments),
-                                                 outputLimit: 16 << 20)
-        guard result.succeeded else { throw Failure(description: result.standardError) }
-        return result.standardOutput
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [interpreter, "-c", script] + arguments
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: String(decoding: errors, as: UTF8.self))
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -32,12 +32,12 @@ struct SVGRasterizerTests {
     }
 
     @Test("each SVG gets a PNG of its own pixel size beside it")
-    func writesPNGs() throws {
+    func writesPNGs() async throws {
         let folder = try Self.folder("sizes")
         defer { try? FileManager.default.removeItem(at: folder) }
         let svgs = [try Self.svg(width: 800, height: 500, in: folder, name: "wide"),
                     try Self.svg(width: 320, height: 240, in: folder, name: "small")]
-        let outcome = SVGRasterizer().writePNGs(for: svgs)
+        let outcome = await SVGRasterizer().writePNGs(for: svgs)
         #expect(outcome.skipped == nil, "\(outcome.note)")
         #expect(outcome.written.map(\.lastPathComponent) == ["wide.png", "small.png"])
         let wide = try Self.pngSize(folder.appendingPathComponent("wide.png"))
@@ -48,11 +48,11 @@ struct SVGRasterizerTests {
     }
 
     @Test("a missing rasteriser leaves the SVGs, writes no PNG and says why in one line")
-    func missingTool() throws {
+    func missingTool() async throws {
         let folder = try Self.folder("missing")
         defer { try? FileManager.default.removeItem(at: folder) }
         let svg = try Self.svg(width: 400, height: 300, in: folder, name: "figure")
-        let outcome = SVGRasterizer(tool: "/nonexistent/rsvg-convert").writePNGs(for: [svg])
+        let outcome = await SVGRasterizer(tool: "/nonexistent/rsvg-convert").writePNGs(for: [svg])
         #expect(outcome.written.isEmpty)
         #expect(outcome.skipped?.contains("/nonexistent/rsvg-convert` is not installed") == true, "\(outcome.note)")
         #expect(outcome.note.hasPrefix("PNG copies of the figures were skipped: ") && !outcome.note.contains("\n"))
@@ -61,13 +61,13 @@ struct SVGRasterizerTests {
     }
 
     @Test("a rasteriser that fails on a figure removes the PNGs of the call and reports its error")
-    func failingTool() throws {
+    func failingTool() async throws {
         let folder = try Self.folder("failing")
         defer { try? FileManager.default.removeItem(at: folder) }
         let good = try Self.svg(width: 200, height: 100, in: folder, name: "good")
         let bad = folder.appendingPathComponent("bad.svg")
         try Data("<svg this is not xml".utf8).write(to: bad)
-        let outcome = SVGRasterizer().writePNGs(for: [good, bad])
+        let outcome = await SVGRasterizer().writePNGs(for: [good, bad])
         #expect(outcome.written.isEmpty)
         #expect(outcome.skipped?.contains("rsvg-convert on bad.svg` failed (status 1") == true, "\(outcome.note)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("good.png").path))
@@ -90,11 +90,14 @@ struct SVGRasterizerTests {
             try await ChildProcess.run(ChildCommand("enpire-no-such-tool"))
         }
         let start = Date()
-        let slow = try ChildProcess.runWaiting(ChildCommand("/bin/sleep", arguments: ["30"]), timeout: 0.5)
+        let slow = try await ChildProcess.run(ChildCommand("/bin/sleep", arguments: ["30"]), timeout: 0.5)
         #expect(slow.timedOut && slow.signalled && slow.status == 128 + 15)
         #expect(Date().timeIntervalSince(start) < 10)
-        let combined = try ChildProcess.runWaiting(ChildCommand("/bin/sh", arguments: ["-c", "echo a; echo b >&2; echo c"]),
-                                                   combineOutputs: true)
+        let combined = try await ChildProcess.run(ChildCommand("/bin/sh", arguments: ["-c", "echo a; echo b >&2; echo c"]),
+                                                  combineOutputs: true)
+        // A synchronous caller waits on its own thread (the report's figures).
+        let waited = try ChildProcess.waiting { try await ChildProcess.output(of: ChildCommand("/bin/echo", arguments: ["hi"])) }
+        #expect(waited == "hi\n")
         #expect(combined.standardOutput == "a\nb\nc\n" && combined.standardError.isEmpty)
     }
 }
