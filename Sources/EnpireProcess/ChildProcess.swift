@@ -19,6 +19,7 @@ public enum ChildProcess {
     /// Runs `command` to its end and returns how it ended with the end of its output.
     ///
     /// - Parameters:
+    ///   - command: the program, its arguments, environment and working folder.
     ///   - combineOutputs: standard error goes to the same pipe as standard output (in the order written).
     ///   - timeout: seconds after which the child gets SIGTERM (`nil`: no limit); the result says it timed out.
     ///   - outputLimit: bytes kept of each stream (its end); the child may print any amount.
