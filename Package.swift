@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "EnpireReset", targets: ["EnpireReset"]),
         .library(name: "EnpireSim", targets: ["EnpireSim"]),
         .library(name: "EnpireTesting", targets: ["EnpireTesting"]),
+        .library(name: "EnpireProcess", targets: ["EnpireProcess"]),
         .library(name: "EnpireResearch", targets: ["EnpireResearch"]),
         .library(name: "EnpireFleet", targets: ["EnpireFleet"]),
         .library(name: "EnpireTasks", targets: ["EnpireTasks"]),
@@ -42,6 +43,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Child processes outside the core (the LeRobot converter, `rsvg-convert` for the report's PNG figures, the
+        // agent broker's commands): async launch, bounded output capture, clear errors.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     // Each target declares exactly the targets its sources import: scripts/check-imports.sh (run by
     // scripts/test.sh) fails when they drift.
@@ -83,11 +87,15 @@ let package = Package(
         // Real hardware: servo-bus drivers (Feetech STS, Dynamixel 2.0) over termios, SO-101 and Koch arms, and
         // fake servo buses on pseudo-terminals, MJPEG-over-HTTP and V4L2 cameras. The core does not depend on it.
         .target(name: "EnpireHardware", dependencies: ["Enpire", "CV4L2"], swiftSettings: strict),
+        // Child processes through swift-subprocess (bounded output, time limits, clear errors) for the targets above
+        // the core; the core itself keeps Foundation's Process for the agent runner and sandbox.
+        .target(name: "EnpireProcess", dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+                swiftSettings: strict),
         // Test doubles that users' tests import: mocked arms and cameras, a manual clock.
         .target(name: "EnpireTesting", dependencies: ["Enpire", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // The research loop for any task: the ResearchTask protocol and registry, campaign, trial runner,
         // confirmation, held-out scoring, report and the agent workspace.
-        .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet", .product(name: "Ink", package: "Ink"),
+        .target(name: "EnpireResearch", dependencies: ["Enpire", "EnpireFleet", "EnpireProcess", .product(name: "Ink", package: "Ink"),
                                                       .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Ready-made task set-ups: station factories, recipe families and research campaigns per task.
         .target(name: "EnpireTasks", dependencies: ["Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch",
@@ -109,7 +117,7 @@ let package = Package(
             name: "EnpireCommands",
             dependencies: [
                 "Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks", "EnpireMCP",
-                "EnpireDashboard",
+                "EnpireDashboard", "EnpireProcess",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,7 +150,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting", "EnpireProcess", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireCommandsTests", dependencies: [
                         "EnpireCommands", "EnpireResearch", "Enpire",

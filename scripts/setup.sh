@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Enpire needs on a Debian machine when it is missing: the C libraries behind the
-# system-library targets, bubblewrap (the sandbox of `enpire agent`) and openssh-server (the fleet's ssh tests
-# start their own sshd on loopback). Safe to run again: it installs nothing that is already there.
+# system-library targets, rsvg-convert (librsvg2-bin: the PNG copies of report figures), bubblewrap (the sandbox
+# of `enpire agent`) and openssh-server (the fleet's ssh tests start their own sshd on loopback). Safe to run
+# again: it installs nothing that is already there.
 set -euo pipefail
 
-packages=(libopenblas-dev libturbojpeg0-dev libpng-dev libgit2-dev libssh2-1-dev libchipmunk-dev pkg-config)
+packages=(libopenblas-dev libturbojpeg0-dev libpng-dev libgit2-dev libssh2-1-dev libchipmunk-dev pkg-config librsvg2-bin)
 # Optional: without bubblewrap `enpire agent` refuses to run unless --unsandboxed, and its sandbox tests skip;
 # without openssh-server (and git, which serves the repository) the fleet's ssh tests skip.
 optional=(bubblewrap openssh-server git)

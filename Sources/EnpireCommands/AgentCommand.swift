@@ -1,5 +1,6 @@
 import ArgumentParser
 import Enpire
+import EnpireProcess
 import EnpireTasks
 import Foundation
 
@@ -153,35 +154,25 @@ struct AgentCommand: AsyncParsableCommand {
         if !namedWorkspace { arguments += ["--workspace", workspace] }
         arguments += ["--operator", operatorFolder]
         if unsandboxedPolicy, ["trial", "eval"].contains(name) { arguments.append(PolicyIsolationOptions.flag) }
-        return await Task.detached { Self.runCaptured(executable: executable, arguments: arguments) }.value
+        return await Self.runCaptured(executable: executable, arguments: arguments)
     }
 
+    /// Most bytes kept of each of a broker command's output streams (their end).
+    static let capturedOutputLimit = 16 << 20
+
     /// Runs `enpire` with `arguments` and captures its output (the runner's environment, minus the socket, so the
-    /// command runs locally).
-    static func runCaptured(executable: URL, arguments: [String]) -> AgentBrokerResponse {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+    /// command runs locally; the last ``capturedOutputLimit`` bytes of each stream).
+    static func runCaptured(executable: URL, arguments: [String]) async -> AgentBrokerResponse {
         var environment = ProcessInfo.processInfo.environment
         environment["ENPIRE_RUNNER_SOCKET"] = nil
-        process.environment = environment
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
+        let command = ChildCommand(executable.path, arguments: arguments, environment: environment)
+        do {
+            let result = try await ChildProcess.run(command, outputLimit: capturedOutputLimit)
+            return AgentBrokerResponse(status: result.status, standardOutput: result.standardOutput,
+                                       standardError: result.standardError)
+        } catch {
             return AgentBrokerResponse(status: 1, standardOutput: "", standardError: "enpire (runner): cannot run: \(error)\n")
         }
-        let errorText = ErrorText()
-        let reader = Thread { errorText.data = error.fileHandleForReading.readDataToEndOfFile(); errorText.done.signal() }
-        reader.start()
-        let standardOutput = output.fileHandleForReading.readDataToEndOfFile()
-        errorText.done.wait()
-        process.waitUntilExit()
-        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-        return AgentBrokerResponse(status: status, standardOutput: String(decoding: standardOutput, as: UTF8.self),
-                                   standardError: String(decoding: errorText.data, as: UTF8.self))
     }
 
     /// Folders the sandbox exposes read-only for `enpire` itself and the Swift toolchain: the executable's folder,
@@ -217,12 +208,6 @@ struct AgentCommand: AsyncParsableCommand {
         let minimal = unique.filter { folder in !unique.contains { $0 != folder && folder.hasPrefix($0 + "/") } }
         return (minimal.map { URL(fileURLWithPath: $0) }, bin)
     }
-}
-
-/// Standard error of a captured command, read on a thread of its own.
-private final class ErrorText: @unchecked Sendable {
-    var data = Data()
-    let done = DispatchSemaphore(value: 0)
 }
 
 /// A refusal of `enpire agent`, with what to do.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Enpire
 import EnpireLearning
+import EnpireProcess
 import EnpireResearch
 import EnpireSim
 import EnpireTasks
@@ -49,7 +50,7 @@ struct DatasetCommand: AsyncParsableCommand {
             guard !FileManager.default.fileExists(atPath: output) else {
                 throw ValidationError("--output \(output) exists; give a new folder")
             }
-            let result = try LeRobotConverter(python: converter.python).run(
+            let result = try await LeRobotConverter(python: converter.python).run(
                 ["export", store, output, codec, "\(crf)", task ?? ""], progress: converter.progress)
             try report(result, json: converter.json, verb: "exported", to: output)
         }
@@ -67,7 +68,7 @@ struct DatasetCommand: AsyncParsableCommand {
         func validate() throws { try OptionLimits.check(jpegQuality, 1...100, "--jpeg-quality") }
 
         func run() async throws {
-            let result = try LeRobotConverter(python: converter.python).run(
+            let result = try await LeRobotConverter(python: converter.python).run(
                 ["import", dataset, store, "\(jpegQuality)"], progress: converter.progress)
             let loaded = try EpisodeStore(root: URL(fileURLWithPath: store)).loadAll()
             try report(result, json: converter.json, verb: "imported", to: store + " (\(loaded.count) episodes load)")
@@ -83,7 +84,7 @@ struct DatasetCommand: AsyncParsableCommand {
         @OptionGroup var converter: ConverterOptions
 
         func run() async throws {
-            let result = try LeRobotConverter(python: converter.python).run(
+            let result = try await LeRobotConverter(python: converter.python).run(
                 ["compare", original, copy], progress: converter.progress)
             if converter.json { return try report(result, json: true, verb: "", to: "") }
             let mismatched = result["mismatched"] as? [String] ?? []
@@ -216,31 +217,17 @@ struct LeRobotConverter {
     }
 
     /// Runs the converter with `arguments`; returns its result object.
-    func run(_ arguments: [String], progress format: ProgressFormat) throws -> [String: Any] {
+    func run(_ arguments: [String], progress format: ProgressFormat) async throws -> [String: Any] {
         let output = format.output(since: Date())
         let logger = output.logger(label: "enpire.dataset")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", LeRobotConverterScript.source] + arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        do { try process.run() } catch {
-            throw CommandFailure("could not start \(python) (\(error)); give --python PATH or set ENPIRE_PYTHON")
-        }
-        // Standard error is drained on its own thread so a chatty encoder cannot fill the pipe and stall.
-        let errors = ErrorCollector(stderr.fileHandleForReading)
-        var result: [String: Any]?
-        var buffer = Data()
-        let reader = stdout.fileHandleForReading
-        while true {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            while let newline = buffer.firstIndex(of: 0x0a) {
-                let line = buffer[buffer.startIndex..<newline]
-                buffer.removeSubrange(buffer.startIndex...newline)
-                guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else { continue }
+        let resultLine = ResultLine()
+        let command = ChildCommand(python, arguments: ["-c", LeRobotConverterScript.source] + arguments)
+        let run: ChildProcessResult
+        do {
+            // Standard output is read line by line as the converter writes it (progress events, then the result);
+            // both streams are drained together and only their ends are kept, so a chatty encoder cannot stall it.
+            run = try await ChildProcess.run(command, outputLimit: 16 << 10) { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return }
                 if object["event"] as? String == "progress", let phase = object["phase"] as? String,
                    let done = object["done"] as? Int {
                     let event = ProgressEvent(phase: phase, done: done, total: object["total"] as? Int,
@@ -249,40 +236,32 @@ struct LeRobotConverter {
                         logger.info("\(phase): \(done)/\(event.total.map(String.init) ?? "?") episodes, \(event.etaText)")
                     }
                 } else if object["event"] as? String == "result" {
-                    result = object
+                    resultLine.set(line)
                 }
             }
+        } catch let error as ChildProcessError {
+            throw CommandFailure("could not start \(python) (\(error)); give --python PATH or set ENPIRE_PYTHON")
         }
-        process.waitUntilExit()
-        let message = errors.text()
-        guard process.terminationStatus == 0, let result else {
+        let message = run.standardError
+        guard run.succeeded, let line = resultLine.value,
+              let result = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             if message.contains("ModuleNotFoundError") || message.contains("No module named") {
                 throw CommandFailure("\(python) lacks a module the converter needs (\(Self.modules.joined(separator: ", "))): "
                     + "`source scripts/python-env.sh numpy pyarrow av pillow:PIL pandas`, then rerun "
                     + "(or give --python PATH); Python said: \(message.split(separator: "\n").last ?? "")")
             }
-            throw CommandFailure("the LeRobot converter failed (exit \(process.terminationStatus)): "
+            throw CommandFailure("the LeRobot converter failed (exit \(run.status)): "
                 + message.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return result
     }
 }
 
-/// Reads a pipe to its end on a background thread.
-private final class ErrorCollector: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
+/// The converter's result line, set from the output reader and read once it finished.
+private final class ResultLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var line: String?
 
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    /// Everything read, once the writer closed the pipe.
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
-    }
+    func set(_ value: String) { lock.withLock { line = value } }
+    var value: String? { lock.withLock { line } }
 }

@@ -1,19 +1,22 @@
 import Enpire
 public import Foundation
 
-/// Writes a campaign's report: `report.md` with SVG figures, `report.html` (the same page with its figures
-/// inlined, one file to send around: ``ReportHTML``) and `report.json` with every number.
+/// Writes a campaign's report: `report.md` with SVG figures (and a PNG copy of each beside it, for tools that
+/// cannot show SVG: ``SVGRasterizer``), `report.html` (the same page with its SVG figures inlined, one file to send
+/// around: ``ReportHTML``) and `report.json` with every number.
 public enum ResearchReport {
     /// Writes `report.json` (`json`, the caller's full result), `report.md` and `report.html` into `folder` and returns the
     /// Markdown file's URL. `title` heads the page, `introduction` describes the task's set-up (simulator, judge,
     /// resets) and `sections` (task-specific Markdown, a learned policy's training, say) follow the held-out table.
+    /// `rasterizer` writes the PNG copies of the figures; when it cannot, the page says so in one line.
     @discardableResult
     public static func write<Full: Encodable>(_ result: ResearchResult, json: Full, title: String,
                                               introduction: String, sections: String = "",
+                                              rasterizer: SVGRasterizer = SVGRasterizer(),
                                               to folder: URL) throws -> URL {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try CampaignFiles.writeJSON(json, to: folder.appendingPathComponent("report.json"))
-        try plots(result, to: folder)
+        let figures = rasterizer.writePNGsWaiting(for: try plots(result, to: folder))
         let c = result.configuration
         var md = "# \(title)\n\n"
         md += "Stations: \(c.stations); research iterations per station: \(c.iterations); episodes per trial: "
@@ -44,6 +47,7 @@ public enum ResearchReport {
         md += sections
         md += confirmationSection(result)
         md += learningSection(result)
+        md += figures.note + "\n\n"
         md += ledgerSection(result)
         let url = folder.appendingPathComponent("report.md")
         try Data(md.utf8).write(to: url, options: .atomic)
@@ -63,7 +67,8 @@ public enum ResearchReport {
         return md
     }
 
-    static func plots(_ result: ResearchResult, to folder: URL) throws {
+    /// Writes the report's SVG figures into `folder` and returns their URLs.
+    static func plots(_ result: ResearchResult, to folder: URL) throws -> [URL] {
         let stations = result.curves.keys.sorted()
         let bestCurve = LinePlot(
             title: "Best kept success rate vs robot time", xLabel: "robot minutes (simulated)",
@@ -86,6 +91,7 @@ public enum ResearchReport {
                 .init(label: "idle", points: robots.map { (Double($0.offset + 1), $0.element.idleShare) }),
             ], yRange: 0...1)
         try Data(mru.svg().utf8).write(to: folder.appendingPathComponent("mru.svg"), options: .atomic)
+        return ["success_vs_robot_time.svg", "trials.svg", "mru.svg"].map { folder.appendingPathComponent($0) }
     }
 
     static func confirmationSection(_ result: ResearchResult) -> String {

@@ -36,7 +36,7 @@ struct LeRobotDatasetTests {
         let store = folder.appendingPathComponent("store").path
         let dataset = folder.appendingPathComponent("dataset").path
         try await DatasetCommand.Record.parse(["--task", "pusht", "--episodes", "2", "--store", store]).run()
-        let result = try LeRobotConverter(python: nil).run(["export", store, dataset, "libx264", "18", ""], progress: .text)
+        let result = try await LeRobotConverter(python: nil).run(["export", store, dataset, "libx264", "18", ""], progress: .text)
         return (store, dataset, result)
     }
 
@@ -57,8 +57,8 @@ struct LeRobotDatasetTests {
                      "data/chunk-000/file-000.parquet", "videos/observation.images.top/chunk-000/file-000.mp4"] {
             #expect(FileManager.default.fileExists(atPath: dataset + "/" + path), "\(path)")
         }
-        _ = try converter.run(["import", dataset, back, "90"], progress: .text)
-        let compared = try converter.run(["compare", store, back], progress: .text)
+        _ = try await converter.run(["import", dataset, back, "90"], progress: .text)
+        let compared = try await converter.run(["compare", store, back], progress: .text)
         #expect(compared["mismatched"] as? [String] == [])
         #expect(compared["episodes"] as? Int == 2)
         let psnr = try #require(compared["psnr_db"] as? Double)
@@ -67,11 +67,11 @@ struct LeRobotDatasetTests {
 
     @Test("a store that is not one holds no episodes to export: a one-line error naming the folder",
           .enabled(if: converterAvailable))
-    func emptyStore() throws {
+    func emptyStore() async throws {
         let folder = try Self.temporary()
         defer { try? FileManager.default.removeItem(at: folder) }
-        #expect(throws: CommandFailure.self) {
-            try LeRobotConverter(python: nil).run(["export", folder.path, folder.path + "/out", "libx264", "18", ""],
+        await #expect(throws: CommandFailure.self) {
+            try await LeRobotConverter(python: nil).run(["export", folder.path, folder.path + "/out", "libx264", "18", ""],
                                                   progress: .text)
         }
     }
@@ -153,7 +153,7 @@ struct LeRobotDatasetTests {
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let imported = try LeRobotConverter(python: nil).run(["import", dataset, store, "90"], progress: .text)
+        let imported = try await LeRobotConverter(python: nil).run(["import", dataset, store, "90"], progress: .text)
         #expect(imported["episodes"] as? Int == 3)
         #expect(imported["frames"] as? Int == 90)
         try await DatasetCommand.TrainBC.parse(["--store", store, "--output", checkpoint, "--epochs", "100"]).run()

@@ -64,6 +64,21 @@ struct LabTaskTests {
             let svg = try String(contentsOf: output.appendingPathComponent(figure), encoding: .utf8)
             #expect(svg.hasPrefix("<svg ") && svg.hasSuffix("</svg>\n") && svg.contains("</text>"), "\(figure)")
         }
+        // Beside each SVG a PNG of the same size (rsvg-convert), named in the page for tools without SVG.
+        for figure in ["success_vs_robot_time", "trials", "mru"] {
+            let bytes = [UInt8](try Data(contentsOf: output.appendingPathComponent("\(figure).png")))
+            #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 1000, "\(figure).png")
+            #expect(text.contains("`\(figure).png`"))
+        }
+        // Without the rasteriser the report still comes, with its SVGs and one line saying why there are no PNGs.
+        let bare = Self.folder("bare")
+        defer { try? FileManager.default.removeItem(at: bare) }
+        let bareReport = try ResearchReport.write(result, json: result, title: "reach", introduction: "",
+                                                  rasterizer: SVGRasterizer(tool: "/nonexistent/rsvg-convert"), to: bare)
+        let bareText = try String(contentsOf: bareReport, encoding: .utf8)
+        #expect(bareText.contains("PNG copies of the figures were skipped: `/nonexistent/rsvg-convert` is not installed"))
+        #expect(FileManager.default.fileExists(atPath: bare.appendingPathComponent("mru.svg").path))
+        #expect(!FileManager.default.fileExists(atPath: bare.appendingPathComponent("mru.png").path))
         // report.html is the same page with the three figures inlined: no link back into the folder.
         let html = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("<table>") && html.contains("\(best.successes)/40"))
