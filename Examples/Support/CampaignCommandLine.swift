@@ -77,7 +77,7 @@ public enum CampaignCommandLine {
         let logger = Logger(label: "enpire.example") { label in StreamLogHandler.standardError(label: label) }
         let result = try await campaign.run(logger: logger)
         let intro = "Task: \(task.summary).\n"
-        let report = try ResearchReport.write(result, json: result, title: "\(task.name): research report",
+        let report = try await ResearchReport.write(result, json: result, title: "\(task.name): research report",
                                               introduction: intro, to: folder)
         let scores = [result.best, result.baseline].compactMap { $0 }
         print("held-out: " + scores.map { "\($0.policy) \($0.successes)/\($0.trials) (Wilson 95% \(Percent.text($0.wilsonLower))-\(Percent.text($0.wilsonUpper)))" }

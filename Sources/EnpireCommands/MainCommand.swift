@@ -142,7 +142,7 @@ struct MainCommand: AsyncParsableCommand {
         campaign.monitor = live?.monitor
         campaign.viewCamera = live != nil
         let result = try await campaign.run(logger: logger)
-        let report = try PushTCampaignReport.write(result, to: folder)
+        let report = try await PushTCampaignReport.write(result, to: folder)
         try printOutcome(result, report: report,
                          scores: [result.best, result.baseline, result.behaviourCloning, result.learnedBC, result.learned]
                             .compactMap { $0 })
@@ -207,7 +207,7 @@ struct MainCommand: AsyncParsableCommand {
                 + "best recipe and baseline rows) in `\((pusht.heldOutReality ?? pusht.reality)?.name ?? "clean")`, which no "
                 + "research station saw (Docs/SimToReal.md).\n"
         }
-        let report = try ResearchReport.write(result, json: result, title: "\(campaign.task.name) on a simulated fleet: report",
+        let report = try await ResearchReport.write(result, json: result, title: "\(campaign.task.name) on a simulated fleet: report",
                                               introduction: intro, to: folder)
         try printOutcome(result, report: report,
                          scores: [result.best, result.baseline].compactMap { $0 } + result.followUps.map(\.score))

@@ -11,7 +11,8 @@ import SystemPackage
 ///
 /// For commands that run to completion from async code (a converter, a rasteriser, a broker command). A child
 /// that synchronous code drives line by line (a policy process), or that synchronous code runs from many tasks at
-/// once (Python probes in tests, policy builds during trials), keeps Foundation's `Process`: see ``waiting(_:)``.
+/// once (Python probes in tests, policy builds during trials), keeps Foundation's `Process`: swift-subprocess runs
+/// children only from async code and briefly needs a free thread of the concurrency pool for each.
 public enum ChildProcess {
     /// Bytes of each output stream kept by default (its end).
     public static let defaultOutputLimit = 64 << 10
@@ -80,16 +81,6 @@ public enum ChildProcess {
                                            standardErrorTail: String(result.standardError.suffix(2000)))
         }
         return result.standardOutput
-    }
-
-    /// Runs `work` (async child-process work) for a synchronous caller and returns its result: the calling thread
-    /// waits, running the work's jobs itself.
-    ///
-    /// swift-subprocess still starts a short unstructured task per child on the concurrency pool, so a caller that
-    /// is itself on the pool must leave one of its threads free: use this for one short child (a figure), never
-    /// from many tasks at once.
-    public static func waiting<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-        try CallerThreadExecutor.wait(work)
     }
 
     // MARK: Collecting

@@ -13,10 +13,10 @@ public enum ResearchReport {
     public static func write<Full: Encodable>(_ result: ResearchResult, json: Full, title: String,
                                               introduction: String, sections: String = "",
                                               rasterizer: SVGRasterizer = SVGRasterizer(),
-                                              to folder: URL) throws -> URL {
+                                              to folder: URL) async throws -> URL {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try CampaignFiles.writeJSON(json, to: folder.appendingPathComponent("report.json"))
-        let figures = rasterizer.writePNGsWaiting(for: try plots(result, to: folder))
+        let figures = await rasterizer.writePNGs(for: try plots(result, to: folder))
         let c = result.configuration
         var md = "# \(title)\n\n"
         md += "Stations: \(c.stations); research iterations per station: \(c.iterations); episodes per trial: "

@@ -54,14 +54,6 @@ public struct SVGRasterizer: Sendable {
         return Outcome(written: written, skipped: nil)
     }
 
-    /// ``writePNGs(for:)`` for synchronous callers (``ResearchReport/write(_:json:title:introduction:sections:rasterizer:to:)``):
-    /// the calling thread waits while `rsvg-convert` runs; the child's I/O runs on that thread, and
-    /// swift-subprocess needs a free thread of the concurrency pool only for a moment per figure.
-    public func writePNGsWaiting(for svgs: [URL]) -> Outcome {
-        (try? ChildProcess.waiting { await writePNGs(for: svgs) })
-            ?? Outcome(written: [], skipped: "the rasteriser could not be waited for")
-    }
-
     private func command(_ svg: URL, _ png: URL) -> ChildCommand {
         ChildCommand(tool, arguments: ["--format", "png", "--output", png.path, svg.path])
     }

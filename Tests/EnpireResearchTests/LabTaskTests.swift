@@ -55,7 +55,7 @@ struct LabTaskTests {
         #expect(best.trials == 40)
         #expect(result.records.count == 12)
         #expect(result.records.allSatisfy { $0.recipe?.family == ReachTask.family && $0.task == "reach" })
-        let report = try ResearchReport.write(result, json: result, title: "reach", introduction: "", to: output)
+        let report = try await ResearchReport.write(result, json: result, title: "reach", introduction: "", to: output)
         let text = try String(contentsOf: report, encoding: .utf8)
         #expect(text.contains("| best recipe | \(best.successes)/40 |"))
         // The figures are SVG files the Markdown links; each names its stations in text (no bitmap font).
@@ -73,7 +73,7 @@ struct LabTaskTests {
         // Without the rasteriser the report still comes, with its SVGs and one line saying why there are no PNGs.
         let bare = Self.folder("bare")
         defer { try? FileManager.default.removeItem(at: bare) }
-        let bareReport = try ResearchReport.write(result, json: result, title: "reach", introduction: "",
+        let bareReport = try await ResearchReport.write(result, json: result, title: "reach", introduction: "",
                                                   rasterizer: SVGRasterizer(tool: "/nonexistent/rsvg-convert"), to: bare)
         let bareText = try String(contentsOf: bareReport, encoding: .utf8)
         #expect(bareText.contains("PNG copies of the figures were skipped: `/nonexistent/rsvg-convert` is not installed"))

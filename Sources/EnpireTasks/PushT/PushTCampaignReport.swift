@@ -6,7 +6,7 @@ public import Foundation
 public enum PushTCampaignReport {
     /// Writes the report files into `folder` and returns the Markdown file's URL.
     @discardableResult
-    public static func write(_ result: PushTCampaign.Result, to folder: URL) throws -> URL {
+    public static func write(_ result: PushTCampaign.Result, to folder: URL) async throws -> URL {
         let c = result.configuration
         var intro = "Simulator: EnpireSim Push-T (gym-pusht 0.1.8 physics and scoring; success = coverage > 0.95 within 300 steps).\n"
         if let camera = c.cameraReward {
@@ -39,7 +39,7 @@ public enum PushTCampaignReport {
             sections += "\nBehaviour cloning metrics: " + result.behaviourCloningMetrics.keys.sorted()
                 .map { "\($0) = \(String(format: "%.4g", result.behaviourCloningMetrics[$0] ?? 0))" }.joined(separator: ", ") + ".\n"
         }
-        return try ResearchReport.write(result.research, json: result, title: "Push-T on a simulated fleet: report",
+        return try await ResearchReport.write(result.research, json: result, title: "Push-T on a simulated fleet: report",
                                         introduction: intro, sections: sections, to: folder)
     }
 
