@@ -98,7 +98,7 @@ struct MainCommand: AsyncParsableCommand {
         let logger = progressOutput.logger(label: "enpire.main")
         let events = progressOutput.events
         var live: MainDashboard?
-        if let dashboard { live = try await MainDashboard.start(port: dashboard, host: "127.0.0.1", logger: logger) }
+        if let dashboard { live = try await MainDashboard.start(port: dashboard, host: "127.0.0.1") }
         defer { live?.stop() }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
         let folder = URL(fileURLWithPath: resume ?? output ?? "reports/main-\(stamp)")

@@ -11,7 +11,7 @@ struct MainDashboard {
 
     /// Starts the server on `port` (0: a free one) and waits until it listens; throws the server's error (a port
     /// in use, say) instead of starting the campaign without the dashboard that was asked for.
-    static func start(port: Int, host: String, logger: Logger) async throws -> MainDashboard {
+    static func start(port: Int, host: String) async throws -> MainDashboard {
         let token = ProcessInfo.processInfo.environment["ENPIRE_DASHBOARD_TOKEN"] ?? DashboardConfiguration.randomToken()
         let configuration = DashboardConfiguration(host: host, port: port, token: token)
         try configuration.validate()

@@ -82,7 +82,7 @@ public struct FleetDashboardServer: Sendable {
             guard await monitor.emergencyStop(station: station, reason: "dashboard e-stop button") else {
                 return DashboardServer.problem(.notFound, "no station named \(station) in this campaign")
             }
-            let latched = await monitor.snapshot().stations.first { $0.name == station }?.health?.emergencyStopLatched
+            let latched = await monitor.health(of: station)?.emergencyStopLatched
             let object: [String: Any] = ["station": station, "stopped": true, "latched": latched ?? false]
             return DashboardServer.json(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
         }

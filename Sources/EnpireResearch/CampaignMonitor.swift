@@ -57,8 +57,6 @@ public final class CampaignMonitor: Sendable {
         public var records: [ExperimentRecord]
         /// Held-out scores so far.
         public var heldOut: [HeldOutScore]
-        /// Bumped whenever anything but the stations' health changed.
-        public var version: Int
     }
 
     struct Entry {
@@ -81,7 +79,6 @@ public final class CampaignMonitor: Sendable {
         var entries: [Entry] = []
         var records: [ExperimentRecord] = []
         var heldOut: [HeldOutScore] = []
-        var version = 0
     }
 
     let state = Mutex(State())
@@ -91,26 +88,30 @@ public final class CampaignMonitor: Sendable {
 
     /// Starts a campaign of `task`.
     public func begin(task: String) {
-        change { state in
+        state.withLock { state in
             state.task = task
             state.started = Date()
         }
     }
 
     /// The campaign moved on to `phase`.
-    public func phase(_ phase: String) { change { $0.phase = phase } }
+    public func phase(_ phase: String) { state.withLock { $0.phase = phase } }
 
     /// A station joined (or rejoined under the same name: its counters and any stop carry on).
     public func register(name: String, role: String, station: Station?) {
-        change { state in
+        state.withLock { state in
             if let index = state.entries.firstIndex(where: { $0.state.name == name }) {
                 // A station out of service keeps showing the station that was stopped (the new one gets no work).
-                if state.entries[index].state.stoppedReason == nil { state.entries[index].station = station }
+                if state.entries[index].state.stoppedReason == nil {
+                    state.entries[index].station = station
+                    state.entries[index].state.cameras = station?.cameraNames ?? []
+                }
                 return
             }
             state.entries.append(Entry(
                 state: StationState(name: name, role: role, activity: "idle", episodesDone: 0, episodesTotal: 0,
-                                    robotSeconds: 0, wallSeconds: 0, busySeconds: 0, utilisation: 0, cameras: []),
+                                    robotSeconds: 0, wallSeconds: 0, busySeconds: 0, utilisation: 0,
+                                    cameras: station?.cameraNames ?? []),
                 station: station, joined: Date()))
         }
     }
@@ -140,7 +141,7 @@ public final class CampaignMonitor: Sendable {
 
     /// `name` finished its activity (`record`: the trial it decided).
     public func finished(_ name: String, record: ExperimentRecord? = nil) {
-        if let record { change { $0.records.append(record) } }
+        if let record { state.withLock { $0.records.append(record) } }
         let now = Date()
         entry(name) { entry in
             guard entry.state.stoppedReason == nil else { return }
@@ -152,7 +153,7 @@ public final class CampaignMonitor: Sendable {
     }
 
     /// A held-out score is in.
-    public func scored(_ score: HeldOutScore) { change { $0.heldOut.append(score) } }
+    public func scored(_ score: HeldOutScore) { state.withLock { $0.heldOut.append(score) } }
 
     /// Whether `name` was taken out of service.
     public func isStopped(_ name: String) -> Bool {
@@ -175,53 +176,49 @@ public final class CampaignMonitor: Sendable {
     /// when no station has that name.
     @discardableResult
     public func emergencyStop(station name: String, reason: String = "emergency stop") async -> Bool {
-        let known = state.withLock { state in state.entries.contains { $0.state.name == name } }
-        guard known else { return false }
+        guard let station = liveStation(name) else { return false }
         stopped(name, reason: reason)
-        let station = state.withLock { state in state.entries.first { $0.state.name == name }?.station }
         await station?.emergencyStop()
         return true
     }
 
+    /// The health of station `name` now (`nil`: no such station, or it has no live `Station`).
+    public func health(of name: String) async -> StationHealth? {
+        await liveStation(name)??.currentHealth
+    }
+
     /// The latest frame of `camera` on station `name`, when it has one now.
     public func frame(station name: String, camera: String) async -> Frame? {
-        let station = state.withLock { state in state.entries.first { $0.state.name == name }?.station }
-        return await station?.currentFrames()[camera]
+        await liveStation(name)??.currentFrames()[camera]
     }
 
     /// The campaign now, with each live station's health and cameras read at this moment.
     public func snapshot() async -> Snapshot {
-        let (base, live) = state.withLock { state -> (Snapshot, [(Int, Station)]) in
+        let now = Date()
+        var (snapshot, live) = state.withLock { state -> (Snapshot, [(Int, Station)]) in
+            let stations = state.entries.map { entry in
+                var station = entry.state
+                station.wallSeconds = now.timeIntervalSince(entry.joined)
+                station.busySeconds += entry.activeSince.map { now.timeIntervalSince($0) } ?? 0
+                station.utilisation = min(1, station.busySeconds / max(station.wallSeconds, 1e-9))
+                return station
+            }
             let snapshot = Snapshot(task: state.task, phase: state.phase,
-                                    startedAtUnixSeconds: state.started.timeIntervalSince1970,
-                                    stations: state.entries.map(\.state), records: state.records,
-                                    heldOut: state.heldOut, version: state.version)
+                                    startedAtUnixSeconds: state.started.timeIntervalSince1970, stations: stations,
+                                    records: state.records, heldOut: state.heldOut)
             return (snapshot, state.entries.enumerated().compactMap { index, entry in
                 entry.station.map { (index, $0) }
             })
         }
-        var snapshot = base
-        let now = Date()
-        let times = state.withLock { state in state.entries.map { ($0.joined, $0.activeSince) } }
-        for index in snapshot.stations.indices where index < times.count {
-            let (joined, activeSince) = times[index]
-            snapshot.stations[index].wallSeconds = now.timeIntervalSince(joined)
-            snapshot.stations[index].busySeconds += activeSince.map { now.timeIntervalSince($0) } ?? 0
-            let wall = max(snapshot.stations[index].wallSeconds, 1e-9)
-            snapshot.stations[index].utilisation = min(1, snapshot.stations[index].busySeconds / wall)
-        }
         for (index, station) in live {
             snapshot.stations[index].health = await station.currentHealth
-            snapshot.stations[index].cameras = station.cameraNames
         }
         return snapshot
     }
 
-    private func change(_ body: (inout State) -> Void) {
-        state.withLock { state in
-            body(&state)
-            state.version += 1
-        }
+    /// `nil`: no station `name`; `.some(nil)`: it has no live `Station`.
+    private func liveStation(_ name: String) -> Station?? {
+        state.withLock { state in state.entries.first { $0.state.name == name }.map(\.station) }
     }
 
     private func update(_ name: String, _ body: (inout StationState) -> Void) {
@@ -229,7 +226,7 @@ public final class CampaignMonitor: Sendable {
     }
 
     private func entry(_ name: String, _ body: (inout Entry) -> Void) {
-        change { state in
+        state.withLock { state in
             guard let index = state.entries.firstIndex(where: { $0.state.name == name }) else { return }
             body(&state.entries[index])
         }
