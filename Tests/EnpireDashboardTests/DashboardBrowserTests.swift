@@ -109,28 +109,41 @@ struct DashboardBrowserTests {
         #expect(p95 < 2000, "a kept trial took \(p95) ms (p95) to appear")
     }
 
-    /// The Selenium side: argv = chromium, chromedriver, page URL, control folder, ids, screenshot path.
-    static let script = #"""
+    /// What both browser tests' Selenium scripts start with: the imports, and `open_page`, which starts headless
+    /// Chromium `height` pixels tall, loads `url`, waits until the page is live and returns the driver with the
+    /// milliseconds that took.
+    static let seleniumPrelude = #"""
     import json, os, sys, time
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def open_page(chromium, chromedriver, url, height):
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size=1280,{height}"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+        start = time.time()
+        try:
+            driver.get(url)
+            # Generous: in a parallel test run on a loaded 2-core machine the in-process server can wait long for a thread.
+            WebDriverWait(driver, 300, poll_frequency=0.01).until(
+                lambda d: d.find_element(By.ID, "connection").text == "live")
+        except BaseException:
+            driver.quit()
+            raise
+        return driver, (time.time() - start) * 1000
+
+    """#
+
+    /// The Selenium side: argv = chromium, chromedriver, page URL, control folder, ids, screenshot path.
+    static let script = seleniumPrelude + #"""
     chromium, chromedriver, url, control, ids, screenshot = sys.argv[1:7]
     ids = ids.split(",")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1200"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver, page_load = open_page(chromium, chromedriver, url, 1200)
     try:
-        start = time.time()
-        driver.get(url)
-        # Generous: in a parallel test run on a loaded 2-core machine the in-process server can wait long for a thread.
-        WebDriverWait(driver, 300, poll_frequency=0.01).until(
-            lambda d: d.find_element(By.ID, "connection").text == "live")
-        page_load = (time.time() - start) * 1000
         navigation = driver.execute_script(
             "const n = performance.getEntriesByType('navigation')[0]; return n ? n.loadEventEnd : null;")
         driver.execute_script("""

@@ -121,24 +121,10 @@ struct FleetBrowserTests {
     }
 
     /// The Selenium side: argv = chromium, chromedriver, page URL, control folder, screenshot path.
-    static let script = #"""
-    import json, os, sys, time
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
+    static let script = DashboardBrowserTests.seleniumPrelude + #"""
     chromium, chromedriver, url, control, screenshot = sys.argv[1:6]
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1400"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver, page_load = open_page(chromium, chromedriver, url, 1400)
     try:
-        start = time.time()
-        driver.get(url)
-        WebDriverWait(driver, 300, poll_frequency=0.01).until(lambda d: d.find_element(By.ID, "connection").text == "live")
-        page_load = (time.time() - start) * 1000
         driver.execute_script("""
             window.__seen = {};
             const body = document.querySelector('#ledger tbody');
