@@ -164,6 +164,60 @@ public final class TermiosSerialPort: SerialPort {
     }
 }
 
+/// A serial link over one end of a connected stream socket (a `socketpair`): the same byte stream as a serial
+/// port without the kernel's tty layer in between.
+///
+/// ``FakeServoBus`` offers it (``FakeServoBus/Wire/socketPair``) so that timing tests measure the station's loop
+/// rather than the pseudo-terminal, whose kernel work queue delays about one transfer in a few hundred by 2 to 20 ms
+/// on a loaded two-core machine. A real adapter has its own latency (an FTDI chip's latency timer, 16 ms by default).
+public final class SocketSerialPort: SerialPort {
+    /// A name for messages.
+    public let name: String
+    private let descriptor: Int32
+    private let isOpen = Mutex(true)
+
+    /// Takes ownership of `descriptor`, a connected stream socket, and makes it non-blocking.
+    init(descriptor: Int32, name: String) {
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        self.descriptor = descriptor
+        self.name = name
+    }
+
+    private func checkOpen() throws {
+        guard isOpen.withLock({ $0 }) else { throw SerialPortError.closed(name) }
+    }
+
+    /// Writes every byte.
+    public func write(_ bytes: [UInt8]) throws {
+        try checkOpen()
+        try PosixIO.writeAll(descriptor, bytes, path: name)
+    }
+
+    /// Reads up to `count` bytes before the deadline.
+    public func read(upTo count: Int, timeoutSeconds: Double) throws -> [UInt8] {
+        try checkOpen()
+        return try PosixIO.read(descriptor, upTo: count, timeoutSeconds: timeoutSeconds, path: name)
+    }
+
+    /// Drops pending input: reads until the socket has nothing more.
+    public func discardInput() throws {
+        try checkOpen()
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while buffer.withUnsafeMutableBytes({ Glibc.read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    /// Closes the socket.
+    public func close() {
+        let wasOpen = isOpen.withLock { open in
+            defer { open = false }
+            return open
+        }
+        if wasOpen { _ = Glibc.close(descriptor) }
+    }
+
+    deinit { close() }
+}
+
 /// Blocking writes and deadline reads on a non-blocking descriptor.
 enum PosixIO {
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {

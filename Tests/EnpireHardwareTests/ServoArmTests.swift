@@ -175,11 +175,16 @@ struct ServoArmTests {
         #expect(String(decoding: try Data(contentsOf: file), as: UTF8.self).contains("\"range_min\" : 900"))
     }
 
-    @Test("Station episode on a simulated SO-101 at 30 Hz: recording, envelope, watchdog, e-stop; p99 control-period jitter")
-    func stationEpisode() async throws {
-        let heavy = ProcessInfo.processInfo.environment["ENPIRE_HEAVY"] == "1"
+    @Test("Station episode on a simulated SO-101 at 30 Hz: recording, envelope, watchdog, e-stop; p99 control-period jitter",
+          arguments: [FakeServoBus.Wire.pseudoTerminal, .socketPair])
+    func stationEpisode(wire: FakeServoBus.Wire) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let heavy = environment["ENPIRE_HEAVY"] == "1"
+        // ENPIRE_SOAK_WIRE=pty or socket runs the soak on one wire only (each takes ENPIRE_SOAK_SECONDS).
+        let wireName = wire == .pseudoTerminal ? "pty" : "socket"
+        if heavy, let only = environment["ENPIRE_SOAK_WIRE"], only != wireName { return }
         // A generous reply deadline: the fake's thread shares two cores with the rest of the suite.
-        let (fake, bus) = try await feetechRig(baud: 1_000_000, timeout: 0.25)
+        let (fake, bus) = try await feetechRig(baud: 1_000_000, timeout: 0.25, wire: wire)
         defer { fake.close() }
         let arm = try ServoArm.so101Follower(bus: bus, calibration: wideCalibration(names: armJointNames))
         let envelope = try SafetyEnvelope(specification: arm.specification, maxStep: 0.05)
@@ -214,12 +219,12 @@ struct ServoArmTests {
             .map { abs($1.timeSeconds - $0.timeSeconds - period) }
         if let trace = ProcessInfo.processInfo.environment["ENPIRE_SOAK_TRACE"] {
             let lines = episode.steps.map { String(format: "%d %.6f", $0.index, $0.timeSeconds) }.joined(separator: "\n")
-            try Data(lines.utf8).write(to: URL(fileURLWithPath: trace))
+            try Data(lines.utf8).write(to: URL(fileURLWithPath: trace + "." + wireName))
         }
-        print(String(format: "SO-101 sim station: %d of %d steps at 30 Hz (%@), lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
+        print(String(format: "SO-101 sim station (%@ wire): %d of %d steps at 30 Hz (%@), lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
                      + "%d steps with envelope interventions, late >2 ms: %d, late by more than a period: %d; "
                      + "period jitter p50 %.2f ms, p99 %.2f ms, max %.2f ms, periods off by >2 ms: %d; "
-                     + "load average before %@, after %@", episode.steps.count, steps,
+                     + "load average before %@, after %@", wireName, episode.steps.count, steps,
                      episode.summary.status.rawValue + (episode.summary.reason.map { ": " + $0 } ?? ""),
                      percentile(lateness, 0.5) * 1000, p99 * 1000, worst * 1000, clamped,
                      lateness.filter { $0 > 0.002 }.count, lateness.filter { $0 > period }.count,

@@ -4,10 +4,14 @@ import Foundation
 import Testing
 
 /// A fake SO-101 bus (six STS3215 servos) and a driver on it.
-func feetechRig(baud: Int? = nil, timeout: Double = 0.05) async throws -> (FakeServoBus, ServoBus) {
+func feetechRig(baud: Int? = nil, timeout: Double = 0.05,
+                wire: FakeServoBus.Wire = .pseudoTerminal) async throws -> (FakeServoBus, ServoBus) {
     let fake = try FakeServoBus(dialect: .feetech,
                                 servos: Dictionary(uniqueKeysWithValues: (1...6).map { (UInt8($0), ServoModel.sts3215) }),
-                                emulatedBaudRate: baud)
+                                emulatedBaudRate: baud, wire: wire)
+    if let port = fake.takePort() {
+        return (fake, ServoBus(port: port, dialect: .feetech, replyTimeoutSeconds: timeout))
+    }
     let bus = try ServoBus(path: fake.path, dialect: .feetech, replyTimeoutSeconds: timeout)
     return (fake, bus)
 }

@@ -19,8 +19,8 @@ public enum FakeServoFault: Sendable, Equatable {
     case status(UInt8)
 }
 
-/// An emulated servo bus on a pseudo-terminal: servos with real control tables behind the peripheral path
-/// (`/dev/pts/N`), answering the same packets a real bus does, moving each joint toward its goal at the model's
+/// An emulated servo bus on a pseudo-terminal (or a socket pair): servos with real control tables behind the
+/// peripheral path (`/dev/pts/N`), answering the same packets a real bus does, moving each joint toward its goal at the model's
 /// rated speed while torque is on, and injecting faults on request.
 ///
 /// Drivers and vendor SDKs open ``path`` like a USB serial adapter. Each servo follows its vendor's rules for the
@@ -78,21 +78,57 @@ public final class FakeServoBus: Sendable {
         var running = true
     }
 
+    /// What carries the bytes between a driver and the fake.
+    public enum Wire: Sendable {
+        /// A pseudo-terminal: drivers and vendor SDKs open ``FakeServoBus/path`` like a USB serial adapter.
+        case pseudoTerminal
+        /// A socket pair: one driver takes the other end from ``FakeServoBus/takePort()``. No tty layer, so the
+        /// kernel's tty work queue adds no delay (for timing soaks of the station loop).
+        case socketPair
+    }
+
     /// The protocol the servos speak.
     public let dialect: ServoDialect
-    /// Path drivers open (`/dev/pts/N`).
+    /// Path drivers open (`/dev/pts/N`); for a socket pair, a name for messages (`socketpair:N`).
     public let path: String
     /// Baud rate whose wire time the fake waits before each reply (`nil`: reply at once).
     public let emulatedBaudRate: Int?
-    private let terminal: PseudoTerminal
+    /// The wire.
+    public let wire: Wire
+    /// The pseudo-terminal (nil on a socket pair).
+    private let terminal: PseudoTerminal?
+    /// The descriptor the fake reads and writes: the pty's controller side or its end of the socket pair.
+    private let device: Int32
+    /// The driver's end of the socket pair, until ``takePort()`` hands it out.
+    private let driverEnd: Mutex<Int32?>
     private let state: Mutex<State>
     private let finished = Mutex(false)
 
     /// Starts a fake bus with `servos` (id → model) at their encoder mid-points (2048), torque off, position
     /// limits 0…4095 and zero homing offsets.
-    public init(dialect: ServoDialect, servos: [UInt8: ServoModel], emulatedBaudRate: Int? = nil) throws {
-        terminal = try PseudoTerminal()
-        path = terminal.peripheralPath
+    ///
+    /// - Throws: ``SerialPortError/openFailed(path:reason:)`` when no pseudo-terminal or socket pair can be made.
+    public init(dialect: ServoDialect, servos: [UInt8: ServoModel], emulatedBaudRate: Int? = nil,
+                wire: Wire = .pseudoTerminal) throws {
+        self.wire = wire
+        switch wire {
+        case .pseudoTerminal:
+            let terminal = try PseudoTerminal()
+            self.terminal = terminal
+            device = terminal.controller
+            path = terminal.peripheralPath
+            driverEnd = Mutex(nil)
+        case .socketPair:
+            var ends: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+                throw SerialPortError.openFailed(path: "socketpair", reason: String(cString: strerror(errno)))
+            }
+            _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
+            terminal = nil
+            device = ends[0]
+            path = "socketpair:\(ends[0])"
+            driverEnd = Mutex(ends[1])
+        }
         self.dialect = dialect
         self.emulatedBaudRate = emulatedBaudRate
         let now = DispatchTime.now().uptimeNanoseconds
@@ -121,7 +157,19 @@ public final class FakeServoBus: Sendable {
     public func close() {
         state.withLock { $0.running = false }
         while !finished.withLock({ $0 }) { usleep(500) }
-        terminal.close()
+        if let terminal {
+            terminal.close()
+        } else {
+            _ = Glibc.close(device)
+            if let end = driverEnd.withLock({ $0.take() }) { _ = Glibc.close(end) }
+        }
+    }
+
+    /// The driver's end of a socket-pair wire, as a ``SerialPort`` (once; `nil` afterwards and on a pseudo-terminal,
+    /// whose ``path`` drivers open instead).
+    public func takePort() -> SocketSerialPort? {
+        guard let end = driverEnd.withLock({ $0.take() }) else { return nil }
+        return SocketSerialPort(descriptor: end, name: path)
     }
 
     /// Injects `fault` into servo `id`'s next `count` replies (`nil`: until ``clearFaults()``).
@@ -178,9 +226,9 @@ public final class FakeServoBus: Sendable {
         var buffer = [UInt8](repeating: 0, count: 512)
         defer { finished.withLock { $0 = true } }
         while state.withLock({ $0.running }) {
-            var descriptor = pollfd(fd: terminal.controller, events: Int16(POLLIN), revents: 0)
+            var descriptor = pollfd(fd: device, events: Int16(POLLIN), revents: 0)
             guard poll(&descriptor, 1, 5) > 0 else { continue }
-            let got = buffer.withUnsafeMutableBytes { Glibc.read(terminal.controller, $0.baseAddress, $0.count) }
+            let got = buffer.withUnsafeMutableBytes { Glibc.read(device, $0.baseAddress, $0.count) }
             guard got > 0 else {
                 usleep(1000)
                 continue
@@ -196,7 +244,7 @@ public final class FakeServoBus: Sendable {
                 if let baud = emulatedBaudRate {
                     usleep(useconds_t(Double(bytes.count * 10) / Double(baud) * 1e6))
                 }
-                try? PosixIO.writeAll(terminal.controller, bytes, path: path)
+                try? PosixIO.writeAll(device, bytes, path: path)
             }
         }
     }
