@@ -184,7 +184,9 @@ struct ServoArmTests {
         let wireName = wire == .pseudoTerminal ? "pty" : "socket"
         if heavy, let only = environment["ENPIRE_SOAK_WIRE"], only != wireName { return }
         // A generous reply deadline: the fake's thread shares two cores with the rest of the suite.
-        let (fake, bus) = try await feetechRig(baud: 1_000_000, timeout: 0.25, wire: wire)
+        // ENPIRE_SOAK_BAUD=0: replies at once instead of after their wire time at 1 Mbps.
+        let (fake, bus) = try await feetechRig(baud: environment["ENPIRE_SOAK_BAUD"] == "0" ? nil : 1_000_000,
+                                               timeout: 0.25, wire: wire)
         defer { fake.close() }
         let arm = try ServoArm.so101Follower(bus: bus, calibration: wideCalibration(names: armJointNames))
         let envelope = try SafetyEnvelope(specification: arm.specification, maxStep: 0.05)
@@ -245,9 +247,10 @@ struct ServoArmTests {
         #expect(fake.writeCount == writes)
     }
 
-    @Test("A fault mid-episode aborts it with the servo's message and the station holds")
-    func stationFault() async throws {
-        let (fake, bus) = try await feetechRig()
+    @Test("A fault mid-episode aborts it with the servo's message and the station holds",
+          arguments: [FakeServoBus.Wire.pseudoTerminal, .socketPair])
+    func stationFault(wire: FakeServoBus.Wire) async throws {
+        let (fake, bus) = try await feetechRig(wire: wire)
         defer { fake.close() }
         let arm = try ServoArm.so101Follower(bus: bus, calibration: wideCalibration(names: armJointNames))
         let station = try Station(configuration: .init(name: "so101-sim", task: "sine"), arms: [arm])
@@ -303,4 +306,35 @@ struct ServoArmTests {
 private func loadAverage() -> String {
     guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "n/a" }
     return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
+/// Splits the soak's control-period misses between the clock's wake-up and the bus round trip: a 30 Hz loop that
+/// only sleeps (`SystemClock`) and sync-reads six servos over a socket-pair fake, with no station around it.
+/// ENPIRE_SOAK_PROBE=N runs N periods (skipped otherwise); ENPIRE_SOAK_BAUD=0 drops the emulated wire time.
+@Test("Soak probe: wake-up lateness vs sync-read lateness of a bare 30 Hz loop (gated)")
+func soakProbe() async throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard let n = environment["ENPIRE_SOAK_PROBE"].flatMap(Int.init), n > 1 else { return }
+    let (fake, bus) = try await feetechRig(baud: environment["ENPIRE_SOAK_BAUD"] == "0" ? nil : 1_000_000,
+                                           timeout: 0.25, wire: .socketPair)
+    defer { fake.close() }
+    let clock = SystemClock()
+    let block = ServoModel.sts3215.stateBlock
+    let start = clock.now() + 0.1
+    var wake: [Double] = [], read: [Double] = []
+    for index in 0..<n {
+        let deadline = start + Double(index) / 30
+        try await clock.sleep(untilSeconds: deadline)
+        wake.append(clock.now() - deadline)
+        _ = try await bus.syncRead(ids: [1, 2, 3, 4, 5, 6], address: block.address, length: block.size)
+        read.append(clock.now() - deadline)
+    }
+    func jitterMisses(_ times: [Double]) -> Int { zip(times, times.dropFirst()).filter { abs($1 - $0) > 0.002 }.count }
+    let roundTrip = zip(read, wake).map { $0 - $1 }
+    print(String(format: "soak probe, %d periods: wake-up late >2 ms %d, sync read done late >2 ms %d; periods off by "
+                 + ">2 ms measured at wake-up %d, after the read %d; round trip p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+                 + "load average %@", n, wake.filter { $0 > 0.002 }.count, read.filter { $0 > 0.002 }.count,
+                 jitterMisses(wake), jitterMisses(read), percentile(roundTrip, 0.5) * 1000,
+                 percentile(roundTrip, 0.99) * 1000, (roundTrip.max() ?? 0) * 1000, loadAverage()))
+    #expect(wake.count == n)
 }
