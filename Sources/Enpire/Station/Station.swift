@@ -10,8 +10,7 @@ import Foundation
 /// watchdog), passes one ``SafetyGate``: the arm's ``SafetyEnvelope`` and the emergency stop. The station keeps
 /// its arms private; reset routines get ``GuardedArm`` handles through their ``ResetContext``.
 ///
-/// Time comes from an injectable ``StationClock``, so
-/// the same code runs hardware in real time and simulations as fast as the CPU allows.
+/// Time comes from an injectable ``StationClock``: the same code runs hardware in real time, simulations at CPU speed.
 public actor Station {
     /// Station name.
     public nonisolated let name: String
