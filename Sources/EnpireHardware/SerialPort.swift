@@ -62,8 +62,7 @@ public final class TermiosSerialPort: SerialPort {
     public let path: String
     /// The configured baud rate.
     public let baudRate: Int
-    private let descriptor: Int32
-    private let isOpen = Mutex(true)
+    private let link: OwnedDescriptor
 
     /// Baud rates with a termios constant (servo buses use 57 600 to 1 000 000).
     public static let supportedBaudRates: Set<Int> = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000,
@@ -84,7 +83,7 @@ public final class TermiosSerialPort: SerialPort {
         }
         self.path = path
         self.baudRate = baudRate
-        descriptor = fd
+        link = OwnedDescriptor(fd, name: path)
     }
 
     /// Puts `fd` into raw mode at `speed` with non-blocking reads (deadlines come from `poll`).
@@ -130,84 +129,82 @@ public final class TermiosSerialPort: SerialPort {
         }
     }
 
-    deinit { close() }
-
-    private func checkOpen() throws {
-        guard isOpen.withLock({ $0 }) else { throw SerialPortError.closed(path) }
-    }
-
     /// Writes every byte, waiting for the kernel buffer when it is full.
-    public func write(_ bytes: [UInt8]) throws {
-        try checkOpen()
-        try PosixIO.writeAll(descriptor, bytes, path: path)
-    }
+    public func write(_ bytes: [UInt8]) throws { try link.write(bytes) }
 
     /// Reads up to `count` bytes before the deadline.
     public func read(upTo count: Int, timeoutSeconds: Double) throws -> [UInt8] {
-        try checkOpen()
-        return try PosixIO.read(descriptor, upTo: count, timeoutSeconds: timeoutSeconds, path: path)
+        try link.read(upTo: count, timeoutSeconds: timeoutSeconds)
     }
 
     /// Drops pending input.
-    public func discardInput() throws {
-        try checkOpen()
-        _ = tcflush(descriptor, TCIFLUSH)
-    }
+    public func discardInput() throws { _ = tcflush(try link.open(), TCIFLUSH) }
 
     /// Closes the device.
-    public func close() {
-        let wasOpen = isOpen.withLock { open in
-            defer { open = false }
-            return open
-        }
-        if wasOpen { _ = Glibc.close(descriptor) }
-    }
+    public func close() { link.close() }
 }
 
 /// A serial link over one end of a connected stream socket (a `socketpair`): the same byte stream as a serial
 /// port without the kernel's tty layer in between.
 ///
-/// ``FakeServoBus`` offers it (``FakeServoBus/Wire/socketPair``) so that timing tests measure the station's loop
-/// rather than the pseudo-terminal, whose kernel work queue delays about one transfer in a few hundred by 2 to 20 ms
-/// on a loaded two-core machine. A real adapter has its own latency (an FTDI chip's latency timer, 16 ms by default).
+/// ``FakeServoBus`` offers it (``FakeServoBus/Wire/socketPair``) so that a timing soak can tell the station's own
+/// delays from the pseudo-terminal's (Docs/Hardware.md: on this project's machines the two measured the same).
 public final class SocketSerialPort: SerialPort {
     /// A name for messages.
     public let name: String
-    private let descriptor: Int32
-    private let isOpen = Mutex(true)
+    private let link: OwnedDescriptor
 
     /// Takes ownership of `descriptor`, a connected stream socket, and makes it non-blocking.
     init(descriptor: Int32, name: String) {
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-        self.descriptor = descriptor
         self.name = name
-    }
-
-    private func checkOpen() throws {
-        guard isOpen.withLock({ $0 }) else { throw SerialPortError.closed(name) }
+        link = OwnedDescriptor(descriptor, name: name)
     }
 
     /// Writes every byte.
-    public func write(_ bytes: [UInt8]) throws {
-        try checkOpen()
-        try PosixIO.writeAll(descriptor, bytes, path: name)
-    }
+    public func write(_ bytes: [UInt8]) throws { try link.write(bytes) }
 
     /// Reads up to `count` bytes before the deadline.
     public func read(upTo count: Int, timeoutSeconds: Double) throws -> [UInt8] {
-        try checkOpen()
-        return try PosixIO.read(descriptor, upTo: count, timeoutSeconds: timeoutSeconds, path: name)
+        try link.read(upTo: count, timeoutSeconds: timeoutSeconds)
     }
 
     /// Drops pending input: reads until the socket has nothing more.
     public func discardInput() throws {
-        try checkOpen()
+        let descriptor = try link.open()
         var buffer = [UInt8](repeating: 0, count: 512)
         while buffer.withUnsafeMutableBytes({ Glibc.read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     /// Closes the socket.
-    public func close() {
+    public func close() { link.close() }
+}
+
+/// A non-blocking descriptor a port owns: closed once (by ``close()`` or when the last reference goes), and
+/// refused with ``SerialPortError/closed(_:)`` afterwards.
+final class OwnedDescriptor: Sendable {
+    private let descriptor: Int32
+    private let name: String
+    private let isOpen = Mutex(true)
+
+    init(_ descriptor: Int32, name: String) {
+        self.descriptor = descriptor
+        self.name = name
+    }
+
+    /// The descriptor while it is open.
+    func open() throws -> Int32 {
+        guard isOpen.withLock({ $0 }) else { throw SerialPortError.closed(name) }
+        return descriptor
+    }
+
+    func write(_ bytes: [UInt8]) throws { try PosixIO.writeAll(try open(), bytes, path: name) }
+
+    func read(upTo count: Int, timeoutSeconds: Double) throws -> [UInt8] {
+        try PosixIO.read(try open(), upTo: count, timeoutSeconds: timeoutSeconds, path: name)
+    }
+
+    func close() {
         let wasOpen = isOpen.withLock { open in
             defer { open = false }
             return open
