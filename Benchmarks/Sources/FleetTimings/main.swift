@@ -14,7 +14,8 @@ guard publishes > 0 else {
 
 /// A filled-in kept record, like the research loop publishes.
 func record(_ index: Int) throws -> ExperimentRecord {
-    let id = String(format: "exp-%05d", index)
+    let digits = String(index)
+    let id = "exp-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
     return ExperimentRecord(
         id: id, task: "pusht", station: "bench", hypothesis: "try \(id)", parentCommit: "abc123",
         diffSummary: "1 file changed", config: ["lr": "0.001", "id": id], dataRefs: ["episodes/bench"],
@@ -29,18 +30,27 @@ let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remot
 let station = try await FleetStation(name: "bench", remote: remote, clonePath: folder.appendingPathComponent("clone"))
 try await station.publish(try record(0))  // warm-up; claims the station name
 let clock = ContinuousClock()
+/// User plus system CPU seconds of this process so far (less sensitive to other processes than wall time).
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+}
 var samples: [Double] = []
 samples.reserveCapacity(publishes)
+let cpuStart = cpuSeconds()
 for index in 1...publishes {
     let next = try record(index)
     let elapsed = try await clock.measure { try await station.publish(next) }
     samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
 }
+let cpuPerPublish = (cpuSeconds() - cpuStart) / Double(publishes)
 let sorted = samples.sorted()
 let report: [String: Any] = [
     "publishes": publishes, "median_seconds": sorted[sorted.count / 2],
     "p95_seconds": sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.95))],
-    "mean_seconds": samples.reduce(0, +) / Double(samples.count),
+    "mean_seconds": samples.reduce(0, +) / Double(samples.count), "cpu_seconds_per_publish": cpuPerPublish,
     "first_half_median_seconds": samples.prefix(publishes / 2 + 1).sorted()[(publishes / 2 + 1) / 2],
 ]
 let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
