@@ -120,9 +120,13 @@ final class GitRepository {
             access.rejectedReferences.append("\(refname.map { String(cString: $0) } ?? "?"): \(String(cString: status))")
             return 0
         }
+        // git_remote_upload, not git_remote_push: the push without its remote-tracking update, which would
+        // write refs/remotes/origin/* that nothing reads (the adopted tips live under refs/enpire/seen/).
+        // Rejected references still reach push_update_reference.
         let code = try withStringArray(refspecs) { array in
-            withExtendedLifetime(access) { git_remote_push(remote, &array, &options) }
+            withExtendedLifetime(access) { git_remote_upload(remote, &array, &options) }
         }
+        git_remote_disconnect(remote)
         let retryable: Set<Int32> = [GIT_ENONFASTFORWARD.rawValue, GIT_ELOCKED.rawValue, GIT_EMODIFIED.rawValue]
         if code < 0 {
             if retryable.contains(code) { return .remoteMoved(Self.lastErrorMessage()) }
@@ -167,15 +171,6 @@ final class GitRepository {
     }
 
     // MARK: Objects
-
-    /// Writes a commit whose tree is `base`'s tree plus `files` (added or replaced), with `base` as parent.
-    ///
-    /// This is how a record is rebased onto whatever the remote holds: the record's files never collide
-    /// with another station's, so replaying them on the new tip is always clean.
-    func commit(base: GitObjectID?, adding files: [(path: String, contents: Data)], message: String,
-                author: String) throws -> GitObjectID {
-        try commit(parents: base.map { [$0] } ?? [], treeOf: base, adding: files, message: message, author: author)
-    }
 
     /// Writes a commit with `parents` whose tree is `treeOf`'s tree (empty when `nil`), minus the folders in
     /// `removing`, plus `copying` (entries taken from other commits by blob id) and `files`.
@@ -271,7 +266,7 @@ final class GitRepository {
     }
 
     /// Looks up `commit`'s root tree and hands it to `body` (freed afterwards).
-    private func withRootTree<T>(of commit: GitObjectID, _ body: (OpaquePointer?) throws -> T) throws -> T {
+    func withRootTree<T>(of commit: GitObjectID, _ body: (OpaquePointer?) throws -> T) throws -> T {
         var commitOID = try Self.oid(commit)
         var commitObject: OpaquePointer?
         try Self.check(git_commit_lookup(&commitObject, repo, &commitOID), "lookup commit \(commit)")
