@@ -75,3 +75,15 @@ extension GitRepository {
         return written
     }
 }
+
+extension GitRepository {
+    /// The id of `commit`'s root tree.
+    func treeID(of commit: GitObjectID) throws -> GitObjectID {
+        try withRootTree(of: commit) { root in
+            guard let id = git_tree_id(root) else {
+                throw FleetError.git(operation: "tree of \(commit)", code: -1, message: "no tree id")
+            }
+            return Self.hex(id.pointee)
+        }
+    }
+}
