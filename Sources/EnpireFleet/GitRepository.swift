@@ -16,6 +16,10 @@ final class GitRepository {
     let repo: OpaquePointer
     /// The remote `origin` points at, with its credentials and host-key policy (set by ``setOrigin(_:)``).
     private var origin: FleetRemote?
+    /// The in-memory object store new objects go to when staging is on (see ``stageObjectsInMemory()``).
+    var staging: UnsafeMutablePointer<git_odb_backend>?
+    /// Commits written into `staging` since it was last persisted.
+    var stagedCommits: [git_oid] = []
 
     /// Opens the repository at `path`, creating a bare one there when none exists.
     convenience init(openingOrCreatingBareAt path: String) throws {
@@ -148,7 +152,10 @@ final class GitRepository {
         return Self.hex(oid)
     }
 
+    /// Points `name` at `id`, persisting staged objects first so a reference never names an object that
+    /// exists only in memory.
     func setReference(_ name: String, to id: GitObjectID) throws {
+        try persistStagedObjects()
         var oid = try Self.oid(id)
         var reference: OpaquePointer?
         try Self.check(git_reference_create(&reference, repo, name, &oid, 1, "enpire fleet"), "update \(name)")
@@ -232,6 +239,7 @@ final class GitRepository {
             try Self.check(git_commit_create(&commitOID, repo, nil, signature, signature, nil, message, tree,
                                              buffer.count, buffer.baseAddress), "commit")
         }
+        if staging != nil { stagedCommits.append(commitOID) }
         return Self.hex(commitOID)
     }
 
