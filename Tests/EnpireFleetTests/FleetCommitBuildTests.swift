@@ -58,4 +58,40 @@ struct FleetCommitBuildTests {
         let shared = try GitRepository(openingOrCreatingBareAt: folder.appendingPathComponent("remote.git").path)
         #expect(try shared.target(of: "refs/heads/results") == receipt.resultsCommit)
     }
+
+    @Test("staged objects reach the disk as one pack before any reference names them")
+    func stagedObjectsArePersistedBeforeReferences() async throws {
+        let folder = try LedgerFixtures.temporaryFolder("fleet-commit-build")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let remote = try FleetRemote.createBare(at: folder.appendingPathComponent("remote.git"))
+        let clone = folder.appendingPathComponent("clone")
+        let station = try await FleetStation(name: "alpha", remote: remote, clonePath: clone)
+        let record = try LedgerFixtures.record(id: "exp-1", station: "alpha", successes: 3, trials: 4)
+        let receipt = try await station.publish(record)
+
+        // Another handle on the clone (no access to the station's memory) reads every published object.
+        let reader = try GitRepository(openingOrCreatingBareAt: clone.path)
+        for commit in [receipt.stationCommit, receipt.resultsCommit] {
+            let blob = try #require(try reader.blob(atPath: "records/alpha/exp-1.json", of: commit))
+            #expect(try reader.blobContents(blob) == FleetStation.files(for: record, station: "alpha")[0].contents)
+        }
+        // Written as a pack, not as loose objects (objects/xx/ folders).
+        let objects = try FileManager.default.contentsOfDirectory(atPath: clone.appendingPathComponent("objects").path)
+        #expect(objects.filter { $0.count == 2 }.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(
+            atPath: clone.appendingPathComponent("objects/pack").path).contains { $0.hasSuffix(".pack") })
+
+        // A commit built but never referenced is written only when a reference moves (here: the next publish).
+        let staged = try reader.commit(base: nil, adding: [("a.txt", Data("a".utf8))], message: "m\n", author: "a")
+        #expect(try reader.treeID(of: staged).isEmpty == false)
+        try reader.stageObjectsInMemory()
+        let inMemory = try reader.commit(base: staged, adding: [("b.txt", Data("b".utf8))], message: "m\n",
+                                         author: "a")
+        #expect(throws: FleetError.self) {
+            try GitRepository(openingOrCreatingBareAt: clone.path).treeID(of: inMemory)
+        }
+        try reader.setReference("refs/heads/probe", to: inMemory)
+        #expect(try GitRepository(openingOrCreatingBareAt: clone.path).treeID(of: inMemory)
+            == reader.treeID(of: inMemory))
+    }
 }
