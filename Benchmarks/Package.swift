@@ -56,6 +56,10 @@ let package = Package(
             dependencies: ["RecordingWorkloads", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/RecordingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Git fleet: FleetStation.publish of one kept record to a path remote (compare_fleet.py vs pygit2).
+        .executableTarget(name: "FleetTimings", dependencies: [.product(name: "Enpire", package: "Enpire"),
+                                                               .product(name: "EnpireFleet", package: "Enpire")],
+                          path: "Sources/FleetTimings"),
         // Push-T camera reward: decode + verdict latency per 640x480 frame.
         .target(name: "RewardWorkloads", dependencies: [.product(name: "Enpire", package: "Enpire"),
                                                         .product(name: "EnpireReward", package: "Enpire"),

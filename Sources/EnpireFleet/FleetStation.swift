@@ -63,6 +63,7 @@ public actor FleetStation {
             throw FleetError.io(path: clonePath.path, reason: "cannot create clone folder: \(error)")
         }
         repository = try GitRepository(openingOrCreatingBareAt: clonePath.path)
+        try repository.stageObjectsInMemory()
         ownerToken = try Self.ownerToken(in: clonePath)
         try repository.setOrigin(remote)
         rewrittenBranches = try fetchAndAdopt(refspecs: Self.allBranches)

@@ -16,6 +16,10 @@ final class GitRepository {
     let repo: OpaquePointer
     /// The remote `origin` points at, with its credentials and host-key policy (set by ``setOrigin(_:)``).
     private var origin: FleetRemote?
+    /// The in-memory object store new objects go to when staging is on (see ``stageObjectsInMemory()``).
+    var staging: UnsafeMutablePointer<git_odb_backend>?
+    /// Commits written into `staging` since it was last persisted.
+    var stagedCommits: [git_oid] = []
 
     /// Opens the repository at `path`, creating a bare one there when none exists.
     convenience init(openingOrCreatingBareAt path: String) throws {
@@ -120,9 +124,13 @@ final class GitRepository {
             access.rejectedReferences.append("\(refname.map { String(cString: $0) } ?? "?"): \(String(cString: status))")
             return 0
         }
+        // git_remote_upload, not git_remote_push: the push without its remote-tracking update, which would
+        // write refs/remotes/origin/* that nothing reads (the adopted tips live under refs/enpire/seen/).
+        // Rejected references still reach push_update_reference.
         let code = try withStringArray(refspecs) { array in
-            withExtendedLifetime(access) { git_remote_push(remote, &array, &options) }
+            withExtendedLifetime(access) { git_remote_upload(remote, &array, &options) }
         }
+        git_remote_disconnect(remote)
         let retryable: Set<Int32> = [GIT_ENONFASTFORWARD.rawValue, GIT_ELOCKED.rawValue, GIT_EMODIFIED.rawValue]
         if code < 0 {
             if retryable.contains(code) { return .remoteMoved(Self.lastErrorMessage()) }
@@ -144,7 +152,10 @@ final class GitRepository {
         return Self.hex(oid)
     }
 
+    /// Points `name` at `id`, persisting staged objects first so a reference never names an object that
+    /// exists only in memory.
     func setReference(_ name: String, to id: GitObjectID) throws {
+        try persistStagedObjects()
         var oid = try Self.oid(id)
         var reference: OpaquePointer?
         try Self.check(git_reference_create(&reference, repo, name, &oid, 1, "enpire fleet"), "update \(name)")
@@ -167,15 +178,6 @@ final class GitRepository {
     }
 
     // MARK: Objects
-
-    /// Writes a commit whose tree is `base`'s tree plus `files` (added or replaced), with `base` as parent.
-    ///
-    /// This is how a record is rebased onto whatever the remote holds: the record's files never collide
-    /// with another station's, so replaying them on the new tip is always clean.
-    func commit(base: GitObjectID?, adding files: [(path: String, contents: Data)], message: String,
-                author: String) throws -> GitObjectID {
-        try commit(parents: base.map { [$0] } ?? [], treeOf: base, adding: files, message: message, author: author)
-    }
 
     /// Writes a commit with `parents` whose tree is `treeOf`'s tree (empty when `nil`), minus the folders in
     /// `removing`, plus `copying` (entries taken from other commits by blob id) and `files`.
@@ -237,6 +239,7 @@ final class GitRepository {
             try Self.check(git_commit_create(&commitOID, repo, nil, signature, signature, nil, message, tree,
                                              buffer.count, buffer.baseAddress), "commit")
         }
+        if staging != nil { stagedCommits.append(commitOID) }
         return Self.hex(commitOID)
     }
 
@@ -271,7 +274,7 @@ final class GitRepository {
     }
 
     /// Looks up `commit`'s root tree and hands it to `body` (freed afterwards).
-    private func withRootTree<T>(of commit: GitObjectID, _ body: (OpaquePointer?) throws -> T) throws -> T {
+    func withRootTree<T>(of commit: GitObjectID, _ body: (OpaquePointer?) throws -> T) throws -> T {
         var commitOID = try Self.oid(commit)
         var commitObject: OpaquePointer?
         try Self.check(git_commit_lookup(&commitObject, repo, &commitOID), "lookup commit \(commit)")
