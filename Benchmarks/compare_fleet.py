@@ -138,16 +138,6 @@ def pygit2_timings(publishes):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def build_ours():
-    build = subprocess.run(["swift", "build", "-c", "release", "--product", "FleetTimings", "--package-path",
-                            str(HERE)], capture_output=True, text=True)
-    if build.returncode != 0:
-        sys.exit(f"building FleetTimings failed:\n{build.stderr[-3000:]}{build.stdout[-3000:]}")
-    binary = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", "--package-path", str(HERE)],
-                            capture_output=True, text=True, check=True).stdout.strip()
-    return os.path.join(binary, "FleetTimings")
-
-
 ROWS = [("fleet publish median", "median_seconds", "enpire", "pygit2", False),
         ("fleet publish p95", "p95_seconds", "enpire", "pygit2", False),
         ("fleet publish mean", "mean_seconds", "enpire", "pygit2", False),
@@ -169,18 +159,12 @@ def main():
     if args.side == "pygit2":
         print(json.dumps(pygit2_timings(args.publishes)))
         return
-    if args.rounds < 3:
-        sys.exit("--rounds must be at least 3 so the range means something")
-    try:
-        import pygit2
-    except ImportError as error:
-        sys.exit(f"pygit2 is not importable with {sys.executable} ({error}); "
-                 "run `source scripts/python-env.sh pygit2` and use $ENPIRE_PYTHON")
+    pygit2 = harness.preflight(args.rounds, "pygit2", "pygit2")
     if args.ours:
         ours = args.ours
     else:
         print("building FleetTimings (release) ...", flush=True)
-        ours = build_ours()
+        ours = harness.build_release_product("FleetTimings")
     me = [sys.executable, str(Path(sys.argv[0]).resolve()), "--publishes", str(args.publishes)]
     sides = [("enpire", [ours, str(args.publishes)]), ("pygit2", me + ["--side", "pygit2"])]
     print(f"pygit2 {pygit2.__version__} (libgit2 {pygit2.LIBGIT2_VERSION}), {args.publishes} publishes per side, "

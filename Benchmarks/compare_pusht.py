@@ -51,16 +51,6 @@ def gym_steps_per_second(min_seconds, pixels=False):
     return {"steps": t, "seconds": elapsed, "steps_per_second": t / elapsed}
 
 
-def build_ours(package):
-    build = subprocess.run(["swift", "build", "-c", "release", "--product", "SimTimings", "--package-path", package],
-                           capture_output=True, text=True)
-    if build.returncode != 0:
-        sys.exit(f"building SimTimings failed:\n{build.stderr[-2000:]}")
-    binary = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", "--package-path", package],
-                            capture_output=True, text=True, check=True).stdout.strip()
-    return os.path.join(binary, "SimTimings")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30000, help="initial steps for EnpireSim (doubled as needed)")
@@ -81,7 +71,7 @@ def main():
     except ImportError as error:
         sys.exit(f"gym-pusht is not importable with {sys.executable}: {error}")
     package = os.path.dirname(os.path.abspath(__file__))
-    ours = build_ours(package)
+    ours = harness.build_release_product("SimTimings", package)
     pixel_flag = ["--pixels"] if args.pixels else []
     sides = [("enpire", ["taskset", "-c", "0", ours, str(args.steps), "--min-seconds", str(args.min_seconds)]
               + pixel_flag),

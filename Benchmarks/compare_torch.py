@@ -168,16 +168,6 @@ def c_timings():
         return json.loads(subprocess.run([str(exe), str(SCALE)], check=True, capture_output=True, text=True).stdout)
 
 
-def build_ours():
-    build = subprocess.run(["swift", "build", "-c", "release", "--product", "LearningTimings", "--package-path",
-                            str(HERE)], capture_output=True, text=True)
-    if build.returncode != 0:
-        sys.exit(f"building LearningTimings failed:\n{build.stderr[-3000:]}{build.stdout[-3000:]}")
-    binary = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", "--package-path", str(HERE)],
-                            capture_output=True, text=True, check=True).stdout.strip()
-    return os.path.join(binary, "LearningTimings")
-
-
 ROWS = [(f"train step 64-256-256-8 b{batch}", f"train_b{batch}_seconds", "enpire", "torch", False)
         for batch, _ in TRAIN_SWEEP] + [
     ("train step 64-512x3-8 b1024", "train_wide_seconds", "enpire", "torch", False),
@@ -199,15 +189,9 @@ def compare_with_torch(args, make_sides, rows, unit_format):
     """The comparison proper, shared with compare_conv.py: checks the round count and that PyTorch imports, builds
     our timer, alternates the sides `make_sides(ours, me)` returns over `args.rounds`, prints the summary and
     writes the JSON (`me` is this script's command line for the Python sides)."""
-    if args.rounds < 3:
-        sys.exit("--rounds must be at least 3 so the range means something")
-    try:
-        import torch
-    except ImportError as error:
-        sys.exit(f"PyTorch is not importable with {sys.executable} ({error}); "
-                 "run `source scripts/python-env.sh numpy torch` and use $ENPIRE_PYTHON")
+    torch = harness.preflight(args.rounds, "torch", "numpy torch")
     print("building LearningTimings (release) ...", flush=True)
-    ours = build_ours()
+    ours = harness.build_release_product("LearningTimings")
     me = [sys.executable, str(Path(sys.argv[0]).resolve())] + (["--quick"] if QUICK else [])
     sides = make_sides(ours, me)
     print(f"PyTorch {torch.__version__} (2 threads), {args.rounds} rounds, load average {harness.load_average()}",

@@ -145,3 +145,27 @@ def write_json(path, payload):
     with open(path, "w") as f:
         json.dump(payload, f, indent=1, sort_keys=True)
     print(f"wrote {path}")
+
+
+def build_release_product(product, package=None):
+    """Builds `product` of the Benchmarks package (or `package`) in release and returns the executable's path."""
+    package = str(package or os.path.dirname(os.path.abspath(__file__)))
+    build = subprocess.run(["swift", "build", "-c", "release", "--product", product, "--package-path", package],
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        sys.exit(f"building {product} failed:\n{build.stderr[-3000:]}{build.stdout[-3000:]}")
+    binary = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", "--package-path", package],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(binary, product)
+
+
+def preflight(rounds, module, packages):
+    """Refuses fewer than 3 rounds and a Python side that cannot import `module`; returns the module."""
+    if rounds < 3:
+        sys.exit("--rounds must be at least 3 so the range means something")
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        sys.exit(f"{module} is not importable with {sys.executable} ({error}); "
+                 f"run `source scripts/python-env.sh {packages}` and use $ENPIRE_PYTHON")
