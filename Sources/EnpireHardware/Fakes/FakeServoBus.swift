@@ -20,8 +20,8 @@ public enum FakeServoFault: Sendable, Equatable {
 }
 
 /// An emulated servo bus on a pseudo-terminal (or a socket pair): servos with real control tables behind the
-/// peripheral path (`/dev/pts/N`), answering the same packets a real bus does, moving each joint toward its goal at the model's
-/// rated speed while torque is on, and injecting faults on request.
+/// peripheral path (`/dev/pts/N`), answering the same packets a real bus does, moving each joint toward its goal
+/// at the model's rated speed while torque is on, and injecting faults on request.
 ///
 /// Drivers and vendor SDKs open ``path`` like a USB serial adapter. Each servo follows its vendor's rules for the
 /// homing offset (Feetech: present = encoder − offset; Dynamixel: present = encoder + offset) and its EEPROM
@@ -82,8 +82,8 @@ public final class FakeServoBus: Sendable {
     public enum Wire: Sendable {
         /// A pseudo-terminal: drivers and vendor SDKs open ``FakeServoBus/path`` like a USB serial adapter.
         case pseudoTerminal
-        /// A socket pair: one driver takes the other end from ``FakeServoBus/takePort()``. No tty layer, so the
-        /// kernel's tty work queue adds no delay (for timing soaks of the station loop).
+        /// A socket pair: one driver takes the other end from ``FakeServoBus/takePort()``. No tty layer, for
+        /// timing soaks that tell the station's delays from the pseudo-terminal's.
         case socketPair
     }
 
@@ -94,7 +94,7 @@ public final class FakeServoBus: Sendable {
     /// Baud rate whose wire time the fake waits before each reply (`nil`: reply at once).
     public let emulatedBaudRate: Int?
     /// The wire.
-    public let wire: Wire
+    public var wire: Wire { terminal == nil ? .socketPair : .pseudoTerminal }
     /// The pseudo-terminal (nil on a socket pair).
     private let terminal: PseudoTerminal?
     /// The descriptor the fake reads and writes: the pty's controller side or its end of the socket pair.
@@ -110,7 +110,6 @@ public final class FakeServoBus: Sendable {
     /// - Throws: ``SerialPortError/openFailed(path:reason:)`` when no pseudo-terminal or socket pair can be made.
     public init(dialect: ServoDialect, servos: [UInt8: ServoModel], emulatedBaudRate: Int? = nil,
                 wire: Wire = .pseudoTerminal) throws {
-        self.wire = wire
         switch wire {
         case .pseudoTerminal:
             let terminal = try PseudoTerminal()

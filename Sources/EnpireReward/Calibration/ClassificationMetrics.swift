@@ -22,6 +22,14 @@ public struct ClassificationMetrics: Sendable, Codable, Equatable {
         }
     }
 
+    /// Adds `other`'s counts (predictions judged elsewhere, by another worker or run).
+    public mutating func add(_ other: ClassificationMetrics) {
+        truePositives += other.truePositives
+        falsePositives += other.falsePositives
+        trueNegatives += other.trueNegatives
+        falseNegatives += other.falseNegatives
+    }
+
     /// Number of predictions.
     public var total: Int { truePositives + falsePositives + trueNegatives + falseNegatives }
     /// Share of predictions that agree with the truth.
