@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),
         .testTarget(name: "EnpireFleetTests", dependencies: ["EnpireFleet", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireLearningTests", dependencies: ["EnpireLearning", "Enpire", "EnpireTesting"],
+        .testTarget(name: "EnpireLearningTests", dependencies: ["EnpireLearning", "Enpire", "EnpireTesting", "CKernels"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireSimTests", dependencies: ["EnpireSim", "Enpire", "EnpireTesting", "CPNG"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),

@@ -3,12 +3,12 @@ import Foundation
 import Testing
 @testable import EnpireLearning
 
-/// The batch-1 matrix-vector kernel (AVX2+FMA where the CPU has it, portable otherwise) against a
+/// The batch-1 matrix-vector kernel (AVX-512F or AVX2+FMA where the CPU has it, portable otherwise) against a
 /// double-precision reference, on shapes that exercise every remainder path (rows not a multiple of 4,
-/// columns not a multiple of 16) and the accumulate-into-output contract.
+/// columns not a multiple of 16 or 32) and the accumulate-into-output contract.
 @Suite("Matrix-vector kernel")
 struct MatrixVectorTests {
-    @Test(arguments: [(1, 1), (3, 7), (4, 16), (5, 17), (8, 31), (9, 64), (13, 100), (256, 256), (8, 256)])
+    @Test(arguments: [(1, 1), (3, 7), (4, 16), (5, 17), (8, 31), (9, 64), (7, 33), (13, 100), (256, 256), (8, 256)])
     func matchesAReferenceProduct(shape: (rows: Int, columns: Int)) {
         var rng = SplitMix64(seed: UInt64(shape.rows * 1000 + shape.columns))
         let weights = (0..<shape.rows * shape.columns).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }

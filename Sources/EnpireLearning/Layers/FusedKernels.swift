@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 
@@ -9,6 +10,15 @@ enum FusedActivation: Sendable {
     case tanh
     /// No activation (bias only).
     case identity
+
+    /// The activation code of the C kernels (`ENPIRE_ACTIVATION_*`).
+    var kernelCode: Int32 {
+        switch self {
+        case .relu: Int32(ENPIRE_ACTIVATION_RELU)
+        case .tanh: Int32(ENPIRE_ACTIVATION_TANH)
+        case .identity: Int32(ENPIRE_ACTIVATION_IDENTITY)
+        }
+    }
 }
 
 /// Element-wise kernels of the training step: bias + activation forward, activation gradient + bias gradient
@@ -56,57 +66,36 @@ enum FusedKernels {
         let call: (Int, Int, Int) -> Void
     }
 
-    /// In place over `[rows, columns]`: `y = activation(y + bias)` per row.
+    /// In place over `[rows, columns]`: `y = activation(y + bias)` per row (the C kernel
+    /// `enpire_bias_activation`, AVX2 where the CPU has it).
     static func biasActivation(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int,
                                columns: Int, activation: FusedActivation) {
+        let code = activation.kernelCode
         forEachChunk(count: rows, costPerItem: columns) { start, end, _ in
-            for row in start..<end {
-                let out = y + row * columns
-                switch activation {
-                case .relu:
-                    for column in 0..<columns { out[column] = max(out[column] + bias[column], 0) }
-                case .tanh:
-                    for column in 0..<columns { out[column] = tanhf(out[column] + bias[column]) }
-                case .identity:
-                    for column in 0..<columns { out[column] += bias[column] }
-                }
-            }
+            enpire_bias_activation(end - start, columns, y + start * columns, bias, code)
         }
     }
 
     /// One pass over `[rows, columns]`: `gradInput = gradOutput · activation'(output)` (skipped for
     /// `.identity`, where `gradInput` may be nil) and, when `biasGradient` is non-nil, the column sums of the
-    /// result written (`accumulate == false`) or added to `biasGradient`.
+    /// result written (`accumulate == false`) or added to `biasGradient`. The element work is the branch-free C
+    /// kernel `enpire_activation_backward` (a ReLU mask as a branch mispredicts on about half the elements).
     ///
     /// `partials` needs `maxChunks · columns` floats (per-chunk column sums when the block is split).
     static func activationBackward(output: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
                                    gradInput: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
                                    accumulate: Bool, partials: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
                                    activation: FusedActivation) {
+        precondition(activation == .identity || gradInput != nil, "activationBackward: gradInput is required")
         let split = rows * columns >= parallelThreshold && min(chunkCount, rows) > 1
         let chunks = split ? min(chunkCount, rows) : 1
         if biasGradient != nil { partials.update(repeating: 0, count: chunks * columns) }
+        let code = activation.kernelCode
         forEachChunk(count: rows, costPerItem: columns) { start, end, chunk in
-            let sums: UnsafeMutablePointer<Float>? = biasGradient == nil ? nil : partials + chunk * columns
-            for row in start..<end {
-                let offset = row * columns
-                let dy = gradOutput + offset, y = output + offset
-                switch activation {
-                case .relu:
-                    let dx = gradInput! + offset
-                    for column in 0..<columns { dx[column] = y[column] > 0 ? dy[column] : 0 }
-                    if let sums { for column in 0..<columns { sums[column] += dx[column] } }
-                case .tanh:
-                    let dx = gradInput! + offset
-                    for column in 0..<columns {
-                        let value = y[column]
-                        dx[column] = dy[column] * (1 - value * value)
-                    }
-                    if let sums { for column in 0..<columns { sums[column] += dx[column] } }
-                case .identity:
-                    if let sums { for column in 0..<columns { sums[column] += dy[column] } }
-                }
-            }
+            let offset = start * columns
+            enpire_activation_backward(end - start, columns, output + offset, gradOutput + offset,
+                                       gradInput.map { $0 + offset }, biasGradient == nil ? nil : partials + chunk * columns,
+                                       code)
         }
         guard let biasGradient else { return }
         if !accumulate { biasGradient.update(from: partials, count: columns) } else {

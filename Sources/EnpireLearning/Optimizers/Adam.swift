@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam, and AdamW when `decoupledWeightDecay` is set (Loshchilov & Hutter: decay applied to the weights,
@@ -99,45 +100,13 @@ public final class Adam {
         let gradientScale, l2, decay, beta1, beta2, stepSize, inverseSqrtCorrection2, epsilon: Float
     }
 
-    /// The fused update of `count` elements; returns the sum of the squared raw gradients.
+    /// The fused update of `count` elements (the C kernel `enpire_adam_update`, AVX2 where the CPU has it);
+    /// returns the sum of the squared raw gradients.
     @inline(__always)
     private static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
                                _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, count: Int,
                                _ c: AdamConstants) -> Float {
-        typealias Lanes = SIMD8<Float>
-        let scale = Lanes(repeating: c.gradientScale), l2 = Lanes(repeating: c.l2), decay = Lanes(repeating: c.decay)
-        let b1 = Lanes(repeating: c.beta1), b2 = Lanes(repeating: c.beta2)
-        let oneMinusB1 = Lanes(repeating: 1 - c.beta1), oneMinusB2 = Lanes(repeating: 1 - c.beta2)
-        let stepSize = Lanes(repeating: c.stepSize), correction = Lanes(repeating: c.inverseSqrtCorrection2)
-        let epsilon = Lanes(repeating: c.epsilon)
-        var squares = Lanes()
-        let vectorized = count & ~7
-        var j = 0
-        while j < vectorized {
-            let raw = UnsafeRawPointer(g + j).loadUnaligned(as: Lanes.self)
-            let wj = UnsafeRawPointer(w + j).loadUnaligned(as: Lanes.self)
-            squares += raw * raw
-            let grad = raw * scale + l2 * wj
-            let mj = b1 * UnsafeRawPointer(m + j).loadUnaligned(as: Lanes.self) + oneMinusB1 * grad
-            let vj = b2 * UnsafeRawPointer(v + j).loadUnaligned(as: Lanes.self) + oneMinusB2 * grad * grad
-            UnsafeMutableRawPointer(m + j).storeBytes(of: mj, as: Lanes.self)
-            UnsafeMutableRawPointer(v + j).storeBytes(of: vj, as: Lanes.self)
-            let updated = wj * decay - stepSize * mj / (vj.squareRoot() * correction + epsilon)
-            UnsafeMutableRawPointer(w + j).storeBytes(of: updated, as: Lanes.self)
-            j += 8
-        }
-        var total = squares.sum()
-        while j < count {
-            let raw = g[j]
-            total += raw * raw
-            let grad = raw * c.gradientScale + c.l2 * w[j]
-            let mj = c.beta1 * m[j] + (1 - c.beta1) * grad
-            let vj = c.beta2 * v[j] + (1 - c.beta2) * grad * grad
-            m[j] = mj
-            v[j] = vj
-            w[j] = w[j] * c.decay - c.stepSize * mj / (vj.squareRoot() * c.inverseSqrtCorrection2 + c.epsilon)
-            j += 1
-        }
-        return total
+        enpire_adam_update(count, w, g, m, v, c.gradientScale, c.l2, c.decay, c.beta1, c.beta2, c.stepSize,
+                           c.inverseSqrtCorrection2, c.epsilon)
     }
 }
