@@ -43,86 +43,54 @@ __attribute__((target("avx2,fma"))) static inline float horizontal_sum(__m256 v)
 }
 
 // Four rows at a time: one load of x feeds four fused multiply-adds, and two accumulators per row hide the
-// FMA latency on long rows.
+// FMA latency on long rows. One body for both vector widths: VEC is the register type, LANES its float count,
+// and ZERO, LOAD, FMADD, ADD and SUM the matching intrinsics (SUM reduces a register to a float).
+#define ENPIRE_MATVEC_BODY(VEC, LANES, ZERO, LOAD, FMADD, ADD, SUM)                                               \
+    const int vectorised = columns & ~(2 * LANES - 1);                                                         \
+    int r = 0;                                                                                                  \
+    for (; r + 4 <= rows; r += 4) {                                                                             \
+        const float *w0 = w + (long)r * columns, *w1 = w0 + columns, *w2 = w1 + columns, *w3 = w2 + columns;   \
+        VEC a0 = ZERO(), a1 = ZERO(), a2 = ZERO(), a3 = ZERO(), b0 = ZERO(), b1 = ZERO(), b2 = ZERO(),          \
+            b3 = ZERO();                                                                                        \
+        int c = 0;                                                                                              \
+        for (; c < vectorised; c += 2 * LANES) {                                                                \
+            VEC xa = LOAD(x + c), xb = LOAD(x + c + LANES);                                                     \
+            a0 = FMADD(LOAD(w0 + c), xa, a0);                                                                   \
+            a1 = FMADD(LOAD(w1 + c), xa, a1);                                                                   \
+            a2 = FMADD(LOAD(w2 + c), xa, a2);                                                                   \
+            a3 = FMADD(LOAD(w3 + c), xa, a3);                                                                   \
+            b0 = FMADD(LOAD(w0 + c + LANES), xb, b0);                                                           \
+            b1 = FMADD(LOAD(w1 + c + LANES), xb, b1);                                                           \
+            b2 = FMADD(LOAD(w2 + c + LANES), xb, b2);                                                           \
+            b3 = FMADD(LOAD(w3 + c + LANES), xb, b3);                                                           \
+        }                                                                                                       \
+        float s0 = SUM(ADD(a0, b0)), s1 = SUM(ADD(a1, b1)), s2 = SUM(ADD(a2, b2)), s3 = SUM(ADD(a3, b3));       \
+        for (; c < columns; c++) {                                                                              \
+            float v = x[c];                                                                                     \
+            s0 += w0[c] * v;                                                                                    \
+            s1 += w1[c] * v;                                                                                    \
+            s2 += w2[c] * v;                                                                                    \
+            s3 += w3[c] * v;                                                                                    \
+        }                                                                                                       \
+        y[r] += s0;                                                                                             \
+        y[r + 1] += s1;                                                                                         \
+        y[r + 2] += s2;                                                                                         \
+        y[r + 3] += s3;                                                                                         \
+    }                                                                                                           \
+    if (r < rows) matvec_add_portable(rows - r, columns, w + (long)r * columns, x, y + r);
+
 __attribute__((target("avx2,fma"))) static void matvec_add_avx2(int rows, int columns, const float *w,
                                                                 const float *x, float *y) {
-    const int vectorised = columns & ~15;
-    int r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        const float *w0 = w + (long)r * columns, *w1 = w0 + columns, *w2 = w1 + columns, *w3 = w2 + columns;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
-               a3 = _mm256_setzero_ps();
-        __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(),
-               b3 = _mm256_setzero_ps();
-        int c = 0;
-        for (; c < vectorised; c += 16) {
-            __m256 xa = _mm256_loadu_ps(x + c), xb = _mm256_loadu_ps(x + c + 8);
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + c), xa, a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + c), xa, a1);
-            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + c), xa, a2);
-            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + c), xa, a3);
-            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + c + 8), xb, b0);
-            b1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + c + 8), xb, b1);
-            b2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + c + 8), xb, b2);
-            b3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + c + 8), xb, b3);
-        }
-        float s0 = horizontal_sum(_mm256_add_ps(a0, b0)), s1 = horizontal_sum(_mm256_add_ps(a1, b1));
-        float s2 = horizontal_sum(_mm256_add_ps(a2, b2)), s3 = horizontal_sum(_mm256_add_ps(a3, b3));
-        for (; c < columns; c++) {
-            float v = x[c];
-            s0 += w0[c] * v;
-            s1 += w1[c] * v;
-            s2 += w2[c] * v;
-            s3 += w3[c] * v;
-        }
-        y[r] += s0;
-        y[r + 1] += s1;
-        y[r + 2] += s2;
-        y[r + 3] += s3;
-    }
-    if (r < rows) matvec_add_portable(rows - r, columns, w + (long)r * columns, x, y + r);
+    ENPIRE_MATVEC_BODY(__m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_add_ps, horizontal_sum)
 }
 
 // Sixteen lanes per instruction where the CPU has AVX-512F: half the loads and multiply-adds of the AVX2 loop
-// for the same weights. Four rows at a time with two accumulators each (measured fastest of 1, 2, 4 and 8 rows
-// with 1, 2 and 4 accumulators on a Zen 4 core: at this size the weights stream from L2, which bounds the call).
+// for the same weights. Four rows with two accumulators each measured fastest of 1, 2, 4 and 8 rows with 1, 2 and
+// 4 accumulators on a Zen 4 core (at this size the weights stream from L2, which bounds the call).
 __attribute__((target("avx512f,avx2,fma"))) static void matvec_add_avx512(int rows, int columns, const float *w,
                                                                         const float *x, float *y) {
-    const int vectorised = columns & ~31;
-    int r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        const float *w0 = w + (long)r * columns, *w1 = w0 + columns, *w2 = w1 + columns, *w3 = w2 + columns;
-        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),
-               a3 = _mm512_setzero_ps();
-        __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps(), b2 = _mm512_setzero_ps(),
-               b3 = _mm512_setzero_ps();
-        int c = 0;
-        for (; c < vectorised; c += 32) {
-            __m512 xa = _mm512_loadu_ps(x + c), xb = _mm512_loadu_ps(x + c + 16);
-            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + c), xa, a0);
-            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + c), xa, a1);
-            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + c), xa, a2);
-            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + c), xa, a3);
-            b0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + c + 16), xb, b0);
-            b1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + c + 16), xb, b1);
-            b2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + c + 16), xb, b2);
-            b3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + c + 16), xb, b3);
-        }
-        float s0 = _mm512_reduce_add_ps(_mm512_add_ps(a0, b0)), s1 = _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
-        float s2 = _mm512_reduce_add_ps(_mm512_add_ps(a2, b2)), s3 = _mm512_reduce_add_ps(_mm512_add_ps(a3, b3));
-        for (; c < columns; c++) {
-            float v = x[c];
-            s0 += w0[c] * v;
-            s1 += w1[c] * v;
-            s2 += w2[c] * v;
-            s3 += w3[c] * v;
-        }
-        y[r] += s0;
-        y[r + 1] += s1;
-        y[r + 2] += s2;
-        y[r + 3] += s3;
-    }
-    if (r < rows) matvec_add_portable(rows - r, columns, w + (long)r * columns, x, y + r);
+    ENPIRE_MATVEC_BODY(__m512, 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_add_ps,
+                       _mm512_reduce_add_ps)
 }
 
 // AVX-512F on top of AVX2+FMA: CPUID leaf 7 EBX bit 16, and XCR0 must enable the opmask and both ZMM state
