@@ -51,4 +51,18 @@ float enpire_adam_update_portable(long count, float *w, const float *g, float *m
                                   float l2, float decay, float beta1, float beta2, float step_size,
                                   float inverse_sqrt_correction2, float epsilon);
 
+/// Sets the fork-join pool's size (threads including the caller, 1–8) before its first use; later calls change only
+/// how many chunks callers are told to make, not the threads already started.
+void enpire_pool_configure(int size);
+
+/// The pool's size (1 until configured).
+int enpire_pool_size(void);
+
+/// Runs `function(context, chunk)` for every chunk in `0..<chunks`: chunk 0 on the calling thread, the others on
+/// the pool's workers, and returns when all have finished. Allocation-free. Runs every chunk on the caller when the
+/// pool has one thread, when `chunks` exceeds it, when another thread's fork-join is running, or when called from
+/// inside a chunk (at most 255 chunks). Returns 1 when the pool's workers took part, 0 when the caller ran every
+/// chunk.
+int enpire_pool_run(int chunks, void (*function)(void *context, int chunk), void *context);
+
 #endif

@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 import Foundation
 
 /// Activation folded into a preceding ``Linear`` by ``Sequential`` (one pass instead of two).
@@ -23,13 +22,12 @@ enum FusedActivation: Sendable {
 
 /// Element-wise kernels of the training step: bias + activation forward, activation gradient + bias gradient
 /// backward, sums of squares. Blocks of at least ``parallelThreshold`` elements are split by rows across the
-/// cores with `DispatchQueue.concurrentPerform`; smaller ones stay on the calling thread (a wake-up costs more
+/// cores on the compute pool (``ComputePool``); smaller ones stay on the calling thread (a hand-off costs more
 /// than the work).
 enum FusedKernels {
     /// Work items (elements × cost) from which a block is split across cores: 2^18 by default, overridable
     /// with the environment variable `ENPIRE_PARALLEL_THRESHOLD` (for measuring; a huge value disables
-    /// splitting). Each split costs a few small heap allocations inside Dispatch (the closure is copied to a
-    /// block), so below this size the step stays allocation-free and on one thread.
+    /// splitting).
     static let parallelThreshold: Int = {
         if let text = ProcessInfo.processInfo.environment["ENPIRE_PARALLEL_THRESHOLD"], let value = Int(text),
            value > 0 {
@@ -37,13 +35,13 @@ enum FusedKernels {
         }
         return 1 << 18
     }()
-    /// Chunks a large block is split into (the active core count, at most ``maxChunks``).
-    static let chunkCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, maxChunks))
+    /// Chunks a large block is split into: the compute pool's size (``ComputePool``).
+    static var chunkCount: Int { ComputePool.size }
     /// Upper bound on chunks, which sizes the per-chunk partial-sum scratch.
-    static let maxChunks = 8
+    static let maxChunks = ComputePool.maxSize
 
-    /// Calls `body(start, end, chunk)` over `[0, count)` in contiguous chunks; in parallel when
-    /// `count · costPerItem ≥ parallelThreshold`.
+    /// Calls `body(start, end, chunk)` over `[0, count)` in contiguous chunks; in parallel on the compute pool
+    /// when `count · costPerItem ≥ parallelThreshold`. Allocation-free.
     @inline(__always)
     static func forEachChunk(count: Int, costPerItem: Int, _ body: (Int, Int, Int) -> Void) {
         let chunks = count * costPerItem >= parallelThreshold ? min(chunkCount, count) : 1
@@ -51,29 +49,25 @@ enum FusedKernels {
             body(0, count, 0)
             return
         }
-        // Sound to send: chunks touch disjoint ranges (and their own partial-sum slot), and
-        // concurrentPerform returns only after every chunk has finished, so `body` never outlives the call.
-        withoutActuallyEscaping(body) { escapable in
-            let chunkBody = ChunkBody(call: escapable)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                chunkBody.call(count * chunk / chunks, count * (chunk + 1) / chunks, chunk)
-            }
+        ComputePool.run(chunks: chunks) { chunk in
+            body(count * chunk / chunks, count * (chunk + 1) / chunks, chunk)
         }
     }
 
-    /// Carries a chunk closure into `concurrentPerform` (see ``forEachChunk(count:costPerItem:_:)``).
-    private struct ChunkBody: @unchecked Sendable {
-        let call: (Int, Int, Int) -> Void
+    /// Chunks for `count` rows of `costPerItem` work items each: the pool's size from ``parallelThreshold`` on,
+    /// else 1.
+    @inline(__always)
+    static func chunks(count: Int, costPerItem: Int) -> Int {
+        count * costPerItem >= parallelThreshold ? max(1, min(chunkCount, count)) : 1
     }
 
     /// In place over `[rows, columns]`: `y = activation(y + bias)` per row (the C kernel
     /// `enpire_bias_activation`, AVX2 where the CPU has it).
     static func biasActivation(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int,
                                columns: Int, activation: FusedActivation) {
-        let code = activation.kernelCode
-        forEachChunk(count: rows, costPerItem: columns) { start, end, _ in
-            enpire_bias_activation(end - start, columns, y + start * columns, bias, code)
-        }
+        var kernel = BiasActivationKernel(y: y, bias: bias, rows: rows, columns: columns, code: activation.kernelCode,
+                                          chunks: chunks(count: rows, costPerItem: columns))
+        if kernel.chunks == 1 { kernel.run(chunk: 0) } else { ComputePool.run(&kernel) }
     }
 
     /// One pass over `[rows, columns]`: `gradInput = gradOutput · activation'(output)` (skipped for
@@ -87,16 +81,13 @@ enum FusedKernels {
                                    accumulate: Bool, partials: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
                                    activation: FusedActivation) {
         precondition(activation == .identity || gradInput != nil, "activationBackward: gradInput is required")
-        let split = rows * columns >= parallelThreshold && min(chunkCount, rows) > 1
-        let chunks = split ? min(chunkCount, rows) : 1
+        var kernel = ActivationBackwardKernel(
+            output: output, gradOutput: gradOutput, gradInput: gradInput,
+            partials: biasGradient == nil ? nil : partials, rows: rows, columns: columns, code: activation.kernelCode,
+            chunks: chunks(count: rows, costPerItem: columns))
+        let chunks = kernel.chunks
         if biasGradient != nil { partials.update(repeating: 0, count: chunks * columns) }
-        let code = activation.kernelCode
-        forEachChunk(count: rows, costPerItem: columns) { start, end, chunk in
-            let offset = start * columns
-            enpire_activation_backward(end - start, columns, output + offset, gradOutput + offset,
-                                       gradInput.map { $0 + offset }, biasGradient == nil ? nil : partials + chunk * columns,
-                                       code)
-        }
+        if chunks == 1 { kernel.run(chunk: 0) } else { ComputePool.run(&kernel) }
         guard let biasGradient else { return }
         if !accumulate { biasGradient.update(from: partials, count: columns) } else {
             for column in 0..<columns { biasGradient[column] += partials[column] }
@@ -104,6 +95,40 @@ enum FusedKernels {
         for chunk in 1..<chunks {
             let sums = partials + chunk * columns
             for column in 0..<columns { biasGradient[column] += sums[column] }
+        }
+    }
+
+    /// Rows of ``biasActivation(_:bias:rows:columns:activation:)`` per chunk.
+    private struct BiasActivationKernel: PoolKernel {
+        let y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>
+        let rows: Int, columns: Int, code: Int32, chunks: Int
+
+        func run(chunk: Int) {
+            let (start, end) = ComputePool.bounds(rows, chunk: chunk, of: chunks)
+            enpire_bias_activation(end - start, columns, y + start * columns, bias, code)
+        }
+
+        static var entry: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Void {
+            { context, chunk in context!.assumingMemoryBound(to: Self.self).pointee.run(chunk: Int(chunk)) }
+        }
+    }
+
+    /// Rows of ``activationBackward(output:gradOutput:gradInput:biasGradient:accumulate:partials:rows:columns:activation:)``
+    /// per chunk, each chunk's column sums in its own slot of `partials`.
+    private struct ActivationBackwardKernel: PoolKernel {
+        let output: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>
+        let gradInput: UnsafeMutablePointer<Float>?, partials: UnsafeMutablePointer<Float>?
+        let rows: Int, columns: Int, code: Int32, chunks: Int
+
+        func run(chunk: Int) {
+            let (start, end) = ComputePool.bounds(rows, chunk: chunk, of: chunks)
+            let offset = start * columns
+            enpire_activation_backward(end - start, columns, output + offset, gradOutput + offset,
+                                       gradInput.map { $0 + offset }, partials.map { $0 + chunk * columns }, code)
+        }
+
+        static var entry: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Void {
+            { context, chunk in context!.assumingMemoryBound(to: Self.self).pointee.run(chunk: Int(chunk)) }
         }
     }
 

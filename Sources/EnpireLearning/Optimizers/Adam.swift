@@ -85,12 +85,10 @@ public final class Adam {
         for (index, parameter) in parameters.enumerated() {
             let w = parameter.storage.pointer, g = UnsafePointer(parameter.gradientStorage.pointer)
             let m = firstMoments[index].pointer, v = secondMoments[index].pointer
-            sums.update(repeating: 0, count: FusedKernels.maxChunks)
-            FusedKernels.forEachChunk(count: parameter.count, costPerItem: 2) { start, end, chunk in
-                sums[chunk] = Self.update(w + start, g + start, m + start, v + start, count: end - start,
-                                          constants)
-            }
-            for chunk in 0..<FusedKernels.maxChunks { squares += Double(sums[chunk]) }
+            var kernel = AdamKernel(w: w, g: g, m: m, v: v, sums: sums, count: parameter.count, constants: constants,
+                                    chunks: FusedKernels.chunks(count: parameter.count, costPerItem: 2))
+            if kernel.chunks == 1 { kernel.run(chunk: 0) } else { ComputePool.run(&kernel) }
+            for chunk in 0..<kernel.chunks { squares += Double(sums[chunk]) }
         }
         if maxGradientNorm == nil { lastGradientNorm = Float(squares.squareRoot()) }
     }
@@ -100,13 +98,24 @@ public final class Adam {
         let gradientScale, l2, decay, beta1, beta2, stepSize, inverseSqrtCorrection2, epsilon: Float
     }
 
-    /// The fused update of `count` elements (the C kernel `enpire_adam_update`, AVX2 where the CPU has it);
-    /// returns the sum of the squared raw gradients.
-    @inline(__always)
-    private static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-                               _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, count: Int,
-                               _ c: AdamConstants) -> Float {
-        enpire_adam_update(count, w, g, m, v, c.gradientScale, c.l2, c.decay, c.beta1, c.beta2, c.stepSize,
-                           c.inverseSqrtCorrection2, c.epsilon)
+    /// One parameter's update split into contiguous chunks for the ``ComputePool``: the C kernel
+    /// `enpire_adam_update` (AVX2 where the CPU has it) per chunk, each chunk's sum of squared raw gradients in its
+    /// slot of `sums`.
+    private struct AdamKernel: PoolKernel {
+        let w: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>
+        let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>
+        let count: Int, constants: AdamConstants, chunks: Int
+
+        func run(chunk: Int) {
+            let (start, end) = ComputePool.bounds(count, chunk: chunk, of: chunks)
+            let c = constants
+            sums[chunk] = enpire_adam_update(end - start, w + start, g + start, m + start, v + start, c.gradientScale,
+                                             c.l2, c.decay, c.beta1, c.beta2, c.stepSize, c.inverseSqrtCorrection2,
+                                             c.epsilon)
+        }
+
+        static var entry: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Void {
+            { context, chunk in context!.assumingMemoryBound(to: Self.self).pointee.run(chunk: Int(chunk)) }
+        }
     }
 }
