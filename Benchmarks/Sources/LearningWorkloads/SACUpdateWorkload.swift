@@ -51,8 +51,8 @@ public final class SACUpdateWorkload {
 
     /// Samples `tanh(μ + σ·ε)` from the actor output and its log-probability per row.
     private func sample(_ epsilon: Tensor) {
-        squashed.resize(to: [batchSize, actionWidth])
-        logProbability.resize(to: [batchSize, 1])
+        squashed.resize(rows: batchSize, columns: actionWidth)
+        logProbability.resize(rows: batchSize, columns: 1)
         let halfLogTwoPi: Float = 0.918_938_5
         for row in 0..<batchSize {
             var logp: Float = 0
@@ -70,7 +70,7 @@ public final class SACUpdateWorkload {
 
     private func concatenate(_ states: Tensor, _ actions: Tensor) {
         let width = observationWidth + actionWidth
-        criticInput.resize(to: [batchSize, width])
+        criticInput.resize(rows: batchSize, columns: width)
         for row in 0..<batchSize {
             for j in 0..<observationWidth {
                 criticInput.scalars[row * width + j] = states.scalars[row * observationWidth + j]
@@ -90,7 +90,7 @@ public final class SACUpdateWorkload {
         concatenate(nextObservations, squashed)
         try target1.forward(criticInput, into: &q1)
         try target2.forward(criticInput, into: &q2)
-        targetValues.resize(to: [batchSize, 1])
+        targetValues.resize(rows: batchSize, columns: 1)
         for row in 0..<batchSize {
             targetValues.scalars[row] = rewards.scalars[row]
                 + gamma * (min(q1.scalars[row], q2.scalars[row]) - alpha * logProbability.scalars[row])
@@ -110,7 +110,7 @@ public final class SACUpdateWorkload {
         concatenate(observations, squashed)
         try critic1.forward(criticInput, into: &q1, training: true)
         try critic1.backward(qGradient, gradInput: &criticInputGradient, mode: .skip)
-        actorGradient.resize(to: [batchSize, 4])
+        actorGradient.resize(rows: batchSize, columns: 4)
         let width = observationWidth + actionWidth
         let scale = alpha / Float(batchSize)
         for row in 0..<batchSize {

@@ -101,7 +101,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     /// Resizes to `[rows, columns]` without building a shape array when the shape already matches, so a hot
     /// loop that reuses its tensors never allocates here.
     @inline(__always)
-    mutating func resize(rows: Int, columns: Int) {
+    public mutating func resize(rows: Int, columns: Int) {
         if shape.count == 2, shape[0] == rows, shape[1] == columns, scalars.count == rows * columns { return }
         resize(to: [rows, columns])
     }
