@@ -13,13 +13,14 @@ enum BLAS {
     /// Sets OpenBLAS to one thread for the whole process: the pool does the threading (see ``ComputePool``).
     static func useSingleThreadedLibrary() { openblas_set_num_threads(1) }
 
-    /// `C = alpha · op(A) · op(B) + beta · C`, row-major.
+    /// `C = alpha · op(A) · op(B) + beta · C`, row-major; split across the pool when large and `parallel`
+    /// (callers already running on a pool thread pass false).
     @inline(__always)
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
-                     c: UnsafeMutablePointer<Float>, ldc: Int) {
+                     c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) {
         let poolSize = ComputePool.size   // first use also sets OpenBLAS to one thread
-        let chunks = m * n * k >= gemmParallelThreshold ? poolSize : 1
+        let chunks = parallel && m * n * k >= gemmParallelThreshold ? poolSize : 1
         let splitRows = m >= n
         let extent = splitRows ? m : n
         guard chunks > 1, extent >= 2 * 16 else {
