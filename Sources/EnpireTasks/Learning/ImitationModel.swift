@@ -178,7 +178,9 @@ final class ImitationFitter {
                                           targets: tensor(trainRows, data.outputs, nOut))
         inputNormalizer = Normalizer.fit(train.inputs, kind: .meanStd)
         outputNormalizer = Normalizer.fit(train.targets, kind: .meanStd)
-        try disconnectConstantInputs(train.inputs)
+        // An input constant over the training rows is ignored by the policy (Docs/SimToReal.md: a force sensor that
+        // read 0 in every training episode and was biased on a station).
+        try ConstantInputs.disconnect(train.inputs, normalizer: &inputNormalizer, network: network)
         inputNormalizer.normalize(&train.inputs)
         outputNormalizer.normalize(&train.targets)
         var sampler = MiniBatchSampler(count: train.count, batchSize: min(batchSize, train.count), seed: seed)
@@ -209,30 +211,6 @@ final class ImitationFitter {
         outputNormalizer.denormalize(&output)
         var unused = Tensor.zeros([0, 0])
         return Double(try loss(prediction: output, target: targets, gradient: &unused))
-    }
-
-    /// Inputs that took a single value on every training row carry no information, and the normaliser's scale
-    /// floor (`Normalizer.minimumScale`, 1e-6) would amplify any later change in them a million times: a force
-    /// sensor that read exactly 0 in every training episode and 0.2 N of bias on a station drove the pin policy's
-    /// inputs to 10^5 standard deviations (Docs/SimToReal.md). Such an input is disconnected: its offset is the
-    /// constant and its scale 1, so it normalises to exactly 0 on the training rows, and the first layer's weights
-    /// from it are zeroed. Its gradient is then exactly 0 throughout the fit, so the weights stay 0 and the policy
-    /// ignores the input whatever value a station sends. An input that varies in a later round's data is fitted
-    /// normally from that round on.
-    private func disconnectConstantInputs(_ inputs: Tensor) throws {
-        let features = inputs.columns, rows = inputs.count / max(features, 1)
-        guard rows > 0, let first = network.layers.first as? Linear, first.inputFeatures == features else { return }
-        var weight = first.weight.value
-        var changed = false
-        for column in 0..<features {
-            let value = inputs.scalars[column]
-            guard (1..<rows).allSatisfy({ inputs.scalars[$0 * features + column] == value }) else { continue }
-            inputNormalizer.offset[column] = value
-            inputNormalizer.scale[column] = 1
-            for row in 0..<first.outputFeatures { weight.scalars[row * features + column] = 0 }
-            changed = true
-        }
-        if changed { try first.weight.assign(weight) }
     }
 
     /// A frozen copy of the current weights as a shareable model.
