@@ -4,8 +4,9 @@ import CBlas
 ///
 /// OpenBLAS runs on one thread (``useSingleThreadedLibrary()``, called when the ``ComputePool`` starts); products
 /// of at least ``gemmParallelThreshold`` multiply-adds are split into blocks of output rows (or columns, when there
-/// are more of those) on the pool. Each block is an independent sgemm, so no reduction is needed and the result
-/// does not depend on the split.
+/// are more of those) on the pool. Each block is an independent sgemm, so no reduction is needed; a block's floats can
+/// differ from the unsplit product's in the last bits (OpenBLAS may pick another kernel for a smaller block), and the
+/// split depends only on the shape and the pool's size, so a run is reproducible on one machine.
 enum BLAS {
     /// Multiply-adds from which a product is split across the pool (2^18: about 5 µs of work on one core).
     static let gemmParallelThreshold = 1 << 18
