@@ -27,6 +27,8 @@ struct ClassifierSimulatedEpisodes: Sendable {
         var final: Frame { frames[frames.count - 1].frame }
         /// The hand-written analyser's verdict on the final frame (nil when not asked for).
         var analyser: Verdict?
+        /// The simulator's account of the final state (Push-T: its coverage).
+        var truthDetail = ""
     }
 
     /// What one worker thread holds: a JPEG codec and the task's analyser.
@@ -68,7 +70,7 @@ struct ClassifierSimulatedEpisodes: Sendable {
                 verdict = worker.pin.verdict(frame: sample.frame, handPose: sample.handPose, lowForceStreak: streak)
             }
             return Episode(seed: seed, kind: sample.kind.rawValue, frames: [(sample.frame, sample.success)],
-                           analyser: verdict)
+                           analyser: verdict, truthDetail: sample.groundTruth.detail ?? "")
         default:
             let sample = try ZipTieLabelledEpisodes().sample(seed: seed, codec: worker.codec)
             guard let frame = sample.frames.first(where: { $0.cameraName == camera }) else {
@@ -84,7 +86,8 @@ struct ClassifierSimulatedEpisodes: Sendable {
                 for frame in sample.frames { frames[frame.cameraName] = frame }
                 verdict = worker.zipTie.verdict(frames: frames, tensionAtClosure: monitor.tensionAtClosure)
             }
-            return Episode(seed: seed, kind: sample.kind.rawValue, frames: [(frame, sample.success)], analyser: verdict)
+            return Episode(seed: seed, kind: sample.kind.rawValue, frames: [(frame, sample.success)], analyser: verdict,
+                           truthDetail: sample.groundTruth.detail ?? "")
         }
     }
 
@@ -121,6 +124,7 @@ struct ClassifierSimulatedEpisodes: Sendable {
             let calibration = try reward.calibration(from: Frame(cameraName: "top", timestampSeconds: 0, image: reference))
             verdict = reward.verdict(for: frames[frames.count - 1].frame, calibration: calibration, isFinal: true)
         }
-        return Episode(seed: seed, kind: kind, frames: frames, analyser: verdict)
+        return Episode(seed: seed, kind: kind, frames: frames, analyser: verdict,
+                       truthDetail: String(format: "coverage %.4f", simulation.coverage))
     }
 }

@@ -39,7 +39,7 @@ extension RewardCommand {
         }
 
         struct Outcome: Sendable {
-            var seed: UInt64, kind: String, truth: Bool
+            var seed: UInt64, kind: String, truth: Bool, truthDetail: String
             var classifier: Verdict
             var analyser: Verdict?
         }
@@ -74,6 +74,8 @@ extension RewardCommand {
             var latencyMilliseconds: [String: Double]
             var analyser: Scored?
             var analyserReadsArm: Bool
+            /// The classifier's vote AND-fused with the analyser's non-camera vote (pin: force; zip-tie: tension).
+            var classifierAndArmVote: Scored?
             var misjudged: [String]
             var wallSeconds: Double
         }
@@ -85,6 +87,14 @@ extension RewardCommand {
                 simulated = try ClassifierSimulatedEpisodes.Worker(pushTModel: pushTModel)
                 reward = try ClassifierReward(folder: model, expectedHash: expectHash)
             }
+        }
+
+        /// The classifier's vote fused (`.all`) with the analyser's arm vote, against the truth.
+        static func fusedWithArm(_ outcome: Outcome) -> (predicted: Verdict, truth: Bool)? {
+            guard let analyser = outcome.analyser else { return nil }
+            let arm = analyser.votes.filter { $0.source == "force" || $0.source == "tension" }
+            guard !arm.isEmpty else { return nil }
+            return (VoteFusion.fuse(outcome.classifier.votes + arm, rule: .all), outcome.truth)
         }
 
         func run() async throws {
@@ -108,7 +118,7 @@ extension RewardCommand {
                         let verdict = worker.reward.verdict(for: episode.final)
                         ticker.tick()
                         return Outcome(seed: episode.seed, kind: episode.kind, truth: episode.success,
-                                       classifier: verdict, analyser: episode.analyser)
+                                       truthDetail: episode.truthDetail, classifier: verdict, analyser: episode.analyser)
                     })
             } catch {
                 throw CommandFailure("study failed: \(error)")
@@ -119,7 +129,7 @@ extension RewardCommand {
                 perKind[outcome.kind, default: ClassificationMetrics()]
                     .record(predicted: outcome.classifier.success, truth: outcome.truth)
                 if outcome.classifier.success != outcome.truth {
-                    misjudged.append("seed \(outcome.seed) \(outcome.kind): truth \(outcome.truth), "
+                    misjudged.append("seed \(outcome.seed) \(outcome.kind): truth \(outcome.truth) (\(outcome.truthDetail)), "
                         + "\(outcome.classifier.detail ?? "") [\(outcome.classifier.status.rawValue)]")
                 }
             }
@@ -131,7 +141,9 @@ extension RewardCommand {
                 classifier: try Scored(outcomes.map { ($0.classifier, $0.truth) }), perKind: perKind,
                 latencyMilliseconds: ["p50": quantile(0.5), "p99": quantile(0.99), "max": latencies.last! * 1000],
                 analyser: analyse ? try Scored(outcomes.compactMap { o in o.analyser.map { ($0, o.truth) } }) : nil,
-                analyserReadsArm: task != "pusht", misjudged: misjudged, wallSeconds: Date().timeIntervalSince(start))
+                analyserReadsArm: task != "pusht",
+                classifierAndArmVote: analyse && task != "pusht" ? try Scored(outcomes.compactMap(Self.fusedWithArm)) : nil,
+                misjudged: misjudged, wallSeconds: Date().timeIntervalSince(start))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let json = try encoder.encode(report)

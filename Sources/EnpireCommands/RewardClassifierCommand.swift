@@ -35,6 +35,11 @@ extension RewardCommand {
         var crop: String?
         @Option(help: "Side of the square network input in pixels.") var inputSize = 48
         @Option(help: "Training epochs.") var epochs = ClassifierRecipe().epochs
+        @Option(help: "Output channels of each stride-2 convolution stage, comma-separated.")
+        var channels = ClassifierRecipe().channels.map(String.init).joined(separator: ",")
+        @Option(help: "Encoder output width before the 2-class head.") var features = ClassifierRecipe().features
+        @Option(help: "Largest random shift (DrQ) in input pixels during training.")
+        var randomShift = ClassifierRecipe().randomShift
         @Option(help: "Seed of weights, split, batches and augmentation.") var trainingSeed: UInt64 = 0
         @Option(help: "Cost of a false positive in false negatives when the threshold is picked.")
         var falsePositiveCost = ClassifierRecipe().falsePositiveCost
@@ -68,6 +73,9 @@ extension RewardCommand {
             }
             var recipe = ClassifierRecipe()
             recipe.epochs = epochs
+            recipe.channels = channels.split(separator: ",").compactMap { Int($0) }
+            recipe.features = features
+            recipe.randomShift = randomShift
             recipe.seed = trainingSeed
             recipe.falsePositiveCost = falsePositiveCost
             let trained: (classifier: SuccessClassifier, report: ClassifierTrainer.Report)
