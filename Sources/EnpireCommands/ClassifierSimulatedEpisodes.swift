@@ -121,8 +121,14 @@ struct ClassifierSimulatedEpisodes: Sendable {
         var verdict: Verdict?
         if analyse, let reward = worker.pushT {
             let reference = renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
-            let calibration = try reward.calibration(from: Frame(cameraName: "top", timestampSeconds: 0, image: reference))
-            verdict = reward.verdict(for: frames[frames.count - 1].frame, calibration: calibration, isFinal: true)
+            do {
+                let calibration = try reward.calibration(from: Frame(cameraName: "top", timestampSeconds: 0,
+                                                                     image: reference))
+                verdict = reward.verdict(for: frames[frames.count - 1].frame, calibration: calibration, isFinal: true)
+            } catch {
+                // A camera the analyser cannot calibrate from its goal-marking frame: its verdict is unknown.
+                verdict = .unknown("camera calibration failed: \(error)")
+            }
         }
         return Episode(seed: seed, kind: kind, frames: frames, analyser: verdict,
                        truthDetail: String(format: "coverage %.4f", simulation.coverage))

@@ -33,7 +33,7 @@ extension RewardCommand {
         @Option(help: "Camera name the reward will judge (default: the task's camera).") var camera: String?
         @Option(help: "Crop x,y,width,height in frame pixels (default: the task's region; 'full' for the whole frame).")
         var crop: String?
-        @Option(help: "Side of the square network input in pixels.") var inputSize = 48
+        @Option(help: "Side of the square network input in pixels.") var inputSize = 64
         @Option(help: "Training epochs.") var epochs = ClassifierRecipe().epochs
         @Option(help: "Output channels of each stride-2 convolution stage, comma-separated.")
         var channels = ClassifierRecipe().channels.map(String.init).joined(separator: ",")

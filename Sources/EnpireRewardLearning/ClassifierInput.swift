@@ -19,7 +19,7 @@ public struct ClassifierInput: Sendable, Codable, Equatable {
     ///
     /// - Throws: ``ClassifierError/badRecipe(_:)`` when the clipped region is empty, smaller than the input, or
     ///   the side is outside 8...256.
-    public init(resolution: ImageSize, region: RegionOfInterest? = nil, side: Int = 48) throws(ClassifierError) {
+    public init(resolution: ImageSize, region: RegionOfInterest? = nil, side: Int = 64) throws(ClassifierError) {
         let clipped = (region ?? .whole(resolution)).clipped(to: resolution)
         guard (8...256).contains(side) else { throw .badRecipe("input side \(side) is outside 8...256") }
         guard clipped.width >= side, clipped.height >= side else {

@@ -26,10 +26,10 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     /// Cost of a false positive relative to a false negative when the threshold is picked.
     public var falsePositiveCost: Double
 
-    /// Creates a recipe (defaults: 16 and 32 channels, 32 features, shift 3, jitter 0.1, 40 epochs of batch 32,
+    /// Creates a recipe (defaults: 16, 32 and 32 channels, 32 features, shift 3, jitter 0.1, 80 epochs of batch 32,
     /// learning rate 2e-3, seed 0, 30 % of the clips for calibration, a false positive costs five false negatives).
-    public init(channels: [Int] = [16, 32], groups: Int = 4, features: Int = 32, randomShift: Int = 3,
-                photometricJitter: Double = 0.1, epochs: Int = 40, batchSize: Int = 32, learningRate: Double = 2e-3,
+    public init(channels: [Int] = [16, 32, 32], groups: Int = 4, features: Int = 32, randomShift: Int = 3,
+                photometricJitter: Double = 0.1, epochs: Int = 80, batchSize: Int = 32, learningRate: Double = 2e-3,
                 seed: UInt64 = 0, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
         self.channels = channels
         self.groups = groups

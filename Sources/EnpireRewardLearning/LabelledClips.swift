@@ -35,7 +35,7 @@ public enum LabelledClips {
     /// - Throws: ``ClassifierError/badClips(_:)`` for a missing class folder, no frames, one outcome only or more
     ///   than `maximumFrames` frames; ``ClassifierError/badImage(_:)`` naming a file that cannot be decoded or has
     ///   another size than the first.
-    public static func load(from folder: URL, region: RegionOfInterest? = nil, side: Int = 48,
+    public static func load(from folder: URL, region: RegionOfInterest? = nil, side: Int = 64,
                             maximumFrames: Int = 10_000) throws(ClassifierError) -> Contents {
         var files: [(url: URL, success: Bool, clip: String)] = []
         for (name, success) in [("success", true), ("failure", false)] {
