@@ -3,7 +3,7 @@ public import Enpire
 public import EnpireLearning
 
 /// A small CNN that gives P(success) for one camera frame: the frame's crop (``ClassifierInput``) through a
-/// ``ConvEncoderSpecification`` encoder (stride-2 convolutions, group norm, spatial softmax, optional DrQ random
+/// `ConvEncoderSpecification` encoder (stride-2 convolutions, group norm, spatial softmax, optional DrQ random
 /// shift in training), then ReLU and a 2-class linear head.
 ///
 /// Not thread-safe: it owns its network's buffers. ``ClassifierReward`` keeps it behind a lock.
