@@ -76,6 +76,10 @@ struct SuccessClassifierTests {
         let cheap = ThresholdCalibration.pick(scores: [0.1, 0.6, 0.7, 0.9], labels: [false, true, false, true],
                                               falsePositiveCost: 0.5)
         #expect(cheap.cost == 0.5 && cheap.threshold < 0.6)
+        // Two thresholds of equal cost (0.15 and 0.6): the tie goes to the middle of the wider gap.
+        let tie = ThresholdCalibration.pick(scores: [0.1, 0.2, 0.3, 0.9], labels: [false, true, false, true],
+                                            falsePositiveCost: 1)
+        #expect(tie.cost == 1 && abs(tie.threshold - 0.6) < 1e-9)
     }
 
     @Test("the split keeps clips whole, holds out both outcomes, and refuses one outcome")
@@ -155,6 +159,16 @@ struct SuccessClassifierTests {
         let wrong = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0,
                                               image: RGBImage(size: ImageSize(width: 32, height: 32), fill: (200, 200, 200))))
         #expect(wrong.status == .unknown && !wrong.success)
+        let missing = try await reward.evaluate(EpisodeContext(
+            observation: Observation(stepIndex: 0, elapsedSeconds: 0, arms: [],
+                                     frames: ["side": Frame(cameraName: "side", timestampSeconds: 0, jpeg: good)]),
+            isFinal: true))
+        #expect(missing.status == .unknown && !missing.success)
+        let live = try await reward.evaluate(EpisodeContext(
+            observation: Observation(stepIndex: 0, elapsedSeconds: 0, arms: [],
+                                     frames: ["top": Frame(cameraName: "top", timestampSeconds: 0, jpeg: good)]),
+            isFinal: false))
+        #expect(live.success == judged.success && live.score == judged.score)
         let fused = VoteFusion.fuse(judged.votes + [Vote(source: "analyser", success: true, score: 1)], rule: .all,
                                     expectedSources: ["classifier:top", "analyser"])
         #expect(fused.success)
