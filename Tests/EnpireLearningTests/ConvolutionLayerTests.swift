@@ -87,20 +87,49 @@ struct ConvolutionLayerTests {
         for error in result.parameters { #expect(error < 1e-3) }
     }
 
-    @Test("Conv2d over several example groups (a batch of 5 in groups of 2) matches one group")
-    func convolutionGroups() throws {
+    @Test("Conv2d over a batch split across the pool's threads matches the examples one at a time")
+    func convolutionPerThreadBatch() throws {
+        // A batch of 9 takes the per-thread path on a pool of 2–4 threads; a batch of 1 the split-product path.
         var rng = SplitMix64(seed: 30)
-        let shape = ImageShape(channels: 2, height: 5, width: 5)
+        let shape = ImageShape(channels: 2, height: 5, width: 5), batch = 9
         let layer = try Conv2d(inputShape: shape, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1, rng: &rng)
-        let x = GradientCheck.randomInput(count: 5 * shape.count, seed: 31)
-        let whole = runForward(layer, x, batchSize: 5)
-        let result = GradientCheck.check(layer, input: x, batchSize: 5)
-        layer.columnBudget = 2 * layer.transform.rows * layer.transform.columns
-        #expect(zip(runForward(layer, x, batchSize: 5), whole).allSatisfy { abs($0 - $1) < 1e-5 })
-        let grouped = GradientCheck.check(layer, input: x, batchSize: 5)
-        #expect(grouped.input < 1e-3)
-        for error in grouped.parameters { #expect(error < 1e-3) }
-        #expect(result.input < 1e-3)
+        let x = GradientCheck.randomInput(count: batch * shape.count, seed: 31)
+        let dy = GradientCheck.randomInput(count: batch * layer.outputFeatures, seed: 32)
+        func backward(_ range: Range<Int>, mode: ParameterGradientMode) -> [Float] {
+            let n = range.count
+            let input = Array(x[range.lowerBound * shape.count..<range.upperBound * shape.count])
+            let output = runForward(layer, input, batchSize: n, training: true)
+            let gradOutput = Array(dy[range.lowerBound * layer.outputFeatures..<range.upperBound * layer.outputFeatures])
+            var gradInput = [Float](repeating: .nan, count: n * shape.count)
+            input.withUnsafeBufferPointer { xp in
+                output.withUnsafeBufferPointer { yp in
+                    gradOutput.withUnsafeBufferPointer { gp in
+                        gradInput.withUnsafeMutableBufferPointer { dp in
+                            layer.backward(input: xp.baseAddress!, output: yp.baseAddress!, gradOutput: gp.baseAddress!,
+                                           gradInput: dp.baseAddress!, batchSize: n, mode: mode)
+                        }
+                    }
+                }
+            }
+            return gradInput
+        }
+        let whole = runForward(layer, x, batchSize: batch)
+        let wholeInput = backward(0..<batch, mode: .overwrite)
+        let wholeWeight = layer.weight.gradient.scalars, wholeBias = layer.bias.gradient.scalars
+        layer.weight.zeroGradient()
+        layer.bias.zeroGradient()
+        var oneByOne: [Float] = [], inputs: [Float] = []
+        for example in 0..<batch {
+            oneByOne += runForward(layer, Array(x[example * shape.count..<(example + 1) * shape.count]), batchSize: 1)
+            inputs += backward(example..<example + 1, mode: .accumulate)
+        }
+        #expect(zip(whole, oneByOne).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(zip(wholeInput, inputs).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(zip(wholeWeight, layer.weight.gradient.scalars).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(zip(wholeBias, layer.bias.gradient.scalars).allSatisfy { abs($0 - $1) < 1e-4 })
+        let checked = GradientCheck.check(layer, input: x, batchSize: batch)
+        #expect(checked.input < 1e-3)
+        for error in checked.parameters { #expect(error < 1e-3) }
     }
 
     @Test("Conv2d rejects a kernel larger than the padded input")

@@ -5,7 +5,9 @@ import Testing
 
 /// DAgger on a task where plain BC suffers compounding error: state `(x, y)`, `x' = x + 0.5·ax`,
 /// `y' = 1.2·y + 0.5·ay` (unstable in y). The expert keeps `y` exactly at 0, so demonstrations never show how to
-/// correct a drifting `y`; a cloned policy's small bias in `ay` grows geometrically on its own rollouts.
+/// correct a drifting `y`; a cloned policy's small bias in `ay` grows geometrically on its own rollouts. (Plain BC
+/// sees `y` constant and disconnects that input, ``ConstantInputs``, so it cannot react to the drift at all; before
+/// that, the 1e-6 normaliser floor amplified the drift into wild actions and plain BC did about 300× worse.)
 @Suite("RL: iterative BC / DAgger")
 struct RLDAggerTests {
     static func expert(_ state: [Double]) -> [Double] { [-state[0], -2.4 * state[1]] }
@@ -92,7 +94,8 @@ struct RLDAggerTests {
         let plainCost = try await Self.rollouts(plain.policy, count: 20, firstSeed: 10_000).cost
         print("DAgger drift task: final distance plain BC \(plainCost), DAgger (3 rounds) \(daggerCost)")
         #expect(daggerCost < plainCost)
-        #expect(daggerCost < plainCost / 10)
+        // Measured: plain 7.6e-5, DAgger 1.15e-5 (6.6×); the margin leaves room for BLAS rounding across machines.
+        #expect(daggerCost < plainCost / 3)
     }
 
     @Test("Relabelling keeps and weights interventions, relabels policy steps, drops resets")

@@ -99,18 +99,19 @@ public struct BCTrainer: Trainer {
         let validationFraction = dataset.count > 1 ? configuration.validationFraction : 0
         let (trainSet, validationSet) = dataset.split(validationFraction: validationFraction,
                                                       seed: configuration.seed ^ 0x5EED)
-        let observationNormalizer = Normalizer.fit(trainSet.inputs, kind: .meanStd)
+        var observationNormalizer = Normalizer.fit(trainSet.inputs, kind: .meanStd)
         let actionNormalizer = Normalizer.fit(trainSet.targets, kind: .meanStd)
-        var normalizedTrain = trainSet
-        observationNormalizer.normalize(&normalizedTrain.inputs)
-        actionNormalizer.normalize(&normalizedTrain.targets)
-
         let specification = MLPSpecification(inputFeatures: dataset.inputs.columns,
                                              hiddenWidths: configuration.hiddenWidths,
                                              outputFeatures: dataset.targets.columns,
                                              activation: configuration.activation)
         var rng = SplitMix64(seed: configuration.seed)
         let network = try specification.makeNetwork(rng: &rng)
+        // Observations constant over the demonstrations are ignored by the policy (``ConstantInputs``).
+        try ConstantInputs.disconnect(trainSet.inputs, normalizer: &observationNormalizer, network: network)
+        var normalizedTrain = trainSet
+        observationNormalizer.normalize(&normalizedTrain.inputs)
+        actionNormalizer.normalize(&normalizedTrain.targets)
         var sampler = MiniBatchSampler(count: normalizedTrain.count, batchSize: configuration.batchSize,
                                        seed: configuration.seed &+ 1)
         let totalSteps = max(configuration.epochs * sampler.batchesPerEpoch, 1)

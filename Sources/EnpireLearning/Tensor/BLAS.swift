@@ -4,8 +4,9 @@ import CBlas
 ///
 /// OpenBLAS runs on one thread (``useSingleThreadedLibrary()``, called when the ``ComputePool`` starts); products
 /// of at least ``gemmParallelThreshold`` multiply-adds are split into blocks of output rows (or columns, when there
-/// are more of those) on the pool. Each block is an independent sgemm, so no reduction is needed and the result
-/// does not depend on the split.
+/// are more of those) on the pool. Each block is an independent sgemm, so no reduction is needed; a block's floats can
+/// differ from the unsplit product's in the last bits (OpenBLAS may pick another kernel for a smaller block), and the
+/// split depends only on the shape and the pool's size, so a run is reproducible on one machine.
 enum BLAS {
     /// Multiply-adds from which a product is split across the pool (2^18: about 5 µs of work on one core).
     static let gemmParallelThreshold = 1 << 18
@@ -13,13 +14,14 @@ enum BLAS {
     /// Sets OpenBLAS to one thread for the whole process: the pool does the threading (see ``ComputePool``).
     static func useSingleThreadedLibrary() { openblas_set_num_threads(1) }
 
-    /// `C = alpha · op(A) · op(B) + beta · C`, row-major.
+    /// `C = alpha · op(A) · op(B) + beta · C`, row-major; split across the pool when large and `parallel`
+    /// (callers already running on a pool thread pass false).
     @inline(__always)
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
-                     c: UnsafeMutablePointer<Float>, ldc: Int) {
+                     c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) {
         let poolSize = ComputePool.size   // first use also sets OpenBLAS to one thread
-        let chunks = m * n * k >= gemmParallelThreshold ? poolSize : 1
+        let chunks = parallel && m * n * k >= gemmParallelThreshold ? poolSize : 1
         let splitRows = m >= n
         let extent = splitRows ? m : n
         guard chunks > 1, extent >= 2 * 16 else {

@@ -178,6 +178,9 @@ final class ImitationFitter {
                                           targets: tensor(trainRows, data.outputs, nOut))
         inputNormalizer = Normalizer.fit(train.inputs, kind: .meanStd)
         outputNormalizer = Normalizer.fit(train.targets, kind: .meanStd)
+        // An input constant over the training rows is ignored by the policy (Docs/SimToReal.md: a force sensor that
+        // read 0 in every training episode and was biased on a station).
+        try ConstantInputs.disconnect(train.inputs, normalizer: &inputNormalizer, network: network)
         inputNormalizer.normalize(&train.inputs)
         outputNormalizer.normalize(&train.targets)
         var sampler = MiniBatchSampler(count: train.count, batchSize: min(batchSize, train.count), seed: seed)

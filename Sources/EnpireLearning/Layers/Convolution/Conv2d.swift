@@ -4,13 +4,13 @@ import Foundation
 /// Two-dimensional convolution over NCHW examples (square kernel, stride, zero padding), as `im2col` plus
 /// `sgemm`, with weights `[out, in, k, k]` as in PyTorch's `nn.Conv2d`.
 ///
-/// Forward: the receptive fields of a group of examples are laid out as columns `[in·k·k, group·outH·outW]`
-/// and `Y = W · columns + b` is one product per group (groups hold as many examples as fit 16 MiB of
-/// columns). Backward recomputes the columns rather than keeping them for the whole batch (they are `k²` times
-/// the input), then `dW += dY · columnsᵀ`, `db = Σ dY` and `dX = col2im(Wᵀ · dY)`. `im2col`, `col2im` and the
-/// layout copies are split across cores by example; the products are OpenBLAS's. The buffers are kept and
-/// reused, so steady-state training with a fixed batch size allocates nothing here except Dispatch's own
-/// small allocations when a pass is split (as in ``Sequential``'s element-wise kernels).
+/// Forward: each example's receptive fields are laid out as columns `[in·k·k, outH·outW]` and `Y = W · columns
+/// + b` is one product written straight into the example's NCHW output. Backward recomputes the columns rather
+/// than keeping them for the whole batch (they are `k²` times the input), then `dW += dY · columnsᵀ`, `db = Σ dY`
+/// and `dX = col2im(Wᵀ · dY)`. A batch is split into contiguous ranges of examples, one per thread of the compute
+/// pool, each with its own column buffers (they stay in cache) and its own gradient partials; a batch smaller than
+/// twice the pool splits each product instead. The buffers are kept and reused; passing the per-thread work to
+/// the pool costs one small allocation per call.
 public final class Conv2d: Layer {
     /// `"conv2d"`.
     public let kind = "conv2d"
@@ -29,10 +29,12 @@ public final class Conv2d: Layer {
     /// Bias `[outChannels]`.
     public let bias: Parameter
     let transform: Im2Col
-    /// Columns of one group of examples, side by side (`[in·k·k, group·P]`).
+    /// One column matrix `[in·k·k, P]` per pool thread.
     private let columns = FloatBuffer()
-    /// Products (forward) or output gradients (backward) of one group, `[out, group·P]`.
+    /// One column-gradient matrix `[in·k·k, P]` per pool thread (backward).
     private let products = FloatBuffer()
+    /// Per pool thread: weight-gradient and bias-gradient partial sums (backward).
+    private let partials = FloatBuffer()
 
     /// Creates a convolution with PyTorch's default initialisation (uniform in ±1/√(in·k·k) for weight and
     /// bias), failing when the kernel does not fit the padded input or a size is not positive.
@@ -70,113 +72,100 @@ public final class Conv2d: Layer {
     /// Weight and bias.
     public var parameters: [Parameter] { [weight, bias] }
 
-    /// Column-matrix floats one group of examples may use: the group's examples share one product. 2^22 (16 MiB)
-    /// by default, overridable with the environment variable `ENPIRE_CONV_COLUMN_BUDGET` (for measuring).
-    static let defaultColumnBudget: Int = {
-        if let text = ProcessInfo.processInfo.environment["ENPIRE_CONV_COLUMN_BUDGET"], let value = Int(text),
-           value > 0 {
-            return value
-        }
-        return 1 << 22
-    }()
-    /// This layer's budget (tests lower it to exercise several groups per batch).
-    var columnBudget = Conv2d.defaultColumnBudget
-
-    /// Examples per group for this layer: as many as fit ``columnBudget``, at most `batchSize`.
-    private func groupSize(_ batchSize: Int) -> Int {
-        max(1, min(batchSize, columnBudget / max(transform.rows * transform.columns, 1)))
+    /// Examples handled per thread: the batch is split into contiguous ranges, one per pool thread, and each
+    /// example's columns stay in that thread's own buffer (cache-resident, no layout copies). A batch smaller than
+    /// twice the pool runs its examples one by one on the caller with each product split across the pool instead.
+    private func threads(_ batchSize: Int) -> Int {
+        let pool = ComputePool.size
+        return batchSize >= 2 * pool ? pool : 1
     }
 
-    /// Lays the columns of examples `first..<first + count` side by side into the column buffer (rows
-    /// `count · P` floats apart), one example per task, split across cores when large.
-    private func gatherColumns(_ input: UnsafePointer<Float>, first: Int, count: Int) {
-        let p = transform.columns, leading = count * p, features = inputFeatures, transform = transform
-        let col = columns.pointer
-        FusedKernels.forEachChunk(count: count, costPerItem: transform.rows * p) { start, end, _ in
-            for local in start..<end {
-                transform.im2col(input + (first + local) * features, col + local * p, leading: leading)
-            }
+    /// Makes room for `threads` per-thread column buffers `[in·k·k, P]` (and as many for the column gradients
+    /// when `gradients`, plus per-thread weight- and bias-gradient partials).
+    private func reserve(threads: Int, gradients: Bool) {
+        let k = transform.rows, p = transform.columns
+        columns.reserve(threads * k * p)
+        if gradients {
+            products.reserve(threads * k * p)
+            partials.reserve(threads * (weight.count + bias.count))
         }
     }
 
-    /// `Y = W · im2col(X) + b`: per group of examples, their columns side by side and one product
-    /// `[out, in·k·k] · [in·k·k, group·P]`, then a scatter into NCHW with the bias added.
+    /// `Y = W · im2col(X) + b`, one example at a time: its columns `[in·k·k, P]`, one product `[out, in·k·k] ·
+    /// [in·k·k, P]` written straight into the example's NCHW output, then the bias added per channel.
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
                         training: Bool) {
         let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
-        let group = groupSize(batchSize)
-        columns.reserve(k * p * group)
-        products.reserve(outChannels * p * group)
+        let threads = threads(batchSize)
+        reserve(threads: threads, gradients: false)
         let w = UnsafePointer(weight.storage.pointer), b = UnsafePointer(bias.storage.pointer)
-        let features = outputFeatures, product = products.pointer
-        var first = 0
-        while first < batchSize {
-            let count = min(group, batchSize - first), leading = count * p
-            gatherColumns(input, first: first, count: count)
-            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: leading, k: k, alpha: 1, a: w, lda: k,
-                      b: columns.pointer, ldb: leading, beta: 0, c: product, ldc: leading)
-            let base = first
-            FusedKernels.forEachChunk(count: count, costPerItem: features) { start, end, _ in
-                for local in start..<end {
-                    let y = output + (base + local) * features
-                    for channel in 0..<outChannels {
-                        let source = product + channel * leading + local * p, target = y + channel * p
-                        let shift = b[channel]
-                        for index in 0..<p { target[index] = source[index] + shift }
-                    }
+        let inFeatures = inputFeatures, features = outputFeatures, transform = transform, col = columns.pointer
+        let serial = threads == 1
+        ComputePool.run(chunks: threads) { thread in
+            let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
+            let columns = col + thread * k * p
+            for example in first..<end {
+                transform.im2col(input + example * inFeatures, columns, leading: p)
+                let y = output + example * features
+                BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: p, k: k, alpha: 1, a: w, lda: k,
+                          b: columns, ldb: p, beta: 0, c: y, ldc: p, parallel: serial)
+                for channel in 0..<outChannels {
+                    let row = y + channel * p, shift = b[channel]
+                    for index in 0..<p { row[index] += shift }
                 }
             }
-            first += count
         }
     }
 
-    /// Per group of examples: `dY` gathered to `[out, group·P]` (with `db`), `dW (+)= dY · columnsᵀ` on the
-    /// recomputed columns, `dColumns = Wᵀ · dY` and `col2im` into `dX`.
+    /// One example at a time: `db += Σ dY`, `dW += dY · columnsᵀ` on the recomputed columns (per-thread partials,
+    /// summed in thread order at the end, so the result does not depend on scheduling), and `dX = col2im(Wᵀ · dY)`.
+    /// `dY` is read in place: an example's NCHW gradient already is the `[out, P]` matrix the products need.
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                          batchSize: Int, mode: ParameterGradientMode) {
         let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
-        let group = groupSize(batchSize)
-        columns.reserve(k * p * group)
-        products.reserve(outChannels * p * group)
-        let w = UnsafePointer(weight.storage.pointer), dW = weight.gradientStorage.pointer
-        let db = bias.gradientStorage.pointer, product = products.pointer, col = columns.pointer
+        let threads = threads(batchSize)
+        reserve(threads: threads, gradients: true)
+        let w = UnsafePointer(weight.storage.pointer), weightCount = weight.count
+        let partialStride = weightCount + outChannels, partial = partials.pointer
         let features = outputFeatures, inFeatures = inputFeatures, transform = transform
-        if mode == .overwrite {
-            dW.update(repeating: 0, count: weight.count)
-            db.update(repeating: 0, count: outChannels)
+        let col = columns.pointer, dcol = products.pointer, serial = threads == 1
+        let wantParameters = mode != .skip
+        if wantParameters { partial.update(repeating: 0, count: threads * partialStride) }
+        ComputePool.run(chunks: threads) { thread in
+            let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
+            let columns = col + thread * k * p, columnGradient = dcol + thread * k * p
+            let dW = partial + thread * partialStride, db = dW + weightCount
+            for example in first..<end {
+                let dy = gradOutput + example * features
+                if wantParameters {
+                    for channel in 0..<outChannels { db[channel] += FusedKernels.sum(dy + channel * p, count: p) }
+                    transform.im2col(input + example * inFeatures, columns, leading: p)
+                    BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: k, k: p, alpha: 1, a: dy,
+                              lda: p, b: columns, ldb: p, beta: 1, c: dW, ldc: k, parallel: serial)
+                }
+                if let gradInput {
+                    BLAS.gemm(transposeA: true, transposeB: false, m: k, n: p, k: outChannels, alpha: 1, a: w,
+                              lda: k, b: dy, ldb: p, beta: 0, c: columnGradient, ldc: p, parallel: serial)
+                    let dx = gradInput + example * inFeatures
+                    dx.update(repeating: 0, count: inFeatures)
+                    transform.col2im(columnGradient, dx, leading: p)
+                }
+            }
         }
-        var first = 0
-        while first < batchSize {
-            let count = min(group, batchSize - first), leading = count * p, base = first
-            FusedKernels.forEachChunk(count: count, costPerItem: features) { start, end, _ in
-                for local in start..<end {
-                    let dy = gradOutput + (base + local) * features
-                    for channel in 0..<outChannels {
-                        (product + channel * leading + local * p).update(from: dy + channel * p, count: p)
-                    }
-                }
-            }
-            if mode != .skip {
-                for channel in 0..<outChannels {
-                    db[channel] += FusedKernels.sum(product + channel * leading, count: leading)
-                }
-                gatherColumns(input, first: first, count: count)
-                BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: k, k: leading, alpha: 1, a: product,
-                          lda: leading, b: col, ldb: leading, beta: 1, c: dW, ldc: k)
-            }
-            if let gradInput {
-                BLAS.gemm(transposeA: true, transposeB: false, m: k, n: leading, k: outChannels, alpha: 1, a: w,
-                          lda: k, b: product, ldb: leading, beta: 0, c: col, ldc: leading)
-                FusedKernels.forEachChunk(count: count, costPerItem: k * p) { start, end, _ in
-                    for local in start..<end {
-                        let dx = gradInput + (base + local) * inFeatures
-                        dx.update(repeating: 0, count: inFeatures)
-                        transform.col2im(col + local * p, dx, leading: leading)
-                    }
-                }
-            }
-            first += count
+        guard wantParameters else { return }
+        let dW = weight.gradientStorage.pointer, db = bias.gradientStorage.pointer
+        if mode == .overwrite {
+            dW.update(from: partial, count: weightCount)
+            db.update(from: partial + weightCount, count: outChannels)
+        } else {
+            for index in 0..<weightCount { dW[index] += partial[index] }
+            for channel in 0..<outChannels { db[channel] += partial[weightCount + channel] }
+        }
+        for thread in 1..<max(threads, 1) {
+            let source = partial + thread * partialStride
+            for index in 0..<weightCount { dW[index] += source[index] }
+            for channel in 0..<outChannels { db[channel] += source[weightCount + channel] }
         }
     }
 }

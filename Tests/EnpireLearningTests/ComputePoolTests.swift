@@ -1,0 +1,75 @@
+import Enpire
+import Foundation
+import Synchronization
+import Testing
+@testable import EnpireLearning
+
+/// The fork-join pool every learning thread runs on: every chunk runs exactly once per call, calls from several
+/// threads at once and calls from inside a chunk complete, and results do not depend on scheduling.
+@Suite("Compute pool")
+struct ComputePoolTests {
+    /// Writes `chunk + 1` into its slot; each slot must be written exactly once per call.
+    private struct MarkKernel: PoolKernel {
+        let slots: UnsafeMutablePointer<Int>
+        let chunks: Int
+
+        func run(chunk: Int) { slots[chunk] += chunk + 1 }
+
+        static var entry: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Void {
+            { context, chunk in context!.assumingMemoryBound(to: Self.self).pointee.run(chunk: Int(chunk)) }
+        }
+    }
+
+    @Test("every chunk runs exactly once, thousands of calls in a row")
+    func everyChunkOnce() {
+        let slots = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+        defer { slots.deallocate() }
+        for chunks in 1...8 {
+            slots.initialize(repeating: 0, count: 8)
+            var kernel = MarkKernel(slots: slots, chunks: chunks)
+            for _ in 0..<2_000 { ComputePool.run(&kernel) }
+            for chunk in 0..<chunks { #expect(slots[chunk] == 2_000 * (chunk + 1), "chunk \(chunk) of \(chunks)") }
+        }
+    }
+
+    /// A shared counter the chunks add to.
+    private final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    @Test("calls from several threads at once and from inside a chunk all complete with every chunk run once")
+    func concurrentAndNestedCalls() async {
+        let total = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<500 {
+                        ComputePool.run(chunks: 3) { outer in
+                            ComputePool.run(chunks: 2) { inner in
+                                total.value.add(1 + outer * 2 + inner, ordering: .relaxed)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Per call: outer 0..2 × inner 0..1 → Σ (1 + 2·outer + inner) = 6 + 12 + 3 = 21.
+        #expect(total.value.load(ordering: .relaxed) == 4 * 500 * 21)
+    }
+
+    @Test("a split product equals the unsplit one up to rounding (OpenBLAS may pick another kernel for a block)")
+    func splitProductMatchesSerial() {
+        var rng = SplitMix64(seed: 3)
+        let m = 300, n = 70, k = 64
+        let a = (0..<m * k).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+        let b = (0..<k * n).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+        var split = [Float](repeating: 0, count: m * n), serial = split
+        BLAS.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                  beta: 0, c: &split, ldc: n)
+        BLAS.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                  beta: 0, c: &serial, ldc: n, parallel: false)
+        let worst = zip(split, serial).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-5, "largest difference \(worst)")
+        #expect(split.contains { $0 != 0 })
+    }
+}
