@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Enpire", targets: ["Enpire"]),
         .library(name: "EnpireLearning", targets: ["EnpireLearning"]),
         .library(name: "EnpireReward", targets: ["EnpireReward"]),
+        .library(name: "EnpireRewardLearning", targets: ["EnpireRewardLearning"]),
         .library(name: "EnpireReset", targets: ["EnpireReset"]),
         .library(name: "EnpireSim", targets: ["EnpireSim"]),
         .library(name: "EnpireTesting", targets: ["EnpireTesting"]),
@@ -79,6 +80,11 @@ let package = Package(
         .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas", "CKernels", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Camera-based reward functions.
         .target(name: "EnpireReward", dependencies: ["Enpire"], swiftSettings: strict),
+        // A learned camera reward: a small CNN success classifier trained from labelled clips (EnpireLearning's
+        // convolution layers), frozen by hash. EnpireReward itself stays free of EnpireLearning.
+        .target(name: "EnpireRewardLearning", dependencies: ["Enpire", "EnpireReward", "EnpireLearning", "CPNG",
+                                                            .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         // Reset routines.
         .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
         // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their resets (built on
@@ -116,7 +122,8 @@ let package = Package(
         .target(
             name: "EnpireCommands",
             dependencies: [
-                "Enpire", "EnpireLearning", "EnpireReward", "EnpireSim", "EnpireResearch", "EnpireTasks", "EnpireMCP",
+                "Enpire", "EnpireLearning", "EnpireReward", "EnpireRewardLearning", "EnpireSim", "EnpireResearch",
+                "EnpireTasks", "EnpireMCP",
                 "EnpireDashboard", "EnpireProcess",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -147,6 +154,8 @@ let package = Package(
         .testTarget(name: "EnpireResetTests", dependencies: ["EnpireReset", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireRewardTests", dependencies: ["EnpireReward", "EnpireSim", "Enpire", "EnpireTesting"],
+                    swiftSettings: strict),
+        .testTarget(name: "EnpireRewardLearningTests", dependencies: ["EnpireRewardLearning", "EnpireReward", "Enpire"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),

@@ -18,7 +18,7 @@ done
 for map in .build/debug/*.build/module.modulemap; do
     if [ -f "$map" ]; then dependency_c_modules+=(-Xcc "-fmodule-map-file=$map"); fi
 done
-for target in Enpire EnpireFleet EnpireReward EnpireReset EnpireLearning EnpireSim EnpireProcess EnpireResearch EnpireTasks EnpireTesting EnpireHardware EnpireMCP EnpireDashboard EnpireCommands; do
+for target in Enpire EnpireFleet EnpireReward EnpireRewardLearning EnpireReset EnpireLearning EnpireSim EnpireProcess EnpireResearch EnpireTasks EnpireTesting EnpireHardware EnpireMCP EnpireDashboard EnpireCommands; do
     graphs=.build/docs/symbol-graphs/$target
     rm -rf "$graphs" && mkdir -p "$graphs"
     swift symbolgraph-extract -module-name "$target" -target "$triple" -I "$modules" -I Sources/CTurboJPEG \

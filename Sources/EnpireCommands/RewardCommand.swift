@@ -24,7 +24,7 @@ func openEpisodeStore(_ path: String) throws -> EpisodeStore {
 struct RewardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reward", abstract: "Calibrate, freeze and run camera-based rewards.",
-        subcommands: [Calibrate.self, Eval.self, Study.self, Exploit.self])
+        subcommands: [Calibrate.self, Eval.self, Study.self, Exploit.self, TrainClassifier.self, ClassifierStudy.self])
 
     /// Fit a Push-T camera reward from labelled episodes and freeze it.
     struct Calibrate: AsyncParsableCommand {

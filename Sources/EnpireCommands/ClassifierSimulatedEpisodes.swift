@@ -1,0 +1,136 @@
+import Enpire
+import EnpireReward
+import EnpireSim
+import EnpireTasks
+import Foundation
+
+/// Labelled episodes of the built-in simulators for the learned success classifier: camera frames (JPEG q90, a
+/// new noisy camera per episode) labelled by the simulator's ground truth, and where available the hand-written
+/// analyser's verdict on the same final frame.
+///
+/// Push-T: the heuristic expert aiming at coverage 0.97 (50 %), the expert with a random step budget of 40–260
+/// steps (35 %), or no motion (15 %), as in `enpire reward study`; success is gym-pusht's coverage > 0.95 of the
+/// final state. Pin insertion and zip-tie: `PinInsertionLabelledEpisodes` and `ZipTieLabelledEpisodes` (the
+/// scripted expert, deliberately perturbed in a share of episodes), as in `enpire verifier study`.
+struct ClassifierSimulatedEpisodes: Sendable {
+    /// One episode.
+    struct Episode: Sendable {
+        /// The episode's seed.
+        var seed: UInt64
+        /// Policy or perturbation kind.
+        var kind: String
+        /// Frames for training clips, each with its ground-truth label; the final frame is the last.
+        var frames: [(frame: Frame, success: Bool)]
+        /// The final frame's ground truth.
+        var success: Bool { frames[frames.count - 1].success }
+        /// The final frame.
+        var final: Frame { frames[frames.count - 1].frame }
+        /// The hand-written analyser's verdict on the final frame (nil when not asked for).
+        var analyser: Verdict?
+        /// The simulator's account of the final state (Push-T: its coverage).
+        var truthDetail = ""
+    }
+
+    /// What one worker thread holds: a JPEG codec and the task's analyser.
+    final class Worker {
+        let codec: JPEGCodec
+        let pushT: PushTCameraReward?
+        let pin = PinInsertionCameraVerifier()
+        let zipTie = ZipTieCameraVerifier()
+        init(pushTModel: PushTRewardModel?) throws {
+            codec = try JPEGCodec()
+            pushT = pushTModel.map { PushTCameraReward(model: $0) }
+        }
+    }
+
+    /// `pusht`, `pin` or `ziptie`.
+    let task: String
+    /// The camera whose frames are kept (`top` for Push-T, `side` for pin, `top` or `oblique` for zip-tie).
+    let camera: String
+    /// Frames per Push-T episode (evenly spaced over its second half, the final frame last); 1 for the others.
+    let framesPerEpisode: Int
+
+    /// The tasks with a simulator here.
+    static let tasks = ["pusht", "pin", "ziptie"]
+
+    /// The default camera of a task.
+    static func defaultCamera(_ task: String) -> String { task == "pin" ? "side" : "top" }
+
+    /// Runs episode `seed`; with `analyse`, also judges its final frame with the hand-written analyser (Push-T:
+    /// the worker's calibrated `PushTCameraReward` on the final frame, its camera calibrated from this episode's
+    /// goal-marking frame; pin and zip-tie: the verifiers of `enpire verifier study`, which also read the arm).
+    func episode(seed: UInt64, worker: Worker, analyse: Bool) throws -> Episode {
+        switch task {
+        case "pusht": return try pushT(seed: seed, worker: worker, analyse: analyse)
+        case "pin":
+            let sample = try PinInsertionLabelledEpisodes().sample(seed: seed, codec: worker.codec)
+            var verdict: Verdict?
+            if analyse {
+                let streak = LowForceStreak.of(sample.forces, bound: worker.pin.model.forceBound)
+                verdict = worker.pin.verdict(frame: sample.frame, handPose: sample.handPose, lowForceStreak: streak)
+            }
+            return Episode(seed: seed, kind: sample.kind.rawValue, frames: [(sample.frame, sample.success)],
+                           analyser: verdict, truthDetail: sample.groundTruth.detail ?? "")
+        default:
+            let sample = try ZipTieLabelledEpisodes().sample(seed: seed, codec: worker.codec)
+            guard let frame = sample.frames.first(where: { $0.cameraName == camera }) else {
+                throw CommandFailure("zip-tie has no camera '\(camera)'; use top or oblique")
+            }
+            var verdict: Verdict?
+            if analyse {
+                var monitor = ZipTieCutTensionMonitor(closedJawOpening: worker.zipTie.model.closedJawOpening)
+                for (left, cutter) in zip(sample.leftReadings, sample.cutterReadings) {
+                    monitor.record(left: left, cutter: cutter)
+                }
+                var frames: [String: Frame] = [:]
+                for frame in sample.frames { frames[frame.cameraName] = frame }
+                verdict = worker.zipTie.verdict(frames: frames, tensionAtClosure: monitor.tensionAtClosure)
+            }
+            return Episode(seed: seed, kind: sample.kind.rawValue, frames: [(frame, sample.success)], analyser: verdict,
+                           truthDetail: sample.groundTruth.detail ?? "")
+        }
+    }
+
+    private func pushT(seed: UInt64, worker: Worker, analyse: Bool) throws -> Episode {
+        var random = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ 0xC1A5)
+        let pick = random.nextUnitDouble()
+        let kind = pick < 0.5 ? "expert" : (pick < 0.85 ? "expert-budget" : "idle")
+        let budget = kind == "expert-budget" ? 40 + Int(random.nextUnitDouble() * 220) : PushTGeometry.maxEpisodeSteps
+        var renderer = try PushTRenderer(outputSize: ImageSize(width: 640, height: 480),
+                                         noise: .realistic(seed: random.next()))
+        let simulation = PushTSimulation()
+        simulation.reset(seed: random.next() % 1_000_000)
+        var expert = PushTHeuristicExpert(parameters: PushTPlannerParameters(targetCoverage: 0.97))
+        let count = max(1, framesPerEpisode)
+        var captures = Set<Int>()
+        for i in 0..<count { captures.insert(budget - (budget / 2) * i / count) }
+        var image = RGBImage(size: ImageSize(width: 640, height: 480))
+        var frames: [(frame: Frame, success: Bool)] = []
+        for step in 1...budget {
+            if kind != "idle" {
+                let target = expert.nextTarget(state: simulation.state, agentVelocity: simulation.agentVelocity)
+                try simulation.step(action: (target.x, target.y))
+            }
+            if captures.contains(step) {
+                renderer.render(simulation.state, into: &image, frameIndex: UInt64(step))
+                let frame = Frame(cameraName: "top", timestampSeconds: Double(step) / 10,
+                                  jpeg: try worker.codec.encode(image, quality: 90))
+                frames.append((frame, simulation.coverage > PushTGeometry.successThreshold))
+            }
+        }
+        var verdict: Verdict?
+        if analyse, let reward = worker.pushT {
+            let reference = renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
+            do {
+                let calibration = try reward.calibration(from: Frame(cameraName: "top", timestampSeconds: 0,
+                                                                     image: reference))
+                verdict = reward.verdict(for: frames[frames.count - 1].frame, calibration: calibration, isFinal: true)
+            } catch {
+                // A camera the analyser cannot calibrate from its goal-marking frame: its verdict is unknown.
+                verdict = .unknown("camera calibration failed: \(error)")
+            }
+        }
+        return Episode(seed: seed, kind: kind, frames: frames, analyser: verdict,
+                       truthDetail: String(format: "coverage %.4f", simulation.coverage))
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Enpire
+import EnpireReward
+import EnpireRewardLearning
+import EnpireTasks
+import Foundation
+
+extension RewardCommand {
+    /// `enpire reward classifier-study`: a frozen classifier against the simulator's ground truth on fresh episodes.
+    struct ClassifierStudy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "classifier-study",
+            abstract: "Agreement of a frozen success classifier with the simulator's ground truth on fresh episodes.",
+            discussion: """
+                Runs --episodes simulated episodes of --task from seeds --seed, --seed+1, ... (use seeds never used \
+                to train or tune), judges each final frame (JPEG q90, a new noisy camera per episode) with the \
+                classifier in --model, and compares with the simulator's ground truth. Unless --no-analyser, the \
+                task's hand-written analyser judges the same episodes (Push-T: camera only, calibrated from 50 clips \
+                of calibration seed 10; pin insertion and zip-tie: the verifiers of `enpire verifier study`, which \
+                also read the arm's pose, force or grasp). Prints counts, agreement and false positives with Wilson \
+                95 % intervals, and the classifier's per-frame latency (decode included), as JSON.
+                """)
+        @Option(help: "pusht, pin or ziptie.") var task: String
+        @Option(help: "Folder with classifier.json and classifier.safetensors.") var model: String
+        @Option(help: "Refuse the classifier unless classifier.json has this SHA-256.") var expectHash: String?
+        @Option(help: "Number of episodes.") var episodes = 200
+        @Option(help: "First seed (use seeds never used for training or tuning).") var seed: UInt64 = 9_000_000
+        @Option(help: "Worker threads.") var workers = 2
+        @Flag(help: "Do not run the hand-written analyser.") var noAnalyser = false
+        @Option(help: "Write the JSON report to this file too.") var output: String?
+        @Option(help: ArgumentHelp("Progress on standard error: text lines, or json (one JSON object per line).",
+                                   valueName: "text|json"))
+        var progress: ProgressFormat = .text
+
+        func validate() throws {
+            guard ClassifierSimulatedEpisodes.tasks.contains(task) else { throw ValidationError("--task must be pusht, pin or ziptie") }
+            guard (1...100_000).contains(episodes) else { throw ValidationError("--episodes must be 1...100000") }
+            guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
+        }
+
+        struct Outcome: Sendable {
+            var seed: UInt64, kind: String, truth: Bool, truthDetail: String
+            var classifier: Verdict
+            var analyser: Verdict?
+        }
+
+        /// Confusion counts with Wilson intervals.
+        struct Scored: Encodable {
+            var metrics: ClassificationMetrics
+            var agreement: Int, total: Int
+            var agreementWilson95: [Double]
+            var falsePositiveShareWilson95: [Double]
+            var unknown: Int
+
+            init(_ pairs: [(predicted: Verdict, truth: Bool)]) throws {
+                var metrics = ClassificationMetrics()
+                for pair in pairs { metrics.record(predicted: pair.predicted.success, truth: pair.truth) }
+                self.metrics = metrics
+                agreement = metrics.truePositives + metrics.trueNegatives
+                total = metrics.total
+                let agree = try WilsonInterval(successes: agreement, trials: total)
+                let fp = try WilsonInterval(successes: metrics.falsePositives, trials: total)
+                agreementWilson95 = [agree.lower, agree.upper]
+                falsePositiveShareWilson95 = [fp.lower, fp.upper]
+                unknown = pairs.filter { $0.predicted.status == .unknown }.count
+            }
+        }
+
+        struct Report: Encodable {
+            var task: String, episodes: Int, firstSeed: UInt64, lastSeed: UInt64, workers: Int
+            var identity: String, threshold: Double
+            var classifier: Scored
+            var perKind: [String: ClassificationMetrics]
+            var latencyMilliseconds: [String: Double]
+            var analyser: Scored?
+            var analyserReadsArm: Bool
+            /// The classifier's vote AND-fused with the analyser's non-camera vote (pin: force; zip-tie: tension).
+            var classifierAndArmVote: Scored?
+            var misjudged: [String]
+            var wallSeconds: Double
+        }
+
+        final class Worker {
+            let simulated: ClassifierSimulatedEpisodes.Worker
+            let reward: ClassifierReward
+            init(model: URL, expectHash: String?, pushTModel: PushTRewardModel?) throws {
+                simulated = try ClassifierSimulatedEpisodes.Worker(pushTModel: pushTModel)
+                reward = try ClassifierReward(folder: model, expectedHash: expectHash)
+            }
+        }
+
+        /// The classifier's vote fused (`.all`) with the analyser's arm vote, against the truth.
+        static func fusedWithArm(_ outcome: Outcome) -> (predicted: Verdict, truth: Bool)? {
+            guard let analyser = outcome.analyser else { return nil }
+            let arm = analyser.votes.filter { $0.source == "force" || $0.source == "tension" }
+            guard !arm.isEmpty else { return nil }
+            return (VoteFusion.fuse(outcome.classifier.votes + arm, rule: .all), outcome.truth)
+        }
+
+        func run() async throws {
+            let start = Date()
+            let folder = URL(fileURLWithPath: model)
+            let probe: ClassifierReward
+            do { probe = try ClassifierReward(folder: folder, expectedHash: expectHash) } catch { throw CommandFailure("\(error)") }
+            let pushTModel = task == "pusht" && !noAnalyser ? try PushTRewardStudy(clips: 50).calibrate().model : nil
+            let source = ClassifierSimulatedEpisodes(task: task, camera: probe.model.cameraName, framesPerEpisode: 1)
+            let first = seed, analyse = !noAnalyser, hash = expectHash
+            let ticker = ProgressTicker(progress.output(since: start).counter(phase: "classifier study", total: episodes,
+                                                                              every: 50))
+            let outcomes: [Outcome]
+            do {
+                outcomes = try ParallelEpisodes.run(
+                    count: episodes, workers: workers,
+                    makeWorker: { _ in try Worker(model: folder, expectHash: hash, pushTModel: pushTModel) },
+                    body: { worker, index in
+                        let episode = try source.episode(seed: first + UInt64(index), worker: worker.simulated,
+                                                         analyse: analyse)
+                        let verdict = worker.reward.verdict(for: episode.final)
+                        ticker.tick()
+                        return Outcome(seed: episode.seed, kind: episode.kind, truth: episode.success,
+                                       truthDetail: episode.truthDetail, classifier: verdict, analyser: episode.analyser)
+                    })
+            } catch {
+                throw CommandFailure("study failed: \(error)")
+            }
+            var perKind: [String: ClassificationMetrics] = [:]
+            var misjudged: [String] = []
+            for outcome in outcomes {
+                perKind[outcome.kind, default: ClassificationMetrics()]
+                    .record(predicted: outcome.classifier.success, truth: outcome.truth)
+                if outcome.classifier.success != outcome.truth {
+                    misjudged.append("seed \(outcome.seed) \(outcome.kind): truth \(outcome.truth) (\(outcome.truthDetail)), "
+                        + "\(outcome.classifier.detail ?? "") [\(outcome.classifier.status.rawValue)]")
+                }
+            }
+            let latencies = outcomes.map(\.classifier.latencySeconds).sorted()
+            func quantile(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] * 1000 }
+            let report = Report(
+                task: task, episodes: episodes, firstSeed: seed, lastSeed: seed + UInt64(episodes) - 1, workers: workers,
+                identity: probe.identity, threshold: probe.model.threshold,
+                classifier: try Scored(outcomes.map { ($0.classifier, $0.truth) }), perKind: perKind,
+                latencyMilliseconds: ["p50": quantile(0.5), "p99": quantile(0.99), "max": latencies.last! * 1000],
+                analyser: analyse ? try Scored(outcomes.compactMap { o in o.analyser.map { ($0, o.truth) } }) : nil,
+                analyserReadsArm: task != "pusht",
+                classifierAndArmVote: analyse && task != "pusht" ? try Scored(outcomes.compactMap(Self.fusedWithArm)) : nil,
+                misjudged: misjudged, wallSeconds: Date().timeIntervalSince(start))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let json = try encoder.encode(report)
+            CommandOutput.current.line(String(decoding: json, as: UTF8.self))
+            if let output { try writeOutput(json, to: output) }
+        }
+    }
+}

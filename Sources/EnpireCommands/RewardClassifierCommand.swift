@@ -1,0 +1,126 @@
+import ArgumentParser
+import Enpire
+import EnpireReward
+import EnpireRewardLearning
+import EnpireTasks
+import Foundation
+
+extension RewardCommand {
+    /// `enpire reward train-classifier`: train, calibrate and freeze a learned success classifier from clips.
+    struct TrainClassifier: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "train-classifier",
+            abstract: "Train a learned success classifier from labelled clips and freeze it.",
+            discussion: """
+                --clips DIR holds DIR/success/ and DIR/failure/; in each, an image (.jpg, .jpeg, .png) is a clip of \
+                one frame and a sub-folder is a clip of several frames (a clip of the same name under both is one \
+                clip). All frames come from one camera at one resolution. --generate N first fills an empty DIR \
+                with N clips of the built-in simulator of --task (JPEG q90 from a noisy camera, labelled by the \
+                simulator's ground truth) from seeds --seed, --seed+1, ... The clips are split by clip with a \
+                seed; the network trains on one part and the threshold on P(success) is calibrated on the other \
+                (a false positive costs --false-positive-cost false negatives). Writes classifier.json and \
+                classifier.safetensors to --output and prints the training report and the identity (SHA-256 of \
+                classifier.json) as JSON.
+                """)
+        @Option(help: "pusht, pin or ziptie (names the model; picks the default crop and simulator).") var task: String
+        @Option(help: "Folder of labelled clips (DIR/success, DIR/failure).") var clips: String
+        @Option(help: "Folder to write classifier.json and classifier.safetensors to.") var output: String
+        @Option(help: "Fill --clips first with this many simulated clips (the folder must be empty or missing).")
+        var generate: Int?
+        @Option(help: "First seed of --generate.") var seed: UInt64 = 7_000_000
+        @Option(help: "Frames per generated Push-T clip (evenly over the second half of the episode, final last).")
+        var framesPerClip = 8
+        @Option(help: "Camera name the reward will judge (default: the task's camera).") var camera: String?
+        @Option(help: "Crop x,y,width,height in frame pixels (default: the task's region; 'full' for the whole frame).")
+        var crop: String?
+        @Option(help: "Side of the square network input in pixels.") var inputSize = 64
+        @Option(help: "Training epochs.") var epochs = ClassifierRecipe().epochs
+        @Option(help: "Output channels of each stride-2 convolution stage, comma-separated.")
+        var channels = ClassifierRecipe().channels.map(String.init).joined(separator: ",")
+        @Option(help: "Encoder output width before the 2-class head.") var features = ClassifierRecipe().features
+        @Option(help: "Largest random shift (DrQ) in input pixels during training.")
+        var randomShift = ClassifierRecipe().randomShift
+        @Option(help: "Seed of weights, split, batches and augmentation.") var trainingSeed: UInt64 = 0
+        @Option(help: "Cost of a false positive in false negatives when the threshold is picked.")
+        var falsePositiveCost = ClassifierRecipe().falsePositiveCost
+        @Option(help: "Worker threads for --generate.") var workers = 2
+        @Option(help: ArgumentHelp("Progress on standard error: text lines, or json (one JSON object per line).",
+                                   valueName: "text|json"))
+        var progress: ProgressFormat = .text
+
+        func validate() throws {
+            guard ClassifierSimulatedEpisodes.tasks.contains(task) || generate == nil else {
+                throw ValidationError("--generate needs --task pusht, pin or ziptie")
+            }
+            if let generate, !(2...10_000).contains(generate) { throw ValidationError("--generate must be 2...10000") }
+            guard (1...64).contains(framesPerClip) else { throw ValidationError("--frames-per-clip must be 1...64") }
+            guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
+        }
+
+        func run() async throws {
+            let cameraName = camera ?? ClassifierSimulatedEpisodes.defaultCamera(task)
+            let folder = URL(fileURLWithPath: clips)
+            if let generate {
+                try ClassifierClipWriter.generate(task: task, camera: cameraName, count: generate, seed: seed,
+                                                  framesPerClip: framesPerClip, workers: workers, into: folder)
+            }
+            let region = try Self.region(crop, task: task)
+            let contents: LabelledClips.Contents
+            do {
+                contents = try LabelledClips.load(from: folder, region: region, side: inputSize)
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            var recipe = ClassifierRecipe()
+            recipe.epochs = epochs
+            recipe.channels = channels.split(separator: ",").compactMap { Int($0) }
+            recipe.features = features
+            recipe.randomShift = randomShift
+            recipe.seed = trainingSeed
+            recipe.falsePositiveCost = falsePositiveCost
+            let trained: (classifier: SuccessClassifier, report: ClassifierTrainer.Report)
+            do {
+                trained = try ClassifierTrainer(recipe: recipe).train(contents.examples, input: contents.input,
+                                                                      logger: progress.output(since: Date())
+                                                                          .logger(label: "enpire.reward.classifier"))
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            let model = try ClassifierModel.freeze(trained.classifier, report: trained.report, task: task,
+                                                   cameraName: cameraName, to: URL(fileURLWithPath: output))
+            struct Summary: Encodable {
+                var output: String, identity: String, clips: Int, successFrames: Int, failureFrames: Int
+                var crop: RegionOfInterest, inputSize: Int, parameters: Int
+                var report: ClassifierTrainer.Report
+            }
+            let summary = Summary(output: output, identity: model.identity, clips: contents.clips,
+                                  successFrames: contents.successFrames, failureFrames: contents.failureFrames,
+                                  crop: contents.input.region, inputSize: inputSize,
+                                  parameters: trained.classifier.network.parameterCount, report: trained.report)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            CommandOutput.current.line(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        }
+
+        /// The crop for `text` ("x,y,w,h", "full", or nil for the task's default).
+        static func region(_ text: String?, task: String) throws -> RegionOfInterest? {
+            guard let text else { return defaultRegion(task) }
+            if text == "full" { return nil }
+            let parts = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 4, parts[2] > 0, parts[3] > 0 else {
+                throw CommandFailure("--crop must be x,y,width,height in pixels (or 'full'), not '\(text)'")
+            }
+            return RegionOfInterest(x: parts[0], y: parts[1], width: parts[2], height: parts[3])
+        }
+
+        /// The built-in tasks' crops (nil: the whole frame).
+        static func defaultRegion(_ task: String) -> RegionOfInterest? {
+            switch task {
+            // gym-pusht's goal T sits at the centre of the 640x480 view (world (256, 256), 0.9375 px per unit): a
+            // 224-pixel square around it holds the goal T and the block wherever it covers the goal.
+            case "pusht": return RegionOfInterest(x: 208, y: 128, width: 224, height: 224)
+            default: return nil
+            }
+        }
+    }
+}

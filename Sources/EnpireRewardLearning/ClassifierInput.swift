@@ -1,0 +1,78 @@
+public import Enpire
+public import EnpireReward
+
+/// How a camera frame becomes the classifier's input: the region of interest of a frame of ``resolution``,
+/// box-averaged down to ``side`` × ``side`` pixels, as NCHW floats in [-0.5, 0.5].
+///
+/// Box averaging (every source pixel of the crop counted once) keeps the small network's input smooth under the
+/// sensor noise of a camera; the crop lets a task point the network at the part of the scene that decides
+/// success (Push-T's goal marking, a hole, a cut).
+public struct ClassifierInput: Sendable, Codable, Equatable {
+    /// Size every frame must have.
+    public var resolution: ImageSize
+    /// The crop of the frame the network sees (pixels of a ``resolution`` frame).
+    public var region: RegionOfInterest
+    /// Side of the square input in pixels.
+    public var side: Int
+
+    /// Creates an input description; the region is clipped to the resolution.
+    ///
+    /// - Throws: ``ClassifierError/badRecipe(_:)`` when the clipped region is empty, smaller than the input, or
+    ///   the side is outside 8...256.
+    public init(resolution: ImageSize, region: RegionOfInterest? = nil, side: Int = 64) throws(ClassifierError) {
+        let clipped = (region ?? .whole(resolution)).clipped(to: resolution)
+        guard (8...256).contains(side) else { throw .badRecipe("input side \(side) is outside 8...256") }
+        guard clipped.width >= side, clipped.height >= side else {
+            throw .badRecipe("the crop \(clipped.width)x\(clipped.height) of a \(resolution.width)x\(resolution.height) "
+                + "frame is smaller than the \(side)x\(side) input; widen the region or lower the input size")
+        }
+        self.resolution = resolution
+        self.region = clipped
+        self.side = side
+    }
+
+    /// Floats per example (`3 · side · side`).
+    public var featureCount: Int { 3 * side * side }
+
+    /// Writes `image`'s crop into `output` (``featureCount`` floats, NCHW).
+    ///
+    /// - Throws: ``ClassifierError/badImage(_:)`` when the image is not ``resolution`` or its pixel buffer is
+    ///   inconsistent.
+    public func fill(_ image: RGBImage, into output: UnsafeMutablePointer<Float>) throws(ClassifierError) {
+        guard image.isConsistent, image.size == resolution else {
+            throw .badImage("the frame is \(image.size.width)x\(image.size.height) but the classifier was trained "
+                + "on \(resolution.width)x\(resolution.height) frames")
+        }
+        let plane = side * side, width = resolution.width
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for oy in 0..<side {
+                let y0 = region.y + oy * region.height / side, y1 = region.y + (oy + 1) * region.height / side
+                for ox in 0..<side {
+                    let x0 = region.x + ox * region.width / side, x1 = region.x + (ox + 1) * region.width / side
+                    var r = 0, g = 0, b = 0
+                    for y in y0..<y1 {
+                        var index = (y * width + x0) * 3
+                        for _ in x0..<x1 {
+                            r += Int(pixels[index]); g += Int(pixels[index + 1]); b += Int(pixels[index + 2])
+                            index += 3
+                        }
+                    }
+                    let scale = 1 / (255 * Float((y1 - y0) * (x1 - x0)))
+                    let at = oy * side + ox
+                    output[at] = Float(r) * scale - 0.5
+                    output[plane + at] = Float(g) * scale - 0.5
+                    output[2 * plane + at] = Float(b) * scale - 0.5
+                }
+            }
+        }
+    }
+
+    /// The crop of `image` as a new array of ``featureCount`` floats.
+    public func features(of image: RGBImage) throws(ClassifierError) -> [Float] {
+        var values = [Float](repeating: 0, count: featureCount)
+        try values.withUnsafeMutableBufferPointer { buffer throws(ClassifierError) in
+            try fill(image, into: buffer.baseAddress!)
+        }
+        return values
+    }
+}

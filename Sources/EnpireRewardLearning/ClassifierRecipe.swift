@@ -1,0 +1,64 @@
+/// How a success classifier is built and trained: the network's size, the augmentation, the optimiser and the
+/// seeded split whose held-out part calibrates the decision threshold. Frozen into the classifier's sidecar, so
+/// a frozen classifier says how it was made.
+public struct ClassifierRecipe: Sendable, Codable, Equatable {
+    /// Output channels of each stride-2 convolution stage.
+    public var channels: [Int]
+    /// Group-norm groups (must divide every channel count).
+    public var groups: Int
+    /// Width of the encoder's output before the 2-class head.
+    public var features: Int
+    /// Largest DrQ random shift in input pixels during training (0 disables it).
+    public var randomShift: Int
+    /// Largest relative change of brightness and contrast applied to each training example (a lighting
+    /// augmentation; 0 disables it).
+    public var photometricJitter: Double
+    /// Passes over the training frames.
+    public var epochs: Int
+    /// Examples per Adam step.
+    public var batchSize: Int
+    /// Adam's learning rate.
+    public var learningRate: Double
+    /// Seed of the initial weights, the split, the batches and the augmentation.
+    public var seed: UInt64
+    /// Share of the clips held out to calibrate the threshold (split by clip, never by frame).
+    public var calibrationFraction: Double
+    /// Cost of a false positive relative to a false negative when the threshold is picked.
+    public var falsePositiveCost: Double
+
+    /// Creates a recipe (defaults: 16, 32 and 32 channels, 32 features, shift 3, jitter 0.1, 80 epochs of batch 32,
+    /// learning rate 2e-3, seed 0, 30 % of the clips for calibration, a false positive costs five false negatives).
+    public init(channels: [Int] = [16, 32, 32], groups: Int = 4, features: Int = 32, randomShift: Int = 3,
+                photometricJitter: Double = 0.1, epochs: Int = 80, batchSize: Int = 32, learningRate: Double = 2e-3,
+                seed: UInt64 = 0, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
+        self.channels = channels
+        self.groups = groups
+        self.features = features
+        self.randomShift = randomShift
+        self.photometricJitter = photometricJitter
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.seed = seed
+        self.calibrationFraction = calibrationFraction
+        self.falsePositiveCost = falsePositiveCost
+    }
+
+    /// Checks the values a training run needs.
+    ///
+    /// - Throws: ``ClassifierError/badRecipe(_:)`` naming the first bad field.
+    public func validate() throws(ClassifierError) {
+        guard !channels.isEmpty, channels.allSatisfy({ $0 > 0 && $0 % max(groups, 1) == 0 }), groups > 0 else {
+            throw .badRecipe("channels \(channels) must be positive multiples of groups \(groups)")
+        }
+        guard features > 0, randomShift >= 0, (0...0.5).contains(photometricJitter) else {
+            throw .badRecipe("features must be > 0, randomShift ≥ 0 and photometricJitter in 0...0.5")
+        }
+        guard (1...10_000).contains(epochs), (1...1024).contains(batchSize), learningRate > 0 else {
+            throw .badRecipe("epochs must be 1...10000, batchSize 1...1024 and learningRate > 0")
+        }
+        guard (0.05...0.8).contains(calibrationFraction), falsePositiveCost > 0 else {
+            throw .badRecipe("calibrationFraction must be 0.05...0.8 and falsePositiveCost > 0")
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Enpire
+public import EnpireReward
+import EnpireLearning
+import Foundation
+public import Logging
+
+/// Trains a ``SuccessClassifier`` from labelled frames and calibrates its threshold on held-out clips.
+///
+/// The clips are shuffled with the recipe's seed and split by clip: ``ClassifierRecipe/calibrationFraction`` of
+/// them (at least one of each outcome when there are two or more clips of it) are held out, the rest train the
+/// network with Adam on the 2-class cross-entropy, with DrQ random shifts and a brightness/contrast jitter. The
+/// threshold on P(success) is then picked on the held-out clips' frames (``ThresholdCalibration``), where a
+/// false positive costs ``ClassifierRecipe/falsePositiveCost`` false negatives.
+public struct ClassifierTrainer: Sendable {
+    /// What a training run produced besides the network.
+    public struct Report: Sendable, Codable, Equatable {
+        /// Clips and frames in the training part.
+        public var trainingClips: Int, trainingFrames: Int
+        /// Clips and frames in the held-out calibration part.
+        public var calibrationClips: Int, calibrationFrames: Int
+        /// The calibrated threshold on P(success).
+        public var threshold: Double
+        /// Confusion counts on the training frames at the threshold.
+        public var training: ClassificationMetrics
+        /// Confusion counts on the held-out calibration frames at the threshold (the threshold was picked on
+        /// them, so this is optimistic; a fresh held-out set is the real measure).
+        public var calibration: ClassificationMetrics
+        /// Mean loss of the first and the last epoch.
+        public var firstEpochLoss: Double, lastEpochLoss: Double
+        /// Wall-clock seconds of training and calibration.
+        public var seconds: Double
+    }
+
+    /// The recipe.
+    public var recipe: ClassifierRecipe
+
+    /// Creates a trainer.
+    public init(recipe: ClassifierRecipe = ClassifierRecipe()) {
+        self.recipe = recipe
+    }
+
+    /// Trains on `examples` and returns the classifier with its calibrated threshold.
+    ///
+    /// - Throws: ``ClassifierError/badClips(_:)`` with fewer than two clips of either outcome or examples whose
+    ///   size does not match `input`; ``ClassifierError/badRecipe(_:)`` for a bad recipe.
+    public func train(_ examples: [ClassifierExample], input: ClassifierInput,
+                      logger: Logger = Logger(label: "enpire.reward.classifier")) throws(ClassifierError)
+        -> (classifier: SuccessClassifier, report: Report) {
+        let start = Date()
+        try recipe.validate()
+        guard examples.allSatisfy({ $0.features.count == input.featureCount }) else {
+            throw .badClips("every example must have \(input.featureCount) input values")
+        }
+        let (training, calibration) = try split(examples)
+        let classifier = try SuccessClassifier(input: input, recipe: recipe)
+        let network = classifier.network
+        let adam = Adam(parameters: network.parameters, learningRate: Float(recipe.learningRate),
+                        schedule: .cosine(totalSteps: recipe.epochs * max(1, (training.count + recipe.batchSize - 1)
+                                                                         / recipe.batchSize), minimumFactor: 0.05),
+                        maxGradientNorm: 5)
+        var rng = SplitMix64(seed: recipe.seed ^ 0x5EED_C1A5)
+        var order = Array(training.indices)
+        var batch = Tensor.zeros([0]), target = Tensor.zeros([0]), logits = Tensor.zeros([0])
+        var gradient = Tensor.zeros([0])
+        let width = input.featureCount, loss = SoftmaxCrossEntropyLoss()
+        var firstLoss = 0.0, lastLoss = 0.0
+        do {
+            for epoch in 0..<recipe.epochs {
+                shuffle(&order, rng: &rng)
+                var total = 0.0, steps = 0
+                var begin = 0
+                while begin < order.count {
+                    let rows = min(recipe.batchSize, order.count - begin)
+                    batch.resize(rows: rows, columns: width)
+                    target.resize(rows: rows, columns: 2)
+                    for row in 0..<rows {
+                        let example = training[order[begin + row]]
+                        let contrast = Float(1 + recipe.photometricJitter * (2 * rng.nextUnitDouble() - 1))
+                        let brightness = Float(recipe.photometricJitter * (2 * rng.nextUnitDouble() - 1))
+                        for i in 0..<width {
+                            batch.scalars[row * width + i] = example.features[i] * contrast + brightness
+                        }
+                        target.scalars[row * 2] = example.success ? 0 : 1
+                        target.scalars[row * 2 + 1] = example.success ? 1 : 0
+                    }
+                    try network.forward(batch, into: &logits, training: true)
+                    total += Double(try loss(logits: logits, target: target, gradient: &gradient))
+                    try network.backward(gradient)
+                    adam.step()
+                    steps += 1
+                    begin += rows
+                }
+                let mean = total / Double(max(steps, 1))
+                if epoch == 0 { firstLoss = mean }
+                lastLoss = mean
+                if epoch % 10 == 0 || epoch == recipe.epochs - 1 {
+                    logger.info("classifier epoch \(epoch + 1)/\(recipe.epochs): loss \(String(format: "%.4f", mean))")
+                }
+            }
+        } catch {
+            throw .badRecipe("training failed: \(error)")
+        }
+        let calibrationScores = try classifier.probabilities(of: calibration)
+        let picked = ThresholdCalibration.pick(scores: calibrationScores, labels: calibration.map(\.success),
+                                               falsePositiveCost: recipe.falsePositiveCost)
+        let trainingScores = try classifier.probabilities(of: training)
+        let report = Report(trainingClips: Set(training.map(\.clip)).count, trainingFrames: training.count,
+                            calibrationClips: Set(calibration.map(\.clip)).count, calibrationFrames: calibration.count,
+                            threshold: picked.threshold,
+                            training: Self.metrics(trainingScores, training, threshold: picked.threshold),
+                            calibration: Self.metrics(calibrationScores, calibration, threshold: picked.threshold),
+                            firstEpochLoss: firstLoss, lastEpochLoss: lastLoss,
+                            seconds: Date().timeIntervalSince(start))
+        return (classifier, report)
+    }
+
+    /// Splits examples by clip: the held-out calibration part and the training part, seeded by the recipe.
+    ///
+    /// - Throws: ``ClassifierError/badClips(_:)`` with fewer than two clips of either outcome.
+    public func split(_ examples: [ClassifierExample]) throws(ClassifierError)
+        -> (training: [ClassifierExample], calibration: [ClassifierExample]) {
+        var outcomeOfClip: [String: Bool] = [:]
+        for example in examples { outcomeOfClip[example.clip] = example.success || (outcomeOfClip[example.clip] ?? false) }
+        var held = Set<String>()
+        var rng = SplitMix64(seed: recipe.seed)
+        for outcome in [true, false] {
+            var clips = outcomeOfClip.filter { $0.value == outcome }.map(\.key).sorted()
+            guard clips.count >= 2 else {
+                throw .badClips("\(clips.count) \(outcome ? "success" : "failure") clip(s); at least two of each "
+                    + "outcome are needed (one to train on, one to calibrate the threshold)")
+            }
+            shuffle(&clips, rng: &rng)
+            let count = min(clips.count - 1, max(1, Int((Double(clips.count) * recipe.calibrationFraction).rounded())))
+            held.formUnion(clips.prefix(count))
+        }
+        return (examples.filter { !held.contains($0.clip) }, examples.filter { held.contains($0.clip) })
+    }
+
+    /// Confusion counts of `scores` against the examples' labels at `threshold`.
+    public static func metrics(_ scores: [Double], _ examples: [ClassifierExample], threshold: Double)
+        -> ClassificationMetrics {
+        var metrics = ClassificationMetrics()
+        for (score, example) in zip(scores, examples) { metrics.record(predicted: score > threshold, truth: example.success) }
+        return metrics
+    }
+
+    private func shuffle<T>(_ values: inout [T], rng: inout SplitMix64) {
+        guard values.count > 1 else { return }
+        for i in stride(from: values.count - 1, to: 0, by: -1) {
+            let j = Int(rng.next() % UInt64(i + 1))
+            values.swapAt(i, j)
+        }
+    }
+}

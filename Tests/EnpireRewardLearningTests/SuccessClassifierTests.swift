@@ -1,0 +1,176 @@
+import Enpire
+import EnpireReward
+import EnpireRewardLearning
+import Foundation
+import Testing
+
+/// Two visually distinct classes: a bright square on the left of the frame (success) or on the right (failure),
+/// on a noisy grey background, with the square's position jittered per clip.
+enum SyntheticClips {
+    static let size = ImageSize(width: 64, height: 48)
+
+    static func image(success: Bool, rng: inout SplitMix64) -> RGBImage {
+        var image = RGBImage(size: size, fill: (120, 120, 120))
+        for i in 0..<image.pixels.count { image.pixels[i] = UInt8(100 + Int(rng.next() % 40)) }
+        let x0 = (success ? 8 : 40) + Int(rng.next() % 6), y0 = 14 + Int(rng.next() % 10)
+        for y in y0..<(y0 + 12) {
+            for x in x0..<(x0 + 12) {
+                let at = (y * size.width + x) * 3
+                image.pixels[at] = 240; image.pixels[at + 1] = 200; image.pixels[at + 2] = 40
+            }
+        }
+        return image
+    }
+
+    /// `clips` clips per class of `frames` frames each.
+    static func examples(clips: Int, frames: Int, input: ClassifierInput, seed: UInt64) throws -> [ClassifierExample] {
+        var rng = SplitMix64(seed: seed)
+        var examples: [ClassifierExample] = []
+        for clip in 0..<(2 * clips) {
+            let success = clip % 2 == 0
+            for _ in 0..<frames {
+                examples.append(ClassifierExample(features: try input.features(of: image(success: success, rng: &rng)),
+                                                  success: success, clip: "clip\(clip)"))
+            }
+        }
+        return examples
+    }
+}
+
+@Suite("Learned success classifier")
+struct SuccessClassifierTests {
+    static let recipe = ClassifierRecipe(channels: [8, 16], groups: 4, features: 16, randomShift: 2, epochs: 15,
+                                         batchSize: 16, learningRate: 3e-3, seed: 3)
+
+    static func trained() throws -> (SuccessClassifier, ClassifierTrainer.Report, ClassifierInput) {
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
+        let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
+        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        return (classifier, report, input)
+    }
+
+    @Test("training on a tiny synthetic set separates two visually distinct classes on fresh frames")
+    func separatesClasses() throws {
+        let (classifier, report, _) = try Self.trained()
+        #expect(report.lastEpochLoss < report.firstEpochLoss * 0.5)
+        #expect(report.calibrationClips >= 2 && report.trainingClips >= 2)
+        var rng = SplitMix64(seed: 99)
+        var correct = 0
+        for index in 0..<40 {
+            let success = index % 2 == 0
+            let p = try classifier.probability(of: SyntheticClips.image(success: success, rng: &rng))
+            if (p > report.threshold) == success { correct += 1 }
+        }
+        #expect(correct >= 38, "\(correct)/40 fresh frames right")
+    }
+
+    @Test("the threshold minimises cost with false positives dearer, ties to the widest gap")
+    func thresholdCalibration() {
+        let separable = ThresholdCalibration.pick(scores: [0.1, 0.2, 0.8, 0.9], labels: [false, false, true, true],
+                                                  falsePositiveCost: 5)
+        #expect(separable.cost == 0 && abs(separable.threshold - 0.5) < 1e-9)
+        // A failure at 0.7 among successes: passing it costs 5, missing the 0.6 success costs 1.
+        let costly = ThresholdCalibration.pick(scores: [0.1, 0.6, 0.7, 0.9], labels: [false, true, false, true],
+                                               falsePositiveCost: 5)
+        #expect(costly.cost == 1 && costly.threshold > 0.7 && costly.threshold < 0.9)
+        let cheap = ThresholdCalibration.pick(scores: [0.1, 0.6, 0.7, 0.9], labels: [false, true, false, true],
+                                              falsePositiveCost: 0.5)
+        #expect(cheap.cost == 0.5 && cheap.threshold < 0.6)
+        // Two thresholds of equal cost (0.15 and 0.6): the tie goes to the middle of the wider gap.
+        let tie = ThresholdCalibration.pick(scores: [0.1, 0.2, 0.3, 0.9], labels: [false, true, false, true],
+                                            falsePositiveCost: 1)
+        #expect(tie.cost == 1 && abs(tie.threshold - 0.6) < 1e-9)
+    }
+
+    @Test("the split keeps clips whole, holds out both outcomes, and refuses one outcome")
+    func splitByClip() throws {
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 16)
+        let examples = try SyntheticClips.examples(clips: 5, frames: 3, input: input, seed: 2)
+        let (training, calibration) = try ClassifierTrainer(recipe: Self.recipe).split(examples)
+        #expect(Set(training.map(\.clip)).isDisjoint(with: Set(calibration.map(\.clip))))
+        #expect(calibration.contains(where: \.success) && calibration.contains { !$0.success })
+        #expect(training.count + calibration.count == examples.count)
+        let oneOutcome = examples.filter(\.success)
+        #expect(throws: ClassifierError.self) { try ClassifierTrainer(recipe: Self.recipe).split(oneOutcome) }
+    }
+
+    @Test("freezing: the sidecar's hash is the identity; a different expected hash or changed weights are refused")
+    func freezeAndHash() throws {
+        let (classifier, report, _) = try Self.trained()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
+        let sidecar = try Data(contentsOf: folder.appendingPathComponent(ClassifierModel.sidecarName))
+        #expect(model.identity == SHA256.hex(sidecar))
+        let loaded = try ClassifierModel.load(from: folder, expectedHash: model.identity)
+        var rng = SplitMix64(seed: 5)
+        let image = SyntheticClips.image(success: true, rng: &rng)
+        #expect(try loaded.classifier.probability(of: image) == classifier.probability(of: image))
+        #expect(throws: ClassifierError.self) {
+            try ClassifierModel.load(from: folder, expectedHash: String(repeating: "0", count: 64))
+        }
+        // Flip one byte of the weights: the sidecar's weight hash no longer matches.
+        let weightsURL = folder.appendingPathComponent(ClassifierModel.weightsName)
+        var weights = try Data(contentsOf: weightsURL)
+        weights[weights.count - 1] ^= 0xFF
+        try weights.write(to: weightsURL)
+        #expect(throws: ClassifierError.self) { try ClassifierModel.load(from: folder) }
+    }
+
+    @Test("crafted or corrupt files are refused with an error, never a crash")
+    func corruptFiles() throws {
+        let (classifier, report, _) = try Self.trained()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
+        let sidecarURL = folder.appendingPathComponent(ClassifierModel.sidecarName)
+        let good = try Data(contentsOf: sidecarURL)
+        let text = String(decoding: good, as: UTF8.self)
+        let crafted = [Data(), Data("{".utf8), Data(good.prefix(good.count / 2)),
+                       Data(text.replacingOccurrences(of: ClassifierModel.currentFormat, with: "enpire.other").utf8),
+                       Data(text.replacingOccurrences(of: "\"side\" : 24", with: "\"side\" : 4000").utf8)]
+        for bytes in crafted {
+            try bytes.write(to: sidecarURL)
+            #expect(throws: ClassifierError.self) { try ClassifierModel.load(from: folder) }
+        }
+        try good.write(to: sidecarURL)
+        // Weights that are not safetensors, with the sidecar still naming the old hash: refused on the hash.
+        try Data("not safetensors".utf8).write(to: folder.appendingPathComponent(ClassifierModel.weightsName))
+        #expect(throws: ClassifierError.self) { try ClassifierModel.load(from: folder) }
+        #expect(throws: ClassifierError.self) { try ClassifierModel.load(from: folder.appendingPathComponent("missing")) }
+    }
+
+    @Test("the reward gives unknown for a missing camera, a corrupt JPEG or a wrong size, and a vote for fusion")
+    func rewardUnknowns() async throws {
+        let (classifier, report, input) = try Self.trained()
+        let model = ClassifierModel(task: "synthetic", cameraName: "top", input: input, recipe: classifier.recipe,
+                                    threshold: report.threshold, training: report, weightsSHA256: "")
+        let reward = ClassifierReward(model: model, classifier: classifier)
+        let codec = try JPEGCodec()
+        var rng = SplitMix64(seed: 8)
+        let good = try codec.encode(SyntheticClips.image(success: true, rng: &rng), quality: 90)
+        let judged = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, jpeg: good))
+        #expect(judged.success && judged.status != .unknown && judged.votes.first?.source == "classifier:top")
+        #expect(judged.latencySeconds > 0)
+        let corrupt = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, jpeg: Array(good.prefix(40))))
+        #expect(corrupt.status == .unknown && !corrupt.success)
+        let empty = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0))
+        #expect(empty.status == .unknown && !empty.success)
+        let wrong = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0,
+                                              image: RGBImage(size: ImageSize(width: 32, height: 32), fill: (200, 200, 200))))
+        #expect(wrong.status == .unknown && !wrong.success)
+        let missing = try await reward.evaluate(EpisodeContext(
+            observation: Observation(stepIndex: 0, elapsedSeconds: 0, arms: [],
+                                     frames: ["side": Frame(cameraName: "side", timestampSeconds: 0, jpeg: good)]),
+            isFinal: true))
+        #expect(missing.status == .unknown && !missing.success)
+        let live = try await reward.evaluate(EpisodeContext(
+            observation: Observation(stepIndex: 0, elapsedSeconds: 0, arms: [],
+                                     frames: ["top": Frame(cameraName: "top", timestampSeconds: 0, jpeg: good)]),
+            isFinal: false))
+        #expect(live.success == judged.success && live.score == judged.score)
+        let fused = VoteFusion.fuse(judged.votes + [Vote(source: "analyser", success: true, score: 1)], rule: .all,
+                                    expectedSources: ["classifier:top", "analyser"])
+        #expect(fused.success)
+    }
+}
