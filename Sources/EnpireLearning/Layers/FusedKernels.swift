@@ -41,16 +41,18 @@ enum FusedKernels {
     static let maxChunks = ComputePool.maxSize
 
     /// Calls `body(start, end, chunk)` over `[0, count)` in contiguous chunks; in parallel on the compute pool
-    /// when `count · costPerItem ≥ parallelThreshold`. Allocation-free.
+    /// when `count · costPerItem ≥ parallelThreshold` (then the closure costs one small allocation; the training
+    /// step's kernels are ``PoolKernel``s instead).
     @inline(__always)
     static func forEachChunk(count: Int, costPerItem: Int, _ body: (Int, Int, Int) -> Void) {
-        let chunks = count * costPerItem >= parallelThreshold ? min(chunkCount, count) : 1
+        let chunks = chunks(count: count, costPerItem: costPerItem)
         if chunks <= 1 {
             body(0, count, 0)
             return
         }
         ComputePool.run(chunks: chunks) { chunk in
-            body(count * chunk / chunks, count * (chunk + 1) / chunks, chunk)
+            let (start, end) = ComputePool.bounds(count, chunk: chunk, of: chunks)
+            body(start, end, chunk)
         }
     }
 
@@ -67,7 +69,7 @@ enum FusedKernels {
                                columns: Int, activation: FusedActivation) {
         var kernel = BiasActivationKernel(y: y, bias: bias, rows: rows, columns: columns, code: activation.kernelCode,
                                           chunks: chunks(count: rows, costPerItem: columns))
-        if kernel.chunks == 1 { kernel.run(chunk: 0) } else { ComputePool.run(&kernel) }
+        ComputePool.run(&kernel)
     }
 
     /// One pass over `[rows, columns]`: `gradInput = gradOutput · activation'(output)` (skipped for
@@ -87,7 +89,7 @@ enum FusedKernels {
             chunks: chunks(count: rows, costPerItem: columns))
         let chunks = kernel.chunks
         if biasGradient != nil { partials.update(repeating: 0, count: chunks * columns) }
-        if chunks == 1 { kernel.run(chunk: 0) } else { ComputePool.run(&kernel) }
+        ComputePool.run(&kernel)
         guard let biasGradient else { return }
         if !accumulate { biasGradient.update(from: partials, count: columns) } else {
             for column in 0..<columns { biasGradient[column] += partials[column] }

@@ -87,7 +87,7 @@ public final class Adam {
             let m = firstMoments[index].pointer, v = secondMoments[index].pointer
             var kernel = AdamKernel(w: w, g: g, m: m, v: v, sums: sums, count: parameter.count, constants: constants,
                                     chunks: FusedKernels.chunks(count: parameter.count, costPerItem: 2))
-            if kernel.chunks == 1 { kernel.run(chunk: 0) } else { ComputePool.run(&kernel) }
+            ComputePool.run(&kernel)
             for chunk in 0..<kernel.chunks { squares += Double(sums[chunk]) }
         }
         if maxGradientNorm == nil { lastGradientNorm = Float(squares.squareRoot()) }

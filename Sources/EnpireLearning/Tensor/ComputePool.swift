@@ -2,7 +2,7 @@ import CKernels
 import Foundation
 
 /// The threads EnpireLearning computes on: a fork-join pool in C (`CKernels/pool.c`) where the calling thread
-/// runs the first chunk and persistent workers run the others, allocation-free per call.
+/// runs the first chunk and persistent workers run the others (allocation-free when the work is a ``PoolKernel``).
 ///
 /// The pool does all of the training step's parallel work, the matrix products included: ``BLAS`` runs OpenBLAS on
 /// one thread and splits large products into blocks of the output itself, so one set of threads shares the cores
@@ -49,9 +49,14 @@ enum ComputePool {
 
     /// Runs `kernel.run(chunk:)` for every chunk in `0..<kernel.chunks` like the closure form, with
     /// no allocation: the kernel is a plain struct passed by address and entered through its C function pointer.
+    /// A single chunk runs directly on the caller.
     static func run<Kernel: PoolKernel>(_ kernel: inout Kernel) {
-        _ = size
         let chunks = kernel.chunks
+        guard chunks > 1 else {
+            kernel.run(chunk: 0)
+            return
+        }
+        _ = size
         withUnsafeMutablePointer(to: &kernel) { pointer in
             _ = enpire_pool_run(Int32(chunks), Kernel.entry, pointer)
         }

@@ -156,13 +156,10 @@ public final class Conv2d: Layer {
         guard wantParameters else { return }
         let dW = weight.gradientStorage.pointer, db = bias.gradientStorage.pointer
         if mode == .overwrite {
-            dW.update(from: partial, count: weightCount)
-            db.update(from: partial + weightCount, count: outChannels)
-        } else {
-            for index in 0..<weightCount { dW[index] += partial[index] }
-            for channel in 0..<outChannels { db[channel] += partial[weightCount + channel] }
+            dW.update(repeating: 0, count: weightCount)
+            db.update(repeating: 0, count: outChannels)
         }
-        for thread in 1..<max(threads, 1) {
+        for thread in 0..<threads {
             let source = partial + thread * partialStride
             for index in 0..<weightCount { dW[index] += source[index] }
             for channel in 0..<outChannels { db[channel] += source[weightCount + channel] }
