@@ -1,6 +1,7 @@
 import ArgumentParser
 import Enpire
 import EnpireResearch
+import EnpireSim
 import EnpireTasks
 import Foundation
 import Synchronization
@@ -66,12 +67,38 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Hidden layer widths, comma-separated.") var hidden = "128,128"
     @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Run seed (initialisation, shuffling, training seeds).") var seed: UInt64 = 1
+    @Option(help: "pusht bc/dagger: the reality training and development episodes run in (domain randomisation): clean, mild, harsh or a reality file.")
+    var reality: String?
+    @Option(help: "pusht bc/dagger: planner setting name=value of the primitive library and teacher (repeatable).")
+    var param: [String] = []
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
     var progress: ProgressFormat = .text
 
     func run() async throws {
-        let learner = try taskOptions.learner()
+        var learner = try taskOptions.learner()
+        if !param.isEmpty {
+            guard var pusht = learner as? PushTLearnableTask else {
+                throw ValidationError("--param applies to `--task pusht` only")
+            }
+            var recipe: [String: Double] = [:]
+            for item in param {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let value = Double(parts[1]) else {
+                    throw ValidationError("--param expects name=number, got '\(item)'")
+                }
+                recipe[parts[0]] = value
+            }
+            do { pusht.library = try PushTPlannerParameters(recipe: recipe) } catch { throw ValidationError("--param: \(error)") }
+            learner = pusht
+        }
+        if let reality {
+            guard var pusht = learner as? PushTLearnableTask else {
+                throw ValidationError("--reality applies to `--task pusht` only")
+            }
+            pusht.reality = try RealityOption.parse(reality)
+            learner = pusht
+        }
         let widths = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !widths.isEmpty, widths.count == hidden.split(separator: ",").count else {
             throw ValidationError("--hidden must be comma-separated integers, e.g. 128,128; got \(hidden)")
@@ -116,6 +143,8 @@ struct PolicyCommand: AsyncParsableCommand {
         var firstSeed: UInt64 = 5_000_000
         @Option(help: "Episodes.") var episodes = 200
         @Option(help: RealityOption.help) var reality: String?
+        @Flag(help: "pusht, camera: measure the goal marking again in each episode's first frame (a camera moved since its calibration).")
+        var registerCamera = false
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Run every episode on a simulated Station (reset, safety envelope, camera reward, clock; pin insertion, camera observations).")
         var onStation = false
@@ -125,6 +154,13 @@ struct PolicyCommand: AsyncParsableCommand {
         func run() async throws {
             if onStation { return try await runOnStation() }
             var learner = try taskOptions.learner()
+            if registerCamera {
+                guard var pusht = learner as? PushTLearnableTask, try taskOptions.observationMode() == .camera else {
+                    throw ValidationError("--register-camera applies to `--task pusht --observe camera` only")
+                }
+                pusht.registersCameraEachEpisode = true
+                learner = pusht
+            }
             if let reality {
                 if var pusht = learner as? PushTLearnableTask {
                     pusht.reality = try RealityOption.parse(reality)

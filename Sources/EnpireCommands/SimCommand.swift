@@ -100,6 +100,11 @@ struct SimCommand: AsyncParsableCommand {
             """)
         var observe: ObservationMode?
         @Option(name: .customLong("reality"), help: RealityOption.help) var realityArgument: String?
+        @Flag(help: """
+            Privileged upper bound (headless Push-T only): the planner plans with each episode's true departures \
+            from gym-pusht and the pusher controller's true hidden state, as no real station could.
+            """)
+        var plannerKnowsReality = false
 
         func validate() throws {
             try OptionLimits.check(seeds, 1...OptionLimits.episodes, "--seeds")
@@ -108,6 +113,9 @@ struct SimCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            if plannerKnowsReality, task.task.name != "pusht" || observe != nil || cameraReward || robotReset {
+                throw ValidationError("--planner-knows-reality runs the headless Push-T planner: drop --observe, --camera-reward and --robot-reset")
+            }
             if task.task.name != "pusht" { try await runTask(task.task); return }
             let reality = try RealityOption.parse(realityArgument ?? "clean")
             var recipe: [String: Double] = [:]
@@ -153,10 +161,13 @@ struct SimCommand: AsyncParsableCommand {
                 return
             }
             let result = PushTExpertEvaluation.run(seeds: seedList, parameters: parameters, maxSteps: maxSteps,
-                                                   workers: workers, reality: reality)
+                                                   workers: workers, reality: reality,
+                                                   plannerKnowsReality: plannerKnowsReality)
             let interval = try WilsonInterval(successes: result.successes, trials: result.trials)
             let report: [String: Any] = [
-                "task": "pusht", "policy": "pusht-heuristic-expert", "privileged": parameters.identifyPusher == 1
+                "task": "pusht", "policy": "pusht-heuristic-expert", "privileged": plannerKnowsReality
+                    ? "oracle: reads the exact state, plans with the simulator given the episode's true departures (an upper bound)"
+                    : parameters.identifyPusher == 1
                     ? "oracle: reads the exact state, plans with the simulator as its model (the pusher's latency, lag and gain identified online from its own commands and track)"
                     : "oracle: plans with the clean simulator as its model, reads the exact state",
                 "reality": reality.name, "wilson_lower": interval.lower, "wilson_upper": interval.upper,

@@ -162,4 +162,17 @@ struct PushTRealityTests {
         #expect(try PushTPlannerParameters(recipe: ["identifyPusher": 1]).identifyPusher == 1)
         #expect(throws: PushTPlannerError.self) { try PushTPlannerParameters(recipe: ["identifyPusher": 2]) }
     }
+
+    @Test("an oracle given the true departures plans with them: same episode under clean, another under harsh")
+    func plannerKnowingTheRealityPlansWithIt() {
+        let cheap = PushTPlannerParameters(contactsPerEdge: 1, pushDistanceCount: 2)
+        func run(_ reality: PushTReality, knows: Bool) -> PushTExpertEvaluation.Episode {
+            PushTExpertEvaluation.runEpisode(seed: 7_000_013, parameters: cheap, maxSteps: 80, reality: reality,
+                                             plannerKnowsReality: knows)
+        }
+        let clean = run(.clean, knows: false), cleanKnown = run(.clean, knows: true)
+        #expect(clean.steps == cleanKnown.steps && clean.finalCoverage == cleanKnown.finalCoverage)
+        let harsh = run(.harsh, knows: false), harshKnown = run(.harsh, knows: true)
+        #expect(harsh.finalCoverage != harshKnown.finalCoverage, "the true model should change the plans under harsh")
+    }
 }

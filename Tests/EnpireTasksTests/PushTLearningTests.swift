@@ -42,6 +42,20 @@ struct PushTLearningTests {
         }
     }
 
+    @Test("domain randomisation: training rollouts run in the configured reality, and clean is gym-pusht's path")
+    func rolloutsRunInTheReality() {
+        func episode(_ reality: PushTReality?) -> PushTPrimitiveRollouts.Episode {
+            PushTPrimitiveRollouts.runEpisode(seed: 100_003, library: Self.cheapLibrary, learner: nil, teacherShare: 1,
+                                              label: true, temperature: 2, positionNoise: 0, angleNoise: 0, noiseSeed: 1,
+                                              reality: reality)
+        }
+        let plain = episode(nil), clean = episode(.clean), harsh = episode(.harsh)
+        #expect(plain.steps == clean.steps && plain.maximumCoverage == clean.maximumCoverage)
+        #expect(plain.decisions.map(\.features) == clean.decisions.map(\.features))
+        #expect(plain.decisions.map(\.features) != harsh.decisions.map(\.features),
+                "harsh's latency, lag and friction should change what the teacher's episode sees")
+    }
+
     @Test("the executor's targets are the planner's: the chosen candidate replays the plan exactly")
     func executorMatchesPlanner() {
         let planner = PushTPushPlanner(parameters: Self.cheapLibrary)

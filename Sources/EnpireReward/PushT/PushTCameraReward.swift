@@ -93,6 +93,12 @@ public final class PushTCameraReward: RewardFunction {
         try kit.withPixels(of: frame) { _, image in try analyzer.calibrate(reference: image) }
     }
 
+    /// The goal marking's pose measured again in a frame of the scene (see
+    /// ``PushTFrameAnalyzer/registerGoal(in:calibration:)``), decoding its JPEG when it carries no pixels.
+    public func registeredGoal(in frame: Frame, calibration: PushTCameraCalibration) throws -> PushTImagePose {
+        try kit.withPixels(of: frame) { _, image in try analyzer.registerGoal(in: image, calibration: calibration) }
+    }
+
     /// Measures a frame (decoding its JPEG when it carries no pixels).
     public func features(of frame: Frame, calibration: PushTCameraCalibration) throws -> PushTFrameFeatures {
         let features = try kit.withPixels(of: frame) { _, image in

@@ -103,17 +103,8 @@ public struct PushTFrameAnalyzer: Sendable {
         guard let unmixer = ColourUnmixer(block: colours.block, goal: colours.goal, agent: colours.agent) else {
             throw .badFrame("block, goal and agent colours are too similar to tell apart; check exposure and white")
         }
-        var goal = pose(rough, centroidY: Self.goalCentroidY, scale: (4 * rough.area / Self.goalArea).squareRoot(),
-                        width: width, height: height)
-        var levels = LocalLevels()
-        for _ in 0..<Self.refinementPasses {
-            let (moments, measured) = refinementMoments(image, light: light, pose: goal, shape: .goal, agent: nil,
-                                                        levels: levels) { r, g, b in unmixer.goalShare(r, g, b) }
-            levels = measured
-            guard let refined = moments.orientedCentroid(minimumArea: 0.5 * Self.goalArea * goal.scale * goal.scale)
-            else { break }
-            goal = pose(aligned(refined, with: goal), centroidY: Self.goalCentroidY,
-                        scale: (refined.area / Self.goalArea).squareRoot(), width: width, height: height)
+        guard let goal = goalPose(image, light: light, unmixer: unmixer) else {
+            throw .badFrame("the goal marking is not visible; give a reference frame with the block moved away")
         }
         return PushTCameraCalibration(goal: goal, blockColor: colours.block, goalColor: colours.goal,
                                       agentColor: colours.agent)
@@ -223,7 +214,7 @@ public struct PushTFrameAnalyzer: Sendable {
     }
 
     /// The moments tuple with its axis turned to point the same way as `previous`'s body +y.
-    private func aligned(_ m: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double),
+    func aligned(_ m: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double),
                          with previous: PushTImagePose) -> (x: Double, y: Double, axisX: Double, axisY: Double,
                                                             area: Double) {
         let ux = -sin(previous.angle), uy = cos(previous.angle)
@@ -231,7 +222,7 @@ public struct PushTFrameAnalyzer: Sendable {
         return (m.x, m.y, -m.axisX, -m.axisY, m.area)
     }
 
-    private func pose(_ m: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double), centroidY: Double,
+    func pose(_ m: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double), centroidY: Double,
                       scale: Double, width: Int, height: Int) -> PushTImagePose {
         // The long axis is the body's +y (bar to stem): u = (-sin φ, cos φ).
         let angle = atan2(-m.axisX, m.axisY)
@@ -255,7 +246,7 @@ public struct PushTFrameAnalyzer: Sendable {
     /// Weighted moments of the pixels within ``refinementMargin`` of `shape` at `pose`, each weighed by its share
     /// rescaled between `levels`; also returns the levels measured in this pass (offsets from the pose origin).
     /// With `stride` 2 only every second pixel of every second row is visited, each standing for four.
-    private func refinementMoments(_ image: RGBImage, light: LightPlane, pose: PushTImagePose, shape: Shape,
+    func refinementMoments(_ image: RGBImage, light: LightPlane, pose: PushTImagePose, shape: Shape,
                                    agent: (x: Double, y: Double, radius: Double)?, levels: LocalLevels,
                                    stride: Int = 1, share: (Double, Double, Double) -> Double) -> (ShapeMoments, LocalLevels) {
         let width = image.size.width, height = image.size.height

@@ -1,5 +1,4 @@
 import Enpire
-import Foundation
 
 /// Headless evaluation of ``PushTHeuristicExpert`` on seeded gym-pusht starts, without a station.
 public enum PushTExpertEvaluation {
@@ -35,16 +34,19 @@ public enum PushTExpertEvaluation {
     /// Runs one episode from gym-pusht's start state for `seed`, stopping at success (gym-pusht terminates) or
     /// after `maxSteps`.
     /// Under a `reality`, the episode's departures from gym-pusht are drawn from it with the seed; the planner
-    /// still plans with clean gym-pusht as its model.
+    /// still plans with clean gym-pusht as its model, unless `plannerKnowsReality`: then (**privileged**, an upper
+    /// bound) it plans with the episode's true departures and the controller's true hidden state.
     public static func runEpisode(seed: UInt64, parameters: PushTPlannerParameters = PushTPlannerParameters(),
                                   maxSteps: Int = PushTGeometry.maxEpisodeSteps,
-                                  reality: PushTReality? = nil) -> Episode {
+                                  reality: PushTReality? = nil, plannerKnowsReality: Bool = false) -> Episode {
         let simulation = PushTSimulation()
         simulation.reality = reality
         simulation.reset(seed: seed)
         var expert = PushTHeuristicExpert(parameters: parameters)
+        if plannerKnowsReality { expert.planner.model = simulation.perturbation }
         var coverage = simulation.coverage
         for step in 1...max(1, maxSteps) {
+            if plannerKnowsReality { expert.oracleController = simulation.controller }
             let target = expert.nextTarget(state: simulation.state, agentVelocity: simulation.agentVelocity)
             // Planned targets are finite: sums of finite state values and validated parameters.
             try? simulation.step(action: (target.x, target.y))
@@ -59,9 +61,10 @@ public enum PushTExpertEvaluation {
     /// Runs one episode per seed on `workers` threads and summarises them.
     public static func run(seeds: [UInt64], parameters: PushTPlannerParameters = PushTPlannerParameters(),
                            maxSteps: Int = PushTGeometry.maxEpisodeSteps, workers: Int = 2,
-                           reality: PushTReality? = nil) -> Result {
+                           reality: PushTReality? = nil, plannerKnowsReality: Bool = false) -> Result {
         let all = ParallelEpisodes.run(count: seeds.count, workers: workers) {
-            runEpisode(seed: seeds[$0], parameters: parameters, maxSteps: maxSteps, reality: reality)
+            runEpisode(seed: seeds[$0], parameters: parameters, maxSteps: maxSteps, reality: reality,
+                       plannerKnowsReality: plannerKnowsReality)
         }.sorted { $0.seed < $1.seed }
         let successful = all.filter(\.success)
         return Result(

@@ -31,6 +31,10 @@ public struct PushTHeuristicExpert: Policy {
     private var queue: [SIMD2<Double>] = []
     private var position = 0
     private var stepsAtTarget = 0
+    /// **Privileged** (an oracle that knows the station exactly): the pusher controller's true hidden state, set
+    /// by a caller that also set ``PushTPushPlanner/model`` to the episode's true perturbation. Plans start from
+    /// it instead of a believed state. Nil (the default) for every non-oracle use.
+    public var oracleController: PushTControllerState?
     /// Commands sent and pusher positions observed this episode (with ``PushTPlannerParameters/identifyPusher``).
     private var recording: PushTSystemIdentification.Recording?
     /// Steps of the recording the online fit uses at most (bounds its cost).
@@ -93,7 +97,7 @@ public struct PushTHeuristicExpert: Policy {
         }
         if exhausted {
             queue = planner.plan(state: state, agentVelocity: agentVelocity,
-                                 controller: identify ? believedController() : nil).targets
+                                 controller: identify ? believedController() : oracleController).targets
             position = 0
         }
         defer { position += 1 }

@@ -22,6 +22,39 @@ public struct PushTCameraObserver: Sendable {
         self.measurer = measurer
     }
 
+    private init(cameraName: String, calibration: PushTCameraCalibration, measurer: PushTCameraReward) {
+        self.cameraName = cameraName
+        self.calibration = calibration
+        self.measurer = measurer
+    }
+
+    /// Largest relative change of the goal marking's image scale a re-registration accepts: a larger one means
+    /// the block or the pusher hides part of the marking (a smaller visible area), not a zoom.
+    public static let registrationScaleTolerance = 0.03
+    /// Largest shift (fraction of the frame's shorter side) and rotation (radians) a re-registration accepts.
+    public static let registrationShiftTolerance = 0.05, registrationRotationTolerance = 0.1
+
+    /// This observer with the goal marking's image pose measured again in `frame` (a frame of the scene as it
+    /// is, block and pusher included), so that a camera bumped, turned or zoomed since the calibration photo
+    /// maps the block into table coordinates as before. The colours stay the calibration's.
+    ///
+    /// Returns nil, keeping the calibration, when the marking cannot be measured in `frame` or the measurement
+    /// departs from the calibration by more than the tolerances above (part of the marking hidden, or another
+    /// scene).
+    public func registered(to frame: Frame) -> PushTCameraObserver? {
+        guard let new = try? measurer.registeredGoal(in: frame, calibration: calibration) else { return nil }
+        let old = calibration.goal
+        let side = Double(min(measurer.model.resolution.width, measurer.model.resolution.height))
+        guard abs(new.scale / old.scale - 1) <= Self.registrationScaleTolerance,
+              abs(new.x - old.x) <= Self.registrationShiftTolerance * side,
+              abs(new.y - old.y) <= Self.registrationShiftTolerance * side,
+              abs(remainder(new.angle - old.angle, 2 * Double.pi)) <= Self.registrationRotationTolerance
+        else { return nil }
+        var calibration = self.calibration
+        calibration.goal = new
+        return PushTCameraObserver(cameraName: cameraName, calibration: calibration, measurer: measurer)
+    }
+
     /// Creates the observer of a simulated camera: the reference frame is rendered with the camera's own noise
     /// model (pose, lighting and sensor noise), the way a lab takes a calibration photo of its table.
     public static func simulated(cameraName: String = "top", resolution: ImageSize = ImageSize(width: 640, height: 480),

@@ -12,9 +12,18 @@ public import Foundation
 /// is `--demonstrations 150 --rounds 4 --episodes-per-round 150 --dev-seeds 60 --first-dev-seed 200000
 /// --hidden 256,256,256 --epochs 20`.
 public struct PushTLearnableTask: LearnableTask {
-    /// The reality ``evaluate(policyDirectory:firstSeed:episodes:observe:workers:progress:)`` scores in (nil: clean
-    /// gym-pusht): every episode's departures drawn from it with the seed.
+    /// The reality ``evaluate(policyDirectory:firstSeed:episodes:observe:workers:progress:)`` scores in, and the one
+    /// `bc`/`dagger` training and development episodes run in (domain randomisation; the teacher still plans with
+    /// clean gym-pusht); nil: clean gym-pusht. Every episode's departures are drawn from it with the seed.
     public var reality: PushTReality?
+
+    /// Whether ``evaluate(policyDirectory:firstSeed:episodes:observe:workers:progress:)`` measures the goal marking
+    /// again in each episode's first camera frame (``PushTPrimitivePolicy/registersEachEpisode``).
+    public var registersCameraEachEpisode = false
+
+    /// `bc`/`dagger`: the planner settings whose primitives the selector chooses among and whose planner is the
+    /// teacher (default: ``PushTPlannerParameters``'s defaults; `enpire main` uses its kept recipe).
+    public var library = PushTPlannerParameters()
 
     /// Creates the task (scoring in `reality`, when given).
     public init(reality: PushTReality? = nil) { self.reality = reality }
@@ -42,6 +51,8 @@ public struct PushTLearnableTask: LearnableTask {
         configuration.developmentFirstSeed = options.firstDevSeed
         configuration.workers = options.workers
         configuration.seed = options.seed
+        configuration.reality = reality.flatMap { $0.isClean ? nil : $0 }
+        configuration.library = library
         if options.observe == .state {
             configuration.positionNoise = 0
             configuration.angleNoise = 0
@@ -74,7 +85,8 @@ public struct PushTLearnableTask: LearnableTask {
         let model = try PushTPrimitiveModel.load(from: policyDirectory)
         let summary = try await PushTPolicyEvaluation.evaluate(model: model, mode: observe, firstSeed: firstSeed,
                                                                episodes: episodes, workers: workers,
-                                                               reality: reality) { done, total in
+                                                               reality: reality,
+                                                               registersEachEpisode: registersCameraEachEpisode) { done, total in
             progress(LearnProgress(phase: "evaluation", done: done, total: total, etaSeconds: nil))
         }
         return PolicyEvaluation(task: name, observe: observe, firstSeed: firstSeed, successes: summary.successes,

@@ -63,6 +63,9 @@ public struct PushTPrimitiveLearner: Sendable {
         public var workers = 2
         /// Seed of initialisation, shuffling and noise.
         public var seed: UInt64 = 1
+        /// The reality training and development episodes run in (nil: clean gym-pusht): each episode's departures
+        /// are drawn from it with the seed (domain randomisation).
+        public var reality: PushTReality?
 
         /// Default settings.
         public init() {}
@@ -195,7 +198,8 @@ public struct PushTPrimitiveLearner: Sendable {
             let collected = PushTPrimitiveRollouts.run(
                 seeds: seeds, library: config.library, learner: learner, teacherShare: followsTeacher ? 1 : config.teacherShare,
                 label: true, temperature: config.temperature, positionNoise: config.positionNoise,
-                angleNoise: config.angleNoise, noiseSeed: config.seed &+ UInt64(round) &* 7919, workers: config.workers
+                angleNoise: config.angleNoise, noiseSeed: config.seed &+ UInt64(round) &* 7919, workers: config.workers,
+                reality: config.reality
             ) { done in
                 progress(Progress(phase: "collect", round: round, done: done, total: seeds.count,
                                   etaSeconds: eta(0.5 * Double(done) / Double(seeds.count)),
@@ -228,7 +232,7 @@ public struct PushTPrimitiveLearner: Sendable {
             let dev = PushTPrimitiveRollouts.run(
                 seeds: devSeeds, library: config.library, learner: model, teacherShare: 0, label: false,
                 temperature: config.temperature, positionNoise: config.positionNoise, angleNoise: config.angleNoise,
-                noiseSeed: config.seed &+ 31, workers: config.workers) { done in
+                noiseSeed: config.seed &+ 31, workers: config.workers, reality: config.reality) { done in
                 progress(Progress(phase: "develop", round: round, done: done, total: devSeeds.count,
                                   etaSeconds: eta(0.9 + 0.1 * Double(done) / Double(max(devSeeds.count, 1))),
                                   message: "round \(round + 1)/\(config.rounds): development rollouts \(done)/\(devSeeds.count)"))

@@ -18,6 +18,12 @@ public struct PushTPrimitivePolicy: Policy {
     public let mode: ObservationMode
     /// The camera measurement (required in camera mode).
     public let observer: PushTCameraObserver?
+    /// Camera mode: measure the goal marking again in each episode, in the first decision frame where enough of
+    /// it is visible (``PushTCameraObserver/registered(to:)``), and use that registration for the rest of the
+    /// episode, so that a camera moved since its calibration photo does not shift every block estimate. Off by
+    /// default (the published figures calibrate once).
+    public var registersEachEpisode = false
+    private var episodeObserver: PushTCameraObserver?
     private let executor: PushTPushPlanner
     private var queue: [SIMD2<Double>] = []
     private var position = 0
@@ -44,6 +50,7 @@ public struct PushTPrimitivePolicy: Policy {
         queue.removeAll()
         position = 0
         decisions = 0
+        episodeObserver = nil
         frameRequest?.set(true)
     }
 
@@ -68,14 +75,15 @@ public struct PushTPrimitivePolicy: Policy {
         return [.moveTo([target.x, target.y])]
     }
 
-    private func observedBlock(_ observation: Observation) throws -> PushTObservedBlock {
+    private mutating func observedBlock(_ observation: Observation) throws -> PushTObservedBlock {
         switch mode {
         case .camera:
             guard let observer else { throw PushTObservationError.missing("a camera observer") }
             guard let frame = observation.frames[observer.cameraName] else {
                 throw PushTObservationError.blockNotSeen("no frame from camera '\(observer.cameraName)'")
             }
-            return try observer.block(in: frame)
+            if registersEachEpisode, episodeObserver == nil { episodeObserver = observer.registered(to: frame) }
+            return try (episodeObserver ?? observer).block(in: frame)
         case .state:
             guard let state = observation.features[PushTFeatures.state], state.count == 5 else {
                 throw PushTObservationError.missing("the privileged feature \"\(PushTFeatures.state)\"")

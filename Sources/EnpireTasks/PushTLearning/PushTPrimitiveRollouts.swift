@@ -60,16 +60,19 @@ public enum PushTPrimitiveRollouts {
     /// Runs one episode per seed on `workers` threads. A decision is the teacher's with probability
     /// `teacherShare` (or when there is no learner), else the learner's; with `label`, every decision is scored
     /// by the teacher (privileged). `onEpisode` is called with the count of finished episodes.
+    ///
+    /// Under a `reality`, each episode's departures from gym-pusht are drawn from it with the seed (the teacher
+    /// still scores primitives with clean gym-pusht as its model).
     public static func run(seeds: [UInt64], library: PushTPlannerParameters, learner: PushTPrimitiveModel?,
                            teacherShare: Double, label: Bool, temperature: Double, positionNoise: Double,
-                           angleNoise: Double, noiseSeed: UInt64, workers: Int,
+                           angleNoise: Double, noiseSeed: UInt64, workers: Int, reality: PushTReality? = nil,
                            onEpisode: @Sendable (Int) -> Void = { _ in }) -> Batch {
         let finished = Atomic<Int>(0)
         let episodes = ParallelEpisodes.run(count: seeds.count, workers: workers) { index in
             let episode = runEpisode(seed: seeds[index], library: library, learner: learner,
                                      teacherShare: teacherShare, label: label, temperature: temperature,
                                      positionNoise: positionNoise, angleNoise: angleNoise,
-                                     noiseSeed: noiseSeed ^ (seeds[index] &* 0x9E37_79B9_7F4A_7C15))
+                                     noiseSeed: noiseSeed ^ (seeds[index] &* 0x9E37_79B9_7F4A_7C15), reality: reality)
             onEpisode(finished.add(1, ordering: .relaxed).newValue)
             return episode
         }
@@ -79,8 +82,9 @@ public enum PushTPrimitiveRollouts {
     /// Runs one episode (see ``run(seeds:library:learner:teacherShare:label:temperature:positionNoise:angleNoise:noiseSeed:workers:onEpisode:)``).
     public static func runEpisode(seed: UInt64, library: PushTPlannerParameters, learner: PushTPrimitiveModel?,
                                   teacherShare: Double, label: Bool, temperature: Double, positionNoise: Double,
-                                  angleNoise: Double, noiseSeed: UInt64) -> Episode {
+                                  angleNoise: Double, noiseSeed: UInt64, reality: PushTReality? = nil) -> Episode {
         let simulation = PushTSimulation()
+        simulation.reality = reality
         simulation.reset(seed: seed)
         let teacher = PushTPushPlanner(parameters: library, successCoverage: PushTGeometry.successThreshold)
         var rng = SplitMix64(seed: noiseSeed)
