@@ -145,6 +145,8 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: RealityOption.help) var reality: String?
         @Flag(help: "pusht, camera: measure the goal marking again in each episode's first frame (a camera moved since its calibration).")
         var registerCamera = false
+        @Flag(help: "pusht: before each decision, hold the last target until the pusher has arrived (at most 1 s), reading only the arm's position.")
+        var waitForArrival = false
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Run every episode on a simulated Station (reset, safety envelope, camera reward, clock; pin insertion, camera observations).")
         var onStation = false
@@ -154,11 +156,16 @@ struct PolicyCommand: AsyncParsableCommand {
         func run() async throws {
             if onStation { return try await runOnStation() }
             var learner = try taskOptions.learner()
-            if registerCamera {
-                guard var pusht = learner as? PushTLearnableTask, try taskOptions.observationMode() == .camera else {
-                    throw ValidationError("--register-camera applies to `--task pusht --observe camera` only")
+            if registerCamera || waitForArrival {
+                guard var pusht = learner as? PushTLearnableTask else {
+                    throw ValidationError("--register-camera and --wait-for-arrival apply to `--task pusht` only")
                 }
-                pusht.registersCameraEachEpisode = true
+                let mode = try taskOptions.observationMode()
+                guard !registerCamera || mode == .camera else {
+                    throw ValidationError("--register-camera needs --observe camera")
+                }
+                pusht.registersCameraEachEpisode = registerCamera
+                pusht.waitsForArrival = waitForArrival
                 learner = pusht
             }
             if let reality {

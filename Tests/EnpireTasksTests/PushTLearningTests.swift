@@ -56,6 +56,37 @@ struct PushTLearningTests {
                 "harsh's latency, lag and friction should change what the teacher's episode sees")
     }
 
+    @Test("waiting for arrival holds the last target while the pusher lags, at most maximumArrivalWait steps")
+    func waitsForArrival() async throws {
+        let model = try PushTPrimitiveLearner(configuration: Self.tiny(episodes: 2, rounds: 1, hidden: 8,
+                                                                       developmentEpisodes: 0)).run().model
+        let simulation = PushTSimulation()
+        simulation.reset(seed: 11)
+        let state = simulation.state
+        /// Actions until the policy takes its second decision, the pusher reported on its target or 50 px behind.
+        func actionsUntilSecondDecision(waits: Bool, lagging: Bool) async throws -> Int {
+            var policy = try PushTPrimitivePolicy(model: model, mode: .state)
+            policy.waitsForArrival = waits
+            policy.reset()
+            var agent = SIMD2(state.agentX, state.agentY)
+            for count in 1...500 {
+                let observation = Observation(
+                    stepIndex: count - 1, elapsedSeconds: 0,
+                    arms: [RobotState(position: [agent.x, agent.y], velocity: [0, 0])],
+                    features: [PushTFeatures.state: state.observationVector])
+                let target = try await policy.action(for: observation)[0].target
+                if policy.decisions == 2 { return count }
+                agent = SIMD2(target[0] + (lagging ? 50 : 0), target[1])
+            }
+            return -1
+        }
+        let plain = try await actionsUntilSecondDecision(waits: false, lagging: true)
+        #expect(plain > 1)
+        #expect(try await actionsUntilSecondDecision(waits: true, lagging: true)
+                == plain + PushTPrimitivePolicy.maximumArrivalWait)
+        #expect(try await actionsUntilSecondDecision(waits: true, lagging: false) == plain)
+    }
+
     @Test("the executor's targets are the planner's: the chosen candidate replays the plan exactly")
     func executorMatchesPlanner() {
         let planner = PushTPushPlanner(parameters: Self.cheapLibrary)

@@ -20,6 +20,9 @@ public struct PushTLearnableTask: LearnableTask {
     /// Whether ``evaluate(policyDirectory:firstSeed:episodes:observe:workers:progress:)`` measures the goal marking
     /// again in each episode's first camera frame (``PushTPrimitivePolicy/registersEachEpisode``).
     public var registersCameraEachEpisode = false
+    /// Whether the evaluated policy waits for its pusher to arrive before deciding
+    /// (``PushTPrimitivePolicy/waitsForArrival``).
+    public var waitsForArrival = false
 
     /// `bc`/`dagger`: the planner settings whose primitives the selector chooses among and whose planner is the
     /// teacher (default: ``PushTPlannerParameters``'s defaults; `enpire main` uses its kept recipe).
@@ -86,7 +89,8 @@ public struct PushTLearnableTask: LearnableTask {
         let summary = try await PushTPolicyEvaluation.evaluate(model: model, mode: observe, firstSeed: firstSeed,
                                                                episodes: episodes, workers: workers,
                                                                reality: reality,
-                                                               registersEachEpisode: registersCameraEachEpisode) { done, total in
+                                                               registersEachEpisode: registersCameraEachEpisode,
+                                                               waitsForArrival: waitsForArrival) { done, total in
             progress(LearnProgress(phase: "evaluation", done: done, total: total, etaSeconds: nil))
         }
         return PolicyEvaluation(task: name, observe: observe, firstSeed: firstSeed, successes: summary.successes,

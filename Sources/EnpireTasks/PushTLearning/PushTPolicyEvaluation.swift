@@ -48,16 +48,18 @@ public enum PushTPolicyEvaluation {
     /// given: every episode's departures from gym-pusht drawn from it with the seed).
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
                                 workers: Int = 2, cameraSeed: UInt64 = 77, reality: PushTReality? = nil,
-                                registersEachEpisode: Bool = false,
+                                registersEachEpisode: Bool = false, waitsForArrival: Bool = false,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         try await evaluate(model: model, mode: mode, seeds: try seedRange(from: firstSeed, count: episodes),
                            workers: workers, cameraSeed: cameraSeed, reality: reality,
-                           registersEachEpisode: registersEachEpisode, progress: progress)
+                           registersEachEpisode: registersEachEpisode, waitsForArrival: waitsForArrival,
+                           progress: progress)
     }
 
     /// Runs the learned policy for one episode per seed of `seeds`.
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, seeds: [UInt64], workers: Int = 2,
                                 cameraSeed: UInt64 = 77, reality: PushTReality? = nil, registersEachEpisode: Bool = false,
+                                waitsForArrival: Bool = false,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
             of: "/state", with: "/\(mode.rawValue)")
@@ -66,6 +68,7 @@ public enum PushTPolicyEvaluation {
             var policy = try PushTPrimitivePolicy(model: model, mode: mode, observer: observer)
             policy.frameRequest = request
             policy.registersEachEpisode = registersEachEpisode
+            policy.waitsForArrival = waitsForArrival
             return policy
         }
     }
