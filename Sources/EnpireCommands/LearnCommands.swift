@@ -81,15 +81,7 @@ struct LearnCommand: AsyncParsableCommand {
             guard var pusht = learner as? PushTLearnableTask else {
                 throw ValidationError("--param applies to `--task pusht` only")
             }
-            var recipe: [String: Double] = [:]
-            for item in param {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let value = Double(parts[1]) else {
-                    throw ValidationError("--param expects name=number, got '\(item)'")
-                }
-                recipe[parts[0]] = value
-            }
-            do { pusht.library = try PushTPlannerParameters(recipe: recipe) } catch { throw ValidationError("--param: \(error)") }
+            pusht.library = try plannerParameters(param)
             learner = pusht
         }
         if let reality {

@@ -118,20 +118,7 @@ struct SimCommand: AsyncParsableCommand {
             }
             if task.task.name != "pusht" { try await runTask(task.task); return }
             let reality = try RealityOption.parse(realityArgument ?? "clean")
-            var recipe: [String: Double] = [:]
-            for item in param {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let value = Double(parts[1]) else {
-                    throw ValidationError("--param expects name=number, got '\(item)'")
-                }
-                recipe[parts[0]] = value
-            }
-            let parameters: PushTPlannerParameters
-            do {
-                parameters = try PushTPlannerParameters(recipe: recipe)
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            let parameters = try plannerParameters(param)
             let seedList = (0..<UInt64(seeds)).map { firstSeed &+ $0 }
             let started = Date()
             if let observe {
@@ -289,3 +276,16 @@ struct SimCommand: AsyncParsableCommand {
 }
 
 extension ObservationMode: ExpressibleByArgument {}
+
+/// Planner settings from `--param name=value` items (`enpire sim expert`, `enpire learn --task pusht`).
+func plannerParameters(_ items: [String]) throws -> PushTPlannerParameters {
+    var recipe: [String: Double] = [:]
+    for item in items {
+        let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let value = Double(parts[1]) else {
+            throw ValidationError("--param expects name=number, got '\(item)'")
+        }
+        recipe[parts[0]] = value
+    }
+    do { return try PushTPlannerParameters(recipe: recipe) } catch { throw ValidationError("--param: \(error)") }
+}

@@ -14,15 +14,21 @@ extension PushTFrameAnalyzer {
     public func registerGoal(in image: RGBImage, calibration: PushTCameraCalibration) throws(RewardError)
         -> PushTImagePose
     {
-        guard calibration.isUsable,
-              let unmixer = ColourUnmixer(block: calibration.blockColor, goal: calibration.goalColor,
-                                          agent: calibration.agentColor)
-        else { throw .badFrame("the camera calibration is unusable (non-finite or indistinct colours); recalibrate") }
+        let unmixer = try Self.unmixer(for: calibration)
         let light = try LightPlane(image)
         guard let goal = goalPose(image, light: light, unmixer: unmixer) else {
             throw .badFrame("the goal marking is not visible enough to register on")
         }
         return goal
+    }
+
+    /// The colour unmixer of a usable calibration.
+    static func unmixer(for calibration: PushTCameraCalibration) throws(RewardError) -> ColourUnmixer {
+        guard calibration.isUsable,
+              let unmixer = ColourUnmixer(block: calibration.blockColor, goal: calibration.goalColor,
+                                          agent: calibration.agentColor)
+        else { throw .badFrame("the camera calibration is unusable (non-finite or indistinct colours); recalibrate") }
+        return unmixer
     }
 
     /// The goal marking's pose: a rough pose from the pixels of its chroma, refined with `unmixer`'s goal share;

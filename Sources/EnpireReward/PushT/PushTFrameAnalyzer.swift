@@ -117,10 +117,7 @@ public struct PushTFrameAnalyzer: Sendable {
     public func features(of image: RGBImage, calibration: PushTCameraCalibration) throws(RewardError)
         -> PushTFrameFeatures
     {
-        guard calibration.isUsable,
-              let unmixer = ColourUnmixer(block: calibration.blockColor, goal: calibration.goalColor,
-                                          agent: calibration.agentColor)
-        else { throw .badFrame("the camera calibration is unusable (non-finite or indistinct colours); recalibrate") }
+        let unmixer = try Self.unmixer(for: calibration)
         let light = try LightPlane(image)
         let width = image.size.width, height = image.size.height
         let goal = calibration.goal
