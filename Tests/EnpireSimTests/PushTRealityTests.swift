@@ -175,4 +175,36 @@ struct PushTRealityTests {
         let harsh = run(.harsh, knows: false), harshKnown = run(.harsh, knows: true)
         #expect(harsh.finalCoverage != harshKnown.finalCoverage, "the true model should change the plans under harsh")
     }
+
+    @Test("with arrivalTolerance the expert holds a used-up primitive's last target while its pusher lags")
+    func expertWaitsForArrival() throws {
+        /// Calls after the first primitive is used up until the expert plans again, its pusher reported 50 px
+        /// behind every target (`lagging`) or on it.
+        func holds(tolerance: Double, lagging: Bool) -> Int {
+            var expert = PushTHeuristicExpert(parameters: PushTPlannerParameters(contactsPerEdge: 1, pushDistanceCount: 2,
+                                                                                  arrivalTolerance: tolerance))
+            let start = PushTSimulation.startState(seed: 5)
+            var state = PushTState(agentX: start[0], agentY: start[1], blockX: start[2], blockY: start[3],
+                                   blockAngle: start[4])
+            var target = expert.nextTarget(state: state, agentVelocity: (0, 0))
+            for _ in 0..<400 where !expert.primitiveExhausted {
+                state.agentX = target.x + (lagging ? 50 : 0)
+                state.agentY = target.y
+                target = expert.nextTarget(state: state, agentVelocity: (0, 0))
+            }
+            var count = 0
+            while expert.primitiveExhausted, count < 100 {
+                state.agentX = target.x + (lagging ? 50 : 0)
+                state.agentY = target.y
+                target = expert.nextTarget(state: state, agentVelocity: (0, 0))
+                count += 1
+            }
+            return count
+        }
+        #expect(holds(tolerance: 0, lagging: true) == 1)
+        #expect(holds(tolerance: 3, lagging: true) == 1 + PushTHeuristicExpert.maximumArrivalWait)
+        #expect(holds(tolerance: 3, lagging: false) == 1)
+        #expect(try PushTPlannerParameters(recipe: ["arrivalTolerance": 3]).arrivalTolerance == 3)
+        #expect(throws: PushTPlannerError.self) { try PushTPlannerParameters(recipe: ["arrivalTolerance": -1]) }
+    }
 }

@@ -42,6 +42,11 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
     /// that model, commands in flight included (``PushTHeuristicExpert``); 0 (default): it plans with clean
     /// gym-pusht, which has none of them.
     public var identifyPusher: Int
+    /// Pixels: when a primitive's targets are used up, the expert holds the last one until the pusher is within
+    /// this distance of it (at most ``PushTHeuristicExpert/maximumArrivalWait`` steps) before planning again, so a
+    /// soft or lagging pusher finishes its push first. 0 (default): it plans as soon as the targets run out, as
+    /// clean gym-pusht's perfectly tracking pusher allows.
+    public var arrivalTolerance: Double
 
     /// Creates parameters; the defaults are the strong setting.
     public init(contactsPerEdge: Int = 3, pushDistanceCount: Int = 5, pushDistanceMin: Double = 0.5,
@@ -49,9 +54,11 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
                 approachRadius: Double = 105, clearanceMargin: Double = 4, contactGap: Double = 3,
                 settleSteps: Int = 2, angleWeight: Double = 80, coverageWeight: Double = 60,
                 stepPenalty: Double = 0.3, replanInterval: Int = 0,
-                targetCoverage: Double = PushTGeometry.successThreshold, identifyPusher: Int = 0) {
+                targetCoverage: Double = PushTGeometry.successThreshold, identifyPusher: Int = 0,
+                arrivalTolerance: Double = 0) {
         self.targetCoverage = targetCoverage
         self.identifyPusher = identifyPusher
+        self.arrivalTolerance = arrivalTolerance
         self.contactsPerEdge = contactsPerEdge
         self.pushDistanceCount = pushDistanceCount
         self.pushDistanceMin = pushDistanceMin
@@ -77,7 +84,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             "contactGap": contactGap, "settleSteps": Double(settleSteps), "angleWeight": angleWeight,
             "coverageWeight": coverageWeight,
             "stepPenalty": stepPenalty, "replanInterval": Double(replanInterval), "targetCoverage": targetCoverage,
-            "identifyPusher": Double(identifyPusher),
+            "identifyPusher": Double(identifyPusher), "arrivalTolerance": arrivalTolerance,
         ]
     }
 
@@ -114,6 +121,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
             case "replanInterval": replanInterval = try count(0...100)
             case "targetCoverage": targetCoverage = try length(PushTGeometry.successThreshold...0.995)
             case "identifyPusher": identifyPusher = try count(0...1)
+            case "arrivalTolerance": arrivalTolerance = try length(0...20)
             default: throw PushTPlannerError.unknownParameter(name, Array(PushTPlannerParameters().recipe.keys).sorted())
             }
         }

@@ -18,12 +18,15 @@ public enum PushTPlannerRecipes {
         ParameterRange("targetCoverage", 0.95, 0.985),
     ])
 
-    /// ``space`` plus the push speed, the settling steps after a push and whether the planner identifies its pusher
-    /// online (`identifyPusher`, 0 or 1): what a search under a perturbed reality (lag, latency, friction) also tunes.
+    /// ``space`` plus the push speed, the settling steps after a push, whether the planner identifies its pusher
+    /// online (`identifyPusher`, 0 or 1) and how close its pusher must come to a primitive's last target before it
+    /// plans again (`arrivalTolerance`, pixels; 0 = off): what a search under a perturbed reality (lag, latency,
+    /// friction) also tunes.
     public static let robustSpace = RecipeSpace(family: family, ranges: space.ranges + [
         ParameterRange("pushSpeed", 3, 12),
         ParameterRange("settleSteps", 0, 6, integer: true),
         ParameterRange("identifyPusher", 0, 1, integer: true),
+        ParameterRange("arrivalTolerance", 0, 8),
     ])
 
     /// The deliberately naive starting point of every station: one contact per edge, two coarse push
