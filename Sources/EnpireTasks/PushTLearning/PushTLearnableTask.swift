@@ -25,7 +25,7 @@ public struct PushTLearnableTask: LearnableTask {
     public var waitsForArrival = false
 
     /// `bc`/`dagger`: the planner settings whose primitives the selector chooses among and whose planner is the
-    /// teacher (default: ``PushTPlannerParameters``'s defaults; `enpire main` uses its kept recipe).
+    /// teacher (default: `PushTPlannerParameters`' defaults; `enpire main` uses its kept recipe).
     public var library = PushTPlannerParameters()
 
     /// Creates the task (scoring in `reality`, when given).

@@ -79,7 +79,7 @@ public enum PushTPrimitiveRollouts {
         return Batch(episodes: episodes.sorted { $0.seed < $1.seed })
     }
 
-    /// Runs one episode (see ``run(seeds:library:learner:teacherShare:label:temperature:positionNoise:angleNoise:noiseSeed:workers:onEpisode:)``).
+    /// Runs one episode (see ``run(seeds:library:learner:teacherShare:label:temperature:positionNoise:angleNoise:noiseSeed:workers:reality:onEpisode:)``).
     public static func runEpisode(seed: UInt64, library: PushTPlannerParameters, learner: PushTPrimitiveModel?,
                                   teacherShare: Double, label: Bool, temperature: Double, positionNoise: Double,
                                   angleNoise: Double, noiseSeed: UInt64, reality: PushTReality? = nil) -> Episode {
