@@ -202,7 +202,7 @@ struct PushTRealityTests {
             return count
         }
         #expect(holds(tolerance: 0, lagging: true) == 1)
-        #expect(holds(tolerance: 3, lagging: true) == 1 + PushTHeuristicExpert.maximumArrivalWait)
+        #expect(holds(tolerance: 3, lagging: true) == 1 + PushTArrivalWait.maximumSteps)
         #expect(holds(tolerance: 3, lagging: false) == 1)
         #expect(try PushTPlannerParameters(recipe: ["arrivalTolerance": 3]).arrivalTolerance == 3)
         #expect(throws: PushTPlannerError.self) { try PushTPlannerParameters(recipe: ["arrivalTolerance": -1]) }

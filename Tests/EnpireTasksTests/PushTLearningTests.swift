@@ -56,7 +56,7 @@ struct PushTLearningTests {
                 "harsh's latency, lag and friction should change what the teacher's episode sees")
     }
 
-    @Test("waiting for arrival holds the last target while the pusher lags, at most maximumArrivalWait steps")
+    @Test("waiting for arrival holds the last target while the pusher lags, at most PushTArrivalWait.maximumSteps steps")
     func waitsForArrival() async throws {
         let model = try PushTPrimitiveLearner(configuration: Self.tiny(episodes: 2, rounds: 1, hidden: 8,
                                                                        developmentEpisodes: 0)).run().model
@@ -83,7 +83,7 @@ struct PushTLearningTests {
         let plain = try await actionsUntilSecondDecision(waits: false, lagging: true)
         #expect(plain > 1)
         #expect(try await actionsUntilSecondDecision(waits: true, lagging: true)
-                == plain + PushTPrimitivePolicy.maximumArrivalWait)
+                == plain + PushTArrivalWait.maximumSteps)
         #expect(try await actionsUntilSecondDecision(waits: true, lagging: false) == plain)
     }
 

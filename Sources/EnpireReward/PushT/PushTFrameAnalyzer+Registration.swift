@@ -16,10 +16,10 @@ extension PushTFrameAnalyzer {
     {
         let unmixer = try Self.unmixer(for: calibration)
         let light = try LightPlane(image)
-        guard let goal = goalPose(image, light: light, unmixer: unmixer) else {
+        guard let rough = roughGoal(image, light: light) else {
             throw .badFrame("the goal marking is not visible enough to register on")
         }
-        return goal
+        return refinedGoal(image, light: light, unmixer: unmixer, from: rough)
     }
 
     /// The colour unmixer of a usable calibration.
@@ -31,16 +31,21 @@ extension PushTFrameAnalyzer {
         return unmixer
     }
 
-    /// The goal marking's pose: a rough pose from the pixels of its chroma, refined with `unmixer`'s goal share;
-    /// nil when too little of it is visible.
-    func goalPose(_ image: RGBImage, light: LightPlane, unmixer: ColourUnmixer) -> PushTImagePose? {
-        let width = image.size.width, height = image.size.height
-        let nominalScale = Double(min(width, height)) / 512
+    /// The goal marking's rough oriented moments from the pixels of its chroma (the camera's colours are not
+    /// needed); nil when too little of it is visible.
+    func roughGoal(_ image: RGBImage, light: LightPlane)
+        -> (x: Double, y: Double, axisX: Double, axisY: Double, area: Double)? {
+        let nominalScale = Double(min(image.size.width, image.size.height)) / 512
         let greenMoments = RobustBlob.moments(image, light: light, extent: 90 * nominalScale) { _, _, r, g, b in
             2 * g - r - b > 0.3
         }
-        guard let rough = greenMoments.orientedCentroid(minimumArea: 0.5 * Self.goalArea * nominalScale * nominalScale / 4)
-        else { return nil }
+        return greenMoments.orientedCentroid(minimumArea: 0.5 * Self.goalArea * nominalScale * nominalScale / 4)
+    }
+
+    /// The goal marking's pose from its rough moments, refined with `unmixer`'s goal share.
+    func refinedGoal(_ image: RGBImage, light: LightPlane, unmixer: ColourUnmixer,
+                     from rough: (x: Double, y: Double, axisX: Double, axisY: Double, area: Double)) -> PushTImagePose {
+        let width = image.size.width, height = image.size.height
         var goal = pose(rough, centroidY: Self.goalCentroidY, scale: (4 * rough.area / Self.goalArea).squareRoot(),
                         width: width, height: height)
         var levels = LocalLevels()

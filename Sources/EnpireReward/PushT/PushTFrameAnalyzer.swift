@@ -58,14 +58,10 @@ public struct PushTFrameAnalyzer: Sendable {
         let nominalScale = Double(min(width, height)) / 512
         // Find goal and agent by fixed chroma tests on the normalised image (the camera's colours are not known
         // yet), then average the colours of goal, agent and block pixels away from each other's edges.
-        let greenMoments = RobustBlob.moments(image, light: light, extent: 90 * nominalScale) { _, _, r, g, b in
-            2 * g - r - b > 0.3
-        }
         let agentMoments = RobustBlob.moments(image, light: light, extent: 20 * nominalScale) { _, _, r, _, b in
             b - r > 0.35
         }
-        guard let rough = greenMoments.orientedCentroid(minimumArea: 0.5 * Self.goalArea * nominalScale * nominalScale / 4)
-        else { throw .badFrame("the goal marking is not visible; give a reference frame with the block moved away") }
+        guard let rough = roughGoal(image, light: light) else { throw .badFrame("the goal marking is not visible; give a reference frame with the block moved away") }
         guard agentMoments.n > 50 * nominalScale * nominalScale / 4 else {
             throw .badFrame("the agent is not visible in the reference frame; keep it in view, away from the goal")
         }
@@ -103,9 +99,7 @@ public struct PushTFrameAnalyzer: Sendable {
         guard let unmixer = ColourUnmixer(block: colours.block, goal: colours.goal, agent: colours.agent) else {
             throw .badFrame("block, goal and agent colours are too similar to tell apart; check exposure and white")
         }
-        guard let goal = goalPose(image, light: light, unmixer: unmixer) else {
-            throw .badFrame("the goal marking is not visible; give a reference frame with the block moved away")
-        }
+        let goal = refinedGoal(image, light: light, unmixer: unmixer, from: rough)
         return PushTCameraCalibration(goal: goal, blockColor: colours.block, goalColor: colours.goal,
                                       agentColor: colours.agent)
     }

@@ -35,10 +35,8 @@ public struct PushTHeuristicExpert: Policy {
     /// by a caller that also set ``PushTPushPlanner/model`` to the episode's true perturbation. Plans start from
     /// it instead of a believed state. Nil (the default) for every non-oracle use.
     public var oracleController: PushTControllerState?
-    /// Most steps the expert holds a primitive's last target waiting for the pusher to arrive
-    /// (``PushTPlannerParameters/arrivalTolerance``).
-    public static let maximumArrivalWait = 10
-    private var waited = 0
+    /// Holds a used-up primitive's last target for the pusher (``PushTPlannerParameters/arrivalTolerance``).
+    private var arrival = PushTArrivalWait()
     /// Commands sent and pusher positions observed this episode (with ``PushTPlannerParameters/identifyPusher``).
     private var recording: PushTSystemIdentification.Recording?
     /// Steps of the recording the online fit uses at most (bounds its cost).
@@ -63,7 +61,7 @@ public struct PushTHeuristicExpert: Policy {
         queue.removeAll()
         position = 0
         stepsAtTarget = 0
-        waited = 0
+        arrival.reset()
         planner.successCoverage = planner.parameters.targetCoverage
         planner.model = nil
         recording = nil
@@ -96,15 +94,12 @@ public struct PushTHeuristicExpert: Policy {
         let identify = planner.parameters.identifyPusher == 1
         if identify { observe(state) }
         let interval = planner.parameters.replanInterval
-        let tolerance = planner.parameters.arrivalTolerance
-        if tolerance > 0, position >= queue.count, let last = queue.last, waited < Self.maximumArrivalWait,
-           ((state.agentX - last.x) * (state.agentX - last.x) + (state.agentY - last.y) * (state.agentY - last.y))
-               .squareRoot() > tolerance {
-            waited += 1
+        if position >= queue.count, let last = queue.last,
+           arrival.holds(agent: SIMD2(state.agentX, state.agentY), last: last,
+                         tolerance: planner.parameters.arrivalTolerance) {
             if identify { recording?.commands.append([last.x, last.y]) }
             return last
         }
-        waited = 0
         var exhausted = position >= queue.count || (interval > 0 && position >= interval)
         if identify, let count = recording?.commands.count, count >= 4, exhausted || count & (count - 1) == 0 {
             if refitModel() { exhausted = true }

@@ -43,7 +43,7 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
     /// gym-pusht, which has none of them.
     public var identifyPusher: Int
     /// Pixels: when a primitive's targets are used up, the expert holds the last one until the pusher is within
-    /// this distance of it (at most ``PushTHeuristicExpert/maximumArrivalWait`` steps) before planning again, so a
+    /// this distance of it (at most ``PushTArrivalWait/maximumSteps`` steps, ``PushTArrivalWait``) before planning again, so a
     /// soft or lagging pusher finishes its push first. 0 (default): it plans as soon as the targets run out, as
     /// clean gym-pusht's perfectly tracking pusher allows.
     public var arrivalTolerance: Double

@@ -25,15 +25,13 @@ public struct PushTPrimitivePolicy: Policy {
     public var registersEachEpisode = false
     private var episodeObserver: PushTCameraObserver?
     /// Hold the primitive's last target until the pusher is within ``arrivalTolerance`` of it (or for at most
-    /// ``maximumArrivalWait`` steps) before deciding again, reading only the arm's own position: a slow or lagging
-    /// pusher then ends its push before the next decision sees the scene. Off by default (the published figures
-    /// decide as soon as a primitive's targets are used up).
+    /// `PushTArrivalWait.maximumSteps` steps) before deciding again, reading only the arm's own position: a slow or
+    /// lagging pusher then ends its push before the next decision sees the scene. Off by default (the published
+    /// figures decide as soon as a primitive's targets are used up).
     public var waitsForArrival = false
     /// Distance from the last target (table pixels) at which the pusher counts as arrived.
     public static let arrivalTolerance = 3.0
-    /// Most steps a decision waits for the pusher to arrive.
-    public static let maximumArrivalWait = 10
-    private var waited = 0
+    private var arrival = PushTArrivalWait()
     private let executor: PushTPushPlanner
     private var queue: [SIMD2<Double>] = []
     private var position = 0
@@ -60,7 +58,7 @@ public struct PushTPrimitivePolicy: Policy {
         queue.removeAll()
         position = 0
         decisions = 0
-        waited = 0
+        arrival.reset()
         episodeObserver = nil
         frameRequest?.set(true)
     }
@@ -71,13 +69,10 @@ public struct PushTPrimitivePolicy: Policy {
             throw PushTObservationError.missing("the pusher's state (2 position values)")
         }
         let agent = SIMD2(arm.position[0], arm.position[1])
-        if waitsForArrival, position >= queue.count, let last = queue.last, waited < Self.maximumArrivalWait,
-           ((agent.x - last.x) * (agent.x - last.x) + (agent.y - last.y) * (agent.y - last.y)).squareRoot()
-               > Self.arrivalTolerance {
-            waited += 1
+        if waitsForArrival, position >= queue.count, let last = queue.last,
+           arrival.holds(agent: agent, last: last, tolerance: Self.arrivalTolerance) {
             return [.moveTo([last.x, last.y])]
         }
-        waited = 0
         if position >= queue.count {
             let block = try observedBlock(observation)
             let velocity = arm.velocity.count >= 2 ? SIMD2(arm.velocity[0], arm.velocity[1]) : .zero
