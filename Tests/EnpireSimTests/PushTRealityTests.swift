@@ -207,4 +207,18 @@ struct PushTRealityTests {
         #expect(try PushTPlannerParameters(recipe: ["arrivalTolerance": 3]).arrivalTolerance == 3)
         #expect(throws: PushTPlannerError.self) { try PushTPlannerParameters(recipe: ["arrivalTolerance": -1]) }
     }
+
+    @Test("planner settings written before identifyPusher and arrivalTolerance existed still decode, as off")
+    func olderPlannerSettingsDecode() throws {
+        var tuned = PushTPlannerParameters(contactsPerEdge: 1, pushDistanceCount: 6, angleWeight: 86)
+        var object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(tuned)) as? [String: Any])
+        object.removeValue(forKey: "identifyPusher")
+        object.removeValue(forKey: "arrivalTolerance")
+        let decoded = try JSONDecoder().decode(PushTPlannerParameters.self,
+                                               from: JSONSerialization.data(withJSONObject: object))
+        #expect(decoded == tuned)
+        tuned.identifyPusher = 1
+        tuned.arrivalTolerance = 3
+        #expect(try JSONDecoder().decode(PushTPlannerParameters.self, from: JSONEncoder().encode(tuned)) == tuned)
+    }
 }

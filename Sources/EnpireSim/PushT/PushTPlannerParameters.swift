@@ -75,6 +75,36 @@ public struct PushTPlannerParameters: Sendable, Codable, Equatable {
         self.replanInterval = replanInterval
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case contactsPerEdge, pushDistanceCount, pushDistanceMin, pushDistanceMax, pushSpeed, approachSpeed
+        case approachRadius, clearanceMargin, contactGap, settleSteps, angleWeight, coverageWeight, stepPenalty
+        case replanInterval, targetCoverage, identifyPusher, arrivalTolerance
+    }
+
+    /// Decodes parameters; `identifyPusher` and `arrivalTolerance`, added after checkpoints and ledger records
+    /// were first written, default to 0 (off) when missing, so older files still load.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            contactsPerEdge: try c.decode(Int.self, forKey: .contactsPerEdge),
+            pushDistanceCount: try c.decode(Int.self, forKey: .pushDistanceCount),
+            pushDistanceMin: try c.decode(Double.self, forKey: .pushDistanceMin),
+            pushDistanceMax: try c.decode(Double.self, forKey: .pushDistanceMax),
+            pushSpeed: try c.decode(Double.self, forKey: .pushSpeed),
+            approachSpeed: try c.decode(Double.self, forKey: .approachSpeed),
+            approachRadius: try c.decode(Double.self, forKey: .approachRadius),
+            clearanceMargin: try c.decode(Double.self, forKey: .clearanceMargin),
+            contactGap: try c.decode(Double.self, forKey: .contactGap),
+            settleSteps: try c.decode(Int.self, forKey: .settleSteps),
+            angleWeight: try c.decode(Double.self, forKey: .angleWeight),
+            coverageWeight: try c.decode(Double.self, forKey: .coverageWeight),
+            stepPenalty: try c.decode(Double.self, forKey: .stepPenalty),
+            replanInterval: try c.decode(Int.self, forKey: .replanInterval),
+            targetCoverage: try c.decode(Double.self, forKey: .targetCoverage),
+            identifyPusher: try c.decodeIfPresent(Int.self, forKey: .identifyPusher) ?? 0,
+            arrivalTolerance: try c.decodeIfPresent(Double.self, forKey: .arrivalTolerance) ?? 0)
+    }
+
     /// The parameters as named numbers (integers as whole doubles), for experiment ledgers and tuners.
     public var recipe: [String: Double] {
         [
