@@ -62,7 +62,13 @@ final class LoopbackHTTPServer: Sendable {
                         if head.suffix(4) == [13, 10, 13, 10] { break }
                     }
                     handler(Connection(fd: client, index: index, request: String(decoding: head, as: UTF8.self)))
-                    shutdown(client, Int32(SHUT_RDWR))
+                    // Half-close and drain before closing: closing a socket with unread bytes sends a reset, which
+                    // a client still reading the answer sees as "connection reset by peer" instead of the answer.
+                    shutdown(client, Int32(SHUT_WR))
+                    var timeout = timeval(tv_sec: 1, tv_usec: 0)
+                    setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    var sink = [UInt8](repeating: 0, count: 4_096)
+                    while recv(client, &sink, sink.count, 0) > 0 {}
                     self.open.withLock { state in
                         state.fds.removeAll { $0 == client }
                         close(client)

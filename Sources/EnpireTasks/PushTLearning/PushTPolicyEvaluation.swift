@@ -6,7 +6,8 @@ import Synchronization
 /// Scores a learned Push-T policy through simulated stations, on explicit seeds.
 ///
 /// Every worker composes its own station: in camera mode with a 640x480 top camera with realistic pose, lighting
-/// and sensor noise (a different camera per worker, calibrated from its own frame of the goal marking), so the
+/// and sensor noise (a different camera per worker, calibrated from its own frame of the goal marking; seed `i` of
+/// the list always runs on worker `i mod workers`, so a run repeats exactly for the same worker count), so the
 /// policy reads only that camera and the pusher's state (the camera is triggered by the policy's frame request,
 /// so frames are taken at decision points only); in state mode without cameras (the policy reads the
 /// simulator's exact state: privileged). Success is gym-pusht's rule on the simulator's state (coverage above 0.95
@@ -137,9 +138,10 @@ public enum PushTPolicyEvaluation {
                 let policy = try makePolicy(observer, request)
                 group.addTask {
                     var results: [(UInt64, Bool, Int, Double)] = []
-                    while true {
-                        let index = counters.take()
-                        guard index < episodes else { return results }
+                    // Fixed striping, not work stealing: each lane's camera draws its sensor noise from a frame
+                    // counter that runs over its episodes, so a lane must get the same seeds in the same order
+                    // every run for the figures to repeat.
+                    for index in stride(from: lane, to: episodes, by: lanes) {
                         let seed = seeds[index]
                         let episode = try await station.runEpisode(policy: policy, seed: seed)
                         // Steps record what was observed before each action; the state after the last action
@@ -151,6 +153,7 @@ public enum PushTPolicyEvaluation {
                         results.append((seed, episode.summary.verdict?.success ?? false, episode.steps.count, coverage))
                         progress(counters.finish(), episodes)
                     }
+                    return results
                 }
             }
             var all: [(UInt64, Bool, Int, Double)] = []
@@ -170,12 +173,10 @@ public enum PushTPolicyEvaluation {
             reality: reality.flatMap { $0.isClean ? nil : $0.name })
     }
 
-    /// Work-stealing counters shared by the evaluation lanes.
+    /// Episodes finished so far, shared by the evaluation lanes for progress.
     final class Counters: Sendable {
-        private let state = Mutex<(next: Int, finished: Int)>((0, 0))
+        private let finished = Mutex<Int>(0)
 
-        func take() -> Int { state.withLock { value in defer { value.next += 1 }; return value.next } }
-
-        func finish() -> Int { state.withLock { value in value.finished += 1; return value.finished } }
+        func finish() -> Int { finished.withLock { value in value += 1; return value } }
     }
 }
