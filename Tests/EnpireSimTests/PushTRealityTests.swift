@@ -119,6 +119,36 @@ struct PushTRealityTests {
         #expect(throws: PushTRealityError.self) { try PushTReality.load(nameOrPath: "/nonexistent/reality.json") }
     }
 
+    /// The reality files the docs' measurements name (Docs/data) stay loadable; `moderate` is, range by range,
+    /// halfway between `mild` and `harsh` (latency 0-2 steps), as Docs/SimToReal.md says.
+    @Test func shippedRealityFilesLoad() throws {
+        let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Docs/data")
+        let unseen = try PushTReality.load(nameOrPath: data.appendingPathComponent("reality-shifted-unseen.json").path)
+        #expect(unseen.name == "shifted-unseen" && !unseen.isClean)
+        let moderate = try PushTReality.load(nameOrPath: data.appendingPathComponent("reality-pusht-moderate.json").path)
+        #expect(moderate.name == "moderate")
+        let pairs: [(PushTRealityRange?, PushTRealityRange?, PushTRealityRange?)] = [
+            (moderate.blockTableFriction, PushTReality.mild.blockTableFriction, PushTReality.harsh.blockTableFriction),
+            (moderate.pusherBlockFriction, PushTReality.mild.pusherBlockFriction, PushTReality.harsh.pusherBlockFriction),
+            (moderate.blockMassScale, PushTReality.mild.blockMassScale, PushTReality.harsh.blockMassScale),
+            (moderate.blockInertiaScale, PushTReality.mild.blockInertiaScale, PushTReality.harsh.blockInertiaScale),
+            (moderate.trackingLagSeconds, PushTReality.mild.trackingLagSeconds, PushTReality.harsh.trackingLagSeconds),
+            (moderate.trackingGainScale, PushTReality.mild.trackingGainScale, PushTReality.harsh.trackingGainScale),
+            (moderate.actionNoisePixels, PushTReality.mild.actionNoisePixels, PushTReality.harsh.actionNoisePixels),
+            (moderate.cameraShiftPixels, PushTReality.mild.cameraShiftPixels, PushTReality.harsh.cameraShiftPixels),
+            (moderate.cameraRotationRadians, PushTReality.mild.cameraRotationRadians, PushTReality.harsh.cameraRotationRadians),
+            (moderate.focalLengthError, PushTReality.mild.focalLengthError, PushTReality.harsh.focalLengthError),
+            (moderate.exposureGain, PushTReality.mild.exposureGain, PushTReality.harsh.exposureGain),
+            (moderate.brightnessLevels, PushTReality.mild.brightnessLevels, PushTReality.harsh.brightnessLevels),
+        ]
+        for (middle, mild, harsh) in pairs {
+            let (m, a, b) = (try #require(middle), try #require(mild), try #require(harsh))
+            #expect(abs(m.low - (a.low + b.low) / 2) < 1e-9 && abs(m.high - (a.high + b.high) / 2) < 1e-9)
+        }
+        #expect(moderate.latencySteps == .init(0, 2))
+    }
+
     /// `ENPIRE_HEAVY=1`: control steps per second with perturbations off (nil), clean and harsh, printed.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["ENPIRE_HEAVY"] == "1"))
     func stepsPerSecond() throws {
