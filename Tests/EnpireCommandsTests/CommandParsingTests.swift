@@ -162,3 +162,19 @@ struct ProgressOutputTests {
         #expect(throws: (any Error).self) { try LearnCommand.parse(["--task", "pusht", "--output", "x", "--progress", "xml"]) }
     }
 }
+
+@Suite("--initial-recipe")
+struct InitialRecipeTests {
+    @Test("the clean-tuned Push-T recipe shipped in Docs/data loads as a Push-T starting recipe; a pin task refuses it")
+    func shippedTunedRecipeLoads() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Docs/data/pusht-clean-tuned-recipe.json").path
+        let pushT = try #require(TaskName(argument: "pusht")).task
+        let recipe = try MainCommand.earlierRecipe(path, task: pushT)
+        #expect(recipe.family == "pusht.planner")
+        #expect(recipe.parameters["contactsPerEdge"] == 1 && recipe.parameters["pushDistanceCount"] == 6)
+        #expect(recipe.parameters["targetCoverage"] == 0.9505 && recipe.parameters.count == 8)
+        let pin = try #require(TaskName(argument: "pin")).task
+        #expect(throws: (any Error).self) { try MainCommand.earlierRecipe(path, task: pin) }
+    }
+}
