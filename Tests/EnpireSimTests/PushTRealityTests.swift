@@ -128,23 +128,15 @@ struct PushTRealityTests {
         #expect(unseen.name == "shifted-unseen" && !unseen.isClean)
         let moderate = try PushTReality.load(nameOrPath: data.appendingPathComponent("reality-pusht-moderate.json").path)
         #expect(moderate.name == "moderate")
-        let pairs: [(PushTRealityRange?, PushTRealityRange?, PushTRealityRange?)] = [
-            (moderate.blockTableFriction, PushTReality.mild.blockTableFriction, PushTReality.harsh.blockTableFriction),
-            (moderate.pusherBlockFriction, PushTReality.mild.pusherBlockFriction, PushTReality.harsh.pusherBlockFriction),
-            (moderate.blockMassScale, PushTReality.mild.blockMassScale, PushTReality.harsh.blockMassScale),
-            (moderate.blockInertiaScale, PushTReality.mild.blockInertiaScale, PushTReality.harsh.blockInertiaScale),
-            (moderate.trackingLagSeconds, PushTReality.mild.trackingLagSeconds, PushTReality.harsh.trackingLagSeconds),
-            (moderate.trackingGainScale, PushTReality.mild.trackingGainScale, PushTReality.harsh.trackingGainScale),
-            (moderate.actionNoisePixels, PushTReality.mild.actionNoisePixels, PushTReality.harsh.actionNoisePixels),
-            (moderate.cameraShiftPixels, PushTReality.mild.cameraShiftPixels, PushTReality.harsh.cameraShiftPixels),
-            (moderate.cameraRotationRadians, PushTReality.mild.cameraRotationRadians, PushTReality.harsh.cameraRotationRadians),
-            (moderate.focalLengthError, PushTReality.mild.focalLengthError, PushTReality.harsh.focalLengthError),
-            (moderate.exposureGain, PushTReality.mild.exposureGain, PushTReality.harsh.exposureGain),
-            (moderate.brightnessLevels, PushTReality.mild.brightnessLevels, PushTReality.harsh.brightnessLevels),
+        let keys: [KeyPath<PushTReality, PushTRealityRange?>] = [
+            \.blockTableFriction, \.pusherBlockFriction, \.blockMassScale, \.blockInertiaScale, \.trackingLagSeconds,
+            \.trackingGainScale, \.actionNoisePixels, \.cameraShiftPixels, \.cameraRotationRadians, \.focalLengthError,
+            \.exposureGain, \.brightnessLevels,
         ]
-        for (middle, mild, harsh) in pairs {
-            let (m, a, b) = (try #require(middle), try #require(mild), try #require(harsh))
-            #expect(abs(m.low - (a.low + b.low) / 2) < 1e-9 && abs(m.high - (a.high + b.high) / 2) < 1e-9)
+        for key in keys {
+            let m = try #require(moderate[keyPath: key])
+            let a = try #require(PushTReality.mild[keyPath: key]), b = try #require(PushTReality.harsh[keyPath: key])
+            #expect(abs(m.low - (a.low + b.low) / 2) < 1e-9 && abs(m.high - (a.high + b.high) / 2) < 1e-9, "\(key)")
         }
         #expect(moderate.latencySteps == .init(0, 2))
     }
