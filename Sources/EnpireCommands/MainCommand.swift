@@ -55,7 +55,7 @@ struct MainCommand: AsyncParsableCommand {
     @Option(help: "DAgger rounds of the learned policy.") var learnedRounds = 5
     @Option(help: "Episodes collected per DAgger round of the learned policy.") var learnedEpisodes = 150
     @Option(help: RealityOption.help) var reality: String?
-    @Option(help: ArgumentHelp("Push-T, pin, zip-tie: the reality of the evaluator stations only (default: --reality), a range the research stations never saw. Push-T: with either option the campaign runs without the behaviour-cloning and learned follow-ups and also scores its best recipe (and any --reference recipe) under clean.", valueName: "name|file"))
+    @Option(help: ArgumentHelp("Push-T, pin, zip-tie: the reality of the evaluator stations only (default: --reality), a range the research stations never saw. Push-T: with either option the campaign runs without the behaviour-cloning follow-up, scores its best recipe (and any --reference recipe) under clean too, and (unless --no-learned) distils its best recipe into a learned camera selector trained in --reality, scored under the held-out reality and under clean (camera re-registered each episode, waiting for the pusher).", valueName: "name|file"))
     var heldOutReality: String?
     @Option(help: ArgumentHelp("Push-T with --reality: a reference recipe parameter NAME=VALUE (repeatable; for example the clean-tuned recipe), scored held out under clean and under the held-out reality beside the campaign's best.", valueName: "name=value"))
     var reference: [Assignment] = []
@@ -198,6 +198,10 @@ struct MainCommand: AsyncParsableCommand {
         campaign.monitor = monitor
         if let pusht = campaign.task as? PushTResearchTask, pusht.isPerturbed {
             campaign.followUps = try realityFollowUps(task: pusht)
+            if !noLearned {
+                campaign.followUps += PushTCampaign.realityLearnedSelector(
+                    task: pusht, rounds: learnedRounds, episodesPerRound: learnedEpisodes)
+            }
         }
         let result = try await campaign.run(logger: logger)
         var intro = "Task: \(campaign.task.summary). Stations judged by their own reward (`\(campaign.task.criteria.rewardIdentity.prefix(60))`); "

@@ -20,6 +20,17 @@ struct PushTRealityTaskTests {
         #expect(throws: (any Error).self) { try PushTResearchTask().configured(["reality": "bogus"]) }
     }
 
+    @Test("a campaign under a reality scores its learned selector under the held-out reality and under clean")
+    func learnedFollowUpsUnderAReality() {
+        let task = PushTResearchTask(reality: .mild, heldOutReality: .harsh)
+        let followUps = PushTCampaign.realityLearnedSelector(task: task, rounds: 1, episodesPerRound: 3)
+        #expect(followUps.map(\.name) == ["learned policy under harsh", "learned policy under clean"])
+        // Without a separate held-out reality the evaluators live in the research reality.
+        let same = PushTCampaign.realityLearnedSelector(task: PushTResearchTask(reality: .mild), rounds: 1,
+                                                        episodesPerRound: 3)
+        #expect(same.map(\.name) == ["learned policy under mild", "learned policy under clean"])
+    }
+
     @Test func evaluatorStationsLiveInTheHeldOutReality() async throws {
         // The tuned recipe of Docs/LearnedPolicies.md: it succeeds on clean starts, so step counts tell worlds apart.
         let recipe = Recipe(family: PushTPlannerRecipes.family, parameters: [
