@@ -23,8 +23,14 @@ extension PushTCampaign {
         let note = "reads only the evaluator's camera (re-registered each episode) and the pusher's own state; waits "
             + "for the pusher to arrive; trained in \(trainedIn?.name ?? "clean"), never in \(heldOutName)"
         let trained = Trained()
-        func scored(_ reality: PushTReality?, _ name: String) -> FollowUp {
+        func scored(_ reality: PushTReality?, _ name: String, file: String) -> FollowUp {
             FollowUp(name: "learned policy under \(name)") { context in
+                // A resumed campaign does not train or score again what it finished before it stopped.
+                let saved = CampaignFiles.progressURL(context.output, file)
+                if let done = CampaignFiles.readJSON(FollowUpResult.self, from: saved) {
+                    context.logger.info("learned policy under \(name): done before the resume (\(done.score.successes)/\(done.score.trials))")
+                    return done
+                }
                 let model = try await trained.model(context: context) { logger in
                     var settings = PushTPrimitiveLearner.Configuration()
                     settings.paradigm = .dagger
@@ -53,11 +59,14 @@ extension PushTCampaign {
                     if done % 100 == 0 || done == total { logger.info("held-out: \(label) under \(name) \(done)/\(total)") }
                 }
                 logger.info("held-out: \(label) under \(name) \(summary.successes)/\(summary.episodes) (95% CI \(Percent.text(summary.wilsonLow))-\(Percent.text(summary.wilsonHigh)))")
-                return FollowUpResult(score: HeldOutScore(summary, label: "\(label) under \(name)"),
-                                      metrics: ["trainingWallSeconds": model.wallSeconds], note: note)
+                let result = FollowUpResult(score: HeldOutScore(summary, label: "\(label) under \(name)"),
+                                            metrics: ["trainingWallSeconds": model.wallSeconds], note: note)
+                try CampaignFiles.writeJSON(result, to: saved)
+                return result
             }
         }
-        return [scored(heldOut, heldOutName), scored(nil, "clean")]
+        return [scored(heldOut, heldOutName, file: "learned-held-out.json"),
+                scored(nil, "clean", file: "learned-clean.json")]
     }
 
     /// The selector trained once and shared by the follow-ups that score it.
