@@ -162,6 +162,23 @@ extension PushTCampaign {
         }
     }
 
+    /// Training settings of a primitive selector distilled from `teacher` on the campaign's learning seeds, with
+    /// the research configuration's workers and seed.
+    static func selectorSettings(_ paradigm: PushTPrimitiveLearner.Paradigm, teacher: Recipe, rounds: Int,
+                                 episodesPerRound: Int, research: ResearchCampaign.Configuration) throws
+        -> PushTPrimitiveLearner.Configuration {
+        var settings = PushTPrimitiveLearner.Configuration()
+        settings.paradigm = paradigm
+        settings.library = try PushTPlannerRecipes.parameters(for: teacher)
+        settings.rounds = rounds
+        settings.episodesPerRound = episodesPerRound
+        settings.trainingFirstSeed = learningStart
+        settings.developmentFirstSeed = learningDevelopmentStart
+        settings.workers = research.scoringWorkers
+        settings.seed = research.seed
+        return settings
+    }
+
     /// Distils the best recipe into a learned camera policy with DAgger and scores it on the held-out seeds,
     /// reading only each evaluator station's camera and the pusher's state.
     var learnedSelector: FollowUp { selectorFollowUp(.dagger) }
@@ -180,17 +197,11 @@ extension PushTCampaign {
                 context.logger.info("\(name): done before the resume (\(done.score.successes)/\(done.score.trials))")
                 return FollowUpResult(score: done.score)
             }
-            var settings = PushTPrimitiveLearner.Configuration()
-            settings.paradigm = paradigm
-            settings.library = try PushTPlannerRecipes.parameters(for: context.bestRecipe)
-            settings.rounds = configuration.learnedRounds
-            settings.episodesPerRound = configuration.learnedEpisodesPerRound
+            var settings = try PushTCampaign.selectorSettings(
+                paradigm, teacher: context.bestRecipe, rounds: configuration.learnedRounds,
+                episodesPerRound: configuration.learnedEpisodesPerRound, research: configuration.research)
             settings.minimumUpdates = configuration.learnedMinimumUpdates
             settings.developmentEpisodes = configuration.learnedDevelopmentEpisodes
-            settings.trainingFirstSeed = PushTCampaign.learningStart
-            settings.developmentFirstSeed = PushTCampaign.learningDevelopmentStart
-            settings.workers = configuration.research.scoringWorkers
-            settings.seed = configuration.research.seed
             let logger = context.logger
             logger.info("\(name): \(paradigm.rawValue) primitive selector, teacher = best recipe (privileged planner), \(settings.rounds) rounds x \(settings.episodesPerRound) episodes")
             let result = try PushTPrimitiveLearner(configuration: settings).run { progress in

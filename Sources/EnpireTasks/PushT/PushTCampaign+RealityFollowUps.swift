@@ -32,15 +32,9 @@ extension PushTCampaign {
                     return done
                 }
                 let model = try await trained.model(context: context) { logger in
-                    var settings = PushTPrimitiveLearner.Configuration()
-                    settings.paradigm = .dagger
-                    settings.library = try PushTPlannerRecipes.parameters(for: context.bestRecipe)
-                    settings.rounds = rounds
-                    settings.episodesPerRound = episodesPerRound
-                    settings.trainingFirstSeed = PushTCampaign.learningStart
-                    settings.developmentFirstSeed = PushTCampaign.learningDevelopmentStart
-                    settings.workers = context.configuration.scoringWorkers
-                    settings.seed = context.configuration.seed
+                    var settings = try PushTCampaign.selectorSettings(
+                        .dagger, teacher: context.bestRecipe, rounds: rounds, episodesPerRound: episodesPerRound,
+                        research: context.configuration)
                     settings.reality = trainedIn
                     logger.info("learned policy: DAgger primitive selector, teacher = best recipe (privileged planner), \(rounds) rounds x \(episodesPerRound) episodes in \(trainedIn?.name ?? "clean")")
                     let result = try PushTPrimitiveLearner(configuration: settings).run { progress in
