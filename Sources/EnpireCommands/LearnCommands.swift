@@ -47,11 +47,16 @@ struct LearnCommand: AsyncParsableCommand {
             residual-actor.safetensors, loadable by `enpire policy eval`. \
             `--paradigm station-residual-sac` trains the same residual through a simulated Station (its reset, \
             safety envelope, camera reward and clock; a learner thread exchanging weights through a mailbox) and \
-            also writes station-rl.json.
+            also writes station-rl.json. \
+            `--paradigm station-rl --base DIR` (pusht) improves a bc/dagger selector checkpoint by policy gradient \
+            on simulated stations judged by their camera (robot reset, envelope, clock; --rounds x \
+            --episodes-per-round exploring episodes; --reality for the stations' reality) and writes the kept \
+            round's checkpoint plus station-rl.json.
             """)
 
     @OptionGroup var taskOptions: LearnedTaskOptions
-    @Option(help: "bc, dagger, residual-sac or station-residual-sac (both need --base).") var paradigm = "dagger"
+    @Option(help: "bc, dagger, residual-sac or station-residual-sac (pin; both need --base), station-rl (pusht; needs --base).")
+    var paradigm = "dagger"
     @Option(help: "Output directory for the checkpoint and learning curve.") var output: String
     @Option(help: "Expert demonstration episodes.") var demonstrations = 100
     @Option(help: "Training epochs per stage.") var epochs = 30
@@ -65,9 +70,9 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Development episodes per stage (checkpoint choice).") var devSeeds = 40
     @Option(help: "First development seed (keep it away from held-out seeds).") var firstDevSeed: UInt64 = 900_000
     @Option(help: "Hidden layer widths, comma-separated.") var hidden = "128,128"
-    @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Adam learning rate (default 1e-3; station-rl 3e-4).") var learningRate: Float?
     @Option(help: "Run seed (initialisation, shuffling, training seeds).") var seed: UInt64 = 1
-    @Option(help: "pusht bc/dagger: the reality training and development episodes run in (domain randomisation): clean, mild, harsh or a reality file.")
+    @Option(help: "pusht bc/dagger/station-rl: the reality training and development episodes run in (domain randomisation): clean, mild, harsh or a reality file.")
     var reality: String?
     @Option(help: "pusht bc/dagger: planner setting name=value of the primitive library and teacher (repeatable).")
     var param: [String] = []
@@ -98,7 +103,8 @@ struct LearnCommand: AsyncParsableCommand {
         let options = LearnOptions(
             paradigm: paradigm, observe: try taskOptions.observationMode(), output: URL(fileURLWithPath: output), demonstrations: demonstrations,
             epochs: epochs, seed: seed, daggerRounds: rounds, episodesPerRound: episodesPerRound,
-            firstDevSeed: firstDevSeed, devSeeds: devSeeds, hiddenWidths: widths, learningRate: learningRate,
+            firstDevSeed: firstDevSeed, devSeeds: devSeeds, hiddenWidths: widths,
+            learningRate: learningRate ?? (paradigm == PushTLearnableTask.stationRL ? 3e-4 : 1e-3),
             workers: taskOptions.workers, base: base.map { URL(fileURLWithPath: $0) }, residualScale: residualScale,
             updatesPerStep: utd)
         let summary = try await learner.learn(options, progress: throttled(progress.output(since: Date())))

@@ -34,13 +34,18 @@ public struct PushTLearnableTask: LearnableTask {
     /// `"pusht"`.
     public var name: String { "pusht" }
 
-    /// `bc` and `dagger`.
-    public var paradigms: [String] { PushTPrimitiveLearner.Paradigm.allCases.map(\.rawValue) }
+    /// `bc`, `dagger` and `station-rl` (policy-gradient fine-tuning of a `bc`/`dagger` checkpoint, `options.base`,
+    /// on camera-judged stations: ``PushTStationRL``).
+    public var paradigms: [String] { PushTPrimitiveLearner.Paradigm.allCases.map(\.rawValue) + [Self.stationRL] }
+
+    /// The reinforcement-learning paradigm's name.
+    public static let stationRL = "station-rl"
 
     /// Trains and writes the checkpoint (`policy.safetensors`, `policy.json`) and `curve.json` into `options.output`.
     public func learn(_ options: LearnOptions, progress: @escaping @Sendable (LearnProgress) -> Void) async throws
         -> LearnSummary {
         try options.validate(paradigms: paradigms)
+        if options.paradigm == Self.stationRL { return try await learnOnStations(options, progress: progress) }
         var configuration = PushTPrimitiveLearner.Configuration()
         configuration.paradigm = PushTPrimitiveLearner.Paradigm(rawValue: options.paradigm) ?? .dagger
         configuration.firstRoundEpisodes = options.demonstrations

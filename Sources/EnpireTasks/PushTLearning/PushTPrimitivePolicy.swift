@@ -40,6 +40,10 @@ public struct PushTPrimitivePolicy: Policy {
     /// When set, the policy raises it on the step before each decision and lowers it after, so a triggered camera
     /// takes only the frames the policy reads.
     public var frameRequest: PushTFrameRequest?
+    /// When set, decisions sample from the softmax of the selector's scores and are logged there (reinforcement
+    /// learning); nil (default): the best-scored primitive, deterministic.
+    public var exploration: PushTSelectorExploration?
+    private var step = 0
 
     /// Creates the policy; camera mode needs an observer.
     public init(model: PushTPrimitiveModel, mode: ObservationMode, observer: PushTCameraObserver? = nil) throws {
@@ -58,6 +62,7 @@ public struct PushTPrimitivePolicy: Policy {
         queue.removeAll()
         position = 0
         decisions = 0
+        step = 0
         arrival.reset()
         episodeObserver = nil
         frameRequest?.set(true)
@@ -69,6 +74,7 @@ public struct PushTPrimitivePolicy: Policy {
             throw PushTObservationError.missing("the pusher's state (2 position values)")
         }
         let agent = SIMD2(arm.position[0], arm.position[1])
+        defer { step += 1 }
         if waitsForArrival, position >= queue.count, let last = queue.last,
            arrival.holds(agent: agent, last: last, tolerance: Self.arrivalTolerance) {
             return [.moveTo([last.x, last.y])]
@@ -76,7 +82,9 @@ public struct PushTPrimitivePolicy: Policy {
         if position >= queue.count {
             let block = try observedBlock(observation)
             let velocity = arm.velocity.count >= 2 ? SIMD2(arm.velocity[0], arm.velocity[1]) : .zero
-            let choice = model.choose(PushTPrimitiveFeatures.vector(block: block, agent: agent, velocity: velocity))
+            let features = PushTPrimitiveFeatures.vector(block: block, agent: agent, velocity: velocity)
+            let choice = exploration.map { $0.choose(logits: model.logits(features), features: features, step: step) }
+                ?? model.choose(features)
             queue = executor.candidateTargets(choice, state: block.scene(agent: agent))
             position = 0
             decisions += 1

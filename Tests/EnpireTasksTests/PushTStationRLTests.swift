@@ -1,0 +1,131 @@
+import Enpire
+import EnpireLearning
+import EnpireSim
+@testable import EnpireTasks
+import Foundation
+import Testing
+
+@Suite("Push-T reinforcement learning on camera-judged stations")
+struct PushTStationRLTests {
+    static func step(_ index: Int, score: Double) -> StepRecord {
+        StepRecord(index: index, timeSeconds: Double(index) / 10, source: .policy, arms: [], requested: [], applied: [],
+                   reward: score)
+    }
+
+    @Test("a decision's return is the camera score gained over its steps, the success bonus on the last, discounted per step")
+    func returnsFromCameraScores() {
+        var configuration = PushTStationRL.Configuration()
+        configuration.discount = 0.5
+        configuration.successBonus = 1
+        configuration.stepCost = 0.01
+        // Scores after steps 0...5; decisions at steps 0 and 3.
+        let steps = [0.2, 0.3, 0.4, 0.5, 0.6, 0.9].enumerated().map { Self.step($0.offset, score: $0.element) }
+        let decisions = [PushTSelectorDecision(features: [], choice: 0, step: 0),
+                         PushTSelectorDecision(features: [], choice: 1, step: 3)]
+        let failed = PushTStationRL.returns(decisions: decisions, steps: steps, success: false, configuration: configuration)
+        // First: score before step 3 (0.4) − before step 0 (0.2) − 3 steps × 0.01; second: 0.9 − 0.4 − 0.03.
+        let second = 0.9 - 0.4 - 0.03
+        #expect(abs(failed[1] - second) < 1e-12)
+        #expect(abs(failed[0] - (0.4 - 0.2 - 0.03 + 0.125 * second)) < 1e-12)
+        let succeeded = PushTStationRL.returns(decisions: decisions, steps: steps, success: true, configuration: configuration)
+        #expect(abs(succeeded[1] - (second + 1)) < 1e-12)
+        #expect(abs(succeeded[0] - (0.4 - 0.2 - 0.03 + 0.125 * (second + 1))) < 1e-12)
+        #expect(PushTStationRL.returns(decisions: [], steps: steps, success: true, configuration: configuration).isEmpty)
+    }
+
+    /// A random selector over the cheap library.
+    static func randomModel(seed: UInt64) throws -> PushTPrimitiveModel {
+        let library = PushTLearningTests.cheapLibrary
+        let specification = MLPSpecification(inputFeatures: PushTPrimitiveFeatures.count, hiddenWidths: [16],
+                                             outputFeatures: PushTPushPlanner(parameters: library).candidateCount)
+        var rng = SplitMix64(seed: seed)
+        return PushTPrimitiveModel(library: library, specification: specification, metrics: [:],
+                                   network: try specification.makeNetwork(rng: &rng))
+    }
+
+    @Test("the update moves probability to the primitive with the higher return, and the KL term pulls back to the start")
+    func updateFollowsTheAdvantage() throws {
+        let base = try Self.randomModel(seed: 5)
+        let features = [Float](repeating: 0.3, count: PushTPrimitiveFeatures.count)
+        func probabilities(after klWeight: Float, epochs: Int) throws -> [Float] {
+            var configuration = PushTStationRL.Configuration()
+            configuration.learningRate = 1e-2
+            configuration.epochs = epochs
+            configuration.klWeight = klWeight
+            configuration.criticEpochs = 50
+            let learner = PushTStationRL(configuration: configuration)
+            var rng = SplitMix64(seed: 1)
+            let network = try PushTStationRL.copy(try base.specification.makeNetwork(rng: &rng), base.specification)
+            try network.load(stateDictionary: base.stateDictionary())
+            let critic = try MLPSpecification(inputFeatures: PushTPrimitiveFeatures.count, hiddenWidths: [8],
+                                              outputFeatures: 1).makeNetwork(rng: &rng)
+            // Same state, primitive 2 returned 1, primitive 4 returned 0: the value is 0.5, advantages ±0.5.
+            let explored = (0..<8).map { index in
+                PushTStationRL.Explored(
+                    decisions: [PushTSelectorDecision(features: features, choice: index.isMultiple(of: 2) ? 2 : 4, step: 0)],
+                    advantages: [index.isMultiple(of: 2) ? 1 : 0], cameraSuccess: false, groundTruthSuccess: false,
+                    robotSeconds: 0, resetSeconds: 0)
+            }
+            try learner.update(network: network, optimizer: Adam(parameters: network.parameters, learningRate: 1e-2),
+                               critic: (critic, Adam(parameters: critic.parameters, learningRate: 1e-2)), base: base,
+                               explored: explored, rng: &rng)
+            return PushTSelectorExploration.softmax(try network.forward(Tensor(shape: [1, features.count], scalars: features)).scalars)
+        }
+        let start = PushTSelectorExploration.softmax(base.logits(features))
+        let free = try probabilities(after: 0, epochs: 20)
+        #expect(free[2] > start[2] + 0.05, "\(start[2]) -> \(free[2])")
+        #expect(free[4] < start[4], "\(start[4]) -> \(free[4])")
+        let anchored = try probabilities(after: 20, epochs: 20)
+        #expect(abs(anchored[2] - start[2]) < abs(free[2] - start[2]) / 2,
+                "a strong KL anchor keeps the policy near its start: \(start[2]) -> \(anchored[2]) (free \(free[2]))")
+    }
+
+    @Test("exploration samples from the selector's softmax reproducibly and logs each decision")
+    func explorationSamples() {
+        let logits: [Float] = [0, 2, 0, -10]
+        func draws(seed: UInt64) -> [Int] {
+            let exploration = PushTSelectorExploration(seed: seed)
+            return (0..<400).map { exploration.choose(logits: logits, features: [1], step: $0) }
+        }
+        let first = draws(seed: 3)
+        #expect(first == draws(seed: 3))
+        let share = Double(first.filter { $0 == 1 }.count) / 400
+        let expected = Double(PushTSelectorExploration.softmax(logits)[1])
+        #expect(abs(share - expected) < 0.08, "sampled \(share) of the favoured primitive, softmax \(expected)")
+        #expect(!first.contains(3), "a primitive with e^-10 weight should not come up in 400 draws")
+        let exploration = PushTSelectorExploration(seed: 1)
+        let choice = exploration.choose(logits: logits, features: [7], step: 12)
+        #expect(exploration.takeDecisions() == [PushTSelectorDecision(features: [7], choice: choice, step: 12)])
+        #expect(exploration.takeDecisions().isEmpty, "taking the decisions forgets them")
+    }
+
+    @Test("a tiny run acts on camera-judged stations: robot time with resets, decisions from the camera, a curve per round")
+    func tinyRunOnStations() async throws {
+        var configuration = PushTStationRL.Configuration()
+        configuration.rounds = 1
+        configuration.episodesPerRound = 2
+        configuration.maxSteps = 40
+        configuration.developmentEpisodes = 1
+        configuration.criticEpochs = 2
+        let result = try await PushTStationRL(configuration: configuration).run(base: try Self.randomModel(seed: 2))
+        #expect(result.curve.map(\.round) == [0, 1])
+        let point = result.curve[1]
+        #expect(point.roundEpisodes == 2 && point.episodes == 2)
+        #expect(point.decisions >= 2, "every episode takes at least one decision")
+        #expect(point.resetSeconds > 0, "the robot reset runs before each episode and counts as robot time")
+        #expect(point.trainingRobotSeconds > point.resetSeconds)
+        #expect(point.developmentRobotSeconds > 0 && point.developmentEpisodes == 1)
+        #expect(point.falsePositives <= point.cameraSuccesses)
+        #expect(result.model.primitiveCount == PushTPushPlanner(parameters: PushTLearningTests.cheapLibrary).candidateCount)
+    }
+
+    @Test("settings out of range are refused with their name")
+    func refusesBadSettings() {
+        var configuration = PushTStationRL.Configuration()
+        configuration.discount = 1.5
+        #expect(throws: PushTLearningError.invalidSetting("discount must be in 0...1")) { try configuration.validate() }
+        configuration = PushTStationRL.Configuration()
+        configuration.episodesPerRound = 0
+        #expect(throws: PushTLearningError.self) { try configuration.validate() }
+    }
+}
