@@ -115,8 +115,10 @@ struct LearnCommand: AsyncParsableCommand {
             CommandOutput.current.line(String(format: "  %-18@ wall %7.1f s  robot %8.1f s  rows %6d  dev %d/%d", point.stage as NSString,
                          point.wallSeconds, point.robotSeconds, point.rows, point.devSuccesses, point.devEpisodes))
         }
-        CommandOutput.current.line("teacher demonstrations: \(summary.teacherSuccesses)/\(demonstrations) successes"
-            + (summary.paradigm == "residual-sac" ? " (expert projected into the residual's reach)" : ""))
+        if summary.paradigm != PushTLearnableTask.stationRL {
+            CommandOutput.current.line("teacher demonstrations: \(summary.teacherSuccesses)/\(demonstrations) successes"
+                + (summary.paradigm == "residual-sac" ? " (expert projected into the residual's reach)" : ""))
+        }
         CommandOutput.current.line("chosen: \(summary.chosenStage), dev \(summary.devSuccesses)/\(summary.devEpisodes); "
             + String(format: "training wall %.1f s, robot %.1f min", summary.trainingWallSeconds,
                      summary.robotSeconds / 60))

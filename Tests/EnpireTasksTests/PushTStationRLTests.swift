@@ -128,4 +128,25 @@ struct PushTStationRLTests {
         configuration.episodesPerRound = 0
         #expect(throws: PushTLearningError.self) { try configuration.validate() }
     }
+
+    @Test("enpire learn's station-rl refuses a missing base, state observations and a base that is not a selector")
+    func learnRefusesBadInput() async throws {
+        let task = PushTLearnableTask()
+        #expect(task.paradigms.contains("station-rl"))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("station-rl-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        await #expect(throws: LearningError.invalidOption("station-rl needs --base DIR: a Push-T bc or dagger checkpoint to improve")) {
+            _ = try await task.learn(LearnOptions(paradigm: "station-rl", output: output), progress: { _ in })
+        }
+        await #expect(throws: LearningError.invalidOption("station-rl learns from the station's camera; use --observe camera")) {
+            _ = try await task.learn(LearnOptions(paradigm: "station-rl", observe: .state, output: output, base: output),
+                                     progress: { _ in })
+        }
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: output.appendingPathComponent(PushTPrimitiveModel.sidecarFileName))
+        await #expect(throws: PushTLearningError.self) {
+            _ = try await task.learn(LearnOptions(paradigm: "station-rl", output: output.appendingPathComponent("out"),
+                                                  base: output), progress: { _ in })
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Enpire
+import EnpireLearning
 import EnpireSim
 import Foundation
 
@@ -46,6 +47,15 @@ extension PushTLearnableTask {
         try encoder.encode(StationRLReport(configuration: configuration, base: baseURL.path, keptRound: result.keptRound,
                                            wallSeconds: result.wallSeconds, curve: result.curve))
             .write(to: options.output.appendingPathComponent("station-rl.json"), options: .atomic)
+        var plotted = LearningCurve(label: "station-rl (development, camera policy)")
+        for point in result.curve {
+            plotted.points.append(try LearningCurve.Point(
+                robotTimeSeconds: point.trainingRobotSeconds, successes: point.developmentSuccesses,
+                trials: point.developmentEpisodes, meanReturn: point.meanReturn))
+        }
+        try plotted.writeJSON(to: options.output.appendingPathComponent("station-rl-curve.json"))
+        try LearningCurve.writeSVG([plotted], title: "pusht station-rl: dev success vs training robot time",
+                                   to: options.output.appendingPathComponent("station-rl-curve.svg"))
         let curve = result.curve.map {
             LearningCurvePoint(stage: $0.round == 0 ? "base" : "station-rl round \($0.round)", wallSeconds: $0.wallSeconds,
                                robotSeconds: $0.trainingRobotSeconds + $0.developmentRobotSeconds, rows: $0.decisions,

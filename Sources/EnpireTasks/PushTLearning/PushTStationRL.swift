@@ -105,6 +105,9 @@ public struct PushTStationRL: Sendable {
         public var falsePositives: Int
         /// This round's exploring episodes.
         public var roundEpisodes: Int
+        /// Mean undiscounted return of this round's exploring episodes (camera score gained, success bonus, step
+        /// costs).
+        public var meanReturn: Double
         /// Development successes of the weights after this round (ground truth, camera observations).
         public var developmentSuccesses: Int
         /// Development episodes.
@@ -155,6 +158,7 @@ public struct PushTStationRL: Sendable {
         var groundTruthSuccess: Bool
         var robotSeconds: Double
         var resetSeconds: Double
+        var episodeReturn = 0.0
     }
 
     /// Improves `base` (a trained selector) and returns the development-best round.
@@ -227,7 +231,9 @@ public struct PushTStationRL: Sendable {
                 cameraSuccesses: explored.filter(\.cameraSuccess).count,
                 groundTruthSuccesses: explored.filter(\.groundTruthSuccess).count,
                 falsePositives: explored.filter { $0.cameraSuccess && !$0.groundTruthSuccess }.count,
-                roundEpisodes: explored.count, developmentSuccesses: dev.successes,
+                roundEpisodes: explored.count,
+                meanReturn: explored.isEmpty ? 0 : explored.reduce(0) { $0 + $1.episodeReturn } / Double(explored.count),
+                developmentSuccesses: dev.successes,
                 developmentEpisodes: dev.episodes, wallSeconds: elapsed())
             curve.append(point)
             progress(Progress(phase: "round", round: round, done: round, total: config.rounds,
@@ -253,6 +259,7 @@ public struct PushTStationRL: Sendable {
         -> [Explored] {
         let config = configuration
         let counter = PushTPolicyEvaluation.Counters()
+        let undiscounted = { var copy = config; copy.discount = 1; return copy }()
         return try await withThrowingTaskGroup(of: [(Int, Explored)].self) { group in
             for lane in stations.indices {
                 let station = stations[lane]
@@ -282,7 +289,9 @@ public struct PushTStationRL: Sendable {
                                                      success: cameraSuccess, configuration: config),
                             cameraSuccess: cameraSuccess, groundTruthSuccess: truth,
                             robotSeconds: after.episodeSeconds - before.episodeSeconds + resetSeconds,
-                            resetSeconds: resetSeconds)))
+                            resetSeconds: resetSeconds,
+                            episodeReturn: Self.returns(decisions: decisions.prefix(1).map { $0 }, steps: episode.steps,
+                                                        success: cameraSuccess, configuration: undiscounted).first ?? 0)))
                         done(counter.finish())
                     }
                     return results
