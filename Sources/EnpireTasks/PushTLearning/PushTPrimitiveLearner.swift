@@ -72,9 +72,7 @@ public struct PushTPrimitiveLearner: Sendable {
 
         /// Checks the settings, with a message naming the bad one.
         public func validate() throws {
-            func check(_ ok: Bool, _ message: String) throws {
-                if !ok { throw PushTLearningError.invalidSetting(message) }
-            }
+            let check = PushTLearningError.check
             try check((1...100_000).contains(episodesPerRound), "episodesPerRound must be in 1...100000")
             try check(firstRoundEpisodes.map { (1...100_000).contains($0) } ?? true, "firstRoundEpisodes must be in 1...100000")
             try check((1...100).contains(rounds), "rounds must be in 1...100")
@@ -297,21 +295,16 @@ public struct PushTPrimitiveLearner: Sendable {
         let batchesPerEpoch = max(1, order.count / batch)
         let epochs = max(configuration.epochs, (configuration.minimumUpdates + batchesPerEpoch - 1) / batchesPerEpoch)
         for epoch in 1...epochs {
-            for i in stride(from: order.count - 1, to: 0, by: -1) {
-                order.swapAt(i, rng.nextIndex(below: i + 1))
-            }
-            var offset = 0
-            while offset + batch <= order.count {
+            try forEachShuffledBatch(&order, batch: batch, rng: &rng) { rows in
                 input.scalars.withUnsafeMutableBufferPointer { x in
                     target.scalars.withUnsafeMutableBufferPointer { t in
-                        for row in 0..<batch {
-                            let sample = samples[order[offset + row]]
+                        for (row, index) in rows.enumerated() {
+                            let sample = samples[index]
                             for k in 0..<width { x[row * width + k] = sample.features[k] }
                             for k in 0..<classes { t[row * classes + k] = sample.target[k] }
                         }
                     }
                 }
-                offset += batch
                 try network.forward(input, into: &logits, training: true)
                 _ = try loss(logits: logits, target: target, gradient: &gradient)
                 try network.backward(gradient)

@@ -146,4 +146,8 @@ public enum PushTLearningError: Error, Equatable, CustomStringConvertible {
         case .invalidSetting(let detail): return "Push-T learning: \(detail)"
         }
     }
+    /// Throws ``invalidSetting(_:)`` with `message` unless `ok`.
+    static func check(_ ok: Bool, _ message: String) throws(PushTLearningError) {
+        if !ok { throw .invalidSetting(message) }
+    }
 }

@@ -57,20 +57,17 @@ extension PushTStationRL {
         var order = Array(rows.indices)
         let beta = configuration.klWeight
         for _ in 0..<configuration.epochs {
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextIndex(below: i + 1)) }
-            var offset = 0
-            while offset + batch <= order.count {
+            try forEachShuffledBatch(&order, batch: batch, rng: &rng) { picked in
+                let batchRows = picked.map { rows[$0] }
                 input.scalars.withUnsafeMutableBufferPointer { x in
-                    for row in 0..<batch {
-                        let features = rows[order[offset + row]].features
-                        for k in 0..<width { x[row * width + k] = features[k] }
+                    for (row, sample) in batchRows.enumerated() {
+                        for k in 0..<width { x[row * width + k] = sample.features[k] }
                     }
                 }
                 try network.forward(input, into: &logits, training: true)
                 let z = logits.scalars
                 gradient.scalars.withUnsafeMutableBufferPointer { g in
-                    for row in 0..<batch {
-                        let sample = rows[order[offset + row]]
+                    for (row, sample) in batchRows.enumerated() {
                         let pi = PushTSelectorExploration.softmax(Array(z[(row * classes)..<((row + 1) * classes)]))
                         for k in 0..<classes {
                             let chosen: Float = k == sample.choice ? 1 : 0
@@ -81,7 +78,6 @@ extension PushTStationRL {
                 }
                 try network.backward(gradient)
                 optimizer.step()
-                offset += batch
             }
         }
     }
@@ -99,15 +95,12 @@ extension PushTStationRL {
         var order = Array(rows.indices)
         let loss = MSELoss()
         for _ in 0..<configuration.criticEpochs {
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextIndex(below: i + 1)) }
-            var offset = 0
-            while offset + batch <= order.count {
+            try forEachShuffledBatch(&order, batch: batch, rng: &rng) { picked in
                 input.scalars.withUnsafeMutableBufferPointer { x in
                     target.scalars.withUnsafeMutableBufferPointer { t in
-                        for row in 0..<batch {
-                            let sample = rows[order[offset + row]]
-                            for k in 0..<width { x[row * width + k] = sample.features[k] }
-                            t[row] = sample.target
+                        for (row, index) in picked.enumerated() {
+                            for k in 0..<width { x[row * width + k] = rows[index].features[k] }
+                            t[row] = rows[index].target
                         }
                     }
                 }
@@ -115,7 +108,6 @@ extension PushTStationRL {
                 _ = try loss(prediction: prediction, target: target, gradient: &gradient)
                 try critic.network.backward(gradient)
                 critic.optimizer.step()
-                offset += batch
             }
         }
         return try rows.map { row in

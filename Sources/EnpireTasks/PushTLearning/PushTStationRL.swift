@@ -65,9 +65,7 @@ public struct PushTStationRL: Sendable {
 
         /// Checks the settings, with a message naming the bad one.
         public func validate() throws {
-            func check(_ ok: Bool, _ message: String) throws {
-                if !ok { throw PushTLearningError.invalidSetting(message) }
-            }
+            let check = PushTLearningError.check
             try check((1...1000).contains(rounds), "rounds must be in 1...1000")
             try check((1...100_000).contains(episodesPerRound), "episodesPerRound must be in 1...100000")
             try check((1...100_000).contains(maxSteps), "maxSteps must be in 1...100000")
