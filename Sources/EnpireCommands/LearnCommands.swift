@@ -31,6 +31,15 @@ private final class LastPrint: Sendable {
     }
 }
 
+/// A `--hold-when-covered` value: nil stays nil; otherwise a share in (0, 1].
+private func holdCoverage(_ value: Double?) throws -> Double? {
+    guard let value else { return nil }
+    guard value.isFinite, value > 0, value <= 1 else {
+        throw ValidationError("--hold-when-covered must be a share of the goal in (0, 1], e.g. 0.96; got \(value)")
+    }
+    return value
+}
+
 /// `enpire learn`.
 struct LearnCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -76,12 +85,21 @@ struct LearnCommand: AsyncParsableCommand {
     var reality: String?
     @Option(help: "pusht bc/dagger: planner setting name=value of the primitive library and teacher (repeatable).")
     var param: [String] = []
+    @Option(help: "pusht station-rl: the policies hold the pusher still at a decision point while the observed block covers at least this share of the goal.")
+    var holdWhenCovered: Double?
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
     var progress: ProgressFormat = .text
 
     func run() async throws {
         var learner = try taskOptions.learner()
+        if let hold = try holdCoverage(holdWhenCovered) {
+            guard var pusht = learner as? PushTLearnableTask, paradigm == PushTLearnableTask.stationRL else {
+                throw ValidationError("--hold-when-covered applies to `--task pusht --paradigm station-rl` only")
+            }
+            pusht.holdsWhenCovered = hold
+            learner = pusht
+        }
         if !param.isEmpty {
             guard var pusht = learner as? PushTLearnableTask else {
                 throw ValidationError("--param applies to `--task pusht` only")
@@ -147,6 +165,8 @@ struct PolicyCommand: AsyncParsableCommand {
         var registerCamera = false
         @Flag(help: "pusht: before each decision, hold the last target until the pusher has arrived (at most 1 s), reading only the arm's position.")
         var waitForArrival = false
+        @Option(help: "pusht: at a decision point, hold the pusher still while the observed block covers at least this share of the goal (at most 1 s in a row).")
+        var holdWhenCovered: Double?
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Run every episode on a simulated Station (reset, safety envelope, camera reward, clock; pin insertion, camera observations).")
         var onStation = false
@@ -156,9 +176,9 @@ struct PolicyCommand: AsyncParsableCommand {
         func run() async throws {
             if onStation { return try await runOnStation() }
             var learner = try taskOptions.learner()
-            if registerCamera || waitForArrival {
+            if registerCamera || waitForArrival || holdWhenCovered != nil {
                 guard var pusht = learner as? PushTLearnableTask else {
-                    throw ValidationError("--register-camera and --wait-for-arrival apply to `--task pusht` only")
+                    throw ValidationError("--register-camera, --wait-for-arrival and --hold-when-covered apply to `--task pusht` only")
                 }
                 let mode = try taskOptions.observationMode()
                 guard !registerCamera || mode == .camera else {
@@ -166,6 +186,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 }
                 pusht.registersCameraEachEpisode = registerCamera
                 pusht.waitsForArrival = waitForArrival
+                pusht.holdsWhenCovered = try holdCoverage(holdWhenCovered)
                 learner = pusht
             }
             if let reality {

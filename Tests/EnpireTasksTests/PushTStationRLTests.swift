@@ -149,4 +149,30 @@ struct PushTStationRLTests {
                                                   base: output), progress: { _ in })
         }
     }
+
+    @Test("holding when covered: the pusher stays put while the observed block covers the goal, at most 10 steps in a row")
+    func holdsWhenCovered() async throws {
+        let model = try Self.randomModel(seed: 9)
+        let goal = PushTGeometry.goalPose
+        /// Commands until the first decision, with the block observed at the goal (or 40 px off it).
+        func stepsUntilDecision(hold: Double?, blockOffset: Double) async throws -> (steps: Int, targets: [[Double]]) {
+            var policy = try PushTPrimitivePolicy(model: model, mode: .state)
+            policy.holdsWhenCovered = hold
+            policy.reset()
+            var targets: [[Double]] = []
+            for count in 1...50 {
+                let observation = Observation(
+                    stepIndex: count - 1, elapsedSeconds: 0, arms: [RobotState(position: [100, 400], velocity: [0, 0])],
+                    features: [PushTFeatures.state: [100, 400, goal.x + blockOffset, goal.y, goal.angle]])
+                targets.append(try await policy.action(for: observation)[0].target)
+                if policy.decisions == 1 { return (count, targets) }
+            }
+            return (51, targets)
+        }
+        let held = try await stepsUntilDecision(hold: 0.96, blockOffset: 0)
+        #expect(held.steps == PushTPrimitivePolicy.maximumHeldSteps + 1, "held \(held.steps - 1) steps")
+        #expect(held.targets.dropLast().allSatisfy { $0 == [100, 400] }, "held steps keep the pusher where it is")
+        #expect(try await stepsUntilDecision(hold: nil, blockOffset: 0).steps == 1, "off by default")
+        #expect(try await stepsUntilDecision(hold: 0.96, blockOffset: 40).steps == 1, "a block off the goal is pushed")
+    }
 }

@@ -29,6 +29,7 @@ extension PushTLearnableTask {
         // Another run seed explores other starts (a second run from the first's checkpoint sees new episodes).
         configuration.trainingFirstSeed = 300_000 &+ (options.seed &- 1) &* 1_000_000
         configuration.reality = reality.flatMap { $0.isClean ? nil : $0 }
+        configuration.holdsWhenCovered = holdsWhenCovered
         let rounds = configuration.rounds
         let result = try await PushTStationRL(configuration: configuration).run(base: base) { update in
             var phase = "\(update.phase) round \(update.round)/\(rounds)"

@@ -23,6 +23,8 @@ public struct PushTLearnableTask: LearnableTask {
     /// Whether the evaluated policy waits for its pusher to arrive before deciding
     /// (``PushTPrimitivePolicy/waitsForArrival``).
     public var waitsForArrival = false
+    /// ``PushTPrimitivePolicy/holdsWhenCovered`` of the evaluated policy and of `station-rl`'s policies.
+    public var holdsWhenCovered: Double?
 
     /// `bc`/`dagger`: the planner settings whose primitives the selector chooses among and whose planner is the
     /// teacher (default: `PushTPlannerParameters`' defaults; `enpire main` uses its kept recipe).
@@ -95,7 +97,8 @@ public struct PushTLearnableTask: LearnableTask {
                                                                episodes: episodes, workers: workers,
                                                                reality: reality,
                                                                registersEachEpisode: registersCameraEachEpisode,
-                                                               waitsForArrival: waitsForArrival) { done, total in
+                                                               waitsForArrival: waitsForArrival,
+                                                               holdsWhenCovered: holdsWhenCovered) { done, total in
             progress(LearnProgress(phase: "evaluation", done: done, total: total, etaSeconds: nil))
         }
         return PolicyEvaluation(task: name, observe: observe, firstSeed: firstSeed, successes: summary.successes,

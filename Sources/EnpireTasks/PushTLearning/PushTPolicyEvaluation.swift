@@ -50,17 +50,18 @@ public enum PushTPolicyEvaluation {
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
                                 workers: Int = 2, cameraSeed: UInt64 = 77, reality: PushTReality? = nil,
                                 registersEachEpisode: Bool = false, waitsForArrival: Bool = false,
+                                holdsWhenCovered: Double? = nil,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         try await evaluate(model: model, mode: mode, seeds: try seedRange(from: firstSeed, count: episodes),
                            workers: workers, cameraSeed: cameraSeed, reality: reality,
                            registersEachEpisode: registersEachEpisode, waitsForArrival: waitsForArrival,
-                           progress: progress)
+                           holdsWhenCovered: holdsWhenCovered, progress: progress)
     }
 
     /// Runs the learned policy for one episode per seed of `seeds`.
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, seeds: [UInt64], workers: Int = 2,
                                 cameraSeed: UInt64 = 77, reality: PushTReality? = nil, registersEachEpisode: Bool = false,
-                                waitsForArrival: Bool = false,
+                                waitsForArrival: Bool = false, holdsWhenCovered: Double? = nil,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
             of: "/state", with: "/\(mode.rawValue)")
@@ -70,6 +71,7 @@ public enum PushTPolicyEvaluation {
             policy.frameRequest = request
             policy.registersEachEpisode = registersEachEpisode
             policy.waitsForArrival = waitsForArrival
+            policy.holdsWhenCovered = holdsWhenCovered
             return policy
         }
     }

@@ -44,6 +44,14 @@ public struct PushTPrimitivePolicy: Policy {
     /// learning); nil (default): the best-scored primitive, deterministic.
     public var exploration: PushTSelectorExploration?
     private var step = 0
+    /// At a decision point, when the goal coverage of the block as observed (geometry on the camera's estimate, or
+    /// on the state in state mode) is at least this, hold the pusher where it is instead of starting a primitive,
+    /// for at most ``maximumHeldSteps`` steps in a row, so a camera reward that needs consecutive confirming frames
+    /// sees the block at rest. nil (default, the published figures): never hold.
+    public var holdsWhenCovered: Double?
+    /// Longest run of held steps before the policy decides again.
+    public static let maximumHeldSteps = 10
+    private var heldSteps = 0
 
     /// Creates the policy; camera mode needs an observer.
     public init(model: PushTPrimitiveModel, mode: ObservationMode, observer: PushTCameraObserver? = nil) throws {
@@ -63,6 +71,7 @@ public struct PushTPrimitivePolicy: Policy {
         position = 0
         decisions = 0
         step = 0
+        heldSteps = 0
         arrival.reset()
         episodeObserver = nil
         frameRequest?.set(true)
@@ -81,6 +90,15 @@ public struct PushTPrimitivePolicy: Policy {
         }
         if position >= queue.count {
             let block = try observedBlock(observation)
+            if let covered = holdsWhenCovered, heldSteps < Self.maximumHeldSteps,
+               PushTCoverage.coverage(blockX: block.x, blockY: block.y, blockAngle: block.angle,
+                                      goalX: PushTGeometry.goalPose.x, goalY: PushTGeometry.goalPose.y,
+                                      goalAngle: PushTGeometry.goalPose.angle) >= covered {
+                heldSteps += 1
+                frameRequest?.set(true)
+                return [.moveTo([agent.x, agent.y])]
+            }
+            heldSteps = 0
             let velocity = arm.velocity.count >= 2 ? SIMD2(arm.velocity[0], arm.velocity[1]) : .zero
             let features = PushTPrimitiveFeatures.vector(block: block, agent: agent, velocity: velocity)
             let choice = exploration.map { $0.choose(logits: model.logits(features), features: features, step: step) }

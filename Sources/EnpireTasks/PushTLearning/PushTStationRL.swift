@@ -59,6 +59,8 @@ public struct PushTStationRL: Sendable {
         public var seed: UInt64 = 1
         /// The reality the stations live in (nil: clean gym-pusht).
         public var reality: PushTReality?
+        /// ``PushTPrimitivePolicy/holdsWhenCovered`` of the exploring and development policies (nil: never hold).
+        public var holdsWhenCovered: Double?
 
         /// Default settings.
         public init() {}
@@ -217,7 +219,8 @@ public struct PushTStationRL: Sendable {
                 network: try Self.copy(network, specification))
             let dev = try await PushTPolicyEvaluation.evaluate(
                 model: updated, mode: .camera, firstSeed: config.developmentFirstSeed,
-                episodes: config.developmentEpisodes, workers: config.workers, reality: config.reality) { done, total in
+                episodes: config.developmentEpisodes, workers: config.workers, reality: config.reality,
+                holdsWhenCovered: config.holdsWhenCovered) { done, total in
                 progress(Progress(phase: "develop", round: round, done: done, total: total,
                                   etaSeconds: eta(round == 0 ? 0 : config.episodesPerRound)))
             }
@@ -265,6 +268,7 @@ public struct PushTStationRL: Sendable {
                     seed: config.seed &+ UInt64(round) &* 7_919 &+ UInt64(lane) &* 104_729)
                 var policy = try PushTPrimitivePolicy(model: model, mode: .camera, observer: observers[lane])
                 policy.exploration = exploration
+                policy.holdsWhenCovered = config.holdsWhenCovered
                 let acting = policy
                 group.addTask {
                     var results: [(Int, Explored)] = []
