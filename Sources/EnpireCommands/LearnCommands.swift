@@ -87,6 +87,8 @@ struct LearnCommand: AsyncParsableCommand {
     var param: [String] = []
     @Option(help: "pusht station-rl: the policies hold the pusher still at a decision point while the observed block covers at least this share of the goal.")
     var holdWhenCovered: Double?
+    @Option(help: "pusht station-rl: record every exploring episode (steps, camera frames, about 30 kB each) into this episode store.")
+    var record: String?
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
     var progress: ProgressFormat = .text
@@ -98,6 +100,13 @@ struct LearnCommand: AsyncParsableCommand {
                 throw ValidationError("--hold-when-covered applies to `--task pusht --paradigm station-rl` only")
             }
             pusht.holdsWhenCovered = hold
+            learner = pusht
+        }
+        if let record {
+            guard var pusht = learner as? PushTLearnableTask, paradigm == PushTLearnableTask.stationRL else {
+                throw ValidationError("--record applies to `--task pusht --paradigm station-rl` only")
+            }
+            pusht.recordingFolder = URL(fileURLWithPath: record)
             learner = pusht
         }
         if !param.isEmpty {

@@ -107,7 +107,16 @@ struct PushTStationRLTests {
         configuration.maxSteps = 40
         configuration.developmentEpisodes = 1
         configuration.criticEpochs = 2
-        let result = try await PushTStationRL(configuration: configuration).run(base: try Self.randomModel(seed: 2))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("station-rl-store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try EpisodeStore(root: folder)
+        let result = try await PushTStationRL(configuration: configuration).run(base: try Self.randomModel(seed: 2),
+                                                                                recorder: store)
+        let recorded = try store.loadAll()
+        #expect(recorded.count == 2, "both exploring episodes recorded, development episodes not")
+        #expect(recorded.allSatisfy { $0.summary.metadata.tags["rl"] == "pusht-selector-pg" })
+        #expect(recorded.flatMap(\.steps).allSatisfy { $0.source == .policy })
+        #expect(recorded.allSatisfy { $0.steps.count <= 40 && !$0.steps.isEmpty })
         #expect(result.curve.map(\.round) == [0, 1])
         let point = result.curve[1]
         #expect(point.roundEpisodes == 2 && point.episodes == 2)

@@ -31,7 +31,8 @@ extension PushTLearnableTask {
         configuration.reality = reality.flatMap { $0.isClean ? nil : $0 }
         configuration.holdsWhenCovered = holdsWhenCovered
         let rounds = configuration.rounds
-        let result = try await PushTStationRL(configuration: configuration).run(base: base) { update in
+        let recorder = try recordingFolder.map { try EpisodeStore(root: $0) }
+        let result = try await PushTStationRL(configuration: configuration).run(base: base, recorder: recorder) { update in
             var phase = "\(update.phase) round \(update.round)/\(rounds)"
             if let point = update.point {
                 phase = "round \(point.round)/\(rounds) scored: development \(point.developmentSuccesses)/"

@@ -25,6 +25,9 @@ public struct PushTLearnableTask: LearnableTask {
     public var waitsForArrival = false
     /// ``PushTPrimitivePolicy/holdsWhenCovered`` of the evaluated policy and of `station-rl`'s policies.
     public var holdsWhenCovered: Double?
+    /// `station-rl`: a folder where every exploring episode is recorded (an `EpisodeStore`; frames included, about
+    /// 30 kB per 640x480 frame); nil: not recorded.
+    public var recordingFolder: URL?
 
     /// `bc`/`dagger`: the planner settings whose primitives the selector chooses among and whose planner is the
     /// teacher (default: `PushTPlannerParameters`' defaults; `enpire main` uses its kept recipe).

@@ -1,4 +1,4 @@
-import Enpire
+public import Enpire
 import EnpireLearning
 import EnpireReward
 public import EnpireSim
@@ -162,8 +162,11 @@ public struct PushTStationRL: Sendable {
     }
 
     /// Improves `base` (a trained selector) and returns the development-best round.
-    public func run(base: PushTPrimitiveModel, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws
-        -> Result {
+    ///
+    /// With `recorder`, every exploring episode is recorded like any other station episode (steps with source
+    /// `policy`, the camera's frames, tags `rl` and `round`); development episodes are not.
+    public func run(base: PushTPrimitiveModel, recorder: (any EpisodeRecorder)? = nil,
+                    progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> Result {
         let config = configuration
         try config.validate()
         let start = ContinuousClock.now
@@ -177,7 +180,7 @@ public struct PushTStationRL: Sendable {
                                           outputFeatures: 1).makeNetwork(rng: &rng)
         let criticOptimizer = Adam(parameters: critic.parameters, learningRate: 1e-3)
         let stations = try (0..<max(1, config.workers)).map { lane in
-            try PushTSimulatedStation(name: "rl-\(lane)", robotReset: true, cameraReward: PushTRewardModel(),
+            try PushTSimulatedStation(name: "rl-\(lane)", recorder: recorder, robotReset: true, cameraReward: PushTRewardModel(),
                                       judgeCameraSeed: config.seed &* 1_000_003 &+ UInt64(lane), reality: config.reality)
         }
         let observers = try (0..<stations.count).map { lane in
