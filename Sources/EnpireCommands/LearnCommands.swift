@@ -89,25 +89,41 @@ struct LearnCommand: AsyncParsableCommand {
     var holdWhenCovered: Double?
     @Option(help: "pusht station-rl: record every exploring episode (steps, camera frames, about 30 kB each) into this episode store.")
     var record: String?
+    @Option(help: "pusht station-rl: PPO's clipped surrogate with this ratio bound ε in (0, 1), e.g. 0.2 (default: the plain policy gradient).")
+    var clipRatio: Float?
+    @Option(help: "pusht station-rl: passes over each round's decisions (default 2).")
+    var policyEpochs: Int?
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(help: ArgumentHelp("Progress on standard error: text lines (a bar on a terminal), or json (one JSON object per line with an ETA).", valueName: "text|json"))
     var progress: ProgressFormat = .text
 
     func run() async throws {
         var learner = try taskOptions.learner()
-        if let hold = try holdCoverage(holdWhenCovered) {
+        /// Applies a station-rl-only option to the Push-T learner, refusing it for another task or paradigm.
+        func stationRL(_ flag: String, _ apply: (inout PushTLearnableTask) -> Void) throws {
             guard var pusht = learner as? PushTLearnableTask, paradigm == PushTLearnableTask.stationRL else {
-                throw ValidationError("--hold-when-covered applies to `--task pusht --paradigm station-rl` only")
+                throw ValidationError("\(flag) applies to `--task pusht --paradigm station-rl` only")
             }
-            pusht.holdsWhenCovered = hold
+            apply(&pusht)
             learner = pusht
         }
+        if let hold = try holdCoverage(holdWhenCovered) {
+            try stationRL("--hold-when-covered") { $0.holdsWhenCovered = hold }
+        }
         if let record {
-            guard var pusht = learner as? PushTLearnableTask, paradigm == PushTLearnableTask.stationRL else {
-                throw ValidationError("--record applies to `--task pusht --paradigm station-rl` only")
+            try stationRL("--record") { $0.recordingFolder = URL(fileURLWithPath: record) }
+        }
+        if let clipRatio {
+            guard clipRatio.isFinite, clipRatio > 0, clipRatio < 1 else {
+                throw ValidationError("--clip-ratio must be in (0, 1), e.g. 0.2; got \(clipRatio)")
             }
-            pusht.recordingFolder = URL(fileURLWithPath: record)
-            learner = pusht
+            try stationRL("--clip-ratio") { $0.stationRLClipRatio = clipRatio }
+        }
+        if let policyEpochs {
+            guard (1...1000).contains(policyEpochs) else {
+                throw ValidationError("--policy-epochs must be in 1...1000; got \(policyEpochs)")
+            }
+            try stationRL("--policy-epochs") { $0.stationRLEpochs = policyEpochs }
         }
         if !param.isEmpty {
             guard var pusht = learner as? PushTLearnableTask else {

@@ -47,8 +47,9 @@ struct PushTStationRLTests {
     func updateFollowsTheAdvantage() throws {
         let base = try Self.randomModel(seed: 5)
         let features = [Float](repeating: 0.3, count: PushTPrimitiveFeatures.count)
-        func probabilities(after klWeight: Float, epochs: Int) throws -> [Float] {
+        func probabilities(after klWeight: Float, epochs: Int, clipRatio: Float? = nil) throws -> [Float] {
             var configuration = PushTStationRL.Configuration()
+            configuration.clipRatio = clipRatio
             configuration.learningRate = 1e-2
             configuration.epochs = epochs
             configuration.klWeight = klWeight
@@ -78,6 +79,13 @@ struct PushTStationRLTests {
         let anchored = try probabilities(after: 20, epochs: 20)
         #expect(abs(anchored[2] - start[2]) < abs(free[2] - start[2]) / 2,
                 "a strong KL anchor keeps the policy near its start: \(start[2]) -> \(anchored[2]) (free \(free[2]))")
+        // PPO's clip: many passes over one round move the chosen primitive's probability ratio only to about 1 + ε
+        // (a little more: the other rows, pushing primitive 4 down until their own clip, shift mass to it too).
+        let long = try probabilities(after: 0, epochs: 100)
+        let clipped = try probabilities(after: 0, epochs: 100, clipRatio: 0.1)
+        #expect(long[2] / start[2] > 1.5, "\(start[2]) -> \(long[2])")
+        #expect(clipped[2] / start[2] > 1.05 && clipped[2] / start[2] < 1.4,
+                "clipped at ε = 0.1: \(start[2]) -> \(clipped[2]) (unclipped \(long[2]))")
     }
 
     @Test("exploration samples from the selector's softmax reproducibly and logs each decision")

@@ -30,6 +30,8 @@ extension PushTLearnableTask {
         configuration.trainingFirstSeed = 300_000 &+ (options.seed &- 1) &* 1_000_000
         configuration.reality = reality.flatMap { $0.isClean ? nil : $0 }
         configuration.holdsWhenCovered = holdsWhenCovered
+        configuration.clipRatio = stationRLClipRatio
+        if let epochs = stationRLEpochs { configuration.epochs = epochs }
         let rounds = configuration.rounds
         let recorder = try recordingFolder.map { try EpisodeStore(root: $0) }
         let result = try await PushTStationRL(configuration: configuration).run(base: base, recorder: recorder) { update in

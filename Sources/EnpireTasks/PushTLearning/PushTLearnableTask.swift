@@ -28,6 +28,10 @@ public struct PushTLearnableTask: LearnableTask {
     /// `station-rl`: a folder where every exploring episode is recorded (an `EpisodeStore`; frames included, about
     /// 30 kB per 640x480 frame); nil: not recorded.
     public var recordingFolder: URL?
+    /// `station-rl`: ``PushTStationRL/Configuration/clipRatio`` (nil: the plain policy gradient).
+    public var stationRLClipRatio: Float?
+    /// `station-rl`: ``PushTStationRL/Configuration/epochs``, passes over each round's decisions (nil: its default).
+    public var stationRLEpochs: Int?
 
     /// `bc`/`dagger`: the planner settings whose primitives the selector chooses among and whose planner is the
     /// teacher (default: `PushTPlannerParameters`' defaults; `enpire main` uses its kept recipe).

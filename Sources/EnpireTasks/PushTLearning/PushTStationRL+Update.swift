@@ -31,14 +31,23 @@ extension PushTStationRL {
 
     /// Policy-gradient update on a round's decisions: the critic (a state-value MLP) is first fitted to the
     /// round's returns, advantages are return − value, normalised over the round; the gradient of
-    /// `−A·log π(a|s) + β·KL(π₀ ‖ π)` with respect to the scores is `A·(π − e_a) + β·(π − π₀)`.
+    /// `−A·log π(a|s) + β·KL(π₀ ‖ π)` with respect to the scores is `A·(π − e_a) + β·(π − π₀)`. With
+    /// ``Configuration/clipRatio`` ε the first term is PPO's `−min(r·A, clip(r, 1 − ε, 1 + ε)·A)`, r = π(a|s) / π_old(a|s)
+    /// against the policy that acted (gradient `A·r·(π − e_a)`, zero where the clip is active).
     func update(network: Sequential, optimizer: Adam, critic: (network: Sequential, optimizer: Adam),
                 base: PushTPrimitiveModel, explored: [Explored], rng: inout SplitMix64) throws {
-        var rows: [(features: [Float], choice: Int, advantage: Float, prior: [Float])] = []
+        var rows: [(features: [Float], choice: Int, advantage: Float, prior: [Float], acting: Float)] = []
         for episode in explored {
             for (decision, value) in zip(episode.decisions, episode.advantages) {
                 rows.append((decision.features, decision.choice, Float(value),
-                             PushTSelectorExploration.softmax(base.logits(decision.features))))
+                             PushTSelectorExploration.softmax(base.logits(decision.features)), 1))
+            }
+        }
+        if configuration.clipRatio != nil {
+            let width = PushTPrimitiveFeatures.count
+            for index in rows.indices {
+                let scores = try network.forward(Tensor(shape: [1, width], scalars: rows[index].features)).scalars
+                rows[index].acting = PushTSelectorExploration.softmax(scores)[rows[index].choice]
             }
         }
         guard rows.count > 1 else { return }
@@ -56,6 +65,7 @@ extension PushTStationRL {
         var gradient = Tensor.zeros([batch, classes])
         var order = Array(rows.indices)
         let beta = configuration.klWeight
+        let clip = configuration.clipRatio
         for _ in 0..<configuration.epochs {
             try forEachShuffledBatch(&order, batch: batch, rng: &rng) { picked in
                 let batchRows = picked.map { rows[$0] }
@@ -69,9 +79,15 @@ extension PushTStationRL {
                 gradient.scalars.withUnsafeMutableBufferPointer { g in
                     for (row, sample) in batchRows.enumerated() {
                         let pi = PushTSelectorExploration.softmax(Array(z[(row * classes)..<((row + 1) * classes)]))
+                        var weight = sample.advantage
+                        if let clip {
+                            let ratio = pi[sample.choice] / max(sample.acting, 1e-8)
+                            let clipped = sample.advantage > 0 ? ratio > 1 + clip : ratio < 1 - clip
+                            weight = clipped ? 0 : sample.advantage * ratio
+                        }
                         for k in 0..<classes {
                             let chosen: Float = k == sample.choice ? 1 : 0
-                            g[row * classes + k] = (sample.advantage * (pi[k] - chosen) + beta * (pi[k] - sample.prior[k]))
+                            g[row * classes + k] = (weight * (pi[k] - chosen) + beta * (pi[k] - sample.prior[k]))
                                 / Float(batch)
                         }
                     }

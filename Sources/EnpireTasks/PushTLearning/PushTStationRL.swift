@@ -37,6 +37,10 @@ public struct PushTStationRL: Sendable {
         public var learningRate: Float = 3e-4
         /// Passes over a round's decisions.
         public var epochs = 2
+        /// PPO's clipped surrogate: with a value ε, a decision whose probability ratio to the acting policy has
+        /// left [1 − ε, 1 + ε] in its advantage's direction stops contributing (so several passes over a round stay
+        /// near the policy that collected it); nil: the plain policy gradient.
+        public var clipRatio: Float?
         /// Mini-batch size (decisions).
         public var batchSize = 256
         /// Passes of the critic (state value) over a round's returns before the policy update.
@@ -73,6 +77,7 @@ public struct PushTStationRL: Sendable {
             try check((1...100_000).contains(maxSteps), "maxSteps must be in 1...100000")
             try check(learningRate.isFinite && learningRate > 0 && learningRate < 1, "learningRate must be in (0, 1)")
             try check((1...1000).contains(epochs), "epochs must be in 1...1000")
+            try check(clipRatio.map { $0.isFinite && $0 > 0 && $0 < 1 } ?? true, "clipRatio must be in (0, 1)")
             try check((1...1000).contains(criticEpochs), "criticEpochs must be in 1...1000")
             try check((1...65_536).contains(batchSize), "batchSize must be in 1...65536")
             try check(klWeight.isFinite && (0...100).contains(klWeight), "klWeight must be in 0...100")
