@@ -65,6 +65,27 @@ struct CommandParsingTests {
         }
     }
 
+    @Test("learn refuses station-rl-only options for another task or paradigm, and out-of-range values, before learning")
+    func stationRLOptions() async throws {
+        let cases: [([String], String)] = [
+            (["--task", "pin", "--paradigm", "bc", "--clip-ratio", "0.2"], "--clip-ratio applies to `--task pusht --paradigm station-rl` only"),
+            (["--task", "pusht", "--paradigm", "dagger", "--policy-epochs", "4"], "--policy-epochs applies to `--task pusht --paradigm station-rl` only"),
+            (["--task", "pusht", "--paradigm", "bc", "--record", "store"], "--record applies to `--task pusht --paradigm station-rl` only"),
+            (["--task", "pusht", "--paradigm", "station-rl", "--clip-ratio", "1.5"], "--clip-ratio must be in (0, 1), e.g. 0.2; got 1.5"),
+            (["--task", "pusht", "--paradigm", "station-rl", "--policy-epochs", "0"], "--policy-epochs must be in 1...1000; got 0"),
+        ]
+        for (arguments, message) in cases {
+            let parsed = try await EnpireCommand.asyncParseAsRoot(["learn", "--output", "unused"] + arguments)
+            let command = try #require(parsed as? LearnCommand)
+            do {
+                try await command.run()
+                Issue.record("\(arguments): accepted")
+            } catch let error as ValidationError {
+                #expect(error.message == message, "\(arguments)")
+            }
+        }
+    }
+
     @Test("learn and policy eval share --task/--observe/--workers; agent and mcp share the budget; keep and revert the trial id")
     func optionGroups() throws {
         let learn = try #require(try EnpireCommand.parseAsRoot(
