@@ -192,6 +192,8 @@ struct PolicyCommand: AsyncParsableCommand {
         var waitForArrival = false
         @Option(help: "pusht: at a decision point, hold the pusher still while the observed block covers at least this share of the goal (at most 1 s in a row).")
         var holdWhenCovered: Double?
+        @Flag(help: "pusht, camera: when a decision frame shows too little of the block (the pusher over it), move the pusher aside and look again (at most 5 steps) instead of ending the episode.")
+        var moveAsideWhenHidden = false
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Run every episode on a simulated Station (reset, safety envelope, camera reward, clock; pin insertion, camera observations).")
         var onStation = false
@@ -201,14 +203,18 @@ struct PolicyCommand: AsyncParsableCommand {
         func run() async throws {
             if onStation { return try await runOnStation() }
             var learner = try taskOptions.learner()
-            if registerCamera || waitForArrival || holdWhenCovered != nil {
+            if registerCamera || waitForArrival || holdWhenCovered != nil || moveAsideWhenHidden {
                 guard var pusht = learner as? PushTLearnableTask else {
-                    throw ValidationError("--register-camera, --wait-for-arrival and --hold-when-covered apply to `--task pusht` only")
+                    throw ValidationError("--register-camera, --wait-for-arrival, --hold-when-covered and --move-aside-when-hidden apply to `--task pusht` only")
                 }
                 let mode = try taskOptions.observationMode()
                 guard !registerCamera || mode == .camera else {
                     throw ValidationError("--register-camera needs --observe camera")
                 }
+                guard !moveAsideWhenHidden || mode == .camera else {
+                    throw ValidationError("--move-aside-when-hidden needs --observe camera")
+                }
+                pusht.movesAsideWhenHidden = moveAsideWhenHidden
                 pusht.registersCameraEachEpisode = registerCamera
                 pusht.waitsForArrival = waitForArrival
                 pusht.holdsWhenCovered = try holdCoverage(holdWhenCovered)

@@ -192,4 +192,54 @@ struct PushTStationRLTests {
         #expect(try await stepsUntilDecision(hold: nil, blockOffset: 0).steps == 1, "off by default")
         #expect(try await stepsUntilDecision(hold: 0.96, blockOffset: 40).steps == 1, "a block off the goal is pushed")
     }
+
+    @Test("moving aside when hidden: a first frame with the pusher over the block moves the pusher away and looks again, at most 5 times; off by default the episode ends with the error")
+    func movesAsideWhenHidden() async throws {
+        let model = try Self.randomModel(seed: 9)
+        // gym-pusht's start state for seed 9,400,341: the pusher lies over the stem, the camera measures 40 % of the T.
+        let simulation = PushTSimulation()
+        simulation.reset(seed: 9_400_341)
+        let hidden = simulation.state
+        let noise = CameraNoise.realistic(seed: 77)
+        var renderer = try PushTRenderer(outputSize: ImageSize(width: 640, height: 480), noise: noise)
+        let observer = try PushTCameraObserver.simulated(cameraName: "top", noise: noise)
+        func observation(_ state: PushTState, step: Int) -> Observation {
+            Observation(stepIndex: step, elapsedSeconds: 0,
+                        arms: [RobotState(position: [state.agentX, state.agentY], velocity: [0, 0])],
+                        frames: ["top": Frame(cameraName: "top", timestampSeconds: 0,
+                                              image: renderer.render(state, frameIndex: UInt64(step)))])
+        }
+        var policy = try PushTPrimitivePolicy(model: model, mode: .camera, observer: observer)
+        policy.reset()
+        await #expect(throws: PushTObservationError.self, "off by default") {
+            _ = try await policy.action(for: observation(hidden, step: 0))
+        }
+        policy.movesAsideWhenHidden = true
+        policy.reset()
+        let first = try await policy.action(for: observation(hidden, step: 0))[0].target
+        let away = SIMD2(first[0] - hidden.agentX, first[1] - hidden.agentY)
+        let fromBlock = SIMD2(hidden.agentX - hidden.blockX, hidden.agentY - hidden.blockY)
+        #expect(abs((away * away).sum().squareRoot() - PushTPrimitivePolicy.asideDistance) < 1e-6, "\(first)")
+        #expect((away * fromBlock).sum() > 0, "the pusher moves away from the block: \(first)")
+        #expect(policy.decisions == 0)
+        // The pusher now clear of the block: the next frame is measured and the policy decides.
+        var clear = hidden
+        clear.agentX = first[0]
+        clear.agentY = first[1]
+        _ = try await policy.action(for: observation(clear, step: 1))
+        #expect(policy.decisions == 1, "decided once the block is seen")
+        // A block that stays hidden: five steps aside, then the error.
+        policy.reset()
+        let stuck = observation(hidden, step: 0)
+        for _ in 0..<PushTPrimitivePolicy.maximumAsideSteps { _ = try await policy.action(for: stuck) }
+        #expect(policy.decisions == 0)
+        await #expect(throws: PushTObservationError.self) { _ = try await policy.action(for: stuck) }
+        // Through the evaluation: the aborted episode is counted and named; moving aside, the episode runs.
+        let aborted = try await PushTPolicyEvaluation.evaluate(model: model, mode: .camera, seeds: [9_400_341], workers: 1)
+        #expect(aborted.abortedEpisodes == 1 && aborted.successes == 0)
+        #expect(aborted.firstAbort?.hasPrefix("seed 9400341: fault at step 0: block not seen") == true, "\(aborted.firstAbort ?? "-")")
+        let ran = try await PushTPolicyEvaluation.evaluate(model: model, mode: .camera, seeds: [9_400_341], workers: 1,
+                                                           movesAsideWhenHidden: true)
+        #expect(ran.abortedEpisodes == 0 && ran.robotSeconds > 1, "\(ran.firstAbort ?? "-")")
+    }
 }

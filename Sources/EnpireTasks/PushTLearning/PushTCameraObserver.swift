@@ -83,6 +83,15 @@ public struct PushTCameraObserver: Sendable {
         return Self.tablePose(of: pose, goal: calibration.goal)
     }
 
+    /// Centre (table coordinates) of whatever part of the block `frame` shows, even when too little of it is seen
+    /// for ``block(in:)``; nil when nothing of the block is measured.
+    public func visibleBlockCentre(in frame: Frame) -> SIMD2<Double>? {
+        guard let features = try? measurer.features(of: frame, calibration: calibration), let pose = features.block
+        else { return nil }
+        let table = Self.tablePose(of: pose, goal: calibration.goal)
+        return SIMD2(table.x, table.y)
+    }
+
     /// Maps an image pose into table coordinates through the goal marking's image pose.
     static func tablePose(of pose: PushTImagePose, goal: PushTImagePose) -> PushTObservedBlock {
         let dx = pose.x - goal.x, dy = pose.y - goal.y

@@ -28,6 +28,8 @@ public struct PushTLearnableTask: LearnableTask {
     /// `station-rl`: a folder where every exploring episode is recorded (an `EpisodeStore`; frames included, about
     /// 30 kB per 640x480 frame); nil: not recorded.
     public var recordingFolder: URL?
+    /// ``PushTPrimitivePolicy/movesAsideWhenHidden`` of the evaluated policy.
+    public var movesAsideWhenHidden = false
     /// `station-rl`: ``PushTStationRL/Configuration/clipRatio`` (nil: the plain policy gradient).
     public var stationRLClipRatio: Float?
     /// `station-rl`: ``PushTStationRL/Configuration/epochs``, passes over each round's decisions (nil: its default).
@@ -105,12 +107,14 @@ public struct PushTLearnableTask: LearnableTask {
                                                                reality: reality,
                                                                registersEachEpisode: registersCameraEachEpisode,
                                                                waitsForArrival: waitsForArrival,
-                                                               holdsWhenCovered: holdsWhenCovered) { done, total in
+                                                               holdsWhenCovered: holdsWhenCovered,
+                                                               movesAsideWhenHidden: movesAsideWhenHidden) { done, total in
             progress(LearnProgress(phase: "evaluation", done: done, total: total, etaSeconds: nil))
         }
         return PolicyEvaluation(task: name, observe: observe, firstSeed: firstSeed, successes: summary.successes,
                                 episodes: summary.episodes, wilsonLow: summary.wilsonLow, wilsonHigh: summary.wilsonHigh,
                                 meanTaskScore: summary.meanMaximumCoverage, robotSeconds: summary.robotSeconds,
-                                wallSeconds: summary.wallSeconds, failedSeeds: Array(summary.failedSeeds.prefix(50)))
+                                wallSeconds: summary.wallSeconds, failedSeeds: Array(summary.failedSeeds.prefix(50)),
+                                inputFailures: summary.abortedEpisodes ?? 0, firstInputFailure: summary.firstAbort)
     }
 }

@@ -43,6 +43,11 @@ public enum PushTPolicyEvaluation {
         public var failedSeeds: [UInt64]
         /// The reality the stations lived in (nil: clean gym-pusht).
         public var reality: String?
+        /// Episodes the station ended early on a fault (for a camera policy, typically a first frame that shows
+        /// too little of the block); they count as failures. nil in summaries written before it was counted.
+        public var abortedEpisodes: Int?
+        /// The first such episode's seed and reason.
+        public var firstAbort: String?
     }
 
     /// Runs the learned policy for one episode per seed from `firstSeed` on `workers` stations (in `reality`, when
@@ -50,18 +55,20 @@ public enum PushTPolicyEvaluation {
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, firstSeed: UInt64, episodes: Int,
                                 workers: Int = 2, cameraSeed: UInt64 = 77, reality: PushTReality? = nil,
                                 registersEachEpisode: Bool = false, waitsForArrival: Bool = false,
-                                holdsWhenCovered: Double? = nil,
+                                holdsWhenCovered: Double? = nil, movesAsideWhenHidden: Bool = false,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         try await evaluate(model: model, mode: mode, seeds: try seedRange(from: firstSeed, count: episodes),
                            workers: workers, cameraSeed: cameraSeed, reality: reality,
                            registersEachEpisode: registersEachEpisode, waitsForArrival: waitsForArrival,
-                           holdsWhenCovered: holdsWhenCovered, progress: progress)
+                           holdsWhenCovered: holdsWhenCovered, movesAsideWhenHidden: movesAsideWhenHidden,
+                           progress: progress)
     }
 
     /// Runs the learned policy for one episode per seed of `seeds`.
     public static func evaluate(model: PushTPrimitiveModel, mode: ObservationMode, seeds: [UInt64], workers: Int = 2,
                                 cameraSeed: UInt64 = 77, reality: PushTReality? = nil, registersEachEpisode: Bool = false,
                                 waitsForArrival: Bool = false, holdsWhenCovered: Double? = nil,
+                                movesAsideWhenHidden: Bool = false,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         let name = try PushTPrimitivePolicy(model: model, mode: .state).name.replacingOccurrences(
             of: "/state", with: "/\(mode.rawValue)")
@@ -72,6 +79,7 @@ public enum PushTPolicyEvaluation {
             policy.registersEachEpisode = registersEachEpisode
             policy.waitsForArrival = waitsForArrival
             policy.holdsWhenCovered = holdsWhenCovered
+            policy.movesAsideWhenHidden = movesAsideWhenHidden
             return policy
         }
     }
@@ -128,7 +136,7 @@ public enum PushTPolicyEvaluation {
         let start = ContinuousClock.now
         let lanes = max(1, min(workers, episodes, 64))
         let counters = Counters()
-        let outcomes = try await withThrowingTaskGroup(of: [(UInt64, Bool, Int, Double)].self) { group in
+        let outcomes = try await withThrowingTaskGroup(of: [(UInt64, Bool, Int, Double, String?)].self) { group in
             for lane in 0..<lanes {
                 let noise = CameraNoise.realistic(seed: cameraSeed &+ UInt64(lane) &* 1_000_003)
                 let request = PushTFrameRequest()
@@ -139,7 +147,7 @@ public enum PushTPolicyEvaluation {
                 let observer = mode == .camera ? try PushTCameraObserver.simulated(cameraName: "top", noise: noise) : nil
                 let policy = try makePolicy(observer, request)
                 group.addTask {
-                    var results: [(UInt64, Bool, Int, Double)] = []
+                    var results: [(UInt64, Bool, Int, Double, String?)] = []
                     // Fixed striping, not work stealing: each lane's camera draws its sensor noise from a frame
                     // counter that runs over its episodes, so a lane must get the same seeds in the same order
                     // every run for the figures to repeat.
@@ -152,13 +160,15 @@ public enum PushTPolicyEvaluation {
                         let coverage = max(final, episode.steps.compactMap {
                             $0.features[PushTFeatures.coverage]?.first
                         }.max() ?? 0)
-                        results.append((seed, episode.summary.verdict?.success ?? false, episode.steps.count, coverage))
+                        let abort = episode.summary.status == .aborted ? episode.summary.reason ?? "aborted" : nil
+                        results.append((seed, episode.summary.verdict?.success ?? false, episode.steps.count, coverage,
+                                        abort))
                         progress(counters.finish(), episodes)
                     }
                     return results
                 }
             }
-            var all: [(UInt64, Bool, Int, Double)] = []
+            var all: [(UInt64, Bool, Int, Double, String?)] = []
             for try await part in group { all += part }
             return all.sorted { $0.0 < $1.0 }
         }
@@ -172,7 +182,9 @@ public enum PushTPolicyEvaluation {
             robotSeconds: Double(outcomes.reduce(0) { $0 + $1.2 }) / PushTGeometry.controlRateHz,
             wallSeconds: (ContinuousClock.now - start).inSeconds,
             failedSeeds: outcomes.filter { !$0.1 }.map(\.0),
-            reality: reality.flatMap { $0.isClean ? nil : $0.name })
+            reality: reality.flatMap { $0.isClean ? nil : $0.name },
+            abortedEpisodes: outcomes.filter { $0.4 != nil }.count,
+            firstAbort: outcomes.first { $0.4 != nil }.map { "seed \($0.0): \($0.4 ?? "")" })
     }
 
     /// Episodes finished so far, shared by the evaluation lanes for progress.

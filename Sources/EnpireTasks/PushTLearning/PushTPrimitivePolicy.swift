@@ -52,6 +52,17 @@ public struct PushTPrimitivePolicy: Policy {
     /// Longest run of held steps before the policy decides again.
     public static let maximumHeldSteps = 10
     private var heldSteps = 0
+    /// Camera mode: when a decision frame shows too little of the block to measure it (typically the pusher lying
+    /// over it, as some gym-pusht start states put it), move the pusher ``asideDistance`` away from the part of the
+    /// block that is seen (toward the table's centre when none is) and look again, at most ``maximumAsideSteps``
+    /// times in a row, instead of ending the episode with the error. Off by default (the published figures end
+    /// such episodes as failures).
+    public var movesAsideWhenHidden = false
+    /// How far one step aside moves the pusher target (table pixels).
+    public static let asideDistance = 30.0
+    /// Longest run of steps aside before the policy gives up with the observation error.
+    public static let maximumAsideSteps = 5
+    private var asideSteps = 0
 
     /// Creates the policy; camera mode needs an observer.
     public init(model: PushTPrimitiveModel, mode: ObservationMode, observer: PushTCameraObserver? = nil) throws {
@@ -72,6 +83,7 @@ public struct PushTPrimitivePolicy: Policy {
         decisions = 0
         step = 0
         heldSteps = 0
+        asideSteps = 0
         arrival.reset()
         episodeObserver = nil
         frameRequest?.set(true)
@@ -89,7 +101,19 @@ public struct PushTPrimitivePolicy: Policy {
             return [.moveTo([last.x, last.y])]
         }
         if position >= queue.count {
-            let block = try observedBlock(observation)
+            let block: PushTObservedBlock
+            do {
+                block = try observedBlock(observation)
+                asideSteps = 0
+            } catch PushTObservationError.blockNotSeen(let detail) {
+                guard movesAsideWhenHidden, asideSteps < Self.maximumAsideSteps,
+                      let target = asideTarget(observation, agent: agent) else {
+                    throw PushTObservationError.blockNotSeen(detail)
+                }
+                asideSteps += 1
+                frameRequest?.set(true)
+                return [.moveTo([target.x, target.y])]
+            }
             if let covered = holdsWhenCovered, heldSteps < Self.maximumHeldSteps,
                PushTCoverage.coverage(blockX: block.x, blockY: block.y, blockAngle: block.angle,
                                       goalX: PushTGeometry.goalPose.x, goalY: PushTGeometry.goalPose.y,
@@ -112,6 +136,22 @@ public struct PushTPrimitivePolicy: Policy {
         if position == queue.count - 1 { frameRequest?.set(true) }
         let target = queue[position]
         return [.moveTo([target.x, target.y])]
+    }
+
+    /// The pusher target one step aside: away from the centre of the part of the block the frame shows, or toward
+    /// the table's centre when nothing of it is measured; kept inside the table.
+    private func asideTarget(_ observation: Observation, agent: SIMD2<Double>) -> SIMD2<Double>? {
+        guard mode == .camera, let observer = episodeObserver ?? observer,
+              let frame = observation.frames[observer.cameraName] else { return nil }
+        let centre = SIMD2(PushTGeometry.worldSize / 2, PushTGeometry.worldSize / 2)
+        var direction = observer.visibleBlockCentre(in: frame).map { agent - $0 } ?? (centre - agent)
+        var length = (direction * direction).sum().squareRoot()
+        if length < 1e-6 { direction = centre - agent; length = (direction * direction).sum().squareRoot() }
+        guard length >= 1e-6 else { return nil }
+        let target = agent + direction / length * Self.asideDistance
+        let margin = 20.0
+        return target.clamped(lowerBound: SIMD2(repeating: margin),
+                              upperBound: SIMD2(repeating: PushTGeometry.worldSize - margin))
     }
 
     private mutating func observedBlock(_ observation: Observation) throws -> PushTObservedBlock {
