@@ -154,12 +154,7 @@ public enum PushTPolicyEvaluation {
                     for index in stride(from: lane, to: episodes, by: lanes) {
                         let seed = seeds[index]
                         let episode = try await station.runEpisode(policy: policy, seed: seed)
-                        // Steps record what was observed before each action; the state after the last action
-                        // is the world's now.
-                        let final = await station.world.coverage
-                        let coverage = max(final, episode.steps.compactMap {
-                            $0.features[PushTFeatures.coverage]?.first
-                        }.max() ?? 0)
+                        let coverage = await highestCoverage(of: episode, on: station)
                         let abort = episode.summary.status == .aborted ? episode.summary.reason ?? "aborted" : nil
                         results.append((seed, episode.summary.verdict?.success ?? false, episode.steps.count, coverage,
                                         abort))
@@ -185,6 +180,13 @@ public enum PushTPolicyEvaluation {
             reality: reality.flatMap { $0.isClean ? nil : $0.name },
             abortedEpisodes: outcomes.filter { $0.4 != nil }.count,
             firstAbort: outcomes.first { $0.4 != nil }.map { "seed \($0.0): \($0.4 ?? "")" })
+    }
+
+    /// The highest goal coverage `episode` reached on `station` (ground truth): its steps record what was observed
+    /// before each action, and the state after the last action is the world's now.
+    static func highestCoverage(of episode: RecordedEpisode, on station: PushTSimulatedStation) async -> Double {
+        let final = await station.world.coverage
+        return max(final, episode.steps.compactMap { $0.features[PushTFeatures.coverage]?.first }.max() ?? 0)
     }
 
     /// Episodes finished so far, shared by the evaluation lanes for progress.

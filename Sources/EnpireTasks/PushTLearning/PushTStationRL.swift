@@ -289,8 +289,7 @@ public struct PushTStationRL: Sendable {
                         let decisions = exploration.takeDecisions()
                         let resetSeconds = after.resetSeconds - before.resetSeconds
                         // Ground truth, for the report only: gym-pusht would have ended the episode at coverage > 0.95.
-                        let final = await station.world.coverage
-                        let truth = max(final, episode.steps.compactMap { $0.features[PushTFeatures.coverage]?.first }.max() ?? 0)
+                        let truth = await PushTPolicyEvaluation.highestCoverage(of: episode, on: station)
                             > PushTGeometry.successThreshold
                         let cameraSuccess = episode.summary.verdict?.success ?? false
                         results.append((index, Explored(
@@ -300,7 +299,7 @@ public struct PushTStationRL: Sendable {
                             cameraSuccess: cameraSuccess, groundTruthSuccess: truth,
                             robotSeconds: after.episodeSeconds - before.episodeSeconds + resetSeconds,
                             resetSeconds: resetSeconds,
-                            episodeReturn: Self.returns(decisions: decisions.prefix(1).map { $0 }, steps: episode.steps,
+                            episodeReturn: Self.returns(decisions: Array(decisions.prefix(1)), steps: episode.steps,
                                                         success: cameraSuccess, configuration: undiscounted).first ?? 0)))
                         done(counter.finish())
                     }
