@@ -20,7 +20,7 @@ enum ClassifierClipWriter {
             try manager.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
         }
         let source = ClassifierSimulatedEpisodes(task: task, camera: camera,
-                                                 framesPerEpisode: task == "pusht" ? framesPerClip : 1)
+                                                 framesPerEpisode: task == "pin" ? 1 : framesPerClip)
         let episodes: [ClassifierSimulatedEpisodes.Episode]
         do {
             episodes = try ParallelEpisodes.run(count: count, workers: workers,

@@ -47,7 +47,9 @@ struct ClassifierSimulatedEpisodes: Sendable {
     let task: String
     /// The camera whose frames are kept (`top` for Push-T, `side` for pin, `top` or `oblique` for zip-tie).
     let camera: String
-    /// Frames per Push-T episode (evenly spaced over its second half, the final frame last); 1 for the others.
+    /// Frames per episode, the final frame last: Push-T, evenly spaced over the episode's second half; zip-tie, evenly
+    /// over the episode's second half too (`ZipTieLabelledEpisodes.clipFrames`); pin, always 1. Each frame carries
+    /// the ground truth of its own step.
     let framesPerEpisode: Int
 
     /// The tasks with a simulator here.
@@ -72,7 +74,9 @@ struct ClassifierSimulatedEpisodes: Sendable {
             return Episode(seed: seed, kind: sample.kind.rawValue, frames: [(sample.frame, sample.success)],
                            analyser: verdict, truthDetail: sample.groundTruth.detail ?? "")
         default:
-            let sample = try ZipTieLabelledEpisodes().sample(seed: seed, codec: worker.codec)
+            var generator = ZipTieLabelledEpisodes()
+            generator.clipFrames = max(1, framesPerEpisode)
+            let sample = try generator.sample(seed: seed, codec: worker.codec)
             guard let frame = sample.frames.first(where: { $0.cameraName == camera }) else {
                 throw CommandFailure("zip-tie has no camera '\(camera)'; use top or oblique")
             }
@@ -86,7 +90,8 @@ struct ClassifierSimulatedEpisodes: Sendable {
                 for frame in sample.frames { frames[frame.cameraName] = frame }
                 verdict = worker.zipTie.verdict(frames: frames, tensionAtClosure: monitor.tensionAtClosure)
             }
-            return Episode(seed: seed, kind: sample.kind.rawValue, frames: [(frame, sample.success)], analyser: verdict,
+            let clip = sample.earlierFrames.filter { $0.frame.cameraName == camera } + [(frame, sample.success)]
+            return Episode(seed: seed, kind: sample.kind.rawValue, frames: clip, analyser: verdict,
                            truthDetail: sample.groundTruth.detail ?? "")
         }
     }

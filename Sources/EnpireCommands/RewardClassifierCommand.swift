@@ -1,5 +1,6 @@
 import ArgumentParser
 import Enpire
+import EnpireLearning
 import EnpireReward
 import EnpireRewardLearning
 import EnpireTasks
@@ -28,7 +29,10 @@ extension RewardCommand {
         @Option(help: "Fill --clips first with this many simulated clips (the folder must be empty or missing).")
         var generate: Int?
         @Option(help: "First seed of --generate.") var seed: UInt64 = 7_000_000
-        @Option(help: "Frames per generated Push-T clip (evenly over the second half of the episode, final last).")
+        @Option(help: """
+            Frames per generated clip, evenly over the episode's second half, final last, each labelled by the \
+            ground truth of its own step (Push-T and zip-tie; pin clips have one frame).
+            """)
         var framesPerClip = 8
         @Option(help: "Camera name the reward will judge (default: the task's camera).") var camera: String?
         @Option(help: "Crop x,y,width,height in frame pixels (default: the task's region; 'full' for the whole frame).")
@@ -38,6 +42,15 @@ extension RewardCommand {
         @Option(help: "Output channels of each stride-2 convolution stage, comma-separated.")
         var channels = ClassifierRecipe().channels.map(String.init).joined(separator: ",")
         @Option(help: "Encoder output width before the 2-class head.") var features = ClassifierRecipe().features
+        @Option(help: ArgumentHelp("How the last feature maps become the encoder's vector: where features are "
+                                       + "(spatialSoftmax), their mean (globalAverage) or whether they are present "
+                                       + "anywhere (globalMax).", valueName: "pooling"))
+        var pooling = ClassifierRecipe().pooling.rawValue
+        @Flag(help: """
+            Also train on flipped and transposed examples (for tasks whose success looks the same in any \
+            orientation; not Push-T, judged against a fixed goal pose).
+            """)
+        var symmetries = false
         @Option(help: "Largest random shift (DrQ) in input pixels during training.")
         var randomShift = ClassifierRecipe().randomShift
         @Option(help: "Seed of weights, split, batches and augmentation.") var trainingSeed: UInt64 = 0
@@ -55,6 +68,10 @@ extension RewardCommand {
             if let generate, !(2...10_000).contains(generate) { throw ValidationError("--generate must be 2...10000") }
             guard (1...64).contains(framesPerClip) else { throw ValidationError("--frames-per-clip must be 1...64") }
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
+            guard ConvEncoderSpecification.Pooling(rawValue: pooling) != nil else {
+                let names = ConvEncoderSpecification.Pooling.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--pooling must be one of \(names)")
+            }
         }
 
         func run() async throws {
@@ -75,6 +92,8 @@ extension RewardCommand {
             recipe.epochs = epochs
             recipe.channels = channels.split(separator: ",").compactMap { Int($0) }
             recipe.features = features
+            recipe.symmetries = symmetries
+            recipe.pooling = ConvEncoderSpecification.Pooling(rawValue: pooling) ?? recipe.pooling
             recipe.randomShift = randomShift
             recipe.seed = trainingSeed
             recipe.falsePositiveCost = falsePositiveCost

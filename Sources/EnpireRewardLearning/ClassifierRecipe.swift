@@ -1,3 +1,5 @@
+public import EnpireLearning
+
 /// How a success classifier is built and trained: the network's size, the augmentation, the optimiser and the
 /// seeded split whose held-out part calibrates the decision threshold. Frozen into the classifier's sidecar, so
 /// a frozen classifier says how it was made.
@@ -8,11 +10,18 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     public var groups: Int
     /// Width of the encoder's output before the 2-class head.
     public var features: Int
+    /// How the last feature maps become the encoder's vector (sidecars written before this field existed decode
+    /// as `spatialSoftmax`, what they were trained with).
+    public var pooling: ConvEncoderSpecification.Pooling
     /// Largest DrQ random shift in input pixels during training (0 disables it).
     public var randomShift: Int
     /// Largest relative change of brightness and contrast applied to each training example (a lighting
     /// augmentation; 0 disables it).
     public var photometricJitter: Double
+    /// Whether each training example is also flipped and transposed at random (one of the square's eight
+    /// symmetries): for tasks whose success looks the same in any orientation (a cut tie), not for one judged
+    /// against a fixed goal pose (Push-T). Sidecars written before this field existed decode as false.
+    public var symmetries: Bool
     /// Passes over the training frames.
     public var epochs: Int
     /// Examples per Adam step.
@@ -28,20 +37,45 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
 
     /// Creates a recipe (defaults: 16, 32 and 32 channels, 32 features, shift 3, jitter 0.1, 80 epochs of batch 32,
     /// learning rate 2e-3, seed 0, 30 % of the clips for calibration, a false positive costs five false negatives).
-    public init(channels: [Int] = [16, 32, 32], groups: Int = 4, features: Int = 32, randomShift: Int = 3,
-                photometricJitter: Double = 0.1, epochs: Int = 80, batchSize: Int = 32, learningRate: Double = 2e-3,
+    public init(channels: [Int] = [16, 32, 32], groups: Int = 4, features: Int = 32,
+                pooling: ConvEncoderSpecification.Pooling = .spatialSoftmax, randomShift: Int = 3,
+                photometricJitter: Double = 0.1, symmetries: Bool = false, epochs: Int = 80, batchSize: Int = 32, learningRate: Double = 2e-3,
                 seed: UInt64 = 0, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
         self.channels = channels
         self.groups = groups
         self.features = features
+        self.pooling = pooling
         self.randomShift = randomShift
         self.photometricJitter = photometricJitter
+        self.symmetries = symmetries
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.seed = seed
         self.calibrationFraction = calibrationFraction
         self.falsePositiveCost = falsePositiveCost
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case channels, groups, features, pooling, randomShift, photometricJitter, symmetries, epochs, batchSize, learningRate, seed
+        case calibrationFraction, falsePositiveCost
+    }
+
+    /// Decodes a recipe; a missing `pooling` or `symmetries` (older sidecars) means spatial softmax, no symmetries.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(channels: c.decode([Int].self, forKey: .channels), groups: c.decode(Int.self, forKey: .groups),
+                      features: c.decode(Int.self, forKey: .features),
+                      pooling: c.decodeIfPresent(ConvEncoderSpecification.Pooling.self, forKey: .pooling)
+                        ?? .spatialSoftmax,
+                      randomShift: c.decode(Int.self, forKey: .randomShift),
+                      photometricJitter: c.decode(Double.self, forKey: .photometricJitter),
+                      symmetries: c.decodeIfPresent(Bool.self, forKey: .symmetries) ?? false,
+                      epochs: c.decode(Int.self, forKey: .epochs), batchSize: c.decode(Int.self, forKey: .batchSize),
+                      learningRate: c.decode(Double.self, forKey: .learningRate),
+                      seed: c.decode(UInt64.self, forKey: .seed),
+                      calibrationFraction: c.decode(Double.self, forKey: .calibrationFraction),
+                      falsePositiveCost: c.decode(Double.self, forKey: .falsePositiveCost))
     }
 
     /// Checks the values a training run needs.

@@ -77,8 +77,12 @@ public struct ClassifierTrainer: Sendable {
                         let example = training[order[begin + row]]
                         let contrast = Float(1 + recipe.photometricJitter * (2 * rng.nextUnitDouble() - 1))
                         let brightness = Float(recipe.photometricJitter * (2 * rng.nextUnitDouble() - 1))
+                        let symmetry = recipe.symmetries ? Int(rng.next() % 8) : 0
+                        let side = input.side, plane = side * side
                         for i in 0..<width {
-                            batch.scalars[row * width + i] = example.features[i] * contrast + brightness
+                            let source = symmetry == 0 ? i : Self.symmetricIndex(i, symmetry: symmetry, side: side,
+                                                                                 plane: plane)
+                            batch.scalars[row * width + i] = example.features[source] * contrast + brightness
                         }
                         target.scalars[row * 2] = example.success ? 0 : 1
                         target.scalars[row * 2 + 1] = example.success ? 1 : 0
@@ -142,6 +146,17 @@ public struct ClassifierTrainer: Sendable {
         var metrics = ClassificationMetrics()
         for (score, example) in zip(scores, examples) { metrics.record(predicted: score > threshold, truth: example.success) }
         return metrics
+    }
+
+    /// Where output feature `index` of a `side`×`side` NCHW example reads from under `symmetry` (0...7: bit 0
+    /// mirrors x, bit 1 mirrors y, bit 2 swaps x and y).
+    public static func symmetricIndex(_ index: Int, symmetry: Int, side: Int, plane: Int) -> Int {
+        let channel = index / plane, pixel = index % plane
+        var y = pixel / side, x = pixel % side
+        if symmetry & 4 != 0 { swap(&x, &y) }
+        if symmetry & 1 != 0 { x = side - 1 - x }
+        if symmetry & 2 != 0 { y = side - 1 - y }
+        return channel * plane + y * side + x
     }
 
     private func shuffle<T>(_ values: inout [T], rng: inout SplitMix64) {

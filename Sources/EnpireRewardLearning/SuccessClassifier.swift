@@ -42,7 +42,7 @@ public final class SuccessClassifier {
     public static func encoder(input: ClassifierInput, recipe: ClassifierRecipe) -> ConvEncoderSpecification {
         ConvEncoderSpecification(input: ImageShape(channels: 3, height: input.side, width: input.side),
                                  channels: recipe.channels, residualBlocksPerStage: 0, groups: recipe.groups,
-                                 pooling: .spatialSoftmax, outputFeatures: recipe.features,
+                                 pooling: recipe.pooling, outputFeatures: recipe.features,
                                  randomShift: recipe.randomShift)
     }
 

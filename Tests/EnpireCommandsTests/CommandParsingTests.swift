@@ -119,6 +119,21 @@ struct CommandParsingTests {
 
 @Suite("--unsandboxed-policy: the operator's choice")
 struct PolicyIsolationOptionTests {
+    @Test("train-classifier parses --pooling and --symmetries and refuses an unknown pooling before training")
+    func classifierOptions() throws {
+        let train = try #require(try EnpireCommand.parseAsRoot(
+            ["reward", "train-classifier", "--task", "ziptie", "--clips", "c", "--output", "m", "--pooling", "globalMax",
+             "--symmetries"]) as? RewardCommand.TrainClassifier)
+        #expect(train.pooling == "globalMax" && train.symmetries && train.framesPerClip == 8)
+        let plain = try #require(try EnpireCommand.parseAsRoot(
+            ["reward", "train-classifier", "--task", "pusht", "--clips", "c", "--output", "m"]) as? RewardCommand.TrainClassifier)
+        #expect(plain.pooling == "spatialSoftmax" && !plain.symmetries)
+        #expect(throws: (any Error).self) {
+            try EnpireCommand.parseAsRoot(["reward", "train-classifier", "--task", "pusht", "--clips", "c", "--output", "m",
+                                           "--pooling", "median"])
+        }
+    }
+
     @Test("trial, eval, mcp and agent take --unsandboxed-policy; the runner refuses it from an agent and adds its own")
     func runnerDecides() async throws {
         for command in [["trial", "--hypothesis", "h"], ["eval"], ["mcp"], ["agent", "--", "true"]] {

@@ -91,6 +91,27 @@ struct ConvEncoderTests {
         #expect(try copy.forward(input) == network.forward(input))
     }
 
+    @Test("Global max pooling: one value per channel, the largest; non-square maps refused")
+    func globalMaxPooling() throws {
+        var rng = SplitMix64(seed: 31)
+        let spec = ConvEncoderSpecification(input: ImageShape(channels: 3, height: 16, width: 16), channels: [4, 8],
+                                            groups: 2, pooling: .globalMax, outputFeatures: 5)
+        let layers = try spec.makeLayers(rng: &rng)
+        let pool = try #require(layers[layers.count - 2] as? MaxPool2d)
+        #expect(pool.outputShape == ImageShape(channels: 8, height: 1, width: 1))
+        let maps = Tensor.randomNormal([2, pool.inputFeatures], using: &rng)
+        let pooled = try Sequential([pool]).forward(maps)
+        for example in 0..<2 {
+            for channel in 0..<8 {
+                let start = example * 128 + channel * 16
+                #expect(pooled.scalars[example * 8 + channel] == maps.scalars[start..<(start + 16)].max())
+            }
+        }
+        let wide = ConvEncoderSpecification(input: ImageShape(channels: 3, height: 16, width: 32), channels: [4],
+                                            groups: 2, pooling: .globalMax, outputFeatures: 5)
+        #expect(throws: TensorError.self) { try wide.makeLayers(rng: &rng) }
+    }
+
     @Test("Encoder with random shift trains: Adam on an MSE head lowers the loss on a fixed batch")
     func encoderTrains() throws {
         var rng = SplitMix64(seed: 26)

@@ -94,6 +94,59 @@ struct SuccessClassifierTests {
         #expect(throws: ClassifierError.self) { try ClassifierTrainer(recipe: Self.recipe).split(oneOutcome) }
     }
 
+    @Test("the eight symmetries are distinct permutations of each channel; the identity is symmetry 0")
+    func symmetryIndices() {
+        let side = 4, plane = 16, width = 3 * plane
+        var seen = Set<[Int]>()
+        for symmetry in 0..<8 {
+            let map = (0..<width).map { ClassifierTrainer.symmetricIndex($0, symmetry: symmetry, side: side, plane: plane) }
+            #expect(Set(map).count == width)
+            #expect(map.enumerated().allSatisfy { $0.offset / plane == $0.element / plane })
+            seen.insert(map)
+        }
+        #expect(seen.count == 8)
+        #expect((0..<width).allSatisfy { ClassifierTrainer.symmetricIndex($0, symmetry: 0, side: side, plane: plane) == $0 })
+        // Mirroring x: pixel (y 1, x 0) reads from (y 1, x 3).
+        #expect(ClassifierTrainer.symmetricIndex(4, symmetry: 1, side: side, plane: plane) == 7)
+    }
+
+    @Test("symmetries are applied in training: mirrored copies make a left-or-right task unlearnable")
+    func symmetriesAreApplied() throws {
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
+        let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
+        var recipe = Self.recipe
+        recipe.symmetries = true
+        let (_, mirrored) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        let (_, plain, _) = try Self.trained()
+        #expect(plain.lastEpochLoss < plain.firstEpochLoss * 0.5)
+        #expect(mirrored.lastEpochLoss > 0.4, "loss \(mirrored.lastEpochLoss) with mirrored copies")
+    }
+
+    @Test("global max pooling and symmetries freeze into the sidecar; older sidecars decode as before")
+    func recipeFieldsRoundTrip() throws {
+        var recipe = Self.recipe
+        recipe.pooling = .globalMax
+        recipe.symmetries = true
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
+        let examples = try SyntheticClips.examples(clips: 8, frames: 2, input: input, seed: 4)
+        recipe.epochs = 2
+        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
+        let loaded = try ClassifierModel.load(from: folder, expectedHash: model.identity)
+        #expect(loaded.classifier.recipe == recipe)
+        var rng = SplitMix64(seed: 6)
+        let image = SyntheticClips.image(success: false, rng: &rng)
+        #expect(try loaded.classifier.probability(of: image) == classifier.probability(of: image))
+        // A recipe as sidecars wrote it before these fields existed.
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.recipe)) as! [String: Any]
+        old["pooling"] = nil
+        old["symmetries"] = nil
+        let decoded = try JSONDecoder().decode(ClassifierRecipe.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded == Self.recipe && decoded.pooling == .spatialSoftmax && !decoded.symmetries)
+    }
+
     @Test("freezing: the sidecar's hash is the identity; a different expected hash or changed weights are refused")
     func freezeAndHash() throws {
         let (classifier, report, _) = try Self.trained()

@@ -41,6 +41,25 @@ import Testing
         #expect(verdict.votes.map(\.source) == ["top", "oblique", "tension"])
     }
 
+    /// Multi-frame clips label every frame by the ground truth of its own step and leave the final frames as they
+    /// are with one frame per clip.
+    @Test func clipFramesCarryTheirOwnStepsTruth() throws {
+        let single = try ZipTieLabelledEpisodes(mix: [.nominal: 1]).sample(seed: 18)
+        var generator = ZipTieLabelledEpisodes(mix: [.nominal: 1])
+        generator.clipFrames = 6
+        let clip = try generator.sample(seed: 18)
+        #expect(single.earlierFrames.isEmpty)
+        #expect(clip.frames.map(\.jpeg) == single.frames.map(\.jpeg))
+        #expect(clip.earlierFrames.count == 5 * ZipTieRenderer.View.allCases.count)
+        let top = clip.earlierFrames.filter { $0.frame.cameraName == "top" }
+        #expect(top.count == 5)
+        let times = top.map(\.frame.timestampSeconds)
+        #expect(times == times.sorted() && Set(times).count == 5 && times.last! < clip.frames[0].timestampSeconds)
+        // A successful episode: the tie is whole (a failure) early in its second half and cut (a success) by the end.
+        #expect(clip.success && top.first?.success == false)
+        #expect(top.map(\.success) == top.map(\.success).sorted { !$0 && $1 })
+    }
+
     @Test func rejectsAnUncutTieAndASlackCut() throws {
         let verifier = ZipTieCameraVerifier()
         let uncut = verifier.verdict(frames: try uncutFrames(seed: 3), tensionAtClosure: 3)

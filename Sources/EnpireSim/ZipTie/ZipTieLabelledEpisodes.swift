@@ -32,6 +32,10 @@ public struct ZipTieLabelledEpisodes: Sendable {
         public var kind: Kind
         /// The final frames, one per camera (named after the view), JPEG when ``jpegQuality`` is set.
         public var frames: [Frame]
+        /// Frames taken before the final ones (``ZipTieLabelledEpisodes/clipFrames`` − 1 per camera, oldest
+        /// first), each with the ground truth at its own step: before the cut a frame is a failure even in a
+        /// successful episode. Empty by default.
+        public var earlierFrames: [(frame: Frame, success: Bool)] = []
         /// The left arm's readings after every control step (`force` = [grasp force N]).
         public var leftReadings: [RobotState]
         /// The cutter's readings after every control step (`gripper` = jaw opening).
@@ -57,6 +61,10 @@ public struct ZipTieLabelledEpisodes: Sendable {
     public var mix: [Kind: Double]
     /// The noise of camera `view` for episode `seed`.
     public var camera: @Sendable (UInt64, ZipTieRenderer.View) -> CameraNoise
+    /// Frames per camera and episode (1...64), the final one last: the others are evenly spaced over the
+    /// episode's second half and go into ``Sample/earlierFrames`` with the ground truth of their own step. 1, the
+    /// default, renders the final frames alone.
+    public var clipFrames: Int = 1
 
     /// Creates a generator: 640 x 480 JPEG frames (quality 90), 160-step budget, about a third unperturbed.
     public init(resolution: ImageSize = ZipTieRenderer.defaultSize, jpegQuality: Int? = 90, maxSteps: Int = 160,
@@ -104,7 +112,11 @@ public struct ZipTieLabelledEpisodes: Sendable {
         var left = ArmCommand.moveTo(ZipTieGeometry.leftStart, gripper: 1)
         var cutter = ArmCommand.moveTo(ZipTieGeometry.rightStart, gripper: 1)
         var cutStep: Int?
+        var scenes: [(scene: ZipTieScene, success: Bool)] = []
         func record() {
+            if clipFrames > 1 {
+                scenes.append((simulation.scene, ZipTieReward.verdict(state: simulation.state).success))
+            }
             let s = simulation.state
             leftReadings.append(RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper,
                                            force: [s.tension]))
@@ -149,22 +161,34 @@ public struct ZipTieLabelledEpisodes: Sendable {
                                  jaws: 1)
             record()
         }
-        let state = simulation.state
-        let scene = simulation.scene
-        var frames: [Frame] = []
-        let time = Double(leftReadings.count) / ZipTieGeometry.controlRateHz
-        for view in ZipTieRenderer.View.allCases {
-            var renderer = try ZipTieRenderer(view: view, outputSize: resolution, noise: camera(seed, view))
-            let image = renderer.render(scene, frameIndex: UInt64(leftReadings.count))
-            var frame = Frame(cameraName: view.rawValue, timestampSeconds: time)
-            if let quality = jpegQuality {
-                frame.jpeg = try (codec ?? JPEGCodec()).encode(image, quality: quality)
-            } else {
-                frame.image = image
-            }
-            frames.append(frame)
+        var renderers = try ZipTieRenderer.View.allCases.map {
+            try ZipTieRenderer(view: $0, outputSize: resolution, noise: camera(seed, $0))
         }
-        return Sample(seed: seed, kind: kind, frames: frames, leftReadings: leftReadings,
+        let encoder = jpegQuality == nil ? nil : try (codec ?? JPEGCodec())
+        func render(_ scene: ZipTieScene, step: Int) throws -> [Frame] {
+            let time = Double(step) / ZipTieGeometry.controlRateHz
+            return try renderers.indices.map { index in
+                let image = renderers[index].render(scene, frameIndex: UInt64(step))
+                var frame = Frame(cameraName: renderers[index].view.rawValue, timestampSeconds: time)
+                if let quality = jpegQuality, let encoder {
+                    frame.jpeg = try encoder.encode(image, quality: quality)
+                } else {
+                    frame.image = image
+                }
+                return frame
+            }
+        }
+        var earlierFrames: [(frame: Frame, success: Bool)] = []
+        let count = min(clipFrames, 64), steps = scenes.count
+        if count > 1 {
+            for i in (1..<count).reversed() {
+                let step = max(1, steps - (steps / 2) * i / count)
+                earlierFrames += try render(scenes[step - 1].scene, step: step).map { ($0, scenes[step - 1].success) }
+            }
+        }
+        let state = simulation.state
+        let frames = try render(simulation.scene, step: leftReadings.count)
+        return Sample(seed: seed, kind: kind, frames: frames, earlierFrames: earlierFrames, leftReadings: leftReadings,
                       cutterReadings: cutterReadings, state: state, groundTruth: ZipTieReward.verdict(state: state))
     }
 }

@@ -15,6 +15,9 @@ public struct ConvEncoderSpecification: Sendable, Codable, Equatable {
         case spatialSoftmax
         /// Mean per channel (global ``AvgPool2d``).
         case globalAverage
+        /// Maximum per channel (a ``MaxPool2d`` window over the whole map; square maps only): says whether a
+        /// feature is present anywhere, where ``spatialSoftmax`` says where it is.
+        case globalMax
     }
 
     /// Shape of one input image.
@@ -69,10 +72,18 @@ public struct ConvEncoderSpecification: Sendable, Codable, Equatable {
         let pooled: any Layer = switch pooling {
         case .spatialSoftmax: try SpatialSoftmax(inputShape: shape)
         case .globalAverage: try AvgPool2d(globalOver: shape)
+        case .globalMax: try Self.globalMax(over: shape)
         }
         layers.append(pooled)
         layers.append(Linear(inputFeatures: pooled.outputFeatures, outputFeatures: outputFeatures, rng: &rng))
         return layers
+    }
+
+    private static func globalMax(over shape: ImageShape) throws(TensorError) -> MaxPool2d {
+        guard shape.height == shape.width else {
+            throw .shapeMismatch("global max pooling needs square feature maps, not \(shape)")
+        }
+        return try MaxPool2d(inputShape: shape, kernelSize: shape.height)
     }
 
     /// Builds the encoder as a ``Sequential``.
