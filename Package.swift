@@ -155,7 +155,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "EnpireRewardTests", dependencies: ["EnpireReward", "EnpireSim", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "EnpireRewardLearningTests", dependencies: ["EnpireRewardLearning", "EnpireReward", "Enpire"],
+        .testTarget(name: "EnpireRewardLearningTests", dependencies: ["EnpireRewardLearning", "EnpireReward", "EnpireLearning", "Enpire"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireHardwareTests", dependencies: ["EnpireHardware", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),

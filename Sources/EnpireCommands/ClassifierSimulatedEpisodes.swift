@@ -43,7 +43,7 @@ struct ClassifierSimulatedEpisodes: Sendable {
         }
     }
 
-    /// `pusht`, `pin` or `ziptie`.
+    /// `pusht`, `pin`, `ziptie` or `staging` (the clip-only task of `ClassifierStagingEpisodes`).
     let task: String
     /// The camera whose frames are kept (`top` for Push-T, `side` for pin, `top` or `oblique` for zip-tie).
     let camera: String
@@ -53,7 +53,10 @@ struct ClassifierSimulatedEpisodes: Sendable {
     let framesPerEpisode: Int
 
     /// The tasks with a simulator here.
-    static let tasks = ["pusht", "pin", "ziptie"]
+    static let tasks = ["pusht", "pin", "ziptie", "staging"]
+
+    /// Whether a hand-written analyser exists for `task` (not for the clip-only `staging`).
+    static func hasAnalyser(_ task: String) -> Bool { task != "staging" }
 
     /// The default camera of a task.
     static func defaultCamera(_ task: String) -> String { task == "pin" ? "side" : "top" }
@@ -64,6 +67,8 @@ struct ClassifierSimulatedEpisodes: Sendable {
     func episode(seed: UInt64, worker: Worker, analyse: Bool) throws -> Episode {
         switch task {
         case "pusht": return try pushT(seed: seed, worker: worker, analyse: analyse)
+        case "staging": return try ClassifierStagingEpisodes.episode(seed: seed, frames: framesPerEpisode,
+                                                                     codec: worker.codec)
         case "pin":
             let sample = try PinInsertionLabelledEpisodes().sample(seed: seed, codec: worker.codec)
             var verdict: Verdict?

@@ -15,12 +15,13 @@ extension RewardCommand {
                 Runs --episodes simulated episodes of --task from seeds --seed, --seed+1, ... (use seeds never used \
                 to train or tune), judges each final frame (JPEG q90, a new noisy camera per episode) with the \
                 classifier in --model, and compares with the simulator's ground truth. Unless --no-analyser, the \
-                task's hand-written analyser judges the same episodes (Push-T: camera only, calibrated from 50 clips \
+                task's hand-written analyser judges the same episodes (none for the clip-only staging task; Push-T: \
+                camera only, calibrated from 50 clips \
                 of calibration seed 10; pin insertion and zip-tie: the verifiers of `enpire verifier study`, which \
                 also read the arm's pose, force or grasp). Prints counts, agreement and false positives with Wilson \
                 95 % intervals, and the classifier's per-frame latency (decode included), as JSON.
                 """)
-        @Option(help: "pusht, pin or ziptie.") var task: String
+        @Option(help: "pusht, pin, ziptie or staging (clip-only: no analyser).") var task: String
         @Option(help: "Folder with classifier.json and classifier.safetensors.") var model: String
         @Option(help: "Refuse the classifier unless classifier.json has this SHA-256.") var expectHash: String?
         @Option(help: "Number of episodes.") var episodes = 200
@@ -33,7 +34,7 @@ extension RewardCommand {
         var progress: ProgressFormat = .text
 
         func validate() throws {
-            guard ClassifierSimulatedEpisodes.tasks.contains(task) else { throw ValidationError("--task must be pusht, pin or ziptie") }
+            guard ClassifierSimulatedEpisodes.tasks.contains(task) else { throw ValidationError("--task must be pusht, pin, ziptie or staging") }
             guard (1...100_000).contains(episodes) else { throw ValidationError("--episodes must be 1...100000") }
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
         }
@@ -104,7 +105,7 @@ extension RewardCommand {
             do { probe = try ClassifierReward(folder: folder, expectedHash: expectHash) } catch { throw CommandFailure("\(error)") }
             let pushTModel = task == "pusht" && !noAnalyser ? try PushTRewardStudy(clips: 50).calibrate().model : nil
             let source = ClassifierSimulatedEpisodes(task: task, camera: probe.model.cameraName, framesPerEpisode: 1)
-            let first = seed, analyse = !noAnalyser, hash = expectHash
+            let first = seed, analyse = !noAnalyser && ClassifierSimulatedEpisodes.hasAnalyser(task), hash = expectHash
             let ticker = ProgressTicker(progress.output(since: start).counter(phase: "classifier study", total: episodes,
                                                                               every: 50))
             let outcomes: [Outcome]
@@ -141,7 +142,7 @@ extension RewardCommand {
                 classifier: try Scored(outcomes.map { ($0.classifier, $0.truth) }), perKind: perKind,
                 latencyMilliseconds: ["p50": quantile(0.5), "p99": quantile(0.99), "max": latencies.last! * 1000],
                 analyser: analyse ? try Scored(outcomes.compactMap { o in o.analyser.map { ($0, o.truth) } }) : nil,
-                analyserReadsArm: task != "pusht",
+                analyserReadsArm: analyse && task != "pusht",
                 classifierAndArmVote: analyse && task != "pusht" ? try Scored(outcomes.compactMap(Self.fusedWithArm)) : nil,
                 misjudged: misjudged, wallSeconds: Date().timeIntervalSince(start))
             let encoder = JSONEncoder()

@@ -23,7 +23,11 @@ extension RewardCommand {
                 classifier.safetensors to --output and prints the training report and the identity (SHA-256 of \
                 classifier.json) as JSON.
                 """)
-        @Option(help: "pusht, pin or ziptie (names the model; picks the default crop and simulator).") var task: String
+        @Option(help: """
+            pusht, pin, ziptie, staging (clip-only: the T inside an unmarked staging area) or a lab's own name \
+            (names the model; picks the default crop and the simulator of --generate).
+            """)
+        var task: String
         @Option(help: "Folder of labelled clips (DIR/success, DIR/failure).") var clips: String
         @Option(help: "Folder to write classifier.json and classifier.safetensors to.") var output: String
         @Option(help: "Fill --clips first with this many simulated clips (the folder must be empty or missing).")
@@ -54,6 +58,12 @@ extension RewardCommand {
         @Option(help: "Largest random shift (DrQ) in input pixels during training.")
         var randomShift = ClassifierRecipe().randomShift
         @Option(help: "Seed of weights, split, batches and augmentation.") var trainingSeed: UInt64 = 0
+        @Option(help: """
+            Cross-fitting folds: 1 trains one network and calibrates on held-out clips; K (2...10) trains K \
+            networks, each on all folds but one, calibrates on every clip's out-of-fold score and judges with their \
+            mean (K times the training time and the per-frame network time).
+            """)
+        var folds = ClassifierRecipe().folds
         @Option(help: "Cost of a false positive in false negatives when the threshold is picked.")
         var falsePositiveCost = ClassifierRecipe().falsePositiveCost
         @Option(help: "Worker threads for --generate.") var workers = 2
@@ -63,11 +73,12 @@ extension RewardCommand {
 
         func validate() throws {
             guard ClassifierSimulatedEpisodes.tasks.contains(task) || generate == nil else {
-                throw ValidationError("--generate needs --task pusht, pin or ziptie")
+                throw ValidationError("--generate needs --task pusht, pin, ziptie or staging")
             }
             if let generate, !(2...10_000).contains(generate) { throw ValidationError("--generate must be 2...10000") }
             guard (1...64).contains(framesPerClip) else { throw ValidationError("--frames-per-clip must be 1...64") }
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
+            guard (1...10).contains(folds) else { throw ValidationError("--folds must be 1...10") }
             guard ConvEncoderSpecification.Pooling(rawValue: pooling) != nil else {
                 let names = ConvEncoderSpecification.Pooling.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("--pooling must be one of \(names)")
@@ -93,6 +104,7 @@ extension RewardCommand {
             recipe.channels = channels.split(separator: ",").compactMap { Int($0) }
             recipe.features = features
             recipe.symmetries = symmetries
+            recipe.folds = folds
             recipe.pooling = ConvEncoderSpecification.Pooling(rawValue: pooling) ?? recipe.pooling
             recipe.randomShift = randomShift
             recipe.seed = trainingSeed
@@ -138,6 +150,7 @@ extension RewardCommand {
             // gym-pusht's goal T sits at the centre of the 640x480 view (world (256, 256), 0.9375 px per unit): a
             // 224-pixel square around it holds the goal T and the block wherever it covers the goal.
             case "pusht": return RegionOfInterest(x: 208, y: 128, width: 224, height: 224)
+            case "staging": return ClassifierStagingEpisodes.region()
             default: return nil
             }
         }

@@ -68,7 +68,7 @@ public struct ClassifierModel: Sendable, Codable, Equatable {
     public static func freeze(_ classifier: SuccessClassifier, report: ClassifierTrainer.Report, task: String,
                               cameraName: String, to folder: URL) throws -> ClassifierModel {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let weights = try SafeTensors.encode(classifier.network.stateDictionary(),
+        let weights = try SafeTensors.encode(classifier.stateDictionary(),
                                              metadata: ["format": currentFormat])
         try weights.write(to: folder.appendingPathComponent(weightsName), options: .atomic)
         let model = ClassifierModel(task: task, cameraName: cameraName, input: classifier.input,
@@ -120,7 +120,7 @@ public struct ClassifierModel: Sendable, Codable, Equatable {
         let classifier = try SuccessClassifier(input: input, recipe: model.recipe)
         do {
             let tensors = try SafeTensors.decode(weights).tensors
-            try classifier.network.load(stateDictionary: tensors)
+            try classifier.load(stateDictionary: tensors)
         } catch {
             throw .badClassifierFile("\(weightsURL.path) does not fit the network of its sidecar: \(error)")
         }

@@ -30,7 +30,12 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     public var learningRate: Double
     /// Seed of the initial weights, the split, the batches and the augmentation.
     public var seed: UInt64
-    /// Share of the clips held out to calibrate the threshold (split by clip, never by frame).
+    /// Cross-fitting folds: 1 trains one network on part of the clips and calibrates on the rest (split by
+    /// ``calibrationFraction``); K ≥ 2 splits the clips of each outcome into K folds, trains one network per fold
+    /// on the other folds, calibrates the threshold on every clip's out-of-fold P(success), and judges with the
+    /// mean of the K networks. Sidecars written before this field existed decode as 1.
+    public var folds: Int
+    /// Share of the clips held out to calibrate the threshold (split by clip, never by frame; one fold only).
     public var calibrationFraction: Double
     /// Cost of a false positive relative to a false negative when the threshold is picked.
     public var falsePositiveCost: Double
@@ -40,7 +45,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     public init(channels: [Int] = [16, 32, 32], groups: Int = 4, features: Int = 32,
                 pooling: ConvEncoderSpecification.Pooling = .spatialSoftmax, randomShift: Int = 3,
                 photometricJitter: Double = 0.1, symmetries: Bool = false, epochs: Int = 80, batchSize: Int = 32, learningRate: Double = 2e-3,
-                seed: UInt64 = 0, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
+                seed: UInt64 = 0, folds: Int = 1, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
         self.channels = channels
         self.groups = groups
         self.features = features
@@ -52,16 +57,18 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.seed = seed
+        self.folds = folds
         self.calibrationFraction = calibrationFraction
         self.falsePositiveCost = falsePositiveCost
     }
 
     private enum CodingKeys: String, CodingKey {
         case channels, groups, features, pooling, randomShift, photometricJitter, symmetries, epochs, batchSize, learningRate, seed
-        case calibrationFraction, falsePositiveCost
+        case folds, calibrationFraction, falsePositiveCost
     }
 
-    /// Decodes a recipe; a missing `pooling` or `symmetries` (older sidecars) means spatial softmax, no symmetries.
+    /// Decodes a recipe; a missing `pooling`, `symmetries` or `folds` (older sidecars) means spatial softmax, no
+    /// symmetries, one fold.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(channels: c.decode([Int].self, forKey: .channels), groups: c.decode(Int.self, forKey: .groups),
@@ -74,6 +81,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
                       epochs: c.decode(Int.self, forKey: .epochs), batchSize: c.decode(Int.self, forKey: .batchSize),
                       learningRate: c.decode(Double.self, forKey: .learningRate),
                       seed: c.decode(UInt64.self, forKey: .seed),
+                      folds: c.decodeIfPresent(Int.self, forKey: .folds) ?? 1,
                       calibrationFraction: c.decode(Double.self, forKey: .calibrationFraction),
                       falsePositiveCost: c.decode(Double.self, forKey: .falsePositiveCost))
     }
@@ -91,6 +99,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
         guard (1...10_000).contains(epochs), (1...1024).contains(batchSize), learningRate > 0 else {
             throw .badRecipe("epochs must be 1...10000, batchSize 1...1024 and learningRate > 0")
         }
+        guard (1...10).contains(folds) else { throw .badRecipe("folds must be 1...10") }
         guard (0.05...0.8).contains(calibrationFraction), falsePositiveCost > 0 else {
             throw .badRecipe("calibrationFraction must be 0.05...0.8 and falsePositiveCost > 0")
         }

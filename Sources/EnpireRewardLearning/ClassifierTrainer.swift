@@ -10,7 +10,9 @@ public import Logging
 /// them (at least one of each outcome when there are two or more clips of it) are held out, the rest train the
 /// network with Adam on the 2-class cross-entropy, with DrQ random shifts and a brightness/contrast jitter. The
 /// threshold on P(success) is then picked on the held-out clips' frames (``ThresholdCalibration``), where a
-/// false positive costs ``ClassifierRecipe/falsePositiveCost`` false negatives.
+/// false positive costs ``ClassifierRecipe/falsePositiveCost`` false negatives. With ``ClassifierRecipe/folds``
+/// K ≥ 2 every clip serves both: K networks each learn from all folds but one, the threshold is picked on every
+/// frame's out-of-fold P(success), and the classifier judges with the K networks' mean.
 public struct ClassifierTrainer: Sendable {
     /// What a training run produced besides the network.
     public struct Report: Sendable, Codable, Equatable {
@@ -51,14 +53,52 @@ public struct ClassifierTrainer: Sendable {
         guard examples.allSatisfy({ $0.features.count == input.featureCount }) else {
             throw .badClips("every example must have \(input.featureCount) input values")
         }
-        let (training, calibration) = try split(examples)
         let classifier = try SuccessClassifier(input: input, recipe: recipe)
-        let network = classifier.network
+        let training: [ClassifierExample], calibration: [ClassifierExample], calibrationScores: [Double]
+        var losses: [(first: Double, last: Double)] = []
+        if recipe.folds == 1 {
+            (training, calibration) = try split(examples)
+            losses.append(try fit(classifier.network, on: training, input: input, seed: recipe.seed, logger: logger))
+            calibrationScores = try classifier.probabilities(of: calibration)
+        } else {
+            // Cross-fitting: network k learns from every fold but k and scores fold k's frames.
+            let fold = try folds(examples)
+            var outOfFold: [(example: ClassifierExample, score: Double)] = []
+            for k in 0..<recipe.folds {
+                let own = examples.filter { fold[$0.clip] != k }, held = examples.filter { fold[$0.clip] == k }
+                logger.info("classifier fold \(k + 1)/\(recipe.folds): \(own.count) training frames, \(held.count) held out")
+                losses.append(try fit(classifier.networks[k], on: own, input: input, seed: recipe.seed &+ UInt64(k),
+                                      logger: logger))
+                outOfFold += zip(held, try classifier.probabilities(of: held, member: k)).map { ($0, $1) }
+            }
+            training = examples
+            calibration = outOfFold.map(\.example)
+            calibrationScores = outOfFold.map(\.score)
+        }
+        let picked = ThresholdCalibration.pick(scores: calibrationScores, labels: calibration.map(\.success),
+                                               falsePositiveCost: recipe.falsePositiveCost)
+        let trainingScores = try classifier.probabilities(of: training)
+        let count = Double(losses.count)
+        let report = Report(trainingClips: Set(training.map(\.clip)).count, trainingFrames: training.count,
+                            calibrationClips: Set(calibration.map(\.clip)).count, calibrationFrames: calibration.count,
+                            threshold: picked.threshold,
+                            training: Self.metrics(trainingScores, training, threshold: picked.threshold),
+                            calibration: Self.metrics(calibrationScores, calibration, threshold: picked.threshold),
+                            firstEpochLoss: losses.map(\.first).reduce(0, +) / count,
+                            lastEpochLoss: losses.map(\.last).reduce(0, +) / count,
+                            seconds: Date().timeIntervalSince(start))
+        return (classifier, report)
+    }
+
+    /// Trains one network on `training` (Adam, cosine schedule, the recipe's augmentation) and returns the mean loss
+    /// of its first and last epoch.
+    private func fit(_ network: Sequential, on training: [ClassifierExample], input: ClassifierInput, seed: UInt64,
+                     logger: Logger) throws(ClassifierError) -> (first: Double, last: Double) {
         let adam = Adam(parameters: network.parameters, learningRate: Float(recipe.learningRate),
                         schedule: .cosine(totalSteps: recipe.epochs * max(1, (training.count + recipe.batchSize - 1)
                                                                          / recipe.batchSize), minimumFactor: 0.05),
                         maxGradientNorm: 5)
-        var rng = SplitMix64(seed: recipe.seed ^ 0x5EED_C1A5)
+        var rng = SplitMix64(seed: seed ^ 0x5EED_C1A5)
         var order = Array(training.indices)
         var batch = Tensor.zeros([0]), target = Tensor.zeros([0]), logits = Tensor.zeros([0])
         var gradient = Tensor.zeros([0])
@@ -104,18 +144,28 @@ public struct ClassifierTrainer: Sendable {
         } catch {
             throw .badRecipe("training failed: \(error)")
         }
-        let calibrationScores = try classifier.probabilities(of: calibration)
-        let picked = ThresholdCalibration.pick(scores: calibrationScores, labels: calibration.map(\.success),
-                                               falsePositiveCost: recipe.falsePositiveCost)
-        let trainingScores = try classifier.probabilities(of: training)
-        let report = Report(trainingClips: Set(training.map(\.clip)).count, trainingFrames: training.count,
-                            calibrationClips: Set(calibration.map(\.clip)).count, calibrationFrames: calibration.count,
-                            threshold: picked.threshold,
-                            training: Self.metrics(trainingScores, training, threshold: picked.threshold),
-                            calibration: Self.metrics(calibrationScores, calibration, threshold: picked.threshold),
-                            firstEpochLoss: firstLoss, lastEpochLoss: lastLoss,
-                            seconds: Date().timeIntervalSince(start))
-        return (classifier, report)
+        return (firstLoss, lastLoss)
+    }
+
+    /// Assigns every clip to one of the recipe's folds: each outcome's clips shuffled with the recipe's seed and
+    /// dealt round-robin, so every fold holds clips of both outcomes.
+    ///
+    /// - Throws: ``ClassifierError/badClips(_:)`` with fewer clips of an outcome than folds.
+    public func folds(_ examples: [ClassifierExample]) throws(ClassifierError) -> [String: Int] {
+        var outcomeOfClip: [String: Bool] = [:]
+        for example in examples { outcomeOfClip[example.clip] = example.success || (outcomeOfClip[example.clip] ?? false) }
+        var result: [String: Int] = [:]
+        var rng = SplitMix64(seed: recipe.seed)
+        for outcome in [true, false] {
+            var clips = outcomeOfClip.filter { $0.value == outcome }.map(\.key).sorted()
+            guard clips.count >= recipe.folds else {
+                throw .badClips("\(clips.count) \(outcome ? "success" : "failure") clip(s) for \(recipe.folds) folds; "
+                    + "every fold needs a clip of each outcome")
+            }
+            shuffle(&clips, rng: &rng)
+            for (index, clip) in clips.enumerated() { result[clip] = index % recipe.folds }
+        }
+        return result
     }
 
     /// Splits examples by clip: the held-out calibration part and the training part, seeded by the recipe.

@@ -4,7 +4,8 @@ public import EnpireLearning
 
 /// A small CNN that gives P(success) for one camera frame: the frame's crop (``ClassifierInput``) through a
 /// `ConvEncoderSpecification` encoder (stride-2 convolutions, group norm, spatial softmax, optional DrQ random
-/// shift in training), then ReLU and a 2-class linear head.
+/// shift in training), then ReLU and a 2-class linear head. With ``ClassifierRecipe/folds`` above 1 it is an
+/// ensemble of that many such networks (one per cross-fitting fold) and P(success) is their mean.
 ///
 /// Not thread-safe: it owns its network's buffers. ``ClassifierReward`` keeps it behind a lock.
 public final class SuccessClassifier {
@@ -12,8 +13,10 @@ public final class SuccessClassifier {
     public let input: ClassifierInput
     /// How the network was built and trained.
     public let recipe: ClassifierRecipe
-    /// The network (encoder, ReLU, 2-class linear head); its logits are (failure, success).
-    public let network: Sequential
+    /// The networks (encoder, ReLU, 2-class linear head; logits (failure, success)), one per fold.
+    public let networks: [Sequential]
+    /// The first (with one fold, the only) network.
+    public var network: Sequential { networks[0] }
     private var batch: Tensor
     private var logits = Tensor.zeros([0])
 
@@ -25,13 +28,15 @@ public final class SuccessClassifier {
         try recipe.validate()
         self.input = input
         self.recipe = recipe
-        var rng = SplitMix64(seed: recipe.seed)
         let specification = Self.encoder(input: input, recipe: recipe)
         do {
-            var layers = try specification.makeLayers(rng: &rng)
-            layers.append(ReLU(features: recipe.features))
-            layers.append(Linear(inputFeatures: recipe.features, outputFeatures: 2, rng: &rng))
-            network = try Sequential(layers)
+            networks = try (0..<recipe.folds).map { (fold: Int) throws(TensorError) -> Sequential in
+                var rng = SplitMix64(seed: recipe.seed &+ UInt64(fold))
+                var layers = try specification.makeLayers(rng: &rng)
+                layers.append(ReLU(features: recipe.features))
+                layers.append(Linear(inputFeatures: recipe.features, outputFeatures: 2, rng: &rng))
+                return try Sequential(layers)
+            }
         } catch {
             throw .badRecipe("cannot build the network: \(error)")
         }
@@ -58,10 +63,20 @@ public final class SuccessClassifier {
     }
 
     /// P(success) of each row of `features` (`[rows, featureCount]` inputs as ``ClassifierInput`` writes them),
-    /// in evaluation mode (no augmentation).
+    /// in evaluation mode (no augmentation): the mean over the networks.
     public func probabilities(ofBatch features: Tensor) throws(ClassifierError) -> [Double] {
+        var mean = try probabilities(ofBatch: features, member: 0)
+        guard networks.count > 1 else { return mean }
+        for member in 1..<networks.count {
+            for (row, p) in try probabilities(ofBatch: features, member: member).enumerated() { mean[row] += p }
+        }
+        return mean.map { $0 / Double(networks.count) }
+    }
+
+    /// P(success) of each row of `features` by one network of the ensemble.
+    public func probabilities(ofBatch features: Tensor, member: Int) throws(ClassifierError) -> [Double] {
         do {
-            try network.forward(features, into: &logits, training: false)
+            try networks[member].forward(features, into: &logits, training: false)
         } catch {
             throw .badImage("the input does not fit the network: \(error)")
         }
@@ -71,8 +86,32 @@ public final class SuccessClassifier {
         }
     }
 
-    /// P(success) of every example, evaluated in batches of at most 64.
-    public func probabilities(of examples: [ClassifierExample]) throws(ClassifierError) -> [Double] {
+    /// Every network's weights by name; with several folds, fold k's names start with `fold<k>.`.
+    public func stateDictionary() -> [String: Tensor] {
+        guard networks.count > 1 else { return network.stateDictionary() }
+        var result: [String: Tensor] = [:]
+        for (fold, member) in networks.enumerated() {
+            for (name, tensor) in member.stateDictionary() { result["fold\(fold).\(name)"] = tensor }
+        }
+        return result
+    }
+
+    /// Loads weights written by ``stateDictionary()``.
+    ///
+    /// - Throws: a `TensorError` when a network's weights are missing or of another shape.
+    public func load(stateDictionary tensors: [String: Tensor]) throws(TensorError) {
+        guard networks.count > 1 else { return try network.load(stateDictionary: tensors) }
+        for (fold, member) in networks.enumerated() {
+            let prefix = "fold\(fold)."
+            var own: [String: Tensor] = [:]
+            for (name, tensor) in tensors where name.hasPrefix(prefix) { own[String(name.dropFirst(prefix.count))] = tensor }
+            try member.load(stateDictionary: own)
+        }
+    }
+
+    /// P(success) of every example, evaluated in batches of at most 64 (by one network when `member` is set,
+    /// else the ensemble's mean).
+    public func probabilities(of examples: [ClassifierExample], member: Int? = nil) throws(ClassifierError) -> [Double] {
         var result: [Double] = []
         result.reserveCapacity(examples.count)
         var start = 0
@@ -84,7 +123,11 @@ public final class SuccessClassifier {
                 features.scalars.replaceSubrange(row * input.featureCount..<(row + 1) * input.featureCount,
                                                  with: example.features)
             }
-            result += try probabilities(ofBatch: features)
+            if let member {
+                result += try probabilities(ofBatch: features, member: member)
+            } else {
+                result += try probabilities(ofBatch: features)
+            }
             start = end
         }
         return result

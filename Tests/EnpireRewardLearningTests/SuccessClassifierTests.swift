@@ -1,5 +1,6 @@
 import Enpire
 import EnpireReward
+import EnpireLearning
 import EnpireRewardLearning
 import Foundation
 import Testing
@@ -145,6 +146,38 @@ struct SuccessClassifierTests {
         old["symmetries"] = nil
         let decoded = try JSONDecoder().decode(ClassifierRecipe.self, from: JSONSerialization.data(withJSONObject: old))
         #expect(decoded == Self.recipe && decoded.pooling == .spatialSoftmax && !decoded.symmetries)
+    }
+
+    @Test("cross-fitting: K networks, every clip calibrates out of fold, the mean separates classes and freezes")
+    func crossFitting() throws {
+        var recipe = Self.recipe
+        recipe.folds = 3
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
+        let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
+        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        #expect(classifier.networks.count == 3)
+        #expect(report.calibrationClips == 16 && report.calibrationFrames == examples.count)
+        var rng = SplitMix64(seed: 99)
+        var correct = 0
+        for index in 0..<40 {
+            let success = index % 2 == 0
+            let p = try classifier.probability(of: SyntheticClips.image(success: success, rng: &rng))
+            if (p > report.threshold) == success { correct += 1 }
+        }
+        #expect(correct >= 38, "\(correct)/40 fresh frames right")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
+        let loaded = try ClassifierModel.load(from: folder, expectedHash: model.identity)
+        let image = SyntheticClips.image(success: true, rng: &rng)
+        #expect(try loaded.classifier.probability(of: image) == classifier.probability(of: image))
+        // The ensemble's P(success) is the mean of its members'.
+        let features = try Tensor(shape: [1, input.featureCount], scalars: input.features(of: image))
+        let members = try (0..<3).map { try classifier.probabilities(ofBatch: features, member: $0)[0] }
+        #expect(abs(try classifier.probabilities(ofBatch: features)[0] - members.reduce(0, +) / 3) < 1e-12)
+        // Fewer clips of an outcome than folds is refused.
+        recipe.folds = 9
+        #expect(throws: ClassifierError.self) { try ClassifierTrainer(recipe: recipe).train(examples, input: input) }
     }
 
     @Test("freezing: the sidecar's hash is the identity; a different expected hash or changed weights are refused")
