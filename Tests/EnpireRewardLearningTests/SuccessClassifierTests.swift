@@ -23,6 +23,18 @@ enum SyntheticClips {
         return image
     }
 
+    /// How many of 40 fresh frames (alternately success and failure) `classifier` judges right at `threshold`.
+    static func freshFramesRight(_ classifier: SuccessClassifier, threshold: Double) throws -> Int {
+        var rng = SplitMix64(seed: 99)
+        var correct = 0
+        for index in 0..<40 {
+            let success = index % 2 == 0
+            let p = try classifier.probability(of: image(success: success, rng: &rng))
+            if (p > threshold) == success { correct += 1 }
+        }
+        return correct
+    }
+
     /// `clips` clips per class of `frames` frames each.
     static func examples(clips: Int, frames: Int, input: ClassifierInput, seed: UInt64) throws -> [ClassifierExample] {
         var rng = SplitMix64(seed: seed)
@@ -55,13 +67,7 @@ struct SuccessClassifierTests {
         let (classifier, report, _) = try Self.trained()
         #expect(report.lastEpochLoss < report.firstEpochLoss * 0.5)
         #expect(report.calibrationClips >= 2 && report.trainingClips >= 2)
-        var rng = SplitMix64(seed: 99)
-        var correct = 0
-        for index in 0..<40 {
-            let success = index % 2 == 0
-            let p = try classifier.probability(of: SyntheticClips.image(success: success, rng: &rng))
-            if (p > report.threshold) == success { correct += 1 }
-        }
+        let correct = try SyntheticClips.freshFramesRight(classifier, threshold: report.threshold)
         #expect(correct >= 38, "\(correct)/40 fresh frames right")
     }
 
@@ -157,18 +163,13 @@ struct SuccessClassifierTests {
         let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
         #expect(classifier.networks.count == 3)
         #expect(report.calibrationClips == 16 && report.calibrationFrames == examples.count)
-        var rng = SplitMix64(seed: 99)
-        var correct = 0
-        for index in 0..<40 {
-            let success = index % 2 == 0
-            let p = try classifier.probability(of: SyntheticClips.image(success: success, rng: &rng))
-            if (p > report.threshold) == success { correct += 1 }
-        }
+        let correct = try SyntheticClips.freshFramesRight(classifier, threshold: report.threshold)
         #expect(correct >= 38, "\(correct)/40 fresh frames right")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
         let loaded = try ClassifierModel.load(from: folder, expectedHash: model.identity)
+        var rng = SplitMix64(seed: 98)
         let image = SyntheticClips.image(success: true, rng: &rng)
         #expect(try loaded.classifier.probability(of: image) == classifier.probability(of: image))
         // The ensemble's P(success) is the mean of its members'.
