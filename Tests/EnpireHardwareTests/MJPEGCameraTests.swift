@@ -1,6 +1,7 @@
 import Enpire
 @testable import EnpireHardware
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("MJPEG over HTTP: camera against a loopback server")
@@ -70,8 +71,16 @@ struct MJPEGCameraTests {
     }
 
     @Test func snapshotURLs() async throws {
+        // Requests are numbered by this test's own path: a camera of an earlier test that is still reconnecting
+        // may reach a server that got its old port, and must not shift the script.
+        let snapshots = Mutex(0)
         let server = try LoopbackHTTPServer { connection in
-            switch connection.index {
+            guard connection.request.hasPrefix("GET /?action=snapshot ") else { return }
+            let index = snapshots.withLock { count in
+                defer { count += 1 }
+                return count
+            }
+            switch index {
             case 0: connection.send("HTTP/1.0 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: \(jpegs[3].count)\r\n\r\n")
                 connection.send(jpegs[3])
             case 1: connection.send("HTTP/1.0 200 OK\r\nContent-Type: image/jpeg\r\n\r\n")   // ends at close
