@@ -6,7 +6,9 @@ import Foundation
 import Synchronization
 
 /// A scripted HTTP server on 127.0.0.1 (an ephemeral port) for camera tests: each accepted connection reads
-/// the request head and runs the handler with the connection's index. Stops (closes the listener and every open
+/// the request head and runs the handler with the connection's index. With `path`, only requests for that path
+/// are numbered and handled; others are closed unanswered (a camera of an earlier test, still reconnecting to the
+/// port this server was given after it, must not shift a script that counts connections). Stops (closes the listener and every open
 /// connection) on ``stop()``; connections are bounded by the handlers, which send a finite script.
 final class LoopbackHTTPServer: Sendable {
     final class Connection: Sendable {
@@ -39,7 +41,7 @@ final class LoopbackHTTPServer: Sendable {
     private let listener: Int32
     private let open = Mutex<(stopped: Bool, fds: [Int32], accepted: Int)>((false, [], 0))
 
-    init(handler: @escaping @Sendable (Connection) -> Void) throws {
+    init(path: String? = nil, handler: @escaping @Sendable (Connection) -> Void) throws {
         let (fd, port) = try LoopbackSocket.bind(listening: 16, reuseAddress: true)
         self.port = port
         listener = fd
@@ -47,13 +49,12 @@ final class LoopbackHTTPServer: Sendable {
             while true {
                 let client = accept(fd, nil, nil)
                 guard client >= 0 else { return }
-                let index = open.withLock { state -> Int? in
-                    guard !state.stopped else { return nil }
+                let registered = open.withLock { state -> Bool in
+                    guard !state.stopped else { return false }
                     state.fds.append(client)
-                    state.accepted += 1
-                    return state.accepted - 1
+                    return true
                 }
-                guard let index else { close(client); return }
+                guard registered else { close(client); return }
                 let worker = Thread {
                     var head: [UInt8] = []
                     var byte: UInt8 = 0
@@ -61,7 +62,14 @@ final class LoopbackHTTPServer: Sendable {
                         head.append(byte)
                         if head.suffix(4) == [13, 10, 13, 10] { break }
                     }
-                    handler(Connection(fd: client, index: index, request: String(decoding: head, as: UTF8.self)))
+                    let request = String(decoding: head, as: UTF8.self)
+                    if path.map({ request.hasPrefix("GET \($0) ") }) ?? true {
+                        let index = self.open.withLock { state in
+                            state.accepted += 1
+                            return state.accepted - 1
+                        }
+                        handler(Connection(fd: client, index: index, request: request))
+                    }
                     // Half-close and drain before closing: closing a socket with unread bytes sends a reset, which
                     // a client still reading the answer sees as "connection reset by peer" instead of the answer.
                     shutdown(client, Int32(SHUT_WR))

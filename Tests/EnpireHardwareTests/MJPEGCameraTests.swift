@@ -1,7 +1,6 @@
 import Enpire
 @testable import EnpireHardware
 import Foundation
-import Synchronization
 import Testing
 
 @Suite("MJPEG over HTTP: camera against a loopback server")
@@ -71,16 +70,8 @@ struct MJPEGCameraTests {
     }
 
     @Test func snapshotURLs() async throws {
-        // Requests are numbered by this test's own path: a camera of an earlier test that is still reconnecting
-        // may reach a server that got its old port, and must not shift the script.
-        let snapshots = Mutex(0)
-        let server = try LoopbackHTTPServer { connection in
-            guard connection.request.hasPrefix("GET /?action=snapshot ") else { return }
-            let index = snapshots.withLock { count in
-                defer { count += 1 }
-                return count
-            }
-            switch index {
+        let server = try LoopbackHTTPServer(path: "/?action=snapshot") { connection in
+            switch connection.index {
             case 0: connection.send("HTTP/1.0 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: \(jpegs[3].count)\r\n\r\n")
                 connection.send(jpegs[3])
             case 1: connection.send("HTTP/1.0 200 OK\r\nContent-Type: image/jpeg\r\n\r\n")   // ends at close
@@ -109,7 +100,7 @@ struct MJPEGCameraTests {
     }
 
     @Test func tornStreamReconnectsAndNeverDeliversATornFrame() async throws {
-        let server = try LoopbackHTTPServer { connection in
+        let server = try LoopbackHTTPServer(path: "/") { connection in
             connection.send(streamHead)
             if connection.index == 0 {
                 connection.send(part(jpegs[0]))
@@ -137,7 +128,7 @@ struct MJPEGCameraTests {
     }
 
     @Test func stalledServerMakesTheFrameStaleThenTheCameraGivesUp() async throws {
-        let server = try LoopbackHTTPServer { connection in
+        let server = try LoopbackHTTPServer(path: "/") { connection in
             connection.send(streamHead)
             if connection.index == 0 { connection.send(part(jpegs[0])) }
             usleep(15_000_000)   // stall (bounded)
