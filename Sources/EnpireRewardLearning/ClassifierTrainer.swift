@@ -103,6 +103,11 @@ public struct ClassifierTrainer: Sendable {
         var batch = Tensor.zeros([0]), target = Tensor.zeros([0]), logits = Tensor.zeros([0])
         var gradient = Tensor.zeros([0])
         let width = input.featureCount, loss = SoftmaxCrossEntropyLoss()
+        // Where each input value reads from under each symmetry, computed once per network, not per example.
+        let side = input.side, plane = side * side
+        let sources = recipe.symmetries
+            ? (0..<8).map { symmetry in (0..<width).map { Self.symmetricIndex($0, symmetry: symmetry, side: side, plane: plane) } }
+            : []
         var firstLoss = 0.0, lastLoss = 0.0
         do {
             for epoch in 0..<recipe.epochs {
@@ -118,11 +123,13 @@ public struct ClassifierTrainer: Sendable {
                         let contrast = Float(1 + recipe.photometricJitter * (2 * rng.nextUnitDouble() - 1))
                         let brightness = Float(recipe.photometricJitter * (2 * rng.nextUnitDouble() - 1))
                         let symmetry = recipe.symmetries ? Int(rng.next() % 8) : 0
-                        let side = input.side, plane = side * side
-                        for i in 0..<width {
-                            let source = symmetry == 0 ? i : Self.symmetricIndex(i, symmetry: symmetry, side: side,
-                                                                                 plane: plane)
-                            batch.scalars[row * width + i] = example.features[source] * contrast + brightness
+                        if symmetry == 0 {
+                            for i in 0..<width { batch.scalars[row * width + i] = example.features[i] * contrast + brightness }
+                        } else {
+                            let source = sources[symmetry]
+                            for i in 0..<width {
+                                batch.scalars[row * width + i] = example.features[source[i]] * contrast + brightness
+                            }
                         }
                         target.scalars[row * 2] = example.success ? 0 : 1
                         target.scalars[row * 2 + 1] = example.success ? 1 : 0
@@ -152,12 +159,11 @@ public struct ClassifierTrainer: Sendable {
     ///
     /// - Throws: ``ClassifierError/badClips(_:)`` with fewer clips of an outcome than folds.
     public func folds(_ examples: [ClassifierExample]) throws(ClassifierError) -> [String: Int] {
-        var outcomeOfClip: [String: Bool] = [:]
-        for example in examples { outcomeOfClip[example.clip] = example.success || (outcomeOfClip[example.clip] ?? false) }
+        let byOutcome = Self.clipsByOutcome(examples)
         var result: [String: Int] = [:]
         var rng = SplitMix64(seed: recipe.seed)
         for outcome in [true, false] {
-            var clips = outcomeOfClip.filter { $0.value == outcome }.map(\.key).sorted()
+            var clips = byOutcome[outcome] ?? []
             guard clips.count >= recipe.folds else {
                 throw .badClips("\(clips.count) \(outcome ? "success" : "failure") clip(s) for \(recipe.folds) folds; "
                     + "every fold needs a clip of each outcome")
@@ -173,12 +179,11 @@ public struct ClassifierTrainer: Sendable {
     /// - Throws: ``ClassifierError/badClips(_:)`` with fewer than two clips of either outcome.
     public func split(_ examples: [ClassifierExample]) throws(ClassifierError)
         -> (training: [ClassifierExample], calibration: [ClassifierExample]) {
-        var outcomeOfClip: [String: Bool] = [:]
-        for example in examples { outcomeOfClip[example.clip] = example.success || (outcomeOfClip[example.clip] ?? false) }
+        let byOutcome = Self.clipsByOutcome(examples)
         var held = Set<String>()
         var rng = SplitMix64(seed: recipe.seed)
         for outcome in [true, false] {
-            var clips = outcomeOfClip.filter { $0.value == outcome }.map(\.key).sorted()
+            var clips = byOutcome[outcome] ?? []
             guard clips.count >= 2 else {
                 throw .badClips("\(clips.count) \(outcome ? "success" : "failure") clip(s); at least two of each "
                     + "outcome are needed (one to train on, one to calibrate the threshold)")
@@ -188,6 +193,13 @@ public struct ClassifierTrainer: Sendable {
             held.formUnion(clips.prefix(count))
         }
         return (examples.filter { !held.contains($0.clip) }, examples.filter { held.contains($0.clip) })
+    }
+
+    /// Clip names by outcome, sorted: a clip is a success clip when any of its frames is a success.
+    private static func clipsByOutcome(_ examples: [ClassifierExample]) -> [Bool: [String]] {
+        var outcomeOfClip: [String: Bool] = [:]
+        for example in examples { outcomeOfClip[example.clip] = example.success || (outcomeOfClip[example.clip] ?? false) }
+        return Dictionary(grouping: outcomeOfClip.keys.sorted()) { outcomeOfClip[$0]! }
     }
 
     /// Confusion counts of `scores` against the examples' labels at `threshold`.
