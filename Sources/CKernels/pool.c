@@ -4,6 +4,7 @@
 // does all the step's parallel work, matrix products included, so no second set of threads (OpenBLAS's) spins
 // for the same cores. Workers spin briefly after a job (the next one usually follows within microseconds), then
 // sleep on a condition variable.
+#define _GNU_SOURCE
 #include "CKernels.h"
 
 #include <pthread.h>
@@ -93,6 +94,34 @@ void enpire_pool_configure(int size) {
 }
 
 int enpire_pool_size(void) { return configured_size > 0 ? configured_size : 1; }
+
+int enpire_affinity_cpu_count(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+        const int count = CPU_COUNT(&set);
+        if (count > 0) return count;
+    }
+#endif
+    return 0;
+}
+
+int enpire_pin_thread_to_first_cpu(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return -1;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &set)) continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        return sched_setaffinity(0, sizeof(one), &one) == 0 ? cpu : -1;
+    }
+#endif
+    return -1;
+}
 
 int enpire_pool_run(int chunks, void (*function)(void *context, int chunk), void *context) {
     if (chunks <= 1 || chunks > 255 || pool_inside || enpire_pool_size() <= 1 ||

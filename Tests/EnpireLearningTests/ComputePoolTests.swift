@@ -1,3 +1,4 @@
+import CKernels
 import Enpire
 import Foundation
 import Synchronization
@@ -71,5 +72,29 @@ struct ComputePoolTests {
         let worst = zip(split, serial).map { abs($0 - $1) }.max() ?? 0
         #expect(worst < 1e-5, "largest difference \(worst)")
         #expect(split.contains { $0 != 0 })
+    }
+
+    /// What a thread restricted to one core sees.
+    private final class PinnedReading: Sendable {
+        let core = Atomic<Int>(-2)
+        let usable = Atomic<Int>(0)
+    }
+
+    @Test("a thread restricted to one core counts one usable core (the pool does not oversubscribe a taskset core)")
+    func usableCoresFollowTheAffinityMask() async {
+        let reading = PinnedReading()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            // A thread of its own: the restriction must not stay on a thread the test runner reuses.
+            let thread = Thread {
+                reading.core.store(Int(enpire_pin_thread_to_first_cpu()), ordering: .sequentiallyConsistent)
+                reading.usable.store(ComputePool.usableCores, ordering: .sequentiallyConsistent)
+                done.resume()
+            }
+            thread.start()
+        }
+        #expect(reading.core.load(ordering: .sequentiallyConsistent) >= 0, "the thread could not be pinned")
+        #expect(reading.usable.load(ordering: .sequentiallyConsistent) == 1)
+        #expect(ComputePool.usableCores >= 1)
+        #expect(ComputePool.usableCores <= ProcessInfo.processInfo.activeProcessorCount)
     }
 }

@@ -59,6 +59,39 @@ struct ConvolutionLayerTests {
         #expect(runForward(strided, x, batchSize: 1) == [1.5, 5.5, 11.5, 28.5])
     }
 
+    @Test("Conv2d with stride 2 over rows wide enough for the vectorised gather matches a direct convolution",
+          arguments: [(17, 0), (18, 1), (19, 1), (40, 1), (41, 0)])
+    func wideStridedConvolutionMatchesReference(width: Int, padding: Int) throws {
+        var rng = SplitMix64(seed: 5)
+        let shape = ImageShape(channels: 2, height: 5, width: width)
+        let layer = try Conv2d(inputShape: shape, outputChannels: 3, kernelSize: 3, stride: 2, padding: padding,
+                               rng: &rng)
+        let x = GradientCheck.randomInput(count: 2 * shape.count, seed: 6)
+        let expected = referenceConvolution(x, batch: 2, input: shape, weight: layer.weight.value.scalars,
+                                            bias: layer.bias.value.scalars, outChannels: 3, kernel: 3,
+                                            stride: 2, padding: padding)
+        let actual = runForward(layer, x, batchSize: 2)
+        #expect(actual.count == expected.count)
+        #expect(zip(actual, expected).allSatisfy { abs($0 - $1) < 1e-4 })
+    }
+
+    @Test("the stride-2 gather copies exactly the even floats for every count from 0 to 40, writing nothing past them")
+    func gatherEvenExact() {
+        for count in 0...40 {
+            // The source ends at the last float needed, 2 · (count − 1) (an over-read is for a sanitizer run to
+            // catch: `swift test --sanitize=address --filter gatherEvenExact`).
+            let source = (0..<max(1, 2 * count - 1)).map { Float($0) * 0.5 + 1 }
+            var destination = [Float](repeating: -1, count: count + 1)
+            source.withUnsafeBufferPointer { from in
+                destination.withUnsafeMutableBufferPointer { to in
+                    Im2Col.gatherEven(from.baseAddress!, into: to.baseAddress!, count: count)
+                }
+            }
+            #expect(Array(destination[0..<count]) == (0..<count).map { source[2 * $0] }, "count \(count)")
+            #expect(destination[count] == -1, "count \(count): wrote past the end")
+        }
+    }
+
     @Test("Conv2d matches a direct convolution", arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (2, 2, 0), (3, 3, 2)])
     func convolutionMatchesReference(kernel: Int, stride: Int, padding: Int) throws {
         var rng = SplitMix64(seed: 2)

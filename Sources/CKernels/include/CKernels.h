@@ -58,6 +58,15 @@ void enpire_pool_configure(int size);
 /// The pool's size (1 until configured).
 int enpire_pool_size(void);
 
+/// The number of cores the calling process may run on (its CPU affinity mask, as `taskset` or a container's cpuset
+/// sets it), or 0 where the system does not say.
+int enpire_affinity_cpu_count(void);
+
+/// Restricts the calling thread to the first core its affinity mask allows and returns that core, or -1 where the
+/// system refuses or does not support it (the tests use it to check ``enpire_affinity_cpu_count`` on a thread of
+/// their own).
+int enpire_pin_thread_to_first_cpu(void);
+
 /// Runs `function(context, chunk)` for every chunk in `0..<chunks`: chunk 0 on the calling thread, the others on
 /// the pool's workers, and returns when all have finished. Allocation-free. Runs every chunk on the caller when the
 /// pool has one thread, when `chunks` exceeds it, when another thread's fork-join is running, or when called from
