@@ -63,6 +63,7 @@ let package = Package(
         // Push-T camera reward: decode + verdict latency per 640x480 frame.
         .target(name: "RewardWorkloads", dependencies: [.product(name: "Enpire", package: "Enpire"),
                                                         .product(name: "EnpireReward", package: "Enpire"),
+                                                        .product(name: "EnpireRewardLearning", package: "Enpire"),
                                                         .product(name: "EnpireSim", package: "Enpire")],
                 path: "Sources/RewardWorkloads"),
         .executableTarget(name: "RewardTimings", dependencies: ["RewardWorkloads"], path: "Sources/RewardTimings"),

@@ -52,6 +52,35 @@ enum SyntheticClips {
 
 @Suite("Learned success classifier")
 struct SuccessClassifierTests {
+    @Test("the crop's box averages equal adding every pixel of every box directly, float for float",
+          arguments: [8, 13, 37])
+    func boxAveragesMatchDirectSums(side: Int) throws {
+        let size = ImageSize(width: 64, height: 80)
+        var generator = SplitMix64(seed: UInt64(side))
+        let pixels = (0..<(size.width * size.height * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let image = RGBImage(size: size, pixels: pixels)
+        let region = RegionOfInterest(x: 5, y: 7, width: 53, height: 61)
+        let input = try ClassifierInput(resolution: size, region: region, side: side)
+        let features = try input.features(of: image)
+        var expected = [Float](repeating: 0, count: input.featureCount)
+        let plane = side * side
+        for oy in 0..<side {
+            let y0 = region.y + oy * region.height / side, y1 = region.y + (oy + 1) * region.height / side
+            for ox in 0..<side {
+                let x0 = region.x + ox * region.width / side, x1 = region.x + (ox + 1) * region.width / side
+                var sums = [0, 0, 0]
+                for y in y0..<y1 {
+                    for x in x0..<x1 {
+                        for channel in 0..<3 { sums[channel] += Int(pixels[(y * size.width + x) * 3 + channel]) }
+                    }
+                }
+                let scale = 1 / (255 * Float((y1 - y0) * (x1 - x0)))
+                for channel in 0..<3 { expected[channel * plane + oy * side + ox] = Float(sums[channel]) * scale - 0.5 }
+            }
+        }
+        #expect(features == expected)
+    }
+
     static let recipe = ClassifierRecipe(channels: [8, 16], groups: 4, features: 16, randomShift: 2, epochs: 15,
                                          batchSize: 16, learningRate: 3e-3, seed: 3)
 

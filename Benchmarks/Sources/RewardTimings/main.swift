@@ -1,4 +1,6 @@
-// Prints decode + verdict latency percentiles of the Push-T camera reward as JSON (one thread).
+// Prints decode + verdict latency percentiles of the Push-T camera reward, and decode + forward percentiles of the
+// learned success classifier (Push-T and zip-tie geometries, one network and five), as JSON (one thread; run under
+// `taskset -c 0` for the one-core figures).
 // Usage: RewardTimings [frames judged, default 2000]
 import Foundation
 import RewardWorkloads
@@ -15,7 +17,17 @@ func percentiles(_ body: () -> Double) -> [String: Double] {
 let jpeg = percentiles { workload.judgeNextJPEG() }
 let raw = percentiles { workload.judgeNextRaw() }
 let decode = percentiles { workload.decodeNext() }
+// The learned success classifier (decode + crop + network; one network and the 5-fold ensemble, two geometries).
+var classifiers: [String: Any] = [:]
+for geometry in ClassifierWorkload.Geometry.allCases {
+    for folds in [1, 5] {
+        let classifier = try ClassifierWorkload(geometry: geometry, folds: folds,
+                                                frames: workload.frames.map { $0.jpeg.jpeg ?? [] })
+        for _ in 0..<64 { classifier.judgeNext() }
+        classifiers["\(geometry.rawValue)_folds\(folds)"] = percentiles { classifier.judgeNext() }
+    }
+}
 let result: [String: Any] = ["frames": count, "resolution": "640x480", "decode_and_verdict": jpeg, "verdict_only": raw,
-                             "decode_only": decode]
+                             "decode_only": decode, "classifier_decode_and_forward": classifiers]
 let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
 print(String(decoding: data, as: UTF8.self))

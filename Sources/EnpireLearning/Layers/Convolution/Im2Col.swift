@@ -69,20 +69,28 @@ struct Im2Col {
 
     /// `destination[j] = source[2j]` for `j < count`, eight at a time: sixteen floats loaded, the even half kept
     /// (a strided scalar loop made the stride-2 transform cost more than the matrix product of a batch-1
-    /// classifier). Reads at most `source[2 · (count − 1)]`: a vector is loaded only while its last float,
-    /// `source[2j + 15]`, lies at or before that.
+    /// classifier). The last eight are one more vector that overlaps the ones already written: sixteen floats from
+    /// one before `source[2 · (count − 8)]`, the odd half. Reads nothing past `source[2 · (count − 1)]` and, for
+    /// eight or fewer, nothing before `source[0]` (those are copied one by one).
     @inline(__always)
     static func gatherEven(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
-        var j = 0
-        let raw = UnsafeRawPointer(source), target = UnsafeMutableRawPointer(destination)
-        while j + 9 <= count {
-            let pair = raw.loadUnaligned(fromByteOffset: 2 * j * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
-            target.storeBytes(of: pair.evenHalf, toByteOffset: j * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
-            j += 8
+        guard count > 8 else {
+            for j in 0..<count { destination[j] = source[2 &* j] }
+            return
         }
-        while j < count {
-            destination[j] = source[2 * j]
-            j += 1
+        let raw = UnsafeRawPointer(source), target = UnsafeMutableRawPointer(destination)
+        let size = MemoryLayout<Float>.stride
+        var j = 0
+        // A vector at j reads up to source[2j + 15]: within the needed floats while 2j + 15 ≤ 2 · (count − 1).
+        while j &+ 9 <= count {
+            let pair = raw.loadUnaligned(fromByteOffset: 2 &* j &* size, as: SIMD16<Float>.self)
+            target.storeBytes(of: pair.evenHalf, toByteOffset: j &* size, as: SIMD8<Float>.self)
+            j &+= 8
+        }
+        if j < count {
+            let last = count &- 8
+            let pair = raw.loadUnaligned(fromByteOffset: (2 &* last &- 1) &* size, as: SIMD16<Float>.self)
+            target.storeBytes(of: pair.oddHalf, toByteOffset: last &* size, as: SIMD8<Float>.self)
         }
     }
 

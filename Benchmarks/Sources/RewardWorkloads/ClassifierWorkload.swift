@@ -1,0 +1,63 @@
+import Enpire
+import EnpireReward
+import EnpireRewardLearning
+
+/// Learned success classifier latency on one thread: decode a 640x480 JPEG frame into a reused buffer, crop and
+/// box-average it, run the network (or the ensemble's networks): the path `ClassifierReward.verdict(for:)` takes,
+/// without its lock and verdict formatting.
+///
+/// The weights are the recipe's freshly initialised ones: a forward pass does the same work whatever the weights,
+/// so no training is needed to time it. The frames are Push-T camera frames (``RewardWorkload``); the zip-tie
+/// geometry crops them the way the zip-tie model crops its camera, which costs the same pixels.
+public final class ClassifierWorkload {
+    /// The two model geometries of Docs/Reward.md's latency table.
+    public enum Geometry: String, CaseIterable, Sendable {
+        /// Push-T: a 224×224 crop around the goal, a 64×64 input, spatial softmax.
+        case pusht
+        /// Zip-tie: a 400×256 crop, a 96×96 input, global max pooling.
+        case ziptie
+    }
+
+    /// The classifier being timed.
+    public let classifier: SuccessClassifier
+    private let frames: [[UInt8]]
+    private let codec: JPEGCodec
+    private var image = RGBImage(size: ImageSize(width: 0, height: 0), pixels: [])
+    private var next = 0
+    /// The last probability, kept so the work cannot be optimised away.
+    public private(set) var lastProbability = 0.0
+
+    /// A classifier of `geometry` with `folds` networks over `frames` (640x480 JPEG bytes).
+    public init(geometry: Geometry, folds: Int, frames: [[UInt8]]) throws {
+        let resolution = ImageSize(width: 640, height: 480)
+        let input: ClassifierInput
+        var recipe = ClassifierRecipe(folds: folds)
+        switch geometry {
+        case .pusht:
+            input = try ClassifierInput(resolution: resolution, region: RegionOfInterest(x: 208, y: 128, width: 224,
+                                                                                        height: 224), side: 64)
+        case .ziptie:
+            input = try ClassifierInput(resolution: resolution, region: RegionOfInterest(x: 160, y: 96, width: 400,
+                                                                                        height: 256), side: 96)
+            recipe.pooling = .globalMax
+        }
+        classifier = try SuccessClassifier(input: input, recipe: recipe)
+        self.frames = frames
+        codec = try JPEGCodec()
+    }
+
+    /// Decodes the next frame and runs the classifier on it; returns the seconds it took.
+    @discardableResult
+    public func judgeNext() -> Double {
+        let bytes = frames[next % frames.count]
+        next += 1
+        let start = ContinuousClock.now
+        do {
+            try codec.decode(bytes, into: &image, expected: ImageSize(width: 640, height: 480))
+            lastProbability = try classifier.probability(of: image)
+        } catch {
+            lastProbability = .nan
+        }
+        return (ContinuousClock.now - start).inSeconds
+    }
+}
