@@ -47,7 +47,9 @@ public struct ClassifierInput: Sendable, Codable, Equatable {
         image.pixels.withUnsafeBufferPointer { pixels in
             // Separable sums: each output row's band of source rows is first added up per column (a contiguous
             // pass over bytes), then each output pixel adds its columns' sums. The integer sums, and so the floats,
-            // are the same as adding every pixel of every box directly.
+            // are the same as adding every pixel of every box directly. UInt32 cannot wrap: a box is at most
+            // 1/64 of the frame (the side is at least 8), so its sum stays below 2^32 for any frame under a
+            // billion pixels.
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: span) { sums in
                 for oy in 0..<side {
                     let y0 = region.y + oy * region.height / side, y1 = region.y + (oy + 1) * region.height / side
