@@ -256,6 +256,51 @@ struct SuccessClassifierTests {
         #expect(throws: ClassifierError.self) { try ClassifierModel.load(from: folder.appendingPathComponent("missing")) }
     }
 
+    @Test("with 3 confirmations a live success needs 3 consecutive frames; a failure, an unknown frame or a new episode restarts the count")
+    func confirmationStreak() async throws {
+        let (classifier, report, input) = try Self.trained()
+        let model = ClassifierModel(task: "synthetic", cameraName: "top", input: input, recipe: classifier.recipe,
+                                    threshold: report.threshold, training: report, weightsSHA256: "")
+        let reward = ClassifierReward(model: model, classifier: classifier, confirmations: 3)
+        #expect(reward.identity == model.identity + "+confirmations:3")
+        let codec = try JPEGCodec()
+        var rng = SplitMix64(seed: 12)
+        let pass = try codec.encode(SyntheticClips.image(success: true, rng: &rng), quality: 90)
+        let fail = try codec.encode(SyntheticClips.image(success: false, rng: &rng), quality: 90)
+        #expect(reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, jpeg: pass)).success)
+        #expect(!reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, jpeg: fail)).success)
+        func live(_ jpeg: [UInt8]?, final: Bool = false) async throws -> Verdict {
+            let frames = jpeg.map { ["top": Frame(cameraName: "top", timestampSeconds: 0, jpeg: $0)] } ?? [:]
+            return try await reward.evaluate(EpisodeContext(
+                observation: Observation(stepIndex: 0, elapsedSeconds: 0, arms: [], frames: frames), isFinal: final))
+        }
+        let first = try await live(pass), second = try await live(pass), third = try await live(pass)
+        #expect(!first.success && first.status == .boundary && first.votes.allSatisfy { !$0.success })
+        #expect(!second.success && third.success && third.status == .confirmedPass)
+        // A failure frame, then a missing camera, each break the streak.
+        _ = try await live(fail)
+        _ = try await live(pass)
+        _ = try await live(pass)
+        let missing = try await live(nil)
+        let afterMissing = try await live(pass)
+        #expect(missing.status == .unknown && !afterMissing.success)
+        // A new episode starts at zero; its last frame is judged by the threshold alone.
+        _ = try await live(pass)
+        let metadata = EpisodeMetadata(id: "e2", task: "synthetic", station: "s", policy: "p", startedAtUnixSeconds: 0,
+                                       arms: [], cameras: ["top"])
+        await reward.beginEpisode(metadata, firstObservation: nil)
+        let restarted = try await live(pass)
+        let final = try await live(pass, final: true)
+        #expect(!restarted.success && final.success)
+        // One confirmation is the frame alone, with the model's own identity.
+        let plain = ClassifierReward(model: model, classifier: try Self.trained().0)
+        let alone = try await plain.evaluate(EpisodeContext(
+            observation: Observation(stepIndex: 0, elapsedSeconds: 0, arms: [],
+                                     frames: ["top": Frame(cameraName: "top", timestampSeconds: 0, jpeg: pass)]),
+            isFinal: false))
+        #expect(plain.identity == model.identity && alone.success)
+    }
+
     @Test("the reward gives unknown for a missing camera, a corrupt JPEG or a wrong size, and a vote for fusion")
     func rewardUnknowns() async throws {
         let (classifier, report, input) = try Self.trained()
