@@ -77,11 +77,11 @@ public final class ClassifierReward: RewardFunction {
     /// ``confirmations`` consecutive frames becomes a `boundary` verdict that is not a success.
     public func judge(_ frame: Frame, isFinal: Bool) -> Verdict {
         var result = verdict(for: frame)
+        guard confirmations > 1 else { return result }   // each frame alone: no streak to keep
         let count = streak.withLock { state -> Int in
             state.record(result.success)
             return state.count
         }
-        guard confirmations > 1 else { return result }
         result.detail = (result.detail ?? "") + ", confirmed \(count) of \(confirmations) frames"
         guard result.success, !isFinal, count < confirmations else { return result }
         result.success = false

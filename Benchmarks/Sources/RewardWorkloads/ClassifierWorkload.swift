@@ -53,7 +53,7 @@ public final class ClassifierWorkload {
         next += 1
         let start = ContinuousClock.now
         do {
-            try codec.decode(bytes, into: &image, expected: ImageSize(width: 640, height: 480))
+            try codec.decode(bytes, into: &image, expected: classifier.input.resolution)
             lastProbability = try classifier.probability(of: image)
         } catch {
             lastProbability = .nan
