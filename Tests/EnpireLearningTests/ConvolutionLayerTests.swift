@@ -92,6 +92,80 @@ struct ConvolutionLayerTests {
         }
     }
 
+    /// The column matrix and its adjoint written the plain way, one entry at a time: the reference for the
+    /// transforms' copies (contiguous shifted rows for same-width stride 1, vector gathers for stride 2).
+    static func referenceColumns(_ t: Im2Col, _ x: [Float]) -> [Float] {
+        var col = [Float](repeating: 0, count: t.rows * t.columns)
+        for c in 0..<t.input.channels {
+            for kh in 0..<t.kernel {
+                for kw in 0..<t.kernel {
+                    for oh in 0..<t.outHeight {
+                        for ow in 0..<t.outWidth {
+                            let ih = oh * t.stride - t.padding + kh, iw = ow * t.stride - t.padding + kw
+                            guard ih >= 0, ih < t.input.height, iw >= 0, iw < t.input.width else { continue }
+                            col[((c * t.kernel + kh) * t.kernel + kw) * t.columns + oh * t.outWidth + ow]
+                                = x[(c * t.input.height + ih) * t.input.width + iw]
+                        }
+                    }
+                }
+            }
+        }
+        return col
+    }
+
+    static func referenceImage(_ t: Im2Col, _ col: [Float]) -> [Float] {
+        var dx = [Float](repeating: 0, count: t.input.count)
+        for c in 0..<t.input.channels {
+            for kh in 0..<t.kernel {
+                for kw in 0..<t.kernel {
+                    for oh in 0..<t.outHeight {
+                        for ow in 0..<t.outWidth {
+                            let ih = oh * t.stride - t.padding + kh, iw = ow * t.stride - t.padding + kw
+                            guard ih >= 0, ih < t.input.height, iw >= 0, iw < t.input.width else { continue }
+                            dx[(c * t.input.height + ih) * t.input.width + iw]
+                                += col[((c * t.kernel + kh) * t.kernel + kw) * t.columns + oh * t.outWidth + ow]
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    @Test("im2col and col2im equal the entry-by-entry transforms exactly, reading only the image",
+          arguments: [(3, 1, 1, 7, 6), (3, 1, 1, 1, 5), (3, 1, 1, 4, 1), (5, 1, 2, 6, 9), (1, 1, 0, 3, 4),
+                      (3, 1, 0, 6, 7), (3, 2, 1, 7, 20), (2, 2, 0, 5, 5), (3, 1, 2, 5, 5)])
+    func columnTransformsMatchReference(kernel: Int, stride: Int, padding: Int, height: Int, width: Int) {
+        let shape = ImageShape(channels: 2, height: height, width: width)
+        let outHeight = (height + 2 * padding - kernel) / stride + 1, outWidth = (width + 2 * padding - kernel) / stride + 1
+        let t = Im2Col(input: shape, kernel: kernel, stride: stride, padding: padding, outHeight: outHeight,
+                       outWidth: outWidth)
+        let x = GradientCheck.randomInput(count: shape.count, seed: 40)
+        // NaN guards on both sides of the image: a read outside it would land in the columns.
+        let guarded = [Float](repeating: .nan, count: 64) + x + [Float](repeating: .nan, count: 64)
+        var columns = [Float](repeating: .nan, count: t.rows * t.columns)
+        guarded.withUnsafeBufferPointer { source in
+            columns.withUnsafeMutableBufferPointer { target in
+                t.im2col(source.baseAddress! + 64, target.baseAddress!, leading: t.columns)
+            }
+        }
+        let reference = Self.referenceColumns(t, x)
+        // Entries that differ (a NaN read from a guard differs from everything).
+        let wrongColumns = zip(columns, reference).filter { $0 != $1 }.count
+        #expect(columns.count == reference.count && wrongColumns == 0,
+                "\(kernel)/\(stride)/\(padding) \(height)×\(width): \(wrongColumns) column entries differ")
+        var gradient = GradientCheck.randomInput(count: t.rows * t.columns, seed: 41)
+        let expected = Self.referenceImage(t, gradient)
+        var dx = [Float](repeating: 0, count: shape.count)
+        gradient.withUnsafeMutableBufferPointer { source in
+            dx.withUnsafeMutableBufferPointer { target in
+                t.col2im(source.baseAddress!, target.baseAddress!, leading: t.columns)
+            }
+        }
+        let wrongPixels = zip(dx, expected).filter { $0 != $1 }.count
+        #expect(wrongPixels == 0, "\(kernel)/\(stride)/\(padding) \(height)×\(width): \(wrongPixels) pixels differ")
+    }
+
     @Test("Conv2d matches a direct convolution", arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (2, 2, 0), (3, 3, 2)])
     func convolutionMatchesReference(kernel: Int, stride: Int, padding: Int) throws {
         var rng = SplitMix64(seed: 2)

@@ -37,12 +37,17 @@ struct Im2Col {
     /// ``columns``; larger when several examples share one matrix side by side).
     func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, leading: Int) {
         let h = input.height, w = input.width, columns = leading
+        let sameWidth = stride == 1 && outWidth == w
         for c in 0..<input.channels {
             let plane = x + c * h * w
             for kh in 0..<kernel {
                 for kw in 0..<kernel {
                     let row = col + ((c * kernel + kh) * kernel + kw) * columns
                     let (first, end) = validRange(kw)
+                    if sameWidth {
+                        shiftedCopy(plane, into: row, kh: kh, kw: kw, first: first, end: end)
+                        continue
+                    }
                     for oh in 0..<outHeight {
                         let out = row + oh * outWidth
                         let ih = oh * stride - padding + kh
@@ -64,6 +69,40 @@ struct Im2Col {
                     }
                 }
             }
+        }
+    }
+
+    /// Output rows `oh` in `[first, end)` read an input row inside the image for kernel row `kh` (stride 1).
+    @inline(__always)
+    private func validRows(_ kh: Int) -> (first: Int, end: Int) {
+        // ih = oh − padding + kh ∈ [0, height)
+        let first = max(0, padding - kh), end = min(outHeight, input.height + padding - kh)
+        return (first, max(first, end))
+    }
+
+    /// The row of kernel offset `(kh, ·)` (valid output columns `[first, end)`) of a stride-1 convolution whose
+    /// output is as wide as its input: output pixel `oh·w + ow` reads input pixel `oh·w + ow` shifted by one
+    /// constant, so every valid row is one contiguous copy (the short per-row copies cost more than the matrix
+    /// product of a batch-1 network). The copy also brings in the floats between one row's last valid column
+    /// and the next row's first (they wrap around from the neighbouring input row); those, and the rows above and
+    /// below the image, are zeroed afterwards. Reads only input pixels of the plane.
+    @inline(__always)
+    private func shiftedCopy(_ plane: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>, kh: Int,
+                             kw: Int, first: Int, end: Int) {
+        let w = input.width, total = outHeight * w
+        let (top, bottom) = validRows(kh)
+        guard bottom > top, end > first else {
+            row.update(repeating: 0, count: total)
+            return
+        }
+        let start = top * w + first, stop = (bottom - 1) * w + end
+        row.update(repeating: 0, count: start)
+        (row + start).update(from: plane + (top - padding + kh) * w + first - padding + kw,
+                             count: stop - start)
+        (row + stop).update(repeating: 0, count: total - stop)
+        let gap = w - end + first
+        if gap > 0 {
+            for oh in top..<(bottom - 1) { (row + oh * w + end).update(repeating: 0, count: gap) }
         }
     }
 
@@ -95,9 +134,12 @@ struct Im2Col {
     }
 
     /// Adds the columns `col` (rows `leading` floats apart) back onto one example's image gradient `dx` (which
-    /// the caller zeroes first).
-    func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, leading: Int) {
+    /// the caller zeroes first). For a stride-1 convolution as wide as its input, the entries of `col` that
+    /// belong to no input pixel (left of the first valid column or right of the last) are set to zero on the way,
+    /// so each row is added as one contiguous range (adding those zeros changes nothing).
+    func col2im(_ col: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>, leading: Int) {
         let h = input.height, w = input.width, columns = leading
+        let sameWidth = stride == 1 && outWidth == w
         for c in 0..<input.channels {
             let plane = dx + c * h * w
             for kh in 0..<kernel {
@@ -105,6 +147,19 @@ struct Im2Col {
                     let row = col + ((c * kernel + kh) * kernel + kw) * columns
                     let (first, end) = validRange(kw)
                     guard end > first else { continue }
+                    if sameWidth {
+                        let (top, bottom) = validRows(kh)
+                        guard bottom > top else { continue }
+                        let gap = w - end + first
+                        if gap > 0 {
+                            for oh in top..<(bottom - 1) { (row + oh * w + end).update(repeating: 0, count: gap) }
+                        }
+                        let start = top * w + first, count = (bottom - 1) * w + end - start
+                        let source = UnsafePointer(row + start)
+                        let target = plane + (top - padding + kh) * w + first - padding + kw
+                        for j in 0..<count { target[j] += source[j] }
+                        continue
+                    }
                     for oh in 0..<outHeight {
                         let ih = oh * stride - padding + kh
                         guard ih >= 0, ih < h else { continue }
