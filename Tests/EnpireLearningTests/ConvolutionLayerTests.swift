@@ -134,7 +134,9 @@ struct ConvolutionLayerTests {
 
     @Test("im2col and col2im equal the entry-by-entry transforms exactly, reading only the image",
           arguments: [(3, 1, 1, 7, 6), (3, 1, 1, 1, 5), (3, 1, 1, 4, 1), (5, 1, 2, 6, 9), (1, 1, 0, 3, 4),
-                      (3, 1, 0, 6, 7), (3, 2, 1, 7, 20), (2, 2, 0, 5, 5), (3, 1, 2, 5, 5)])
+                      (3, 1, 0, 6, 7), (3, 2, 1, 7, 20), (2, 2, 0, 5, 5), (3, 1, 2, 5, 5), (3, 2, 1, 8, 20),
+                      (3, 2, 1, 2, 18), (2, 2, 0, 4, 6), (1, 2, 0, 4, 4), (4, 2, 1, 8, 8), (5, 2, 2, 6, 10),
+                      (3, 2, 0, 8, 8)])
     func columnTransformsMatchReference(kernel: Int, stride: Int, padding: Int, height: Int, width: Int) {
         let shape = ImageShape(channels: 2, height: height, width: width)
         let outHeight = (height + 2 * padding - kernel) / stride + 1, outWidth = (width + 2 * padding - kernel) / stride + 1
