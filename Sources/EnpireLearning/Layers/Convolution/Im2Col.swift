@@ -102,7 +102,18 @@ struct Im2Col {
         (row + stop).update(repeating: 0, count: total - stop)
         let gap = w - end + first
         if gap > 0 {
-            for oh in top..<(bottom - 1) { (row + oh * w + end).update(repeating: 0, count: gap) }
+            Self.zeroGaps(row + top * w + end, count: bottom - 1 - top, gap: gap, pitch: w)
+        }
+    }
+
+    /// Zeroes `count` runs of `gap` floats, `pitch` apart from `start` (a one-float run, the usual padding of one,
+    /// is a store rather than a `memset` call).
+    @inline(__always)
+    static func zeroGaps(_ start: UnsafeMutablePointer<Float>, count: Int, gap: Int, pitch: Int) {
+        if gap == 1 {
+            for run in 0..<count { start[run &* pitch] = 0 }
+        } else {
+            for run in 0..<count { (start + run * pitch).update(repeating: 0, count: gap) }
         }
     }
 
@@ -152,7 +163,7 @@ struct Im2Col {
                         guard bottom > top else { continue }
                         let gap = w - end + first
                         if gap > 0 {
-                            for oh in top..<(bottom - 1) { (row + oh * w + end).update(repeating: 0, count: gap) }
+                            Self.zeroGaps(row + top * w + end, count: bottom - 1 - top, gap: gap, pitch: w)
                         }
                         let start = top * w + first, count = (bottom - 1) * w + end - start
                         let source = UnsafePointer(row + start)
