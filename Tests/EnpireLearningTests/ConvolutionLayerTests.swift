@@ -92,10 +92,10 @@ struct ConvolutionLayerTests {
         }
     }
 
-    /// The column matrix and its adjoint written the plain way, one entry at a time: the reference for the
-    /// transforms' copies (contiguous shifted rows for same-width stride 1, vector gathers for stride 2).
-    static func referenceColumns(_ t: Im2Col, _ x: [Float]) -> [Float] {
-        var col = [Float](repeating: 0, count: t.rows * t.columns)
+    /// Every (column-matrix entry, input pixel) pair of a transform inside the image, in the order `c, kh, kw,
+    /// oh, ow`: the plain way to write the column matrix and its adjoint, the reference for the transforms'
+    /// copies.
+    static func forEachEntry(_ t: Im2Col, _ body: (_ entry: Int, _ pixel: Int) -> Void) {
         for c in 0..<t.input.channels {
             for kh in 0..<t.kernel {
                 for kw in 0..<t.kernel {
@@ -103,32 +103,24 @@ struct ConvolutionLayerTests {
                         for ow in 0..<t.outWidth {
                             let ih = oh * t.stride - t.padding + kh, iw = ow * t.stride - t.padding + kw
                             guard ih >= 0, ih < t.input.height, iw >= 0, iw < t.input.width else { continue }
-                            col[((c * t.kernel + kh) * t.kernel + kw) * t.columns + oh * t.outWidth + ow]
-                                = x[(c * t.input.height + ih) * t.input.width + iw]
+                            body(((c * t.kernel + kh) * t.kernel + kw) * t.columns + oh * t.outWidth + ow,
+                                 (c * t.input.height + ih) * t.input.width + iw)
                         }
                     }
                 }
             }
         }
+    }
+
+    static func referenceColumns(_ t: Im2Col, _ x: [Float]) -> [Float] {
+        var col = [Float](repeating: 0, count: t.rows * t.columns)
+        forEachEntry(t) { entry, pixel in col[entry] = x[pixel] }
         return col
     }
 
     static func referenceImage(_ t: Im2Col, _ col: [Float]) -> [Float] {
         var dx = [Float](repeating: 0, count: t.input.count)
-        for c in 0..<t.input.channels {
-            for kh in 0..<t.kernel {
-                for kw in 0..<t.kernel {
-                    for oh in 0..<t.outHeight {
-                        for ow in 0..<t.outWidth {
-                            let ih = oh * t.stride - t.padding + kh, iw = ow * t.stride - t.padding + kw
-                            guard ih >= 0, ih < t.input.height, iw >= 0, iw < t.input.width else { continue }
-                            dx[(c * t.input.height + ih) * t.input.width + iw]
-                                += col[((c * t.kernel + kh) * t.kernel + kw) * t.columns + oh * t.outWidth + ow]
-                        }
-                    }
-                }
-            }
-        }
+        forEachEntry(t) { entry, pixel in dx[pixel] += col[entry] }
         return dx
     }
 
