@@ -43,11 +43,11 @@ struct Im2Col {
             for kh in 0..<kernel {
                 for kw in 0..<kernel {
                     let row = col + ((c * kernel + kh) * kernel + kw) * columns
-                    let (first, end) = validRange(kw)
                     if sameWidth {
-                        shiftedCopy(plane, into: row, kh: kh, kw: kw, first: first, end: end)
+                        shiftedCopy(plane, into: row, span: shiftedSpan(kh: kh, kw: kw))
                         continue
                     }
+                    let (first, end) = validRange(kw)
                     for oh in 0..<outHeight {
                         let out = row + oh * outWidth
                         let ih = oh * stride - padding + kh
@@ -72,48 +72,63 @@ struct Im2Col {
         }
     }
 
-    /// Output rows `oh` in `[first, end)` read an input row inside the image for kernel row `kh` (stride 1).
+    /// Where the valid part of kernel offset `(kh, kw)`'s column row lies, for a stride-1 convolution whose output
+    /// is as wide as its input: output pixel `oh·w + ow` reads input pixel `oh·w + ow + shift` (one constant), so
+    /// the valid outputs are the one range `[start, stop)` except `gap` floats after column `end` of each of the
+    /// output rows `top..<bottom − 1` (they wrap around from the neighbouring input row). `nil` when no output
+    /// pixel reads inside the image. Every input index `start + shift … stop − 1 + shift` lies in the plane.
     @inline(__always)
-    private func validRows(_ kh: Int) -> (first: Int, end: Int) {
+    private func shiftedSpan(kh: Int, kw: Int) -> ShiftedSpan? {
+        let w = input.width, (first, end) = validRange(kw)
         // ih = oh − padding + kh ∈ [0, height)
-        let first = max(0, padding - kh), end = min(outHeight, input.height + padding - kh)
-        return (first, max(first, end))
+        let top = max(0, padding - kh), bottom = min(outHeight, input.height + padding - kh)
+        guard bottom > top, end > first else { return nil }
+        return ShiftedSpan(start: top * w + first, stop: (bottom - 1) * w + end, shift: (kh - padding) * w + kw - padding,
+                           firstGap: top * w + end, gaps: bottom - 1 - top, gap: w - end + first)
     }
 
-    /// The row of kernel offset `(kh, ·)` (valid output columns `[first, end)`) of a stride-1 convolution whose
-    /// output is as wide as its input: output pixel `oh·w + ow` reads input pixel `oh·w + ow` shifted by one
-    /// constant, so every valid row is one contiguous copy (the short per-row copies cost more than the matrix
-    /// product of a batch-1 network). The copy also brings in the floats between one row's last valid column
-    /// and the next row's first (they wrap around from the neighbouring input row); those, and the rows above and
-    /// below the image, are zeroed afterwards. Reads only input pixels of the plane.
+    /// See ``shiftedSpan(kh:kw:)``.
+    private struct ShiftedSpan {
+        let start: Int, stop: Int, shift: Int, firstGap: Int, gaps: Int, gap: Int
+    }
+
+    /// The row of kernel offset `(kh, kw)` of a stride-1 convolution as wide as its input, as one contiguous copy
+    /// of the shifted plane (the short per-row copies cost more than the matrix product of a batch-1 network);
+    /// the wrapped-around floats and the rows above and below the image are zeroed afterwards.
     @inline(__always)
-    private func shiftedCopy(_ plane: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>, kh: Int,
-                             kw: Int, first: Int, end: Int) {
-        let w = input.width, total = outHeight * w
-        let (top, bottom) = validRows(kh)
-        guard bottom > top, end > first else {
+    private func shiftedCopy(_ plane: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>, span: ShiftedSpan?) {
+        let total = outHeight * input.width
+        guard let span else {
             row.update(repeating: 0, count: total)
             return
         }
-        let start = top * w + first, stop = (bottom - 1) * w + end
-        row.update(repeating: 0, count: start)
-        (row + start).update(from: plane + (top - padding + kh) * w + first - padding + kw,
-                             count: stop - start)
-        (row + stop).update(repeating: 0, count: total - stop)
-        let gap = w - end + first
-        if gap > 0 {
-            Self.zeroGaps(row + top * w + end, count: bottom - 1 - top, gap: gap, pitch: w)
-        }
+        row.update(repeating: 0, count: span.start)
+        (row + span.start).update(from: plane + span.start + span.shift, count: span.stop - span.start)
+        (row + span.stop).update(repeating: 0, count: total - span.stop)
+        zeroGaps(row, span)
     }
 
-    /// Zeroes `count` runs of `gap` floats, `pitch` apart from `start` (a one-float run, the usual padding of one,
-    /// is a store rather than a `memset` call).
+    /// The adjoint of ``shiftedCopy(_:into:span:)``: zeroes the row's wrapped-around entries, then adds the span
+    /// onto the plane in one pass (adding those zeros changes nothing).
     @inline(__always)
-    static func zeroGaps(_ start: UnsafeMutablePointer<Float>, count: Int, gap: Int, pitch: Int) {
-        if gap == 1 {
-            for run in 0..<count { start[run &* pitch] = 0 }
+    private func shiftedAdd(_ row: UnsafeMutablePointer<Float>, onto plane: UnsafeMutablePointer<Float>,
+                            span: ShiftedSpan?) {
+        guard let span else { return }
+        zeroGaps(row, span)
+        let source = UnsafePointer(row + span.start), target = plane + span.start + span.shift
+        for j in 0..<(span.stop - span.start) { target[j] += source[j] }
+    }
+
+    /// Zeroes the span's wrapped-around floats (a one-float run, the usual padding of one, is a store rather than
+    /// a `memset` call).
+    @inline(__always)
+    private func zeroGaps(_ row: UnsafeMutablePointer<Float>, _ span: ShiftedSpan) {
+        guard span.gap > 0 else { return }
+        let w = input.width, start = row + span.firstGap
+        if span.gap == 1 {
+            for run in 0..<span.gaps { start[run &* w] = 0 }
         } else {
-            for run in 0..<count { (start + run * pitch).update(repeating: 0, count: gap) }
+            for run in 0..<span.gaps { (start + run * w).update(repeating: 0, count: span.gap) }
         }
     }
 
@@ -156,21 +171,12 @@ struct Im2Col {
             for kh in 0..<kernel {
                 for kw in 0..<kernel {
                     let row = col + ((c * kernel + kh) * kernel + kw) * columns
-                    let (first, end) = validRange(kw)
-                    guard end > first else { continue }
                     if sameWidth {
-                        let (top, bottom) = validRows(kh)
-                        guard bottom > top else { continue }
-                        let gap = w - end + first
-                        if gap > 0 {
-                            Self.zeroGaps(row + top * w + end, count: bottom - 1 - top, gap: gap, pitch: w)
-                        }
-                        let start = top * w + first, count = (bottom - 1) * w + end - start
-                        let source = UnsafePointer(row + start)
-                        let target = plane + (top - padding + kh) * w + first - padding + kw
-                        for j in 0..<count { target[j] += source[j] }
+                        shiftedAdd(row, onto: plane, span: shiftedSpan(kh: kh, kw: kw))
                         continue
                     }
+                    let (first, end) = validRange(kw)
+                    guard end > first else { continue }
                     for oh in 0..<outHeight {
                         let ih = oh * stride - padding + kh
                         guard ih >= 0, ih < h else { continue }
