@@ -8,8 +8,8 @@ import Synchronization
 /// A scripted HTTP server on 127.0.0.1 (an ephemeral port) for camera tests: each accepted connection reads
 /// the request head and runs the handler with the connection's index. With `path`, only requests for that path
 /// are numbered and handled; others are closed unanswered (a camera of an earlier test, still reconnecting to the
-/// port this server was given after it, must not shift a script that counts connections). Stops (closes the listener and every open
-/// connection) on ``stop()``; connections are bounded by the handlers, which send a finite script.
+/// port this server was given after it, must not shift a script that counts connections). Stops (shuts the listener
+/// and every open connection down) on ``stop()``; connections are bounded by the handlers, which send a finite script.
 final class LoopbackHTTPServer: Sendable {
     final class Connection: Sendable {
         let fd: Int32
@@ -48,13 +48,23 @@ final class LoopbackHTTPServer: Sendable {
         let thread = Thread { [self] in
             while true {
                 let client = accept(fd, nil, nil)
-                guard client >= 0 else { return }
+                guard client >= 0 else {
+                    // Only this thread closes the listener: had `stop()` closed it, a thread that had not yet
+                    // called accept could call it on the same descriptor number, reused by the next test's server,
+                    // and take (and reset) that server's first connection.
+                    close(fd)
+                    return
+                }
                 let registered = open.withLock { state -> Bool in
                     guard !state.stopped else { return false }
                     state.fds.append(client)
                     return true
                 }
-                guard registered else { close(client); return }
+                guard registered else {
+                    close(client)
+                    close(fd)
+                    return
+                }
                 let worker = Thread {
                     var head: [UInt8] = []
                     var byte: UInt8 = 0
@@ -98,8 +108,9 @@ final class LoopbackHTTPServer: Sendable {
             return state.fds
         }
         guard fds != nil else { return }
+        // Wakes the accept thread (accept fails on a shut-down listener, now or when it first calls it); that
+        // thread closes the descriptor.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         // Under the lock: a handler's thread closes its descriptor under the same lock, so none is reused here.
         open.withLock { state in for fd in state.fds { shutdown(fd, Int32(SHUT_RDWR)) } }
     }

@@ -1,4 +1,5 @@
 import Enpire
+import EnpireTesting
 @testable import EnpireHardware
 import Foundation
 import Testing
@@ -39,7 +40,7 @@ struct MJPEGCameraTests {
 
     @Test func esp32StyleChunkedStream() async throws {
         let boundary = "123456789000000000000987654321"
-        let server = try LoopbackHTTPServer { connection in
+        let server = try LoopbackHTTPServer(path: "/stream") { connection in
             #expect(connection.request.hasPrefix("GET /stream HTTP/1.1\r\n"))
             connection.send("HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=\(boundary)\r\n"
                 + "Transfer-Encoding: chunked\r\nAccess-Control-Allow-Origin: *\r\n\r\n")
@@ -165,10 +166,11 @@ struct MJPEGCameraTests {
     }
 
     @Test func unreachableAndMismatchedCamerasGiveClearErrors() async throws {
-        let closed = try LoopbackHTTPServer { _ in }
-        let url = closed.url
-        closed.stop()
-        let unreachable = try MJPEGCamera(name: "gone", url: url + "/", resolution: size,
+        // A bound socket that does not listen: connections to its port are refused, and while it is held no other
+        // test's server is given the port (a stopped server's port could be, and this camera would then find it).
+        let (placeholder, port) = try LoopbackSocket.bind()
+        defer { close(placeholder) }
+        let unreachable = try MJPEGCamera(name: "gone", url: "http://127.0.0.1:\(port)/", resolution: size,
                                           reconnect: MJPEGReconnectPolicy(initialDelaySeconds: 0.01, maximumConsecutiveFailures: 2),
                                           firstFrameTimeoutSeconds: 60)
         do {
