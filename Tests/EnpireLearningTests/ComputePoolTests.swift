@@ -100,3 +100,61 @@ struct ComputePoolTests {
     }
     #endif
 }
+
+@Suite("cgroup CPU quota")
+struct CPUQuotaTests {
+    @Test("quota lines give whole cores, rounded up; no limit and garbage give nil")
+    func quotaLines() {
+        #expect(CPUQuota.cores(cpuMax: "max 100000\n") == nil)
+        #expect(CPUQuota.cores(cpuMax: "150000 100000\n") == 2)
+        #expect(CPUQuota.cores(cpuMax: "100000 100000") == 1)
+        #expect(CPUQuota.cores(cpuMax: "50000 100000") == 1)
+        #expect(CPUQuota.cores(cpuMax: "400000 100000") == 4)
+        #expect(CPUQuota.cores(cpuMax: "") == nil)
+        #expect(CPUQuota.cores(cpuMax: "abc def") == nil)
+        #expect(CPUQuota.cores(quota: "-1\n", period: "100000\n") == nil)
+        #expect(CPUQuota.cores(quota: "250000\n", period: "100000\n") == 3)
+        #expect(CPUQuota.cores(quota: "100000", period: "0") == nil)
+    }
+
+    @Test("/proc/self/cgroup: the unified path and the cpu controller's path; ancestors are looked at")
+    func groups() {
+        let hybrid = "12:cpu,cpuacct:/docker/abc\n3:cpuset:/docker/abc\n0::/user.slice\n"
+        #expect(CPUQuota.groups(procSelfCgroup: hybrid).unified == "/user.slice")
+        #expect(CPUQuota.groups(procSelfCgroup: hybrid).cpu == "/docker/abc")
+        #expect(CPUQuota.groups(procSelfCgroup: "2:cpuacct:/x\n1:cpu:/y\n").cpu == "/y")
+        #expect(CPUQuota.groups(procSelfCgroup: "0::/\n").cpu == nil)
+        #expect(CPUQuota.directories(mount: "/sys/fs/cgroup", path: "/a/b")
+            == ["/sys/fs/cgroup/a/b", "/sys/fs/cgroup/a", "/sys/fs/cgroup"])
+        #expect(CPUQuota.directories(mount: "/m", path: "/") == ["/m"])
+    }
+
+    @Test("a fake cgroup tree: the tightest limit along the group and its ancestors wins")
+    func fakeTree() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cgroup-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        func write(_ path: String, _ text: String) throws {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        try write("proc", "0::/kubepods/pod1/box\n")
+        try write("kubepods/pod1/box/cpu.max", "max 100000\n")
+        try write("kubepods/pod1/cpu.max", "300000 100000\n")
+        try write("kubepods/cpu.max", "800000 100000\n")
+        #expect(CPUQuota.current(root: root.path, procSelfCgroup: root.appendingPathComponent("proc").path) == 3)
+        try write("proc", "4:cpu,cpuacct:/docker/c1\n0::/\n")
+        try write("cpu,cpuacct/docker/c1/cpu.cfs_quota_us", "150000\n")
+        try write("cpu,cpuacct/docker/c1/cpu.cfs_period_us", "100000\n")
+        #expect(CPUQuota.current(root: root.path, procSelfCgroup: root.appendingPathComponent("proc").path) == 2)
+        #expect(CPUQuota.current(root: root.path, procSelfCgroup: root.appendingPathComponent("missing").path) == nil)
+        // This machine: whatever it sets, the pool never exceeds it. Run inside a group with a known quota, e.g.
+        // `mkdir /sys/fs/cgroup/cpu/q; echo 100000 > /sys/fs/cgroup/cpu/q/cpu.cfs_quota_us; echo $$ > .../cgroup.procs`
+        // and ENPIRE_EXPECT_CPU_QUOTA=1, to check the real files are found.
+        if let quota = CPUQuota.current() { #expect(ComputePool.usableCores <= quota) }
+        if let expected = ProcessInfo.processInfo.environment["ENPIRE_EXPECT_CPU_QUOTA"].flatMap(Int.init) {
+            #expect(CPUQuota.current() == expected)
+            #expect(ComputePool.usableCores == min(expected, ProcessInfo.processInfo.activeProcessorCount))
+        }
+    }
+}

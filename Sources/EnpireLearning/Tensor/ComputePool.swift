@@ -15,13 +15,17 @@ enum ComputePool {
     /// The cores this process may run on: the active processors, fewer when the CPU affinity mask says so
     /// (`taskset -c 0`, a container's cpuset, a controller pinning its threads). Foundation's
     /// `activeProcessorCount` ignores the mask, and a pool of two threads on one allowed core made a classifier
-    /// verdict 2.7× slower (p50 2.66 → 0.98 ms). A cgroup CPU quota (`docker --cpus`) is not read: set
-    /// `ENPIRE_THREADS` there.
+    /// verdict 2.7× slower (p50 2.66 → 0.98 ms). Fewer again under a control group's CPU quota (`docker --cpus`,
+    /// a Kubernetes CPU limit; see ``CPUQuota``), read once.
     static var usableCores: Int {
         let active = ProcessInfo.processInfo.activeProcessorCount
         let allowed = Int(enpire_affinity_cpu_count())
-        return allowed > 0 ? min(active, allowed) : active
+        let cores = allowed > 0 ? min(active, allowed) : active
+        return quotaCores.map { min(cores, $0) } ?? cores
     }
+
+    /// The cgroup CPU quota in whole cores, read at first use (nil: none).
+    static let quotaCores: Int? = CPUQuota.current()
 
     /// Threads including the caller, fixed at first use.
     static let size: Int = {
