@@ -6,9 +6,10 @@ import Foundation
 /// `enpire reward train-classifier --generate`.
 enum ClassifierClipWriter {
     /// Writes `count` simulated clips of `task` from seeds `seed`, `seed+1`, ... into `folder`, which must be
-    /// missing or empty. Each frame goes under the folder of its own ground-truth label, as `<clip>/fNN.jpg`.
+    /// missing or empty. Each frame goes under the folder of its own ground-truth label (less the votes in
+    /// `labelIgnoring`), as `<clip>/fNN.jpg`.
     static func generate(task: String, camera: String, count: Int, seed: UInt64, framesPerClip: Int, workers: Int,
-                         into folder: URL) throws {
+                         labelIgnoring: Set<String> = [], into folder: URL) throws {
         let manager = FileManager.default
         if manager.fileExists(atPath: folder.path) {
             let existing = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
@@ -20,7 +21,8 @@ enum ClassifierClipWriter {
             try manager.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
         }
         let source = ClassifierSimulatedEpisodes(task: task, camera: camera,
-                                                 framesPerEpisode: task == "pin" ? 1 : framesPerClip)
+                                                 framesPerEpisode: task == "pin" ? 1 : framesPerClip,
+                                                 labelIgnoring: labelIgnoring)
         let episodes: [ClassifierSimulatedEpisodes.Episode]
         do {
             episodes = try ParallelEpisodes.run(count: count, workers: workers,

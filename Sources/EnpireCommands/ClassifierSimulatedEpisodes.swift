@@ -19,10 +19,14 @@ struct ClassifierSimulatedEpisodes: Sendable {
         var seed: UInt64
         /// Policy or perturbation kind.
         var kind: String
-        /// Frames for training clips, each with its ground-truth label; the final frame is the last.
+        /// Frames for training clips, each with its label (the ground truth of its own step, less the votes of
+        /// ``ClassifierSimulatedEpisodes/labelIgnoring``); the final frame is the last.
         var frames: [(frame: Frame, success: Bool)]
-        /// The final frame's ground truth.
-        var success: Bool { frames[frames.count - 1].success }
+        /// The episode's ground truth (every vote).
+        var success: Bool
+        /// The ground truth less the votes a station reads from the arm (``armVotes``): what a perfect camera-only
+        /// judge would say. Differs from ``success`` only where the arm's force or tension alone failed.
+        var cameraVisible: Bool
         /// The final frame.
         var final: Frame { frames[frames.count - 1].frame }
         /// The hand-written analyser's verdict on the final frame (nil when not asked for).
@@ -51,6 +55,12 @@ struct ClassifierSimulatedEpisodes: Sendable {
     /// over the episode's second half too (`ZipTieLabelledEpisodes.clipFrames`); pin, always 1. Each frame carries
     /// the ground truth of its own step.
     let framesPerEpisode: Int
+    /// Ground-truth votes left out of the frames' labels (`["tension"]` or `["force"]`: label by what the camera
+    /// can see, for a classifier fused with the arm's vote). Empty: the full ground truth.
+    var labelIgnoring: Set<String> = []
+
+    /// The ground-truth votes a station reads from the arm rather than a camera (pin: force; zip-tie: tension).
+    static let armVotes: Set<String> = ["force", "tension"]
 
     /// The tasks with a simulator here.
     static let tasks = ["pusht", "pin", "ziptie", "staging"]
@@ -76,11 +86,14 @@ struct ClassifierSimulatedEpisodes: Sendable {
                 let streak = LowForceStreak.of(sample.forces, bound: worker.pin.model.forceBound)
                 verdict = worker.pin.verdict(frame: sample.frame, handPose: sample.handPose, lowForceStreak: streak)
             }
-            return Episode(seed: seed, kind: sample.kind.rawValue, frames: [(sample.frame, sample.success)],
+            return Episode(seed: seed, kind: sample.kind.rawValue,
+                           frames: [(sample.frame, sample.groundTruth.success(ignoring: labelIgnoring))],
+                           success: sample.success, cameraVisible: sample.groundTruth.success(ignoring: Self.armVotes),
                            analyser: verdict, truthDetail: sample.groundTruth.detail ?? "")
         default:
             var generator = ZipTieLabelledEpisodes()
             generator.clipFrames = max(1, framesPerEpisode)
+            generator.labelIgnoring = labelIgnoring
             let sample = try generator.sample(seed: seed, codec: worker.codec)
             guard let frame = sample.frames.first(where: { $0.cameraName == camera }) else {
                 throw CommandFailure("zip-tie has no camera '\(camera)'; use top or oblique")
@@ -95,8 +108,10 @@ struct ClassifierSimulatedEpisodes: Sendable {
                 for frame in sample.frames { frames[frame.cameraName] = frame }
                 verdict = worker.zipTie.verdict(frames: frames, tensionAtClosure: monitor.tensionAtClosure)
             }
-            let clip = sample.earlierFrames.filter { $0.frame.cameraName == camera } + [(frame, sample.success)]
-            return Episode(seed: seed, kind: sample.kind.rawValue, frames: clip, analyser: verdict,
+            let clip = sample.earlierFrames.filter { $0.frame.cameraName == camera }
+                + [(frame, sample.groundTruth.success(ignoring: labelIgnoring))]
+            return Episode(seed: seed, kind: sample.kind.rawValue, frames: clip, success: sample.success,
+                           cameraVisible: sample.groundTruth.success(ignoring: Self.armVotes), analyser: verdict,
                            truthDetail: sample.groundTruth.detail ?? "")
         }
     }
@@ -140,7 +155,8 @@ struct ClassifierSimulatedEpisodes: Sendable {
                 verdict = .unknown("camera calibration failed: \(error)")
             }
         }
-        return Episode(seed: seed, kind: kind, frames: frames, analyser: verdict,
-                       truthDetail: String(format: "coverage %.4f", simulation.coverage))
+        let success = simulation.coverage > PushTGeometry.successThreshold
+        return Episode(seed: seed, kind: kind, frames: frames, success: success, cameraVisible: success,
+                       analyser: verdict, truthDetail: String(format: "coverage %.4f", simulation.coverage))
     }
 }

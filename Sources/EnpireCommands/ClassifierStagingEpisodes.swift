@@ -105,7 +105,8 @@ enum ClassifierStagingEpisodes {
                               jpeg: try codec.encode(image, quality: 90))
             clip.append((frame, margin > 0))
         }
-        return ClassifierSimulatedEpisodes.Episode(seed: seed, kind: kind, frames: clip, analyser: nil,
+        return ClassifierSimulatedEpisodes.Episode(seed: seed, kind: kind, frames: clip, success: endMargin > 0,
+                                                    cameraVisible: endMargin > 0, analyser: nil,
                                                     truthDetail: String(format: "margin %.1f", endMargin))
     }
 }

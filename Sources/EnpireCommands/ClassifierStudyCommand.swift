@@ -19,7 +19,10 @@ extension RewardCommand {
                 camera only, calibrated from 50 clips \
                 of calibration seed 10; pin insertion and zip-tie: the verifiers of `enpire verifier study`, which \
                 also read the arm's pose, force or grasp). Prints counts, agreement and false positives with Wilson \
-                95 % intervals, and the classifier's per-frame latency (decode included), as JSON.
+                95 % intervals, and the classifier's per-frame latency (decode included), as JSON. For pin and \
+                zip-tie also the classifier AND the arm's vote (force, tension), the ceiling of any camera-only \
+                judge (the ground truth less the arm's votes, against the ground truth) and the classifier against \
+                that camera-visible truth.
                 """)
         @Option(help: "pusht, pin, ziptie or staging (clip-only: no analyser).") var task: String
         @Option(help: "Folder with classifier.json and classifier.safetensors.") var model: String
@@ -40,7 +43,7 @@ extension RewardCommand {
         }
 
         struct Outcome: Sendable {
-            var seed: UInt64, kind: String, truth: Bool, truthDetail: String
+            var seed: UInt64, kind: String, truth: Bool, cameraVisible: Bool, truthDetail: String
             var classifier: Verdict
             var analyser: Verdict?
         }
@@ -77,6 +80,12 @@ extension RewardCommand {
             var analyserReadsArm: Bool
             /// The classifier's vote AND-fused with the analyser's non-camera vote (pin: force; zip-tie: tension).
             var classifierAndArmVote: Scored?
+            /// Pin and zip-tie: the ground truth less the arm's votes (what a perfect camera-only judge says) against
+            /// the ground truth: the ceiling of any camera-only agreement on these episodes.
+            var cameraOnlyCeiling: Scored?
+            /// Pin and zip-tie: the classifier against that camera-visible truth (how well it learned what a
+            /// camera can see).
+            var classifierVsCameraVisible: Scored?
             var misjudged: [String]
             var wallSeconds: Double
         }
@@ -119,7 +128,7 @@ extension RewardCommand {
                         let verdict = worker.reward.verdict(for: episode.final)
                         ticker.tick()
                         return Outcome(seed: episode.seed, kind: episode.kind, truth: episode.success,
-                                       truthDetail: episode.truthDetail, classifier: verdict, analyser: episode.analyser)
+                                       cameraVisible: episode.cameraVisible, truthDetail: episode.truthDetail, classifier: verdict, analyser: episode.analyser)
                     })
             } catch {
                 throw CommandFailure("study failed: \(error)")
@@ -134,6 +143,7 @@ extension RewardCommand {
                         + "\(outcome.classifier.detail ?? "") [\(outcome.classifier.status.rawValue)]")
                 }
             }
+            let armTask = task == "pin" || task == "ziptie"
             let latencies = outcomes.map(\.classifier.latencySeconds).sorted()
             func quantile(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] * 1000 }
             let report = Report(
@@ -144,6 +154,10 @@ extension RewardCommand {
                 analyser: analyse ? try Scored(outcomes.compactMap { o in o.analyser.map { ($0, o.truth) } }) : nil,
                 analyserReadsArm: analyse && task != "pusht",
                 classifierAndArmVote: analyse && task != "pusht" ? try Scored(outcomes.compactMap(Self.fusedWithArm)) : nil,
+                cameraOnlyCeiling: armTask ? try Scored(outcomes.map { o in
+                    (Verdict(success: o.cameraVisible, score: o.cameraVisible ? 1 : 0, status: o.cameraVisible ? .confirmedPass : .likelyFail), o.truth)
+                }) : nil,
+                classifierVsCameraVisible: armTask ? try Scored(outcomes.map { ($0.classifier, $0.cameraVisible) }) : nil,
                 misjudged: misjudged, wallSeconds: Date().timeIntervalSince(start))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

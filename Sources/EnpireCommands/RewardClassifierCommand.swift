@@ -38,6 +38,12 @@ extension RewardCommand {
             ground truth of its own step (Push-T and zip-tie; pin clips have one frame).
             """)
         var framesPerClip = 8
+        @Option(help: ArgumentHelp("""
+            Labels of generated clips: ground-truth (every vote of the simulator's verdict), or camera (without the \
+            votes a station reads from the arm, pin's force and zip-tie's tension: for a classifier that will be \
+            AND-fused with that vote, which alone decides the failures a camera cannot see).
+            """, valueName: "ground-truth|camera"))
+        var labels: ClipLabels = .groundTruth
         @Option(help: "Camera name the reward will judge (default: the task's camera).") var camera: String?
         @Option(help: "Crop x,y,width,height in frame pixels (default: the task's region; 'full' for the whole frame).")
         var crop: String?
@@ -90,7 +96,9 @@ extension RewardCommand {
             let folder = URL(fileURLWithPath: clips)
             if let generate {
                 try ClassifierClipWriter.generate(task: task, camera: cameraName, count: generate, seed: seed,
-                                                  framesPerClip: framesPerClip, workers: workers, into: folder)
+                                                  framesPerClip: framesPerClip, workers: workers,
+                                                  labelIgnoring: labels == .camera ? ClassifierSimulatedEpisodes.armVotes : [],
+                                                  into: folder)
             }
             let region = try Self.region(crop, task: task)
             let contents: LabelledClips.Contents
@@ -155,4 +163,12 @@ extension RewardCommand {
             }
         }
     }
+}
+
+/// How `train-classifier --generate` labels its clips.
+enum ClipLabels: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// Every vote of the simulator's verdict.
+    case groundTruth = "ground-truth"
+    /// Without the votes a station reads from the arm (pin: force; zip-tie: tension).
+    case camera
 }

@@ -60,6 +60,31 @@ import Testing
         #expect(top.map(\.success) == top.map(\.success).sorted { !$0 && $1 })
     }
 
+    /// Labels without the tension vote (for a classifier AND-fused with it): a slack cut at the mark is a failure
+    /// by the ground truth and a success by what the camera can see, in its final and its later clip frames alike;
+    /// an uncut tie is a failure either way.
+    @Test func cameraLabelsLeaveTheTensionToTheArm() throws {
+        var generator = ZipTieLabelledEpisodes(mix: [.slack: 1])
+        generator.clipFrames = 4
+        var slackCut: ZipTieLabelledEpisodes.Sample?
+        for seed in UInt64(0)..<20 {
+            let sample = try generator.sample(seed: seed)
+            if sample.state.cut, !sample.success { slackCut = sample; break }
+        }
+        let sample = try #require(slackCut, "no slack cut in 20 seeds")
+        #expect(!sample.success && sample.groundTruth.success(ignoring: ["tension"]))
+        #expect(sample.earlierFrames.contains { $0.success } == false)
+        generator.labelIgnoring = ["tension"]
+        let relabelled = try generator.sample(seed: sample.seed)
+        #expect(relabelled.frames.map(\.jpeg) == sample.frames.map(\.jpeg) && !relabelled.success)
+        let top = relabelled.earlierFrames.filter { $0.frame.cameraName == "top" }
+        #expect(top.first?.success == false && top.last?.success == true)
+        let uncut = try ZipTieLabelledEpisodes(mix: [.stopEarly: 1]).sample(seed: 3)
+        #expect(!uncut.state.cut && !uncut.groundTruth.success(ignoring: ["tension"]))
+        let plain = Verdict(success: true, score: 1, status: .confirmedPass)
+        #expect(plain.success(ignoring: ["tension"]))
+    }
+
     @Test func rejectsAnUncutTieAndASlackCut() throws {
         let verifier = ZipTieCameraVerifier()
         let uncut = verifier.verdict(frames: try uncutFrames(seed: 3), tensionAtClosure: 3)

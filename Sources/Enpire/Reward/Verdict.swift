@@ -53,6 +53,14 @@ public struct Verdict: Sendable, Codable, Equatable {
         self.detail = detail
     }
 
+    /// Whether every vote except those from `sources` succeeded: the part of an AND-fused verdict that the other
+    /// votes decide. A camera-only classifier that will be fused with the arm's force or tension vote is trained
+    /// on `success(ignoring: ["force"])`, the part a camera can see. Without votes, ``success``.
+    public func success(ignoring sources: Set<String>) -> Bool {
+        guard !votes.isEmpty else { return success }
+        return votes.allSatisfy { $0.success || sources.contains($0.source) }
+    }
+
     /// A verdict that could not be formed; never a success.
     public static func unknown(_ detail: String) -> Verdict {
         Verdict(success: false, score: 0, status: .unknown, detail: detail)

@@ -33,8 +33,8 @@ public struct ZipTieLabelledEpisodes: Sendable {
         /// The final frames, one per camera (named after the view), JPEG when ``jpegQuality`` is set.
         public var frames: [Frame]
         /// Frames taken before the final ones (``ZipTieLabelledEpisodes/clipFrames`` − 1 per camera, oldest
-        /// first), each with the ground truth at its own step: before the cut a frame is a failure even in a
-        /// successful episode. Empty by default.
+        /// first), each with the ground truth at its own step (less ``ZipTieLabelledEpisodes/labelIgnoring``):
+        /// before the cut a frame is a failure even in a successful episode. Empty by default.
         public var earlierFrames: [(frame: Frame, success: Bool)] = []
         /// The left arm's readings after every control step (`force` = [grasp force N]).
         public var leftReadings: [RobotState]
@@ -65,6 +65,10 @@ public struct ZipTieLabelledEpisodes: Sendable {
     /// episode's second half and go into ``Sample/earlierFrames`` with the ground truth of their own step. 1, the
     /// default, renders the final frames alone.
     public var clipFrames: Int = 1
+    /// Ground-truth votes left out of the earlier frames' labels (`Verdict.success(ignoring:)`): `["tension"]`
+    /// labels each frame by what a camera can see (the tie cut at the mark), for a classifier that is fused with
+    /// the grasp's tension vote. Empty by default (the full ground truth).
+    public var labelIgnoring: Set<String> = []
 
     /// Creates a generator: 640 x 480 JPEG frames (quality 90), 160-step budget, about a third unperturbed.
     public init(resolution: ImageSize = ZipTieRenderer.defaultSize, jpegQuality: Int? = 90, maxSteps: Int = 160,
@@ -115,7 +119,8 @@ public struct ZipTieLabelledEpisodes: Sendable {
         var scenes: [(scene: ZipTieScene, success: Bool)] = []
         func record() {
             if clipFrames > 1 {
-                scenes.append((simulation.scene, ZipTieReward.verdict(state: simulation.state).success))
+                scenes.append((simulation.scene,
+                               ZipTieReward.verdict(state: simulation.state).success(ignoring: labelIgnoring)))
             }
             let s = simulation.state
             leftReadings.append(RobotState(position: s.leftHand, velocity: [0, 0], gripper: s.leftGripper,
