@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting", "EnpireProcess", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireCommandsTests", dependencies: [
-                        "EnpireCommands", "EnpireResearch", "Enpire",
+                        "EnpireCommands", "EnpireResearch", "Enpire", "EnpireReward",
                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireMCPTests", dependencies: [

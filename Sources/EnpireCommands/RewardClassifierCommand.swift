@@ -100,7 +100,7 @@ extension RewardCommand {
                                                   labelIgnoring: labels == .camera ? ClassifierSimulatedEpisodes.armVotes : [],
                                                   into: folder)
             }
-            let region = try Self.region(crop, task: task)
+            let region = try Self.region(crop, task: task, camera: cameraName)
             let contents: LabelledClips.Contents
             do {
                 contents = try LabelledClips.load(from: folder, region: region, side: inputSize)
@@ -142,8 +142,8 @@ extension RewardCommand {
         }
 
         /// The crop for `text` ("x,y,w,h", "full", or nil for the task's default).
-        static func region(_ text: String?, task: String) throws -> RegionOfInterest? {
-            guard let text else { return defaultRegion(task) }
+        static func region(_ text: String?, task: String, camera: String) throws -> RegionOfInterest? {
+            guard let text else { return defaultRegion(task, camera: camera) }
             if text == "full" { return nil }
             let parts = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.count == 4, parts[2] > 0, parts[3] > 0 else {
@@ -152,13 +152,16 @@ extension RewardCommand {
             return RegionOfInterest(x: parts[0], y: parts[1], width: parts[2], height: parts[3])
         }
 
-        /// The built-in tasks' crops (nil: the whole frame).
-        static func defaultRegion(_ task: String) -> RegionOfInterest? {
+        /// The built-in tasks' crops for their cameras (nil: the whole frame).
+        static func defaultRegion(_ task: String, camera: String) -> RegionOfInterest? {
             switch task {
             // gym-pusht's goal T sits at the centre of the 640x480 view (world (256, 256), 0.9375 px per unit): a
             // 224-pixel square around it holds the goal T and the block wherever it covers the goal.
             case "pusht": return RegionOfInterest(x: 208, y: 128, width: 224, height: 224)
             case "staging": return ClassifierStagingEpisodes.region()
+            // The zip-tie top camera: the red cut mark spans pixels x 168-425, y 98-392 over 3,400 generated
+            // frames; a 320-pixel square holds it wherever the seed puts the anchor (Docs/Reward.md).
+            case "ziptie" where camera == "top": return RegionOfInterest(x: 140, y: 90, width: 320, height: 320)
             default: return nil
             }
         }

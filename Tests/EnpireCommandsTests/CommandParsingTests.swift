@@ -2,6 +2,7 @@ import ArgumentParser
 @testable import EnpireCommands
 import Enpire
 import EnpireResearch
+import EnpireReward
 import Foundation
 import Synchronization
 import Testing
@@ -132,6 +133,24 @@ struct PolicyIsolationOptionTests {
             try EnpireCommand.parseAsRoot(["reward", "train-classifier", "--task", "pusht", "--clips", "c", "--output", "m",
                                            "--pooling", "median"])
         }
+        // --labels: ground truth by default, camera on request, nothing else.
+        #expect(plain.labels == .groundTruth)
+        let camera = try #require(try EnpireCommand.parseAsRoot(
+            ["reward", "train-classifier", "--task", "ziptie", "--clips", "c", "--output", "m", "--labels", "camera"])
+            as? RewardCommand.TrainClassifier)
+        #expect(camera.labels == .camera)
+        #expect(throws: (any Error).self) {
+            try EnpireCommand.parseAsRoot(["reward", "train-classifier", "--task", "pin", "--clips", "c", "--output", "m",
+                                           "--labels", "force"])
+        }
+        // Default crops: zip-tie's top camera gets the square that holds the cut mark; its oblique camera, and a
+        // lab's own task, the whole frame; an explicit crop or 'full' wins.
+        typealias Train = RewardCommand.TrainClassifier
+        #expect(try Train.region(nil, task: "ziptie", camera: "top") == RegionOfInterest(x: 140, y: 90, width: 320, height: 320))
+        #expect(try Train.region(nil, task: "ziptie", camera: "oblique") == nil)
+        #expect(try Train.region(nil, task: "mylab", camera: "top") == nil)
+        #expect(try Train.region("full", task: "ziptie", camera: "top") == nil)
+        #expect(try Train.region("1,2,3,4", task: "ziptie", camera: "top") == RegionOfInterest(x: 1, y: 2, width: 3, height: 4))
     }
 
     @Test("trial, eval, mcp and agent take --unsandboxed-policy; the runner refuses it from an agent and adds its own")
