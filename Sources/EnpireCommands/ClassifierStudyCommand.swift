@@ -102,7 +102,7 @@ extension RewardCommand {
         /// The classifier's vote fused (`.all`) with the analyser's arm vote, against the truth.
         static func fusedWithArm(_ outcome: Outcome) -> (predicted: Verdict, truth: Bool)? {
             guard let analyser = outcome.analyser else { return nil }
-            let arm = analyser.votes.filter { $0.source == "force" || $0.source == "tension" }
+            let arm = analyser.votes.filter { ClassifierSimulatedEpisodes.armVotes.contains($0.source) }
             guard !arm.isEmpty else { return nil }
             return (VoteFusion.fuse(outcome.classifier.votes + arm, rule: .all), outcome.truth)
         }
@@ -128,7 +128,8 @@ extension RewardCommand {
                         let verdict = worker.reward.verdict(for: episode.final)
                         ticker.tick()
                         return Outcome(seed: episode.seed, kind: episode.kind, truth: episode.success,
-                                       cameraVisible: episode.cameraVisible, truthDetail: episode.truthDetail, classifier: verdict, analyser: episode.analyser)
+                                       cameraVisible: episode.cameraVisible, truthDetail: episode.truthDetail,
+                                       classifier: verdict, analyser: episode.analyser)
                     })
             } catch {
                 throw CommandFailure("study failed: \(error)")
@@ -152,8 +153,8 @@ extension RewardCommand {
                 classifier: try Scored(outcomes.map { ($0.classifier, $0.truth) }), perKind: perKind,
                 latencyMilliseconds: ["p50": quantile(0.5), "p99": quantile(0.99), "max": latencies.last! * 1000],
                 analyser: analyse ? try Scored(outcomes.compactMap { o in o.analyser.map { ($0, o.truth) } }) : nil,
-                analyserReadsArm: analyse && task != "pusht",
-                classifierAndArmVote: analyse && task != "pusht" ? try Scored(outcomes.compactMap(Self.fusedWithArm)) : nil,
+                analyserReadsArm: analyse && armTask,
+                classifierAndArmVote: analyse && armTask ? try Scored(outcomes.compactMap(Self.fusedWithArm)) : nil,
                 cameraOnlyCeiling: armTask ? try Scored(outcomes.map { o in
                     (Verdict(success: o.cameraVisible, score: o.cameraVisible ? 1 : 0, status: o.cameraVisible ? .confirmedPass : .likelyFail), o.truth)
                 }) : nil,
