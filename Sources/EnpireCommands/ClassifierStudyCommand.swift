@@ -32,6 +32,10 @@ extension RewardCommand {
         @Option(help: "Worker threads.") var workers = 2
         @Flag(help: "Do not run the hand-written analyser.") var noAnalyser = false
         @Option(help: "Write the JSON report to this file too.") var output: String?
+        @Option(help: ArgumentHelp("Write one CSV row per episode (seed, kind, truth, camera-visible truth, the "
+                                   + "classifier's P(success), the arm's vote) to this file, to study the threshold.",
+                                   valueName: "file"))
+        var scores: String?
         @Option(help: ArgumentHelp("Progress on standard error: text lines, or json (one JSON object per line).",
                                    valueName: "text|json"))
         var progress: ProgressFormat = .text
@@ -165,6 +169,19 @@ extension RewardCommand {
             let json = try encoder.encode(report)
             CommandOutput.current.line(String(decoding: json, as: UTF8.self))
             if let output { try writeOutput(json, to: output) }
+            if let scores { try writeOutput(Data(Self.scoresCSV(outcomes).utf8), to: scores) }
+        }
+
+        /// One CSV row per episode: `seed,kind,truth,camera_visible,p_success,arm_vote` (arm vote `pass`, `fail`
+        /// or empty when the analyser did not run or has no arm vote).
+        static func scoresCSV(_ outcomes: [Outcome]) -> String {
+            var text = "seed,kind,truth,camera_visible,p_success,arm_vote\n"
+            for o in outcomes {
+                let arm = o.analyser.map { $0.votes.filter { ClassifierSimulatedEpisodes.armVotes.contains($0.source) } } ?? []
+                let vote = arm.isEmpty ? "" : (arm.allSatisfy(\.success) ? "pass" : "fail")
+                text += "\(o.seed),\(o.kind),\(o.truth),\(o.cameraVisible),\(o.classifier.score),\(vote)\n"
+            }
+            return text
         }
     }
 }

@@ -70,6 +70,10 @@ extension RewardCommand {
             mean (K times the training time and the per-frame network time).
             """)
         var folds = ClassifierRecipe().folds
+        @Flag(help: """
+            With --folds K ≥ 2: calibrate the threshold on the K networks' out-of-fold scores, then train one more             network on every clip and judge with it alone (K + 1 times the training time, one network per frame).
+            """)
+        var refit = false
         @Option(help: "Cost of a false positive in false negatives when the threshold is picked.")
         var falsePositiveCost = ClassifierRecipe().falsePositiveCost
         @Option(help: "Worker threads for --generate.") var workers = 2
@@ -85,6 +89,7 @@ extension RewardCommand {
             guard (1...64).contains(framesPerClip) else { throw ValidationError("--frames-per-clip must be 1...64") }
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
             guard (1...10).contains(folds) else { throw ValidationError("--folds must be 1...10") }
+            guard !refit || folds >= 2 else { throw ValidationError("--refit needs --folds 2 or more") }
             guard ConvEncoderSpecification.Pooling(rawValue: pooling) != nil else {
                 let names = ConvEncoderSpecification.Pooling.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("--pooling must be one of \(names)")
@@ -113,6 +118,7 @@ extension RewardCommand {
             recipe.features = features
             recipe.symmetries = symmetries
             recipe.folds = folds
+            recipe.refit = refit
             recipe.pooling = ConvEncoderSpecification.Pooling(rawValue: pooling) ?? recipe.pooling
             recipe.randomShift = randomShift
             recipe.seed = trainingSeed

@@ -35,6 +35,11 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     /// on the other folds, calibrates the threshold on every clip's out-of-fold P(success), and judges with the
     /// mean of the K networks. Sidecars written before this field existed decode as 1.
     public var folds: Int
+    /// With K ≥ 2 folds: after the threshold is calibrated on the K fold networks' out-of-fold scores, train one
+    /// more network on every clip and judge with it alone (K + 1 times the training time, one network's time per
+    /// frame). The threshold comes from networks that saw fewer clips than the one that judges, a known
+    /// approximation. Sidecars written before this field existed decode as false.
+    public var refit: Bool
     /// Share of the clips held out to calibrate the threshold (split by clip, never by frame; one fold only).
     public var calibrationFraction: Double
     /// Cost of a false positive relative to a false negative when the threshold is picked.
@@ -45,7 +50,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     public init(channels: [Int] = [16, 32, 32], groups: Int = 4, features: Int = 32,
                 pooling: ConvEncoderSpecification.Pooling = .spatialSoftmax, randomShift: Int = 3,
                 photometricJitter: Double = 0.1, symmetries: Bool = false, epochs: Int = 80, batchSize: Int = 32, learningRate: Double = 2e-3,
-                seed: UInt64 = 0, folds: Int = 1, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
+                seed: UInt64 = 0, folds: Int = 1, refit: Bool = false, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
         self.channels = channels
         self.groups = groups
         self.features = features
@@ -58,17 +63,18 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
         self.learningRate = learningRate
         self.seed = seed
         self.folds = folds
+        self.refit = refit
         self.calibrationFraction = calibrationFraction
         self.falsePositiveCost = falsePositiveCost
     }
 
     private enum CodingKeys: String, CodingKey {
         case channels, groups, features, pooling, randomShift, photometricJitter, symmetries, epochs, batchSize, learningRate, seed
-        case folds, calibrationFraction, falsePositiveCost
+        case folds, refit, calibrationFraction, falsePositiveCost
     }
 
-    /// Decodes a recipe; a missing `pooling`, `symmetries` or `folds` (older sidecars) means spatial softmax, no
-    /// symmetries, one fold.
+    /// Decodes a recipe; a missing `pooling`, `symmetries`, `folds` or `refit` (older sidecars) means spatial
+    /// softmax, no symmetries, one fold, no refit.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(channels: c.decode([Int].self, forKey: .channels), groups: c.decode(Int.self, forKey: .groups),
@@ -82,6 +88,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
                       learningRate: c.decode(Double.self, forKey: .learningRate),
                       seed: c.decode(UInt64.self, forKey: .seed),
                       folds: c.decodeIfPresent(Int.self, forKey: .folds) ?? 1,
+                      refit: c.decodeIfPresent(Bool.self, forKey: .refit) ?? false,
                       calibrationFraction: c.decode(Double.self, forKey: .calibrationFraction),
                       falsePositiveCost: c.decode(Double.self, forKey: .falsePositiveCost))
     }
@@ -100,6 +107,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
             throw .badRecipe("epochs must be 1...10000, batchSize 1...1024 and learningRate > 0")
         }
         guard (1...10).contains(folds) else { throw .badRecipe("folds must be 1...10") }
+        guard !refit || folds >= 2 else { throw .badRecipe("refit needs folds ≥ 2 (the threshold comes from them)") }
         guard (0.05...0.8).contains(calibrationFraction), falsePositiveCost > 0 else {
             throw .badRecipe("calibrationFraction must be 0.05...0.8 and falsePositiveCost > 0")
         }

@@ -12,7 +12,8 @@ public import Logging
 /// threshold on P(success) is then picked on the held-out clips' frames (``ThresholdCalibration``), where a
 /// false positive costs ``ClassifierRecipe/falsePositiveCost`` false negatives. With ``ClassifierRecipe/folds``
 /// K ≥ 2 every clip serves both: K networks each learn from all folds but one, the threshold is picked on every
-/// frame's out-of-fold P(success), and the classifier judges with the K networks' mean.
+/// frame's out-of-fold P(success), and the classifier judges with the K networks' mean, or, with
+/// ``ClassifierRecipe/refit``, with one more network trained on every clip.
 public struct ClassifierTrainer: Sendable {
     /// What a training run produced besides the network.
     public struct Report: Sendable, Codable, Equatable {
@@ -67,9 +68,15 @@ public struct ClassifierTrainer: Sendable {
             for k in 0..<recipe.folds {
                 let own = examples.filter { fold[$0.clip] != k }, held = examples.filter { fold[$0.clip] == k }
                 logger.info("classifier fold \(k + 1)/\(recipe.folds): \(own.count) training frames, \(held.count) held out")
-                losses.append(try fit(classifier.networks[k], on: own, input: input, seed: recipe.seed &+ UInt64(k),
-                                      logger: logger))
-                outOfFold += zip(held, try classifier.probabilities(of: held, member: k)).map { ($0, $1) }
+                let network = recipe.refit
+                    ? try SuccessClassifier.makeNetwork(input: input, recipe: recipe, index: k) : classifier.networks[k]
+                losses.append(try fit(network, on: own, input: input, seed: recipe.seed &+ UInt64(k), logger: logger))
+                outOfFold += zip(held, try classifier.probabilities(of: held, network: network)).map { ($0, $1) }
+            }
+            if recipe.refit {
+                logger.info("classifier refit on every clip: \(examples.count) training frames")
+                losses.append(try fit(classifier.network, on: examples, input: input,
+                                      seed: recipe.seed &+ UInt64(recipe.folds), logger: logger))
             }
             training = examples
             calibration = outOfFold.map(\.example)

@@ -5,7 +5,8 @@ public import EnpireLearning
 /// A small CNN that gives P(success) for one camera frame: the frame's crop (``ClassifierInput``) through a
 /// `ConvEncoderSpecification` encoder (stride-2 convolutions, group norm, spatial softmax, optional DrQ random
 /// shift in training), then ReLU and a 2-class linear head. With ``ClassifierRecipe/folds`` above 1 it is an
-/// ensemble of that many such networks (one per cross-fitting fold) and P(success) is their mean.
+/// ensemble of that many such networks (one per cross-fitting fold) and P(success) is their mean, unless
+/// ``ClassifierRecipe/refit`` is set: then it is one network again (trained on every clip).
 ///
 /// Not thread-safe: it owns its network's buffers. ``ClassifierReward`` keeps it behind a lock.
 public final class SuccessClassifier {
@@ -13,7 +14,8 @@ public final class SuccessClassifier {
     public let input: ClassifierInput
     /// How the network was built and trained.
     public let recipe: ClassifierRecipe
-    /// The networks (encoder, ReLU, 2-class linear head; logits (failure, success)), one per fold.
+    /// The networks (encoder, ReLU, 2-class linear head; logits (failure, success)), one per fold (one when the
+    /// recipe refits).
     public let networks: [Sequential]
     /// The first (with one fold, the only) network.
     public var network: Sequential { networks[0] }
@@ -28,19 +30,28 @@ public final class SuccessClassifier {
         try recipe.validate()
         self.input = input
         self.recipe = recipe
-        let specification = Self.encoder(input: input, recipe: recipe)
+        let count = recipe.refit ? 1 : recipe.folds
+        networks = try (0..<count).map { (index: Int) throws(ClassifierError) -> Sequential in
+            try Self.makeNetwork(input: input, recipe: recipe, index: recipe.refit ? recipe.folds : index)
+        }
+        batch = Tensor.zeros([1, input.featureCount])
+    }
+
+    /// Builds one untrained network of this shape, its weights drawn from the recipe's seed plus `index` (fold k's
+    /// network uses k; a refit network uses the number of folds).
+    ///
+    /// - Throws: ``ClassifierError/badRecipe(_:)`` when the recipe does not fit the input.
+    public static func makeNetwork(input: ClassifierInput, recipe: ClassifierRecipe, index: Int)
+        throws(ClassifierError) -> Sequential {
         do {
-            networks = try (0..<recipe.folds).map { (fold: Int) throws(TensorError) -> Sequential in
-                var rng = SplitMix64(seed: recipe.seed &+ UInt64(fold))
-                var layers = try specification.makeLayers(rng: &rng)
-                layers.append(ReLU(features: recipe.features))
-                layers.append(Linear(inputFeatures: recipe.features, outputFeatures: 2, rng: &rng))
-                return try Sequential(layers)
-            }
+            var rng = SplitMix64(seed: recipe.seed &+ UInt64(index))
+            var layers = try encoder(input: input, recipe: recipe).makeLayers(rng: &rng)
+            layers.append(ReLU(features: recipe.features))
+            layers.append(Linear(inputFeatures: recipe.features, outputFeatures: 2, rng: &rng))
+            return try Sequential(layers)
         } catch {
             throw .badRecipe("cannot build the network: \(error)")
         }
-        batch = Tensor.zeros([1, input.featureCount])
     }
 
     /// The encoder's specification for an input and recipe.
@@ -75,8 +86,14 @@ public final class SuccessClassifier {
 
     /// P(success) of each row of `features` by one network of the ensemble.
     public func probabilities(ofBatch features: Tensor, member: Int) throws(ClassifierError) -> [Double] {
+        try probabilities(ofBatch: features, network: networks[member])
+    }
+
+    /// P(success) of each row of `features` by `network` (one of this shape that is not part of the classifier,
+    /// such as a cross-fitting fold's network before a refit).
+    public func probabilities(ofBatch features: Tensor, network: Sequential) throws(ClassifierError) -> [Double] {
         do {
-            try networks[member].forward(features, into: &logits, training: false)
+            try network.forward(features, into: &logits, training: false)
         } catch {
             throw .badImage("the input does not fit the network: \(error)")
         }
@@ -112,6 +129,11 @@ public final class SuccessClassifier {
     /// P(success) of every example, evaluated in batches of at most 64 (by one network when `member` is set,
     /// else the ensemble's mean).
     public func probabilities(of examples: [ClassifierExample], member: Int? = nil) throws(ClassifierError) -> [Double] {
+        try probabilities(of: examples, network: member.map { networks[$0] })
+    }
+
+    /// P(success) of every example by `network` (nil: the ensemble's mean), in batches of at most 64.
+    public func probabilities(of examples: [ClassifierExample], network: Sequential?) throws(ClassifierError) -> [Double] {
         var result: [Double] = []
         result.reserveCapacity(examples.count)
         var start = 0
@@ -123,8 +145,8 @@ public final class SuccessClassifier {
                 features.scalars.replaceSubrange(row * input.featureCount..<(row + 1) * input.featureCount,
                                                  with: example.features)
             }
-            if let member {
-                result += try probabilities(ofBatch: features, member: member)
+            if let network {
+                result += try probabilities(ofBatch: features, network: network)
             } else {
                 result += try probabilities(ofBatch: features)
             }

@@ -143,6 +143,15 @@ struct PolicyIsolationOptionTests {
             try EnpireCommand.parseAsRoot(["reward", "train-classifier", "--task", "pin", "--clips", "c", "--output", "m",
                                            "--labels", "force"])
         }
+        // --refit needs folds to calibrate on.
+        let refit = try #require(try EnpireCommand.parseAsRoot(
+            ["reward", "train-classifier", "--task", "ziptie", "--clips", "c", "--output", "m", "--folds", "5", "--refit"])
+            as? RewardCommand.TrainClassifier)
+        #expect(refit.refit && refit.folds == 5 && !plain.refit)
+        #expect(throws: (any Error).self) {
+            try EnpireCommand.parseAsRoot(["reward", "train-classifier", "--task", "ziptie", "--clips", "c", "--output", "m",
+                                           "--refit"])
+        }
         // Default crops: zip-tie's top camera gets the square that holds the cut mark; its oblique camera, and a
         // lab's own task, the whole frame; an explicit crop or 'full' wins.
         typealias Train = RewardCommand.TrainClassifier
@@ -151,6 +160,30 @@ struct PolicyIsolationOptionTests {
         #expect(try Train.region(nil, task: "mylab", camera: "top") == nil)
         #expect(try Train.region("full", task: "ziptie", camera: "top") == nil)
         #expect(try Train.region("1,2,3,4", task: "ziptie", camera: "top") == RegionOfInterest(x: 1, y: 2, width: 3, height: 4))
+    }
+
+    @Test("classifier-study --scores writes one row per episode with P(success) and the arm's vote")
+    func classifierStudyScores() throws {
+        typealias Study = RewardCommand.ClassifierStudy
+        let study = try #require(try EnpireCommand.parseAsRoot(
+            ["reward", "classifier-study", "--task", "ziptie", "--model", "m", "--scores", "s.csv"]) as? Study)
+        #expect(study.scores == "s.csv")
+        let classifier = Verdict(success: true, score: 0.875, status: .confirmedPass,
+                                 votes: [Vote(source: "classifier:top", success: true, score: 0.875)])
+        let analyser = Verdict(success: false, score: 0, status: .likelyFail,
+                               votes: [Vote(source: "cut", success: true, score: 1), Vote(source: "tension", success: false, score: 0)])
+        let outcomes = [
+            Study.Outcome(seed: 7, kind: "slack", truth: false, cameraVisible: true, truthDetail: "", classifier: classifier,
+                          analyser: analyser),
+            Study.Outcome(seed: 8, kind: "nominal", truth: true, cameraVisible: true, truthDetail: "", classifier: classifier,
+                          analyser: nil),
+        ]
+        #expect(Study.scoresCSV(outcomes) == """
+            seed,kind,truth,camera_visible,p_success,arm_vote
+            7,slack,false,true,0.875,fail
+            8,nominal,true,true,0.875,
+
+            """)
     }
 
     @Test("trial, eval, mcp and agent take --unsandboxed-policy; the runner refuses it from an agent and adds its own")

@@ -210,6 +210,39 @@ struct SuccessClassifierTests {
         #expect(throws: ClassifierError.self) { try ClassifierTrainer(recipe: recipe).train(examples, input: input) }
     }
 
+    @Test("refit: the threshold comes from the folds' out-of-fold scores, one network trained on every clip judges")
+    func refitAfterCrossFitting() throws {
+        var recipe = Self.recipe
+        recipe.folds = 3
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
+        let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
+        let ensemble = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        recipe.refit = true
+        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        #expect(classifier.networks.count == 1)
+        // The same fold networks (same seeds) score the same out-of-fold frames, so the threshold is the ensemble's.
+        #expect(report.threshold == ensemble.report.threshold)
+        #expect(report.calibrationClips == 16 && report.calibrationFrames == examples.count)
+        #expect(report.trainingClips == 16 && report.trainingFrames == examples.count)
+        let correct = try SyntheticClips.freshFramesRight(classifier, threshold: report.threshold)
+        #expect(correct >= 38, "\(correct)/40 fresh frames right")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
+        let loaded = try ClassifierModel.load(from: folder, expectedHash: model.identity)
+        #expect(loaded.classifier.recipe.refit && loaded.classifier.networks.count == 1)
+        var rng = SplitMix64(seed: 99)
+        let image = SyntheticClips.image(success: true, rng: &rng)
+        #expect(try loaded.classifier.probability(of: image) == classifier.probability(of: image))
+        // A refit needs folds to calibrate on; older sidecars (no field) do not refit.
+        recipe.folds = 1
+        #expect(throws: ClassifierError.self) { try recipe.validate() }
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.recipe)) as! [String: Any]
+        old["refit"] = nil
+        let decoded = try JSONDecoder().decode(ClassifierRecipe.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded == Self.recipe && !decoded.refit)
+    }
+
     @Test("freezing: the sidecar's hash is the identity; a different expected hash or changed weights are refused")
     func freezeAndHash() throws {
         let (classifier, report, _) = try Self.trained()
