@@ -84,6 +84,14 @@ struct SuccessClassifierTests {
     static let recipe = ClassifierRecipe(channels: [8, 16], groups: 4, features: 16, randomShift: 2, epochs: 15,
                                          batchSize: 16, learningRate: 3e-3, seed: 3)
 
+    /// Freezes `classifier` into a temporary folder and loads it back, checking the sidecar's hash.
+    static func frozenAndLoaded(_ classifier: SuccessClassifier, report: ClassifierTrainer.Report) throws -> SuccessClassifier {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
+        return try ClassifierModel.load(from: folder, expectedHash: model.identity).classifier
+    }
+
     static func trained() throws -> (SuccessClassifier, ClassifierTrainer.Report, ClassifierInput) {
         let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
         let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
@@ -167,14 +175,11 @@ struct SuccessClassifierTests {
         let examples = try SyntheticClips.examples(clips: 8, frames: 2, input: input, seed: 4)
         recipe.epochs = 2
         let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
-        let loaded = try ClassifierModel.load(from: folder, expectedHash: model.identity)
-        #expect(loaded.classifier.recipe == recipe)
+        let loaded = try Self.frozenAndLoaded(classifier, report: report)
+        #expect(loaded.recipe == recipe)
         var rng = SplitMix64(seed: 6)
         let image = SyntheticClips.image(success: false, rng: &rng)
-        #expect(try loaded.classifier.probability(of: image) == classifier.probability(of: image))
+        #expect(try loaded.probability(of: image) == classifier.probability(of: image))
         // A recipe as sidecars wrote it before these fields existed.
         var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.recipe)) as! [String: Any]
         old["pooling"] = nil
@@ -194,13 +199,10 @@ struct SuccessClassifierTests {
         #expect(report.calibrationClips == 16 && report.calibrationFrames == examples.count)
         let correct = try SyntheticClips.freshFramesRight(classifier, threshold: report.threshold)
         #expect(correct >= 38, "\(correct)/40 fresh frames right")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
-        let loaded = try ClassifierModel.load(from: folder, expectedHash: model.identity)
+        let loaded = try Self.frozenAndLoaded(classifier, report: report)
         var rng = SplitMix64(seed: 98)
         let image = SyntheticClips.image(success: true, rng: &rng)
-        #expect(try loaded.classifier.probability(of: image) == classifier.probability(of: image))
+        #expect(try loaded.probability(of: image) == classifier.probability(of: image))
         // The ensemble's P(success) is the mean of its members'.
         let features = try Tensor(shape: [1, input.featureCount], scalars: input.features(of: image))
         let members = try (0..<3).map { try classifier.probabilities(ofBatch: features, member: $0)[0] }
@@ -226,14 +228,11 @@ struct SuccessClassifierTests {
         #expect(report.trainingClips == 16 && report.trainingFrames == examples.count)
         let correct = try SyntheticClips.freshFramesRight(classifier, threshold: report.threshold)
         #expect(correct >= 38, "\(correct)/40 fresh frames right")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
-        let loaded = try ClassifierModel.load(from: folder, expectedHash: model.identity)
-        #expect(loaded.classifier.recipe.refit && loaded.classifier.networks.count == 1)
+        let loaded = try Self.frozenAndLoaded(classifier, report: report)
+        #expect(loaded.recipe.refit && loaded.networks.count == 1)
         var rng = SplitMix64(seed: 99)
         let image = SyntheticClips.image(success: true, rng: &rng)
-        #expect(try loaded.classifier.probability(of: image) == classifier.probability(of: image))
+        #expect(try loaded.probability(of: image) == classifier.probability(of: image))
         // A refit needs folds to calibrate on; older sidecars (no field) do not refit.
         recipe.folds = 1
         #expect(throws: ClassifierError.self) { try recipe.validate() }
