@@ -71,7 +71,8 @@ extension RewardCommand {
             """)
         var folds = ClassifierRecipe().folds
         @Flag(help: """
-            With --folds K ≥ 2: calibrate the threshold on the K networks' out-of-fold scores, then train one more             network on every clip and judge with it alone (K + 1 times the training time, one network per frame).
+            With --folds K ≥ 2: calibrate the threshold on the K networks' out-of-fold scores, then train one more \
+            network on every clip and judge with it alone (K + 1 times the training time, one network per frame).
             """)
         var refit = false
         @Option(help: "Cost of a false positive in false negatives when the threshold is picked.")
