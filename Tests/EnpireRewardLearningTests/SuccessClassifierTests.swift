@@ -84,6 +84,12 @@ struct SuccessClassifierTests {
     static let recipe = ClassifierRecipe(channels: [8, 16], groups: 4, features: 16, randomShift: 2, epochs: 15,
                                          batchSize: 16, learningRate: 3e-3, seed: 3)
 
+    /// The synthetic training set most tests use: 8 clips of each outcome, 4 frames each, at 24 px.
+    static func syntheticSet() throws -> (ClassifierInput, [ClassifierExample]) {
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
+        return (input, try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1))
+    }
+
     /// Freezes `classifier` into a temporary folder and loads it back, checking the sidecar's hash.
     static func frozenAndLoaded(_ classifier: SuccessClassifier, report: ClassifierTrainer.Report) throws -> SuccessClassifier {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
@@ -93,8 +99,7 @@ struct SuccessClassifierTests {
     }
 
     static func trained() throws -> (SuccessClassifier, ClassifierTrainer.Report, ClassifierInput) {
-        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
-        let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
+        let (input, examples) = try Self.syntheticSet()
         let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
         return (classifier, report, input)
     }
@@ -156,8 +161,7 @@ struct SuccessClassifierTests {
 
     @Test("symmetries are applied in training: mirrored copies make a left-or-right task unlearnable")
     func symmetriesAreApplied() throws {
-        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
-        let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
+        let (input, examples) = try Self.syntheticSet()
         var recipe = Self.recipe
         recipe.symmetries = true
         let (_, mirrored) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
@@ -192,8 +196,7 @@ struct SuccessClassifierTests {
     func crossFitting() throws {
         var recipe = Self.recipe
         recipe.folds = 3
-        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
-        let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
+        let (input, examples) = try Self.syntheticSet()
         let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
         #expect(classifier.networks.count == 3)
         #expect(report.calibrationClips == 16 && report.calibrationFrames == examples.count)
@@ -216,8 +219,7 @@ struct SuccessClassifierTests {
     func refitAfterCrossFitting() throws {
         var recipe = Self.recipe
         recipe.folds = 3
-        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
-        let examples = try SyntheticClips.examples(clips: 8, frames: 4, input: input, seed: 1)
+        let (input, examples) = try Self.syntheticSet()
         let ensemble = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
         recipe.refit = true
         let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
