@@ -75,6 +75,11 @@ extension RewardCommand {
             network on every clip and judge with it alone (K + 1 times the training time, one network per frame).
             """)
         var refit = false
+        @Option(help: """
+            With --refit: the share of the refit network's training target taken from the fold networks' mean \
+            P(success) on the same example (distillation; 0: the labels alone).
+            """)
+        var distillation = ClassifierRecipe().distillation
         @Option(help: "Cost of a false positive in false negatives when the threshold is picked.")
         var falsePositiveCost = ClassifierRecipe().falsePositiveCost
         @Option(help: "Worker threads for --generate.") var workers = 2
@@ -91,6 +96,9 @@ extension RewardCommand {
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
             guard (1...10).contains(folds) else { throw ValidationError("--folds must be 1...10") }
             guard !refit || folds >= 2 else { throw ValidationError("--refit needs --folds 2 or more") }
+            guard (0...1).contains(distillation), distillation == 0 || refit else {
+                throw ValidationError("--distillation must be in 0...1 and needs --refit")
+            }
             guard ConvEncoderSpecification.Pooling(rawValue: pooling) != nil else {
                 let names = ConvEncoderSpecification.Pooling.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("--pooling must be one of \(names)")
@@ -120,6 +128,7 @@ extension RewardCommand {
             recipe.symmetries = symmetries
             recipe.folds = folds
             recipe.refit = refit
+            recipe.distillation = distillation
             recipe.pooling = ConvEncoderSpecification.Pooling(rawValue: pooling) ?? recipe.pooling
             recipe.randomShift = randomShift
             recipe.seed = trainingSeed

@@ -40,6 +40,10 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     /// frame). The threshold comes from networks that saw fewer clips than the one that judges, a known
     /// approximation. Sidecars written before this field existed decode as false.
     public var refit: Bool
+    /// With ``refit``: the share of the refit network's training target taken from the K fold networks' mean
+    /// P(success) on the same example (distillation from the ensemble; 0: the labels alone). Sidecars written
+    /// before this field existed decode as 0.
+    public var distillation: Double
     /// Share of the clips held out to calibrate the threshold (split by clip, never by frame; one fold only).
     public var calibrationFraction: Double
     /// Cost of a false positive relative to a false negative when the threshold is picked.
@@ -50,7 +54,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     public init(channels: [Int] = [16, 32, 32], groups: Int = 4, features: Int = 32,
                 pooling: ConvEncoderSpecification.Pooling = .spatialSoftmax, randomShift: Int = 3,
                 photometricJitter: Double = 0.1, symmetries: Bool = false, epochs: Int = 80, batchSize: Int = 32, learningRate: Double = 2e-3,
-                seed: UInt64 = 0, folds: Int = 1, refit: Bool = false, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
+                seed: UInt64 = 0, folds: Int = 1, refit: Bool = false, distillation: Double = 0, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
         self.channels = channels
         self.groups = groups
         self.features = features
@@ -64,13 +68,14 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
         self.seed = seed
         self.folds = folds
         self.refit = refit
+        self.distillation = distillation
         self.calibrationFraction = calibrationFraction
         self.falsePositiveCost = falsePositiveCost
     }
 
     private enum CodingKeys: String, CodingKey {
         case channels, groups, features, pooling, randomShift, photometricJitter, symmetries, epochs, batchSize, learningRate, seed
-        case folds, refit, calibrationFraction, falsePositiveCost
+        case folds, refit, distillation, calibrationFraction, falsePositiveCost
     }
 
     /// Decodes a recipe; a missing `pooling`, `symmetries`, `folds` or `refit` (older sidecars) means spatial
@@ -89,6 +94,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
                       seed: c.decode(UInt64.self, forKey: .seed),
                       folds: c.decodeIfPresent(Int.self, forKey: .folds) ?? 1,
                       refit: c.decodeIfPresent(Bool.self, forKey: .refit) ?? false,
+                      distillation: c.decodeIfPresent(Double.self, forKey: .distillation) ?? 0,
                       calibrationFraction: c.decode(Double.self, forKey: .calibrationFraction),
                       falsePositiveCost: c.decode(Double.self, forKey: .falsePositiveCost))
     }
@@ -108,6 +114,9 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
         }
         guard (1...10).contains(folds) else { throw .badRecipe("folds must be 1...10") }
         guard !refit || folds >= 2 else { throw .badRecipe("refit needs folds ≥ 2 (the threshold comes from them)") }
+        guard (0...1).contains(distillation), distillation == 0 || refit else {
+            throw .badRecipe("distillation must be in 0...1 and needs refit (the fold networks are the teacher)")
+        }
         guard (0.05...0.8).contains(calibrationFraction), falsePositiveCost > 0 else {
             throw .badRecipe("calibrationFraction must be 0.05...0.8 and falsePositiveCost > 0")
         }

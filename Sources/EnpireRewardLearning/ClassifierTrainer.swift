@@ -65,18 +65,21 @@ public struct ClassifierTrainer: Sendable {
             // Cross-fitting: network k learns from every fold but k and scores fold k's frames.
             let fold = try folds(examples)
             var outOfFold: [(example: ClassifierExample, score: Double)] = []
+            var foldNetworks: [Sequential] = []
             for k in 0..<recipe.folds {
                 let own = examples.filter { fold[$0.clip] != k }, held = examples.filter { fold[$0.clip] == k }
                 logger.info("classifier fold \(k + 1)/\(recipe.folds): \(own.count) training frames, \(held.count) held out")
                 let network = recipe.refit
                     ? try SuccessClassifier.makeNetwork(input: input, recipe: recipe, index: k) : classifier.networks[k]
                 losses.append(try fit(network, on: own, input: input, seed: recipe.seed &+ UInt64(k), logger: logger))
+                foldNetworks.append(network)
                 outOfFold += zip(held, try classifier.probabilities(of: held, network: network)).map { ($0, $1) }
             }
             if recipe.refit {
                 logger.info("classifier refit on every clip: \(examples.count) training frames")
                 losses.append(try fit(classifier.network, on: examples, input: input,
-                                      seed: recipe.seed &+ UInt64(recipe.folds), logger: logger))
+                                      seed: recipe.seed &+ UInt64(recipe.folds),
+                                      teachers: recipe.distillation > 0 ? foldNetworks : [], logger: logger))
             }
             training = examples
             calibration = outOfFold.map(\.example)
@@ -100,7 +103,7 @@ public struct ClassifierTrainer: Sendable {
     /// Trains one network on `training` (Adam, cosine schedule, the recipe's augmentation) and returns the mean loss
     /// of its first and last epoch.
     private func fit(_ network: Sequential, on training: [ClassifierExample], input: ClassifierInput, seed: UInt64,
-                     logger: Logger) throws(ClassifierError) -> (first: Double, last: Double) {
+                     teachers: [Sequential] = [], logger: Logger) throws(ClassifierError) -> (first: Double, last: Double) {
         let adam = Adam(parameters: network.parameters, learningRate: Float(recipe.learningRate),
                         schedule: .cosine(totalSteps: recipe.epochs * max(1, (training.count + recipe.batchSize - 1)
                                                                          / recipe.batchSize), minimumFactor: 0.05),
@@ -108,7 +111,8 @@ public struct ClassifierTrainer: Sendable {
         var rng = SplitMix64(seed: seed ^ 0x5EED_C1A5)
         var order = Array(training.indices)
         var batch = Tensor.zeros([0]), target = Tensor.zeros([0]), logits = Tensor.zeros([0])
-        var gradient = Tensor.zeros([0])
+        var gradient = Tensor.zeros([0]), teacherLogits = Tensor.zeros([0])
+        let teacherShare = Float(recipe.distillation)
         let width = input.featureCount, loss = SoftmaxCrossEntropyLoss()
         // Where each input value reads from under each symmetry, computed once per network, not per example.
         let side = input.side, plane = side * side
@@ -140,6 +144,22 @@ public struct ClassifierTrainer: Sendable {
                         }
                         target.scalars[row * 2] = example.success ? 0 : 1
                         target.scalars[row * 2 + 1] = example.success ? 1 : 0
+                    }
+                    if !teachers.isEmpty {
+                        // The target's success share: the labels' mixed with the teachers' mean P(success).
+                        var mean = [Float](repeating: 0, count: rows)
+                        for teacher in teachers {
+                            try teacher.forward(batch, into: &teacherLogits, training: false)
+                            for row in 0..<rows {
+                                mean[row] += 1 / (1 + expf(teacherLogits[row, 0] - teacherLogits[row, 1]))
+                            }
+                        }
+                        for row in 0..<rows {
+                            let p = teacherShare * mean[row] / Float(teachers.count)
+                                + (1 - teacherShare) * target.scalars[row * 2 + 1]
+                            target.scalars[row * 2] = 1 - p
+                            target.scalars[row * 2 + 1] = p
+                        }
                     }
                     try network.forward(batch, into: &logits, training: true)
                     total += Double(try loss(logits: logits, target: target, gradient: &gradient))

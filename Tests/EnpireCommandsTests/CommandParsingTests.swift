@@ -148,6 +148,11 @@ struct PolicyIsolationOptionTests {
             ["reward", "train-classifier", "--task", "ziptie", "--clips", "c", "--output", "m", "--folds", "5", "--refit"])
             as? RewardCommand.TrainClassifier)
         #expect(refit.refit && refit.folds == 5 && !plain.refit)
+        #expect(refit.distillation == 0)
+        #expect(throws: (any Error).self) {
+            try EnpireCommand.parseAsRoot(["reward", "train-classifier", "--task", "ziptie", "--clips", "c", "--output", "m",
+                                           "--folds", "5", "--distillation", "0.5"])
+        }
         #expect(throws: (any Error).self) {
             try EnpireCommand.parseAsRoot(["reward", "train-classifier", "--task", "ziptie", "--clips", "c", "--output", "m",
                                            "--refit"])

@@ -244,6 +244,35 @@ struct SuccessClassifierTests {
         #expect(decoded == Self.recipe && !decoded.refit)
     }
 
+    @Test("distillation: the refit network learns from the folds' mean as well as the labels; it needs a refit")
+    func distillationFromTheFolds() throws {
+        var recipe = Self.recipe
+        recipe.folds = 3
+        recipe.refit = true
+        let (input, examples) = try Self.syntheticSet()
+        let plain = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        recipe.distillation = 0.5
+        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        // The same folds calibrate the same threshold; the teachers change the refit network's targets, so its
+        // weights differ from the labels-only refit's.
+        #expect(report.threshold == plain.report.threshold)
+        var rng = SplitMix64(seed: 17)
+        let image = SyntheticClips.image(success: false, rng: &rng)
+        #expect(try classifier.probability(of: image) != plain.classifier.probability(of: image))
+        let correct = try SyntheticClips.freshFramesRight(classifier, threshold: report.threshold)
+        #expect(correct >= 38, "\(correct)/40 fresh frames right")
+        #expect(try Self.frozenAndLoaded(classifier, report: report).recipe.distillation == 0.5)
+        recipe.distillation = 1.5
+        #expect(throws: ClassifierError.self) { try recipe.validate() }
+        recipe.distillation = 0.5
+        recipe.refit = false
+        #expect(throws: ClassifierError.self) { try recipe.validate() }
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.recipe)) as! [String: Any]
+        old["distillation"] = nil
+        let decoded = try JSONDecoder().decode(ClassifierRecipe.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded == Self.recipe && decoded.distillation == 0)
+    }
+
     @Test("freezing: the sidecar's hash is the identity; a different expected hash or changed weights are refused")
     func freezeAndHash() throws {
         let (classifier, report, _) = try Self.trained()
