@@ -13,7 +13,8 @@ public import Logging
 /// false positive costs ``ClassifierRecipe/falsePositiveCost`` false negatives. With ``ClassifierRecipe/folds``
 /// K ≥ 2 every clip serves both: K networks each learn from all folds but one, the threshold is picked on every
 /// frame's out-of-fold P(success), and the classifier judges with the K networks' mean, or, with
-/// ``ClassifierRecipe/refit``, with one more network trained on every clip.
+/// ``ClassifierRecipe/refit``, with one more network trained on every clip (its targets mixed with the fold
+/// networks' mean P(success) when ``ClassifierRecipe/distillation`` is above 0).
 public struct ClassifierTrainer: Sendable {
     /// What a training run produced besides the network.
     public struct Report: Sendable, Codable, Equatable {
