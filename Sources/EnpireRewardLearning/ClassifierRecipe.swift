@@ -78,8 +78,8 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
         case folds, refit, distillation, calibrationFraction, falsePositiveCost
     }
 
-    /// Decodes a recipe; a missing `pooling`, `symmetries`, `folds` or `refit` (older sidecars) means spatial
-    /// softmax, no symmetries, one fold, no refit.
+    /// Decodes a recipe; a missing `pooling`, `symmetries`, `folds`, `refit` or `distillation` (older sidecars)
+    /// means spatial softmax, no symmetries, one fold, no refit, no distillation.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(channels: c.decode([Int].self, forKey: .channels), groups: c.decode(Int.self, forKey: .groups),

@@ -147,7 +147,9 @@ public struct ClassifierTrainer: Sendable {
                         target.scalars[row * 2 + 1] = example.success ? 1 : 0
                     }
                     if !teachers.isEmpty {
-                        // The target's success share: the labels' mixed with the teachers' mean P(success).
+                        // The target's success share: the labels' mixed with the teachers' mean P(success). In
+                        // Float here, not through SuccessClassifier's Double mean: the measured distilled models
+                        // (Docs/Reward.md) were trained with exactly this arithmetic.
                         var mean = [Float](repeating: 0, count: rows)
                         for teacher in teachers {
                             try teacher.forward(batch, into: &teacherLogits, training: false)
