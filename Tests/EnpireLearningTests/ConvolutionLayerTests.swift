@@ -233,6 +233,50 @@ struct ConvolutionLayerTests {
         for error in checked.parameters { #expect(error < 1e-3) }
     }
 
+    /// Forward, then backward with `gradOutput` (mode `mode`): the output and the input gradient.
+    static func forwardBackward(_ layer: Conv2d, _ x: [Float], _ gradOutput: [Float], batchSize: Int,
+                                mode: ParameterGradientMode = .overwrite) -> (output: [Float], gradInput: [Float]) {
+        let output = runForward(layer, x, batchSize: batchSize, training: true)
+        var gradInput = [Float](repeating: .nan, count: x.count)
+        x.withUnsafeBufferPointer { xp in
+            output.withUnsafeBufferPointer { yp in
+                gradOutput.withUnsafeBufferPointer { gp in
+                    gradInput.withUnsafeMutableBufferPointer { dp in
+                        layer.backward(input: xp.baseAddress!, output: yp.baseAddress!, gradOutput: gp.baseAddress!,
+                                       gradInput: dp.baseAddress!, batchSize: batchSize, mode: mode)
+                    }
+                }
+            }
+        }
+        return (output, gradInput)
+    }
+
+    @Test("Conv2d's Winograd F(2×2, 3×3) path equals its im2col path: output and gradients, odd and even, batch 1 and 9",
+          arguments: [(1, 1, 1), (2, 3, 1), (5, 6, 1), (7, 4, 9), (9, 9, 9), (12, 10, 2), (16, 16, 1), (5, 33, 9)])
+    func winogradMatchesIm2col(height: Int, width: Int, batch: Int) throws {
+        let shape = ImageShape(channels: 3, height: height, width: width)
+        var rngA = SplitMix64(seed: 40), rngB = SplitMix64(seed: 40)
+        let winograd = try Conv2d(inputShape: shape, outputChannels: 5, kernelSize: 3, stride: 1, padding: 1, rng: &rngA)
+        let im2col = try Conv2d(inputShape: shape, outputChannels: 5, kernelSize: 3, stride: 1, padding: 1, rng: &rngB)
+        #expect(winograd.winograd != nil)
+        im2col.winograd = nil
+        let x = GradientCheck.randomInput(count: batch * shape.count, seed: 41)
+        let dy = GradientCheck.randomInput(count: batch * winograd.outputFeatures, seed: 42)
+        func close(_ a: [Float], _ b: [Float], _ what: String) {
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            #expect(a.count == b.count && worst < 1e-4, "\(what) \(height)×\(width) batch \(batch): off by \(worst)")
+        }
+        for mode in [ParameterGradientMode.overwrite, .accumulate] {
+            let fast = Self.forwardBackward(winograd, x, dy, batchSize: batch, mode: mode)
+            let slow = Self.forwardBackward(im2col, x, dy, batchSize: batch, mode: mode)
+            close(fast.output, slow.output, "output")
+            close(fast.gradInput, slow.gradInput, "input gradient")
+            close(winograd.weight.gradient.scalars, im2col.weight.gradient.scalars, "weight gradient (\(mode))")
+            close(winograd.bias.gradient.scalars, im2col.bias.gradient.scalars, "bias gradient (\(mode))")
+        }
+        #expect(winograd.weight.gradient.scalars.contains { $0 != 0 })
+    }
+
     @Test("Conv2d rejects a kernel larger than the padded input")
     func convolutionRejectsBadShapes() {
         var rng = SplitMix64(seed: 6)

@@ -29,6 +29,13 @@ public final class Conv2d: Layer {
     /// Bias `[outChannels]`.
     public let bias: Parameter
     let transform: Im2Col
+    /// The F(2×2, 3×3) path of a 3×3, stride-1, padding-1 convolution (`nil`: im2col for every shape; tests clear
+    /// it to compare the two).
+    var winograd: Winograd3x3?
+    /// The transformed weights `U` (Winograd path).
+    private let transformedWeights = FloatBuffer()
+    /// Per pool thread: the Winograd transforms' padded-plane scratch.
+    private let scratch = FloatBuffer()
     /// One column matrix `[in·k·k, P]` per pool thread.
     private let columns = FloatBuffer()
     /// One column-gradient matrix `[in·k·k, P]` per pool thread (backward).
@@ -58,6 +65,8 @@ public final class Conv2d: Layer {
         self.padding = padding
         transform = Im2Col(input: inputShape, kernel: kernelSize, stride: stride, padding: padding,
                            outHeight: outHeight, outWidth: outWidth)
+        winograd = Winograd3x3.applies(kernel: kernelSize, stride: stride, padding: padding)
+            ? Winograd3x3(input: inputShape, outChannels: outputChannels) : nil
         let fanIn = inputShape.channels * kernelSize * kernelSize
         let bound = 1 / Float(fanIn).squareRoot()
         weight = Parameter(name: "weight", value: .randomUniform(
@@ -83,6 +92,14 @@ public final class Conv2d: Layer {
     /// Makes room for `threads` per-thread column buffers `[in·k·k, P]` (and as many for the column gradients
     /// when `gradients`, plus per-thread weight- and bias-gradient partials).
     private func reserve(threads: Int, gradients: Bool) {
+        if let winograd {
+            columns.reserve(threads * winograd.inputTransformCount)
+            products.reserve(threads * winograd.productCount)
+            scratch.reserve(threads * winograd.scratchCount)
+            transformedWeights.reserve(winograd.weightTransformCount)
+            if gradients { partials.reserve(threads * (winograd.weightTransformCount + bias.count)) }
+            return
+        }
         let k = transform.rows, p = transform.columns
         columns.reserve(threads * k * p)
         if gradients {
@@ -98,6 +115,9 @@ public final class Conv2d: Layer {
         let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
         let threads = threads(batchSize)
         reserve(threads: threads, gradients: false)
+        if let winograd {
+            return winogradForward(winograd, input, output, batchSize: batchSize, threads: threads)
+        }
         let w = UnsafePointer(weight.storage.pointer), b = UnsafePointer(bias.storage.pointer)
         let inFeatures = inputFeatures, features = outputFeatures, transform = transform, col = columns.pointer
         let serial = threads == 1
@@ -126,6 +146,10 @@ public final class Conv2d: Layer {
         let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
         let threads = threads(batchSize)
         reserve(threads: threads, gradients: true)
+        if let winograd {
+            return winogradBackward(winograd, input: input, gradOutput: gradOutput, gradInput: gradInput,
+                                    batchSize: batchSize, threads: threads, mode: mode)
+        }
         let w = UnsafePointer(weight.storage.pointer), weightCount = weight.count
         let partialStride = weightCount + outChannels, partial = partials.pointer
         let features = outputFeatures, inFeatures = inputFeatures, transform = transform
@@ -164,5 +188,89 @@ public final class Conv2d: Layer {
             for index in 0..<weightCount { dW[index] += source[index] }
             for channel in 0..<outChannels { db[channel] += source[weightCount + channel] }
         }
+    }
+
+    /// ``forward(_:_:batchSize:training:)`` on the F(2×2, 3×3) path: `U` once, then per example `V`, the 16
+    /// products `M[ξ] = U[ξ] · V[ξ]` and `Y = Aᵀ M A + b`.
+    private func winogradForward(_ winograd: Winograd3x3, _ input: UnsafePointer<Float>,
+                                 _ output: UnsafeMutablePointer<Float>, batchSize: Int, threads: Int) {
+        let u = transformedWeights.pointer
+        winograd.transformWeights(weight.storage.pointer, into: u)
+        let b = UnsafePointer(bias.storage.pointer), inFeatures = inputFeatures, features = outputFeatures
+        let inChannels = inputShape.channels, outChannels = outputShape.channels, tiles = winograd.tiles
+        let vBase = columns.pointer, mBase = products.pointer, scratchBase = scratch.pointer, serial = threads == 1
+        ComputePool.run(chunks: threads) { thread in
+            let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
+            let v = vBase + thread * winograd.inputTransformCount, m = mBase + thread * winograd.productCount
+            let scratch = scratchBase + thread * winograd.scratchCount
+            for example in first..<end {
+                winograd.transformInput(input + example * inFeatures, into: v, scratch: scratch)
+                for xi in 0..<16 {
+                    BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels, alpha: 1,
+                              a: u + xi * outChannels * inChannels, lda: inChannels, b: v + xi * tiles,
+                              ldb: 16 * tiles, beta: 0, c: m + xi * tiles, ldc: 16 * tiles, parallel: serial)
+                }
+                winograd.transformOutput(m, into: output + example * features, bias: b, scratch: scratch)
+            }
+        }
+    }
+
+    /// ``backward(input:output:gradOutput:gradInput:batchSize:mode:)`` on the F(2×2, 3×3) path, per example:
+    /// `dM = A dY Aᵀ`; `db += Σ dY` and `dU[ξ] += dM[ξ] · V[ξ]ᵀ` on the recomputed `V` (per-thread partials summed
+    /// in thread order, then `dW += Gᵀ dU G`); `dV[ξ] = U[ξ]ᵀ · dM[ξ]` and `dX = B dV Bᵀ`.
+    private func winogradBackward(_ winograd: Winograd3x3, input: UnsafePointer<Float>,
+                                  gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
+                                  batchSize: Int, threads: Int, mode: ParameterGradientMode) {
+        let u = transformedWeights.pointer
+        winograd.transformWeights(weight.storage.pointer, into: u)
+        let inFeatures = inputFeatures, features = outputFeatures, tiles = winograd.tiles
+        let inChannels = inputShape.channels, outChannels = outputShape.channels, pixels = outputShape.pixels
+        let transformCount = winograd.weightTransformCount, partialStride = transformCount + outChannels
+        let vBase = columns.pointer, mBase = products.pointer, scratchBase = scratch.pointer, serial = threads == 1
+        let partial = partials.pointer, wantParameters = mode != .skip
+        if wantParameters { partial.update(repeating: 0, count: threads * partialStride) }
+        ComputePool.run(chunks: threads) { thread in
+            let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
+            let v = vBase + thread * winograd.inputTransformCount, dm = mBase + thread * winograd.productCount
+            let scratch = scratchBase + thread * winograd.scratchCount
+            let du = partial + thread * partialStride, db = du + transformCount
+            for example in first..<end {
+                let dy = gradOutput + example * features
+                winograd.transformOutputGradient(dy, into: dm, scratch: scratch)
+                if wantParameters {
+                    for channel in 0..<outChannels {
+                        db[channel] += FusedKernels.sum(dy + channel * pixels, count: pixels)
+                    }
+                    winograd.transformInput(input + example * inFeatures, into: v, scratch: scratch)
+                    for xi in 0..<16 {
+                        BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: tiles,
+                                  alpha: 1, a: dm + xi * tiles, lda: 16 * tiles, b: v + xi * tiles,
+                                  ldb: 16 * tiles, beta: 1, c: du + xi * outChannels * inChannels, ldc: inChannels,
+                                  parallel: serial)
+                    }
+                }
+                if let gradInput {
+                    for xi in 0..<16 {
+                        BLAS.gemm(transposeA: true, transposeB: false, m: inChannels, n: tiles, k: outChannels,
+                                  alpha: 1, a: u + xi * outChannels * inChannels, lda: inChannels,
+                                  b: dm + xi * tiles, ldb: 16 * tiles, beta: 0, c: v + xi * tiles,
+                                  ldc: 16 * tiles, parallel: serial)
+                    }
+                    winograd.transformInputGradient(v, into: gradInput + example * inFeatures, scratch: scratch)
+                }
+            }
+        }
+        guard wantParameters else { return }
+        let dW = weight.gradientStorage.pointer, db = bias.gradientStorage.pointer
+        if mode == .overwrite {
+            dW.update(repeating: 0, count: weight.count)
+            db.update(repeating: 0, count: outChannels)
+        }
+        for thread in 1..<max(threads, 1) {
+            let source = partial + thread * partialStride
+            for index in 0..<partialStride { partial[index] += source[index] }
+        }
+        winograd.addWeightGradient(partial, onto: dW)
+        for channel in 0..<outChannels { db[channel] += partial[transformCount + channel] }
     }
 }
