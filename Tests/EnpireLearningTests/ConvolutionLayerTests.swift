@@ -197,22 +197,9 @@ struct ConvolutionLayerTests {
         let x = GradientCheck.randomInput(count: batch * shape.count, seed: 31)
         let dy = GradientCheck.randomInput(count: batch * layer.outputFeatures, seed: 32)
         func backward(_ range: Range<Int>, mode: ParameterGradientMode) -> [Float] {
-            let n = range.count
             let input = Array(x[range.lowerBound * shape.count..<range.upperBound * shape.count])
-            let output = runForward(layer, input, batchSize: n, training: true)
             let gradOutput = Array(dy[range.lowerBound * layer.outputFeatures..<range.upperBound * layer.outputFeatures])
-            var gradInput = [Float](repeating: .nan, count: n * shape.count)
-            input.withUnsafeBufferPointer { xp in
-                output.withUnsafeBufferPointer { yp in
-                    gradOutput.withUnsafeBufferPointer { gp in
-                        gradInput.withUnsafeMutableBufferPointer { dp in
-                            layer.backward(input: xp.baseAddress!, output: yp.baseAddress!, gradOutput: gp.baseAddress!,
-                                           gradInput: dp.baseAddress!, batchSize: n, mode: mode)
-                        }
-                    }
-                }
-            }
-            return gradInput
+            return Self.forwardBackward(layer, input, gradOutput, batchSize: range.count, mode: mode).gradInput
         }
         let whole = runForward(layer, x, batchSize: batch)
         let wholeInput = backward(0..<batch, mode: .overwrite)
