@@ -95,7 +95,7 @@ public final class Conv2d: Layer {
         if let winograd {
             columns.reserve(threads * winograd.inputTransformCount)
             products.reserve(threads * winograd.productCount)
-            scratch.reserve(threads * winograd.scratchCount)
+            scratch.reserve(max(threads, innerThreads(threads)) * winograd.scratchCount)
             transformedWeights.reserve(winograd.weightTransformCount)
             if gradients { partials.reserve(threads * (winograd.weightTransformCount + bias.count)) }
             return
@@ -190,34 +190,58 @@ public final class Conv2d: Layer {
         }
     }
 
+    /// Threads that share one example's Winograd work: the whole pool when the batch is not split across it
+    /// (batch 1 at inference), else 1.
+    private func innerThreads(_ threads: Int) -> Int { threads == 1 ? ComputePool.size : 1 }
+
+    /// Runs `body` over `0..<count` split into `chunks` contiguous ranges on the pool (directly when 1), passing
+    /// each range and its chunk index.
+    private static func split(_ count: Int, chunks: Int, _ body: (Range<Int>, Int) -> Void) {
+        guard chunks > 1 else { return body(0..<count, 0) }
+        ComputePool.run(chunks: chunks) { chunk in
+            let (first, end) = ComputePool.bounds(count, chunk: chunk, of: chunks)
+            body(first..<end, chunk)
+        }
+    }
+
     /// ``forward(_:_:batchSize:training:)`` on the F(2×2, 3×3) path: `U` once, then per example `V`, the 16
-    /// products `M[ξ] = U[ξ] · V[ξ]` and `Y = Aᵀ M A + b`.
+    /// products `M[ξ] = U[ξ] · V[ξ]` and `Y = Aᵀ M A + b`. When the batch is not split across the pool, each
+    /// example's transforms are split by channel and its products by ξ instead.
     private func winogradForward(_ winograd: Winograd3x3, _ input: UnsafePointer<Float>,
                                  _ output: UnsafeMutablePointer<Float>, batchSize: Int, threads: Int) {
         let u = transformedWeights.pointer
         winograd.transformWeights(weight.storage.pointer, into: u)
         let b = UnsafePointer(bias.storage.pointer), inFeatures = inputFeatures, features = outputFeatures
         let inChannels = inputShape.channels, outChannels = outputShape.channels, tiles = winograd.tiles
-        let vBase = columns.pointer, mBase = products.pointer, scratchBase = scratch.pointer, serial = threads == 1
+        let vBase = columns.pointer, mBase = products.pointer, scratchBase = scratch.pointer
+        let inner = innerThreads(threads), scratchCount = winograd.scratchCount
         ComputePool.run(chunks: threads) { thread in
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
             let v = vBase + thread * winograd.inputTransformCount, m = mBase + thread * winograd.productCount
-            let scratch = scratchBase + thread * winograd.scratchCount
             for example in first..<end {
-                winograd.transformInput(input + example * inFeatures, into: v, scratch: scratch)
-                for xi in 0..<16 {
-                    BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels, alpha: 1,
-                              a: u + xi * outChannels * inChannels, lda: inChannels, b: v + xi * tiles,
-                              ldb: 16 * tiles, beta: 0, c: m + xi * tiles, ldc: 16 * tiles, parallel: serial)
+                Self.split(inChannels, chunks: inner) { channels, chunk in
+                    winograd.transformInput(input + example * inFeatures, into: v,
+                                            scratch: scratchBase + (thread + chunk) * scratchCount, channels: channels)
                 }
-                winograd.transformOutput(m, into: output + example * features, bias: b, scratch: scratch)
+                Self.split(16, chunks: inner) { positions, _ in
+                    for xi in positions {
+                        BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels,
+                                  alpha: 1, a: u + xi * outChannels * inChannels, lda: inChannels, b: v + xi * tiles,
+                                  ldb: 16 * tiles, beta: 0, c: m + xi * tiles, ldc: 16 * tiles, parallel: false)
+                    }
+                }
+                Self.split(outChannels, chunks: inner) { channels, chunk in
+                    winograd.transformOutput(m, into: output + example * features, bias: b,
+                                             scratch: scratchBase + (thread + chunk) * scratchCount, channels: channels)
+                }
             }
         }
     }
 
     /// ``backward(input:output:gradOutput:gradInput:batchSize:mode:)`` on the F(2×2, 3×3) path, per example:
     /// `dM = A dY Aᵀ`; `db += Σ dY` and `dU[ξ] += dM[ξ] · V[ξ]ᵀ` on the recomputed `V` (per-thread partials summed
-    /// in thread order, then `dW += Gᵀ dU G`); `dV[ξ] = U[ξ]ᵀ · dM[ξ]` and `dX = B dV Bᵀ`.
+    /// in thread order, then `dW += Gᵀ dU G`); `dV[ξ] = U[ξ]ᵀ · dM[ξ]` and `dX = B dV Bᵀ`. Split like the forward
+    /// pass (each ξ's `dU[ξ]` is written by one thread, so one partial suffices then).
     private func winogradBackward(_ winograd: Winograd3x3, input: UnsafePointer<Float>,
                                   gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                                   batchSize: Int, threads: Int, mode: ParameterGradientMode) {
@@ -226,37 +250,51 @@ public final class Conv2d: Layer {
         let inFeatures = inputFeatures, features = outputFeatures, tiles = winograd.tiles
         let inChannels = inputShape.channels, outChannels = outputShape.channels, pixels = outputShape.pixels
         let transformCount = winograd.weightTransformCount, partialStride = transformCount + outChannels
-        let vBase = columns.pointer, mBase = products.pointer, scratchBase = scratch.pointer, serial = threads == 1
+        let vBase = columns.pointer, mBase = products.pointer, scratchBase = scratch.pointer
+        let inner = innerThreads(threads), scratchCount = winograd.scratchCount
         let partial = partials.pointer, wantParameters = mode != .skip
         if wantParameters { partial.update(repeating: 0, count: threads * partialStride) }
         ComputePool.run(chunks: threads) { thread in
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
             let v = vBase + thread * winograd.inputTransformCount, dm = mBase + thread * winograd.productCount
-            let scratch = scratchBase + thread * winograd.scratchCount
             let du = partial + thread * partialStride, db = du + transformCount
             for example in first..<end {
                 let dy = gradOutput + example * features
-                winograd.transformOutputGradient(dy, into: dm, scratch: scratch)
+                Self.split(outChannels, chunks: inner) { channels, chunk in
+                    winograd.transformOutputGradient(dy, into: dm, scratch: scratchBase + (thread + chunk) * scratchCount,
+                                                     channels: channels)
+                }
                 if wantParameters {
                     for channel in 0..<outChannels {
                         db[channel] += FusedKernels.sum(dy + channel * pixels, count: pixels)
                     }
-                    winograd.transformInput(input + example * inFeatures, into: v, scratch: scratch)
-                    for xi in 0..<16 {
-                        BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: tiles,
-                                  alpha: 1, a: dm + xi * tiles, lda: 16 * tiles, b: v + xi * tiles,
-                                  ldb: 16 * tiles, beta: 1, c: du + xi * outChannels * inChannels, ldc: inChannels,
-                                  parallel: serial)
+                    Self.split(inChannels, chunks: inner) { channels, chunk in
+                        winograd.transformInput(input + example * inFeatures, into: v,
+                                                scratch: scratchBase + (thread + chunk) * scratchCount, channels: channels)
+                    }
+                    Self.split(16, chunks: inner) { positions, _ in
+                        for xi in positions {
+                            BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: tiles,
+                                      alpha: 1, a: dm + xi * tiles, lda: 16 * tiles, b: v + xi * tiles,
+                                      ldb: 16 * tiles, beta: 1, c: du + xi * outChannels * inChannels, ldc: inChannels,
+                                      parallel: false)
+                        }
                     }
                 }
                 if let gradInput {
-                    for xi in 0..<16 {
-                        BLAS.gemm(transposeA: true, transposeB: false, m: inChannels, n: tiles, k: outChannels,
-                                  alpha: 1, a: u + xi * outChannels * inChannels, lda: inChannels,
-                                  b: dm + xi * tiles, ldb: 16 * tiles, beta: 0, c: v + xi * tiles,
-                                  ldc: 16 * tiles, parallel: serial)
+                    Self.split(16, chunks: inner) { positions, _ in
+                        for xi in positions {
+                            BLAS.gemm(transposeA: true, transposeB: false, m: inChannels, n: tiles, k: outChannels,
+                                      alpha: 1, a: u + xi * outChannels * inChannels, lda: inChannels,
+                                      b: dm + xi * tiles, ldb: 16 * tiles, beta: 0, c: v + xi * tiles,
+                                      ldc: 16 * tiles, parallel: false)
+                        }
                     }
-                    winograd.transformInputGradient(v, into: gradInput + example * inFeatures, scratch: scratch)
+                    Self.split(inChannels, chunks: inner) { channels, chunk in
+                        winograd.transformInputGradient(v, into: gradInput + example * inFeatures,
+                                                        scratch: scratchBase + (thread + chunk) * scratchCount,
+                                                        channels: channels)
+                    }
                 }
             }
         }

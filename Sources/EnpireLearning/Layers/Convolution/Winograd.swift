@@ -15,7 +15,8 @@
 /// computed and dropped (its gradient is zero). The tile transforms work on eight tiles of a tile row at once
 /// (`SIMD8`, even and odd columns split and merged in registers) over zero-padded planes as wide as whole groups
 /// of eight tiles; a last partial group reads a few floats past its plane (the buffers carry that slack) and
-/// stores only its own tiles.
+/// stores only its own tiles. Every transform can take a range of channels, so one example's work can be split
+/// across threads (`channels`, all by default).
 struct Winograd3x3 {
     /// Input shape of one example (the output has the same height and width).
     let input: ImageShape
@@ -106,11 +107,11 @@ struct Winograd3x3 {
     /// 0 1 0 −1]`: each channel is copied into the zero-padded plane, each band of four padded rows is combined
     /// row-wise once (`Bᵀ d`), then column-wise eight tiles at a time.
     func transformInput(_ x: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
-                        scratch: UnsafeMutablePointer<Float>) {
+                        scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
         let h = input.height, w = input.width, pw = paddedWide, t = tiles, plane = t
         let padded = scratch, rows = scratch + paddedHigh * pw
         padded.update(repeating: 0, count: paddedHigh * pw)
-        for c in 0..<input.channels {
+        for c in channels ?? 0..<input.channels {
             let source = x + c * h * w
             for row in 0..<h { (padded + (row + 1) * pw + 1).update(from: source + row * w, count: w) }
             let r0 = rows, r1 = rows + pw, r2 = rows + 2 * pw, r3 = rows + 3 * pw
@@ -143,9 +144,9 @@ struct Winograd3x3 {
     /// `Aᵀ = [1 1 1 0; 0 1 −1 −1]`, eight tiles at a time into a scratch plane of whole tiles, whose image part
     /// (a last odd row or column dropped) is then copied out with the bias.
     func transformOutput(_ m: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
-                         scratch: UnsafeMutablePointer<Float>) {
+                         scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
         let h = input.height, w = input.width, t = tiles, plane = t, sw = 2 * groupedWide
-        for k in 0..<outChannels {
+        for k in channels ?? 0..<outChannels {
             for ty in 0..<tilesHigh {
                 let base = m + k * 16 * t + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
@@ -172,10 +173,10 @@ struct Winograd3x3 {
     /// `dM = A dY Aᵀ` of every tile and output channel of one example (`dY` NCHW, copied into a zeroed scratch
     /// plane of whole tiles, so a dropped row or column counts as zero), eight tiles at a time.
     func transformOutputGradient(_ dy: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
-                                 scratch: UnsafeMutablePointer<Float>) {
+                                 scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
         let h = input.height, w = input.width, t = tiles, plane = t, sw = 2 * groupedWide
         scratch.update(repeating: 0, count: 2 * tilesHigh * sw)
-        for k in 0..<outChannels {
+        for k in channels ?? 0..<outChannels {
             let gradient = dy + k * h * w
             for row in 0..<h { (scratch + row * sw).update(from: gradient + row * w, count: w) }
             for ty in 0..<tilesHigh {
@@ -203,11 +204,11 @@ struct Winograd3x3 {
     /// added) into `dx` (NCHW); the padding's share is dropped. Eight tiles at a time (the lanes of a last
     /// partial group past the tile row are zeroed before they are added anywhere).
     func transformInputGradient(_ dv: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
-                                scratch: UnsafeMutablePointer<Float>) {
+                                scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
         let h = input.height, w = input.width, pw = paddedWide, t = tiles, plane = t
         let padded = scratch
         let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-        for c in 0..<input.channels {
+        for c in channels ?? 0..<input.channels {
             padded.update(repeating: 0, count: paddedHigh * pw)
             for ty in 0..<tilesHigh {
                 let base = dv + c * 16 * t + ty * tilesWide, p0 = padded + 2 * ty * pw
