@@ -204,6 +204,17 @@ public final class Conv2d: Layer {
         }
     }
 
+    /// `V` of one example `x`, its channels split across `inner` threads, chunk k using the scratch of thread
+    /// `thread + k` (one of the two is 0).
+    private static func transformInput(_ winograd: Winograd3x3, _ x: UnsafePointer<Float>,
+                                       into v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                       thread: Int, inner: Int) {
+        split(winograd.input.channels, chunks: inner) { channels, chunk in
+            winograd.transformInput(x, into: v, scratch: scratch + (thread + chunk) * winograd.scratchCount,
+                                    channels: channels)
+        }
+    }
+
     /// ``forward(_:_:batchSize:training:)`` on the F(2×2, 3×3) path: `U` once, then per example `V`, the 16
     /// products `M[ξ] = U[ξ] · V[ξ]` and `Y = Aᵀ M A + b`. When the batch is not split across the pool, each
     /// example's transforms are split by channel and its products by ξ instead.
@@ -219,10 +230,8 @@ public final class Conv2d: Layer {
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
             let v = vBase + thread * winograd.inputTransformCount, m = mBase + thread * winograd.productCount
             for example in first..<end {
-                Self.split(inChannels, chunks: inner) { channels, chunk in
-                    winograd.transformInput(input + example * inFeatures, into: v,
-                                            scratch: scratchBase + (thread + chunk) * scratchCount, channels: channels)
-                }
+                Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
+                                    thread: thread, inner: inner)
                 Self.split(16, chunks: inner) { positions, _ in
                     for xi in positions {
                         BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels,
@@ -268,10 +277,8 @@ public final class Conv2d: Layer {
                     for channel in 0..<outChannels {
                         db[channel] += FusedKernels.sum(dy + channel * pixels, count: pixels)
                     }
-                    Self.split(inChannels, chunks: inner) { channels, chunk in
-                        winograd.transformInput(input + example * inFeatures, into: v,
-                                                scratch: scratchBase + (thread + chunk) * scratchCount, channels: channels)
-                    }
+                    Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
+                                        thread: thread, inner: inner)
                     Self.split(16, chunks: inner) { positions, _ in
                         for xi in positions {
                             BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: tiles,
