@@ -254,8 +254,9 @@ public final class Conv2d: Layer {
     private func winogradBackward(_ winograd: Winograd3x3, input: UnsafePointer<Float>,
                                   gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                                   batchSize: Int, threads: Int, mode: ParameterGradientMode) {
+        // `U` is needed only for the input gradient.
         let u = transformedWeights.pointer
-        winograd.transformWeights(weight.storage.pointer, into: u)
+        if gradInput != nil { winograd.transformWeights(weight.storage.pointer, into: u) }
         let inFeatures = inputFeatures, features = outputFeatures, tiles = winograd.tiles
         let inChannels = inputShape.channels, outChannels = outputShape.channels, pixels = outputShape.pixels
         let transformCount = winograd.weightTransformCount, partialStride = transformCount + outChannels

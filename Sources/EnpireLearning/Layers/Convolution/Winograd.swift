@@ -9,10 +9,11 @@
 /// the overlapping input tiles). In exact arithmetic every result equals the direct convolution's; in `Float` they
 /// differ by rounding (the transforms add and halve, they do not amplify errors much at this tile size).
 ///
-/// Layouts: `V` and `dV` `[in, 16, tiles]`, `M` and `dM` `[out, 16, tiles]` (each channel's sixteen planes
-/// together, so a transform writes and reads one compact block per channel; the products read `V[ξ]` and write
-/// `M[ξ]` with a leading dimension of `16 · tiles`), `U` and `dU` `[16, out, in]`, tiles row-major over `⌈H/2⌉ × ⌈W/2⌉`. An odd height or width gets a last tile whose extra output row or column is
-/// computed and dropped (its gradient is zero). The tile transforms work on eight tiles of a tile row at once
+/// Layouts: `V` and `dV` `[in, 16, tiles]`, `M` and `dM` `[out, 16, tiles]` (each channel's sixteen planes, one
+/// per ξ and `tiles` floats apart, together, so a transform writes and reads one compact block per channel; the
+/// products read `V[ξ]` and write `M[ξ]` with a leading dimension of `16 · tiles`), `U` and `dU` `[16, out, in]`,
+/// tiles row-major over `⌈H/2⌉ × ⌈W/2⌉`. An odd height or width gets a last tile whose extra output row or column
+/// is computed and dropped (its gradient is zero). The tile transforms work on eight tiles of a tile row at once
 /// (`SIMD8`, even and odd columns split and merged in registers) over zero-padded planes as wide as whole groups
 /// of eight tiles; a last partial group reads a few floats past its plane (the buffers carry that slack) and
 /// stores only its own tiles. Every transform can take a range of channels, so one example's work can be split
@@ -108,7 +109,7 @@ struct Winograd3x3 {
     /// row-wise once (`Bᵀ d`), then column-wise eight tiles at a time.
     func transformInput(_ x: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
-        let h = input.height, w = input.width, pw = paddedWide, t = tiles, plane = t
+        let h = input.height, w = input.width, pw = paddedWide, plane = tiles
         let padded = scratch, rows = scratch + paddedHigh * pw
         padded.update(repeating: 0, count: paddedHigh * pw)
         for c in channels ?? 0..<input.channels {
@@ -123,7 +124,7 @@ struct Winograd3x3 {
                     r2[j] = p2[j] - p1[j]
                     r3[j] = p1[j] - p3[j]
                 }
-                let base = v + c * 16 * t + ty * tilesWide
+                let base = v + c * 16 * plane + ty * tilesWide
                 for group in stride(from: 0, to: tilesWide, by: 8) {
                     let count = min(8, tilesWide - group)
                     for i in 0..<4 {
@@ -145,10 +146,10 @@ struct Winograd3x3 {
     /// (a last odd row or column dropped) is then copied out with the bias.
     func transformOutput(_ m: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                          scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
-        let h = input.height, w = input.width, t = tiles, plane = t, sw = 2 * groupedWide
+        let h = input.height, w = input.width, plane = tiles, sw = 2 * groupedWide
         for k in channels ?? 0..<outChannels {
             for ty in 0..<tilesHigh {
-                let base = m + k * 16 * t + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
+                let base = m + k * 16 * plane + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
                     let mm = base + group
                     // Aᵀ M by column j: s0[j] = m0j + m1j + m2j, s1[j] = m1j − m2j − m3j.
@@ -174,13 +175,13 @@ struct Winograd3x3 {
     /// plane of whole tiles, so a dropped row or column counts as zero), eight tiles at a time.
     func transformOutputGradient(_ dy: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
                                  scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
-        let h = input.height, w = input.width, t = tiles, plane = t, sw = 2 * groupedWide
+        let h = input.height, w = input.width, plane = tiles, sw = 2 * groupedWide
         scratch.update(repeating: 0, count: 2 * tilesHigh * sw)
         for k in channels ?? 0..<outChannels {
             let gradient = dy + k * h * w
             for row in 0..<h { (scratch + row * sw).update(from: gradient + row * w, count: w) }
             for ty in 0..<tilesHigh {
-                let base = dm + k * 16 * t + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
+                let base = dm + k * 16 * plane + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
                     let count = min(8, tilesWide - group)
                     let (a, b) = Self.split(row0 + 2 * group), (c, d) = Self.split(row1 + 2 * group)
@@ -205,13 +206,13 @@ struct Winograd3x3 {
     /// partial group past the tile row are zeroed before they are added anywhere).
     func transformInputGradient(_ dv: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
                                 scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
-        let h = input.height, w = input.width, pw = paddedWide, t = tiles, plane = t
+        let h = input.height, w = input.width, pw = paddedWide, plane = tiles
         let padded = scratch
         let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
         for c in channels ?? 0..<input.channels {
             padded.update(repeating: 0, count: paddedHigh * pw)
             for ty in 0..<tilesHigh {
-                let base = dv + c * 16 * t + ty * tilesWide, p0 = padded + 2 * ty * pw
+                let base = dv + c * 16 * plane + ty * tilesWide, p0 = padded + 2 * ty * pw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
                     let outside = lanes .>= SIMD8<Int32>(repeating: Int32(tilesWide - group))
                     let vv = base + group
