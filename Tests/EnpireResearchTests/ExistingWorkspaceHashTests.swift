@@ -3,12 +3,12 @@ import Enpire
 import Foundation
 import Testing
 
-/// A workspace written before SHA-256 moved to swift-crypto must still verify: its frozen-criteria hash, its sealed
-/// held-out digest and the held-out seeds derived from its secret.
+/// A workspace written before SHA-256 moved to a library (swift-crypto, then libcrypto) must still verify: its
+/// frozen-criteria hash, its sealed held-out digest and the held-out seeds derived from its secret.
 @Suite("Hashes of existing workspaces")
 struct ExistingWorkspaceHashTests {
     /// `frozen.json` as `enpire init --workspace ws --held-out 5 --episodes-per-trial 2` wrote it at c3dbcfc, with
-    /// the hand-written SHA-256 that swift-crypto replaced.
+    /// the hand-written SHA-256 that the library replaced.
     static let frozenJSON = #"""
 {
   "resetIdentity" : "pusht.teleport.gym-pusht-0.1.8",

@@ -22,6 +22,20 @@ struct EvaluationTests {
         #expect(hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    @Test("a copy of a fed SHA-256 hasher continues on its own; the original is not disturbed")
+    func sha256CopiesAreIndependent() {
+        var first = SHA256()
+        first.update(Data("ab".utf8))
+        var second = first
+        second.update(Data("c".utf8))
+        first.update(Data("d".utf8))
+        #expect(second.finalizeHex() == SHA256.hex("abc"))
+        #expect(first.finalizeHex() == SHA256.hex("abd"))
+        var third = SHA256()
+        third.update(bytes: UnsafeRawBufferPointer(start: nil, count: 0))
+        #expect(third.finalize().map { String(format: "%02x", $0) }.joined() == SHA256.hex(""))
+    }
+
     static func criteria(heldOut: [UInt64] = [9_001, 9_002, 9_003], secret: String = "operator-secret") throws
         -> FrozenCriteria
     {
