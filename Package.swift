@@ -79,6 +79,8 @@ let package = Package(
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
         // Hand-vectorised kernels (AVX2+FMA chosen at run time) for batch-1 inference.
         .target(name: "CKernels"),
+        // The simulated cameras' per-pixel stage (lighting and sensor grain), in C so debug builds run it quickly.
+        .target(name: "CRendering"),
         .target(name: "EnpireLearning", dependencies: ["Enpire", "CBlas", "CKernels", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Camera-based reward functions.
         .target(name: "EnpireReward", dependencies: ["Enpire"], swiftSettings: strict),
@@ -91,7 +93,7 @@ let package = Package(
         .target(name: "EnpireReset", dependencies: ["Enpire"], swiftSettings: strict),
         // Simulated stations (Push-T faithful to gym-pusht, pin insertion, zip-tie) and their resets (built on
         // EnpireReset's escalation ladder).
-        .target(name: "EnpireSim", dependencies: ["Enpire", "EnpireReset", "CChipmunk"], swiftSettings: strict),
+        .target(name: "EnpireSim", dependencies: ["Enpire", "EnpireReset", "CChipmunk", "CRendering"], swiftSettings: strict),
         // Real hardware: servo-bus drivers (Feetech STS, Dynamixel 2.0) over termios, SO-101 and Koch arms, and
         // fake servo buses on pseudo-terminals, MJPEG-over-HTTP and V4L2 cameras. The core does not depend on it.
         .target(name: "EnpireHardware", dependencies: ["Enpire", "CV4L2"], swiftSettings: strict),

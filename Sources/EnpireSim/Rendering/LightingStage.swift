@@ -1,3 +1,4 @@
+internal import CRendering
 import Enpire
 
 /// The per-pixel part of ``CameraNoise``: channel gains, a linear light gradient, contrast, brightness and
@@ -31,49 +32,18 @@ struct LightingStage {
         random = SplitMix64(seed: noise.seed ^ (frameIndex &+ 1) &* 0xD1B5_4A32_D192_ED03)
     }
 
+    /// Converts one composed row (`width × 3` floats) to 8-bit pixels at `offset`; the per-pixel loop is
+    /// CRendering's (C, bit-identical to the Swift it replaced and fast in debug builds too).
     mutating func apply(
         row: UnsafeBufferPointer<Float>, y: Int, into pixels: UnsafeMutableBufferPointer<UInt8>, offset: Int
     ) {
-        // Fields copied into locals and the generator written back once: in debug builds (the test suite's) the
-        // per-pixel work through `self` was the slowest part of every camera test.
         let width = row.count / 3
-        var illumination = gradientOrigin + gradientPerY * Float(y)
-        let (red, green, blue) = gains
-        let levels = Levels(contrast: contrast, brightness: brightness, noise: noiseLevels)
-        var random = self.random
-        defer { self.random = random }
-        for x in 0..<width {
-            let r = Self.transfer(row[3 * x] * red * illumination, levels, &random)
-            let g = Self.transfer(row[3 * x + 1] * green * illumination, levels, &random)
-            let b = Self.transfer(row[3 * x + 2] * blue * illumination, levels, &random)
-            pixels[offset + 3 * x] = r
-            pixels[offset + 3 * x + 1] = g
-            pixels[offset + 3 * x + 2] = b
-            illumination += gradientPerX
-        }
-    }
-
-    /// Contrast, brightness and sensor-noise level of one frame.
-    private struct Levels {
-        let contrast: Float, brightness: Float, noise: Float
-    }
-
-    @inline(__always)
-    private static func transfer(_ value: Float, _ levels: Levels, _ random: inout SplitMix64) -> UInt8 {
-        var result = (value - 128) * levels.contrast + 128 + levels.brightness
-        if levels.noise > 0 {
-            // Irwin-Hall sum of four 16-bit uniforms, rescaled to unit variance: Gaussian enough for sensor grain.
-            // The conversions go through `Int` (exact for 16-bit values): `Float`'s initialiser from `UInt64` is
-            // generic, and unspecialised in debug builds.
-            let bits = random.next()
-            let sum = Float(Int(truncatingIfNeeded: bits & 0xFFFF)) + Float(Int(truncatingIfNeeded: (bits &>> 16) & 0xFFFF))
-                + Float(Int(truncatingIfNeeded: (bits &>> 32) & 0xFFFF)) + Float(Int(truncatingIfNeeded: bits &>> 48))
-            let unit = (sum / 65536 - 2) * 1.732_050_8
-            result += unit * levels.noise
-        }
-        // min(max(x, 0), 255) spelled out, comparisons in the same order (no generic calls in debug builds).
-        let shifted = result + 0.5
-        let floored = 0 >= shifted ? 0 : shifted
-        return UInt8(255 < floored ? 255 : floored)
+        precondition(offset >= 0 && offset + 3 * width <= pixels.count, "LightingStage: row past the image")
+        guard width > 0, let source = row.baseAddress, let target = pixels.baseAddress else { return }
+        let illumination = gradientOrigin + gradientPerY * Float(y)
+        var state = random.state
+        enpire_lighting_row(source, width, illumination, gradientPerX, gains.0, gains.1, gains.2, contrast, brightness,
+                            noiseLevels, &state, target + offset)
+        random.state = state
     }
 }
