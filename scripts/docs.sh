@@ -22,7 +22,7 @@ for target in Enpire EnpireFleet EnpireReward EnpireRewardLearning EnpireReset E
     graphs=.build/docs/symbol-graphs/$target
     rm -rf "$graphs" && mkdir -p "$graphs"
     swift symbolgraph-extract -module-name "$target" -target "$triple" -I "$modules" -I Sources/CTurboJPEG \
-        -I Sources/CBlas -I Sources/CGit2 -I Sources/CSSH2 -I Sources/CChipmunk -I Sources/CV4L2 -I Sources/CPNG "${dependency_c_modules[@]}" \
+        -I Sources/CBlas -I Sources/CGit2 -I Sources/CSSH2 -I Sources/CChipmunk -I Sources/CV4L2 -I Sources/CPNG -I Sources/COpenSSL "${dependency_c_modules[@]}" \
         -minimum-access-level public -output-dir "$graphs"
     docc convert "Sources/$target/$target.docc" --additional-symbol-graph-dir "$graphs" \
         --fallback-display-name "$target" --fallback-bundle-identifier "org.enpire.$target" \
