@@ -10,13 +10,21 @@ source scripts/setup.sh
 # they are installed only with ENPIRE_HEAVY=1.
 heavy_python=()
 [ "${ENPIRE_HEAVY:-}" = 1 ] && heavy_python=(mcp selenium)
-source scripts/python-env.sh numpy safetensors pillow:PIL feetech-servo-sdk:scservo_sdk dynamixel-sdk:dynamixel_sdk pyarrow av pandas "${heavy_python[@]}" || echo "test: Python interop checks will be skipped" >&2
+python_packages=(numpy safetensors pillow:PIL feetech-servo-sdk:scservo_sdk dynamixel-sdk:dynamixel_sdk pyarrow av pandas "${heavy_python[@]}")
+# pip downloads while Swift builds (it mostly waits on the network); the second call below, after the build, only
+# checks the imports and exports ENPIRE_PYTHON.
+python_log=$(mktemp)
+(source scripts/python-env.sh "${python_packages[@]}") >"$python_log" 2>&1 &
+python_job=$!
 # Declared target dependencies must match what each target imports.
 bash scripts/check-imports.sh
 bash scripts/check-imports.sh Benchmarks
 # Library targets log through a Logger; only the CLI and the examples print.
 bash scripts/check-no-print.sh
 swift build --build-tests
+wait "$python_job" || true
+cat "$python_log" >&2 && rm -f "$python_log"
+source scripts/python-env.sh "${python_packages[@]}" || echo "test: Python interop checks will be skipped" >&2
 swift test --skip-build --parallel
 # Every target's DocC catalog must build without warnings (broken symbol links fail it).
 if command -v docc >/dev/null; then
