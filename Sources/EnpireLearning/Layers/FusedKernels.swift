@@ -45,15 +45,7 @@ enum FusedKernels {
     /// step's kernels are ``PoolKernel``s instead).
     @inline(__always)
     static func forEachChunk(count: Int, costPerItem: Int, _ body: (Int, Int, Int) -> Void) {
-        let chunks = chunks(count: count, costPerItem: costPerItem)
-        if chunks <= 1 {
-            body(0, count, 0)
-            return
-        }
-        ComputePool.run(chunks: chunks) { chunk in
-            let (start, end) = ComputePool.bounds(count, chunk: chunk, of: chunks)
-            body(start, end, chunk)
-        }
+        ComputePool.forEachRange(count, chunks: chunks(count: count, costPerItem: costPerItem), body)
     }
 
     /// Chunks for `count` rows of `costPerItem` work items each: the pool's size from ``parallelThreshold`` on,

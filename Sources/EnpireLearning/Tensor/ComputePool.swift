@@ -76,6 +76,17 @@ enum ComputePool {
         }
     }
 
+    /// Calls `body(start, end, chunk)` over `[0, count)` split into `chunks` contiguous ranges (``bounds(_:chunk:of:)``),
+    /// on the pool when `chunks > 1`, else once on the caller.
+    @inline(__always)
+    static func forEachRange(_ count: Int, chunks: Int, _ body: (Int, Int, Int) -> Void) {
+        guard chunks > 1 else { return body(0, count, 0) }
+        run(chunks: chunks) { chunk in
+            let (start, end) = bounds(count, chunk: chunk, of: chunks)
+            body(start, end, chunk)
+        }
+    }
+
     /// The bounds of chunk `chunk` of `chunks` contiguous chunks over `0..<count`.
     @inline(__always)
     static func bounds(_ count: Int, chunk: Int, of chunks: Int) -> (start: Int, end: Int) {

@@ -194,14 +194,9 @@ public final class Conv2d: Layer {
     /// (batch 1 at inference), else 1.
     private func innerThreads(_ threads: Int) -> Int { threads == 1 ? ComputePool.size : 1 }
 
-    /// Runs `body` over `0..<count` split into `chunks` contiguous ranges on the pool (directly when 1), passing
-    /// each range and its chunk index.
+    /// ``ComputePool/forEachRange(_:chunks:_:)`` with each chunk's bounds as a range.
     private static func split(_ count: Int, chunks: Int, _ body: (Range<Int>, Int) -> Void) {
-        guard chunks > 1 else { return body(0..<count, 0) }
-        ComputePool.run(chunks: chunks) { chunk in
-            let (first, end) = ComputePool.bounds(count, chunk: chunk, of: chunks)
-            body(first..<end, chunk)
-        }
+        ComputePool.forEachRange(count, chunks: chunks) { start, end, chunk in body(start..<end, chunk) }
     }
 
     /// `V` of one example `x`, its channels split across `inner` threads, chunk k using the scratch of thread
