@@ -57,16 +57,15 @@ public struct SHA256: Sendable {
 private final class DigestContext: @unchecked Sendable {
     let pointer: OpaquePointer
 
-    init() {
+    /// A fresh SHA-256 context, or a copy of `other`'s state.
+    init(copying other: DigestContext? = nil) {
         guard let context = EVP_MD_CTX_new() else { preconditionFailure("SHA-256: libcrypto could not allocate a digest context") }
         pointer = context
-        check(EVP_DigestInit_ex(context, EVP_sha256(), nil), "EVP_DigestInit_ex")
-    }
-
-    private init(copying other: DigestContext) {
-        guard let context = EVP_MD_CTX_new() else { preconditionFailure("SHA-256: libcrypto could not allocate a digest context") }
-        pointer = context
-        check(EVP_MD_CTX_copy_ex(context, other.pointer), "EVP_MD_CTX_copy_ex")
+        if let other {
+            check(EVP_MD_CTX_copy_ex(context, other.pointer), "EVP_MD_CTX_copy_ex")
+        } else {
+            check(EVP_DigestInit_ex(context, EVP_sha256(), nil), "EVP_DigestInit_ex")
+        }
     }
 
     deinit { EVP_MD_CTX_free(pointer) }
