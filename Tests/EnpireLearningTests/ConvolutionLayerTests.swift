@@ -264,6 +264,32 @@ struct ConvolutionLayerTests {
         #expect(winograd.weight.gradient.scalars.contains { $0 != 0 })
     }
 
+    /// The Winograd path accumulates its products onto buffers it keeps at zero between calls; the per-thread
+    /// regions move when the batch changes between split and unsplit, and an inference forward pass runs
+    /// without a backward one. Every call must still give the im2col path's results.
+    @Test("Conv2d's Winograd path gives the same results whatever ran before it (batch sizes, forward-only calls)")
+    func winogradIndependentOfHistory() throws {
+        let shape = ImageShape(channels: 4, height: 7, width: 10)
+        var rngA = SplitMix64(seed: 50), rngB = SplitMix64(seed: 50)
+        let winograd = try Conv2d(inputShape: shape, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1, rng: &rngA)
+        let im2col = try Conv2d(inputShape: shape, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1, rng: &rngB)
+        im2col.winograd = nil
+        for (round, batch) in [9, 1, 9, 2, 1, 9].enumerated() {
+            let x = GradientCheck.randomInput(count: batch * shape.count, seed: UInt64(60 + round))
+            let dy = GradientCheck.randomInput(count: batch * winograd.outputFeatures, seed: UInt64(70 + round))
+            let inference = runForward(winograd, x, batchSize: batch, training: false)
+            let fast = Self.forwardBackward(winograd, x, dy, batchSize: batch)
+            let slow = Self.forwardBackward(im2col, x, dy, batchSize: batch)
+            for (what, a, b) in [("inference output", inference, slow.output), ("output", fast.output, slow.output),
+                                 ("input gradient", fast.gradInput, slow.gradInput),
+                                 ("weight gradient", winograd.weight.gradient.scalars,
+                                  im2col.weight.gradient.scalars)] {
+                let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+                #expect(a.count == b.count && worst < 1e-4, "round \(round), batch \(batch), \(what): off by \(worst)")
+            }
+        }
+    }
+
     @Test("Conv2d rejects a kernel larger than the padded input")
     func convolutionRejectsBadShapes() {
         var rng = SplitMix64(seed: 6)

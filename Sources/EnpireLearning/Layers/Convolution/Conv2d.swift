@@ -42,6 +42,11 @@ public final class Conv2d: Layer {
     private let products = FloatBuffer()
     /// Per pool thread: weight-gradient and bias-gradient partial sums (backward).
     private let partials = FloatBuffer()
+    /// Per pool thread (Winograd path): the products that a tile transform reads once, `M` forward and `dV`
+    /// backward. They are all zeros between calls (the transform that reads a channel's planes zeroes them while
+    /// they are still in cache), so the products accumulate onto them with sgemm's `β = 1` and skip OpenBLAS's
+    /// separate pass that clears `C` for `β = 0`.
+    private let zeroed = FloatBuffer()
 
     /// Creates a convolution with PyTorch's default initialisation (uniform in ±1/√(in·k·k) for weight and
     /// bias), failing when the kernel does not fit the padded input or a size is not positive.
@@ -95,6 +100,7 @@ public final class Conv2d: Layer {
         if let winograd {
             columns.reserve(threads * winograd.inputTransformCount)
             products.reserve(threads * winograd.productCount)
+            zeroed.reserve(threads * max(winograd.productCount, winograd.inputTransformCount))
             scratch.reserve(max(threads, innerThreads(threads)) * winograd.scratchCount)
             transformedWeights.reserve(winograd.weightTransformCount)
             if gradients { partials.reserve(threads * (winograd.weightTransformCount + bias.count)) }
@@ -219,11 +225,12 @@ public final class Conv2d: Layer {
         winograd.transformWeights(weight.storage.pointer, into: u)
         let b = UnsafePointer(bias.storage.pointer), inFeatures = inputFeatures, features = outputFeatures
         let inChannels = inputShape.channels, outChannels = outputShape.channels, tiles = winograd.tiles
-        let vBase = columns.pointer, mBase = products.pointer, scratchBase = scratch.pointer
+        let vBase = columns.pointer, mBase = zeroed.pointer, scratchBase = scratch.pointer
         let inner = innerThreads(threads), scratchCount = winograd.scratchCount
+        let zeroedCount = max(winograd.productCount, winograd.inputTransformCount)
         ComputePool.run(chunks: threads) { thread in
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
-            let v = vBase + thread * winograd.inputTransformCount, m = mBase + thread * winograd.productCount
+            let v = vBase + thread * winograd.inputTransformCount, m = mBase + thread * zeroedCount
             for example in first..<end {
                 Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
                                     thread: thread, inner: inner)
@@ -231,11 +238,11 @@ public final class Conv2d: Layer {
                     for xi in positions {
                         BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels,
                                   alpha: 1, a: u + xi * outChannels * inChannels, lda: inChannels, b: v + xi * tiles,
-                                  ldb: 16 * tiles, beta: 0, c: m + xi * tiles, ldc: 16 * tiles, parallel: false)
+                                  ldb: 16 * tiles, beta: 1, c: m + xi * tiles, ldc: 16 * tiles, parallel: false)
                     }
                 }
                 Self.split(outChannels, chunks: inner) { channels, chunk in
-                    winograd.transformOutput(m, into: output + example * features, bias: b,
+                    winograd.transformOutput(zeroing: m, into: output + example * features, bias: b,
                                              scratch: scratchBase + (thread + chunk) * scratchCount, channels: channels)
                 }
             }
@@ -255,13 +262,15 @@ public final class Conv2d: Layer {
         let inFeatures = inputFeatures, features = outputFeatures, tiles = winograd.tiles
         let inChannels = inputShape.channels, outChannels = outputShape.channels, pixels = outputShape.pixels
         let transformCount = winograd.weightTransformCount, partialStride = transformCount + outChannels
-        let vBase = columns.pointer, mBase = products.pointer, scratchBase = scratch.pointer
+        let vBase = columns.pointer, mBase = products.pointer, dvBase = zeroed.pointer, scratchBase = scratch.pointer
         let inner = innerThreads(threads), scratchCount = winograd.scratchCount
+        let zeroedCount = max(winograd.productCount, winograd.inputTransformCount)
         let partial = partials.pointer, wantParameters = mode != .skip
         if wantParameters { partial.update(repeating: 0, count: threads * partialStride) }
         ComputePool.run(chunks: threads) { thread in
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
             let v = vBase + thread * winograd.inputTransformCount, dm = mBase + thread * winograd.productCount
+            let dv = dvBase + thread * zeroedCount
             let du = partial + thread * partialStride, db = du + transformCount
             for example in first..<end {
                 let dy = gradOutput + example * features
@@ -289,12 +298,12 @@ public final class Conv2d: Layer {
                         for xi in positions {
                             BLAS.gemm(transposeA: true, transposeB: false, m: inChannels, n: tiles, k: outChannels,
                                       alpha: 1, a: u + xi * outChannels * inChannels, lda: inChannels,
-                                      b: dm + xi * tiles, ldb: 16 * tiles, beta: 0, c: v + xi * tiles,
+                                      b: dm + xi * tiles, ldb: 16 * tiles, beta: 1, c: dv + xi * tiles,
                                       ldc: 16 * tiles, parallel: false)
                         }
                     }
                     Self.split(inChannels, chunks: inner) { channels, chunk in
-                        winograd.transformInputGradient(v, into: gradInput + example * inFeatures,
+                        winograd.transformInputGradient(zeroing: dv, into: gradInput + example * inFeatures,
                                                         scratch: scratchBase + (thread + chunk) * scratchCount,
                                                         channels: channels)
                     }

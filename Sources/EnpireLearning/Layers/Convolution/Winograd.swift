@@ -4,7 +4,8 @@
 ///
 /// Over a whole example the element-wise products become 16 matrix products, one per tile position `ξ`:
 /// `M[ξ] = U[ξ] · V[ξ]` with `U[ξ]` `[out, in]` (transformed weights), `V[ξ]` `[in, tiles]` (transformed input) and
-/// `M[ξ]` `[out, tiles]`. The backward pass is the exact adjoint of that computation: `dM = A dY Aᵀ` per tile,
+/// `M[ξ]` `[out, tiles]` (accumulated with sgemm's `β = 1` onto planes kept at zero between calls). The backward
+/// pass is the exact adjoint of that computation: `dM = A dY Aᵀ` per tile,
 /// `dU[ξ] += dM[ξ] · V[ξ]ᵀ` (then `dW = Gᵀ dU G`) and `dV[ξ] = U[ξ]ᵀ · dM[ξ]` (then `dX = B dV Bᵀ` added onto
 /// the overlapping input tiles). In exact arithmetic every result equals the direct convolution's; in `Float` they
 /// differ by rounding (the transforms add and halve, they do not amplify errors much at this tile size).
@@ -143,9 +144,10 @@ struct Winograd3x3 {
 
     /// `Y = Aᵀ M A + b` of every tile and output channel of one example into its NCHW output, with
     /// `Aᵀ = [1 1 1 0; 0 1 −1 −1]`, eight tiles at a time into a scratch plane of whole tiles, whose image part
-    /// (a last odd row or column dropped) is then copied out with the bias.
-    func transformOutput(_ m: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
-                         scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+    /// (a last odd row or column dropped) is then copied out with the bias. Each channel's planes of `M` are
+    /// zeroed once read, so the next products can accumulate onto them.
+    func transformOutput(zeroing m: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                         bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
         let h = input.height, w = input.width, plane = tiles, sw = 2 * groupedWide
         for k in channels ?? 0..<outChannels {
             for ty in 0..<tilesHigh {
@@ -163,6 +165,7 @@ struct Winograd3x3 {
                     Self.merge(c0.1 + c1.1 + c2.1, c1.1 - c2.1 - c3.1, into: row1 + 2 * group)
                 }
             }
+            (m + k * 16 * plane).update(repeating: 0, count: 16 * plane)
             let out = y + k * h * w, shift = bias[k]
             for row in 0..<h {
                 let source = scratch + row * sw, target = out + row * w
@@ -203,8 +206,9 @@ struct Winograd3x3 {
 
     /// `dX = B dV Bᵀ` of every tile and input channel of one example, summed where tiles overlap, written (not
     /// added) into `dx` (NCHW); the padding's share is dropped. Eight tiles at a time (the lanes of a last
-    /// partial group past the tile row are zeroed before they are added anywhere).
-    func transformInputGradient(_ dv: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+    /// partial group past the tile row are zeroed before they are added anywhere). Each channel's planes of `dV`
+    /// are zeroed once read, so the next products can accumulate onto them.
+    func transformInputGradient(zeroing dv: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>,
                                 scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
         let h = input.height, w = input.width, pw = paddedWide, plane = tiles
         let padded = scratch
@@ -237,6 +241,7 @@ struct Winograd3x3 {
                     add(3, q0.3, q1.3, q2.3, q3.3)
                 }
             }
+            (dv + c * 16 * plane).update(repeating: 0, count: 16 * plane)
             let out = dx + c * h * w
             for row in 0..<h { (out + row * w).update(from: padded + (row + 1) * pw + 1, count: w) }
         }
