@@ -29,9 +29,11 @@ public final class Conv2d: Layer {
     /// Bias `[outChannels]`.
     public let bias: Parameter
     let transform: Im2Col
-    /// The F(2×2, 3×3) path of a 3×3, stride-1, padding-1 convolution (`nil`: im2col for every shape; tests clear
-    /// it to compare the two).
-    var winograd: Winograd3x3?
+    /// The Winograd transform of a 3×3, stride-1, padding-1 convolution for a batch split across the pool
+    /// (`nil`: im2col; tests clear or replace it to compare the paths).
+    var winograd: (any WinogradTransform)?
+    /// The same for examples taken one at a time with each example's work split across the pool (batch 1).
+    var winogradSingle: (any WinogradTransform)?
     /// The transformed weights `U` (Winograd path).
     private let transformedWeights = FloatBuffer()
     /// Per pool thread: the Winograd transforms' padded-plane scratch.
@@ -70,8 +72,10 @@ public final class Conv2d: Layer {
         self.padding = padding
         transform = Im2Col(input: inputShape, kernel: kernelSize, stride: stride, padding: padding,
                            outHeight: outHeight, outWidth: outWidth)
-        winograd = Winograd3x3.applies(kernel: kernelSize, stride: stride, padding: padding)
-            ? Winograd3x3(input: inputShape, outChannels: outputChannels) : nil
+        winograd = Winograd.transform(input: inputShape, outChannels: outputChannels, kernel: kernelSize,
+                                      stride: stride, padding: padding, batched: true)
+        winogradSingle = Winograd.transform(input: inputShape, outChannels: outputChannels, kernel: kernelSize,
+                                            stride: stride, padding: padding, batched: false)
         let fanIn = inputShape.channels * kernelSize * kernelSize
         let bound = 1 / Float(fanIn).squareRoot()
         weight = Parameter(name: "weight", value: .randomUniform(
@@ -97,7 +101,7 @@ public final class Conv2d: Layer {
     /// Makes room for `threads` per-thread column buffers `[in·k·k, P]` (and as many for the column gradients
     /// when `gradients`, plus per-thread weight- and bias-gradient partials).
     private func reserve(threads: Int, gradients: Bool) {
-        if let winograd {
+        if let winograd = winograd(threads: threads) {
             columns.reserve(threads * winograd.inputTransformCount)
             products.reserve(threads * winograd.productCount)
             zeroed.reserve(threads * max(winograd.productCount, winograd.inputTransformCount))
@@ -121,7 +125,7 @@ public final class Conv2d: Layer {
         let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
         let threads = threads(batchSize)
         reserve(threads: threads, gradients: false)
-        if let winograd {
+        if let winograd = winograd(threads: threads) {
             return winogradForward(winograd, input, output, batchSize: batchSize, threads: threads)
         }
         let w = UnsafePointer(weight.storage.pointer), b = UnsafePointer(bias.storage.pointer)
@@ -152,7 +156,7 @@ public final class Conv2d: Layer {
         let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
         let threads = threads(batchSize)
         reserve(threads: threads, gradients: true)
-        if let winograd {
+        if let winograd = winograd(threads: threads) {
             return winogradBackward(winograd, input: input, gradOutput: gradOutput, gradInput: gradInput,
                                     batchSize: batchSize, threads: threads, mode: mode)
         }
@@ -196,6 +200,9 @@ public final class Conv2d: Layer {
         }
     }
 
+    /// The Winograd transform for this many batch threads (``winogradSingle`` for one).
+    private func winograd(threads: Int) -> (any WinogradTransform)? { threads == 1 ? winogradSingle : winograd }
+
     /// Threads that share one example's Winograd work: the whole pool when the batch is not split across it
     /// (batch 1 at inference), else 1.
     private func innerThreads(_ threads: Int) -> Int { threads == 1 ? ComputePool.size : 1 }
@@ -207,7 +214,7 @@ public final class Conv2d: Layer {
 
     /// `V` of one example `x`, its channels split across `inner` threads, chunk k using the scratch of thread
     /// `thread + k` (one of the two is 0).
-    private static func transformInput(_ winograd: Winograd3x3, _ x: UnsafePointer<Float>,
+    private static func transformInput<W: WinogradTransform>(_ winograd: W, _ x: UnsafePointer<Float>,
                                        into v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                        thread: Int, inner: Int) {
         split(winograd.input.channels, chunks: inner) { channels, chunk in
@@ -216,15 +223,16 @@ public final class Conv2d: Layer {
         }
     }
 
-    /// ``forward(_:_:batchSize:training:)`` on the F(2×2, 3×3) path: `U` once, then per example `V`, the 16
-    /// products `M[ξ] = U[ξ] · V[ξ]` and `Y = Aᵀ M A + b`. When the batch is not split across the pool, each
-    /// example's transforms are split by channel and its products by ξ instead.
-    private func winogradForward(_ winograd: Winograd3x3, _ input: UnsafePointer<Float>,
+    /// ``forward(_:_:batchSize:training:)`` on the Winograd path: `U` once, then per example `V`, one product
+    /// `M[ξ] = U[ξ] · V[ξ]` per tile position and `Y = Aᵀ M A + b`. When the batch is not split across the pool,
+    /// each example's transforms are split by channel and its products by ξ instead.
+    private func winogradForward<W: WinogradTransform>(_ winograd: W, _ input: UnsafePointer<Float>,
                                  _ output: UnsafeMutablePointer<Float>, batchSize: Int, threads: Int) {
         let u = transformedWeights.pointer
         winograd.transformWeights(weight.storage.pointer, into: u)
         let b = UnsafePointer(bias.storage.pointer), inFeatures = inputFeatures, features = outputFeatures
         let inChannels = inputShape.channels, outChannels = outputShape.channels, tiles = winograd.tiles
+        let positions = winograd.positions
         let vBase = columns.pointer, mBase = zeroed.pointer, scratchBase = scratch.pointer
         let inner = innerThreads(threads), scratchCount = winograd.scratchCount
         let zeroedCount = max(winograd.productCount, winograd.inputTransformCount)
@@ -234,11 +242,12 @@ public final class Conv2d: Layer {
             for example in first..<end {
                 Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
                                     thread: thread, inner: inner)
-                Self.split(16, chunks: inner) { positions, _ in
-                    for xi in positions {
+                Self.split(positions, chunks: inner) { span, _ in
+                    for xi in span {
                         BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels,
                                   alpha: 1, a: u + xi * outChannels * inChannels, lda: inChannels, b: v + xi * tiles,
-                                  ldb: 16 * tiles, beta: 1, c: m + xi * tiles, ldc: 16 * tiles, parallel: false)
+                                  ldb: positions * tiles, beta: 1, c: m + xi * tiles, ldc: positions * tiles,
+                                  parallel: false)
                     }
                 }
                 Self.split(outChannels, chunks: inner) { channels, chunk in
@@ -249,11 +258,11 @@ public final class Conv2d: Layer {
         }
     }
 
-    /// ``backward(input:output:gradOutput:gradInput:batchSize:mode:)`` on the F(2×2, 3×3) path, per example:
+    /// ``backward(input:output:gradOutput:gradInput:batchSize:mode:)`` on the Winograd path, per example:
     /// `dM = A dY Aᵀ`; `db += Σ dY` and `dU[ξ] += dM[ξ] · V[ξ]ᵀ` on the recomputed `V` (per-thread partials summed
     /// in thread order, then `dW += Gᵀ dU G`); `dV[ξ] = U[ξ]ᵀ · dM[ξ]` and `dX = B dV Bᵀ`. Split like the forward
     /// pass (each ξ's `dU[ξ]` is written by one thread, so one partial suffices then).
-    private func winogradBackward(_ winograd: Winograd3x3, input: UnsafePointer<Float>,
+    private func winogradBackward<W: WinogradTransform>(_ winograd: W, input: UnsafePointer<Float>,
                                   gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                                   batchSize: Int, threads: Int, mode: ParameterGradientMode) {
         // `U` is needed only for the input gradient.
@@ -261,6 +270,7 @@ public final class Conv2d: Layer {
         if gradInput != nil { winograd.transformWeights(weight.storage.pointer, into: u) }
         let inFeatures = inputFeatures, features = outputFeatures, tiles = winograd.tiles
         let inChannels = inputShape.channels, outChannels = outputShape.channels, pixels = outputShape.pixels
+        let positions = winograd.positions
         let transformCount = winograd.weightTransformCount, partialStride = transformCount + outChannels
         let vBase = columns.pointer, mBase = products.pointer, dvBase = zeroed.pointer, scratchBase = scratch.pointer
         let inner = innerThreads(threads), scratchCount = winograd.scratchCount
@@ -284,22 +294,22 @@ public final class Conv2d: Layer {
                     }
                     Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
                                         thread: thread, inner: inner)
-                    Self.split(16, chunks: inner) { positions, _ in
-                        for xi in positions {
+                    Self.split(positions, chunks: inner) { span, _ in
+                        for xi in span {
                             BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: tiles,
-                                      alpha: 1, a: dm + xi * tiles, lda: 16 * tiles, b: v + xi * tiles,
-                                      ldb: 16 * tiles, beta: 1, c: du + xi * outChannels * inChannels, ldc: inChannels,
-                                      parallel: false)
+                                      alpha: 1, a: dm + xi * tiles, lda: positions * tiles, b: v + xi * tiles,
+                                      ldb: positions * tiles, beta: 1, c: du + xi * outChannels * inChannels,
+                                      ldc: inChannels, parallel: false)
                         }
                     }
                 }
                 if let gradInput {
-                    Self.split(16, chunks: inner) { positions, _ in
-                        for xi in positions {
+                    Self.split(positions, chunks: inner) { span, _ in
+                        for xi in span {
                             BLAS.gemm(transposeA: true, transposeB: false, m: inChannels, n: tiles, k: outChannels,
                                       alpha: 1, a: u + xi * outChannels * inChannels, lda: inChannels,
-                                      b: dm + xi * tiles, ldb: 16 * tiles, beta: 1, c: dv + xi * tiles,
-                                      ldc: 16 * tiles, parallel: false)
+                                      b: dm + xi * tiles, ldb: positions * tiles, beta: 1, c: dv + xi * tiles,
+                                      ldc: positions * tiles, parallel: false)
                         }
                     }
                     Self.split(inChannels, chunks: inner) { channels, chunk in

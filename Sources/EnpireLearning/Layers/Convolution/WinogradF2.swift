@@ -1,6 +1,7 @@
-/// Winograd's minimal filtering F(2×2, 3×3) for ``Conv2d``'s 3×3, stride-1, padding-1 convolutions (the residual
-/// blocks'): each 2×2 output tile is `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` over its 4×4 input tile `d`, so the products
-/// take 16 multiplications per tile and channel pair instead of 36 (Lavin and Gray, 2016).
+/// Winograd's minimal filtering F(2×2, 3×3) for ``Conv2d``'s 3×3, stride-1, padding-1 convolutions on images
+/// smaller than 8 pixels (``WinogradF4`` takes larger ones): each 2×2 output tile is `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A`
+/// over its 4×4 input tile `d`, so the products take 16 multiplications per tile and channel pair instead of 36
+/// (Lavin and Gray, 2016).
 ///
 /// Over a whole example the element-wise products become 16 matrix products, one per tile position `ξ`:
 /// `M[ξ] = U[ξ] · V[ξ]` with `U[ξ]` `[out, in]` (transformed weights), `V[ξ]` `[in, tiles]` (transformed input) and
@@ -18,8 +19,8 @@
 /// (`SIMD8`, even and odd columns split and merged in registers) over zero-padded planes as wide as whole groups
 /// of eight tiles; a last partial group reads a few floats past its plane (the buffers carry that slack) and
 /// stores only its own tiles. Every transform can take a range of channels, so one example's work can be split
-/// across threads (`channels`, all by default).
-struct Winograd3x3 {
+/// across threads (`channels`; `nil` for all).
+struct WinogradF2: WinogradTransform {
     /// Input shape of one example (the output has the same height and width).
     let input: ImageShape
     /// Output channels.
@@ -42,11 +43,8 @@ struct Winograd3x3 {
         paddedWide = 2 * groupedWide + 2
     }
 
-    /// Whether a convolution of this kernel, stride and padding (output as large as the input) can take this path.
-    static func applies(kernel: Int, stride: Int, padding: Int) -> Bool {
-        kernel == 3 && stride == 1 && padding == 1
-    }
-
+    /// Sixteen: the 4×4 input tile's positions.
+    var positions: Int { 16 }
     /// Tiles per example.
     var tiles: Int { tilesHigh * tilesWide }
     /// Floats of `V` (and of `dV`), with the slack a last partial group of tiles reads past the last plane.
@@ -109,7 +107,7 @@ struct Winograd3x3 {
     /// 0 1 0 −1]`: each channel is copied into the zero-padded plane, each band of four padded rows is combined
     /// row-wise once (`Bᵀ d`), then column-wise eight tiles at a time.
     func transformInput(_ x: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
-                        scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+                        scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
         let h = input.height, w = input.width, pw = paddedWide, plane = tiles
         let padded = scratch, rows = scratch + paddedHigh * pw
         padded.update(repeating: 0, count: paddedHigh * pw)
@@ -130,12 +128,12 @@ struct Winograd3x3 {
                     let count = min(8, tilesWide - group)
                     for i in 0..<4 {
                         let r = rows + i * pw + 2 * group
-                        let (a0, a1) = Self.split(r), (a2, a3) = Self.split(r + 2)
+                        let (a0, a1) = TileLanes.split(r), (a2, a3) = TileLanes.split(r + 2)
                         let o = base + (i * 4) * plane + group
-                        Self.store(a0 - a2, o, count)
-                        Self.store(a1 + a2, o + plane, count)
-                        Self.store(a2 - a1, o + 2 * plane, count)
-                        Self.store(a1 - a3, o + 3 * plane, count)
+                        TileLanes.store(a0 - a2, o, count)
+                        TileLanes.store(a1 + a2, o + plane, count)
+                        TileLanes.store(a2 - a1, o + 2 * plane, count)
+                        TileLanes.store(a1 - a3, o + 3 * plane, count)
                     }
                 }
             }
@@ -147,7 +145,7 @@ struct Winograd3x3 {
     /// (a last odd row or column dropped) is then copied out with the bias. Each channel's planes of `M` are
     /// zeroed once read, so the next products can accumulate onto them.
     func transformOutput(zeroing m: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                         bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+                         bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
         let h = input.height, w = input.width, plane = tiles, sw = 2 * groupedWide
         for k in channels ?? 0..<outChannels {
             for ty in 0..<tilesHigh {
@@ -156,13 +154,13 @@ struct Winograd3x3 {
                     let mm = base + group
                     // Aᵀ M by column j: s0[j] = m0j + m1j + m2j, s1[j] = m1j − m2j − m3j.
                     func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-                        let m0 = Self.load(mm + j * plane), m1 = Self.load(mm + (4 + j) * plane)
-                        let m2 = Self.load(mm + (8 + j) * plane), m3 = Self.load(mm + (12 + j) * plane)
+                        let m0 = TileLanes.load(mm + j * plane), m1 = TileLanes.load(mm + (4 + j) * plane)
+                        let m2 = TileLanes.load(mm + (8 + j) * plane), m3 = TileLanes.load(mm + (12 + j) * plane)
                         return (m0 + m1 + m2, m1 - m2 - m3)
                     }
                     let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
-                    Self.merge(c0.0 + c1.0 + c2.0, c1.0 - c2.0 - c3.0, into: row0 + 2 * group)
-                    Self.merge(c0.1 + c1.1 + c2.1, c1.1 - c2.1 - c3.1, into: row1 + 2 * group)
+                    TileLanes.merge(c0.0 + c1.0 + c2.0, c1.0 - c2.0 - c3.0, into: row0 + 2 * group)
+                    TileLanes.merge(c0.1 + c1.1 + c2.1, c1.1 - c2.1 - c3.1, into: row1 + 2 * group)
                 }
             }
             (m + k * 16 * plane).update(repeating: 0, count: 16 * plane)
@@ -177,7 +175,7 @@ struct Winograd3x3 {
     /// `dM = A dY Aᵀ` of every tile and output channel of one example (`dY` NCHW, copied into a zeroed scratch
     /// plane of whole tiles, so a dropped row or column counts as zero), eight tiles at a time.
     func transformOutputGradient(_ dy: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
-                                 scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+                                 scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
         let h = input.height, w = input.width, plane = tiles, sw = 2 * groupedWide
         scratch.update(repeating: 0, count: 2 * tilesHigh * sw)
         for k in channels ?? 0..<outChannels {
@@ -187,17 +185,17 @@ struct Winograd3x3 {
                 let base = dm + k * 16 * plane + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
                     let count = min(8, tilesWide - group)
-                    let (a, b) = Self.split(row0 + 2 * group), (c, d) = Self.split(row1 + 2 * group)
+                    let (a, b) = TileLanes.split(row0 + 2 * group), (c, d) = TileLanes.split(row1 + 2 * group)
                     // A [a b; c d] Aᵀ with A = [1 0; 1 1; 1 −1; 0 −1]: row i of A·dY is (left_i, right_i).
                     let lefts = (a, a + c, a - c, -c), rights = (b, b + d, b - d, -d)
                     for i in 0..<4 {
                         let left = i == 0 ? lefts.0 : i == 1 ? lefts.1 : i == 2 ? lefts.2 : lefts.3
                         let right = i == 0 ? rights.0 : i == 1 ? rights.1 : i == 2 ? rights.2 : rights.3
                         let o = base + (i * 4) * plane + group
-                        Self.store(left, o, count)
-                        Self.store(left + right, o + plane, count)
-                        Self.store(left - right, o + 2 * plane, count)
-                        Self.store(-right, o + 3 * plane, count)
+                        TileLanes.store(left, o, count)
+                        TileLanes.store(left + right, o + plane, count)
+                        TileLanes.store(left - right, o + 2 * plane, count)
+                        TileLanes.store(-right, o + 3 * plane, count)
                     }
                 }
             }
@@ -209,7 +207,7 @@ struct Winograd3x3 {
     /// partial group past the tile row are zeroed before they are added anywhere). Each channel's planes of `dV`
     /// are zeroed once read, so the next products can accumulate onto them.
     func transformInputGradient(zeroing dv: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>,
-                                scratch: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil) {
+                                scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
         let h = input.height, w = input.width, pw = paddedWide, plane = tiles
         let padded = scratch
         let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
@@ -222,18 +220,18 @@ struct Winograd3x3 {
                     let vv = base + group
                     // q = B dV by column j (B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1]): rows 0…3 of column j.
                     func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-                        let v0 = Self.load(vv + j * plane).replacing(with: 0, where: outside)
-                        let v1 = Self.load(vv + (4 + j) * plane).replacing(with: 0, where: outside)
-                        let v2 = Self.load(vv + (8 + j) * plane).replacing(with: 0, where: outside)
-                        let v3 = Self.load(vv + (12 + j) * plane).replacing(with: 0, where: outside)
+                        let v0 = TileLanes.load(vv + j * plane).replacing(with: 0, where: outside)
+                        let v1 = TileLanes.load(vv + (4 + j) * plane).replacing(with: 0, where: outside)
+                        let v2 = TileLanes.load(vv + (8 + j) * plane).replacing(with: 0, where: outside)
+                        let v3 = TileLanes.load(vv + (12 + j) * plane).replacing(with: 0, where: outside)
                         return (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3)
                     }
                     let q0 = column(0), q1 = column(1), q2 = column(2), q3 = column(3)
                     // Row i of q Bᵀ: (q_i0, q_i1 − q_i2 + q_i3, −q_i0 + q_i1 + q_i2, −q_i3) at columns 2tx … 2tx + 3.
                     func add(_ i: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) {
                         let target = p0 + i * pw + 2 * group
-                        Self.mergeAdd(a, b - c + d, onto: target)
-                        Self.mergeAdd(-a + b + c, -d, onto: target + 2)
+                        TileLanes.mergeAdd(a, b - c + d, onto: target)
+                        TileLanes.mergeAdd(-a + b + c, -d, onto: target + 2)
                     }
                     add(0, q0.0, q1.0, q2.0, q3.0)
                     add(1, q0.1, q1.1, q2.1, q3.1)
@@ -245,47 +243,5 @@ struct Winograd3x3 {
             let out = dx + c * h * w
             for row in 0..<h { (out + row * w).update(from: padded + (row + 1) * pw + 1, count: w) }
         }
-    }
-
-    /// Eight floats from `p`.
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    /// The even and the odd floats of the sixteen from `p`.
-    @inline(__always)
-    private static func split(_ p: UnsafePointer<Float>) -> (even: SIMD8<Float>, odd: SIMD8<Float>) {
-        let pair = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-        return (pair.evenHalf, pair.oddHalf)
-    }
-
-    /// Stores the first `count` lanes of `value` at `p` (all eight in one store when `count` is 8).
-    @inline(__always)
-    private static func store(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        if count == 8 {
-            UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
-        } else {
-            for lane in 0..<count { p[lane] = value[lane] }
-        }
-    }
-
-    /// Writes `even` and `odd` interleaved as sixteen floats at `p`.
-    @inline(__always)
-    private static func merge(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, into p: UnsafeMutablePointer<Float>) {
-        var pair = SIMD16<Float>()
-        pair.evenHalf = even
-        pair.oddHalf = odd
-        UnsafeMutableRawPointer(p).storeBytes(of: pair, as: SIMD16<Float>.self)
-    }
-
-    /// Adds `even` and `odd` interleaved onto the sixteen floats at `p`.
-    @inline(__always)
-    private static func mergeAdd(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, onto p: UnsafeMutablePointer<Float>) {
-        var pair = SIMD16<Float>()
-        pair.evenHalf = even
-        pair.oddHalf = odd
-        let raw = UnsafeMutableRawPointer(p)
-        raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + pair, as: SIMD16<Float>.self)
     }
 }
