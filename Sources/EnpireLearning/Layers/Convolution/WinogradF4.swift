@@ -140,6 +140,9 @@ struct WinogradF4: WinogradTransform {
                         scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
         let h = input.height, w = input.width, pw = paddedWide, plane = tiles
         let padded = scratch, rows = scratch + paddedHigh * pw
+        // The row pass covers the columns the tiles read (4 · tilesWide + 2), rounded up to whole vectors; a last
+        // partial group's unused lanes read stale columns past them and are never stored.
+        let usedWide = (4 * tilesWide + 2 + 7) / 8 * 8
         padded.update(repeating: 0, count: paddedHigh * pw)
         for c in channels ?? 0..<input.channels {
             let source = x + c * h * w
@@ -147,7 +150,7 @@ struct WinogradF4: WinogradTransform {
             for ty in 0..<tilesHigh {
                 let p = padded + 4 * ty * pw
                 var j = 0
-                while j < pw {
+                while j < usedWide {
                     let t = Self.inputRows(TileLanes.load(p + j), TileLanes.load(p + pw + j),
                                            TileLanes.load(p + 2 * pw + j), TileLanes.load(p + 3 * pw + j),
                                            TileLanes.load(p + 4 * pw + j), TileLanes.load(p + 5 * pw + j))
