@@ -21,40 +21,12 @@
 /// stores only its own tiles. Every transform can take a range of channels, so one example's work can be split
 /// across threads (`channels`; `nil` for all).
 struct WinogradF2: WinogradTransform {
-    /// Input shape of one example (the output has the same height and width).
-    let input: ImageShape
-    /// Output channels.
-    let outChannels: Int
-    /// Tile rows and columns.
-    let tilesHigh: Int, tilesWide: Int
-    /// Tiles of a tile row rounded up to whole groups of eight.
-    let groupedWide: Int
-    /// Rows and columns of the zero-padded plane the input tiles read: one zero row and column before the image,
-    /// the rest after it.
-    let paddedHigh: Int, paddedWide: Int
+    /// 2×2 output tiles, 4×4 input tiles.
+    let tiling: WinogradTiling
 
     init(input: ImageShape, outChannels: Int) {
-        self.input = input
-        self.outChannels = outChannels
-        tilesHigh = (input.height + 1) / 2
-        tilesWide = (input.width + 1) / 2
-        groupedWide = (tilesWide + 7) / 8 * 8
-        paddedHigh = 2 * tilesHigh + 2
-        paddedWide = 2 * groupedWide + 2
+        tiling = WinogradTiling(input: input, outChannels: outChannels, step: 2, rowSlack: 2)
     }
-
-    /// Sixteen: the 4×4 input tile's positions.
-    var positions: Int { 16 }
-    /// Tiles per example.
-    var tiles: Int { tilesHigh * tilesWide }
-    /// Floats of `V` (and of `dV`), with the slack a last partial group of tiles reads past the last plane.
-    var inputTransformCount: Int { 16 * input.channels * tiles + 8 }
-    /// Floats of `M` (and of `dM`), with the same slack.
-    var productCount: Int { 16 * outChannels * tiles + 8 }
-    /// Floats of `U` (and of `dU`).
-    var weightTransformCount: Int { 16 * outChannels * input.channels }
-    /// Floats of the scratch the transforms use: one padded plane and four padded rows.
-    var scratchCount: Int { paddedHigh * paddedWide + 4 * paddedWide }
 
     /// `U = G g Gᵀ` for every (out, in) pair of a `[out, in, 3, 3]` weight, with `G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]`.
     func transformWeights(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
@@ -146,7 +118,7 @@ struct WinogradF2: WinogradTransform {
     /// zeroed once read, so the next products can accumulate onto them.
     func transformOutput(zeroing m: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
                          bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let h = input.height, w = input.width, plane = tiles, sw = 2 * groupedWide
+        let plane = tiles, sw = tileRowWidth
         for k in channels ?? 0..<outChannels {
             for ty in 0..<tilesHigh {
                 let base = m + k * 16 * plane + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
@@ -163,12 +135,7 @@ struct WinogradF2: WinogradTransform {
                     TileLanes.merge(c0.1 + c1.1 + c2.1, c1.1 - c2.1 - c3.1, into: row1 + 2 * group)
                 }
             }
-            (m + k * 16 * plane).update(repeating: 0, count: 16 * plane)
-            let out = y + k * h * w, shift = bias[k]
-            for row in 0..<h {
-                let source = scratch + row * sw, target = out + row * w
-                for j in 0..<w { target[j] = source[j] + shift }
-            }
+            finishOutputChannel(k, zeroing: m, from: scratch, into: y, bias: bias[k])
         }
     }
 
@@ -176,11 +143,10 @@ struct WinogradF2: WinogradTransform {
     /// plane of whole tiles, so a dropped row or column counts as zero), eight tiles at a time.
     func transformOutputGradient(_ dy: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
                                  scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let h = input.height, w = input.width, plane = tiles, sw = 2 * groupedWide
-        scratch.update(repeating: 0, count: 2 * tilesHigh * sw)
+        let plane = tiles, sw = tileRowWidth
+        scratch.update(repeating: 0, count: tilesHigh * tiling.step * sw)
         for k in channels ?? 0..<outChannels {
-            let gradient = dy + k * h * w
-            for row in 0..<h { (scratch + row * sw).update(from: gradient + row * w, count: w) }
+            stageOutputGradientChannel(k, dy, into: scratch)
             for ty in 0..<tilesHigh {
                 let base = dm + k * 16 * plane + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
                 for group in stride(from: 0, to: tilesWide, by: 8) {

@@ -18,36 +18,12 @@
 /// four columns of each tile split from and merged into 32 consecutive floats in registers) over zero-padded
 /// planes as wide as whole groups of eight tiles, with the slack a last partial group reads past its plane.
 struct WinogradF4: WinogradTransform {
-    /// Input shape of one example (the output has the same height and width).
-    let input: ImageShape
-    /// Output channels.
-    let outChannels: Int
-    /// Tile rows and columns.
-    let tilesHigh: Int, tilesWide: Int
-    /// Tiles of a tile row rounded up to whole groups of eight.
-    let groupedWide: Int
-    /// Rows and columns of the zero-padded plane the input tiles read (one zero row and column before the image,
-    /// the rest after it), with room for the 32-float loads of a last group.
-    let paddedHigh: Int, paddedWide: Int
+    /// 4×4 output tiles, 6×6 input tiles; the padded rows carry room for the 32-float loads of a last group.
+    let tiling: WinogradTiling
 
     init(input: ImageShape, outChannels: Int) {
-        self.input = input
-        self.outChannels = outChannels
-        tilesHigh = (input.height + 3) / 4
-        tilesWide = (input.width + 3) / 4
-        groupedWide = (tilesWide + 7) / 8 * 8
-        paddedHigh = 4 * tilesHigh + 2
-        paddedWide = 4 * groupedWide + 8
+        tiling = WinogradTiling(input: input, outChannels: outChannels, step: 4, rowSlack: 8)
     }
-
-    /// Thirty-six: the 6×6 input tile's positions.
-    var positions: Int { 36 }
-    var tiles: Int { tilesHigh * tilesWide }
-    var inputTransformCount: Int { 36 * input.channels * tiles + 8 }
-    var productCount: Int { 36 * outChannels * tiles + 8 }
-    var weightTransformCount: Int { 36 * outChannels * input.channels }
-    /// One padded plane and six padded rows (the output side's planes of whole tiles are smaller).
-    var scratchCount: Int { paddedHigh * paddedWide + 6 * paddedWide }
 
     /// `Bᵀ v` of a column of six (the input transform, either direction).
     @inline(__always)
@@ -177,7 +153,7 @@ struct WinogradF4: WinogradTransform {
     /// channel's planes of `M` are zeroed once read.
     func transformOutput(zeroing m: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
                          bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let h = input.height, w = input.width, plane = tiles, sw = 4 * groupedWide
+        let plane = tiles, sw = tileRowWidth
         for k in channels ?? 0..<outChannels {
             for ty in 0..<tilesHigh {
                 let base = m + k * 36 * plane + ty * tilesWide, top = scratch + 4 * ty * sw
@@ -202,12 +178,7 @@ struct WinogradF4: WinogradTransform {
                     row(3, Six(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
                 }
             }
-            (m + k * 36 * plane).update(repeating: 0, count: 36 * plane)
-            let out = y + k * h * w, shift = bias[k]
-            for row in 0..<h {
-                let source = scratch + row * sw, target = out + row * w
-                for j in 0..<w { target[j] = source[j] + shift }
-            }
+            finishOutputChannel(k, zeroing: m, from: scratch, into: y, bias: bias[k])
         }
     }
 
@@ -215,11 +186,10 @@ struct WinogradF4: WinogradTransform {
     /// plane of whole tiles, so the dropped rows and columns count as zero), eight tiles at a time.
     func transformOutputGradient(_ dy: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
                                  scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let h = input.height, w = input.width, plane = tiles, sw = 4 * groupedWide
-        scratch.update(repeating: 0, count: 4 * tilesHigh * sw)
+        let plane = tiles, sw = tileRowWidth
+        scratch.update(repeating: 0, count: tilesHigh * tiling.step * sw)
         for k in channels ?? 0..<outChannels {
-            let gradient = dy + k * h * w
-            for row in 0..<h { (scratch + row * sw).update(from: gradient + row * w, count: w) }
+            stageOutputGradientChannel(k, dy, into: scratch)
             for ty in 0..<tilesHigh {
                 let base = dm + k * 36 * plane + ty * tilesWide, top = scratch + 4 * ty * sw
                 for group in stride(from: 0, to: tilesWide, by: 8) {

@@ -10,28 +10,14 @@
 /// them, so the products can accumulate onto them with sgemm's `β = 1`. Every transform can take a range of
 /// channels, so one example's work can be split across threads.
 protocol WinogradTransform: Sendable {
-    /// Input shape of one example (the output has the same height and width).
-    var input: ImageShape { get }
-    /// Output channels.
-    var outChannels: Int { get }
-    /// Tile positions `ξ`: the matrix products per example (the tile's side squared).
-    var positions: Int { get }
-    /// Tiles per example.
-    var tiles: Int { get }
-    /// Floats of `V` (and of `dV`), with the slack a last partial group of tiles reads past the last plane.
-    var inputTransformCount: Int { get }
-    /// Floats of `M` (and of `dM`), with the same slack.
-    var productCount: Int { get }
-    /// Floats of `U` (and of `dU`).
-    var weightTransformCount: Int { get }
-    /// Floats of the scratch one thread's transforms use.
-    var scratchCount: Int { get }
+    /// The tiles over one example and the sizes they give.
+    var tiling: WinogradTiling { get }
 
     /// `U` of every (out, in) pair of a `[out, in, 3, 3]` weight.
     func transformWeights(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>)
     /// Adds the adjoint of the weight transform of `dU` onto a `[out, in, 3, 3]` weight gradient.
     func addWeightGradient(_ du: UnsafePointer<Float>, onto gradient: UnsafeMutablePointer<Float>)
-    /// `V` of every tile and input channel (in `channels`, all by default) of one NCHW example.
+    /// `V` of every tile and input channel (in `channels`; `nil` for all) of one NCHW example.
     func transformInput(_ x: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?)
     /// `Y` (NCHW, bias added) from `M`, zeroing each channel's planes of `M` once read.
@@ -44,6 +30,91 @@ protocol WinogradTransform: Sendable {
     /// overlap), zeroing each channel's planes of `dV` once read.
     func transformInputGradient(zeroing dv: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>,
                                 scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?)
+}
+
+/// How a Winograd transform tiles one example: output tiles of `step × step` pixels (input tiles of `step + 2`,
+/// `step` apart), row-major; a height or width that is not a multiple of `step` gets last tiles whose extra outputs
+/// are computed and dropped. The transforms work on eight tiles of a tile row at a time over zero-padded planes
+/// as wide as whole groups of eight tiles.
+struct WinogradTiling: Sendable {
+    /// Input shape of one example (the output has the same height and width).
+    let input: ImageShape
+    /// Output channels.
+    let outChannels: Int
+    /// Output pixels per tile side.
+    let step: Int
+    /// Tile rows and columns.
+    let tilesHigh: Int, tilesWide: Int
+    /// Tiles of a tile row rounded up to whole groups of eight.
+    let groupedWide: Int
+    /// Rows and columns of the zero-padded plane the input tiles read: one zero row and column before the image,
+    /// the rest after it, and `rowSlack` columns after whole groups for the vector loads of a last group.
+    let paddedHigh: Int, paddedWide: Int
+
+    init(input: ImageShape, outChannels: Int, step: Int, rowSlack: Int) {
+        self.input = input
+        self.outChannels = outChannels
+        self.step = step
+        tilesHigh = (input.height + step - 1) / step
+        tilesWide = (input.width + step - 1) / step
+        groupedWide = (tilesWide + 7) / 8 * 8
+        paddedHigh = step * tilesHigh + 2
+        paddedWide = step * groupedWide + rowSlack
+    }
+}
+
+extension WinogradTransform {
+    /// Input shape of one example.
+    var input: ImageShape { tiling.input }
+    /// Output channels.
+    var outChannels: Int { tiling.outChannels }
+    /// Tile rows.
+    var tilesHigh: Int { tiling.tilesHigh }
+    /// Tile columns.
+    var tilesWide: Int { tiling.tilesWide }
+    /// Tiles of a tile row rounded up to whole groups of eight.
+    var groupedWide: Int { tiling.groupedWide }
+    /// Rows of the zero-padded plane.
+    var paddedHigh: Int { tiling.paddedHigh }
+    /// Columns of the zero-padded plane.
+    var paddedWide: Int { tiling.paddedWide }
+    /// Tile positions `ξ`: the matrix products per example (the input tile's side squared).
+    var positions: Int { (tiling.step + 2) * (tiling.step + 2) }
+    /// Tiles per example.
+    var tiles: Int { tilesHigh * tilesWide }
+    /// Floats of `V` (and of `dV`), with the slack a last partial group of tiles reads past the last plane.
+    var inputTransformCount: Int { positions * input.channels * tiles + 8 }
+    /// Floats of `M` (and of `dM`), with the same slack.
+    var productCount: Int { positions * outChannels * tiles + 8 }
+    /// Floats of `U` (and of `dU`).
+    var weightTransformCount: Int { positions * outChannels * input.channels }
+    /// Floats of the scratch one thread's transforms use: one padded plane and a band of padded rows as high as
+    /// an input tile (the output side's planes of whole tiles are smaller).
+    var scratchCount: Int { paddedHigh * paddedWide + (tiling.step + 2) * paddedWide }
+    /// Floats per row of the scratch plane of whole output tiles that the output-side transforms use.
+    var tileRowWidth: Int { tiling.step * groupedWide }
+
+    /// The end of the output transform's work on channel `k`: zeroes its planes of `M` and copies the image part
+    /// of the scratch plane of whole output tiles into the NCHW output `y`, adding the channel's bias.
+    @inline(__always)
+    func finishOutputChannel(_ k: Int, zeroing m: UnsafeMutablePointer<Float>, from scratch: UnsafePointer<Float>,
+                             into y: UnsafeMutablePointer<Float>, bias: Float) {
+        let h = input.height, w = input.width, sw = tileRowWidth
+        (m + k * positions * tiles).update(repeating: 0, count: positions * tiles)
+        let out = y + k * h * w
+        for row in 0..<h {
+            let source = scratch + row * sw, target = out + row * w
+            for j in 0..<w { target[j] = source[j] + bias }
+        }
+    }
+
+    /// Copies channel `k` of the NCHW output gradient `dy` into the scratch plane of whole output tiles (zeroed
+    /// once per call, so the rows and columns past the image stay zero).
+    @inline(__always)
+    func stageOutputGradientChannel(_ k: Int, _ dy: UnsafePointer<Float>, into scratch: UnsafeMutablePointer<Float>) {
+        let h = input.height, w = input.width, sw = tileRowWidth, gradient = dy + k * h * w
+        for row in 0..<h { (scratch + row * sw).update(from: gradient + row * w, count: w) }
+    }
 }
 
 /// Chooses the Winograd transform of a convolution, if it has one.
