@@ -1,8 +1,8 @@
-/// Winograd's minimal filtering F(4×4, 3×3) for ``Conv2d``'s 3×3, stride-1, padding-1 convolutions on images at
-/// least 8 pixels high and wide (the residual blocks'): each 4×4 output tile is `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` over
-/// its 6×6 input tile `d` (tiles 4 apart, overlapping by 2), so the products take 36 multiplications per tile and
-/// channel pair instead of 144, 2.25 per output against F(2×2, 3×3)'s 4 (Lavin and Gray, 2016; interpolation
-/// points 0, ±1, ±2 and ∞):
+/// Winograd's minimal filtering F(4×4, 3×3) for ``Conv2d``'s 3×3, stride-1, padding-1 convolutions (the residual
+/// blocks') of batches split across the pool on images at least 16 pixels high and wide: each 4×4 output tile is
+/// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` over its 6×6 input tile `d` (tiles 4 apart, overlapping by 2), so the products
+/// take 36 multiplications per tile and channel pair instead of 144, 2.25 per output against F(2×2, 3×3)'s 4
+/// (Lavin and Gray, 2016; interpolation points 0, ±1, ±2 and ∞):
 ///
 /// ```
 /// Bᵀ = [4  0 −5  0 1 0;  0 −4 −4  1 1 0;  0 4 −4 −1 1 0;  0 −2 −1 2 1 0;  0 2 −1 −2 1 0;  0 4 0 −5 0 1]
@@ -45,8 +45,7 @@ struct WinogradF4: WinogradTransform {
 
     /// `Aᵀ v` of a column of six (the output transform).
     @inline(__always)
-    private static func outputRows(_ v: Six) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
-                                                             SIMD8<Float>) {
+    private static func outputRows(_ v: Six) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
         let a = v.v1 + v.v2, b = v.v1 - v.v2, c = v.v3 + v.v4, d = v.v3 - v.v4
         return (v.v0 + a + c, b + 2 * d, a + 4 * c, b + 8 * d + v.v5)
     }
