@@ -38,9 +38,9 @@ public final class Conv2d: Layer {
     private let transformedWeights = FloatBuffer()
     /// Per pool thread: the Winograd transforms' padded-plane scratch.
     private let scratch = FloatBuffer()
-    /// One column matrix `[in·k·k, P]` per pool thread.
+    /// One column matrix `[in·k·k, P]` per pool thread (Winograd path: the transformed input `V`).
     private let columns = FloatBuffer()
-    /// One column-gradient matrix `[in·k·k, P]` per pool thread (backward).
+    /// One column-gradient matrix `[in·k·k, P]` per pool thread, backward (Winograd path: `dM`).
     private let products = FloatBuffer()
     /// Per pool thread: weight-gradient and bias-gradient partial sums (backward).
     private let partials = FloatBuffer()
@@ -103,11 +103,13 @@ public final class Conv2d: Layer {
     private func reserve(threads: Int, gradients: Bool) {
         if let winograd = winograd(threads: threads) {
             columns.reserve(threads * winograd.inputTransformCount)
-            products.reserve(threads * winograd.productCount)
-            zeroed.reserve(threads * max(winograd.productCount, winograd.inputTransformCount))
+            zeroed.reserve(threads * winograd.accumulatorCount)
             scratch.reserve(max(threads, innerThreads(threads)) * winograd.scratchCount)
             transformedWeights.reserve(winograd.weightTransformCount)
-            if gradients { partials.reserve(threads * (winograd.weightTransformCount + bias.count)) }
+            if gradients {
+                products.reserve(threads * winograd.productCount)   // dM
+                partials.reserve(threads * (winograd.weightTransformCount + bias.count))
+            }
             return
         }
         let k = transform.rows, p = transform.columns
@@ -235,10 +237,9 @@ public final class Conv2d: Layer {
         let positions = winograd.positions
         let vBase = columns.pointer, mBase = zeroed.pointer, scratchBase = scratch.pointer
         let inner = innerThreads(threads), scratchCount = winograd.scratchCount
-        let zeroedCount = max(winograd.productCount, winograd.inputTransformCount)
         ComputePool.run(chunks: threads) { thread in
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
-            let v = vBase + thread * winograd.inputTransformCount, m = mBase + thread * zeroedCount
+            let v = vBase + thread * winograd.inputTransformCount, m = mBase + thread * winograd.accumulatorCount
             for example in first..<end {
                 Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
                                     thread: thread, inner: inner)
@@ -274,13 +275,12 @@ public final class Conv2d: Layer {
         let transformCount = winograd.weightTransformCount, partialStride = transformCount + outChannels
         let vBase = columns.pointer, mBase = products.pointer, dvBase = zeroed.pointer, scratchBase = scratch.pointer
         let inner = innerThreads(threads), scratchCount = winograd.scratchCount
-        let zeroedCount = max(winograd.productCount, winograd.inputTransformCount)
         let partial = partials.pointer, wantParameters = mode != .skip
         if wantParameters { partial.update(repeating: 0, count: threads * partialStride) }
         ComputePool.run(chunks: threads) { thread in
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
             let v = vBase + thread * winograd.inputTransformCount, dm = mBase + thread * winograd.productCount
-            let dv = dvBase + thread * zeroedCount
+            let dv = dvBase + thread * winograd.accumulatorCount
             let du = partial + thread * partialStride, db = du + transformCount
             for example in first..<end {
                 let dy = gradOutput + example * features

@@ -1,7 +1,7 @@
-/// Winograd's minimal filtering F(2×2, 3×3) for ``Conv2d``'s 3×3, stride-1, padding-1 convolutions on images
-/// smaller than 8 pixels (``WinogradF4`` takes larger ones): each 2×2 output tile is `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A`
-/// over its 4×4 input tile `d`, so the products take 16 multiplications per tile and channel pair instead of 36
-/// (Lavin and Gray, 2016).
+/// Winograd's minimal filtering F(2×2, 3×3) for ``Conv2d``'s 3×3, stride-1, padding-1 convolutions taken one
+/// example at a time (batch 1) and on images smaller than 16 pixels (``WinogradF4`` takes split batches of larger
+/// ones): each 2×2 output tile is `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` over its 4×4 input tile `d`, so the products take
+/// 16 multiplications per tile and channel pair instead of 36 (Lavin and Gray, 2016).
 ///
 /// Over a whole example the element-wise products become 16 matrix products, one per tile position `ξ`:
 /// `M[ξ] = U[ξ] · V[ξ]` with `U[ξ]` `[out, in]` (transformed weights), `V[ξ]` `[in, tiles]` (transformed input) and
@@ -80,12 +80,11 @@ struct WinogradF2: WinogradTransform {
     /// row-wise once (`Bᵀ d`), then column-wise eight tiles at a time.
     func transformInput(_ x: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let h = input.height, w = input.width, pw = paddedWide, plane = tiles
+        let pw = paddedWide, plane = tiles
         let padded = scratch, rows = scratch + paddedHigh * pw
         padded.update(repeating: 0, count: paddedHigh * pw)
         for c in channels ?? 0..<input.channels {
-            let source = x + c * h * w
-            for row in 0..<h { (padded + (row + 1) * pw + 1).update(from: source + row * w, count: w) }
+            stageInputChannel(c, x, into: padded)
             let r0 = rows, r1 = rows + pw, r2 = rows + 2 * pw, r3 = rows + 3 * pw
             for ty in 0..<tilesHigh {
                 let p0 = padded + 2 * ty * pw, p1 = p0 + pw, p2 = p1 + pw, p3 = p2 + pw
@@ -144,9 +143,7 @@ struct WinogradF2: WinogradTransform {
     func transformOutputGradient(_ dy: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
                                  scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
         let plane = tiles, sw = tileRowWidth
-        scratch.update(repeating: 0, count: tilesHigh * tiling.step * sw)
-        for k in channels ?? 0..<outChannels {
-            stageOutputGradientChannel(k, dy, into: scratch)
+        forEachOutputGradientChannel(channels, dy, scratch: scratch) { k in
             for ty in 0..<tilesHigh {
                 let base = dm + k * 16 * plane + ty * tilesWide, row0 = scratch + 2 * ty * sw, row1 = row0 + sw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
@@ -174,15 +171,12 @@ struct WinogradF2: WinogradTransform {
     /// are zeroed once read, so the next products can accumulate onto them.
     func transformInputGradient(zeroing dv: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>,
                                 scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let h = input.height, w = input.width, pw = paddedWide, plane = tiles
-        let padded = scratch
-        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-        for c in channels ?? 0..<input.channels {
-            padded.update(repeating: 0, count: paddedHigh * pw)
+        let pw = paddedWide, plane = tiles, padded = scratch
+        forEachInputGradientChannel(channels, zeroing: dv, into: dx, padded: padded) { c in
             for ty in 0..<tilesHigh {
                 let base = dv + c * 16 * plane + ty * tilesWide, p0 = padded + 2 * ty * pw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
-                    let outside = lanes .>= SIMD8<Int32>(repeating: Int32(tilesWide - group))
+                    let outside = TileLanes.beyond(tilesWide - group)
                     let vv = base + group
                     // q = B dV by column j (B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1]): rows 0…3 of column j.
                     func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
@@ -205,9 +199,6 @@ struct WinogradF2: WinogradTransform {
                     add(3, q0.3, q1.3, q2.3, q3.3)
                 }
             }
-            (dv + c * 16 * plane).update(repeating: 0, count: 16 * plane)
-            let out = dx + c * h * w
-            for row in 0..<h { (out + row * w).update(from: padded + (row + 1) * pw + 1, count: w) }
         }
     }
 }

@@ -113,15 +113,14 @@ struct WinogradF4: WinogradTransform {
     /// time.
     func transformInput(_ x: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let h = input.height, w = input.width, pw = paddedWide, plane = tiles
+        let pw = paddedWide, plane = tiles
         let padded = scratch, rows = scratch + paddedHigh * pw
         // The row pass covers the columns the tiles read (4 · tilesWide + 2), rounded up to whole vectors; a last
         // partial group's unused lanes read stale columns past them and are never stored.
         let usedWide = (4 * tilesWide + 2 + 7) / 8 * 8
         padded.update(repeating: 0, count: paddedHigh * pw)
         for c in channels ?? 0..<input.channels {
-            let source = x + c * h * w
-            for row in 0..<h { (padded + (row + 1) * pw + 1).update(from: source + row * w, count: w) }
+            stageInputChannel(c, x, into: padded)
             for ty in 0..<tilesHigh {
                 let p = padded + 4 * ty * pw
                 var j = 0
@@ -186,9 +185,7 @@ struct WinogradF4: WinogradTransform {
     func transformOutputGradient(_ dy: UnsafePointer<Float>, into dm: UnsafeMutablePointer<Float>,
                                  scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
         let plane = tiles, sw = tileRowWidth
-        scratch.update(repeating: 0, count: tilesHigh * tiling.step * sw)
-        for k in channels ?? 0..<outChannels {
-            stageOutputGradientChannel(k, dy, into: scratch)
+        forEachOutputGradientChannel(channels, dy, scratch: scratch) { k in
             for ty in 0..<tilesHigh {
                 let base = dm + k * 36 * plane + ty * tilesWide, top = scratch + 4 * ty * sw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
@@ -214,15 +211,12 @@ struct WinogradF4: WinogradTransform {
     /// are zeroed once read.
     func transformInputGradient(zeroing dv: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>,
                                 scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let h = input.height, w = input.width, pw = paddedWide, plane = tiles
-        let padded = scratch
-        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-        for c in channels ?? 0..<input.channels {
-            padded.update(repeating: 0, count: paddedHigh * pw)
+        let pw = paddedWide, plane = tiles, padded = scratch
+        forEachInputGradientChannel(channels, zeroing: dv, into: dx, padded: padded) { c in
             for ty in 0..<tilesHigh {
                 let base = dv + c * 36 * plane + ty * tilesWide, top = padded + 4 * ty * pw
                 for group in stride(from: 0, to: tilesWide, by: 8) {
-                    let outside = lanes .>= SIMD8<Int32>(repeating: Int32(tilesWide - group))
+                    let outside = TileLanes.beyond(tilesWide - group)
                     let vv = base + group
                     // B dV by column j: six rows of each of the six columns.
                     @inline(__always)
@@ -242,9 +236,6 @@ struct WinogradF4: WinogradTransform {
                     }
                 }
             }
-            (dv + c * 36 * plane).update(repeating: 0, count: 36 * plane)
-            let out = dx + c * h * w
-            for row in 0..<h { (out + row * w).update(from: padded + (row + 1) * pw + 1, count: w) }
         }
     }
 }

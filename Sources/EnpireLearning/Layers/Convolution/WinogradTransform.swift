@@ -91,8 +91,35 @@ extension WinogradTransform {
     /// Floats of the scratch one thread's transforms use: one padded plane and a band of padded rows as high as
     /// an input tile (the output side's planes of whole tiles are smaller).
     var scratchCount: Int { paddedHigh * paddedWide + (tiling.step + 2) * paddedWide }
+    /// Floats per thread of the buffer that holds `M` forward and `dV` backward (kept at zero between calls).
+    var accumulatorCount: Int { max(productCount, inputTransformCount) }
     /// Floats per row of the scratch plane of whole output tiles that the output-side transforms use.
     var tileRowWidth: Int { tiling.step * groupedWide }
+
+    /// Copies channel `c` of the NCHW example `x` into the zero-padded plane (zeroed once per call, so the
+    /// padding stays zero), one zero row and column before the image.
+    @inline(__always)
+    func stageInputChannel(_ c: Int, _ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
+        let h = input.height, w = input.width, pw = paddedWide, source = x + c * h * w
+        for row in 0..<h { (padded + (row + 1) * pw + 1).update(from: source + row * w, count: w) }
+    }
+
+    /// Runs `body` on each input channel `c` (in `channels`; `nil` for all) with the padded plane zeroed for it
+    /// to add the channel's tiles onto; then zeroes the channel's planes of `dV` and copies the plane's image part
+    /// into the NCHW gradient `dx` (the padding's share is dropped).
+    @inline(__always)
+    func forEachInputGradientChannel(_ channels: Range<Int>?, zeroing dv: UnsafeMutablePointer<Float>,
+                                     into dx: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>,
+                                     _ body: (Int) -> Void) {
+        let h = input.height, w = input.width, pw = paddedWide
+        for c in channels ?? 0..<input.channels {
+            padded.update(repeating: 0, count: paddedHigh * pw)
+            body(c)
+            (dv + c * positions * tiles).update(repeating: 0, count: positions * tiles)
+            let out = dx + c * h * w
+            for row in 0..<h { (out + row * w).update(from: padded + (row + 1) * pw + 1, count: w) }
+        }
+    }
 
     /// The end of the output transform's work on channel `k`: zeroes its planes of `M` and copies the image part
     /// of the scratch plane of whole output tiles into the NCHW output `y`, adding the channel's bias.
@@ -108,12 +135,19 @@ extension WinogradTransform {
         }
     }
 
-    /// Copies channel `k` of the NCHW output gradient `dy` into the scratch plane of whole output tiles (zeroed
-    /// once per call, so the rows and columns past the image stay zero).
+    /// Runs `body` on each output channel `k` (in `channels`; `nil` for all) once that channel of the NCHW output
+    /// gradient `dy` lies in the scratch plane of whole output tiles (zeroed once first, so the rows and columns
+    /// past the image count as zero).
     @inline(__always)
-    func stageOutputGradientChannel(_ k: Int, _ dy: UnsafePointer<Float>, into scratch: UnsafeMutablePointer<Float>) {
-        let h = input.height, w = input.width, sw = tileRowWidth, gradient = dy + k * h * w
-        for row in 0..<h { (scratch + row * sw).update(from: gradient + row * w, count: w) }
+    func forEachOutputGradientChannel(_ channels: Range<Int>?, _ dy: UnsafePointer<Float>,
+                                      scratch: UnsafeMutablePointer<Float>, _ body: (Int) -> Void) {
+        let h = input.height, w = input.width, sw = tileRowWidth
+        scratch.update(repeating: 0, count: tilesHigh * tiling.step * sw)
+        for k in channels ?? 0..<outChannels {
+            let gradient = dy + k * h * w
+            for row in 0..<h { (scratch + row * sw).update(from: gradient + row * w, count: w) }
+            body(k)
+        }
     }
 }
 
@@ -141,6 +175,12 @@ enum TileLanes {
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// The lanes at or past `valid` (the tiles of a last partial group that lie beyond the tile row).
+    @inline(__always)
+    static func beyond(_ valid: Int) -> SIMDMask<SIMD8<Int32>> {
+        SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(valid))
     }
 
     /// Stores the first `count` lanes of `value` at `p` (all eight in one store when `count` is 8).
