@@ -72,8 +72,11 @@ let package = Package(
 
         // Core: protocols, station runtime, safety, episodes, evaluation, ledger. Links no libgit2; JPEG through
         // libturbojpeg, PNG through libpng, SHA-256 through libcrypto.
-        .target(name: "Enpire", dependencies: ["CTurboJPEG", "CPNG", "COpenSSL"],
+        .target(name: "Enpire", dependencies: ["CTurboJPEG", "CJPEGRegion", "CPNG", "COpenSSL"],
                 swiftSettings: strict),
+        // Region decoding of a JPEG (a camera reward's window of the frame) through libjpeg-turbo's libjpeg API,
+        // whose error handling needs setjmp/longjmp and so stays in C.
+        .target(name: "CJPEGRegion", linkerSettings: [.linkedLibrary("jpeg")]),
         // The Git-backed fleet: stations share kept results and checkpoints through a Git remote (libgit2).
         .target(name: "EnpireFleet", dependencies: ["Enpire", "CGit2", "CSSH2"], swiftSettings: strict),
         // Tensor core on BLAS plus trainers that adapt it to Enpire's Trainer/Policy protocols.
@@ -148,7 +151,7 @@ let package = Package(
         .executableTarget(name: "ZipTieExample", dependencies: ["ExampleSupport", "EnpireTasks"],
                           path: "Examples/ZipTie", swiftSettings: strict),
 
-        .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting"], swiftSettings: strict),
+        .testTarget(name: "EnpireTests", dependencies: ["Enpire", "EnpireTesting", "CTurboJPEG"], swiftSettings: strict),
         .testTarget(name: "EnpireFleetTests", dependencies: ["EnpireFleet", "Enpire", "EnpireTesting"],
                     swiftSettings: strict),
         .testTarget(name: "EnpireLearningTests", dependencies: ["EnpireLearning", "Enpire", "EnpireTesting", "CKernels"],

@@ -5,7 +5,7 @@
 # again: it installs nothing that is already there.
 set -euo pipefail
 
-packages=(libopenblas-dev libturbojpeg0-dev libpng-dev libssl-dev libgit2-dev libssh2-1-dev libchipmunk-dev pkg-config librsvg2-bin)
+packages=(libopenblas-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libssl-dev libgit2-dev libssh2-1-dev libchipmunk-dev pkg-config librsvg2-bin)
 # Optional: without bubblewrap `enpire agent` refuses to run unless --unsandboxed, and its sandbox tests skip;
 # without openssh-server (and git, which serves the repository) the fleet's ssh tests skip.
 optional=(bubblewrap openssh-server git)

@@ -1,3 +1,4 @@
+import CJPEGRegion
 import CTurboJPEG
 
 /// Down-scaling applied while decoding (libjpeg-turbo's DCT scaling, much cheaper than decoding then resizing).
@@ -65,7 +66,9 @@ public final class JPEGCodec {
     public static let maximumPixelCount = 40_000_000
 
     private let compressor: tjhandle
-    private let decompressor: tjhandle
+    // Replaced after every failed decode: libturbojpeg 2.1 leaves a handle whose header read failed unusable (every
+    // later frame failed with the first one's error until this was found).
+    private var decompressor: tjhandle
     private var scratch: [UInt8] = []
 
     /// Creates a codec.
@@ -118,7 +121,7 @@ public final class JPEGCodec {
         let status = bytes.withUnsafeBufferPointer {
             tjDecompressHeader3(decompressor, $0.baseAddress, UInt($0.count), &width, &height, &subsampling, &colorspace)
         }
-        guard status == 0, width > 0, height > 0 else { throw JPEGError.corrupt(errorMessage(decompressor)) }
+        guard status == 0, width > 0, height > 0 else { throw decompressionFailed() }
         try Self.checkLimits(width: Int(width), height: Int(height))
         let s = scale.rawValue
         return ImageSize(width: (Int(width) + s - 1) / s, height: (Int(height) + s - 1) / s)
@@ -150,7 +153,56 @@ public final class JPEGCodec {
                               TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE | TJFLAG_STOPONWARNING)
             }
         }
-        guard status == 0 else { throw JPEGError.corrupt(errorMessage(decompressor)) }
+        guard status == 0 else { throw decompressionFailed() }
+    }
+
+    /// The error of the decompressor's last failure, after replacing the decompressor by a fresh one.
+    private func decompressionFailed() -> JPEGError {
+        let error = JPEGError.corrupt(errorMessage(decompressor))
+        if let fresh = tjInitDecompress() {
+            tjDestroy(decompressor)
+            decompressor = fresh
+        }
+        return error
+    }
+
+    /// Decodes only a window of the frame, `width × height` pixels from column `x` and row `y`, into `image`
+    /// (resized to the window; allocation-free in steady state): the pixels equal that window of a full
+    /// ``decode(_:scale:into:expected:)``. libjpeg still reads the compressed data up to the window's last row, but
+    /// runs the inverse DCT, upsampling and colour conversion only for the window's blocks, and nothing after its
+    /// last row, so a camera reward that looks at part of the frame decodes a fraction of it.
+    ///
+    /// - Throws: ``JPEGError/unexpectedSize(_:expected:)`` when the header's size is not `frame` (checked before
+    ///   any pixel memory is allocated), ``JPEGError/tooLarge(width:height:)`` above the codec's limits,
+    ///   ``JPEGError/corrupt(_:)`` for data libjpeg rejects (truncation included) or a window outside the frame.
+    public func decode(_ bytes: [UInt8], window: (x: Int, y: Int, width: Int, height: Int), of frame: ImageSize,
+                       into image: inout RGBImage) throws {
+        let size = try decodedSize(of: bytes)
+        guard size == frame else { throw JPEGError.unexpectedSize(size, expected: frame) }
+        guard window.x >= 0, window.y >= 0, window.width > 0, window.height > 0,
+              window.x + window.width <= frame.width, window.y + window.height <= frame.height else {
+            throw JPEGError.corrupt("the window \(window.width)x\(window.height) at (\(window.x), \(window.y)) is "
+                + "not inside the \(frame.width)x\(frame.height) frame")
+        }
+        let target = ImageSize(width: window.width, height: window.height)
+        if image.size != target || image.pixels.count != target.width * target.height * 3 {
+            image = RGBImage(size: target, pixels: [UInt8](repeating: 0, count: target.width * target.height * 3))
+        }
+        var message = [CChar](repeating: 0, count: 200)
+        let status = bytes.withUnsafeBufferPointer { source in
+            image.pixels.withUnsafeMutableBufferPointer { destination in
+                message.withUnsafeMutableBufferPointer { text in
+                    enpire_jpeg_decode_region(source.baseAddress, UInt(source.count), Int32(frame.width),
+                                              Int32(frame.height), Int32(window.x), Int32(window.y),
+                                              Int32(window.width), Int32(window.height), destination.baseAddress,
+                                              text.baseAddress, text.count)
+                }
+            }
+        }
+        guard status == 0 else {
+            throw JPEGError.corrupt(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
+                                           as: UTF8.self))
+        }
     }
 
     private static func checkLimits(width: Int, height: Int) throws {
