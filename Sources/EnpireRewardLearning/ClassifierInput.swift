@@ -43,7 +43,25 @@ public struct ClassifierInput: Sendable, Codable, Equatable {
             throw .badImage("the frame is \(image.size.width)x\(image.size.height) but the classifier was trained "
                 + "on \(resolution.width)x\(resolution.height) frames")
         }
-        let plane = side * side, width = resolution.width, span = region.width * 3
+        fill(image, origin: (region.x, region.y), into: output)
+    }
+
+    /// Writes the input from `window`, the pixels of ``region`` alone (what a camera reward decodes of a JPEG
+    /// frame), into `output`: the same floats as ``fill(_:into:)`` on the whole frame.
+    ///
+    /// - Throws: ``ClassifierError/badImage(_:)`` when the image is not the region's size or its pixel buffer is
+    ///   inconsistent.
+    public func fill(window: RGBImage, into output: UnsafeMutablePointer<Float>) throws(ClassifierError) {
+        guard window.isConsistent, window.size == ImageSize(width: region.width, height: region.height) else {
+            throw .badImage("the window is \(window.size.width)x\(window.size.height) but the classifier's region is "
+                + "\(region.width)x\(region.height)")
+        }
+        fill(window, origin: (0, 0), into: output)
+    }
+
+    /// The box averages of the region, whose top-left pixel is at `origin` of `image`.
+    private func fill(_ image: RGBImage, origin: (x: Int, y: Int), into output: UnsafeMutablePointer<Float>) {
+        let plane = side * side, width = image.size.width, span = region.width * 3
         image.pixels.withUnsafeBufferPointer { pixels in
             // Separable sums: each output row's band of source rows is first added up per column (a contiguous
             // pass over bytes), then each output pixel adds its columns' sums. The integer sums, and so the floats,
@@ -52,10 +70,10 @@ public struct ClassifierInput: Sendable, Codable, Equatable {
             // billion pixels.
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: span) { sums in
                 for oy in 0..<side {
-                    let y0 = region.y + oy * region.height / side, y1 = region.y + (oy + 1) * region.height / side
+                    let y0 = oy * region.height / side, y1 = (oy + 1) * region.height / side
                     sums.initialize(repeating: 0)
                     for y in y0..<y1 {
-                        let row = pixels.baseAddress! + (y * width + region.x) * 3
+                        let row = pixels.baseAddress! + ((origin.y + y) * width + origin.x) * 3
                         for index in 0..<span { sums[index] &+= UInt32(row[index]) }
                     }
                     for ox in 0..<side {

@@ -91,11 +91,11 @@ public final class ClassifierReward: RewardFunction {
     }
 
     /// Judges one frame alone, outside any episode (the confirmation streak is neither read nor changed; decoding
-    /// included in the latency).
+    /// included in the latency). Only the model's region of the frame is decoded from a JPEG.
     public func verdict(for frame: Frame) -> Verdict {
         kit.timed {
-            let probability = try kit.withPixels(of: frame) { classifier, image in
-                try classifier.probability(of: image)
+            let probability = try kit.withWindow(of: frame, region: model.input.region) { classifier, window in
+                try classifier.probability(ofWindow: window)
             }
             return verdict(probability: probability)
         }

@@ -73,6 +73,18 @@ public final class SuccessClassifier {
         return try probabilities(ofBatch: batch)[0]
     }
 
+    /// P(success) of a frame's region of interest alone (an image of ``ClassifierInput/region``'s size, as a camera
+    /// reward decodes it from a JPEG frame): the same as ``probability(of:)`` on the whole frame.
+    ///
+    /// - Throws: ``ClassifierError/badImage(_:)`` when the image is not the region's size.
+    public func probability(ofWindow window: RGBImage) throws(ClassifierError) -> Double {
+        batch.resize(rows: 1, columns: input.featureCount)
+        try batch.scalars.withUnsafeMutableBufferPointer { buffer throws(ClassifierError) in
+            try input.fill(window: window, into: buffer.baseAddress!)
+        }
+        return try probabilities(ofBatch: batch)[0]
+    }
+
     /// P(success) of each row of `features` (`[rows, featureCount]` inputs as ``ClassifierInput`` writes them),
     /// in evaluation mode (no augmentation): the mean over the networks.
     public func probabilities(ofBatch features: Tensor) throws(ClassifierError) -> [Double] {

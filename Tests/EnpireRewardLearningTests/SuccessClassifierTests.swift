@@ -364,6 +364,34 @@ struct SuccessClassifierTests {
         #expect(plain.identity == model.identity && alone.success)
     }
 
+    @Test("a JPEG frame's verdict decodes only the model's region and scores exactly as the whole decoded frame does")
+    func windowScoresAsWholeFrame() throws {
+        let (_, report, _) = try Self.trained()
+        let size = ImageSize(width: 160, height: 120)
+        let input = try ClassifierInput(resolution: size, region: RegionOfInterest(x: 37, y: 21, width: 90, height: 75),
+                                        side: 24)
+        let classifier = try SuccessClassifier(input: input, recipe: Self.recipe)
+        let check = try SuccessClassifier(input: input, recipe: Self.recipe)   // same seed, same weights
+        let model = ClassifierModel(task: "synthetic", cameraName: "top", input: input, recipe: Self.recipe,
+                                    threshold: 0.5, training: report, weightsSHA256: "")
+        let reward = ClassifierReward(model: model, classifier: classifier)
+        let codec = try JPEGCodec()
+        var rng = SplitMix64(seed: 21)
+        for _ in 0..<4 {
+            let pixels = (0..<(size.width * size.height * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let jpeg = try codec.encode(RGBImage(size: size, pixels: pixels), quality: 90)
+            let whole = try codec.decode(jpeg)
+            let expected = try check.probability(of: whole)
+            let fromJPEG = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, jpeg: jpeg))
+            let fromPixels = reward.verdict(for: Frame(cameraName: "top", timestampSeconds: 0, image: whole))
+            #expect(fromJPEG.score == expected && fromPixels.score == expected)
+        }
+        var window = RGBImage(size: ImageSize(width: 0, height: 0), pixels: [])
+        #expect(throws: ClassifierError.self) { try check.probability(ofWindow: window) }
+        window = RGBImage(size: ImageSize(width: 90, height: 74), fill: (1, 2, 3))
+        #expect(throws: ClassifierError.self) { try check.probability(ofWindow: window) }
+    }
+
     @Test("the reward gives unknown for a missing camera, a corrupt JPEG or a wrong size, and a vote for fusion")
     func rewardUnknowns() async throws {
         let (classifier, report, input) = try Self.trained()

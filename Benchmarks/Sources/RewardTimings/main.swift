@@ -17,7 +17,8 @@ func percentiles(_ body: () -> Double) -> [String: Double] {
 let jpeg = percentiles { workload.judgeNextJPEG() }
 let raw = percentiles { workload.judgeNextRaw() }
 let decode = percentiles { workload.decodeNext() }
-// The learned success classifier (decode + crop + network; one network and the 5-fold ensemble, two geometries).
+// The learned success classifier (decode of the region + box averages + network; one network and the 5-fold
+// ensemble, two geometries), and each with the whole frame decoded as before.
 var classifiers: [String: Any] = [:]
 for geometry in ClassifierWorkload.Geometry.allCases {
     for folds in [1, 5] {
@@ -25,6 +26,10 @@ for geometry in ClassifierWorkload.Geometry.allCases {
                                                 frames: workload.frames.map { $0.jpeg.jpeg ?? [] })
         for _ in 0..<64 { classifier.judgeNext() }
         classifiers["\(geometry.rawValue)_folds\(folds)"] = percentiles { classifier.judgeNext() }
+        // The same with the whole frame decoded and cropped (the path before region decoding).
+        classifier.wholeFrame = true
+        for _ in 0..<64 { classifier.judgeNext() }
+        classifiers["\(geometry.rawValue)_folds\(folds)_whole_frame"] = percentiles { classifier.judgeNext() }
     }
 }
 let result: [String: Any] = ["frames": count, "resolution": "640x480", "decode_and_verdict": jpeg, "verdict_only": raw,

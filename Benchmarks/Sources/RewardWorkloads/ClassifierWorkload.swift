@@ -2,9 +2,10 @@ import Enpire
 import EnpireReward
 import EnpireRewardLearning
 
-/// Learned success classifier latency on one thread: decode a 640x480 JPEG frame into a reused buffer, crop and
-/// box-average it, run the network (or the ensemble's networks): the path `ClassifierReward.verdict(for:)` takes,
-/// without its lock and verdict formatting.
+/// Learned success classifier latency on one thread: decode the region of interest of a 640x480 JPEG frame into a
+/// reused buffer, box-average it, run the network (or the ensemble's networks): the path
+/// `ClassifierReward.verdict(for:)` takes, without its lock and verdict formatting. ``wholeFrame`` decodes the
+/// whole frame instead (the path before region decoding, for comparison).
 ///
 /// The weights are the recipe's freshly initialised ones: a forward pass does the same work whatever the weights,
 /// so no training is needed to time it. The frames are Push-T camera frames (``RewardWorkload``); the zip-tie
@@ -26,6 +27,8 @@ public final class ClassifierWorkload {
     private var next = 0
     /// The last probability, kept so the work cannot be optimised away.
     public private(set) var lastProbability = 0.0
+    /// Decode the whole frame and crop it, instead of decoding the region alone.
+    public var wholeFrame = false
 
     /// A classifier of `geometry` with `folds` networks over `frames` (640x480 JPEG bytes).
     public init(geometry: Geometry, folds: Int, frames: [[UInt8]]) throws {
@@ -53,8 +56,15 @@ public final class ClassifierWorkload {
         next += 1
         let start = ContinuousClock.now
         do {
-            try codec.decode(bytes, into: &image, expected: classifier.input.resolution)
-            lastProbability = try classifier.probability(of: image)
+            if wholeFrame {
+                try codec.decode(bytes, into: &image, expected: classifier.input.resolution)
+                lastProbability = try classifier.probability(of: image)
+            } else {
+                let region = classifier.input.region
+                try codec.decode(bytes, window: (region.x, region.y, region.width, region.height),
+                                 of: classifier.input.resolution, into: &image)
+                lastProbability = try classifier.probability(ofWindow: image)
+            }
         } catch {
             lastProbability = .nan
         }

@@ -47,6 +47,20 @@ public final class CameraVerifierKit<State>: Sendable {
         }
     }
 
+    /// Like ``withPixels(of:_:)`` with only `region` of the frame (an image of the region's size; a JPEG frame has
+    /// only that window decoded).
+    ///
+    /// - Throws: ``RewardError/badFrame(_:)`` as ``withPixels(of:_:)`` does, and when `region` is not inside a
+    ///   frame of ``resolution``; and whatever `body` throws.
+    public func withWindow<T: Sendable>(of frame: Frame, region: RegionOfInterest,
+                                        _ body: @Sendable (inout State, RGBImage) throws -> T) throws -> T {
+        try guarded.withLock { guarded in
+            try guarded.decoder.withWindow(of: frame, expected: resolution, region: region) { image in
+                try body(&guarded.state, image)
+            }
+        }
+    }
+
     /// The frame of `camera` among `frames`.
     ///
     /// - Throws: ``RewardError/missingCamera(_:)`` when that camera sent none.

@@ -7,6 +7,7 @@ public import Enpire
 public final class FrameDecoder {
     private var codec: JPEGCodec?
     private var image = RGBImage(size: ImageSize(width: 0, height: 0), pixels: [])
+    private var window = RGBImage(size: ImageSize(width: 0, height: 0), pixels: [])
 
     /// Creates a decoder; the codec is opened on the first JPEG frame.
     public init() {}
@@ -39,6 +40,55 @@ public final class FrameDecoder {
         }
         try check(image.size, expected, frame.cameraName)
         return try body(image)
+    }
+
+    /// Calls `body` with the pixels of `region` of the frame (an image of the region's size): a JPEG frame has
+    /// only that window decoded (``JPEGCodec/decode(_:window:of:into:)``, the same pixels as decoding it all), a
+    /// frame of pixels has the window copied into a reused buffer.
+    ///
+    /// - Throws: ``RewardError/badFrame(_:)`` as ``withPixels(of:expected:_:)`` does, and when `region` is empty or
+    ///   not inside an `expected` frame; and whatever `body` throws.
+    public func withWindow<T>(of frame: Frame, expected: ImageSize, region: RegionOfInterest,
+                              _ body: (RGBImage) throws -> T) throws -> T {
+        guard !region.isEmpty, region.clipped(to: expected) == region else {
+            throw RewardError.badFrame("the region \(region.width)x\(region.height) at (\(region.x), \(region.y)) "
+                + "is not inside a \(expected) frame")
+        }
+        let size = ImageSize(width: region.width, height: region.height)
+        if let pixels = frame.image {
+            try check(pixels.size, expected, frame.cameraName)
+            guard pixels.pixels.count == pixels.size.width * pixels.size.height * 3 else {
+                throw RewardError.badFrame("frame from '\(frame.cameraName)' holds fewer bytes than its size says")
+            }
+            if window.size != size || window.pixels.count != size.width * size.height * 3 {
+                window = RGBImage(size: size, pixels: [UInt8](repeating: 0, count: size.width * size.height * 3))
+            }
+            let span = region.width * 3
+            pixels.pixels.withUnsafeBufferPointer { source in
+                window.pixels.withUnsafeMutableBufferPointer { target in
+                    for row in 0..<region.height {
+                        let from = source.baseAddress! + ((region.y + row) * expected.width + region.x) * 3
+                        (target.baseAddress! + row * span).update(from: from, count: span)
+                    }
+                }
+            }
+            return try body(window)
+        }
+        guard let jpeg = frame.jpeg else {
+            throw RewardError.badFrame("frame from '\(frame.cameraName)' has neither pixels nor JPEG bytes")
+        }
+        if codec == nil {
+            do { codec = try JPEGCodec() } catch { throw RewardError.badFrame("JPEG codec unavailable: \(error)") }
+        }
+        do {
+            try codec?.decode(jpeg, window: (region.x, region.y, region.width, region.height), of: expected,
+                              into: &window)
+        } catch JPEGError.unexpectedSize(let size, _) {
+            try check(size, expected, frame.cameraName)
+        } catch {
+            throw RewardError.badFrame("frame from '\(frame.cameraName)' is not a readable JPEG: \(error)")
+        }
+        return try body(window)
     }
 
     private func check(_ size: ImageSize, _ expected: ImageSize, _ camera: String) throws {
