@@ -19,8 +19,13 @@ public final class SuccessClassifier {
     public let networks: [Sequential]
     /// The first (with one fold, the only) network.
     public var network: Sequential { networks[0] }
+    /// Whether a single frame's folds share their first convolution's columns (`SharedStemEnsemble`; the same
+    /// floats as running each fold alone).
+    public var sharesFirstConvolution: Bool { ensemble != nil }
     private var batch: Tensor
     private var logits = Tensor.zeros([0])
+    /// The folds' networks sharing their first convolution for one frame at a time (`nil` with one network).
+    private let ensemble: SharedStemEnsemble?
 
     /// Builds an untrained classifier (weights drawn from the recipe's seed).
     ///
@@ -35,6 +40,7 @@ public final class SuccessClassifier {
             try Self.makeNetwork(input: input, recipe: recipe, index: recipe.refit ? recipe.folds : index)
         }
         batch = Tensor.zeros([1, input.featureCount])
+        ensemble = SharedStemEnsemble(members: networks)
     }
 
     /// Builds one untrained network of this shape, its weights drawn from the recipe's seed plus `index` (fold k's
@@ -88,6 +94,16 @@ public final class SuccessClassifier {
     /// P(success) of each row of `features` (`[rows, featureCount]` inputs as ``ClassifierInput`` writes them),
     /// in evaluation mode (no augmentation): the mean over the networks.
     public func probabilities(ofBatch features: Tensor) throws(ClassifierError) -> [Double] {
+        if let ensemble, features.rows == 1, features.columns == ensemble.inputFeatures, ensemble.outputFeatures == 2 {
+            // One frame (a live verdict): the folds share their first convolution, with the same floats.
+            var sum = 0.0
+            features.scalars.withUnsafeBufferPointer { example in
+                ensemble.forEachOutput(of: example.baseAddress!) { _, logits in
+                    sum += Self.probability(failure: logits[0], success: logits[1])
+                }
+            }
+            return [sum / Double(ensemble.count)]
+        }
         var mean = try probabilities(ofBatch: features, member: 0)
         guard networks.count > 1 else { return mean }
         for member in 1..<networks.count {
@@ -109,10 +125,12 @@ public final class SuccessClassifier {
         } catch {
             throw .badImage("the input does not fit the network: \(error)")
         }
-        return (0..<logits.rows).map { row in
-            let failure = Double(logits[row, 0]), success = Double(logits[row, 1])
-            return 1 / (1 + exp(failure - success))
-        }
+        return (0..<logits.rows).map { row in Self.probability(failure: logits[row, 0], success: logits[row, 1]) }
+    }
+
+    /// P(success) from the two logits.
+    private static func probability(failure: Float, success: Float) -> Double {
+        1 / (1 + exp(Double(failure) - Double(success)))
     }
 
     /// Every network's weights by name; with several folds, fold k's names start with `fold<k>.`.

@@ -164,3 +164,54 @@ struct ConvEncoderTests {
         #expect(gradInput.shape == [2, 72])
     }
 }
+
+@Suite("Ensembles sharing their first convolution")
+struct SharedStemEnsembleTests {
+    /// Members of one geometry with different weights (as a classifier's folds), with or without a leading
+    /// RandomShift, both poolings, stem depths below and above one OpenBLAS block.
+    @Test("every member's output equals its own evaluation forward pass, float for float",
+          arguments: [(3, 24, ConvEncoderSpecification.Pooling.spatialSoftmax, 0), (3, 40, .globalMax, 2),
+                      (48, 12, .globalMax, 1)])
+    func sharedStemMatchesMembers(channels: Int, side: Int, pooling: ConvEncoderSpecification.Pooling,
+                                  shift: Int) throws {
+        let shape = ImageShape(channels: channels, height: side, width: side)
+        let spec = ConvEncoderSpecification(input: shape, channels: [8, 16], residualBlocksPerStage: 0, groups: 4,
+                                            pooling: pooling, outputFeatures: 6, randomShift: shift)
+        let members = try (0..<5).map { index in
+            var rng = SplitMix64(seed: 90 + UInt64(index))
+            return try spec.makeNetwork(rng: &rng)
+        }
+        let ensemble = try #require(SharedStemEnsemble(members: members))
+        #expect(ensemble.count == 5 && ensemble.inputFeatures == shape.count && ensemble.outputFeatures == 6)
+        for round in 0..<3 {
+            let x = GradientCheck.randomInput(count: shape.count, seed: 100 + UInt64(round))
+            var shared = [[Float]](repeating: [], count: 5)
+            x.withUnsafeBufferPointer { example in
+                ensemble.forEachOutput(of: example.baseAddress!) { member, output in
+                    shared[member] = Array(UnsafeBufferPointer(start: output, count: 6))
+                }
+            }
+            for (member, network) in members.enumerated() {
+                let own = try network.forward(Tensor(shape: [1, shape.count], scalars: x), training: false).scalars
+                #expect(shared[member] == own, "round \(round), member \(member)")
+            }
+            // Training a member between calls is seen: its next shared output follows the new weights.
+            let stem = try #require(members[2].layers.first { $0 is Conv2d } as? Conv2d)
+            try stem.weight.assign(Tensor(shape: stem.weight.shape, scalars: stem.weight.value.scalars.map { $0 * 0.5 }))
+        }
+    }
+
+    @Test("members that cannot share a stem are refused")
+    func refusesMismatchedMembers() throws {
+        var rng = SplitMix64(seed: 5)
+        let small = ConvEncoderSpecification(input: ImageShape(channels: 3, height: 16, width: 16), channels: [8],
+                                             residualBlocksPerStage: 0, groups: 4, outputFeatures: 4)
+        let wide = ConvEncoderSpecification(input: ImageShape(channels: 3, height: 16, width: 16), channels: [12],
+                                            residualBlocksPerStage: 0, groups: 4, outputFeatures: 4)
+        let a = try small.makeNetwork(rng: &rng), b = try wide.makeNetwork(rng: &rng)
+        #expect(SharedStemEnsemble(members: [a]) == nil)
+        #expect(SharedStemEnsemble(members: [a, b]) == nil)
+        let mlp = try Sequential([Linear(inputFeatures: 4, outputFeatures: 4, rng: &rng)])
+        #expect(SharedStemEnsemble(members: [mlp, mlp]) == nil)
+    }
+}

@@ -392,6 +392,29 @@ struct SuccessClassifierTests {
         #expect(throws: ClassifierError.self) { try check.probability(ofWindow: window) }
     }
 
+    @Test("one frame through a 5-fold ensemble (sharing the folds' first convolution) scores the folds' mean exactly",
+          arguments: [ConvEncoderSpecification.Pooling.spatialSoftmax, .globalMax])
+    func ensembleFrameMatchesFoldMean(pooling: ConvEncoderSpecification.Pooling) throws {
+        let size = ImageSize(width: 120, height: 90)
+        let input = try ClassifierInput(resolution: size, region: RegionOfInterest(x: 10, y: 5, width: 96, height: 80),
+                                        side: 32)
+        var recipe = Self.recipe
+        recipe.folds = 5
+        recipe.pooling = pooling
+        let classifier = try SuccessClassifier(input: input, recipe: recipe)
+        #expect(classifier.networks.count == 5 && classifier.sharesFirstConvolution)
+        var rng = SplitMix64(seed: 31)
+        for _ in 0..<3 {
+            let image = RGBImage(size: size, pixels: (0..<(size.width * size.height * 3)).map { _ in
+                UInt8(truncatingIfNeeded: rng.next())
+            })
+            let features = try Tensor(shape: [1, input.featureCount], scalars: input.features(of: image))
+            var mean = 0.0
+            for member in 0..<5 { mean += try classifier.probabilities(ofBatch: features, member: member)[0] }
+            #expect(try classifier.probability(of: image) == mean / 5)
+        }
+    }
+
     @Test("the reward gives unknown for a missing camera, a corrupt JPEG or a wrong size, and a vote for fusion")
     func rewardUnknowns() async throws {
         let (classifier, report, input) = try Self.trained()

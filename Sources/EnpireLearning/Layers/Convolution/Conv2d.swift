@@ -149,6 +149,32 @@ public final class Conv2d: Layer {
         }
     }
 
+    /// The evaluation forward pass of one example through several convolutions of this one's geometry (an
+    /// ensemble's first layers, all reading the same input): its columns are laid out once, in this layer's buffer,
+    /// then each layer's product runs exactly as in its own ``forward(_:_:batchSize:training:)`` of one example,
+    /// into `outputs` one after the other (``outputFeatures`` floats each). The floats equal each layer's own
+    /// forward pass. Only for the im2col path (``sharesColumns(with:)``).
+    func forwardSharingColumns(_ layers: [Conv2d], example: UnsafePointer<Float>, into outputs: UnsafeMutablePointer<Float>) {
+        let k = transform.rows, p = transform.columns, outChannels = outputShape.channels, features = outputFeatures
+        reserve(threads: 1, gradients: false)
+        transform.im2col(example, columns.pointer, leading: p)
+        for (index, layer) in layers.enumerated() {
+            let w = UnsafePointer(layer.weight.storage.pointer), b = layer.bias.storage.pointer
+            let y = outputs + index * features
+            for channel in 0..<outChannels { (y + channel * p).update(repeating: b[channel], count: p) }
+            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: p, k: k, alpha: 1, a: w, lda: k,
+                      b: columns.pointer, ldb: p, beta: 1, c: y, ldc: p, parallel: true)
+        }
+    }
+
+    /// Whether `other` lays out the same columns as this layer and takes the im2col path for one example, so
+    /// ``forwardSharingColumns(_:example:into:)`` can serve both.
+    func sharesColumns(with other: Conv2d) -> Bool {
+        winogradSingle == nil && other.winogradSingle == nil && inputShape == other.inputShape
+            && outputShape == other.outputShape && kernelSize == other.kernelSize && stride == other.stride
+            && padding == other.padding
+    }
+
     /// One example at a time: `db += Σ dY`, `dW += dY · columnsᵀ` on the recomputed columns (per-thread partials,
     /// summed in thread order at the end, so the result does not depend on scheduling), and `dX = col2im(Wᵀ · dY)`.
     /// `dY` is read in place: an example's NCHW gradient already is the `[out, P]` matrix the products need.
