@@ -17,6 +17,9 @@ public final class ClassifierWorkload {
         case pusht
         /// Zip-tie: a 400×256 crop, a 96×96 input, global max pooling.
         case ziptie
+        /// Zip-tie as the kept camera-label models are built (Docs/Reward.md): a 300×300 crop, a 128×128 input,
+        /// global max pooling.
+        case ziptieSquare
     }
 
     /// The classifier being timed.
@@ -42,6 +45,10 @@ public final class ClassifierWorkload {
         case .ziptie:
             input = try ClassifierInput(resolution: resolution, region: RegionOfInterest(x: 160, y: 96, width: 400,
                                                                                         height: 256), side: 96)
+            recipe.pooling = .globalMax
+        case .ziptieSquare:
+            input = try ClassifierInput(resolution: resolution, region: RegionOfInterest(x: 180, y: 60, width: 300,
+                                                                                        height: 300), side: 128)
             recipe.pooling = .globalMax
         }
         classifier = try SuccessClassifier(input: input, recipe: recipe)

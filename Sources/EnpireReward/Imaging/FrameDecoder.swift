@@ -17,26 +17,10 @@ public final class FrameDecoder {
     /// - Throws: ``RewardError/badFrame(_:)`` when the frame has neither pixels nor JPEG bytes, the JPEG does not
     ///   decode, or the size is not `expected`; and whatever `body` throws.
     public func withPixels<T>(of frame: Frame, expected: ImageSize, _ body: (RGBImage) throws -> T) throws -> T {
-        if let pixels = frame.image {
-            try check(pixels.size, expected, frame.cameraName)
-            guard pixels.pixels.count == pixels.size.width * pixels.size.height * 3 else {
-                throw RewardError.badFrame("frame from '\(frame.cameraName)' holds fewer bytes than its size says")
-            }
-            return try body(pixels)
-        }
-        guard let jpeg = frame.jpeg else {
-            throw RewardError.badFrame("frame from '\(frame.cameraName)' has neither pixels nor JPEG bytes")
-        }
-        if codec == nil {
-            do { codec = try JPEGCodec() } catch { throw RewardError.badFrame("JPEG codec unavailable: \(error)") }
-        }
-        do {
-            // The header's size is checked against `expected` before pixels are allocated.
-            try codec?.decode(jpeg, into: &image, expected: expected)
-        } catch JPEGError.unexpectedSize(let size, _) {
-            try check(size, expected, frame.cameraName)
-        } catch {
-            throw RewardError.badFrame("frame from '\(frame.cameraName)' is not a readable JPEG: \(error)")
+        if let pixels = try checkedPixels(of: frame, expected: expected) { return try body(pixels) }
+        // The header's size is checked against `expected` before pixels are allocated.
+        try decodeJPEG(of: frame, expected: expected) { codec, jpeg in
+            try codec.decode(jpeg, into: &image, expected: expected)
         }
         try check(image.size, expected, frame.cameraName)
         return try body(image)
@@ -54,16 +38,11 @@ public final class FrameDecoder {
             throw RewardError.badFrame("the region \(region.width)x\(region.height) at (\(region.x), \(region.y)) "
                 + "is not inside a \(expected) frame")
         }
-        let size = ImageSize(width: region.width, height: region.height)
-        if let pixels = frame.image {
-            try check(pixels.size, expected, frame.cameraName)
-            guard pixels.pixels.count == pixels.size.width * pixels.size.height * 3 else {
-                throw RewardError.badFrame("frame from '\(frame.cameraName)' holds fewer bytes than its size says")
-            }
+        if let pixels = try checkedPixels(of: frame, expected: expected) {
+            let size = ImageSize(width: region.width, height: region.height), span = region.width * 3
             if window.size != size || window.pixels.count != size.width * size.height * 3 {
                 window = RGBImage(size: size, pixels: [UInt8](repeating: 0, count: size.width * size.height * 3))
             }
-            let span = region.width * 3
             pixels.pixels.withUnsafeBufferPointer { source in
                 window.pixels.withUnsafeMutableBufferPointer { target in
                     for row in 0..<region.height {
@@ -74,21 +53,44 @@ public final class FrameDecoder {
             }
             return try body(window)
         }
+        try decodeJPEG(of: frame, expected: expected) { codec, jpeg in
+            try codec.decode(jpeg, window: (region.x, region.y, region.width, region.height), of: expected,
+                             into: &window)
+        }
+        return try body(window)
+    }
+
+    /// The frame's pixels when it carries them (checked against `expected` and its own size), else `nil`.
+    private func checkedPixels(of frame: Frame, expected: ImageSize) throws -> RGBImage? {
+        guard let pixels = frame.image else { return nil }
+        try check(pixels.size, expected, frame.cameraName)
+        guard pixels.pixels.count == pixels.size.width * pixels.size.height * 3 else {
+            throw RewardError.badFrame("frame from '\(frame.cameraName)' holds fewer bytes than its size says")
+        }
+        return pixels
+    }
+
+    /// Runs `decode` on the frame's JPEG bytes with the (lazily opened) codec, turning its errors into
+    /// ``RewardError/badFrame(_:)``.
+    private func decodeJPEG(of frame: Frame, expected: ImageSize,
+                            _ decode: (JPEGCodec, [UInt8]) throws -> Void) throws {
         guard let jpeg = frame.jpeg else {
             throw RewardError.badFrame("frame from '\(frame.cameraName)' has neither pixels nor JPEG bytes")
         }
-        if codec == nil {
+        let codec: JPEGCodec
+        if let existing = self.codec {
+            codec = existing
+        } else {
             do { codec = try JPEGCodec() } catch { throw RewardError.badFrame("JPEG codec unavailable: \(error)") }
+            self.codec = codec
         }
         do {
-            try codec?.decode(jpeg, window: (region.x, region.y, region.width, region.height), of: expected,
-                              into: &window)
+            try decode(codec, jpeg)
         } catch JPEGError.unexpectedSize(let size, _) {
             try check(size, expected, frame.cameraName)
         } catch {
             throw RewardError.badFrame("frame from '\(frame.cameraName)' is not a readable JPEG: \(error)")
         }
-        return try body(window)
     }
 
     private func check(_ size: ImageSize, _ expected: ImageSize, _ camera: String) throws {
