@@ -27,7 +27,7 @@ public final class FrameDecoder {
     }
 
     /// Calls `body` with the pixels of `region` of the frame (an image of the region's size): a JPEG frame has
-    /// only that window decoded (``JPEGCodec/decode(_:window:of:into:)``, the same pixels as decoding it all), a
+    /// only that window decoded (`JPEGCodec.decode(_:window:of:into:)`, the same pixels as decoding it all), a
     /// frame of pixels has the window copied into a reused buffer.
     ///
     /// - Throws: ``RewardError/badFrame(_:)`` as ``withPixels(of:expected:_:)`` does, and when `region` is empty or
