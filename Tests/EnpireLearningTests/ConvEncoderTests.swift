@@ -181,7 +181,11 @@ struct SharedStemEnsembleTests {
             var rng = SplitMix64(seed: 90 + UInt64(index))
             return try spec.makeNetwork(rng: &rng)
         }
+        let names = members.map { $0.parameters.map(\.name) }
         let ensemble = try #require(SharedStemEnsemble(members: members))
+        // The members' checkpoints are unchanged: sharing their layers renames no parameter.
+        #expect(members.map { $0.parameters.map(\.name) } == names)
+        #expect(names[0].contains("\(shift > 0 ? 1 : 0).weight"))
         #expect(ensemble.count == 5 && ensemble.inputFeatures == shape.count && ensemble.outputFeatures == 6)
         for round in 0..<3 {
             let x = GradientCheck.randomInput(count: shape.count, seed: 100 + UInt64(round))

@@ -403,6 +403,10 @@ struct SuccessClassifierTests {
         recipe.pooling = pooling
         let classifier = try SuccessClassifier(input: input, recipe: recipe)
         #expect(classifier.networks.count == 5 && classifier.sharesFirstConvolution)
+        // Its checkpoint names are those of a network built alone (sharing the first layer renames nothing).
+        let alone = try SuccessClassifier.makeNetwork(input: input, recipe: recipe, index: 0)
+        #expect(classifier.networks[0].parameters.map(\.name) == alone.parameters.map(\.name))
+        #expect(Set(classifier.stateDictionary().keys).contains("fold0.\(alone.parameters[0].name)"))
         var rng = SplitMix64(seed: 31)
         for _ in 0..<3 {
             let image = RGBImage(size: size, pixels: (0..<(size.width * size.height * 3)).map { _ in

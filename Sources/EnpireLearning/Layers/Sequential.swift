@@ -19,8 +19,15 @@ public final class Sequential {
     /// Batch size of the most recent forward pass.
     public private(set) var batchSize = 0
 
-    /// Creates a network, failing when consecutive widths disagree.
-    public init(_ layers: [any Layer]) throws(TensorError) {
+    /// Creates a network, failing when consecutive widths disagree. Each parameter is named by its layer's index
+    /// (`"3.weight"`, a previous network's index replaced).
+    public convenience init(_ layers: [any Layer]) throws(TensorError) {
+        try self.init(layers, naming: true)
+    }
+
+    /// Creates a network; with `naming` false the layers' parameters keep their names (a view of another
+    /// network's layers, such as ``SharedStemEnsemble``'s, must not rename that network's parameters).
+    init(_ layers: [any Layer], naming: Bool) throws(TensorError) {
         guard !layers.isEmpty else { throw .shapeMismatch("a Sequential needs at least one layer") }
         for (index, pair) in zip(layers, layers.dropFirst()).enumerated()
         where pair.0.outputFeatures != pair.1.inputFeatures {
@@ -39,6 +46,7 @@ public final class Sequential {
             default: return nil
             }
         }
+        guard naming else { return }
         for (index, layer) in layers.enumerated() {
             for parameter in layer.parameters {
                 // Drop a previous Sequential's index prefix; keep a composite layer's own path (`conv1.weight`).

@@ -10,7 +10,7 @@ import Enpire
 /// columns, the same products; tests compare every output). Stacking the members' filters into one product was
 /// tried and rounds differently (the matrix library's kernels for 16 and 80 rows differ). Evaluation only (no
 /// augmentation, no backward pass); the members' weights are read at every call, so training them in between is
-/// seen. Not thread-safe: it owns a buffer, and it shares the members' layers.
+/// seen. Not thread-safe: it owns a buffer, and it shares the members' layers (their parameters keep their names).
 public final class SharedStemEnsemble {
     private let stems: [Conv2d]
     private let tails: [Sequential]
@@ -28,7 +28,7 @@ public final class SharedStemEnsemble {
             guard member.layers.count == first.layers.count, member.layers[..<index].allSatisfy({ $0 is RandomShift }),
                   let stem = member.layers[index] as? Conv2d, let reference = first.layers[index] as? Conv2d,
                   reference.sharesColumns(with: stem),
-                  let tail = try? Sequential(Array(member.layers[(index + 1)...])) else { return nil }
+                  let tail = try? Sequential(Array(member.layers[(index + 1)...]), naming: false) else { return nil }
             stems.append(stem)
             tails.append(tail)
         }
