@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(name: "EnpireResearchTests", dependencies: ["EnpireResearch", "Enpire", "EnpireTesting", "EnpireProcess", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireCommandsTests", dependencies: [
-                        "EnpireCommands", "EnpireResearch", "Enpire", "EnpireReward",
+                        "EnpireCommands", "EnpireResearch", "Enpire", "EnpireReward", "EnpireRewardLearning",
                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     swiftSettings: strict),
         .testTarget(name: "EnpireMCPTests", dependencies: [

@@ -7,9 +7,9 @@ import Foundation
 enum ClassifierClipWriter {
     /// Writes `count` simulated clips of `task` from seeds `seed`, `seed+1`, ... into `folder`, which must be
     /// missing or empty. Each frame goes under the folder of its own ground-truth label (less the votes in
-    /// `labelIgnoring`), as `<clip>/fNN.jpg`.
+    /// `labelIgnoring`), as `<clip>/fNN.jpg`. With `wholeEpisode` (Push-T), a clip's frames span the whole episode.
     static func generate(task: String, camera: String, count: Int, seed: UInt64, framesPerClip: Int, workers: Int,
-                         labelIgnoring: Set<String> = [], into folder: URL) throws {
+                         labelIgnoring: Set<String> = [], wholeEpisode: Bool = false, into folder: URL) throws {
         let manager = FileManager.default
         if manager.fileExists(atPath: folder.path) {
             let existing = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
@@ -22,7 +22,7 @@ enum ClassifierClipWriter {
         }
         let source = ClassifierSimulatedEpisodes(task: task, camera: camera,
                                                  framesPerEpisode: task == "pin" ? 1 : framesPerClip,
-                                                 labelIgnoring: labelIgnoring)
+                                                 labelIgnoring: labelIgnoring, wholeEpisode: wholeEpisode)
         let episodes: [ClassifierSimulatedEpisodes.Episode]
         do {
             episodes = try ParallelEpisodes.run(count: count, workers: workers,

@@ -58,6 +58,9 @@ struct ClassifierSimulatedEpisodes: Sendable {
     /// Ground-truth votes left out of the frames' labels (`["tension"]` or `["force"]`: label by what the camera
     /// can see, for a classifier fused with the arm's vote). Empty: the full ground truth.
     var labelIgnoring: Set<String> = []
+    /// Push-T: spread the frames evenly over the whole episode (from its first step) instead of its second half,
+    /// as a lab recording whole episodes would; the first half holds the approach, which a live reward also judges.
+    var wholeEpisode = false
 
     /// The ground-truth votes a station reads from the arm rather than a camera (pin: force; zip-tie: tension).
     static let armVotes: Set<String> = ["force", "tension"]
@@ -116,28 +119,48 @@ struct ClassifierSimulatedEpisodes: Sendable {
         }
     }
 
-    private func pushT(seed: UInt64, worker: Worker, analyse: Bool) throws -> Episode {
-        var random = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ 0xC1A5)
-        let pick = random.nextUnitDouble()
-        let kind = pick < 0.5 ? "expert" : (pick < 0.85 ? "expert-budget" : "idle")
-        let budget = kind == "expert-budget" ? 40 + Int(random.nextUnitDouble() * 220) : PushTGeometry.maxEpisodeSteps
-        var renderer = try PushTRenderer(outputSize: ImageSize(width: 640, height: 480),
+    /// A Push-T episode before its first step: the policy kind, its step budget, the episode's noisy camera, the
+    /// simulation after its reset and the expert. The final-frame and the live study draw the same episode from a seed.
+    struct PushTStart {
+        var kind: String
+        var budget: Int
+        var renderer: PushTRenderer
+        let simulation: PushTSimulation
+        var expert: PushTHeuristicExpert
+
+        init(seed: UInt64) throws {
+            var random = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ 0xC1A5)
+            let pick = random.nextUnitDouble()
+            kind = pick < 0.5 ? "expert" : (pick < 0.85 ? "expert-budget" : "idle")
+            budget = kind == "expert-budget" ? 40 + Int(random.nextUnitDouble() * 220) : PushTGeometry.maxEpisodeSteps
+            renderer = try PushTRenderer(outputSize: ImageSize(width: 640, height: 480),
                                          noise: .realistic(seed: random.next()))
-        let simulation = PushTSimulation()
-        simulation.reset(seed: random.next() % 1_000_000)
-        var expert = PushTHeuristicExpert(parameters: PushTPlannerParameters(targetCoverage: 0.97))
+            simulation = PushTSimulation()
+            simulation.reset(seed: random.next() % 1_000_000)
+            expert = PushTHeuristicExpert(parameters: PushTPlannerParameters(targetCoverage: 0.97))
+        }
+
+        /// One control step: the expert's target, or no motion for the `idle` kind.
+        mutating func step() throws {
+            guard kind != "idle" else { return }
+            let target = expert.nextTarget(state: simulation.state, agentVelocity: simulation.agentVelocity)
+            try simulation.step(action: (target.x, target.y))
+        }
+    }
+
+    private func pushT(seed: UInt64, worker: Worker, analyse: Bool) throws -> Episode {
+        var start = try PushTStart(seed: seed)
+        let kind = start.kind, budget = start.budget, simulation = start.simulation
         let count = max(1, framesPerEpisode)
         var captures = Set<Int>()
-        for i in 0..<count { captures.insert(budget - (budget / 2) * i / count) }
+        let span = wholeEpisode ? budget : budget / 2
+        for i in 0..<count { captures.insert(budget - span * i / count) }
         var image = RGBImage(size: ImageSize(width: 640, height: 480))
         var frames: [(frame: Frame, success: Bool)] = []
         for step in 1...budget {
-            if kind != "idle" {
-                let target = expert.nextTarget(state: simulation.state, agentVelocity: simulation.agentVelocity)
-                try simulation.step(action: (target.x, target.y))
-            }
+            try start.step()
             if captures.contains(step) {
-                renderer.render(simulation.state, into: &image, frameIndex: UInt64(step))
+                start.renderer.render(simulation.state, into: &image, frameIndex: UInt64(step))
                 let frame = Frame(cameraName: "top", timestampSeconds: Double(step) / 10,
                                   jpeg: try worker.codec.encode(image, quality: 90))
                 frames.append((frame, simulation.coverage > PushTGeometry.successThreshold))
@@ -145,7 +168,7 @@ struct ClassifierSimulatedEpisodes: Sendable {
         }
         var verdict: Verdict?
         if analyse, let reward = worker.pushT {
-            let reference = renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
+            let reference = start.renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
             do {
                 let calibration = try reward.calibration(from: Frame(cameraName: "top", timestampSeconds: 0,
                                                                      image: reference))

@@ -22,7 +22,8 @@ extension RewardCommand {
                 95 % intervals, and the classifier's per-frame latency (decode included), as JSON. For pin and \
                 zip-tie also the classifier AND the arm's vote (force, tension), the ceiling of any camera-only \
                 judge (the ground truth less the arm's votes, against the ground truth) and the classifier against \
-                that camera-visible truth.
+                that camera-visible truth. With --live-confirmations k (Push-T), every frame of each episode is \
+                judged as a station's live reward judges it (see that option).
                 """)
         @Option(help: "pusht, pin, ziptie or staging (clip-only: no analyser).") var task: String
         @Option(help: "Folder with classifier.json and classifier.safetensors.") var model: String
@@ -36,6 +37,12 @@ extension RewardCommand {
                                    + "classifier's P(success), the arm's vote) to this file, to study the threshold.",
                                    valueName: "file"))
         var scores: String?
+        @Option(help: ArgumentHelp("Push-T only: judge every frame of each episode as a station's live reward does, "
+                                   + "a success before the episode's last frame needing k consecutive frames above the "
+                                   + "threshold, each judge's episode ending at its first success; the hand-written "
+                                   + "analyser judges the same frames with its own confirmations. Without it, final "
+                                   + "frames only.", valueName: "k"))
+        var liveConfirmations: Int?
         @Option(help: ArgumentHelp("Progress on standard error: text lines, or json (one JSON object per line).",
                                    valueName: "text|json"))
         var progress: ProgressFormat = .text
@@ -44,6 +51,13 @@ extension RewardCommand {
             guard ClassifierSimulatedEpisodes.tasks.contains(task) else { throw ValidationError("--task must be pusht, pin, ziptie or staging") }
             guard (1...100_000).contains(episodes) else { throw ValidationError("--episodes must be 1...100000") }
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
+            if let k = liveConfirmations {
+                guard task == "pusht" else {
+                    throw ValidationError("--live-confirmations is for --task pusht: the other tasks' generators make end states, not every step")
+                }
+                guard (1...30).contains(k) else { throw ValidationError("--live-confirmations must be 1...30") }
+                guard scores == nil else { throw ValidationError("--scores is for the final-frame study, not --live-confirmations") }
+            }
         }
 
         struct Outcome: Sendable {
@@ -117,6 +131,9 @@ extension RewardCommand {
             let probe: ClassifierReward
             do { probe = try ClassifierReward(folder: folder, expectedHash: expectHash) } catch { throw CommandFailure("\(error)") }
             let pushTModel = task == "pusht" && !noAnalyser ? try PushTRewardStudy(clips: 50).calibrate().model : nil
+            if let k = liveConfirmations {
+                return try runLive(confirmations: k, probe: probe, analyserModel: pushTModel, start: start)
+            }
             let source = ClassifierSimulatedEpisodes(task: task, camera: probe.model.cameraName, framesPerEpisode: 1)
             let first = seed, analyse = !noAnalyser && ClassifierSimulatedEpisodes.hasAnalyser(task), hash = expectHash
             let ticker = ProgressTicker(progress.output(since: start).counter(phase: "classifier study", total: episodes,

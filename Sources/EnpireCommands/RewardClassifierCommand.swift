@@ -38,6 +38,11 @@ extension RewardCommand {
             ground truth of its own step (Push-T and zip-tie; pin clips have one frame).
             """)
         var framesPerClip = 8
+        @Flag(help: """
+            Push-T: spread each generated clip's frames evenly over the whole episode instead of its second half \
+            (the approach to the goal too, which a live reward judges frame by frame).
+            """)
+        var wholeEpisodes = false
         @Option(help: ArgumentHelp("""
             Labels of generated clips: ground-truth (every vote of the simulator's verdict), or camera (without the \
             votes a station reads from the arm, pin's force and zip-tie's tension: for a classifier that will be \
@@ -93,6 +98,9 @@ extension RewardCommand {
             }
             if let generate, !(2...10_000).contains(generate) { throw ValidationError("--generate must be 2...10000") }
             guard (1...64).contains(framesPerClip) else { throw ValidationError("--frames-per-clip must be 1...64") }
+            guard !wholeEpisodes || (task == "pusht" && generate != nil) else {
+                throw ValidationError("--whole-episodes is for generating Push-T clips (--task pusht --generate N)")
+            }
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be 1...16") }
             guard (1...10).contains(folds) else { throw ValidationError("--folds must be 1...10") }
             guard !refit || folds >= 2 else { throw ValidationError("--refit needs --folds 2 or more") }
@@ -112,7 +120,7 @@ extension RewardCommand {
                 try ClassifierClipWriter.generate(task: task, camera: cameraName, count: generate, seed: seed,
                                                   framesPerClip: framesPerClip, workers: workers,
                                                   labelIgnoring: labels == .camera ? ClassifierSimulatedEpisodes.armVotes : [],
-                                                  into: folder)
+                                                  wholeEpisode: wholeEpisodes, into: folder)
             }
             let region = try Self.region(crop, task: task, camera: cameraName)
             let contents: LabelledClips.Contents
