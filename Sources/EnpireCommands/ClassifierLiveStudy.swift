@@ -90,20 +90,14 @@ struct ClassifierLiveStudy: Sendable {
             }
             self.episodes = count
             agreement = successes + failures
-            let agree = try WilsonInterval(successes: agreement, trials: count)
-            let fp = try WilsonInterval(successes: falsePositives, trials: count)
-            agreementWilson95 = [agree.lower, agree.upper]
-            falsePositiveShareWilson95 = [fp.lower, fp.upper]
+            agreementWilson95 = try RewardCommand.ClassifierStudy.Scored.wilson95(agreement, of: count)
+            falsePositiveShareWilson95 = try RewardCommand.ClassifierStudy.Scored.wilson95(falsePositives, of: count)
             delays.sort()
-            latencies.sort()
             if !delays.isEmpty {
                 callDelaySteps = ["p50": delays[delays.count / 2], "p90": delays[min(delays.count - 1, delays.count * 9 / 10)],
                                   "max": delays[delays.count - 1]]
             }
-            if !latencies.isEmpty {
-                func quantile(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] * 1000 }
-                latencyMilliseconds = ["p50": quantile(0.5), "p99": quantile(0.99), "max": latencies[latencies.count - 1] * 1000]
-            }
+            latencyMilliseconds = RewardCommand.ClassifierStudy.latencyMilliseconds(latencies)
         }
     }
 
@@ -142,8 +136,7 @@ struct ClassifierLiveStudy: Sendable {
         var calibration: PushTCameraCalibration?
         if let analyser = worker.analyser {
             analyser.resetConfirmations()
-            let reference = start.renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
-            calibration = try? analyser.calibration(from: Frame(cameraName: "top", timestampSeconds: 0, image: reference))
+            calibration = try? start.calibration(of: analyser)
         }
         var classifier = Judged()
         var analyser: Judged? = calibration == nil ? nil : Judged()
@@ -203,14 +196,9 @@ extension RewardCommand.ClassifierStudy {
             identity: probe.identity, threshold: probe.model.threshold,
             truthReached: judged.filter { $0.firstSuccessStep != nil }.count,
             classifier: try .init(confirmations: confirmations, episodes: judged) { $0.classifier },
-            analyser: analyserModel == nil ? nil
-                : try .init(confirmations: analyserModel!.confirmationFrames, episodes: judged) { $0.analyser },
+            analyser: try analyserModel.map { try .init(confirmations: $0.confirmationFrames, episodes: judged) { $0.analyser } },
             analyserUncalibrated: analyserModel == nil ? 0 : judged.filter { $0.analyser == nil }.count,
             wallSeconds: Date().timeIntervalSince(start))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(report)
-        CommandOutput.current.line(String(decoding: json, as: UTF8.self))
-        if let output { try writeOutput(json, to: output) }
+        try emit(report)
     }
 }

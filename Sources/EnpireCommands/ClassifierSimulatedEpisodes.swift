@@ -140,6 +140,12 @@ struct ClassifierSimulatedEpisodes: Sendable {
             expert = PushTHeuristicExpert(parameters: PushTPlannerParameters(targetCoverage: 0.97))
         }
 
+        /// The analyser's calibration of this episode's camera, from the camera's goal-marking frame.
+        mutating func calibration(of analyser: PushTCameraReward) throws -> PushTCameraCalibration {
+            let reference = renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
+            return try analyser.calibration(from: Frame(cameraName: "top", timestampSeconds: 0, image: reference))
+        }
+
         /// One control step: the expert's target, or no motion for the `idle` kind.
         mutating func step() throws {
             guard kind != "idle" else { return }
@@ -168,10 +174,8 @@ struct ClassifierSimulatedEpisodes: Sendable {
         }
         var verdict: Verdict?
         if analyse, let reward = worker.pushT {
-            let reference = start.renderer.render(PushTLabelledFrames.referenceState, frameIndex: 0)
             do {
-                let calibration = try reward.calibration(from: Frame(cameraName: "top", timestampSeconds: 0,
-                                                                     image: reference))
+                let calibration = try start.calibration(of: reward)
                 verdict = reward.verdict(for: frames[frames.count - 1].frame, calibration: calibration, isFinal: true)
             } catch {
                 // A camera the analyser cannot calibrate from its goal-marking frame: its verdict is unknown.

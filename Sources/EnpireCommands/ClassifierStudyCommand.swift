@@ -80,12 +80,33 @@ extension RewardCommand {
                 self.metrics = metrics
                 agreement = metrics.truePositives + metrics.trueNegatives
                 total = metrics.total
-                let agree = try WilsonInterval(successes: agreement, trials: total)
-                let fp = try WilsonInterval(successes: metrics.falsePositives, trials: total)
-                agreementWilson95 = [agree.lower, agree.upper]
-                falsePositiveShareWilson95 = [fp.lower, fp.upper]
+                agreementWilson95 = try Self.wilson95(agreement, of: total)
+                falsePositiveShareWilson95 = try Self.wilson95(metrics.falsePositives, of: total)
                 unknown = pairs.filter { $0.predicted.status == .unknown }.count
             }
+
+            /// The Wilson 95 % interval of `successes` in `trials`, as `[lower, upper]`.
+            static func wilson95(_ successes: Int, of trials: Int) throws -> [Double] {
+                let interval = try WilsonInterval(successes: successes, trials: trials)
+                return [interval.lower, interval.upper]
+            }
+        }
+
+        /// Per-frame latencies in seconds as milliseconds: `p50`, `p99` and `max` (empty for no frames).
+        static func latencyMilliseconds(_ seconds: [Double]) -> [String: Double] {
+            let sorted = seconds.sorted()
+            guard let last = sorted.last else { return [:] }
+            func quantile(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] * 1000 }
+            return ["p50": quantile(0.5), "p99": quantile(0.99), "max": last * 1000]
+        }
+
+        /// Prints a report as pretty, sorted-key JSON, and writes it to `--output` too when given.
+        func emit<Report: Encodable>(_ report: Report) throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let json = try encoder.encode(report)
+            CommandOutput.current.line(String(decoding: json, as: UTF8.self))
+            if let output { try writeOutput(json, to: output) }
         }
 
         struct Report: Encodable {
@@ -166,13 +187,11 @@ extension RewardCommand {
                 }
             }
             let armTask = task == "pin" || task == "ziptie"
-            let latencies = outcomes.map(\.classifier.latencySeconds).sorted()
-            func quantile(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] * 1000 }
             let report = Report(
                 task: task, episodes: episodes, firstSeed: seed, lastSeed: seed + UInt64(episodes) - 1, workers: workers,
                 identity: probe.identity, threshold: probe.model.threshold,
                 classifier: try Scored(outcomes.map { ($0.classifier, $0.truth) }), perKind: perKind,
-                latencyMilliseconds: ["p50": quantile(0.5), "p99": quantile(0.99), "max": latencies.last! * 1000],
+                latencyMilliseconds: Self.latencyMilliseconds(outcomes.map(\.classifier.latencySeconds)),
                 analyser: analyse ? try Scored(outcomes.compactMap { o in o.analyser.map { ($0, o.truth) } }) : nil,
                 analyserReadsArm: analyse && armTask,
                 classifierAndArmVote: analyse && armTask ? try Scored(outcomes.compactMap(Self.fusedWithArm)) : nil,
@@ -181,11 +200,7 @@ extension RewardCommand {
                 }) : nil,
                 classifierVsCameraVisible: armTask ? try Scored(outcomes.map { ($0.classifier, $0.cameraVisible) }) : nil,
                 misjudged: misjudged, wallSeconds: Date().timeIntervalSince(start))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let json = try encoder.encode(report)
-            CommandOutput.current.line(String(decoding: json, as: UTF8.self))
-            if let output { try writeOutput(json, to: output) }
+            try emit(report)
             if let scores { try writeOutput(Data(Self.scoresCSV(outcomes).utf8), to: scores) }
         }
 
