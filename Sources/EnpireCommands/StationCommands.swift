@@ -209,6 +209,8 @@ struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Score the best kept recipe on the sealed held-out seeds (aggregate only).")
     @OptionGroup var options: WorkspaceOptions
+    @Option(help: ArgumentHelp("Progress on standard error: text lines every 10 episodes (a bar on a terminal), or json (one JSON object per episode with an ETA); counts only, never an episode's outcome.", valueName: "text|json"))
+    var progress: ProgressFormat = .text
     @OptionGroup var isolation: PolicyIsolationOptions
 
     struct Output: Encodable {
@@ -218,7 +220,13 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         if try forwardedToRunner() { return }
-        let (recipe, results) = try await isolation.apply(to: options.value, command: "eval").evaluateBest()
+        let output = progress.output(since: Date())
+        let logger = output.logger(label: "enpire.eval")
+        let events: @Sendable (ProgressEvent) -> Void = output.events ?? { event in
+            guard event.done % 10 == 0 || event.done == event.total else { return }
+            logger.info("held-out: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)")
+        }
+        let (recipe, results) = try await isolation.apply(to: options.value, command: "eval").evaluateBest(progress: events)
         if options.json { try printJSON(Output(recipe: recipe, results: results)) } else {
             let what = try options.value.keptCommit().map { "the kept code \($0.prefix(12))" } ?? "\(recipe)"
             CommandOutput.current.line("held-out: \(results.successes)/\(results.trials) (Wilson 95% \(String(format: "%.3f-%.3f", results.wilsonLower, results.wilsonUpper))) for \(what)")

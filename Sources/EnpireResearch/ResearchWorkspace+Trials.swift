@@ -149,8 +149,9 @@ extension ResearchWorkspace {
     ///
     /// Each call counts against the workspace's evaluation limit (checked and counted under the operator lock
     /// before any episode runs) and is appended to the ledger as an `evaluation` record
-    /// (`ExperimentDecision.evaluation`).
-    public func evaluateBest() async throws -> (recipe: Recipe, results: TrialResults) {
+    /// (`ExperimentDecision.evaluation`). `progress` gets a `heldout` event with an ETA after each episode (counts only, never an episode's outcome).
+    public func evaluateBest(progress: (@Sendable (ProgressEvent) -> Void)? = nil) async throws
+        -> (recipe: Recipe, results: TrialResults) {
         let file = try station()
         let criteria = try frozenCriteria()
         let ledger = try ledger()
@@ -182,7 +183,8 @@ extension ResearchWorkspace {
         _ = try criteria.seeds.unsealed(heldOut: seeds, secret: secret)
         let start = Date()
         let station = try await task.makeStation(role: .evaluation(lane: 0), name: "evaluator")
-        let tally = try await TrialRunner.run(station: station, policy: policy, seeds: seeds, split: "heldout")
+        let tally = try await TrialRunner.run(station: station, policy: policy, seeds: seeds, split: "heldout",
+                                              phase: "heldout", progress: progress)
         // Held-out results count the ground truth where the station has one.
         let results = try TrialResults(successes: tally.successes, trials: seeds.count,
                                        meanStepsToSuccess: tally.successes > 0

@@ -23,7 +23,7 @@ public import Foundation
 /// ```
 ///
 /// Held-out seeds are derived from the secret (SHA-256 of the secret and an index), so they are neither a
-/// fixed range nor stored anywhere the agent can read; only aggregates leave ``evaluateBest()``.
+/// fixed range nor stored anywhere the agent can read; only aggregates leave ``evaluateBest(progress:)``.
 public struct ResearchWorkspace: Sendable {
     /// What `station.json` holds.
     public struct StationFile: Codable, Sendable, Equatable {

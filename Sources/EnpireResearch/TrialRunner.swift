@@ -76,11 +76,11 @@ public struct TrialTally: Sendable, Codable, Equatable {
 /// Runs a policy on seeds through one station and tallies the episodes.
 public enum TrialRunner {
     /// Runs `policy` once per seed on `station` (in order), tagging recordings with `split`; `progress` gets a
-    /// `trial` event with an ETA after each episode. An emergency stop of the station's live station ends the
+    /// `phase` event (`trial` unless told) with an ETA after each episode. An emergency stop of the station's live station ends the
     /// trial with `StationError.emergencyStopLatched` (its interrupted episode is not counted). `beforeEach` runs
     /// before every episode; what it throws ends the trial. `afterEach` sees every counted episode.
     public static func run(station: any ResearchStation, policy: any Policy, seeds: [UInt64], split: String,
-                           progress: (@Sendable (ProgressEvent) -> Void)? = nil,
+                           phase: String = "trial", progress: (@Sendable (ProgressEvent) -> Void)? = nil,
                            beforeEach: () throws -> Void = {},
                            afterEach: (EpisodeOutcome) -> Void = { _ in }) async throws -> TrialTally {
         var tally = TrialTally()
@@ -90,7 +90,7 @@ public enum TrialRunner {
             let outcome = try await station.runCheckedEpisode(policy: policy, seed: seed, split: split)
             tally.add(outcome)
             afterEach(outcome)
-            progress?(ProgressEvent(phase: "trial", done: index + 1, total: seeds.count, since: start))
+            progress?(ProgressEvent(phase: phase, done: index + 1, total: seeds.count, since: start))
         }
         return tally
     }

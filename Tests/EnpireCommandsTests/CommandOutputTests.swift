@@ -30,6 +30,35 @@ struct CommandOutputTests {
         #expect(station.standardError == "")
     }
 
+    @Test("eval reports held-out progress with an ETA on standard error, counts only, and the aggregate on standard output")
+    func evalProgress() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("enpire-eval-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let workspace = folder.appendingPathComponent("ws").path
+        let (setup, _) = CommandOutput.capturing()
+        try await EnpireTool.run(["init", "--workspace", workspace, "--held-out", "12"], output: setup)
+
+        let (textOutput, text) = CommandOutput.capturing()
+        try await EnpireTool.run(["eval", "--workspace", workspace], output: textOutput)
+        let logLines = text.standardError.split(separator: "\n").map(String.init)
+        // Off a terminal: one line per ten episodes and one at the end.
+        #expect(logLines.count == 2, "\(logLines)")
+        #expect(logLines.first?.contains("held-out: 10/12 episodes, ETA ") == true, "\(logLines)")
+        #expect(logLines.last?.hasSuffix("held-out: 12/12 episodes, ETA 0 s") == true, "\(logLines)")
+        #expect(text.standardOutput.hasPrefix("held-out: ") && text.standardOutput.contains("/12 (Wilson 95% "))
+
+        let (jsonOutput, json) = CommandOutput.capturing()
+        try await EnpireTool.run(["eval", "--workspace", workspace, "--progress", "json"], output: jsonOutput)
+        let events = try json.standardError.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(events.count == 12)
+        #expect(events.allSatisfy { $0["phase"] as? String == "heldout" && $0["total"] as? Int == 12 })
+        #expect(events.map { $0["done"] as? Int } == (1...12).map { $0 })
+        // Progress never says how an episode went.
+        #expect(events.allSatisfy { $0["successes"] == nil && $0["success"] == nil })
+    }
+
     @Test("the terminal sink writes to the process's streams (it once called itself until the stack overflowed)")
     func terminalWrites() {
         let terminal = CommandOutput.terminal
