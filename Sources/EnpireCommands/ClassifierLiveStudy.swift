@@ -199,6 +199,6 @@ extension RewardCommand.ClassifierStudy {
             analyser: try analyserModel.map { try .init(confirmations: $0.confirmationFrames, episodes: judged) { $0.analyser } },
             analyserUncalibrated: analyserModel == nil ? 0 : judged.filter { $0.analyser == nil }.count,
             wallSeconds: Date().timeIntervalSince(start))
-        try emit(report)
+        try printPrettyJSON(report, alsoTo: output)
     }
 }

@@ -100,15 +100,6 @@ extension RewardCommand {
             return ["p50": quantile(0.5), "p99": quantile(0.99), "max": last * 1000]
         }
 
-        /// Prints a report as pretty, sorted-key JSON, and writes it to `--output` too when given.
-        func emit<Report: Encodable>(_ report: Report) throws {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let json = try encoder.encode(report)
-            CommandOutput.current.line(String(decoding: json, as: UTF8.self))
-            if let output { try writeOutput(json, to: output) }
-        }
-
         struct Report: Encodable {
             var task: String, episodes: Int, firstSeed: UInt64, lastSeed: UInt64, workers: Int
             var identity: String, threshold: Double
@@ -200,7 +191,7 @@ extension RewardCommand {
                 }) : nil,
                 classifierVsCameraVisible: armTask ? try Scored(outcomes.map { ($0.classifier, $0.cameraVisible) }) : nil,
                 misjudged: misjudged, wallSeconds: Date().timeIntervalSince(start))
-            try emit(report)
+            try printPrettyJSON(report, alsoTo: output)
             if let scores { try writeOutput(Data(Self.scoresCSV(outcomes).utf8), to: scores) }
         }
 

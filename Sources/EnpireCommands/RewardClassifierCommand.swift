@@ -160,9 +160,7 @@ extension RewardCommand {
                                   successFrames: contents.successFrames, failureFrames: contents.failureFrames,
                                   crop: contents.input.region, inputSize: inputSize,
                                   parameters: trained.classifier.network.parameterCount, report: trained.report)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            CommandOutput.current.line(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printPrettyJSON(summary)
         }
 
         /// The crop for `text` ("x,y,w,h", "full", or nil for the task's default).

@@ -268,9 +268,7 @@ struct SimCommand: AsyncParsableCommand {
                     commandOutput.standardError(Data("case \(item.index) \(item.kind.rawValue): \(item.verified ? "verified" : "FAILED") in \(String(format: "%.1f", item.seconds)) s\(item.reason.map { " (\($0))" } ?? "")\n".utf8))
                 }
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            CommandOutput.current.line(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printPrettyJSON(summary)
         }
     }
 }

@@ -29,6 +29,16 @@ func printJSON<T: Encodable>(_ value: T) throws {
     CommandOutput.current.line(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
+/// Prints an Encodable as pretty, sorted-key JSON and writes the same bytes to `output` too when given, so a
+/// study's `--output` file always holds exactly what it printed.
+func printPrettyJSON<T: Encodable>(_ value: T, alsoTo output: String? = nil) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let json = try encoder.encode(value)
+    CommandOutput.current.line(String(decoding: json, as: UTF8.self))
+    if let output { try writeOutput(json, to: output) }
+}
+
 /// `enpire init`.
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -63,13 +63,7 @@ struct VerifierCommand: AsyncParsableCommand {
                 }
             }
             report.wallSeconds = Date().timeIntervalSince(start)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let json = try encoder.encode(report)
-            CommandOutput.current.line(String(decoding: json, as: UTF8.self))
-            if let output {
-                try writeOutput(json, to: output)
-            }
+            try printPrettyJSON(report, alsoTo: output)
         }
 
         /// One judged episode.

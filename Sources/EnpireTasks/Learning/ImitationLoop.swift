@@ -140,7 +140,7 @@ struct ImitationLoop: Sendable {
         let fitter = try ImitationFitter(inputs: inputNames.count, outputs: outputNames.count,
                                          hiddenWidths: options.hiddenWidths, learningRate: options.learningRate,
                                          batchSize: options.batchSize, seed: options.seed)
-        let devSeeds = (0..<UInt64(options.devSeeds)).map { options.firstDevSeed + $0 }
+        let devSeeds = options.developmentSeeds
         var curve: [LearningCurvePoint] = []
         var best: (model: ImitationModel, successes: Int)?
         var current: ImitationModel?

@@ -109,6 +109,9 @@ public struct LearnOptions: Sendable, Codable, Equatable {
             throw .invalidOption("updates per step must be 1...64, got \(updatesPerStep)")
         }
     }
+
+    /// Seeds `firstDevSeed ..< firstDevSeed + devSeeds`: every stage of a run is scored on the same episodes.
+    var developmentSeeds: [UInt64] { (0..<UInt64(devSeeds)).map { firstDevSeed + $0 } }
 }
 
 /// Progress of a learning run or an evaluation, reported after each unit of work.

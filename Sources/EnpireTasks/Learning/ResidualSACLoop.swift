@@ -230,11 +230,11 @@ extension ImitationLoop {
         // Demonstrations (RLPD buffer): the expert projected into the residual's reach.
         let demos = run(Self.trainingSeeds(runSeed: options.seed, stage: 0, count: options.demonstrations), .teacher)
         var demonstrations = try ReplayBuffer(observationWidth: learner.observationWidth, actionWidth: width,
-                                              capacity: max(1, options.demonstrations * maxSteps))
+                                              capacity: residualDemonstrationCapacity(options))
         for result in demos { for transition in result.transitions { try demonstrations.append(transition) } }
         let teacherSuccesses = demos.filter(\.success).count
 
-        let devSeeds = (0..<UInt64(options.devSeeds)).map { options.firstDevSeed + $0 }
+        let devSeeds = options.developmentSeeds
         var curve: [LearningCurvePoint] = []
         var rlCurve = LearningCurve(label: "\(task) residual-sac (dev)")
         func record(_ stage: String, _ successes: Int, rows: Int) throws {
@@ -250,7 +250,7 @@ extension ImitationLoop {
 
         let mailbox = PolicyMailbox()
         var online = try ReplayBuffer(observationWidth: learner.observationWidth, actionWidth: width,
-                                      capacity: min(max(1, rounds * options.episodesPerRound * maxSteps), 2_000_000))
+                                      capacity: residualOnlineCapacity(options, rounds: rounds))
         var best: (policy: ResidualPolicy, successes: Int)?
         var trainingEpisodes = 0
         for round in 1...rounds {
@@ -295,11 +295,27 @@ extension ImitationLoop {
             chosenStage: chosen.policy.info.stage, trainingWallSeconds: Date().timeIntervalSince(start),
             robotSeconds: robotSeconds, devSuccesses: chosen.successes, devEpisodes: devSeeds.count,
             teacherSuccesses: teacherSuccesses, curve: curve)
-        try Self.writeCurve(summary, to: options.output)
-        try rlCurve.writeJSON(to: options.output.appendingPathComponent("residual-curve.json"))
-        try LearningCurve.writeSVG([rlCurve], title: "\(task) residual-sac: dev success vs robot time",
-                                   to: options.output.appendingPathComponent("residual-curve.svg"))
+        try Self.writeResidualCurves(summary, rlCurve, title: "\(task) residual-sac: dev success vs robot time",
+                                     to: options.output)
         return summary
+    }
+
+    /// Replay capacity for every step of a residual run's demonstrations (the RLPD buffer never drops one).
+    func residualDemonstrationCapacity(_ options: LearnOptions) -> Int { max(1, options.demonstrations * maxSteps) }
+
+    /// Replay capacity for every exploring step of `rounds` rounds, at most two million transitions (beyond that
+    /// the oldest are overwritten rather than the buffer's memory growing with the run).
+    func residualOnlineCapacity(_ options: LearnOptions, rounds: Int) -> Int {
+        min(max(1, rounds * options.episodesPerRound * maxSteps), 2_000_000)
+    }
+
+    /// Writes what ``writeCurve(_:to:)`` writes plus the development curve against robot time
+    /// (`residual-curve.json` and `residual-curve.svg`, titled `title`), the files of both residual paradigms.
+    static func writeResidualCurves(_ summary: LearnSummary, _ rlCurve: LearningCurve, title: String,
+                                    to directory: URL) throws {
+        try writeCurve(summary, to: directory)
+        try rlCurve.writeJSON(to: directory.appendingPathComponent("residual-curve.json"))
+        try LearningCurve.writeSVG([rlCurve], title: title, to: directory.appendingPathComponent("residual-curve.svg"))
     }
 }
 

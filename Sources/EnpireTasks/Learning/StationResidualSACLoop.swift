@@ -79,7 +79,7 @@ extension ImitationLoop {
         // Demonstrations (RLPD buffer) on the training station: the privileged teacher acts.
         let teacher = environment(training, teacher: true)
         var demonstrations = try ReplayBuffer(observationWidth: sac.observationWidth, actionWidth: width,
-                                              capacity: max(1, options.demonstrations * maxSteps))
+                                              capacity: residualDemonstrationCapacity(options))
         var teacherSuccesses = 0, teacherStationSuccesses = 0
         for seed in Self.trainingSeeds(runSeed: options.seed, stage: 0, count: options.demonstrations) {
             let episode = try await teacher.runEpisode(seed: seed, mode: .zero, mailbox: PolicyMailbox(),
@@ -95,9 +95,9 @@ extension ImitationLoop {
         let learner = StationLearner(
             learner: sac,
             online: try ReplayBuffer(observationWidth: sac.observationWidth, actionWidth: width,
-                                     capacity: min(max(1, rounds * options.episodesPerRound * maxSteps), 2_000_000)),
+                                     capacity: residualOnlineCapacity(options, rounds: rounds)),
             demonstrations: demonstrations)
-        let devSeeds = (0..<UInt64(options.devSeeds)).map { options.firstDevSeed + $0 }
+        let devSeeds = options.developmentSeeds
         var report = StationResidualReport(
             reward: setup.rewardDescription, robotTime: split, resetSeconds: 0, trainingEpisodes: 0,
             onlineTransitions: 0, learnerUpdates: 0, explorationInterventions: 0,
@@ -174,10 +174,9 @@ extension ImitationLoop {
             chosenStage: chosen.policy.info.stage, trainingWallSeconds: Date().timeIntervalSince(start),
             robotSeconds: split.demonstrations + split.exploration + split.evaluation, devSuccesses: chosen.successes,
             devEpisodes: devSeeds.count, teacherSuccesses: teacherSuccesses, curve: curve)
-        try Self.writeCurve(summary, to: options.output)
-        try rlCurve.writeJSON(to: options.output.appendingPathComponent("residual-curve.json"))
-        try LearningCurve.writeSVG([rlCurve], title: "\(task) station-residual-sac: dev success vs training robot time",
-                                   to: options.output.appendingPathComponent("residual-curve.svg"))
+        try Self.writeResidualCurves(summary, rlCurve,
+                                     title: "\(task) station-residual-sac: dev success vs training robot time",
+                                     to: options.output)
         return summary
     }
 }

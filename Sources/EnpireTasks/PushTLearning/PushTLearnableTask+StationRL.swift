@@ -66,11 +66,8 @@ extension PushTLearnableTask {
                                devSuccesses: $0.developmentSuccesses, devEpisodes: $0.developmentEpisodes,
                                validationMSE: nil)
         }
-        let kept = result.curve[result.keptRound]
-        return LearnSummary(task: name, paradigm: options.paradigm, observe: options.observe, checkpoint: options.output,
-                            chosenStage: curve[result.keptRound].stage, trainingWallSeconds: result.wallSeconds,
-                            robotSeconds: curve.last?.robotSeconds ?? 0, devSuccesses: kept.developmentSuccesses,
-                            devEpisodes: kept.developmentEpisodes, teacherSuccesses: 0, curve: curve)
+        return learnSummary(options, curve: curve, keptRound: result.keptRound, wallSeconds: result.wallSeconds,
+                            teacherSuccesses: 0)
     }
 }
 

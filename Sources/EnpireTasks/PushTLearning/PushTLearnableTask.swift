@@ -91,11 +91,19 @@ public struct PushTLearnableTask: LearnableTask {
                                robotSeconds: $0.robotSeconds, rows: $0.samples, devSuccesses: $0.developmentSuccesses,
                                devEpisodes: $0.developmentEpisodes, validationMSE: nil)
         }
-        let kept = result.curve[result.keptRound]
+        return learnSummary(options, curve: curve, keptRound: result.keptRound, wallSeconds: result.wallSeconds,
+                            teacherSuccesses: result.teacherSuccesses)
+    }
+
+    /// The summary of a run whose development curve is `curve` and whose checkpoint is round `keptRound`'s; the
+    /// robot time is the curve's last, which already counts every round's training and development episodes.
+    func learnSummary(_ options: LearnOptions, curve: [LearningCurvePoint], keptRound: Int, wallSeconds: Double,
+                      teacherSuccesses: Int) -> LearnSummary {
+        let kept = curve[keptRound]
         return LearnSummary(task: name, paradigm: options.paradigm, observe: options.observe, checkpoint: options.output,
-                            chosenStage: curve[result.keptRound].stage, trainingWallSeconds: result.wallSeconds,
-                            robotSeconds: result.curve.last?.robotSeconds ?? 0, devSuccesses: kept.developmentSuccesses,
-                            devEpisodes: kept.developmentEpisodes, teacherSuccesses: result.teacherSuccesses, curve: curve)
+                            chosenStage: kept.stage, trainingWallSeconds: wallSeconds,
+                            robotSeconds: curve.last?.robotSeconds ?? 0, devSuccesses: kept.devSuccesses,
+                            devEpisodes: kept.devEpisodes, teacherSuccesses: teacherSuccesses, curve: curve)
     }
 
     /// Scores a checkpoint through simulated stations; the task score is each episode's highest coverage.

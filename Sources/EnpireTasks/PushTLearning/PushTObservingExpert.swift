@@ -37,9 +37,7 @@ public struct PushTObservingExpert: Policy {
 
     /// The next pusher target.
     public mutating func action(for observation: Observation) async throws -> [ArmCommand] {
-        guard let arm = observation.arms.first, arm.position.count >= 2 else {
-            throw PushTObservationError.missing("the pusher's state (2 position values)")
-        }
+        let pusher = try PushTPusher(observation)
         switch mode {
         case .camera:
             guard let observer else { throw PushTObservationError.missing("a camera observer") }
@@ -47,17 +45,13 @@ public struct PushTObservingExpert: Policy {
                 lastBlock = try observer.block(in: frame)
             }
         case .state:
-            guard let state = observation.features[PushTFeatures.state], state.count == 5 else {
-                throw PushTObservationError.missing("the privileged feature \"\(PushTFeatures.state)\"")
-            }
-            lastBlock = PushTObservedBlock(x: state[2], y: state[3], angle: state[4])
+            lastBlock = try PushTObservedBlock(privilegedStateOf: observation)
         }
         guard let block = lastBlock else {
             throw PushTObservationError.blockNotSeen("no frame yet from camera '\(observer?.cameraName ?? "?")'")
         }
-        let velocity = arm.velocity.count >= 2 ? (arm.velocity[0], arm.velocity[1]) : (0.0, 0.0)
-        let scene = block.scene(agent: SIMD2(arm.position[0], arm.position[1]))
-        let target = expert.nextTarget(state: scene, agentVelocity: velocity)
+        let scene = block.scene(agent: pusher.position)
+        let target = expert.nextTarget(state: scene, agentVelocity: (pusher.velocity.x, pusher.velocity.y))
         frameRequest?.set(expert.primitiveExhausted)
         return [.moveTo([target.x, target.y])]
     }

@@ -1,3 +1,4 @@
+import Enpire
 public import EnpireSim
 import Foundation
 
@@ -21,6 +22,31 @@ public struct PushTObservedBlock: Sendable, Equatable, Codable {
     /// A scene with this block and the pusher at `agent`, for the scripted executor.
     public func scene(agent: SIMD2<Double>) -> PushTState {
         PushTState(agentX: agent.x, agentY: agent.y, blockX: x, blockY: y, blockAngle: angle)
+    }
+
+    /// The exact pose in the privileged `PushTFeatures.state` feature (what a `state`-mode policy reads instead of
+    /// the camera).
+    init(privilegedStateOf observation: Observation) throws(PushTObservationError) {
+        guard let state = observation.features[PushTFeatures.state], state.count == 5 else {
+            throw .missing("the privileged feature \"\(PushTFeatures.state)\"")
+        }
+        self.init(x: state[2], y: state[3], angle: state[4])
+    }
+}
+
+/// The pusher's own state (proprioception, never privileged) as a Push-T policy reads it from the first arm.
+struct PushTPusher {
+    /// Position (world pixels).
+    var position: SIMD2<Double>
+    /// Velocity as the arm reports it; zero when it reports none.
+    var velocity: SIMD2<Double>
+
+    init(_ observation: Observation) throws(PushTObservationError) {
+        guard let arm = observation.arms.first, arm.position.count >= 2 else {
+            throw .missing("the pusher's state (2 position values)")
+        }
+        position = SIMD2(arm.position[0], arm.position[1])
+        velocity = arm.velocity.count >= 2 ? SIMD2(arm.velocity[0], arm.velocity[1]) : .zero
     }
 }
 

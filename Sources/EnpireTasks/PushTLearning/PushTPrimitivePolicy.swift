@@ -91,10 +91,8 @@ public struct PushTPrimitivePolicy: Policy {
 
     /// The next pusher target.
     public mutating func action(for observation: Observation) async throws -> [ArmCommand] {
-        guard let arm = observation.arms.first, arm.position.count >= 2 else {
-            throw PushTObservationError.missing("the pusher's state (2 position values)")
-        }
-        let agent = SIMD2(arm.position[0], arm.position[1])
+        let pusher = try PushTPusher(observation)
+        let agent = pusher.position
         defer { step += 1 }
         if waitsForArrival, position >= queue.count, let last = queue.last,
            arrival.holds(agent: agent, last: last, tolerance: Self.arrivalTolerance) {
@@ -123,8 +121,7 @@ public struct PushTPrimitivePolicy: Policy {
                 return [.moveTo([agent.x, agent.y])]
             }
             heldSteps = 0
-            let velocity = arm.velocity.count >= 2 ? SIMD2(arm.velocity[0], arm.velocity[1]) : .zero
-            let features = PushTPrimitiveFeatures.vector(block: block, agent: agent, velocity: velocity)
+            let features = PushTPrimitiveFeatures.vector(block: block, agent: agent, velocity: pusher.velocity)
             let choice = exploration.map { $0.choose(logits: model.logits(features), features: features, step: step) }
                 ?? model.choose(features)
             queue = executor.candidateTargets(choice, state: block.scene(agent: agent))
@@ -164,10 +161,7 @@ public struct PushTPrimitivePolicy: Policy {
             if registersEachEpisode, episodeObserver == nil { episodeObserver = observer.registered(to: frame) }
             return try (episodeObserver ?? observer).block(in: frame)
         case .state:
-            guard let state = observation.features[PushTFeatures.state], state.count == 5 else {
-                throw PushTObservationError.missing("the privileged feature \"\(PushTFeatures.state)\"")
-            }
-            return PushTObservedBlock(x: state[2], y: state[3], angle: state[4])
+            return try PushTObservedBlock(privilegedStateOf: observation)
         }
     }
 }
