@@ -1,3 +1,4 @@
+import Enpire
 public import Foundation
 
 /// Calibration of one joint, in the servo's raw units (LeRobot's `MotorCalibration` fields).
@@ -72,7 +73,7 @@ public struct ServoCalibration: Sendable, Codable, Equatable {
     /// - Throws: ``CalibrationError/unreadable(file:reason:)``.
     public static func load(from url: URL) throws -> ServoCalibration {
         do {
-            let data = try Data(contentsOf: url)
+            let data = try SafeFile.read(url, limit: 1 << 20)
             return ServoCalibration(joints: try JSONDecoder().decode([String: JointCalibration].self, from: data))
         } catch {
             throw CalibrationError.unreadable(file: url.path, reason: "\(error)")

@@ -33,7 +33,7 @@ public struct PolicyManifest: Codable, Sendable, Equatable {
     public static func load(from folder: URL) throws -> PolicyManifest {
         let url = folder.appendingPathComponent(fileName)
         let manifest: PolicyManifest
-        do { manifest = try JSONDecoder().decode(PolicyManifest.self, from: Data(contentsOf: url)) } catch {
+        do { manifest = try JSONDecoder().decode(PolicyManifest.self, from: SafeFile.read(url, limit: 1 << 20)) } catch {
             throw CodePolicyError.manifest(path: url.path, reason: "\(error)")
         }
         guard let program = manifest.run.first, !program.isEmpty, manifest.build.map({ !($0.first ?? "").isEmpty }) ?? true
@@ -314,7 +314,15 @@ public final class CodePolicy: Policy, @unchecked Sendable {
         }
     }
 
+    /// The end of a policy program's standard error. The program is an agent's code and may have written
+    /// gigabytes, so only the last bytes are read (four per character of the limit: UTF-8's longest).
     static func tail(of file: URL) -> String {
-        String(String(decoding: (try? Data(contentsOf: file)) ?? Data(), as: UTF8.self).suffix(CommandRunner.outputLimit))
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return "" }
+        defer { try? handle.close() }
+        let window = UInt64(4 * CommandRunner.outputLimit)
+        let end = (try? handle.seekToEnd()) ?? 0
+        guard (try? handle.seek(toOffset: end > window ? end - window : 0)) != nil,
+              let data = try? handle.read(upToCount: Int(window)) else { return "" }
+        return String(String(decoding: data, as: UTF8.self).suffix(CommandRunner.outputLimit))
     }
 }

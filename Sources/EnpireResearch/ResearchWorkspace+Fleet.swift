@@ -96,7 +96,7 @@ extension ResearchWorkspace {
             let url = pendingURL.appendingPathComponent(name)
             guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey]),
                   values.isRegularFile == true, values.isSymbolicLink != true,
-                  let trial = try? JSONDecoder().decode(PendingTrial.self, from: Data(contentsOf: url)),
+                  let trial = try? JSONDecoder().decode(PendingTrial.self, from: SafeFile.read(url, limit: Self.maximumDocumentBytes)),
                   (try? FleetStation.validate(trial.id, kind: "trial id")) != nil,
                   name == "\(trial.id).json" else { return nil }
             return (trial, url)
@@ -140,7 +140,8 @@ extension ResearchWorkspace {
             let url = keptURL.appendingPathComponent(name)
             guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey]),
                   values.isRegularFile == true, values.isSymbolicLink != true,
-                  let record = try? JSONDecoder().decode(ExperimentRecord.self, from: Data(contentsOf: url)),
+                  let record = try? JSONDecoder().decode(ExperimentRecord.self,
+                                                       from: SafeFile.read(url, limit: Self.maximumDocumentBytes)),
                   name == "\(record.id).json", record.decision == .keep, record.station == file.name,
                   FleetStation.problems(with: record).isEmpty else { return nil }
             return record

@@ -7,7 +7,7 @@ extension ResearchWorkspace {
     /// informational and an agent could edit it), else `station.json` in the workspace.
     public func station() throws -> StationFile {
         if let state = try? readState() { return state.station }
-        guard let data = try? Data(contentsOf: stationURL),
+        guard let data = try? SafeFile.read(stationURL, limit: Self.maximumDocumentBytes),
               let file = try? JSONDecoder().decode(StationFile.self, from: data) else {
             throw WorkspaceError.notInitialised(folder.path)
         }
@@ -19,13 +19,14 @@ extension ResearchWorkspace {
         let expected = try readState().station.frozenHash
         let criteria: FrozenCriteria
         do {
-            criteria = try JSONDecoder().decode(FrozenCriteria.self, from: Data(contentsOf: frozenURL))
+            criteria = try JSONDecoder().decode(FrozenCriteria.self, from: SafeFile.read(frozenURL, limit: Self.maximumDocumentBytes))
         } catch {
             throw WorkspaceError.frozenCriteriaChanged(fields: ["frozen.json unreadable: \(error)"])
         }
         let hash = try criteria.contentHash()
         if hash != expected {
-            let original = try? JSONDecoder().decode(FrozenCriteria.self, from: Data(contentsOf: originalCriteriaURL))
+            let original = try? JSONDecoder().decode(FrozenCriteria.self,
+                                                     from: SafeFile.read(originalCriteriaURL, limit: Self.maximumDocumentBytes))
             let fields = original.map { criteria.changedFields(comparedTo: $0) } ?? []
             throw WorkspaceError.frozenCriteriaChanged(
                 fields: fields.isEmpty ? ["content hash \(hash.prefix(12)) != \(expected.prefix(12))"] : fields)

@@ -77,7 +77,7 @@ extension ResearchWorkspace {
         var running: RunningTrial?
         for name in names {
             let folder = trialsURL.appendingPathComponent(name)
-            guard let data = try? Data(contentsOf: folder.appendingPathComponent(RunningTrial.markerName)),
+            guard let data = try? SafeFile.read(folder.appendingPathComponent(RunningTrial.markerName), limit: 1 << 20),
                   let marker = try? JSONDecoder().decode(RunningTrial.Marker.self, from: data),
                   Self.isAlive(marker.pid) else { continue }
             let finished = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])

@@ -202,6 +202,10 @@ public struct ResearchWorkspace: Sendable {
 
     /// Most held-out evaluations `init` accepts per workspace.
     public static let maximumEvaluationLimit = 1000
+    /// Largest JSON document of a workspace or operator folder read (16 MiB: station, frozen criteria, operator
+    /// state, pending trials, kept records, episode summaries). An agent can write to the workspace, so no file
+    /// there is read whole before its size is checked.
+    public static let maximumDocumentBytes = 1 << 24
 
     /// Initialises the workspace: frozen criteria (development seeds visible, held-out seeds derived from a
     /// random secret kept in the operator folder), an empty ledger, and optionally a fleet remote (a bare
@@ -293,7 +297,7 @@ public struct ResearchWorkspace: Sendable {
     // MARK: Operator state
 
     func readState() throws -> OperatorState {
-        guard let data = try? Data(contentsOf: operatorStateURL) else {
+        guard let data = try? SafeFile.read(operatorStateURL, limit: Self.maximumDocumentBytes) else {
             throw WorkspaceError.operatorFolderUnavailable(operatorFolder.path)
         }
         let state: OperatorState

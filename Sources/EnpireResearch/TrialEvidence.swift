@@ -115,15 +115,29 @@ public struct TrialEvidence: Sendable {
             let parts = name.split(separator: "-", maxSplits: 2)
             guard parts.count >= 2, let episode = Int(parts[1].prefix(3)) else { continue }
             if name.hasSuffix(".json") {
-                do { summaries.append(try JSONDecoder().decode(EpisodeSummary.self, from: Data(contentsOf: url))) } catch {
+                do {
+                    let data = try SafeFile.read(url, limit: ResearchWorkspace.maximumDocumentBytes)
+                    summaries.append(try JSONDecoder().decode(EpisodeSummary.self, from: data))
+                } catch {
                     throw ResearchWorkspace.WorkspaceError.io(path: url.path, reason: "not an episode summary: \(error)")
                 }
             } else if parts.count == 3, name.hasSuffix(".png") || name.hasSuffix(".jpg") {
                 let png = name.hasSuffix(".png")
                 frames.append(Image(episode: episode, camera: String(parts[2].dropLast(4)),
-                                    mimeType: png ? "image/png" : "image/jpeg", data: try Data(contentsOf: url)))
+                                    mimeType: png ? "image/png" : "image/jpeg",
+                                    data: try Self.readFrame(url)))
             }
         }
         return TrialEvidence(trial: trial, summaries: summaries, frames: frames)
+    }
+
+    /// Largest frame file read back (64 MiB): a trial's frames are served to agents, so a crafted file in the
+    /// trial folder must not exhaust memory.
+    static let maximumFrameBytes = 64 << 20
+
+    private static func readFrame(_ url: URL) throws -> Data {
+        do { return try SafeFile.read(url, limit: maximumFrameBytes) } catch {
+            throw ResearchWorkspace.WorkspaceError.io(path: url.path, reason: error.description)
+        }
     }
 }

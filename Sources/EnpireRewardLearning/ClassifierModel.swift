@@ -128,17 +128,7 @@ public struct ClassifierModel: Sendable, Codable, Equatable {
     }
 
     private static func read(_ url: URL, limit: Int) throws(ClassifierError) -> Data {
-        let size: Int
-        do {
-            size = try url.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0
-        } catch {
-            throw .badClassifierFile("cannot read \(url.path): \(error.localizedDescription)")
-        }
-        guard size <= limit else { throw .badClassifierFile("\(url.path) is \(size) bytes, above the \(limit)-byte limit") }
-        do {
-            return try Data(contentsOf: url)
-        } catch {
-            throw .badClassifierFile("cannot read \(url.path): \(error.localizedDescription)")
-        }
+        // A regular file within the limit only: a FIFO in the model folder would block a size-then-read forever.
+        do { return try SafeFile.read(url, limit: limit) } catch { throw .badClassifierFile(error.description) }
     }
 }

@@ -88,15 +88,7 @@ public enum LabelledClips {
     /// Decodes one image file (JPEG or PNG, told apart by their first bytes).
     public static func decode(_ url: URL, codec: JPEGCodec) throws(ClassifierError) -> RGBImage {
         let data: Data
-        do {
-            let size = try url.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0
-            guard size <= maximumFileBytes else { throw ClassifierError.badImage("\(url.path) is \(size) bytes, above the limit") }
-            data = try Data(contentsOf: url)
-        } catch let error as ClassifierError {
-            throw error
-        } catch {
-            throw .badImage("cannot read \(url.path): \(error.localizedDescription)")
-        }
+        do { data = try SafeFile.read(url, limit: maximumFileBytes) } catch { throw .badImage(error.description) }
         let bytes = [UInt8](data)
         if bytes.starts(with: PNGReading.signature) {
             do { return try PNGReading.decode(bytes) } catch {
