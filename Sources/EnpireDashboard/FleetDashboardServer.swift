@@ -42,18 +42,10 @@ public struct FleetDashboardServer: Sendable {
 
     func routes(_ router: Router<BasicRequestContext>, source: FleetSource) {
         let monitor = monitor, token = configuration.token, interval = configuration.pollInterval
-        router.get("/") { _, _ in DashboardServer.text(FleetPage.html, type: "text/html; charset=utf-8") }
-        router.get("/app.js") { _, _ in DashboardServer.text(FleetPage.script, type: "text/javascript; charset=utf-8") }
-        router.get("/app.css") { _, _ in DashboardServer.text(FleetPage.style, type: "text/css; charset=utf-8") }
+        DashboardServer.pageRoutes(router, html: FleetPage.html, script: FleetPage.script, style: FleetPage.style)
         router.get("/api/snapshot") { _, _ in DashboardServer.json(try await source.current().json) }
         router.get("/api/events") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
-                     body: ResponseBody { writer in
-                         try await DashboardServer.stream(interval: interval, to: &writer) {
-                             let current = try await source.current()
-                             return (current.version, current.json)
-                         }
-                     })
+            DashboardServer.events(interval: interval) { try await source.current() }
         }
         router.get("/api/frame") { request, _ in
             let query = request.uri.queryParameters
