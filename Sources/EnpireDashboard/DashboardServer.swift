@@ -107,15 +107,19 @@ public struct DashboardServer: Sendable {
         try configuration.validate()
         _ = try await DashboardSnapshot.read(workspace)
         let source = SnapshotSource(workspace: workspace)
-        let router = Router()
-        router.add(middleware: GuardMiddleware(allowRemote: configuration.allowRemote))
-        routes(router, source: source)
-        try await Self.serve(router, configuration: configuration, logger: logger, onStart: onStart)
+        try await Self.serve(configuration: configuration, logger: logger, onStart: onStart) { router in
+            routes(router, source: source)
+        }
     }
 
-    /// Runs `router` on the configuration's host and port until cancelled or SIGINT/SIGTERM.
-    static func serve(_ router: Router<BasicRequestContext>, configuration: DashboardConfiguration, logger: Logger,
-                      onStart: @escaping @Sendable (URL) async -> Void) async throws {
+    /// Serves the routes `addRoutes` puts on a router, behind ``GuardMiddleware`` (so no dashboard goes without
+    /// it), on the configuration's host and port until cancelled or SIGINT/SIGTERM.
+    static func serve(configuration: DashboardConfiguration, logger: Logger,
+                      onStart: @escaping @Sendable (URL) async -> Void,
+                      routes addRoutes: (Router<BasicRequestContext>) -> Void) async throws {
+        let router = Router()
+        router.add(middleware: GuardMiddleware(allowRemote: configuration.allowRemote))
+        addRoutes(router)
         let host = configuration.host
         let app = Application(
             router: router,

@@ -34,10 +34,10 @@ public struct FleetDashboardServer: Sendable {
     /// once the server listens. Throws `DashboardError` for a configuration it refuses.
     public func run(onStart: @escaping @Sendable (URL) async -> Void = { _ in }) async throws {
         try configuration.validate()
-        let router = Router()
-        router.add(middleware: GuardMiddleware(allowRemote: configuration.allowRemote))
-        routes(router, source: FleetSource(monitor: monitor))
-        try await DashboardServer.serve(router, configuration: configuration, logger: logger, onStart: onStart)
+        let source = FleetSource(monitor: monitor)
+        try await DashboardServer.serve(configuration: configuration, logger: logger, onStart: onStart) { router in
+            routes(router, source: source)
+        }
     }
 
     func routes(_ router: Router<BasicRequestContext>, source: FleetSource) {
