@@ -107,15 +107,19 @@ public struct DashboardServer: Sendable {
         try configuration.validate()
         _ = try await DashboardSnapshot.read(workspace)
         let source = SnapshotSource(workspace: workspace)
-        let router = Router()
-        router.add(middleware: GuardMiddleware(allowRemote: configuration.allowRemote))
-        routes(router, source: source)
-        try await Self.serve(router, configuration: configuration, logger: logger, onStart: onStart)
+        try await Self.serve(configuration: configuration, logger: logger, onStart: onStart) { router in
+            routes(router, source: source)
+        }
     }
 
-    /// Runs `router` on the configuration's host and port until cancelled or SIGINT/SIGTERM.
-    static func serve(_ router: Router<BasicRequestContext>, configuration: DashboardConfiguration, logger: Logger,
-                      onStart: @escaping @Sendable (URL) async -> Void) async throws {
+    /// Serves the routes `addRoutes` puts on a router, behind ``GuardMiddleware`` (so no dashboard goes without
+    /// it), on the configuration's host and port until cancelled or SIGINT/SIGTERM.
+    static func serve(configuration: DashboardConfiguration, logger: Logger,
+                      onStart: @escaping @Sendable (URL) async -> Void,
+                      routes addRoutes: (Router<BasicRequestContext>) -> Void) async throws {
+        let router = Router()
+        router.add(middleware: GuardMiddleware(allowRemote: configuration.allowRemote))
+        addRoutes(router)
         let host = configuration.host
         let app = Application(
             router: router,
@@ -131,9 +135,7 @@ public struct DashboardServer: Sendable {
 
     func routes(_ router: Router<BasicRequestContext>, source: SnapshotSource) {
         let workspace = workspace, token = configuration.token, interval = configuration.pollInterval
-        router.get("/") { _, _ in Self.text(DashboardPage.html, type: "text/html; charset=utf-8") }
-        router.get("/app.js") { _, _ in Self.text(DashboardPage.script, type: "text/javascript; charset=utf-8") }
-        router.get("/app.css") { _, _ in Self.text(DashboardPage.style, type: "text/css; charset=utf-8") }
+        Self.pageRoutes(router, html: DashboardPage.html, script: DashboardPage.script, style: DashboardPage.style)
         router.get("/api/snapshot") { _, _ in
             Self.json(try await source.snapshot().json)
         }
@@ -156,13 +158,10 @@ public struct DashboardServer: Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: frame.data)))
         }
         router.get("/api/events") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
-                     body: ResponseBody { writer in
-                         try await Self.stream(interval: interval, to: &writer) {
-                             let current = try await source.snapshot()
-                             return (current.version, current.json)
-                         }
-                     })
+            Self.events(interval: interval) {
+                let current = try await source.snapshot()
+                return (current.version, current.json)
+            }
         }
         router.post("/api/estop") { request, _ in
             guard Self.authorised(request, token: token) else { return Self.refused() }
@@ -174,6 +173,21 @@ public struct DashboardServer: Sendable {
             try workspace.clearEmergencyStop()
             return try Self.estopState(workspace)
         }
+    }
+
+    /// Serves a dashboard page's three files: `GET /` (`html`), `/app.js` (`script`) and `/app.css` (`style`).
+    static func pageRoutes(_ router: Router<BasicRequestContext>, html: String, script: String, style: String) {
+        router.get("/") { _, _ in text(html, type: "text/html; charset=utf-8") }
+        router.get("/app.js") { _, _ in text(script, type: "text/javascript; charset=utf-8") }
+        router.get("/app.css") { _, _ in text(style, type: "text/css; charset=utf-8") }
+    }
+
+    /// The `GET /api/events` response: a Server-Sent Events stream of `next`'s snapshots (see
+    /// ``stream(interval:to:current:)``).
+    static func events(interval: Double,
+                       current next: @escaping @Sendable () async throws -> (version: Int, json: Data)) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                 body: ResponseBody { writer in try await stream(interval: interval, to: &writer, current: next) })
     }
 
     /// Writes a `snapshot` event now and after every change, and a comment every 15 s (so proxies keep the

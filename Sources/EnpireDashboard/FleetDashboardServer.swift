@@ -34,26 +34,18 @@ public struct FleetDashboardServer: Sendable {
     /// once the server listens. Throws `DashboardError` for a configuration it refuses.
     public func run(onStart: @escaping @Sendable (URL) async -> Void = { _ in }) async throws {
         try configuration.validate()
-        let router = Router()
-        router.add(middleware: GuardMiddleware(allowRemote: configuration.allowRemote))
-        routes(router, source: FleetSource(monitor: monitor))
-        try await DashboardServer.serve(router, configuration: configuration, logger: logger, onStart: onStart)
+        let source = FleetSource(monitor: monitor)
+        try await DashboardServer.serve(configuration: configuration, logger: logger, onStart: onStart) { router in
+            routes(router, source: source)
+        }
     }
 
     func routes(_ router: Router<BasicRequestContext>, source: FleetSource) {
         let monitor = monitor, token = configuration.token, interval = configuration.pollInterval
-        router.get("/") { _, _ in DashboardServer.text(FleetPage.html, type: "text/html; charset=utf-8") }
-        router.get("/app.js") { _, _ in DashboardServer.text(FleetPage.script, type: "text/javascript; charset=utf-8") }
-        router.get("/app.css") { _, _ in DashboardServer.text(FleetPage.style, type: "text/css; charset=utf-8") }
+        DashboardServer.pageRoutes(router, html: FleetPage.html, script: FleetPage.script, style: FleetPage.style)
         router.get("/api/snapshot") { _, _ in DashboardServer.json(try await source.current().json) }
         router.get("/api/events") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
-                     body: ResponseBody { writer in
-                         try await DashboardServer.stream(interval: interval, to: &writer) {
-                             let current = try await source.current()
-                             return (current.version, current.json)
-                         }
-                     })
+            DashboardServer.events(interval: interval) { try await source.current() }
         }
         router.get("/api/frame") { request, _ in
             let query = request.uri.queryParameters

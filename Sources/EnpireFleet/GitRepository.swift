@@ -275,14 +275,21 @@ final class GitRepository {
 
     /// Looks up `commit`'s root tree and hands it to `body` (freed afterwards).
     func withRootTree<T>(of commit: GitObjectID, _ body: (OpaquePointer?) throws -> T) throws -> T {
+        let root = try rootTree(of: commit)
+        defer { git_tree_free(root) }
+        return try body(root)
+    }
+
+    /// `commit`'s root tree, which the caller frees with `git_tree_free` (prefer ``withRootTree(of:_:)`` where
+    /// one tree at a time is enough).
+    func rootTree(of commit: GitObjectID) throws -> OpaquePointer? {
         var commitOID = try Self.oid(commit)
         var commitObject: OpaquePointer?
         try Self.check(git_commit_lookup(&commitObject, repo, &commitOID), "lookup commit \(commit)")
         defer { git_commit_free(commitObject) }
         var root: OpaquePointer?
         try Self.check(git_commit_tree(&root, commitObject), "tree of \(commit)")
-        defer { git_tree_free(root) }
-        return try body(root)
+        return root
     }
 
     private func entries(inTwoLevelFolder folder: String, root: OpaquePointer?) throws -> [TreeEntry] {

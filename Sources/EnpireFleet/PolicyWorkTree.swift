@@ -154,21 +154,14 @@ public struct PolicyWorkTree: Sendable {
     /// `policy.py: 1 file changed, 1 insertion(+), 1 deletion(-)`; "no change" when the trees are equal.
     public func diffSummary(from parent: String?, to commit: String) throws -> String {
         let repository = try GitRepository(workTreeAt: folder.path)
-        let repo = repository.repo
-        func tree(of id: String?) throws -> OpaquePointer? {
-            guard let id else { return nil }
-            var oid = try GitRepository.oid(id)
-            var commit: OpaquePointer?
-            try GitRepository.check(git_commit_lookup(&commit, repo, &oid), "look up commit \(id)")
-            defer { git_commit_free(commit) }
-            var tree: OpaquePointer?
-            try GitRepository.check(git_commit_tree(&tree, commit), "tree of \(id)")
-            return tree
-        }
-        let old = try tree(of: parent), new = try tree(of: commit)
-        defer { git_tree_free(old); git_tree_free(new) }
+        // No parent: the diff is against the empty tree (nil), so the first commit lists every file it adds.
+        let old = try parent.flatMap { try repository.rootTree(of: $0) }
+        defer { git_tree_free(old) }
+        let new = try repository.rootTree(of: commit)
+        defer { git_tree_free(new) }
         var diff: OpaquePointer?
-        try GitRepository.check(git_diff_tree_to_tree(&diff, repo, old, new, nil), "diff \(parent ?? "empty") \(commit)")
+        try GitRepository.check(git_diff_tree_to_tree(&diff, repository.repo, old, new, nil),
+                                "diff \(parent ?? "empty") \(commit)")
         defer { git_diff_free(diff) }
         let count = git_diff_num_deltas(diff)
         guard count > 0 else { return "no change" }

@@ -78,15 +78,7 @@ public struct TaskReality: Sendable, Equatable {
             throw .unknown("'\(nameOrPath)' is neither a \(task) preset (\(presets.keys.sorted().joined(separator: ", "))) "
                            + "nor an existing file")
         }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: nameOrPath)
-        if let size = attributes?[.size] as? Int, size > PushTReality.maximumFileBytes {
-            throw .invalid("\(nameOrPath) is \(size) bytes; a reality file is at most \(PushTReality.maximumFileBytes) bytes")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: nameOrPath)) } catch {
-            throw .invalid("cannot read \(nameOrPath): \(error.localizedDescription)")
-        }
-        return try decode(data, task: task, keys: keys, source: nameOrPath)
+        return try decode(RealityFile.read(nameOrPath), task: task, keys: keys, source: nameOrPath)
     }
 
     /// Decodes and validates a reality of `task` from JSON; `source` names it in messages.
@@ -94,17 +86,8 @@ public struct TaskReality: Sendable, Equatable {
     /// - Throws: ``PushTRealityError/invalid(_:)`` for malformed JSON, unknown keys or out-of-bounds ranges.
     public static func decode(_ data: Data, task: String, keys: [RealityKey], source: String = "reality file")
         throws(PushTRealityError) -> TaskReality {
-        guard data.count <= PushTReality.maximumFileBytes else {
-            throw .invalid("\(source) is \(data.count) bytes; a reality file is at most \(PushTReality.maximumFileBytes) bytes")
-        }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw .invalid("\(source) is not valid JSON: \(error.localizedDescription)")
-        }
-        guard let dictionary = object as? [String: Any] else {
-            throw .invalid("\(source) must be a JSON object of named ranges, like {\"name\": \"lab\", "
-                           + "\"\(keys.first?.name ?? "key")\": [0, 1]}")
-        }
+        let dictionary = try RealityFile.object(data, source: source,
+                                                example: "\"\(keys.first?.name ?? "key")\": [0, 1]")
         let known = keys.map(\.name)
         var reality = TaskReality(task: task, name: "")
         for key in dictionary.keys.sorted() {
@@ -134,20 +117,12 @@ public struct TaskReality: Sendable, Equatable {
     ///
     /// - Throws: ``PushTRealityError/invalid(_:)`` naming the first bad key, its range and the allowed interval.
     public func validate(keys: [RealityKey], source: String = "reality") throws(PushTRealityError) {
-        guard !name.isEmpty, name.count <= 100 else {
-            throw .invalid("\(source): name must have 1 to 100 characters")
-        }
+        try RealityFile.checkName(name, source: source)
         for (key, range) in ranges.sorted(by: { $0.key < $1.key }) {
             guard let spec = keys.first(where: { $0.name == key }) else {
                 throw .invalid("\(source): unknown \(task) key '\(key)'")
             }
-            guard range.low.isFinite, range.high.isFinite, range.low <= range.high else {
-                throw .invalid("\(source): \(key) is [\(range.low), \(range.high)]; give [low, high] with finite low <= high")
-            }
-            guard range.low >= spec.bounds.lowerBound, range.high <= spec.bounds.upperBound else {
-                throw .invalid("\(source): \(key) is [\(range.low), \(range.high)]; it must lie within "
-                               + "[\(spec.bounds.lowerBound), \(spec.bounds.upperBound)] (\(spec.meaning))")
-            }
+            try RealityFile.check(range, key: key, bounds: spec.bounds, meaning: spec.meaning, source: source)
         }
     }
 
@@ -156,11 +131,7 @@ public struct TaskReality: Sendable, Equatable {
     /// element is a seed for per-step noise.
     public func draw(seed: UInt64, salt: UInt64, keys: [String]) -> (values: [Double?], noiseSeed: UInt64) {
         var random = SplitMix64(seed: seed ^ salt)
-        let values: [Double?] = keys.map { key in
-            let u = random.nextUnitDouble()
-            guard let range = ranges[key] else { return nil }
-            return range.low + (range.high - range.low) * u
-        }
+        let values: [Double?] = keys.map { PushTRealityRange.draw(ranges[$0], from: &random) }
         return (values, random.next())
     }
 }

@@ -105,36 +105,17 @@ public struct PushTReality: Sendable, Codable, Equatable {
     /// - Throws: ``PushTRealityError`` when the name is neither a preset nor a readable, valid file.
     public static func load(nameOrPath: String) throws(PushTRealityError) -> PushTReality {
         if let preset = presets[nameOrPath] { return preset }
-        let url = URL(fileURLWithPath: nameOrPath)
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: nameOrPath).path) else {
             throw .unknown("'\(nameOrPath)' is neither a preset (clean, mild, harsh) nor an existing file")
         }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        if let size = attributes?[.size] as? Int, size > maximumFileBytes {
-            throw .invalid("\(nameOrPath) is \(size) bytes; a reality file is at most \(maximumFileBytes) bytes")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .invalid("cannot read \(nameOrPath): \(error.localizedDescription)")
-        }
-        return try decode(data, source: nameOrPath)
+        return try decode(RealityFile.read(nameOrPath), source: nameOrPath)
     }
 
     /// Decodes and validates a reality from JSON; `source` names it in messages.
     ///
     /// - Throws: ``PushTRealityError/invalid(_:)`` for malformed JSON, unknown keys or out-of-bounds ranges.
     public static func decode(_ data: Data, source: String = "reality file") throws(PushTRealityError) -> PushTReality {
-        guard data.count <= maximumFileBytes else {
-            throw .invalid("\(source) is \(data.count) bytes; a reality file is at most \(maximumFileBytes) bytes")
-        }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw .invalid("\(source) is not valid JSON: \(error.localizedDescription)")
-        }
-        guard let dictionary = object as? [String: Any] else {
-            throw .invalid("\(source) must be a JSON object of named ranges, like {\"name\": \"lab\", "
-                           + "\"latencySteps\": [0, 2]}")
-        }
+        let dictionary = try RealityFile.object(data, source: source, example: "\"latencySteps\": [0, 2]")
         let known = Set(knownKeys)
         if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalid("\(source) has unknown key '\(unknown)'; known keys: \(knownKeys.joined(separator: ", "))")
@@ -151,22 +132,13 @@ public struct PushTReality: Sendable, Codable, Equatable {
     ///
     /// - Throws: ``PushTRealityError/invalid(_:)`` naming the first range out of bounds and its allowed interval.
     public func validate(source: String = "reality") throws(PushTRealityError) {
-        guard !name.isEmpty, name.count <= 100 else {
-            throw .invalid("\(source): name must have 1 to 100 characters")
-        }
+        try RealityFile.checkName(name, source: source)
         if let scale = pixelsPerMetre, !(scale.isFinite && scale >= 100 && scale <= 100_000) {
             throw .invalid("\(source): pixelsPerMetre is \(scale); use a value between 100 and 100000")
         }
         for draw in draws {
             guard let range = draw.range else { continue }
-            guard range.low.isFinite, range.high.isFinite, range.low <= range.high else {
-                throw .invalid("\(source): \(draw.key) is [\(range.low), \(range.high)]; give [low, high] with "
-                               + "finite low <= high")
-            }
-            guard range.low >= draw.bounds.lowerBound, range.high <= draw.bounds.upperBound else {
-                throw .invalid("\(source): \(draw.key) is [\(range.low), \(range.high)]; it must lie within "
-                               + "[\(draw.bounds.lowerBound), \(draw.bounds.upperBound)]")
-            }
+            try RealityFile.check(range, key: draw.key, bounds: draw.bounds, source: source)
         }
     }
 
@@ -201,11 +173,7 @@ public struct PushTReality: Sendable, Codable, Equatable {
     public func perturbation(seed: UInt64) -> PushTPerturbation? {
         guard !isClean else { return nil }
         var random = SplitMix64(seed: seed ^ 0x5EA1_17E5_0F7A_B1E5)
-        func draw(_ range: PushTRealityRange?) -> Double? {
-            let u = random.nextUnitDouble()
-            guard let range else { return nil }
-            return range.low + (range.high - range.low) * u
-        }
+        func draw(_ range: PushTRealityRange?) -> Double? { PushTRealityRange.draw(range, from: &random) }
         var result = PushTPerturbation()
         let g = 9.81 * (pixelsPerMetre ?? 1000)
         result.blockTableDeceleration = draw(blockTableFriction).map { $0 * g }
@@ -284,6 +252,14 @@ public struct PushTRealityRange: Sendable, Codable, Equatable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode([low, high])
+    }
+
+    /// A value drawn uniformly from `range` with the next unit number of `random`, nil when there is no range.
+    /// The unit number is taken either way, so a missing range leaves the draws after it where they were.
+    static func draw(_ range: PushTRealityRange?, from random: inout SplitMix64) -> Double? {
+        let u = random.nextUnitDouble()
+        guard let range else { return nil }
+        return range.low + (range.high - range.low) * u
     }
 }
 
