@@ -40,7 +40,7 @@ extension FleetStation {
     /// The random token that identifies this clone as the owner of its station name (created once).
     static func ownerToken(in clonePath: URL) throws -> String {
         let url = clonePath.appendingPathComponent("enpire-owner")
-        if let data = try? Data(contentsOf: url) {
+        if let data = try? SafeFile.read(url, limit: 4096) {
             let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if !token.isEmpty { return token }
         }

@@ -1,3 +1,4 @@
+import Enpire
 import Foundation
 
 /// The rules every reality file follows, whichever task it belongs to (``PushTReality`` and the tasks of
@@ -6,13 +7,11 @@ import Foundation
 enum RealityFile {
     /// The bytes of the file at `path`, refused when it holds more than ``PushTReality/maximumFileBytes``.
     static func read(_ path: String) throws(PushTRealityError) -> Data {
-        let url = URL(fileURLWithPath: path)
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        if let size = attributes?[.size] as? Int, size > PushTReality.maximumFileBytes {
-            throw .invalid("\(path) is \(size) bytes; a reality file is at most \(PushTReality.maximumFileBytes) bytes")
-        }
-        do { return try Data(contentsOf: url) } catch {
-            throw .invalid("cannot read \(path): \(error.localizedDescription)")
+        do { return try SafeFile.read(URL(fileURLWithPath: path), limit: PushTReality.maximumFileBytes) } catch {
+            switch error {
+            case .tooLarge: throw .invalid("\(path) is larger than \(PushTReality.maximumFileBytes) bytes, the most a reality file holds")
+            default: throw .invalid(error.description)
+            }
         }
     }
 
