@@ -8,6 +8,14 @@ import Testing
 /// A frozen classifier's two files: the hash pins them, and crafted or corrupt ones are refused.
 @Suite("Frozen success classifier files")
 struct ClassifierFileTests {
+    /// A classifier trained on the synthetic set and frozen into a new temporary folder (the caller removes it).
+    static func frozenSyntheticModel() throws -> URL {
+        let (classifier, report, _) = try SuccessClassifierTests.trained()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        _ = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
+        return folder
+    }
+
     @Test("freezing: the sidecar's hash is the identity; a different expected hash or changed weights are refused")
     func freezeAndHash() throws {
         let (classifier, report, _) = try SuccessClassifierTests.trained()
@@ -33,10 +41,8 @@ struct ClassifierFileTests {
 
     @Test("crafted or corrupt files are refused with an error, never a crash")
     func corruptFiles() throws {
-        let (classifier, report, _) = try SuccessClassifierTests.trained()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        let folder = try Self.frozenSyntheticModel()
         defer { try? FileManager.default.removeItem(at: folder) }
-        _ = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
         let sidecarURL = folder.appendingPathComponent(ClassifierModel.sidecarName)
         let good = try Data(contentsOf: sidecarURL)
         let text = String(decoding: good, as: UTF8.self)
@@ -57,10 +63,8 @@ struct ClassifierFileTests {
     @Test("a FIFO or folder in place of a model file or a clip frame is refused at once, not read until it ends",
           .timeLimit(.minutes(1)))
     func specialFiles() throws {
-        let (classifier, report, _) = try SuccessClassifierTests.trained()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(UUID().uuidString)")
+        let folder = try Self.frozenSyntheticModel()
         defer { try? FileManager.default.removeItem(at: folder) }
-        _ = try ClassifierModel.freeze(classifier, report: report, task: "synthetic", cameraName: "top", to: folder)
         let sidecarURL = folder.appendingPathComponent(ClassifierModel.sidecarName)
         try FileManager.default.removeItem(at: sidecarURL)
         try #require(mkfifo(sidecarURL.path, 0o600) == 0)
