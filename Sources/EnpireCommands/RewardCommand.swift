@@ -82,7 +82,7 @@ struct RewardCommand: AsyncParsableCommand {
             for id in try store.episodeIDs() {
                 let episode = try store.load(id)
                 guard let label = overrides[id] ?? episode.summary.verdict?.success,
-                      let last = try store.frames(episode: id, camera: camera).last else {
+                      let last = try store.lastFrame(episode: id, camera: camera) else {
                     skipped.append(id)
                     continue
                 }
@@ -148,7 +148,7 @@ struct RewardCommand: AsyncParsableCommand {
             }
             let store = try openEpisodeStore(episodes ?? ".")
             for id in try store.episodeIDs() {
-                let last = (try? store.frames(episode: id, camera: frozen.cameraName))?.last
+                let last = (try? store.lastFrame(episode: id, camera: frozen.cameraName)).flatMap { $0 }
                 try line(id, last.map { Frame(cameraName: frozen.cameraName, timestampSeconds: $0.timestampSeconds,
                                               jpeg: $0.jpeg) })
             }

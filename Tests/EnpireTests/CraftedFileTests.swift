@@ -28,6 +28,8 @@ struct CraftedFileTests {
         }
         try handle.close()
         #expect(try store.frames(episode: "e1", camera: "cam").map(\.stepIndex) == [0])
+        // The last entries point past the stream (or past Int.max): the last frame is the last complete one.
+        #expect(try store.lastFrame(episode: "e1", camera: "cam")?.stepIndex == 0)
     }
 
     @Test func jpegHeaderBeyondTheLimitsIsRefusedBeforeAllocating() throws {

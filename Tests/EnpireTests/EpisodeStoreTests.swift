@@ -35,6 +35,9 @@ struct EpisodeStoreTests {
         #expect(loaded.summary.status == .complete && loaded.summary.stepCount == 5)
         let frames = try store.frames(episode: "e1", camera: "cam")
         #expect(frames.map(\.stepIndex) == [0, 1, 2, 3, 4])
+        // The last frame alone, read without the whole stream, is the same frame.
+        #expect(try store.lastFrame(episode: "e1", camera: "cam") == frames.last)
+        #expect(throws: EpisodeStoreError.self) { try store.lastFrame(episode: "e1", camera: "other") }
         let decoded = try JPEGCodec().decode(frames[3].jpeg)
         let error = zip(decoded.pixels, image.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +)
         #expect(Double(error) / Double(image.pixels.count) < 6)

@@ -138,6 +138,31 @@ public final class EpisodeStore: EpisodeRecorder {
         return frames
     }
 
+    /// The last fully written frame of one camera in one episode, reading only the index and that frame's bytes
+    /// (``frames(episode:camera:)`` reads the camera's whole stream); `nil` when the camera has no complete frame.
+    public func lastFrame(episode id: String, camera: String) throws -> StoredFrame? {
+        let folder = root.appendingPathComponent(Self.folderName(id))
+        let stream = folder.appendingPathComponent("\(Self.folderName(camera)).mjpeg")
+        let index = folder.appendingPathComponent("\(Self.folderName(camera)).index.jsonl")
+        guard let lines = try? SafeFile.read(index, limit: Self.maximumIndexBytes),
+              let handle = try? FileHandle(forReadingFrom: stream) else {
+            throw EpisodeStoreError.noSuchEpisode("\(id) camera \(camera)")
+        }
+        defer { try? handle.close() }
+        let size = Int((try? handle.seekToEnd()) ?? 0)
+        for line in lines.split(separator: UInt8(ascii: "\n")).reversed() {
+            guard let entry = try? JSONDecoder().decode(FrameIndexEntry.self, from: Data(line)),
+                  entry.offset >= 0, entry.length > 0, entry.offset <= size, entry.length <= size - entry.offset,
+                  (try? handle.seek(toOffset: UInt64(entry.offset))) != nil,
+                  let bytes = try? handle.read(upToCount: entry.length), bytes.count == entry.length else { continue }
+            return StoredFrame(stepIndex: entry.step, timestampSeconds: entry.time, jpeg: [UInt8](bytes))
+        }
+        return nil
+    }
+
+    /// Largest frame index read by ``lastFrame(episode:camera:)`` (256 MiB: millions of frames).
+    public static let maximumIndexBytes = 256 << 20
+
     private func readMetadata(folder: URL) throws -> EpisodeMetadata {
         let url = folder.appendingPathComponent("metadata.json")
         do {
