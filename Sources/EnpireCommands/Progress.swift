@@ -64,12 +64,19 @@ struct ProgressOutput: Sendable {
     /// A closure to call with the units done so far: a progress event with an ETA (NDJSON, or a bar on a terminal)
     /// or, for text off a terminal, a log line every `every` units and at the end.
     func counter(phase: String, total: Int, every: Int = 1) -> @Sendable (Int) -> Void {
-        let start = Date(), logger = logger(label: "enpire.\(phase)"), events = self.events
-        return { done in
-            let event = ProgressEvent(phase: phase, done: done, total: total, since: start)
-            if let events { events(event) } else if done % max(every, 1) == 0 || done == total {
-                logger.info("\(phase): \(done)/\(total), \(event.etaText)")
-            }
+        let start = Date(), sink = eventSink(phase, every: every)
+        return { done in sink(ProgressEvent(phase: phase, done: done, total: total, since: start)) }
+    }
+
+    /// A closure for events that carry their own ETA (a trial's, an evaluation's): the events sink (NDJSON, or a
+    /// bar on a terminal) or, for text off a terminal, a log line `name: done/total<unit>, ETA …` every `every`
+    /// units and at the end.
+    func eventSink(_ name: String, unit: String = "", every: Int = 1) -> @Sendable (ProgressEvent) -> Void {
+        if let events { return events }
+        let logger = logger(label: "enpire.\(name)")
+        return { event in
+            guard event.done % max(every, 1) == 0 || event.done == event.total else { return }
+            logger.info("\(name): \(event.done)/\(event.total ?? 0)\(unit), \(event.etaText)")
         }
     }
 

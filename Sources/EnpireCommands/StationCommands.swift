@@ -126,11 +126,7 @@ struct TrialCommand: AsyncParsableCommand {
     func run() async throws {
         if try forwardedToRunner() { return }
         let parameters = try recipeParameters()
-        let output = progress?.output(since: Date())
-        let logger = output?.logger(label: "enpire.trial")
-        let events: (@Sendable (ProgressEvent) -> Void)? = output.map { output in
-            output.events ?? { event in logger?.info("trial: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)") }
-        }
+        let events = progress?.output(since: Date()).eventSink("trial", unit: " episodes")
         let workspace = isolation.apply(to: options.value, command: "trial")
         let trial = try await workspace.runTrial(recipe: parameters, hypothesis: hypothesis, progress: events)
         if options.json { try printJSON(trial) } else {
@@ -230,12 +226,7 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         if try forwardedToRunner() { return }
-        let output = progress.output(since: Date())
-        let logger = output.logger(label: "enpire.eval")
-        let events: @Sendable (ProgressEvent) -> Void = output.events ?? { event in
-            guard event.done % 10 == 0 || event.done == event.total else { return }
-            logger.info("held-out: \(event.done)/\(event.total ?? 0) episodes, \(event.etaText)")
-        }
+        let events = progress.output(since: Date()).eventSink("held-out", unit: " episodes", every: 10)
         let (recipe, results) = try await isolation.apply(to: options.value, command: "eval").evaluateBest(progress: events)
         if options.json { try printJSON(Output(recipe: recipe, results: results)) } else {
             let what = try options.value.keptCommit().map { "the kept code \($0.prefix(12))" } ?? "\(recipe)"

@@ -149,7 +149,8 @@ extension ResearchWorkspace {
     ///
     /// Each call counts against the workspace's evaluation limit (checked and counted under the operator lock
     /// before any episode runs) and is appended to the ledger as an `evaluation` record
-    /// (`ExperimentDecision.evaluation`). `progress` gets a `heldout` event with an ETA after each episode (counts only, never an episode's outcome).
+    /// (`ExperimentDecision.evaluation`). `progress` gets a `heldout` event with an ETA after each episode (counts
+    /// only, never an episode's outcome).
     public func evaluateBest(progress: (@Sendable (ProgressEvent) -> Void)? = nil) async throws
         -> (recipe: Recipe, results: TrialResults) {
         let file = try station()

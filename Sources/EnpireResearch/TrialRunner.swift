@@ -76,9 +76,10 @@ public struct TrialTally: Sendable, Codable, Equatable {
 /// Runs a policy on seeds through one station and tallies the episodes.
 public enum TrialRunner {
     /// Runs `policy` once per seed on `station` (in order), tagging recordings with `split`; `progress` gets a
-    /// `phase` event (`trial` unless told) with an ETA after each episode. An emergency stop of the station's live station ends the
-    /// trial with `StationError.emergencyStopLatched` (its interrupted episode is not counted). `beforeEach` runs
-    /// before every episode; what it throws ends the trial. `afterEach` sees every counted episode.
+    /// `phase` event (`trial` unless told) with an ETA after each episode. An emergency stop of the station's live
+    /// station ends the trial with `StationError.emergencyStopLatched` (its interrupted episode is not counted).
+    /// `beforeEach` runs before every episode; what it throws ends the trial. `afterEach` sees every counted
+    /// episode.
     public static func run(station: any ResearchStation, policy: any Policy, seeds: [UInt64], split: String,
                            phase: String = "trial", progress: (@Sendable (ProgressEvent) -> Void)? = nil,
                            beforeEach: () throws -> Void = {},

@@ -121,17 +121,13 @@ public final class EpisodeStore: EpisodeRecorder {
 
     /// The frames of one camera in one episode (frames whose bytes were not fully written are left out).
     public func frames(episode id: String, camera: String) throws -> [StoredFrame] {
-        let folder = root.appendingPathComponent(Self.folderName(id))
-        let stream = folder.appendingPathComponent("\(Self.folderName(camera)).mjpeg")
-        let index = folder.appendingPathComponent("\(Self.folderName(camera)).index.jsonl")
+        let (stream, index) = cameraFiles(episode: id, camera: camera)
         guard let bytes = try? Data(contentsOf: stream), let lines = try? Data(contentsOf: index) else {
             throw EpisodeStoreError.noSuchEpisode("\(id) camera \(camera)")
         }
         var frames: [StoredFrame] = []
         for line in lines.split(separator: UInt8(ascii: "\n")) {
-            guard let entry = try? JSONDecoder().decode(FrameIndexEntry.self, from: Data(line)),
-                  entry.offset >= 0, entry.length > 0, entry.offset <= bytes.count,
-                  entry.length <= bytes.count - entry.offset else { continue }
+            guard let entry = FrameIndexEntry(line: line, streamSize: bytes.count) else { continue }
             frames.append(StoredFrame(stepIndex: entry.step, timestampSeconds: entry.time,
                                       jpeg: [UInt8](bytes[entry.offset..<(entry.offset + entry.length)])))
         }
@@ -141,9 +137,7 @@ public final class EpisodeStore: EpisodeRecorder {
     /// The last fully written frame of one camera in one episode, reading only the index and that frame's bytes
     /// (``frames(episode:camera:)`` reads the camera's whole stream); `nil` when the camera has no complete frame.
     public func lastFrame(episode id: String, camera: String) throws -> StoredFrame? {
-        let folder = root.appendingPathComponent(Self.folderName(id))
-        let stream = folder.appendingPathComponent("\(Self.folderName(camera)).mjpeg")
-        let index = folder.appendingPathComponent("\(Self.folderName(camera)).index.jsonl")
+        let (stream, index) = cameraFiles(episode: id, camera: camera)
         guard let lines = try? SafeFile.read(index, limit: Self.maximumIndexBytes),
               let handle = try? FileHandle(forReadingFrom: stream) else {
             throw EpisodeStoreError.noSuchEpisode("\(id) camera \(camera)")
@@ -151,8 +145,7 @@ public final class EpisodeStore: EpisodeRecorder {
         defer { try? handle.close() }
         let size = Int((try? handle.seekToEnd()) ?? 0)
         for line in lines.split(separator: UInt8(ascii: "\n")).reversed() {
-            guard let entry = try? JSONDecoder().decode(FrameIndexEntry.self, from: Data(line)),
-                  entry.offset >= 0, entry.length > 0, entry.offset <= size, entry.length <= size - entry.offset,
+            guard let entry = FrameIndexEntry(line: line, streamSize: size),
                   (try? handle.seek(toOffset: UInt64(entry.offset))) != nil,
                   let bytes = try? handle.read(upToCount: entry.length), bytes.count == entry.length else { continue }
             return StoredFrame(stepIndex: entry.step, timestampSeconds: entry.time, jpeg: [UInt8](bytes))
@@ -162,6 +155,13 @@ public final class EpisodeStore: EpisodeRecorder {
 
     /// Largest frame index read by ``lastFrame(episode:camera:)`` (256 MiB: millions of frames).
     public static let maximumIndexBytes = 256 << 20
+
+    /// One camera's JPEG stream and its frame index in an episode's folder.
+    private func cameraFiles(episode id: String, camera: String) -> (stream: URL, index: URL) {
+        let folder = root.appendingPathComponent(Self.folderName(id))
+        return (folder.appendingPathComponent("\(Self.folderName(camera)).mjpeg"),
+                folder.appendingPathComponent("\(Self.folderName(camera)).index.jsonl"))
+    }
 
     private func readMetadata(folder: URL) throws -> EpisodeMetadata {
         let url = folder.appendingPathComponent("metadata.json")
@@ -233,6 +233,17 @@ struct FrameIndexEntry: Codable {
     var time: Double
     var offset: Int
     var length: Int
+}
+
+extension FrameIndexEntry {
+    /// The entry of one index line whose bytes lie wholly within a stream of `streamSize` bytes; nil for a line
+    /// that does not decode or points outside (a frame whose write was cut, or a crafted offset).
+    init?(line: Data.SubSequence, streamSize: Int) {
+        guard let entry = try? JSONDecoder().decode(FrameIndexEntry.self, from: Data(line)),
+              entry.offset >= 0, entry.length > 0, entry.offset <= streamSize,
+              entry.length <= streamSize - entry.offset else { return nil }
+        self = entry
+    }
 }
 
 /// Writes one episode; created by ``EpisodeStore/begin(_:)``.
