@@ -302,6 +302,40 @@ struct ConvolutionLayerTests {
         }
     }
 
+    /// A training forward pass keeps every example's `V` for the backward pass; a later forward pass (here an
+    /// inference one on other images of the same batch size) must not leave the backward pass reading the first
+    /// images' `V`.
+    @Test("Conv2d's Winograd backward reads the input of the latest forward pass, not a kept earlier one")
+    func winogradKeptTransformsFollowTheLatestForward() throws {
+        let shape = ImageShape(channels: 3, height: 17, width: 16), batch = 8
+        var rngA = SplitMix64(seed: 80), rngB = SplitMix64(seed: 80)
+        let winograd = try Conv2d(inputShape: shape, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1, rng: &rngA)
+        let im2col = try Conv2d(inputShape: shape, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1, rng: &rngB)
+        (im2col.winograd, im2col.winogradSingle) = (nil, nil)
+        let first = GradientCheck.randomInput(count: batch * shape.count, seed: 81)
+        let second = GradientCheck.randomInput(count: batch * shape.count, seed: 82)
+        let dy = GradientCheck.randomInput(count: batch * winograd.outputFeatures, seed: 83)
+        _ = runForward(winograd, first, batchSize: batch, training: true)
+        let output = runForward(winograd, second, batchSize: batch, training: false)
+        var gradInput = [Float](repeating: .nan, count: second.count)
+        second.withUnsafeBufferPointer { xp in
+            output.withUnsafeBufferPointer { yp in
+                dy.withUnsafeBufferPointer { gp in
+                    gradInput.withUnsafeMutableBufferPointer { dp in
+                        winograd.backward(input: xp.baseAddress!, output: yp.baseAddress!, gradOutput: gp.baseAddress!,
+                                          gradInput: dp.baseAddress!, batchSize: batch, mode: .overwrite)
+                    }
+                }
+            }
+        }
+        let reference = Self.forwardBackward(im2col, second, dy, batchSize: batch)
+        for (what, a, b) in [("input gradient", gradInput, reference.gradInput),
+                             ("weight gradient", winograd.weight.gradient.scalars, im2col.weight.gradient.scalars)] {
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0, scale = max(1, b.map(abs).max() ?? 0)
+            #expect(worst < 1e-5 * scale, "\(what): off by \(worst), largest \(scale)")
+        }
+    }
+
     @Test("Conv2d rejects a kernel larger than the padded input")
     func convolutionRejectsBadShapes() {
         var rng = SplitMix64(seed: 6)

@@ -92,7 +92,19 @@ if let fixedSteps, let only {
     case "conv":
         let size = option("--size").flatMap(Int.init) ?? 96
         let workload = try TrainStepWorkload(convolutionalSize: size, batchSize: batch)
-        for _ in 0..<fixedSteps { try workload.step() }
+        // Each step timed too (the first, which grows the buffers, apart), for quick A/B runs without perf.
+        var seconds: [Double] = []
+        for _ in 0..<fixedSteps {
+            let start = now()
+            try workload.step()
+            seconds.append(Double(now() - start) / 1e9)
+        }
+        guard let firstStep = seconds.first else { exit(0) }
+        let rest = seconds.dropFirst().sorted()
+        let median = rest.isEmpty ? firstStep : rest[rest.count / 2]
+        print(String(format: "{\"conv_step_median_seconds\":%.6f,\"conv_step_min_seconds\":%.6f}",
+                     median, rest.first ?? median))
+        exit(0)
     default:
         FileHandle.standardError.write(Data("unknown --only \(only)\n".utf8))
         exit(2)

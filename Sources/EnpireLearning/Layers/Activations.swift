@@ -15,19 +15,27 @@ extension ElementwiseActivation {
     /// Same as ``Layer/inputFeatures`` (an activation keeps the width).
     public var outputFeatures: Int { inputFeatures }
 
-    /// Applies ``activate(_:)`` to every element of the batch.
+    /// Applies ``activate(_:)`` to every element of the batch (examples split across the compute pool when the
+    /// block is large: ``FusedKernels/parallelThreshold``).
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
                         training: Bool) {
-        for index in 0..<(batchSize * inputFeatures) { output[index] = activate(input[index]) }
+        let features = inputFeatures
+        FusedKernels.forEachChunk(count: batchSize, costPerItem: features) { start, end, _ in
+            for index in start * features..<end * features { output[index] = activate(input[index]) }
+        }
     }
 
-    /// Applies ``backpropagate(_:input:output:)`` to every element, reusing the cached input and output.
+    /// Applies ``backpropagate(_:input:output:)`` to every element, reusing the cached input and output (split
+    /// like the forward pass).
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                          batchSize: Int, mode: ParameterGradientMode) {
         guard let gradInput else { return }
-        for index in 0..<(batchSize * inputFeatures) {
-            gradInput[index] = backpropagate(gradOutput[index], input: input[index], output: output[index])
+        let features = inputFeatures
+        FusedKernels.forEachChunk(count: batchSize, costPerItem: features) { start, end, _ in
+            for index in start * features..<end * features {
+                gradInput[index] = backpropagate(gradOutput[index], input: input[index], output: output[index])
+            }
         }
     }
 }

@@ -168,6 +168,28 @@ enum FusedKernels {
         return total
     }
 
+    /// `Σ dy·x̂` with `x̂ = (x − mean) · inverseStd` formed on the fly, accumulated exactly as ``dot(_:_:count:)``
+    /// accumulates `Σ dy·x̂` over a stored `x̂` (so the sum is the same float).
+    @inline(__always)
+    static func normalizedDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: Float, inverseStd: Float,
+                              count: Int) -> Float {
+        var accumulator = SIMD8<Float>()
+        let center = SIMD8<Float>(repeating: mean), scale = SIMD8<Float>(repeating: inverseStd)
+        let vectorized = count & ~7
+        var index = 0
+        while index < vectorized {
+            let xhat = (UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - center) * scale
+            accumulator += UnsafeRawPointer(dy + index).loadUnaligned(as: SIMD8<Float>.self) * xhat
+            index += 8
+        }
+        var total = accumulator.sum()
+        while index < count {
+            total += dy[index] * ((x[index] - mean) * inverseStd)
+            index += 1
+        }
+        return total
+    }
+
     /// `Σ (x − mean)²` over `count` floats with eight independent SIMD accumulators (the second pass of a
     /// two-pass variance, which does not cancel like `E[x²] − E[x]²`).
     @inline(__always)

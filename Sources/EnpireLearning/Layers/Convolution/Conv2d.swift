@@ -49,6 +49,15 @@ public final class Conv2d: Layer {
     /// they are still in cache), so the products accumulate onto them with sgemm's `β = 1` and skip OpenBLAS's
     /// separate pass that clears `C` for `β = 0`.
     private let zeroed = FloatBuffer()
+    /// The transformed inputs `V` of every example of the last training forward pass on the batched Winograd
+    /// path, which backward reads instead of transforming the input again (`nil` batch: none kept).
+    private let savedTransforms = FloatBuffer()
+    /// The batch size whose `V` (and `U`) the last forward pass kept for backward.
+    private var savedBatch: Int?
+
+    /// Most floats of `V` a layer keeps from a training forward pass for its backward pass (256 MiB); a larger
+    /// batch has backward transform its input again instead.
+    static let maximumSavedTransforms = 1 << 26
 
     /// Creates a convolution with PyTorch's default initialisation (uniform in ±1/√(in·k·k) for weight and
     /// bias), failing when the kernel does not fit the padded input or a size is not positive.
@@ -127,8 +136,11 @@ public final class Conv2d: Layer {
         let k = transform.rows, p = transform.columns, outChannels = outputShape.channels
         let threads = threads(batchSize)
         reserve(threads: threads, gradients: false)
+        savedBatch = nil
         if let winograd = winograd(threads: threads) {
-            return winogradForward(winograd, input, output, batchSize: batchSize, threads: threads)
+            return winogradForward(winograd, input, output, batchSize: batchSize, threads: threads,
+                                   keep: training && threads > 1
+                                       && batchSize * winograd.inputTransformCount <= Self.maximumSavedTransforms)
         }
         let w = UnsafePointer(weight.storage.pointer), b = UnsafePointer(bias.storage.pointer)
         let inFeatures = inputFeatures, features = outputFeatures, transform = transform, col = columns.pointer
@@ -253,20 +265,24 @@ public final class Conv2d: Layer {
 
     /// ``forward(_:_:batchSize:training:)`` on the Winograd path: `U` once, then per example `V`, one product
     /// `M[ξ] = U[ξ] · V[ξ]` per tile position and `Y = Aᵀ M A + b`. When the batch is not split across the pool,
-    /// each example's transforms are split by channel and its products by ξ instead.
+    /// each example's transforms are split by channel and its products by ξ instead. With `keep` every example's
+    /// `V` goes to ``savedTransforms`` for the backward pass (written there in place of the thread's buffer).
     private func winogradForward<W: WinogradTransform>(_ winograd: W, _ input: UnsafePointer<Float>,
-                                 _ output: UnsafeMutablePointer<Float>, batchSize: Int, threads: Int) {
+                                 _ output: UnsafeMutablePointer<Float>, batchSize: Int, threads: Int, keep: Bool) {
         let u = transformedWeights.pointer
         winograd.transformWeights(weight.storage.pointer, into: u)
         let b = UnsafePointer(bias.storage.pointer), inFeatures = inputFeatures, features = outputFeatures
         let inChannels = inputShape.channels, outChannels = outputShape.channels, tiles = winograd.tiles
         let positions = winograd.positions
         let vBase = columns.pointer, mBase = zeroed.pointer, scratchBase = scratch.pointer
-        let inner = innerThreads(threads), scratchCount = winograd.scratchCount
+        let inner = innerThreads(threads), scratchCount = winograd.scratchCount, count = winograd.inputTransformCount
+        if keep { savedTransforms.reserve(batchSize * count) }
+        let kept: UnsafeMutablePointer<Float>? = keep ? savedTransforms.pointer : nil
         ComputePool.run(chunks: threads) { thread in
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
-            let v = vBase + thread * winograd.inputTransformCount, m = mBase + thread * winograd.accumulatorCount
+            let m = mBase + thread * winograd.accumulatorCount
             for example in first..<end {
+                let v = kept.map { $0 + example * count } ?? vBase + thread * count
                 Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
                                     thread: thread, inner: inner)
                 Self.split(positions, chunks: inner) { span, _ in
@@ -283,18 +299,19 @@ public final class Conv2d: Layer {
                 }
             }
         }
+        if keep { savedBatch = batchSize }
     }
 
     /// ``backward(input:output:gradOutput:gradInput:batchSize:mode:)`` on the Winograd path, per example:
-    /// `dM = A dY Aᵀ`; `db += Σ dY` and `dU[ξ] += dM[ξ] · V[ξ]ᵀ` on the recomputed `V` (per-thread partials summed
+    /// `dM = A dY Aᵀ`; `db += Σ dY` and `dU[ξ] += dM[ξ] · V[ξ]ᵀ` on the kept or recomputed `V` (per-thread partials summed
     /// in thread order, then `dW += Gᵀ dU G`); `dV[ξ] = U[ξ]ᵀ · dM[ξ]` and `dX = B dV Bᵀ`. Split like the forward
     /// pass (each ξ's `dU[ξ]` is written by one thread, so one partial suffices then).
     private func winogradBackward<W: WinogradTransform>(_ winograd: W, input: UnsafePointer<Float>,
                                   gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                                   batchSize: Int, threads: Int, mode: ParameterGradientMode) {
-        // `U` is needed only for the input gradient.
-        let u = transformedWeights.pointer
-        if gradInput != nil { winograd.transformWeights(weight.storage.pointer, into: u) }
+        // `U` is needed only for the input gradient; a forward pass that kept `V` left it in place too.
+        let u = transformedWeights.pointer, kept = savedBatch == batchSize ? savedTransforms.pointer : nil
+        if gradInput != nil && kept == nil { winograd.transformWeights(weight.storage.pointer, into: u) }
         let inFeatures = inputFeatures, features = outputFeatures, tiles = winograd.tiles
         let inChannels = inputShape.channels, outChannels = outputShape.channels, pixels = outputShape.pixels
         let positions = winograd.positions
@@ -305,7 +322,7 @@ public final class Conv2d: Layer {
         if wantParameters { partial.update(repeating: 0, count: threads * partialStride) }
         ComputePool.run(chunks: threads) { thread in
             let (first, end) = ComputePool.bounds(batchSize, chunk: thread, of: threads)
-            let v = vBase + thread * winograd.inputTransformCount, dm = mBase + thread * winograd.productCount
+            let count = winograd.inputTransformCount, dm = mBase + thread * winograd.productCount
             let dv = dvBase + thread * winograd.accumulatorCount
             let du = partial + thread * partialStride, db = du + transformCount
             for example in first..<end {
@@ -318,8 +335,14 @@ public final class Conv2d: Layer {
                     for channel in 0..<outChannels {
                         db[channel] += FusedKernels.sum(dy + channel * pixels, count: pixels)
                     }
-                    Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
-                                        thread: thread, inner: inner)
+                    let v: UnsafeMutablePointer<Float>
+                    if let kept {
+                        v = kept + example * count
+                    } else {
+                        v = vBase + thread * count
+                        Self.transformInput(winograd, input + example * inFeatures, into: v, scratch: scratchBase,
+                                            thread: thread, inner: inner)
+                    }
                     Self.split(positions, chunks: inner) { span, _ in
                         for xi in span {
                             BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: inChannels, k: tiles,

@@ -17,7 +17,9 @@ public final class GroupNorm: Layer {
     public let shift: Parameter
     /// Added to the variance for numerical safety.
     public let epsilon: Float
-    private let normalized = FloatBuffer()
+    /// Mean and 1/σ per example and group, from the forward pass (`x̂` is recomputed from them backward, exactly
+    /// as forward computed it, rather than written out and read back).
+    private let means = FloatBuffer()
     private let inverseStd = FloatBuffer()
     /// Per-chunk sums of `dy` and `dy·x̂` per channel (``FusedKernels/maxChunks`` × 2 × channels).
     private let partials: FloatBuffer
@@ -43,12 +45,12 @@ public final class GroupNorm: Layer {
     /// Scale and shift.
     public var parameters: [Parameter] { [scale, shift] }
 
-    /// Normalises each group of each example, caching `x̂` and 1/σ.
+    /// Normalises each group of each example, caching each group's mean and 1/σ.
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
                         training: Bool) {
-        normalized.reserve(batchSize * inputFeatures)
+        means.reserve(batchSize * groups)
         inverseStd.reserve(batchSize * groups)
-        let xhat = normalized.pointer, rstd = inverseStd.pointer
+        let mu = means.pointer, rstd = inverseStd.pointer
         let gamma = scale.storage.pointer, beta = shift.storage.pointer
         let perGroup = shape.channels / groups, pixels = shape.pixels, count = perGroup * pixels
         let features = inputFeatures, groups = groups, epsilon = epsilon
@@ -60,31 +62,28 @@ public final class GroupNorm: Layer {
                     let mean = FusedKernels.sum(x, count: count) / Float(count)
                     let variance = FusedKernels.sumOfSquaredDeviations(x, mean: mean, count: count) / Float(count)
                     let r = 1 / (variance + epsilon).squareRoot()
+                    mu[example * groups + group] = mean
                     rstd[example * groups + group] = r
                     for local in 0..<perGroup {
                         let channel = group * perGroup + local
                         let g = gamma[channel], b = beta[channel]
-                        let xc = x + local * pixels, xh = xhat + offset + local * pixels
-                        let y = output + offset + local * pixels
-                        for index in 0..<pixels {
-                            let value = (xc[index] - mean) * r
-                            xh[index] = value
-                            y[index] = value * g + b
-                        }
+                        let xc = x + local * pixels, y = output + offset + local * pixels
+                        for index in 0..<pixels { y[index] = (xc[index] - mean) * r * g + b }
                     }
                 }
             }
         }
     }
 
-    /// Group-norm backward from the cached `x̂`: per channel `Σ dy` and `Σ dy·x̂` give the parameter gradients
-    /// and the two group means the input gradient needs.
+    /// Group-norm backward from `x̂ = (x − mean) / σ` (recomputed from the input and the cached statistics, the
+    /// same floats forward computed): per channel `Σ dy` and `Σ dy·x̂` give the parameter gradients and the two
+    /// group means the input gradient needs.
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                          batchSize: Int, mode: ParameterGradientMode) {
         let channels = shape.channels, perGroup = channels / groups, pixels = shape.pixels
         let count = perGroup * pixels, features = inputFeatures, groups = groups
-        let xhat = normalized.pointer, rstd = inverseStd.pointer, gamma = scale.storage.pointer
+        let mu = means.pointer, rstd = inverseStd.pointer, gamma = scale.storage.pointer
         let split = batchSize * features >= FusedKernels.parallelThreshold && min(FusedKernels.chunkCount, batchSize) > 1
         let chunks = split ? min(FusedKernels.chunkCount, batchSize) : 1
         let scratch = partials.pointer
@@ -94,11 +93,13 @@ public final class GroupNorm: Layer {
             for example in start..<end {
                 for group in 0..<groups {
                     let offset = example * features + group * count
+                    let mean = mu[example * groups + group], r = rstd[example * groups + group]
                     var meanG: Float = 0, meanGX: Float = 0
                     for local in 0..<perGroup {
                         let channel = group * perGroup + local
-                        let dy = gradOutput + offset + local * pixels, xh = xhat + offset + local * pixels
-                        let s = FusedKernels.sum(dy, count: pixels), sx = FusedKernels.dot(dy, xh, count: pixels)
+                        let dy = gradOutput + offset + local * pixels, x = input + offset + local * pixels
+                        let s = FusedKernels.sum(dy, count: pixels)
+                        let sx = FusedKernels.normalizedDot(dy, x, mean: mean, inverseStd: r, count: pixels)
                         sumDy[channel] += s
                         sumDyX[channel] += sx
                         meanG += gamma[channel] * s
@@ -107,13 +108,14 @@ public final class GroupNorm: Layer {
                     guard let gradInput else { continue }
                     meanG /= Float(count)
                     meanGX /= Float(count)
-                    let r = rstd[example * groups + group]
                     for local in 0..<perGroup {
                         let channel = group * perGroup + local
                         let g = gamma[channel]
-                        let dy = gradOutput + offset + local * pixels, xh = xhat + offset + local * pixels
+                        let dy = gradOutput + offset + local * pixels, x = input + offset + local * pixels
                         let dx = gradInput + offset + local * pixels
-                        for index in 0..<pixels { dx[index] = r * (dy[index] * g - meanG - xh[index] * meanGX) }
+                        for index in 0..<pixels {
+                            dx[index] = r * (dy[index] * g - meanG - (x[index] - mean) * r * meanGX)
+                        }
                     }
                 }
             }

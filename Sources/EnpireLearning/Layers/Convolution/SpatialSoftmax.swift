@@ -35,48 +35,55 @@ public final class SpatialSoftmax: Layer {
     /// Two coordinates per channel.
     public var outputFeatures: Int { 2 * inputShape.channels }
 
-    /// Softmax per channel and the expected coordinates.
+    /// Softmax per channel and the expected coordinates; planes are split across the compute pool when the
+    /// block is large (``FusedKernels/parallelThreshold``).
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
                         training: Bool) {
         let pixels = inputShape.pixels, planes = batchSize * inputShape.channels
         probabilities.reserve(planes * pixels)
-        let scale = 1 / temperature
+        let scale = 1 / temperature, probabilities = probabilities.pointer
         xs.withUnsafeBufferPointer { xs in
             ys.withUnsafeBufferPointer { ys in
-                for plane in 0..<planes {
-                    let x = input + plane * pixels, p = probabilities.pointer + plane * pixels
-                    var largest = -Float.infinity
-                    for index in 0..<pixels { largest = max(largest, x[index]) }
-                    var total: Float = 0
-                    for index in 0..<pixels {
-                        let e = expf((x[index] - largest) * scale)
-                        p[index] = e
-                        total += e
+                let xs = xs.baseAddress!, ys = ys.baseAddress!
+                FusedKernels.forEachChunk(count: planes, costPerItem: pixels) { start, end, _ in
+                    for plane in start..<end {
+                        let x = input + plane * pixels, p = probabilities + plane * pixels
+                        var largest = -Float.infinity
+                        for index in 0..<pixels { largest = max(largest, x[index]) }
+                        var total: Float = 0
+                        for index in 0..<pixels {
+                            let e = expf((x[index] - largest) * scale)
+                            p[index] = e
+                            total += e
+                        }
+                        let inverse = 1 / total
+                        for index in 0..<pixels { p[index] *= inverse }
+                        output[2 * plane] = FusedKernels.dot(p, xs, count: pixels)
+                        output[2 * plane + 1] = FusedKernels.dot(p, ys, count: pixels)
                     }
-                    let inverse = 1 / total
-                    for index in 0..<pixels { p[index] *= inverse }
-                    output[2 * plane] = FusedKernels.dot(p, xs.baseAddress!, count: pixels)
-                    output[2 * plane + 1] = FusedKernels.dot(p, ys.baseAddress!, count: pixels)
                 }
             }
         }
     }
 
-    /// `dxᵢ = pᵢ · (gx·(xᵢ − E[x]) + gy·(yᵢ − E[y])) / temperature`.
+    /// `dxᵢ = pᵢ · (gx·(xᵢ − E[x]) + gy·(yᵢ − E[y])) / temperature`, split like the forward pass.
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                          batchSize: Int, mode: ParameterGradientMode) {
         guard let gradInput else { return }
         let pixels = inputShape.pixels, planes = batchSize * inputShape.channels
-        let scale = 1 / temperature
+        let scale = 1 / temperature, probabilities = probabilities.pointer
         xs.withUnsafeBufferPointer { xs in
             ys.withUnsafeBufferPointer { ys in
-                for plane in 0..<planes {
-                    let p = probabilities.pointer + plane * pixels, dx = gradInput + plane * pixels
-                    let gx = gradOutput[2 * plane] * scale, gy = gradOutput[2 * plane + 1] * scale
-                    let ex = output[2 * plane], ey = output[2 * plane + 1]
-                    for index in 0..<pixels {
-                        dx[index] = p[index] * (gx * (xs[index] - ex) + gy * (ys[index] - ey))
+                let xs = xs.baseAddress!, ys = ys.baseAddress!
+                FusedKernels.forEachChunk(count: planes, costPerItem: pixels) { start, end, _ in
+                    for plane in start..<end {
+                        let p = probabilities + plane * pixels, dx = gradInput + plane * pixels
+                        let gx = gradOutput[2 * plane] * scale, gy = gradOutput[2 * plane + 1] * scale
+                        let ex = output[2 * plane], ey = output[2 * plane + 1]
+                        for index in 0..<pixels {
+                            dx[index] = p[index] * (gx * (xs[index] - ex) + gy * (ys[index] - ey))
+                        }
                     }
                 }
             }

@@ -82,15 +82,16 @@ extension WinogradTransform {
     var positions: Int { (tiling.step + 2) * (tiling.step + 2) }
     /// Tiles per example.
     var tiles: Int { tilesHigh * tilesWide }
-    /// Floats of `V` (and of `dV`), with the slack a last partial group of tiles reads past the last plane.
-    var inputTransformCount: Int { positions * input.channels * tiles + 8 }
-    /// Floats of `M` (and of `dM`), with the same slack.
-    var productCount: Int { positions * outChannels * tiles + 8 }
+    /// Floats of `V` (and of `dV`), with the slack a last partial group of tiles reads past the last plane, rounded
+    /// up to whole cache lines (the stride of per-thread and per-example copies).
+    var inputTransformCount: Int { FloatBuffer.lineRounded(positions * input.channels * tiles + 8) }
+    /// Floats of `M` (and of `dM`), with the same slack and rounding.
+    var productCount: Int { FloatBuffer.lineRounded(positions * outChannels * tiles + 8) }
     /// Floats of `U` (and of `dU`).
     var weightTransformCount: Int { positions * outChannels * input.channels }
     /// Floats of the scratch one thread's transforms use: one padded plane and a band of padded rows as high as
     /// an input tile (the output side's planes of whole tiles are smaller).
-    var scratchCount: Int { paddedHigh * paddedWide + (tiling.step + 2) * paddedWide }
+    var scratchCount: Int { FloatBuffer.lineRounded(paddedHigh * paddedWide + (tiling.step + 2) * paddedWide) }
     /// Floats per thread of the buffer that holds `M` forward and `dV` backward (kept at zero between calls).
     var accumulatorCount: Int { max(productCount, inputTransformCount) }
     /// Floats per row of the scratch plane of whole output tiles that the output-side transforms use.
