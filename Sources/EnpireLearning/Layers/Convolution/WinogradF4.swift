@@ -146,17 +146,18 @@ struct WinogradF4: WinogradTransform {
         }
     }
 
-    /// `Y = Aᵀ M A + b` of every tile and output channel of one example into its NCHW output, eight tiles at a
-    /// time into a scratch plane of whole tiles, whose image part is then copied out with the bias. Each
-    /// channel's planes of `M` are zeroed once read.
+    /// `Y = Aᵀ M A + b` of every tile and output channel of one example, eight tiles at a time, written with the
+    /// bias straight into its NCHW output (the rows and columns of the last tiles past the image are dropped).
+    /// Each channel's planes of `M` are zeroed once read.
     func transformOutput(zeroing m: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
                          bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, channels: Range<Int>?) {
-        let plane = tiles, sw = tileRowWidth
+        let plane = tiles, h = input.height, w = input.width
         for k in channels ?? 0..<outChannels {
+            let b = SIMD8<Float>(repeating: bias[k]), out = y + k * h * w
             for ty in 0..<tilesHigh {
-                let base = m + k * 36 * plane + ty * tilesWide, top = scratch + 4 * ty * sw
+                let base = m + k * 36 * plane + ty * tilesWide, rows = min(4, h - 4 * ty)
                 for group in stride(from: 0, to: tilesWide, by: 8) {
-                    let mm = base + group
+                    let mm = base + group, columns = min(32, w - 4 * group)
                     // Aᵀ M by column j: four rows of each of the six columns.
                     @inline(__always)
                     func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
@@ -167,8 +168,10 @@ struct WinogradF4: WinogradTransform {
                     let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
                     @inline(__always)
                     func row(_ r: Int, _ s: Six) {
+                        guard r < rows else { return }
                         let (y0, y1, y2, y3) = Self.outputRows(s)
-                        TileLanes.merge4(y0, y1, y2, y3, into: top + r * sw + 4 * group)
+                        TileLanes.merge4(y0 + b, y1 + b, y2 + b, y3 + b, into: out + (4 * ty + r) * w + 4 * group,
+                                         count: columns)
                     }
                     row(0, Six(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
                     row(1, Six(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
@@ -176,7 +179,7 @@ struct WinogradF4: WinogradTransform {
                     row(3, Six(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
                 }
             }
-            finishOutputChannel(k, zeroing: m, from: scratch, into: y, bias: bias[k])
+            (m + k * 36 * plane).update(repeating: 0, count: 36 * plane)
         }
     }
 

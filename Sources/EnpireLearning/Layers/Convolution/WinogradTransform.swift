@@ -242,6 +242,22 @@ enum TileLanes {
         raw.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
     }
 
+    /// The first `count` (at most 32) floats of ``merge4(_:_:_:_:into:)``, nothing past them: a last group of
+    /// tiles written straight into an image row.
+    @inline(__always)
+    static func merge4(_ c0: SIMD8<Float>, _ c1: SIMD8<Float>, _ c2: SIMD8<Float>, _ c3: SIMD8<Float>,
+                       into p: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 32 { return merge4(c0, c1, c2, c3, into: p) }
+        let (low, high) = merged4(c0, c1, c2, c3)
+        let raw = UnsafeMutableRawPointer(p)
+        if count >= 16 {
+            raw.storeBytes(of: low, as: SIMD16<Float>.self)
+            for lane in 0..<(count - 16) { p[16 + lane] = high[lane] }
+        } else {
+            for lane in 0..<count { p[lane] = low[lane] }
+        }
+    }
+
     /// Adds ``merge4(_:_:_:_:into:)`` of the four vectors onto the 32 floats at `p`.
     @inline(__always)
     static func merge4Add(_ c0: SIMD8<Float>, _ c1: SIMD8<Float>, _ c2: SIMD8<Float>, _ c3: SIMD8<Float>,
