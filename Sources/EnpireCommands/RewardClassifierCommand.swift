@@ -58,8 +58,9 @@ extension RewardCommand {
         var channels = ClassifierRecipe().channels.map(String.init).joined(separator: ",")
         @Option(help: "Encoder output width before the 2-class head.") var features = ClassifierRecipe().features
         @Option(help: ArgumentHelp("How the last feature maps become the encoder's vector: where features are "
-                                       + "(spatialSoftmax), their mean (globalAverage) or whether they are present "
-                                       + "anywhere (globalMax).", valueName: "pooling"))
+                                       + "(spatialSoftmax), their mean (globalAverage), whether they are present "
+                                       + "anywhere (globalMax), or none: a linear layer over every value of the "
+                                       + "maps (linearReadout).", valueName: "pooling"))
         var pooling = ClassifierRecipe().pooling.rawValue
         @Flag(help: """
             Also train on flipped and transposed examples (for tasks whose success looks the same in any \
@@ -85,6 +86,8 @@ extension RewardCommand {
             P(success) on the same example (distillation; 0: the labels alone).
             """)
         var distillation = ClassifierRecipe().distillation
+        @Option(help: "Decoupled weight decay (AdamW) per unit of learning rate; 0 is plain Adam.")
+        var weightDecay = ClassifierRecipe().weightDecay
         @Option(help: "Cost of a false positive in false negatives when the threshold is picked.")
         var falsePositiveCost = ClassifierRecipe().falsePositiveCost
         @Option(help: "Worker threads for --generate.") var workers = 2
@@ -107,6 +110,7 @@ extension RewardCommand {
             guard (0...1).contains(distillation), distillation == 0 || refit else {
                 throw ValidationError("--distillation must be in 0...1 and needs --refit")
             }
+            guard (0...10).contains(weightDecay) else { throw ValidationError("--weight-decay must be in 0...10") }
             guard ConvEncoderSpecification.Pooling(rawValue: pooling) != nil else {
                 let names = ConvEncoderSpecification.Pooling.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("--pooling must be one of \(names)")
@@ -139,6 +143,7 @@ extension RewardCommand {
             recipe.distillation = distillation
             recipe.pooling = ConvEncoderSpecification.Pooling(rawValue: pooling) ?? recipe.pooling
             recipe.randomShift = randomShift
+            recipe.weightDecay = weightDecay
             recipe.seed = trainingSeed
             recipe.falsePositiveCost = falsePositiveCost
             let trained: (classifier: SuccessClassifier, report: ClassifierTrainer.Report)

@@ -28,6 +28,9 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     public var batchSize: Int
     /// Adam's learning rate.
     public var learningRate: Double
+    /// Decoupled weight decay (AdamW) per unit of learning rate; 0 is plain Adam. Sidecars written before this
+    /// field existed decode as 0.
+    public var weightDecay: Double
     /// Seed of the initial weights, the split, the batches and the augmentation.
     public var seed: UInt64
     /// Cross-fitting folds: 1 trains one network on part of the clips and calibrates on the rest (split by
@@ -50,11 +53,13 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
     public var falsePositiveCost: Double
 
     /// Creates a recipe (defaults: 16, 32 and 32 channels, 32 features, shift 3, jitter 0.1, 80 epochs of batch 32,
-    /// learning rate 2e-3, seed 0, 30 % of the clips for calibration, a false positive costs five false negatives).
+    /// learning rate 2e-3, no weight decay, seed 0, 30 % of the clips for calibration, a false positive costs five
+    /// false negatives).
     public init(channels: [Int] = [16, 32, 32], groups: Int = 4, features: Int = 32,
                 pooling: ConvEncoderSpecification.Pooling = .spatialSoftmax, randomShift: Int = 3,
                 photometricJitter: Double = 0.1, symmetries: Bool = false, epochs: Int = 80, batchSize: Int = 32, learningRate: Double = 2e-3,
-                seed: UInt64 = 0, folds: Int = 1, refit: Bool = false, distillation: Double = 0, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
+                weightDecay: Double = 0, seed: UInt64 = 0, folds: Int = 1, refit: Bool = false,
+                distillation: Double = 0, calibrationFraction: Double = 0.3, falsePositiveCost: Double = 5) {
         self.channels = channels
         self.groups = groups
         self.features = features
@@ -65,6 +70,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
+        self.weightDecay = weightDecay
         self.seed = seed
         self.folds = folds
         self.refit = refit
@@ -75,11 +81,12 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case channels, groups, features, pooling, randomShift, photometricJitter, symmetries, epochs, batchSize, learningRate, seed
+        case weightDecay
         case folds, refit, distillation, calibrationFraction, falsePositiveCost
     }
 
-    /// Decodes a recipe; a missing `pooling`, `symmetries`, `folds`, `refit` or `distillation` (older sidecars)
-    /// means spatial softmax, no symmetries, one fold, no refit, no distillation.
+    /// Decodes a recipe; a missing `pooling`, `symmetries`, `weightDecay`, `folds`, `refit` or `distillation`
+    /// (older sidecars) means spatial softmax, no symmetries, no weight decay, one fold, no refit, no distillation.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(channels: c.decode([Int].self, forKey: .channels), groups: c.decode(Int.self, forKey: .groups),
@@ -91,12 +98,36 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
                       symmetries: c.decodeIfPresent(Bool.self, forKey: .symmetries) ?? false,
                       epochs: c.decode(Int.self, forKey: .epochs), batchSize: c.decode(Int.self, forKey: .batchSize),
                       learningRate: c.decode(Double.self, forKey: .learningRate),
+                      weightDecay: c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? 0,
                       seed: c.decode(UInt64.self, forKey: .seed),
                       folds: c.decodeIfPresent(Int.self, forKey: .folds) ?? 1,
                       refit: c.decodeIfPresent(Bool.self, forKey: .refit) ?? false,
                       distillation: c.decodeIfPresent(Double.self, forKey: .distillation) ?? 0,
                       calibrationFraction: c.decode(Double.self, forKey: .calibrationFraction),
                       falsePositiveCost: c.decode(Double.self, forKey: .falsePositiveCost))
+    }
+
+    /// Encodes every field, `weightDecay` only when it is not 0, so a recipe without weight decay writes the same
+    /// sidecar (and identity) as before the field existed.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(groups, forKey: .groups)
+        try c.encode(features, forKey: .features)
+        try c.encode(pooling, forKey: .pooling)
+        try c.encode(randomShift, forKey: .randomShift)
+        try c.encode(photometricJitter, forKey: .photometricJitter)
+        try c.encode(symmetries, forKey: .symmetries)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(learningRate, forKey: .learningRate)
+        if weightDecay != 0 { try c.encode(weightDecay, forKey: .weightDecay) }
+        try c.encode(seed, forKey: .seed)
+        try c.encode(folds, forKey: .folds)
+        try c.encode(refit, forKey: .refit)
+        try c.encode(distillation, forKey: .distillation)
+        try c.encode(calibrationFraction, forKey: .calibrationFraction)
+        try c.encode(falsePositiveCost, forKey: .falsePositiveCost)
     }
 
     /// Checks the values a training run needs.
@@ -112,6 +143,7 @@ public struct ClassifierRecipe: Sendable, Codable, Equatable {
         guard (1...10_000).contains(epochs), (1...1024).contains(batchSize), learningRate > 0 else {
             throw .badRecipe("epochs must be 1...10000, batchSize 1...1024 and learningRate > 0")
         }
+        guard (0...10).contains(weightDecay) else { throw .badRecipe("weightDecay must be in 0...10") }
         guard (1...10).contains(folds) else { throw .badRecipe("folds must be 1...10") }
         guard !refit || folds >= 2 else { throw .badRecipe("refit needs folds ≥ 2 (the threshold comes from them)") }
         guard (0...1).contains(distillation), distillation == 0 || refit else {

@@ -106,6 +106,7 @@ public struct ClassifierTrainer: Sendable {
     private func fit(_ network: Sequential, on training: [ClassifierExample], input: ClassifierInput, seed: UInt64,
                      teachers: [Sequential] = [], logger: Logger) throws(ClassifierError) -> (first: Double, last: Double) {
         let adam = Adam(parameters: network.parameters, learningRate: Float(recipe.learningRate),
+                        weightDecay: Float(recipe.weightDecay), decoupledWeightDecay: recipe.weightDecay > 0,
                         schedule: .cosine(totalSteps: recipe.epochs * max(1, (training.count + recipe.batchSize - 1)
                                                                          / recipe.batchSize), minimumFactor: 0.05),
                         maxGradientNorm: 5)

@@ -192,6 +192,34 @@ struct SuccessClassifierTests {
         #expect(decoded == Self.recipe && decoded.pooling == .spatialSoftmax && !decoded.symmetries)
     }
 
+    @Test("linear readout and weight decay freeze into the sidecar; no weight decay writes no field; decay is used")
+    func readoutAndWeightDecayRoundTrip() throws {
+        var recipe = Self.recipe
+        recipe.pooling = .linearReadout
+        recipe.weightDecay = 1
+        recipe.epochs = 2
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
+        let examples = try SyntheticClips.examples(clips: 8, frames: 2, input: input, seed: 4)
+        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        let loaded = try Self.frozenAndLoaded(classifier, report: report)
+        #expect(loaded.recipe == recipe)
+        var rng = SplitMix64(seed: 6)
+        let image = SyntheticClips.image(success: false, rng: &rng)
+        #expect(try loaded.probability(of: image) == classifier.probability(of: image))
+        // The same recipe without weight decay trains other weights (the optimiser reads the field).
+        var plain = recipe
+        plain.weightDecay = 0
+        let (undecayed, _) = try ClassifierTrainer(recipe: plain).train(examples, input: input)
+        #expect(try undecayed.probability(of: image) != classifier.probability(of: image))
+        // Without weight decay the sidecar's recipe is what it was before the field existed, and decodes back.
+        let written = try JSONSerialization.jsonObject(with: JSONEncoder().encode(plain)) as! [String: Any]
+        #expect(written["weightDecay"] == nil && written["pooling"] as? String == "linearReadout")
+        let decoded = try JSONDecoder().decode(ClassifierRecipe.self, from: JSONSerialization.data(withJSONObject: written))
+        #expect(decoded == plain)
+        recipe.weightDecay = -0.1
+        #expect(throws: ClassifierError.self) { try recipe.validate() }
+    }
+
     @Test("cross-fitting: K networks, every clip calibrates out of fold, the mean separates classes and freezes")
     func crossFitting() throws {
         var recipe = Self.recipe

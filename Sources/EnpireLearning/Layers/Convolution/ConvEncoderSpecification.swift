@@ -4,8 +4,9 @@ public import Enpire
 /// rebuild it before loading a checkpoint.
 ///
 /// Layers, for each entry of ``channels``: a 3×3 stride-2 ``Conv2d`` (padding 1) → ``GroupNorm`` → ``ReLU``
-/// → ``residualBlocksPerStage`` × ``ResidualBlock``; then ``SpatialSoftmax`` (2 values per channel) or global
-/// ``AvgPool2d`` (1 per channel), then a ``Linear`` to ``outputFeatures``. With ``randomShift`` > 0 a
+/// → ``residualBlocksPerStage`` × ``ResidualBlock``; then ``SpatialSoftmax`` (2 values per channel), global
+/// ``AvgPool2d`` or global ``MaxPool2d`` (1 per channel), or no pooling at all (``Pooling/linearReadout``), then a
+/// ``Linear`` to ``outputFeatures``. With ``randomShift`` > 0 a
 /// ``RandomShift`` augmentation comes first (active only in training). Inputs are NCHW images flattened to
 /// `[batch, channels · height · width]`.
 public struct ConvEncoderSpecification: Sendable, Codable, Equatable {
@@ -18,6 +19,10 @@ public struct ConvEncoderSpecification: Sendable, Codable, Equatable {
         /// Maximum per channel (a ``MaxPool2d`` window over the whole map; square maps only): says whether a
         /// feature is present anywhere, where ``spatialSoftmax`` says where it is.
         case globalMax
+        /// No pooling: the ``Linear`` reads every value of the last feature maps (channels · height · width inputs),
+        /// so each output is a learned spatial weight map per channel: it can count where a feature is (the share of
+        /// a fixed region it covers, or whether it shows outside one), which a pooled vector summarises away.
+        case linearReadout
     }
 
     /// Shape of one input image.
@@ -69,13 +74,15 @@ public struct ConvEncoderSpecification: Sendable, Codable, Equatable {
                 layers.append(try ResidualBlock(shape: shape, groups: groups, rng: &rng))
             }
         }
-        let pooled: any Layer = switch pooling {
+        let pooled: (any Layer)? = switch pooling {
         case .spatialSoftmax: try SpatialSoftmax(inputShape: shape)
         case .globalAverage: try AvgPool2d(globalOver: shape)
         case .globalMax: try Self.globalMax(over: shape)
+        case .linearReadout: nil
         }
-        layers.append(pooled)
-        layers.append(Linear(inputFeatures: pooled.outputFeatures, outputFeatures: outputFeatures, rng: &rng))
+        if let pooled { layers.append(pooled) }
+        layers.append(Linear(inputFeatures: pooled?.outputFeatures ?? shape.count, outputFeatures: outputFeatures,
+                             rng: &rng))
         return layers
     }
 
