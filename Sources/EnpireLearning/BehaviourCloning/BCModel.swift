@@ -79,8 +79,8 @@ public final class BCModel: Sendable {
         return directory
     }
 
-    /// Largest sidecar file read (16 MiB; a sidecar is a few KiB plus its normalisers).
-    public static let maximumSidecarBytes = 1 << 24
+    /// Largest sidecar file read (``SafeTensors/maximumSidecarBytes``, 16 MiB).
+    public static let maximumSidecarBytes = SafeTensors.maximumSidecarBytes
 
     /// Loads a checkpoint directory written by ``save(to:)``.
     ///

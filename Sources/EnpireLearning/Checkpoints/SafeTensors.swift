@@ -139,6 +139,10 @@ public enum SafeTensors {
     /// Largest file ``read(from:)`` accepts: 2 GiB (about 500 million `F32` parameters).
     public static let maximumFileBytes = 1 << 31
 
+    /// Largest JSON sidecar beside a checkpoint that this library's loaders read (16 MiB; a sidecar is a few KiB
+    /// plus its normalisers): a crafted or corrupt one is refused for its size before it is decoded.
+    public static let maximumSidecarBytes = 1 << 24
+
     /// Reads and validates a file no larger than ``maximumFileBytes``.
     public static func read(from url: URL) throws(SafeTensorsError)
         -> (tensors: [String: Tensor], metadata: [String: String]) {

@@ -28,7 +28,7 @@ extension SoftActorCritic {
     /// The sidecar is at most 16 MiB, its configuration is validated, and the networks it describes must hold
     /// exactly as many parameters as the weights files (checked before any network is built).
     public static func load(from directory: URL) throws -> SoftActorCritic {
-        let sidecarData = try SafeFile.read(directory.appendingPathComponent("sac.json"), limit: 1 << 24)
+        let sidecarData = try SafeFile.read(directory.appendingPathComponent("sac.json"), limit: SafeTensors.maximumSidecarBytes)
         let sidecar: SACCheckpointSidecar
         do { sidecar = try JSONDecoder().decode(SACCheckpointSidecar.self, from: sidecarData) } catch {
             throw RLError.invalidConfiguration("sac.json is not a SAC checkpoint sidecar: \(ErrorMessage.oneLine(error))")

@@ -76,7 +76,7 @@ public final class ImitationModel: Sendable {
     /// - Throws: ``LearningError/checkpoint(_:)`` when files are missing, malformed or for another task.
     public static func load(from directory: URL, task: String) throws -> ImitationModel {
         let sidecarURL = directory.appendingPathComponent(sidecarFileName)
-        guard let data = try? SafeFile.read(sidecarURL, limit: 1 << 24) else {
+        guard let data = try? SafeFile.read(sidecarURL, limit: SafeTensors.maximumSidecarBytes) else {
             throw LearningError.checkpoint("missing or unreadable \(sidecarURL.path); pass the directory `enpire learn "
                 + "--output` wrote")
         }

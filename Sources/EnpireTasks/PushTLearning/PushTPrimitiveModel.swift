@@ -77,7 +77,7 @@ public final class PushTPrimitiveModel: Sendable {
     /// hold non-finite values, or do not fit the recorded network.
     public static func load(from directory: URL) throws -> PushTPrimitiveModel {
         let sidecarURL = directory.appendingPathComponent(sidecarFileName)
-        guard let data = try? SafeFile.read(sidecarURL, limit: 1 << 24) else {
+        guard let data = try? SafeFile.read(sidecarURL, limit: SafeTensors.maximumSidecarBytes) else {
             throw PushTLearningError.checkpoint("missing or unreadable \(sidecarURL.path)")
         }
         let sidecar: Sidecar
