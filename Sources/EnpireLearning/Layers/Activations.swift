@@ -16,7 +16,7 @@ extension ElementwiseActivation {
     public var outputFeatures: Int { inputFeatures }
 
     /// Applies ``activate(_:)`` to every element of the batch (examples split across the compute pool when the
-    /// block is large: ``FusedKernels/parallelThreshold``).
+    /// block is large: 2^18 values, or `ENPIRE_PARALLEL_THRESHOLD`).
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
                         training: Bool) {
         let features = inputFeatures

@@ -36,7 +36,7 @@ public final class SpatialSoftmax: Layer {
     public var outputFeatures: Int { 2 * inputShape.channels }
 
     /// Softmax per channel and the expected coordinates; planes are split across the compute pool when the
-    /// block is large (``FusedKernels/parallelThreshold``).
+    /// block is large (2^18 values, or `ENPIRE_PARALLEL_THRESHOLD`).
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batchSize: Int,
                         training: Bool) {
         let pixels = inputShape.pixels, planes = batchSize * inputShape.channels
