@@ -13,6 +13,23 @@ func runForward(_ layer: any Layer, _ input: [Float], batchSize: Int, training: 
     return output
 }
 
+/// Runs one layer backward (after the forward pass that gave `output` from `input`) and returns the input gradient.
+func runBackward(_ layer: any Layer, input: [Float], output: [Float], gradOutput: [Float], batchSize: Int,
+                 mode: ParameterGradientMode = .overwrite) -> [Float] {
+    var gradInput = [Float](repeating: .nan, count: input.count)
+    input.withUnsafeBufferPointer { xp in
+        output.withUnsafeBufferPointer { yp in
+            gradOutput.withUnsafeBufferPointer { gp in
+                gradInput.withUnsafeMutableBufferPointer { dp in
+                    layer.backward(input: xp.baseAddress!, output: yp.baseAddress!, gradOutput: gp.baseAddress!,
+                                   gradInput: dp.baseAddress!, batchSize: batchSize, mode: mode)
+                }
+            }
+        }
+    }
+    return gradInput
+}
+
 /// Direct (seven-loop) convolution of NCHW `x` with `[out, in, k, k]` weights: the reference for im2col.
 func referenceConvolution(_ x: [Float], batch: Int, input: ImageShape, weight: [Float], bias: [Float],
                           outChannels: Int, kernel: Int, stride: Int, padding: Int) -> [Float] {
@@ -224,18 +241,8 @@ struct ConvolutionLayerTests {
     static func forwardBackward(_ layer: Conv2d, _ x: [Float], _ gradOutput: [Float], batchSize: Int,
                                 mode: ParameterGradientMode = .overwrite) -> (output: [Float], gradInput: [Float]) {
         let output = runForward(layer, x, batchSize: batchSize, training: true)
-        var gradInput = [Float](repeating: .nan, count: x.count)
-        x.withUnsafeBufferPointer { xp in
-            output.withUnsafeBufferPointer { yp in
-                gradOutput.withUnsafeBufferPointer { gp in
-                    gradInput.withUnsafeMutableBufferPointer { dp in
-                        layer.backward(input: xp.baseAddress!, output: yp.baseAddress!, gradOutput: gp.baseAddress!,
-                                       gradInput: dp.baseAddress!, batchSize: batchSize, mode: mode)
-                    }
-                }
-            }
-        }
-        return (output, gradInput)
+        return (output, runBackward(layer, input: x, output: output, gradOutput: gradOutput, batchSize: batchSize,
+                                    mode: mode))
     }
 
     /// Both Winograd transforms on every shape, split batches and one example at a time (the layer picks F(4×4, 3×3)
@@ -317,17 +324,7 @@ struct ConvolutionLayerTests {
         let dy = GradientCheck.randomInput(count: batch * winograd.outputFeatures, seed: 83)
         _ = runForward(winograd, first, batchSize: batch, training: true)
         let output = runForward(winograd, second, batchSize: batch, training: false)
-        var gradInput = [Float](repeating: .nan, count: second.count)
-        second.withUnsafeBufferPointer { xp in
-            output.withUnsafeBufferPointer { yp in
-                dy.withUnsafeBufferPointer { gp in
-                    gradInput.withUnsafeMutableBufferPointer { dp in
-                        winograd.backward(input: xp.baseAddress!, output: yp.baseAddress!, gradOutput: gp.baseAddress!,
-                                          gradInput: dp.baseAddress!, batchSize: batch, mode: .overwrite)
-                    }
-                }
-            }
-        }
+        let gradInput = runBackward(winograd, input: second, output: output, gradOutput: dy, batchSize: batch)
         let reference = Self.forwardBackward(im2col, second, dy, batchSize: batch)
         for (what, a, b) in [("input gradient", gradInput, reference.gradInput),
                              ("weight gradient", winograd.weight.gradient.scalars, im2col.weight.gradient.scalars)] {

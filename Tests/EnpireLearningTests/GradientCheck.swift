@@ -56,7 +56,6 @@ enum GradientCheck {
         let weights = (0..<outCount).map { _ in Float(rng.nextGaussian()) }
         var x = input
         var output = [Float](repeating: 0, count: outCount)
-        var gradInput = [Float](repeating: 0, count: input.count)
         func evaluate(_ x: [Float]) -> Double {
             beforeForward()
             x.withUnsafeBufferPointer { xp in
@@ -67,16 +66,7 @@ enum GradientCheck {
             return output.withUnsafeBufferPointer { objective($0.baseAddress!, weights) }
         }
         _ = evaluate(x)
-        x.withUnsafeBufferPointer { xp in
-            output.withUnsafeBufferPointer { op in
-                weights.withUnsafeBufferPointer { wp in
-                    gradInput.withUnsafeMutableBufferPointer { gp in
-                        layer.backward(input: xp.baseAddress!, output: op.baseAddress!, gradOutput: wp.baseAddress!,
-                                       gradInput: gp.baseAddress!, batchSize: batchSize, mode: .overwrite)
-                    }
-                }
-            }
-        }
+        let gradInput = runBackward(layer, input: x, output: output, gradOutput: weights, batchSize: batchSize)
         let parameterGradients = layer.parameters.map { $0.gradient.scalars }
         var numericInput = [Double](repeating: 0, count: x.count)
         for index in x.indices {

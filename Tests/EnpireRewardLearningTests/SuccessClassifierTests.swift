@@ -98,6 +98,22 @@ struct SuccessClassifierTests {
         return try ClassifierModel.load(from: folder, expectedHash: model.identity).classifier
     }
 
+    /// Trains `recipe` for its (few) epochs on synthetic clips, freezes and loads it, and checks that the loaded
+    /// classifier has the recipe and gives the trained one's probability on a fresh image; returns the trained
+    /// classifier, that image and the training set.
+    static func roundTripped(_ recipe: ClassifierRecipe) throws
+        -> (classifier: SuccessClassifier, image: RGBImage, input: ClassifierInput, examples: [ClassifierExample]) {
+        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
+        let examples = try SyntheticClips.examples(clips: 8, frames: 2, input: input, seed: 4)
+        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
+        let loaded = try Self.frozenAndLoaded(classifier, report: report)
+        #expect(loaded.recipe == recipe)
+        var rng = SplitMix64(seed: 6)
+        let image = SyntheticClips.image(success: false, rng: &rng)
+        #expect(try loaded.probability(of: image) == classifier.probability(of: image))
+        return (classifier, image, input, examples)
+    }
+
     static func trained() throws -> (SuccessClassifier, ClassifierTrainer.Report, ClassifierInput) {
         let (input, examples) = try Self.syntheticSet()
         let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
@@ -175,15 +191,8 @@ struct SuccessClassifierTests {
         var recipe = Self.recipe
         recipe.pooling = .globalMax
         recipe.symmetries = true
-        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
-        let examples = try SyntheticClips.examples(clips: 8, frames: 2, input: input, seed: 4)
         recipe.epochs = 2
-        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
-        let loaded = try Self.frozenAndLoaded(classifier, report: report)
-        #expect(loaded.recipe == recipe)
-        var rng = SplitMix64(seed: 6)
-        let image = SyntheticClips.image(success: false, rng: &rng)
-        #expect(try loaded.probability(of: image) == classifier.probability(of: image))
+        _ = try Self.roundTripped(recipe)
         // A recipe as sidecars wrote it before these fields existed.
         var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.recipe)) as! [String: Any]
         old["pooling"] = nil
@@ -198,14 +207,7 @@ struct SuccessClassifierTests {
         recipe.pooling = .linearReadout
         recipe.weightDecay = 1
         recipe.epochs = 2
-        let input = try ClassifierInput(resolution: SyntheticClips.size, side: 24)
-        let examples = try SyntheticClips.examples(clips: 8, frames: 2, input: input, seed: 4)
-        let (classifier, report) = try ClassifierTrainer(recipe: recipe).train(examples, input: input)
-        let loaded = try Self.frozenAndLoaded(classifier, report: report)
-        #expect(loaded.recipe == recipe)
-        var rng = SplitMix64(seed: 6)
-        let image = SyntheticClips.image(success: false, rng: &rng)
-        #expect(try loaded.probability(of: image) == classifier.probability(of: image))
+        let (classifier, image, input, examples) = try Self.roundTripped(recipe)
         // The same recipe without weight decay trains other weights (the optimiser reads the field).
         var plain = recipe
         plain.weightDecay = 0
