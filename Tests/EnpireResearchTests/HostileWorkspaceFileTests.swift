@@ -9,7 +9,7 @@ import Testing
 struct HostileWorkspaceFileTests {
     /// Grows `url` to `bytes` without writing them (a sparse file: no disk used), then writes `tail` at its end.
     static func sparse(_ url: URL, bytes: UInt64, tail: String = "") throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: url.path, contents: nil))
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         try handle.truncate(atOffset: bytes)
