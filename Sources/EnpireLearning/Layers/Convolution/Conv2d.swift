@@ -11,6 +11,12 @@ import Foundation
 /// pool, each with its own column buffers (they stay in cache) and its own gradient partials; a batch smaller than
 /// twice the pool splits each product instead. The buffers are kept and reused; passing the per-thread work to
 /// the pool costs one small allocation per call.
+///
+/// A 3×3, stride-1, padding-1 convolution takes Winograd's minimal filtering instead of `im2col`. Its training
+/// forward pass on a batch split across the pool keeps every example's transformed input for the backward pass
+/// (2.25 times the input under F(4×4, 3×3), 4 under F(2×2, 3×3); at most 256 MiB per layer, past which backward
+/// transforms the input again), and any later forward pass drops it: backward must follow the forward pass of
+/// the same batch, as for every layer.
 public final class Conv2d: Layer {
     /// `"conv2d"`.
     public let kind = "conv2d"
